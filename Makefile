@@ -1,0 +1,103 @@
+# rangectl: a cyber-exercise range orchestrator.
+#
+#	make [all] | check | asan | lint | fuzz [FUZZ_SECONDS=60] | install | clean
+#
+# WERROR=1 (CI sets it) turns warnings into errors. BUILD is the folder that
+# gets every generated file, so a sanitizer build never mixes with a plain one.
+
+PREFIX	?= /usr/local
+BUILD	?= build
+CFLAGS	?= -g -O2
+FUZZ_SECONDS ?= 60
+PKGS	= libvirt libvirt-qemu libmicrohttpd jansson yaml-0.1
+
+WARNINGS = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wformat=2
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+
+# Asked when a recipe runs, not when make reads this file: by then
+# tools/deps.sh has installed what was missing.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+
+# RANGECTL_DATADIR: where `make install` puts web/, for the binary to find it.
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARNINGS) $(CFLAGS) $(SANITIZE) \
+	-Iinclude $(PKG_CFLAGS) -DRANGECTL_DATADIR='"$(PREFIX)/share/rangectl"' -MMD -MP
+ALL_LDFLAGS = -pthread $(LDFLAGS) $(SANITIZE)
+LIBS = $(PKG_LIBS) -lm
+
+SRCS	= $(wildcard orchestrator/*.c orchestrator/*/*.c)
+OBJS	= $(SRCS:%.c=$(BUILD)/%.o)
+MAIN	= $(BUILD)/orchestrator/main.o
+LIB	= $(BUILD)/librangectl.a
+TESTOBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/test_*.c))
+TESTS	= $(TESTOBJS:$(BUILD)/tests/unit/%.o=$(BUILD)/tests/%)
+FUZZER	= $(BUILD)/fuzz_scenario
+SEEDS	= $(wildcard scenarios/*.yaml tests/scenarios/*.yaml)
+
+ASAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZSAN	= -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+all: $(BUILD)/rangectl
+
+$(BUILD)/rangectl: $(MAIN) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# Rebuilt whole, so that an object whose source is gone leaves with it.
+$(LIB): $(filter-out $(MAIN),$(OBJS))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(FUZZER): $(BUILD)/tests/fuzz/fuzz_scenario.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+# Order-only, so that checking the libraries never makes an object stale.
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+deps:
+	@tools/deps.sh
+
+check: all $(TESTS)
+	tests/run $(BUILD)
+
+asan:
+	$(MAKE) BUILD=build-asan SANITIZE="$(ASAN)" check
+
+# Seeds are renamed by their folder, as both folders may hold a demo.yaml.
+# A hang is a bug too (a scenario can come from anyone), hence -timeout.
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE="$(FUZZSAN)" build-fuzz/fuzz_scenario
+	@mkdir -p build-fuzz/corpus
+	@for f in $(SEEDS); do cp $$f build-fuzz/corpus/$$(echo $$f | tr / _); done
+	build-fuzz/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		-timeout=10 -dict=tests/fuzz/scenario.dict \
+		-artifact_prefix=build-fuzz/ build-fuzz/corpus
+
+# One configuration (-D) keeps cppcheck from trying every #ifdef; the
+# system headers are libraries' business, not ours.
+lint:
+	cppcheck -q --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
+		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Iinclude orchestrator
+	tools/banned.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/rangectl/web
+	install -m 755 $(BUILD)/rangectl $(DESTDIR)$(PREFIX)/bin/
+	$(if $(wildcard docs/*.1),install -m 644 $(wildcard docs/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/)
+	$(if $(wildcard docs/*.5),install -m 644 $(wildcard docs/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/)
+	$(if $(wildcard web),cp -R web/. $(DESTDIR)$(PREFIX)/share/rangectl/web/)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+.PHONY: all deps check asan fuzz lint install clean
+
+-include $(OBJS:.o=.d) $(TESTOBJS:.o=.d) $(BUILD)/tests/fuzz/fuzz_scenario.d

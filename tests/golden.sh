@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Golden tests of the command line, in libvirt's manner.
+#
+# usage: tests/golden.sh BUILD
+#
+# For each tests/scenarios/X.yaml, `rangectl plan --json` must either exit 0
+# printing exactly X.plan.json, or, where X.err exists, exit 1 printing
+# exactly X.err on stderr. RANGECTL_REGENERATE=1 writes those files from
+# what rangectl does now instead of comparing (review the diff after).
+# And each scenarios/*.yaml, the examples users start from, must validate
+# cleanly. Exit 2 (usage) or death by a signal always fails.
+set -u
+build=${1:?usage: tests/golden.sh BUILD}
+cd "$(dirname "$0")/.." || exit 1
+rangectl=$build/rangectl
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+
+pass() { echo "ok $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+
+# Runs rangectl ARGS..., leaving $tmp/out, $tmp/err and $rc. A hang would
+# stall every later test, so each run has a generous time limit.
+run() {
+	timeout -k 5 "${GOLDEN_TIMEOUT:-60}" "$rangectl" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+# Fails the case and returns 1 for the outcomes that are never right.
+sane() {
+	local name=$1
+	if [ "$rc" -eq 124 ]; then
+		fail "$name" "timed out"
+	elif [ "$rc" -ge 128 ] || [ "$rc" -eq 2 ]; then
+		fail "$name" "exit status $rc"
+	else
+		return 0
+	fi
+	cat "$tmp/err"
+	return 1
+}
+
+# Compares a result file with its expected file; prints the diff if not equal.
+same() {
+	local expected=$1 actual=$2 name=$3
+	if diff -u --label "$expected" --label "actual" "$expected" "$actual" >"$tmp/diff"; then
+		return 0
+	fi
+	fail "$name" "output differs from $expected"
+	cat "$tmp/diff"
+	return 1
+}
+
+plan_case() {
+	local yaml=$1 name="plan $1" json=${1%.yaml}.plan.json err=${1%.yaml}.err
+	run plan --json "$yaml"
+	sane "$name" || return
+	if [ "${RANGECTL_REGENERATE:-0}" = 1 ]; then
+		case $rc in
+		0) cp "$tmp/out" "$json"; rm -f "$err" ;;
+		1) cp "$tmp/err" "$err"; rm -f "$json" ;;
+		*) fail "$name" "exit status $rc"; cat "$tmp/err"; return ;;
+		esac
+		pass "$name"
+	elif [ -f "$err" ]; then
+		if [ "$rc" -ne 1 ]; then
+			fail "$name" "exit status $rc, expected 1"
+			cat "$tmp/err"
+			return
+		fi
+		same "$err" "$tmp/err" "$name" && pass "$name"
+	elif [ ! -f "$json" ]; then
+		fail "$name" "no $json (RANGECTL_REGENERATE=1 writes it)"
+	elif [ "$rc" -ne 0 ]; then
+		fail "$name" "exit status $rc, expected 0"
+		cat "$tmp/err"
+	else
+		same "$json" "$tmp/out" "$name" && pass "$name"
+	fi
+}
+
+validate_case() {
+	local yaml=$1 name="validate $1"
+	run validate "$yaml"
+	sane "$name" || return
+	if [ "$rc" -ne 0 ]; then
+		fail "$name" "exit status $rc, expected 0"
+	elif [ -s "$tmp/err" ]; then
+		fail "$name" "printed on stderr, expected nothing"
+	else
+		pass "$name"
+		return
+	fi
+	cat "$tmp/err"
+}
+
+if [ ! -x "$rangectl" ]; then
+	fail "$rangectl" "not built"
+else
+	for yaml in tests/scenarios/*.yaml; do
+		[ -e "$yaml" ] && plan_case "$yaml"
+	done
+	for yaml in scenarios/*.yaml; do
+		[ -e "$yaml" ] && validate_case "$yaml"
+	done
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
