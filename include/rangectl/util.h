@@ -1,0 +1,54 @@
+/*
+ * util.h: memory helpers that abort on exhaustion, and small string tools.
+ *
+ * Out of memory is not an error rangectl can recover from in any useful
+ * way, so every allocation goes through these and never returns NULL.
+ */
+#ifndef RANGECTL_UTIL_H
+#define RANGECTL_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *ptr, size_t size);
+/* Grows *ptr to hold at least need elements of size each, doubling. */
+void xgrow(void *ptrp, size_t *alloc, size_t need, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* A new string formatted as by printf; the caller frees it. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/*
+ * A growable string with a hard cap: appending past the cap aborts, since
+ * every caller knows the bound of what it builds.
+ */
+struct strbuf {
+	char *data;
+	size_t len;
+	size_t alloc;
+};
+
+void strbuf_init(struct strbuf *sb);
+void strbuf_append(struct strbuf *sb, const char *s);
+void strbuf_appendn(struct strbuf *sb, const char *s, size_t n);
+void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Returns the string and leaves sb empty; the caller frees it. */
+char *strbuf_steal(struct strbuf *sb);
+void strbuf_free(struct strbuf *sb);
+
+/* Levenshtein distance, capped at cap + 1 for speed. */
+size_t str_distance(const char *a, const char *b, size_t cap);
+/* 64-bit FNV-1a over n bytes, continuing from seed (use HASH_SEED to start). */
+#define HASH_SEED 0xcbf29ce484222325ULL
+unsigned long long hash_bytes(unsigned long long seed, const void *data, size_t n);
+/* The same over a string and its terminating NUL, so "a","bc" != "ab","c". */
+unsigned long long hash_str(unsigned long long seed, const char *s);
+
+#endif

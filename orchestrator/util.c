@@ -1,0 +1,222 @@
+/*
+ * util.c: allocation that never fails, growable strings, string distance
+ * and hashing.
+ */
+#include "rangectl/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Strings we build are names, messages and documents: far below this. */
+#define STRBUF_MAX (64u * 1024 * 1024)
+
+static void
+out_of_memory(size_t size)
+{
+	fprintf(stderr, "rangectl: out of memory (allocating %zu bytes)\n", size);
+	abort();
+}
+
+void *
+xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory(size);
+	return p;
+}
+
+void *
+xcalloc(size_t count, size_t size)
+{
+	void *p = calloc(count ? count : 1, size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory(count * size);
+	return p;
+}
+
+void *
+xrealloc(void *ptr, size_t size)
+{
+	void *p = realloc(ptr, size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory(size);
+	return p;
+}
+
+void
+xgrow(void *ptrp, size_t *alloc, size_t need, size_t size)
+{
+	void **ptr = ptrp;
+	size_t n = *alloc ? *alloc : 4;
+
+	if (need <= *alloc)
+		return;
+	while (n < need)
+		n *= 2;
+	if (n > ((size_t)-1) / size)
+		out_of_memory((size_t)-1);
+	*ptr = xrealloc(*ptr, n * size);
+	*alloc = n;
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char small[256];
+	va_list copy;
+	int n;
+	char *p;
+
+	/* Most messages fit: one formatting pass, one copy. */
+	va_copy(copy, ap);
+	n = vsnprintf(small, sizeof(small), fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		out_of_memory(0);
+	if ((size_t)n < sizeof(small))
+		return xstrndup(small, (size_t)n);
+	p = xmalloc((size_t)n + 1);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	p = xvasprintf(fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+void
+strbuf_init(struct strbuf *sb)
+{
+	sb->data = NULL;
+	sb->len = 0;
+	sb->alloc = 0;
+}
+
+void
+strbuf_appendn(struct strbuf *sb, const char *s, size_t n)
+{
+	if (sb->len + n + 1 > STRBUF_MAX)
+		out_of_memory(sb->len + n + 1);
+	xgrow(&sb->data, &sb->alloc, sb->len + n + 1, 1);
+	memcpy(sb->data + sb->len, s, n);
+	sb->len += n;
+	sb->data[sb->len] = '\0';
+}
+
+void
+strbuf_append(struct strbuf *sb, const char *s)
+{
+	strbuf_appendn(sb, s, strlen(s));
+}
+
+void
+strbuf_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	p = xvasprintf(fmt, ap);
+	va_end(ap);
+	strbuf_append(sb, p);
+	free(p);
+}
+
+char *
+strbuf_steal(struct strbuf *sb)
+{
+	char *p = sb->data ? sb->data : xstrdup("");
+
+	strbuf_init(sb);
+	return p;
+}
+
+void
+strbuf_free(struct strbuf *sb)
+{
+	if (sb == NULL)
+		return;
+	free(sb->data);
+	strbuf_init(sb);
+}
+
+size_t
+str_distance(const char *a, const char *b, size_t cap)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t *row, i, j, result;
+
+	if ((la > lb ? la - lb : lb - la) > cap)
+		return cap + 1;
+	row = xmalloc((lb + 1) * sizeof(*row));
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	result = row[lb];
+	free(row);
+	return result > cap ? cap + 1 : result;
+}
+
+unsigned long long
+hash_bytes(unsigned long long seed, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	unsigned long long h = seed;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+unsigned long long
+hash_str(unsigned long long seed, const char *s)
+{
+	return hash_bytes(seed, s, strlen(s) + 1);
+}
