@@ -1,0 +1,224 @@
+/*
+ * scenario.h: an exercise scenario (format version 1) as plain C data.
+ *
+ * scenario_load_*() reads and checks a scenario, reporting every problem
+ * with its line and column. A loaded scenario owns its YAML tree, so later
+ * stages (the planner) can still point at the value behind a problem.
+ */
+#ifndef RANGECTL_SCENARIO_H
+#define RANGECTL_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rangectl/diag.h"
+#include "rangectl/ynode.h"
+
+#define SCENARIO_VERSION 1
+#define SCENARIO_EXERCISE_ID_MAX 24
+#define SCENARIO_ID_MAX 12	/* teams, networks, hosts */
+#define SCENARIO_NAME_MAX 32	/* members, instructors, injects, images */
+
+enum team_role {
+	ROLE_NONE = 0,
+	ROLE_RED,
+	ROLE_BLUE,
+	ROLE_WHITE,
+};
+
+enum check_kind {
+	CHECK_NONE = 0,
+	CHECK_TCP,
+	CHECK_HTTP,
+	CHECK_EXEC,
+};
+
+enum inject_action {
+	ACTION_NONE = 0,
+	ACTION_EXEC,
+	ACTION_LINK_DOWN,
+	ACTION_LINK_UP,
+	ACTION_SHUTDOWN,
+	ACTION_REBOOT,
+	ACTION_DESTROY,
+	ACTION_START,
+	ACTION_REVERT,
+	ACTION_MESSAGE,
+};
+
+enum image_format {
+	FORMAT_NONE = 0,
+	FORMAT_QCOW2,
+	FORMAT_RAW,
+};
+
+enum inject_trigger {
+	TRIGGER_NONE = 0,
+	TRIGGER_CLOCK,
+	TRIGGER_MANUAL,
+};
+
+struct strlist {
+	char **items;
+	struct pos *pos;	/* where each item was written */
+	size_t count;
+};
+
+struct scenario_image {
+	const struct ynode *node;
+	char *id;
+	char *kernel;	/* as written; resolve with scenario_path() */
+	char *initrd;
+	char *cmdline;
+	char *disk;
+	int format;	/* enum image_format */
+	bool cloud_init;
+};
+
+struct scenario_team {
+	const struct ynode *node;
+	char *id;
+	int role;	/* enum team_role */
+	char *name;	/* display name; NULL when not given */
+	struct strlist members;
+	size_t index;	/* 1-based position among the teams of its role */
+};
+
+struct scenario_network {
+	const struct ynode *node;
+	char *id;
+	char *cidr;	/* may hold {team.index} and {team.id} */
+	int per_team;	/* enum team_role, ROLE_NONE for a shared network */
+	bool isolated;
+	char *gateway;	/* host id, or NULL */
+};
+
+struct scenario_nic {
+	const struct ynode *node;
+	char *network;
+	char *ip;	/* "auto", ".N" or a full address (templates allowed) */
+};
+
+/* A check of a service, or of a compromise (then penalty is set). */
+struct scenario_check {
+	const struct ynode *node;
+	char *id;	/* services only */
+	int kind;	/* enum check_kind */
+	long port;
+	char *path;
+	long expect_status;
+	char *expect_body;
+	char *command;
+	long points;	/* services: earned per round passed */
+	long penalty;	/* compromises: lost per round passing */
+};
+
+struct scenario_host {
+	const struct ynode *node;
+	char *id;
+	int per_team;	/* enum team_role, or ROLE_NONE when team is set */
+	char *team;
+	char *image;
+	unsigned long long memory;
+	long vcpus;
+	bool router;
+	struct scenario_nic *nics;
+	size_t n_nics;
+	struct scenario_check *services;
+	size_t n_services;
+};
+
+struct scenario_inject {
+	const struct ynode *node;
+	char *id;
+	long at;	/* seconds from the start, -1 for manual injects */
+	int trigger;	/* enum inject_trigger as written */
+	bool manual;	/* fired by a controller, never by the clock */
+	char *title;
+	char *from;	/* selector or NULL */
+	char *target;	/* selector or NULL (message) */
+	int action;	/* enum inject_action */
+	char *command;
+	struct scenario_check *compromise;	/* or NULL */
+	char *nic;
+	long duration;	/* link_down: seconds until link_up, 0 for never */
+	char *to;
+	char *text;
+};
+
+struct scenario_node {
+	const struct ynode *node;
+	char *uri;
+	unsigned long long memory;
+	long vcpus;
+	char *underlay;
+};
+
+struct scenario_exercise {
+	const struct ynode *node;
+	char *name;
+	char *title;
+	long duration;
+	char *connect;
+};
+
+struct scenario_scoring {
+	const struct ynode *node;
+	long interval;
+	long timeout;
+};
+
+struct scenario {
+	const struct ynode *node;	/* the top mapping, within root */
+	struct ynode *root;	/* owned: every node pointer points into it */
+	char *path;	/* as given to the loader */
+	char *dir;	/* the folder relative paths resolve against */
+	long version;
+	struct scenario_exercise exercise;
+	struct scenario_image *images;
+	size_t n_images;
+	struct scenario_team *teams;
+	size_t n_teams;
+	struct strlist instructors;
+	struct scenario_network *networks;
+	size_t n_networks;
+	struct scenario_host *hosts;
+	size_t n_hosts;
+	struct scenario_inject *injects;
+	size_t n_injects;
+	struct scenario_scoring scoring;
+	struct scenario_node *nodes;
+	size_t n_nodes;
+};
+
+/*
+ * Reads and checks the scenario at path. Returns it (the caller frees it
+ * with scenario_free()) or NULL with every problem in diags.
+ */
+struct scenario *scenario_load_file(const char *path, struct diag_list *diags);
+/* The same from memory; path only names the file in messages and paths. */
+struct scenario *scenario_load_buffer(const char *data, size_t len,
+    const char *path, struct diag_list *diags);
+void scenario_free(struct scenario *sc);
+
+/* The position of the value of key in node, or of node itself if absent. */
+struct pos scenario_pos(const struct ynode *node, const char *key);
+/* A path of the scenario made absolute or relative to the working folder. */
+char *scenario_path(const struct scenario *sc, const char *path);
+
+const struct scenario_team *scenario_team(const struct scenario *sc,
+    const char *id);
+const struct scenario_host *scenario_host(const struct scenario *sc,
+    const char *id);
+const struct scenario_network *scenario_network(const struct scenario *sc,
+    const char *id);
+const struct scenario_image *scenario_image(const struct scenario *sc,
+    const char *id);
+
+const char *role_name(int role);
+const char *check_kind_name(int kind);
+const char *action_name(int action);
+/* ROLE_NONE when text names no role. */
+int role_parse(const char *text);
+
+#endif

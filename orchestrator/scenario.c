@@ -1,0 +1,641 @@
+/*
+ * scenario.c: the scenario format's tables, loading and lookups.
+ *
+ * Decoding (this file) turns the YAML tree into structs and checks each
+ * value on its own; rules.c then checks how the values fit together.
+ */
+#include "rangectl/scenario.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rangectl/rules.h"
+#include "rangectl/schema.h"
+#include "rangectl/units.h"
+#include "rangectl/util.h"
+
+#define DEFAULT_MEMORY (256ULL << 20)
+#define DEFAULT_INTERVAL 60
+#define DEFAULT_TIMEOUT 5
+
+static const char *const role_names[] = { "", "red", "blue", "white", NULL };
+static const char *const check_names[] = { "", "tcp", "http", "exec", NULL };
+static const char *const action_names[] = {
+	"", "exec", "link_down", "link_up", "shutdown", "reboot", "destroy",
+	"start", "revert", "message", NULL,
+};
+static const char *const format_names[] = { "", "qcow2", "raw", NULL };
+static const char *const trigger_names[] = { "", "clock", "manual", NULL };
+
+const char *
+role_name(int role)
+{
+	return role > ROLE_NONE && role <= ROLE_WHITE ? role_names[role] : "none";
+}
+
+int
+role_parse(const char *text)
+{
+	int i;
+
+	for (i = 1; role_names[i] != NULL; i++)
+		if (strcmp(role_names[i], text) == 0)
+			return i;
+	return ROLE_NONE;
+}
+
+const char *
+check_kind_name(int kind)
+{
+	return kind > CHECK_NONE && kind <= CHECK_EXEC ? check_names[kind] : "none";
+}
+
+const char *
+action_name(int action)
+{
+	return action > ACTION_NONE && action <= ACTION_MESSAGE ?
+	    action_names[action] : "none";
+}
+
+#define FIELD(s, key, type, member, req, min, max) \
+	{ key, type, offsetof(struct s, member), req, min, max, NULL, NULL }
+#define ENUM(s, key, member, req, choices) \
+	{ key, SCHEMA_ENUM, offsetof(struct s, member), req, 0, 0, choices, NULL }
+#define CUSTOM(key, req, fn) \
+	{ key, SCHEMA_CUSTOM, 0, req, 0, 0, NULL, fn }
+
+static void decode_exercise(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
+static void decode_images(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
+static void decode_teams(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
+static void decode_networks(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
+static void decode_hosts(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
+static void decode_nics(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
+static void decode_services(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
+static void decode_injects(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
+static void decode_compromise(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
+static void decode_scoring(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
+static void decode_nodes(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
+
+static const struct schema_field top_fields[] = {
+	FIELD(scenario, "version", SCHEMA_INT, version, true, 0, 1000000),
+	CUSTOM("exercise", true, decode_exercise),
+	CUSTOM("images", false, decode_images),
+	CUSTOM("teams", true, decode_teams),
+	FIELD(scenario, "instructors", SCHEMA_IDLIST, instructors, false, 0,
+	    SCENARIO_NAME_MAX),
+	CUSTOM("networks", false, decode_networks),
+	CUSTOM("hosts", false, decode_hosts),
+	CUSTOM("injects", false, decode_injects),
+	CUSTOM("scoring", false, decode_scoring),
+	CUSTOM("nodes", false, decode_nodes),
+};
+
+static const struct schema_field exercise_fields[] = {
+	FIELD(scenario_exercise, "name", SCHEMA_ID, name, true, 0,
+	    SCENARIO_EXERCISE_ID_MAX),
+	FIELD(scenario_exercise, "title", SCHEMA_STRING, title, false, 0, 0),
+	FIELD(scenario_exercise, "duration", SCHEMA_DURATION, duration, true, 0,
+	    0),
+	FIELD(scenario_exercise, "connect", SCHEMA_STRING, connect, false, 0, 0),
+};
+
+static const struct schema_field image_fields[] = {
+	FIELD(scenario_image, "kernel", SCHEMA_STRING, kernel, false, 0, 0),
+	FIELD(scenario_image, "initrd", SCHEMA_STRING, initrd, false, 0, 0),
+	FIELD(scenario_image, "cmdline", SCHEMA_STRING, cmdline, false, 0, 0),
+	FIELD(scenario_image, "disk", SCHEMA_STRING, disk, false, 0, 0),
+	ENUM(scenario_image, "format", format, false, format_names),
+	FIELD(scenario_image, "cloud_init", SCHEMA_BOOL, cloud_init, false, 0, 0),
+};
+
+static const struct schema_field team_fields[] = {
+	FIELD(scenario_team, "id", SCHEMA_ID, id, true, 0, SCENARIO_ID_MAX),
+	ENUM(scenario_team, "role", role, true, role_names),
+	FIELD(scenario_team, "name", SCHEMA_STRING, name, false, 0, 0),
+	FIELD(scenario_team, "members", SCHEMA_IDLIST, members, false, 0,
+	    SCENARIO_NAME_MAX),
+};
+
+static const struct schema_field network_fields[] = {
+	FIELD(scenario_network, "id", SCHEMA_ID, id, true, 0, SCENARIO_ID_MAX),
+	FIELD(scenario_network, "cidr", SCHEMA_STRING, cidr, true, 0, 0),
+	ENUM(scenario_network, "per_team", per_team, false, role_names),
+	FIELD(scenario_network, "isolated", SCHEMA_BOOL, isolated, false, 0, 0),
+	FIELD(scenario_network, "gateway", SCHEMA_ID, gateway, false, 0,
+	    SCENARIO_ID_MAX),
+};
+
+static const struct schema_field host_fields[] = {
+	FIELD(scenario_host, "id", SCHEMA_ID, id, true, 0, SCENARIO_ID_MAX),
+	ENUM(scenario_host, "per_team", per_team, false, role_names),
+	FIELD(scenario_host, "team", SCHEMA_ID, team, false, 0, SCENARIO_ID_MAX),
+	FIELD(scenario_host, "image", SCHEMA_ID, image, true, 0,
+	    SCENARIO_NAME_MAX),
+	FIELD(scenario_host, "memory", SCHEMA_SIZE, memory, false, 0, 0),
+	FIELD(scenario_host, "vcpus", SCHEMA_INT, vcpus, false, 1, 64),
+	FIELD(scenario_host, "router", SCHEMA_BOOL, router, false, 0, 0),
+	CUSTOM("nics", true, decode_nics),
+	CUSTOM("services", false, decode_services),
+};
+
+static const struct schema_field nic_fields[] = {
+	FIELD(scenario_nic, "network", SCHEMA_ID, network, true, 0,
+	    SCENARIO_ID_MAX),
+	FIELD(scenario_nic, "ip", SCHEMA_STRING, ip, false, 0, 0),
+};
+
+#define CHECK_FIELDS \
+	ENUM(scenario_check, "check", kind, true, check_names), \
+	FIELD(scenario_check, "port", SCHEMA_INT, port, false, 1, 65535), \
+	FIELD(scenario_check, "path", SCHEMA_STRING, path, false, 0, 0), \
+	FIELD(scenario_check, "expect_status", SCHEMA_INT, expect_status, \
+	    false, 100, 599), \
+	FIELD(scenario_check, "expect_body", SCHEMA_STRING, expect_body, \
+	    false, 0, 0), \
+	FIELD(scenario_check, "command", SCHEMA_STRING, command, false, 0, 0)
+
+static const struct schema_field service_fields[] = {
+	FIELD(scenario_check, "id", SCHEMA_ID, id, true, 0, SCENARIO_NAME_MAX),
+	CHECK_FIELDS,
+	FIELD(scenario_check, "points", SCHEMA_INT, points, false, 0, 1000000),
+};
+
+static const struct schema_field compromise_fields[] = {
+	CHECK_FIELDS,
+	FIELD(scenario_check, "penalty", SCHEMA_INT, penalty, true, 1, 1000000),
+};
+
+static const struct schema_field inject_fields[] = {
+	FIELD(scenario_inject, "id", SCHEMA_ID, id, true, 0, SCENARIO_NAME_MAX),
+	FIELD(scenario_inject, "at", SCHEMA_DURATION, at, false, 0, 0),
+	ENUM(scenario_inject, "trigger", trigger, false, trigger_names),
+	FIELD(scenario_inject, "title", SCHEMA_STRING, title, false, 0, 0),
+	FIELD(scenario_inject, "from", SCHEMA_STRING, from, false, 0, 0),
+	FIELD(scenario_inject, "target", SCHEMA_STRING, target, false, 0, 0),
+	ENUM(scenario_inject, "action", action, true, action_names),
+	FIELD(scenario_inject, "command", SCHEMA_STRING, command, false, 0, 0),
+	CUSTOM("compromise", false, decode_compromise),
+	FIELD(scenario_inject, "nic", SCHEMA_ID, nic, false, 0, SCENARIO_ID_MAX),
+	FIELD(scenario_inject, "duration", SCHEMA_DURATION, duration, false, 0, 0),
+	FIELD(scenario_inject, "to", SCHEMA_STRING, to, false, 0, 0),
+	FIELD(scenario_inject, "text", SCHEMA_STRING, text, false, 0, 0),
+};
+
+static const struct schema_field scoring_fields[] = {
+	FIELD(scenario_scoring, "interval", SCHEMA_DURATION, interval, false, 0,
+	    0),
+	FIELD(scenario_scoring, "timeout", SCHEMA_DURATION, timeout, false, 0, 0),
+};
+
+static const struct schema_field node_fields[] = {
+	FIELD(scenario_node, "uri", SCHEMA_STRING, uri, true, 0, 0),
+	FIELD(scenario_node, "memory", SCHEMA_SIZE, memory, false, 0, 0),
+	FIELD(scenario_node, "vcpus", SCHEMA_INT, vcpus, false, 1, 1000000),
+	FIELD(scenario_node, "underlay", SCHEMA_STRING, underlay, false, 0, 0),
+};
+
+static void
+decode_exercise(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario *sc = obj;
+
+	(void)what;
+	schema_decode(ctx, value, "exercise", exercise_fields,
+	    ARRAY_SIZE(exercise_fields), &sc->exercise);
+}
+
+static void
+decode_scoring(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario *sc = obj;
+
+	(void)what;
+	schema_decode(ctx, value, "scoring", scoring_fields,
+	    ARRAY_SIZE(scoring_fields), &sc->scoring);
+}
+
+/* images is a mapping from id to definition, unlike the lists. */
+static void
+decode_images(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario *sc = obj;
+	const char *why;
+	char quoted[SCHEMA_QUOTE_MAX];
+	size_t i;
+
+	(void)what;
+	if (value->kind != YNODE_MAP) {
+		schema_error(ctx, value->pos, "'images' must be a mapping from "
+		    "image id to its definition, not %s", ynode_kind_name(value));
+		return;
+	}
+	sc->images = xcalloc(value->count, sizeof(*sc->images));
+	for (i = 0; i < value->count; i++) {
+		const struct ynode *key = value->pairs[i].key;
+		struct scenario_image *img = &sc->images[sc->n_images];
+		char *desc;
+
+		schema_quote(key->scalar, quoted);
+		if (units_check_id(key->scalar, SCENARIO_NAME_MAX, &why) < 0) {
+			schema_error(ctx, key->pos, "invalid image id '%s': %s%s",
+			    quoted, why, strcmp(why, "too long") == 0 ?
+			    " (at most 32 characters)" : "");
+			continue;
+		}
+		/* Kept even when broken, so hosts using it get no knock-on. */
+		desc = xasprintf("image '%s'", quoted);
+		schema_decode(ctx, value->pairs[i].value, desc, image_fields,
+		    ARRAY_SIZE(image_fields), img);
+		img->id = xstrdup(key->scalar);
+		sc->n_images++;
+		free(desc);
+	}
+}
+
+static void
+init_network(void *obj)
+{
+	struct scenario_network *net = obj;
+
+	net->isolated = true;
+}
+
+static void
+init_host(void *obj)
+{
+	struct scenario_host *host = obj;
+
+	host->memory = DEFAULT_MEMORY;
+	host->vcpus = 1;
+}
+
+static void
+init_check(void *obj)
+{
+	struct scenario_check *check = obj;
+
+	check->port = -1;
+	check->expect_status = 200;
+	check->points = 1;
+}
+
+static void
+init_inject(void *obj)
+{
+	struct scenario_inject *inj = obj;
+
+	inj->at = -1;
+}
+
+static void
+decode_teams(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario *sc = obj;
+
+	(void)what;
+	schema_decode_list(ctx, value, "team", NULL, team_fields,
+	    ARRAY_SIZE(team_fields), sizeof(*sc->teams), NULL,
+	    (void **)&sc->teams, &sc->n_teams);
+}
+
+static void
+decode_networks(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario *sc = obj;
+
+	(void)what;
+	schema_decode_list(ctx, value, "network", NULL, network_fields,
+	    ARRAY_SIZE(network_fields), sizeof(*sc->networks), init_network,
+	    (void **)&sc->networks, &sc->n_networks);
+}
+
+static void
+decode_hosts(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario *sc = obj;
+
+	(void)what;
+	schema_decode_list(ctx, value, "host", NULL, host_fields,
+	    ARRAY_SIZE(host_fields), sizeof(*sc->hosts), init_host,
+	    (void **)&sc->hosts, &sc->n_hosts);
+}
+
+static void
+decode_nics(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario_host *host = obj;
+	schema_decode_list(ctx, value, "NIC", what, nic_fields,
+	    ARRAY_SIZE(nic_fields), sizeof(*host->nics), NULL,
+	    (void **)&host->nics, &host->n_nics);
+}
+
+static void
+decode_services(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario_host *host = obj;
+	schema_decode_list(ctx, value, "service", what, service_fields,
+	    ARRAY_SIZE(service_fields), sizeof(*host->services), init_check,
+	    (void **)&host->services, &host->n_services);
+}
+
+static void
+decode_injects(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario *sc = obj;
+
+	(void)what;
+	schema_decode_list(ctx, value, "inject", NULL, inject_fields,
+	    ARRAY_SIZE(inject_fields), sizeof(*sc->injects), init_inject,
+	    (void **)&sc->injects, &sc->n_injects);
+}
+
+static void
+decode_compromise(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario_inject *inj = obj;
+	char *desc = xasprintf("the compromise of %s", what);
+
+	inj->compromise = xcalloc(1, sizeof(*inj->compromise));
+	init_check(inj->compromise);
+	inj->compromise->points = 0;
+	schema_decode(ctx, value, desc, compromise_fields,
+	    ARRAY_SIZE(compromise_fields), inj->compromise);
+	free(desc);
+}
+
+static void
+decode_nodes(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario *sc = obj;
+
+	(void)what;
+	schema_decode_list(ctx, value, "node", NULL, node_fields,
+	    ARRAY_SIZE(node_fields), sizeof(*sc->nodes), NULL,
+	    (void **)&sc->nodes, &sc->n_nodes);
+}
+
+static void
+strlist_clear(struct strlist *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->count; i++)
+		free(list->items[i]);
+	free(list->items);
+	free(list->pos);
+}
+
+static void
+check_free(struct scenario_check *c)
+{
+	if (c == NULL)
+		return;
+	free(c->id);
+	free(c->path);
+	free(c->expect_body);
+	free(c->command);
+}
+
+static void
+host_clear(struct scenario_host *h)
+{
+	size_t i;
+
+	free(h->id);
+	free(h->team);
+	free(h->image);
+	for (i = 0; i < h->n_nics; i++) {
+		free(h->nics[i].network);
+		free(h->nics[i].ip);
+	}
+	free(h->nics);
+	for (i = 0; i < h->n_services; i++)
+		check_free(&h->services[i]);
+	free(h->services);
+}
+
+static void
+inject_clear(struct scenario_inject *inj)
+{
+	free(inj->id);
+	free(inj->title);
+	free(inj->from);
+	free(inj->target);
+	free(inj->command);
+	check_free(inj->compromise);
+	free(inj->compromise);
+	free(inj->nic);
+	free(inj->to);
+	free(inj->text);
+}
+
+static void
+scenario_free_lists(struct scenario *sc)
+{
+	size_t i;
+
+	for (i = 0; i < sc->n_images; i++) {
+		free(sc->images[i].id);
+		free(sc->images[i].kernel);
+		free(sc->images[i].initrd);
+		free(sc->images[i].cmdline);
+		free(sc->images[i].disk);
+	}
+	for (i = 0; i < sc->n_teams; i++) {
+		free(sc->teams[i].id);
+		free(sc->teams[i].name);
+		strlist_clear(&sc->teams[i].members);
+	}
+	for (i = 0; i < sc->n_networks; i++) {
+		free(sc->networks[i].id);
+		free(sc->networks[i].cidr);
+		free(sc->networks[i].gateway);
+	}
+	for (i = 0; i < sc->n_hosts; i++)
+		host_clear(&sc->hosts[i]);
+	for (i = 0; i < sc->n_injects; i++)
+		inject_clear(&sc->injects[i]);
+	for (i = 0; i < sc->n_nodes; i++) {
+		free(sc->nodes[i].uri);
+		free(sc->nodes[i].underlay);
+	}
+}
+
+void
+scenario_free(struct scenario *sc)
+{
+	if (sc == NULL)
+		return;
+	scenario_free_lists(sc);
+	free(sc->images);
+	free(sc->teams);
+	free(sc->networks);
+	free(sc->hosts);
+	free(sc->injects);
+	free(sc->nodes);
+	strlist_clear(&sc->instructors);
+	free(sc->exercise.name);
+	free(sc->exercise.title);
+	free(sc->exercise.connect);
+	ynode_free(sc->root);
+	free(sc->path);
+	free(sc->dir);
+	free(sc);
+}
+
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+struct scenario *
+scenario_load_buffer(const char *data, size_t len, const char *path,
+    struct diag_list *diags)
+{
+	struct scenario *sc = xcalloc(1, sizeof(*sc));
+	struct schema_ctx ctx = { .diags = diags, .user = sc };
+
+	sc->path = xstrdup(path);
+	sc->dir = dir_of(path);
+	sc->exercise.duration = -1;
+	sc->scoring.interval = DEFAULT_INTERVAL;
+	sc->scoring.timeout = DEFAULT_TIMEOUT;
+	sc->version = -1;
+	sc->root = ynode_parse(data, len, diags);
+	if (sc->root == NULL)
+		goto fail;
+	if (schema_decode(&ctx, sc->root, "the scenario", top_fields,
+	    ARRAY_SIZE(top_fields), sc) < 0 && sc->root->kind != YNODE_MAP)
+		goto fail;
+	rules_check(sc, &ctx);
+	if (ctx.errors > 0)
+		goto fail;
+	return sc;
+fail:
+	scenario_free(sc);
+	return NULL;
+}
+
+/* Reads at most one byte past the limit, so the size check can tell. */
+static char *
+read_capped(const char *path, size_t *len, struct diag_list *diags)
+{
+	static const struct pos whole = { 0, 0 };
+	FILE *f = fopen(path, "rb");
+	char *buf;
+
+	if (f == NULL) {
+		diag_add(diags, whole, "cannot open the scenario: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(YNODE_MAX_INPUT + 2);
+	*len = fread(buf, 1, YNODE_MAX_INPUT + 1, f);
+	if (ferror(f)) {
+		diag_add(diags, whole, "cannot read the scenario: %s",
+		    strerror(errno));
+		free(buf);
+		buf = NULL;
+	} else {
+		buf[*len] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+struct scenario *
+scenario_load_file(const char *path, struct diag_list *diags)
+{
+	struct scenario *sc;
+	size_t len;
+	char *data = read_capped(path, &len, diags);
+
+	if (data == NULL)
+		return NULL;
+	sc = scenario_load_buffer(data, len, path, diags);
+	free(data);
+	return sc;
+}
+
+struct pos
+scenario_pos(const struct ynode *node, const char *key)
+{
+	const struct ynode *value = ynode_get(node, key);
+	static const struct pos none = { 0, 0 };
+
+	if (value != NULL)
+		return value->pos;
+	return node != NULL ? node->pos : none;
+}
+
+char *
+scenario_path(const struct scenario *sc, const char *path)
+{
+	if (path[0] == '/' || strcmp(sc->dir, ".") == 0)
+		return xstrdup(path);
+	return xasprintf("%s/%s", sc->dir, path);
+}
+
+#define FIND_BY_ID(array, count, id) do { \
+	size_t i_; \
+	for (i_ = 0; i_ < (count); i_++) \
+		if ((array)[i_].id != NULL && strcmp((array)[i_].id, id) == 0) \
+			return &(array)[i_]; \
+	return NULL; \
+} while (0)
+
+const struct scenario_team *
+scenario_team(const struct scenario *sc, const char *id)
+{
+	FIND_BY_ID(sc->teams, sc->n_teams, id);
+}
+
+const struct scenario_host *
+scenario_host(const struct scenario *sc, const char *id)
+{
+	FIND_BY_ID(sc->hosts, sc->n_hosts, id);
+}
+
+const struct scenario_network *
+scenario_network(const struct scenario *sc, const char *id)
+{
+	FIND_BY_ID(sc->networks, sc->n_networks, id);
+}
+
+const struct scenario_image *
+scenario_image(const struct scenario *sc, const char *id)
+{
+	FIND_BY_ID(sc->images, sc->n_images, id);
+}
