@@ -1,0 +1,92 @@
+/*
+ * plan.h: the expanded range: every network, host, address, MAC, route
+ * and inject target, as libvirt and the engine will see them.
+ *
+ * plan_build() is pure: the same scenario always gives the same plan,
+ * byte for byte, so a second `up` finds the same names, MACs and addresses.
+ */
+#ifndef RANGECTL_PLAN_H
+#define RANGECTL_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rangectl/cidr.h"
+#include "rangectl/diag.h"
+#include "rangectl/scenario.h"
+
+#define PLAN_NONE ((size_t)-1)
+#define PLAN_BRIDGE_MAX 15	/* the kernel's IFNAMSIZ - 1 */
+#define PLAN_MAC_TEXT 18
+
+struct plan_network {
+	char *name;	/* libvirt name: {exercise}-{team}-{id} or {exercise}-{id} */
+	const struct scenario_network *src;
+	const struct scenario_team *team;	/* NULL for a shared network */
+	struct cidr cidr;
+	char bridge[PLAN_BRIDGE_MAX + 1];
+	uint32_t host_side;	/* rangectl's own address on it */
+	size_t gateway;	/* index of the gateway host, or PLAN_NONE */
+};
+
+struct plan_nic {
+	size_t network;	/* index in plan.networks */
+	uint32_t ip;
+	char ip_text[IPV4_TEXT];
+	unsigned char mac[6];
+	char mac_text[PLAN_MAC_TEXT];
+	const struct scenario_nic *src;
+};
+
+struct plan_route {
+	struct cidr to;
+	uint32_t via;
+};
+
+struct plan_host {
+	char *name;	/* libvirt name: {exercise}-{team}-{id} */
+	const struct scenario_host *src;
+	const struct scenario_team *team;
+	struct plan_nic *nics;
+	size_t n_nics;
+	struct plan_route *routes;
+	size_t n_routes;
+	size_t routes_alloc;
+	uint32_t gateway;	/* default route, 0 for none */
+};
+
+struct plan_inject {
+	const struct scenario_inject *src;
+	size_t *targets;	/* host indexes */
+	size_t n_targets;
+	size_t *from;
+	size_t n_from;
+	const struct scenario_team **to;	/* message recipients */
+	size_t n_to;
+};
+
+struct plan {
+	const struct scenario *sc;	/* borrowed: must outlive the plan */
+	struct plan_network *networks;
+	size_t n_networks;
+	struct plan_host *hosts;
+	size_t n_hosts;
+	struct plan_inject *injects;
+	size_t n_injects;
+};
+
+/*
+ * Expands sc. Returns the plan (the caller frees it with plan_free()), or
+ * NULL with every problem in diags.
+ */
+struct plan *plan_build(const struct scenario *sc, struct diag_list *diags);
+void plan_free(struct plan *plan);
+
+/* The MAC of a NIC: derived from its names, never random. */
+void plan_derive_mac(const char *exercise, const char *team, const char *host,
+    const char *network, unsigned attempt, unsigned char mac[6]);
+/* The bridge of a network: "rc-" and a hash of its libvirt name. */
+void plan_derive_bridge(const char *network_name, unsigned attempt,
+    char bridge[PLAN_BRIDGE_MAX + 1]);
+
+#endif

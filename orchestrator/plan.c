@@ -1,0 +1,743 @@
+/*
+ * plan.c: expanding a scenario into every object of the range.
+ *
+ * The steps run in order, each over the whole range: copy networks and
+ * hosts per team, check that no networks overlap, place the addresses
+ * written in the scenario, hand out the automatic ones, find gateways and
+ * routes, derive MACs, and resolve inject selectors. Every step reports
+ * all its problems before the plan is given up.
+ */
+#include "rangectl/plan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rangectl/selector.h"
+#include "rangectl/strmap.h"
+#include "rangectl/template.h"
+#include "rangectl/util.h"
+
+struct planner {
+	const struct scenario *sc;
+	struct plan *plan;
+	struct diag_list *diags;
+	size_t errors;
+	struct strmap networks;	/* libvirt name -> struct plan_network */
+	struct strmap hosts;	/* libvirt name -> struct plan_host */
+	struct strmap addresses;	/* ip text -> struct plan_host owning it */
+	/*
+	 * The copies of one host definition are contiguous in plan.hosts:
+	 * first_copy[i] is where those of sc->hosts[i] start.
+	 */
+	size_t *first_copy;
+};
+
+static void
+planner_error(struct planner *p, struct pos pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+planner_error(struct planner *p, struct pos pos, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	diag_add(p->diags, pos, "%s", msg);
+	free(msg);
+	p->errors++;
+}
+
+/* The libvirt name of an object of a team, or shared when team is NULL. */
+static char *
+object_name(const struct scenario *sc, const struct scenario_team *team,
+    const char *id)
+{
+	if (team == NULL)
+		return xasprintf("%s-%s", sc->exercise.name, id);
+	return xasprintf("%s-%s-%s", sc->exercise.name, team->id, id);
+}
+
+static size_t
+copies(const struct scenario *sc, int per_team)
+{
+	size_t i, n = 0;
+
+	if (per_team == ROLE_NONE)
+		return 1;
+	for (i = 0; i < sc->n_teams; i++)
+		n += sc->teams[i].role == per_team;
+	return n;
+}
+
+void
+plan_derive_mac(const char *exercise, const char *team, const char *host,
+    const char *network, unsigned attempt, unsigned char mac[6])
+{
+	unsigned long long h = HASH_SEED;
+
+	h = hash_str(h, exercise);
+	h = hash_str(h, team ? team : "");
+	h = hash_str(h, host);
+	h = hash_str(h, network);
+	h = hash_bytes(h, &attempt, sizeof(attempt));
+	/* QEMU's locally administered prefix, as libvirt users expect. */
+	mac[0] = 0x52;
+	mac[1] = 0x54;
+	mac[2] = 0x00;
+	mac[3] = (unsigned char)(h >> 40);
+	mac[4] = (unsigned char)(h >> 24);
+	mac[5] = (unsigned char)(h >> 8);
+}
+
+void
+plan_derive_bridge(const char *network_name, unsigned attempt,
+    char bridge[PLAN_BRIDGE_MAX + 1])
+{
+	unsigned long long h = hash_str(HASH_SEED, network_name);
+
+	h = hash_bytes(h, &attempt, sizeof(attempt));
+	/* "rc-" and 10 hex digits: 13 characters, 2^40 names. */
+	snprintf(bridge, PLAN_BRIDGE_MAX + 1, "rc-%010llx", h & 0xffffffffffULL);
+}
+
+static void
+expand_network(struct planner *p, const struct scenario_network *src,
+    const struct scenario_team *team)
+{
+	struct plan_network *net = &p->plan->networks[p->plan->n_networks];
+	struct template_values v = { 0 };
+	const char *why;
+	char *cidr;
+
+	if (team != NULL) {
+		v.team_id = team->id;
+		v.team_index = team->index;
+	}
+	net->src = src;
+	net->team = team;
+	net->gateway = PLAN_NONE;
+	net->name = object_name(p->sc, team, src->id);
+	cidr = template_expand(src->cidr, &v);
+	if (cidr_parse(cidr, &net->cidr, &why) < 0)
+		planner_error(p, scenario_pos(src->node, "cidr"), "cidr '%s' of "
+		    "network '%s' for team '%s' gives '%s', which is not a valid "
+		    "network: %s", src->cidr, src->id, team ? team->id : "-",
+		    cidr, why);
+	free(cidr);
+	net->host_side = cidr_host_side(&net->cidr);
+	if (strmap_add(&p->networks, net->name, net) != NULL)
+		planner_error(p, src->node->pos, "network '%s' would be named "
+		    "'%s' in libvirt, like another network; rename one of them",
+		    src->id, net->name);
+	p->plan->n_networks++;
+}
+
+static void
+expand_networks(struct planner *p)
+{
+	const struct scenario *sc = p->sc;
+	size_t i, j, total = 0;
+
+	for (i = 0; i < sc->n_networks; i++)
+		total += copies(sc, sc->networks[i].per_team);
+	p->plan->networks = xcalloc(total, sizeof(*p->plan->networks));
+	for (i = 0; i < sc->n_networks; i++) {
+		const struct scenario_network *src = &sc->networks[i];
+
+		if (src->per_team == ROLE_NONE)
+			expand_network(p, src, NULL);
+		for (j = 0; j < sc->n_teams && src->per_team != ROLE_NONE; j++)
+			if (sc->teams[j].role == src->per_team)
+				expand_network(p, src, &sc->teams[j]);
+	}
+}
+
+/* The plan network a NIC of a host of team is on. */
+static size_t
+find_network(struct planner *p, const struct scenario_team *team,
+    const char *id)
+{
+	const struct scenario_network *src = scenario_network(p->sc, id);
+	struct plan_network *net;
+	char *name;
+
+	name = object_name(p->sc, src->per_team != ROLE_NONE ? team : NULL, id);
+	net = strmap_get(&p->networks, name);
+	free(name);
+	return (size_t)(net - p->plan->networks);
+}
+
+static void
+expand_host(struct planner *p, const struct scenario_host *src,
+    const struct scenario_team *team)
+{
+	struct plan_host *host = &p->plan->hosts[p->plan->n_hosts];
+	size_t i;
+
+	host->src = src;
+	host->team = team;
+	host->name = object_name(p->sc, team, src->id);
+	host->nics = xcalloc(src->n_nics, sizeof(*host->nics));
+	host->n_nics = src->n_nics;
+	for (i = 0; i < src->n_nics; i++) {
+		host->nics[i].src = &src->nics[i];
+		host->nics[i].network = find_network(p, team,
+		    src->nics[i].network);
+	}
+	if (strmap_add(&p->hosts, host->name, host) != NULL)
+		planner_error(p, src->node->pos, "host '%s' would be named '%s' "
+		    "in libvirt, like another host; rename one of them",
+		    src->id, host->name);
+	p->plan->n_hosts++;
+}
+
+static void
+expand_hosts(struct planner *p)
+{
+	const struct scenario *sc = p->sc;
+	size_t i, j, total = 0;
+
+	for (i = 0; i < sc->n_hosts; i++)
+		total += copies(sc, sc->hosts[i].per_team);
+	p->plan->hosts = xcalloc(total, sizeof(*p->plan->hosts));
+	p->first_copy = xcalloc(sc->n_hosts + 1, sizeof(*p->first_copy));
+	for (i = 0; i < sc->n_hosts; i++) {
+		const struct scenario_host *src = &sc->hosts[i];
+
+		p->first_copy[i] = p->plan->n_hosts;
+		if (src->per_team == ROLE_NONE)
+			expand_host(p, src, scenario_team(sc, src->team));
+		for (j = 0; j < sc->n_teams && src->per_team != ROLE_NONE; j++)
+			if (sc->teams[j].role == src->per_team)
+				expand_host(p, src, &sc->teams[j]);
+	}
+	p->first_copy[sc->n_hosts] = p->plan->n_hosts;
+}
+
+static int
+compare_networks(const void *a, const void *b)
+{
+	const struct plan_network *x = *(struct plan_network *const *)a;
+	const struct plan_network *y = *(struct plan_network *const *)b;
+
+	if (x->cidr.net != y->cidr.net)
+		return x->cidr.net < y->cidr.net ? -1 : 1;
+	if (x->cidr.prefix != y->cidr.prefix)
+		return x->cidr.prefix < y->cidr.prefix ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Sorted by start address, a network overlaps an earlier one exactly when
+ * it starts before the furthest end seen so far: n log n, not n squared.
+ */
+static void
+check_overlaps(struct planner *p)
+{
+	struct plan *plan = p->plan;
+	struct plan_network **sorted, *widest = NULL;
+	char a[CIDR_TEXT], b[CIDR_TEXT];
+	size_t i;
+
+	sorted = xcalloc(plan->n_networks, sizeof(*sorted));
+	for (i = 0; i < plan->n_networks; i++)
+		sorted[i] = &plan->networks[i];
+	qsort(sorted, plan->n_networks, sizeof(*sorted), compare_networks);
+	for (i = 0; i < plan->n_networks; i++) {
+		struct plan_network *net = sorted[i];
+
+		if (widest != NULL && net->cidr.net <= cidr_broadcast(&widest->cidr)) {
+			const struct plan_network *later = net > widest ? net : widest;
+			const struct plan_network *earlier = net > widest ? widest : net;
+
+			cidr_format(&later->cidr, a);
+			cidr_format(&earlier->cidr, b);
+			planner_error(p, scenario_pos(later->src->node, "cidr"),
+			    "network '%s' (%s) overlaps network '%s' (%s)%s",
+			    later->name, a, earlier->name, b, later->src ==
+			    earlier->src && !template_uses_team(later->src->cidr) ?
+			    "; a per_team network needs {team.index} in its cidr "
+			    "so that the copies differ" : "");
+		}
+		if (widest == NULL ||
+		    cidr_broadcast(&net->cidr) > cidr_broadcast(&widest->cidr))
+			widest = net;
+	}
+	free(sorted);
+}
+
+static void
+set_address(struct plan_nic *nic, uint32_t addr)
+{
+	nic->ip = addr;
+	ipv4_format(addr, nic->ip_text);
+}
+
+/* Why addr cannot be a host's on net ("is WHY network 'x'"), or NULL. */
+static const char *
+address_problem(const struct plan_network *net, uint32_t addr)
+{
+	if (!cidr_contains(&net->cidr, addr))
+		return "outside";
+	if (addr == net->cidr.net)
+		return "the network address of";
+	if (addr == cidr_broadcast(&net->cidr))
+		return "the broadcast address of";
+	if (addr == net->host_side)
+		return "reserved for rangectl's own checks (the last usable "
+		    "address) on";
+	return NULL;
+}
+
+/* The address written for a NIC: 1 with *addr set, 0 for auto, -1 bad. */
+static int
+written_address(const struct plan_host *host, const struct plan_nic *nic,
+    const struct plan_network *net, uint32_t *addr)
+{
+	struct template_values v = { 0 };
+	const char *ip = nic->src->ip;
+	unsigned long n;
+	char *text, *end;
+	int rc;
+
+	if (ip == NULL || strcmp(ip, "auto") == 0)
+		return 0;
+	if (ip[0] == '.') {
+		n = strtoul(ip + 1, &end, 10);
+		if (n > ~cidr_mask(&net->cidr))
+			n = (unsigned long)~cidr_mask(&net->cidr) + 1;
+		*addr = net->cidr.net + (uint32_t)n;
+		return 1;
+	}
+	v.team_id = host->team ? host->team->id : "";
+	v.team_index = host->team ? host->team->index : 0;
+	text = template_expand(ip, &v);
+	rc = ipv4_parse(text, addr) == 0 ? 1 : -1;
+	free(text);
+	return rc;
+}
+
+static void
+claim_address(struct planner *p, struct plan_host *host, struct plan_nic *nic,
+    size_t index)
+{
+	const struct plan_network *net = &p->plan->networks[nic->network];
+	const struct plan_host *owner;
+	char cidr[CIDR_TEXT], ip[IPV4_TEXT], shown[96];
+	const char *problem;
+	uint32_t addr;
+
+	if (written_address(host, nic, net, &addr) <= 0)
+		return;
+	problem = address_problem(net, addr);
+	if (problem != NULL) {
+		/* Show the full address where the scenario wrote less. */
+		ipv4_format(addr, ip);
+		if (strcmp(nic->src->ip, ip) == 0)
+			snprintf(shown, sizeof(shown), "'%s'", ip);
+		else
+			snprintf(shown, sizeof(shown), "'%s' (%s)", nic->src->ip, ip);
+		cidr_format(&net->cidr, cidr);
+		planner_error(p, scenario_pos(nic->src->node, "ip"), "ip %s of "
+		    "NIC #%zu of host '%s' is %s network '%s' (%s)", shown,
+		    index + 1, host->name, problem, net->name, cidr);
+		return;
+	}
+	set_address(nic, addr);
+	owner = strmap_add(&p->addresses, nic->ip_text, host);
+	if (owner != NULL)
+		planner_error(p, scenario_pos(nic->src->node, "ip"), "ip '%s' of "
+		    "NIC #%zu of host '%s' is already taken by host '%s'",
+		    nic->ip_text, index + 1, host->name, owner->name);
+}
+
+/* Hands out the next free address of the network, in plan order. */
+static void
+auto_address(struct planner *p, struct plan_host *host, struct plan_nic *nic,
+    size_t index, uint32_t *next)
+{
+	const struct plan_network *net = &p->plan->networks[nic->network];
+	char ip[IPV4_TEXT], cidr[CIDR_TEXT];
+
+	for (;;) {
+		if (*next >= net->host_side) {
+			cidr_format(&net->cidr, cidr);
+			planner_error(p, scenario_pos(nic->src->node, "ip"),
+			    "network '%s' (%s) has no free address left for NIC "
+			    "#%zu of host '%s'",
+			    net->name, cidr, index + 1, host->name);
+			return;
+		}
+		ipv4_format((*next)++, ip);
+		if (strmap_get(&p->addresses, ip) == NULL)
+			break;
+	}
+	set_address(nic, *next - 1);
+	strmap_add(&p->addresses, nic->ip_text, host);
+}
+
+static void
+assign_addresses(struct planner *p)
+{
+	struct plan *plan = p->plan;
+	uint32_t *next;
+	size_t i, j;
+
+	for (i = 0; i < plan->n_hosts; i++)
+		for (j = 0; j < plan->hosts[i].n_nics; j++)
+			claim_address(p, &plan->hosts[i], &plan->hosts[i].nics[j], j);
+	next = xcalloc(plan->n_networks, sizeof(*next));
+	for (i = 0; i < plan->n_networks; i++)
+		next[i] = plan->networks[i].cidr.net + 1;
+	for (i = 0; i < plan->n_hosts; i++) {
+		struct plan_host *host = &plan->hosts[i];
+
+		for (j = 0; j < host->n_nics; j++)
+			if (host->nics[j].ip == 0 && (host->nics[j].src->ip == NULL ||
+			    strcmp(host->nics[j].src->ip, "auto") == 0))
+				auto_address(p, host, &host->nics[j], j,
+				    &next[host->nics[j].network]);
+	}
+	free(next);
+}
+
+/* Distinct MACs per range: a clash (one in 2^24 per pair) takes the next. */
+static void
+assign_macs(struct planner *p)
+{
+	const struct scenario *sc = p->sc;
+	struct strmap seen;
+	size_t i, j;
+
+	strmap_init(&seen);
+	for (i = 0; i < p->plan->n_hosts; i++) {
+		struct plan_host *host = &p->plan->hosts[i];
+
+		for (j = 0; j < host->n_nics; j++) {
+			struct plan_nic *nic = &host->nics[j];
+			unsigned attempt = 0;
+
+			do {
+				plan_derive_mac(sc->exercise.name, host->team ?
+				    host->team->id : NULL, host->src->id,
+				    nic->src->network, attempt++, nic->mac);
+				snprintf(nic->mac_text, sizeof(nic->mac_text),
+				    "%02x:%02x:%02x:%02x:%02x:%02x", nic->mac[0],
+				    nic->mac[1], nic->mac[2], nic->mac[3],
+				    nic->mac[4], nic->mac[5]);
+			} while (strmap_add(&seen, nic->mac_text, nic) != NULL);
+		}
+	}
+	strmap_clear(&seen);
+}
+
+static void
+assign_bridges(struct planner *p)
+{
+	struct strmap seen;
+	size_t i;
+
+	strmap_init(&seen);
+	for (i = 0; i < p->plan->n_networks; i++) {
+		struct plan_network *net = &p->plan->networks[i];
+		unsigned attempt = 0;
+
+		do
+			plan_derive_bridge(net->name, attempt++, net->bridge);
+		while (strmap_add(&seen, net->bridge, net) != NULL);
+	}
+	strmap_clear(&seen);
+}
+
+/* The address of host on the plan network, or 0 if it is not on it. */
+static uint32_t
+address_on(const struct plan_host *host, size_t network)
+{
+	size_t i;
+
+	for (i = 0; i < host->n_nics; i++)
+		if (host->nics[i].network == network)
+			return host->nics[i].ip;
+	return 0;
+}
+
+static void
+find_gateways(struct planner *p)
+{
+	struct plan *plan = p->plan;
+	size_t i, j;
+
+	for (i = 0; i < plan->n_networks; i++) {
+		struct plan_network *net = &plan->networks[i];
+		const struct scenario_host *src;
+		struct plan_host *gw;
+		char *name;
+
+		if (net->src->gateway == NULL)
+			continue;
+		src = scenario_host(p->sc, net->src->gateway);
+		name = object_name(p->sc, net->team ? net->team :
+		    scenario_team(p->sc, src->team), src->id);
+		gw = strmap_get(&p->hosts, name);
+		free(name);
+		if (gw != NULL && address_on(gw, i) != 0)
+			net->gateway = (size_t)(gw - plan->hosts);
+	}
+	/* A host's default route: the gateway of its first such network. */
+	for (i = 0; i < plan->n_hosts; i++) {
+		struct plan_host *host = &plan->hosts[i];
+
+		for (j = 0; j < host->n_nics && host->gateway == 0; j++) {
+			size_t gw = plan->networks[host->nics[j].network].gateway;
+
+			if (gw != PLAN_NONE && gw != i)
+				host->gateway = address_on(&plan->hosts[gw],
+				    host->nics[j].network);
+		}
+	}
+}
+
+static void
+add_route(struct plan_host *host, const struct cidr *to, uint32_t via)
+{
+	size_t i;
+
+	for (i = 0; i < host->n_routes; i++)
+		if (host->routes[i].to.net == to->net &&
+		    host->routes[i].to.prefix == to->prefix)
+			return;
+	xgrow(&host->routes, &host->routes_alloc, host->n_routes + 1,
+	    sizeof(*host->routes));
+	host->routes[host->n_routes].to = *to;
+	host->routes[host->n_routes].via = via;
+	host->n_routes++;
+}
+
+/* The address of router on the first network it shares with host, or 0. */
+static uint32_t
+hop_to(const struct plan_host *host, const struct plan_host *router)
+{
+	size_t i;
+	uint32_t via;
+
+	for (i = 0; i < host->n_nics; i++)
+		if ((via = address_on(router, host->nics[i].network)) != 0)
+			return via;
+	return 0;
+}
+
+/*
+ * Routes through router to the networks it reaches that host does not:
+ * its own team's and shared ones when they are of one team, and only the
+ * router's team's networks when host is red or white reaching a target.
+ */
+static void
+route_through(struct planner *p, struct plan_host *host,
+    const struct plan_host *router)
+{
+	bool own = host->team == router->team;
+	uint32_t via = hop_to(host, router);
+	size_t i;
+
+	if (via == 0)
+		return;
+	for (i = 0; i < router->n_nics; i++) {
+		const struct plan_network *net =
+		    &p->plan->networks[router->nics[i].network];
+
+		if (address_on(host, router->nics[i].network) != 0)
+			continue;
+		if (own ? (net->team == host->team || net->team == NULL) :
+		    net->team == router->team)
+			add_route(host, &net->cidr, via);
+	}
+}
+
+static void
+plan_routes(struct planner *p)
+{
+	struct plan *plan = p->plan;
+	size_t *routers = xcalloc(plan->n_hosts, sizeof(*routers));
+	size_t n_routers = 0, i, j;
+
+	for (i = 0; i < plan->n_hosts; i++)
+		if (plan->hosts[i].src->router)
+			routers[n_routers++] = i;
+	for (i = 0; i < plan->n_hosts; i++) {
+		struct plan_host *host = &plan->hosts[i];
+		int role = host->team ? host->team->role : ROLE_NONE;
+
+		for (j = 0; j < n_routers; j++) {
+			const struct plan_host *router = &plan->hosts[routers[j]];
+
+			if (routers[j] == i)
+				continue;
+			if (router->team == host->team ||
+			    role == ROLE_RED || role == ROLE_WHITE)
+				route_through(p, host, router);
+		}
+	}
+	free(routers);
+}
+
+/* The hosts a selector matches, as a new array of host indexes. */
+static size_t *
+select_hosts(struct planner *p, const char *text, size_t *count)
+{
+	struct plan *plan = p->plan;
+	const struct scenario_host *def;
+	size_t *found, i, start = 0, end = plan->n_hosts;
+	struct selector sel;
+	const char *why;
+
+	*count = 0;
+	if (selector_parse(text, p->sc, &sel, &why) < 0)
+		return NULL;	/* the loader reported it */
+	/* A named host: only the copies of its definition can match. */
+	if (sel.host != NULL && (def = scenario_host(p->sc, sel.host)) != NULL) {
+		start = p->first_copy[def - p->sc->hosts];
+		end = p->first_copy[def - p->sc->hosts + 1];
+	}
+	found = xcalloc(end - start, sizeof(*found));
+	for (i = start; i < end; i++)
+		if (plan->hosts[i].team != NULL && selector_matches(&sel,
+		    plan->hosts[i].team, plan->hosts[i].src->id))
+			found[(*count)++] = i;
+	selector_clear(&sel);
+	return found;
+}
+
+/* A link action's NIC must be on every target, whatever the selector. */
+static void
+check_target_nics(struct planner *p, const struct plan_inject *inj)
+{
+	const struct scenario_inject *src = inj->src;
+	size_t i, j;
+
+	for (i = 0; i < inj->n_targets && src->nic != NULL; i++) {
+		const struct plan_host *host = &p->plan->hosts[inj->targets[i]];
+
+		for (j = 0; j < host->n_nics; j++)
+			if (strcmp(host->nics[j].src->network, src->nic) == 0)
+				break;
+		if (j == host->n_nics)
+			planner_error(p, scenario_pos(src->node, "nic"), "nic '%s' "
+			    "of inject '%s' is not a network of its target '%s'",
+			    src->nic, src->id, host->name);
+	}
+}
+
+static void
+resolve_recipients(struct planner *p, struct plan_inject *inj)
+{
+	const struct scenario *sc = p->sc;
+	const char *to = inj->src->to;
+	/* A team's own id wins over a role of the same name. */
+	int role = scenario_team(sc, to) ? ROLE_NONE : role_parse(to);
+	size_t i;
+
+	inj->to = xcalloc(sc->n_teams, sizeof(*inj->to));
+	for (i = 0; i < sc->n_teams; i++)
+		if (strcmp(to, "*") == 0 || sc->teams[i].role == role ||
+		    strcmp(to, sc->teams[i].id) == 0)
+			inj->to[inj->n_to++] = &sc->teams[i];
+}
+
+static void
+resolve_inject(struct planner *p, const struct scenario_inject *src,
+    struct plan_inject *inj)
+{
+	inj->src = src;
+	if (src->target != NULL) {
+		inj->targets = select_hosts(p, src->target, &inj->n_targets);
+		if (inj->n_targets == 0)
+			planner_error(p, scenario_pos(src->node, "target"), "target "
+			    "'%s' of inject '%s' matches no host", src->target,
+			    src->id);
+		check_target_nics(p, inj);
+	}
+	if (src->from != NULL) {
+		inj->from = select_hosts(p, src->from, &inj->n_from);
+		if (inj->n_from == 0)
+			planner_error(p, scenario_pos(src->node, "from"), "from "
+			    "'%s' of inject '%s' matches no host", src->from,
+			    src->id);
+	}
+	if (src->to != NULL)
+		resolve_recipients(p, inj);
+}
+
+static void
+resolve_injects(struct planner *p)
+{
+	size_t i;
+
+	p->plan->injects = xcalloc(p->sc->n_injects, sizeof(*p->plan->injects));
+	for (i = 0; i < p->sc->n_injects; i++)
+		resolve_inject(p, &p->sc->injects[i], &p->plan->injects[i]);
+	p->plan->n_injects = p->sc->n_injects;
+}
+
+struct plan *
+plan_build(const struct scenario *sc, struct diag_list *diags)
+{
+	struct planner p = { .sc = sc, .diags = diags };
+
+	p.plan = xcalloc(1, sizeof(*p.plan));
+	p.plan->sc = sc;
+	strmap_init(&p.networks);
+	strmap_init(&p.hosts);
+	strmap_init(&p.addresses);
+	expand_networks(&p);
+	expand_hosts(&p);
+	if (p.errors == 0)
+		check_overlaps(&p);
+	if (p.errors == 0)
+		assign_addresses(&p);
+	if (p.errors == 0) {
+		find_gateways(&p);
+		plan_routes(&p);
+		assign_macs(&p);
+		assign_bridges(&p);
+	}
+	resolve_injects(&p);
+	strmap_clear(&p.networks);
+	strmap_clear(&p.hosts);
+	strmap_clear(&p.addresses);
+	free(p.first_copy);
+	if (p.errors > 0) {
+		plan_free(p.plan);
+		return NULL;
+	}
+	return p.plan;
+}
+
+void
+plan_free(struct plan *plan)
+{
+	size_t i;
+
+	if (plan == NULL)
+		return;
+	for (i = 0; i < plan->n_networks; i++)
+		free(plan->networks[i].name);
+	for (i = 0; i < plan->n_hosts; i++) {
+		free(plan->hosts[i].name);
+		free(plan->hosts[i].nics);
+		free(plan->hosts[i].routes);
+	}
+	for (i = 0; i < plan->n_injects; i++) {
+		free(plan->injects[i].targets);
+		free(plan->injects[i].from);
+		free(plan->injects[i].to);
+	}
+	free(plan->networks);
+	free(plan->hosts);
+	free(plan->injects);
+	free(plan);
+}
