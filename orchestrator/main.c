@@ -20,6 +20,29 @@ static const struct cmd commands[] = {
 	  "bridges, routes, inject targets",
 	  "  --json         print the plan as JSON instead of tables\n",
 	  cmd_plan },
+	{ "up", "FILE [--connect URI] [--timeout DURATION] [--no-wait] [--json]",
+	  "build the range (idempotent) and wait until every host is ready",
+	  "  -c, --connect URI   libvirt URI (default: the scenario's "
+	  "exercise.connect,\n                      else qemu:///system)\n"
+	  "  --timeout DURATION  how long to wait for the guests' agents "
+	  "(default 5m)\n"
+	  "  --no-wait           do not wait for the guests\n"
+	  "  --pool-dir DIR      where overlay volumes go (default "
+	  "/var/lib/rangectl/pools)\n"
+	  "  --json              print the result as JSON\n"
+	  "  -q, --quiet         no progress\n",
+	  cmd_up },
+	{ "down", "FILE [--connect URI] [--json]",
+	  "remove every object of the range, and nothing else",
+	  "  -c, --connect URI   libvirt URI\n"
+	  "  --json              print the result as JSON\n"
+	  "  -q, --quiet         no progress\n",
+	  cmd_down },
+	{ "status", "FILE [--connect URI] [--json]",
+	  "show each network and host of the range with its state",
+	  "  -c, --connect URI   libvirt URI\n"
+	  "  --json              print the status as JSON\n",
+	  cmd_status },
 };
 
 static void

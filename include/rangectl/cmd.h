@@ -32,7 +32,25 @@ int cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...)
 /* Prints the command's full help to stdout. */
 void cmd_print_help(const struct cmd *cmd);
 
+/* The libvirt URI when --connect and exercise.connect are both absent. */
+#define CMD_DEFAULT_URI "qemu:///system"
+
+struct range;
+struct virt;
+
+/*
+ * Loads the scenario at path (made absolute, so that image paths are) and
+ * connects to --connect (NULL if not given), else the scenario's URI,
+ * else CMD_DEFAULT_URI. Prints what went wrong and returns an exit status:
+ * EXIT_OK with range and virt ready for the caller to clear and close.
+ */
+int cmd_open_range(const struct cmd_ctx *ctx, const char *path,
+    const char *connect, struct range *range, struct virt *virt);
+
 int cmd_validate(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_plan(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_up(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_down(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_status(struct cmd_ctx *ctx, int argc, char **argv);
 
 #endif

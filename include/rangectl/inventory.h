@@ -1,0 +1,57 @@
+/*
+ * inventory.h: what exists on a hypervisor, and what of it is a range's.
+ *
+ * One listing call per kind of object; then only the objects whose names
+ * could be the range's (they start with "{exercise}-") are asked for their
+ * tag, so a hypervisor shared by many ranges costs one call per object of
+ * this range, not one per object on it.
+ */
+#ifndef RANGECTL_INVENTORY_H
+#define RANGECTL_INVENTORY_H
+
+#include <libvirt/libvirt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rangectl/strmap.h"
+#include "rangectl/xml.h"
+
+enum inventory_owner {
+	OWNER_FOREIGN,	/* untagged, or another range's: never touched */
+	OWNER_OURS,	/* tagged with this range's name */
+};
+
+struct inventory_domain {
+	virDomainPtr dom;
+	char *name;
+	enum inventory_owner owner;
+	struct xml_tag tag;
+	bool active;
+};
+
+struct inventory_network {
+	virNetworkPtr net;
+	char *name;
+	enum inventory_owner owner;
+	struct xml_tag tag;
+	bool active;
+};
+
+struct inventory {
+	struct inventory_domain *domains;
+	size_t n_domains;
+	struct inventory_network *networks;
+	size_t n_networks;
+	struct strmap domain_by_name;	/* name -> struct inventory_domain */
+	struct strmap network_by_name;
+};
+
+/*
+ * Lists the objects of conn and tags those that belong to range. Returns
+ * 0, or -1 with *error set (the caller frees it).
+ */
+int inventory_load(struct inventory *inv, virConnectPtr conn,
+    const char *range, char **error);
+void inventory_clear(struct inventory *inv);
+
+#endif

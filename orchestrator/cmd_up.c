@@ -1,0 +1,148 @@
+/*
+ * cmd_up.c: rangectl up FILE [--connect URI]
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rangectl/cmd.h"
+#include "rangectl/kvm.h"
+#include "rangectl/provision.h"
+#include "rangectl/range.h"
+#include "rangectl/units.h"
+#include "rangectl/util.h"
+#include "rangectl/workers.h"
+
+#define DEFAULT_READY_TIMEOUT 300
+#define DEFAULT_POOL_ROOT "/var/lib/rangectl/pools"
+
+struct up_args {
+	const char *connect;
+	const char *pool_root;
+	long timeout;
+	bool json;
+	bool quiet;
+};
+
+/* Images are files here when libvirt runs on this machine. */
+static bool
+uri_is_local(const char *uri)
+{
+	return strncmp(uri, "qemu:///", 8) == 0;
+}
+
+static void
+print_result(const struct range *range, const struct provision_counts *c,
+    const struct up_args *args)
+{
+	const char *name = range->scenario->exercise.name;
+	json_t *doc;
+
+	if (args->json) {
+		doc = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+		    "range", name, "ready", 1, "networks",
+		    (json_int_t)range->plan->n_networks, "hosts",
+		    (json_int_t)range->plan->n_hosts, "created",
+		    (json_int_t)c->created, "replaced", (json_int_t)c->replaced,
+		    "unchanged", (json_int_t)c->unchanged, "removed",
+		    (json_int_t)c->removed);
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(doc);
+	} else if (c->created + c->replaced + c->removed == 0) {
+		printf("range '%s' is up: nothing changed (%zu networks, %zu "
+		    "hosts)\n", name, range->plan->n_networks,
+		    range->plan->n_hosts);
+	} else {
+		printf("range '%s' is up: %zu networks, %zu hosts (%zu created, "
+		    "%zu replaced, %zu unchanged, %zu removed)\n", name,
+		    range->plan->n_networks, range->plan->n_hosts, c->created,
+		    c->replaced, c->unchanged, c->removed);
+	}
+}
+
+static int
+run_up(const struct cmd_ctx *ctx, const char *file, const struct up_args *args)
+{
+	struct provision_opts opts = { .threads = WORKERS_DEFAULT };
+	struct provision_counts counts = { 0 };
+	struct progress progress;
+	struct range range;
+	struct virt virt;
+	char *error = NULL, *pool_path;
+	int rc;
+
+	rc = cmd_open_range(ctx, file, args->connect, &range, &virt);
+	if (rc != EXIT_OK)
+		return rc;
+	pool_path = xasprintf("%s/%s", args->pool_root,
+	    range.scenario->exercise.name);
+	opts.pool_path = pool_path;
+	opts.ready_timeout = (int)args->timeout;
+	opts.check_files = uri_is_local(virt.uri);
+	opts.kvm = opts.check_files && kvm_usable(1500);
+	progress_init(&progress, stderr, args->quiet);
+	if (!virt.test_driver && !args->quiet)
+		progress_note(&progress, "virtualization: %s", opts.kvm ? "KVM" :
+		    "TCG (software emulation; /dev/kvm missing or not working)");
+	if (provision_up(range.plan, &virt, &opts, &progress, &counts,
+	    &error) < 0) {
+		fprintf(stderr, "rangectl up: %s\nrangectl up: rolled back: what "
+		    "this run created was removed\n", error);
+		rc = EXIT_FAILED;
+	} else {
+		print_result(&range, &counts, args);
+	}
+	free(error);
+	free(pool_path);
+	progress_destroy(&progress);
+	virt_close(&virt);
+	range_clear(&range);
+	return rc;
+}
+
+int
+cmd_up(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "connect", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "no-wait", no_argument, NULL, 'n' },
+		{ "pool-dir", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct up_args args = { .timeout = DEFAULT_READY_TIMEOUT,
+	    .pool_root = DEFAULT_POOL_ROOT };
+	const char *why;
+	long seconds;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "c:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': args.connect = optarg; break;
+		case 'p': args.pool_root = optarg; break;
+		case 'n': args.timeout = 0; break;
+		case 'j': args.json = true; break;
+		case 'q': args.quiet = true; break;
+		case 'h': cmd_print_help(ctx->cmd); return EXIT_OK;
+		case 't':
+			if (units_parse_duration(optarg, &seconds, &why) < 0)
+				return cmd_usage_error(ctx, "invalid --timeout "
+				    "'%s': %s", optarg, why);
+			args.timeout = seconds;
+			break;
+		default:
+			return cmd_usage_error(ctx, "unknown option");
+		}
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error(ctx, "give exactly one scenario file");
+	return run_up(ctx, argv[optind], &args);
+}

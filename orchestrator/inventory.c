@@ -1,0 +1,141 @@
+/*
+ * inventory.c: listing a hypervisor's domains and networks with our tags.
+ */
+#include "rangectl/inventory.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "rangectl/util.h"
+#include "rangectl/virt.h"
+
+/* A name that could be one of range's objects: "{range}-..." */
+static bool
+could_be_ours(const char *name, const char *range)
+{
+	size_t n = strlen(range);
+
+	return strncmp(name, range, n) == 0 && name[n] == '-';
+}
+
+static void
+tag_domain(struct inventory_domain *d, const char *range)
+{
+	char *meta;
+	int state, reason;
+
+	d->active = virDomainGetState(d->dom, &state, &reason, 0) == 0 &&
+	    state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_NOSTATE;
+	if (!could_be_ours(d->name, range))
+		return;
+	meta = virDomainGetMetadata(d->dom, VIR_DOMAIN_METADATA_ELEMENT,
+	    XML_NS_URI, 0);
+	if (meta != NULL && xml_parse_tag(meta, &d->tag) == 0 &&
+	    strcmp(d->tag.range, range) == 0)
+		d->owner = OWNER_OURS;
+	free(meta);
+}
+
+static void
+tag_network(struct inventory_network *n, const char *range)
+{
+	char *xml;
+
+	n->active = virNetworkIsActive(n->net) == 1;
+	if (!could_be_ours(n->name, range))
+		return;
+	xml = virNetworkGetXMLDesc(n->net, 0);
+	if (xml != NULL && xml_find_tag(xml, &n->tag) == 0 &&
+	    strcmp(n->tag.range, range) == 0)
+		n->owner = OWNER_OURS;
+	free(xml);
+}
+
+static int
+load_domains(struct inventory *inv, virConnectPtr conn, const char *range,
+    char **error)
+{
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(conn, &doms, 0), i;
+
+	if (n < 0) {
+		*error = xasprintf("cannot list the domains: %s",
+		    virt_last_error());
+		return -1;
+	}
+	inv->domains = xcalloc((size_t)n, sizeof(*inv->domains));
+	for (i = 0; i < n; i++) {
+		struct inventory_domain *d = &inv->domains[inv->n_domains++];
+
+		d->dom = doms[i];
+		d->name = xstrdup(virDomainGetName(doms[i]));
+		tag_domain(d, range);
+		strmap_add(&inv->domain_by_name, d->name, d);
+	}
+	free(doms);
+	return 0;
+}
+
+static int
+load_networks(struct inventory *inv, virConnectPtr conn, const char *range,
+    char **error)
+{
+	virNetworkPtr *nets = NULL;
+	int n = virConnectListAllNetworks(conn, &nets, 0), i;
+
+	if (n < 0) {
+		*error = xasprintf("cannot list the networks: %s",
+		    virt_last_error());
+		return -1;
+	}
+	inv->networks = xcalloc((size_t)n, sizeof(*inv->networks));
+	for (i = 0; i < n; i++) {
+		struct inventory_network *net = &inv->networks[inv->n_networks++];
+
+		net->net = nets[i];
+		net->name = xstrdup(virNetworkGetName(nets[i]));
+		tag_network(net, range);
+		strmap_add(&inv->network_by_name, net->name, net);
+	}
+	free(nets);
+	return 0;
+}
+
+int
+inventory_load(struct inventory *inv, virConnectPtr conn, const char *range,
+    char **error)
+{
+	memset(inv, 0, sizeof(*inv));
+	strmap_init(&inv->domain_by_name);
+	strmap_init(&inv->network_by_name);
+	if (load_domains(inv, conn, range, error) < 0 ||
+	    load_networks(inv, conn, range, error) < 0) {
+		inventory_clear(inv);
+		return -1;
+	}
+	return 0;
+}
+
+void
+inventory_clear(struct inventory *inv)
+{
+	size_t i;
+
+	if (inv == NULL)
+		return;
+	for (i = 0; i < inv->n_domains; i++) {
+		virDomainFree(inv->domains[i].dom);
+		free(inv->domains[i].name);
+		xml_tag_clear(&inv->domains[i].tag);
+	}
+	for (i = 0; i < inv->n_networks; i++) {
+		virNetworkFree(inv->networks[i].net);
+		free(inv->networks[i].name);
+		xml_tag_clear(&inv->networks[i].tag);
+	}
+	free(inv->domains);
+	free(inv->networks);
+	strmap_clear(&inv->domain_by_name);
+	strmap_clear(&inv->network_by_name);
+	memset(inv, 0, sizeof(*inv));
+}

@@ -1,0 +1,827 @@
+/*
+ * provision.c: up and down, with convergence and rollback.
+ *
+ * The order is fixed by what depends on what: networks, then the volume
+ * pool and overlays, then domains, then removal of what the plan dropped,
+ * then waiting for the guests. Within a stage the objects are independent
+ * and go to a few worker threads.
+ */
+#include "rangectl/provision.h"
+
+#include <errno.h>
+#include <libvirt/libvirt-qemu.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rangectl/inventory.h"
+#include "rangectl/util.h"
+#include "rangectl/workers.h"
+#include "rangectl/xml.h"
+
+/* The state of one `up` or `down`, shared by its worker threads. */
+struct provision {
+	const struct plan *plan;
+	struct virt *virt;
+	struct progress *progress;
+	const struct provision_opts *opts;
+	struct xml_options xml;
+	struct inventory inv;
+	pthread_mutex_t lock;	/* guards everything below */
+	char *error;	/* the first failure; later ones are its echoes */
+	bool *created_networks;	/* by plan index: made by this run */
+	bool *created_domains;
+	bool created_pool;
+	char **volumes;	/* by host index: overlay path, or NULL */
+	struct provision_counts counts;
+};
+
+/* Records the first failure; returns -1 for the caller to pass on. */
+static int
+fail(struct provision *pv, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+fail(struct provision *pv, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&pv->lock);
+	if (pv->error == NULL)
+		pv->error = msg;
+	else
+		free(msg);
+	pthread_mutex_unlock(&pv->lock);
+	return -1;
+}
+
+static bool
+failed(struct provision *pv)
+{
+	bool f;
+
+	pthread_mutex_lock(&pv->lock);
+	f = pv->error != NULL;
+	pthread_mutex_unlock(&pv->lock);
+	return f;
+}
+
+static void
+count(struct provision *pv, size_t *counter)
+{
+	pthread_mutex_lock(&pv->lock);
+	(*counter)++;
+	pthread_mutex_unlock(&pv->lock);
+}
+
+int
+provision_image_size(const char *path, bool qcow2, unsigned long long *size)
+{
+	unsigned char header[32];
+	struct stat st;
+	FILE *f;
+	int i;
+
+	if (!qcow2) {
+		if (stat(path, &st) < 0)
+			return -1;
+		*size = (unsigned long long)st.st_size;
+		return 0;
+	}
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return -1;
+	/* "QFI\xfb", then the virtual size as a big-endian u64 at 24. */
+	if (fread(header, 1, sizeof(header), f) != sizeof(header) ||
+	    memcmp(header, "QFI\xfb", 4) != 0) {
+		fclose(f);
+		errno = EINVAL;
+		return -1;
+	}
+	fclose(f);
+	*size = 0;
+	for (i = 24; i < 32; i++)
+		*size = *size << 8 | header[i];
+	return 0;
+}
+
+static const struct scenario_image *
+host_image(const struct plan *plan, const struct plan_host *host)
+{
+	return scenario_image(plan->sc, host->src->image);
+}
+
+/* Checks that one file of an image exists: 0, or -1 after fail(). */
+static int
+check_file(struct provision *pv, const struct scenario_image *img,
+    const char *what, const char *file)
+{
+	char *path;
+	int rc = 0;
+
+	if (file == NULL)
+		return 0;
+	path = scenario_path(pv->plan->sc, file);
+	if (access(path, R_OK) < 0)
+		rc = fail(pv, "the %s '%s' of image '%s' cannot be read: %s%s",
+		    what, path, img->id, strerror(errno), img->kernel ?
+		    " (the appliance is built by 'make images')" : "");
+	free(path);
+	return rc;
+}
+
+/* Every planned name must be free or already the range's own. */
+static int
+preflight_names(struct provision *pv)
+{
+	const struct plan *plan = pv->plan;
+	const char *range = plan->sc->exercise.name;
+	size_t i;
+
+	for (i = 0; i < plan->n_networks; i++) {
+		const struct inventory_network *n = strmap_get(
+		    &pv->inv.network_by_name, plan->networks[i].name);
+
+		if (n != NULL && n->owner != OWNER_OURS)
+			return fail(pv, "network '%s' already exists and does not "
+			    "belong to range '%s'; it is left alone, so the range "
+			    "cannot be built", n->name, range);
+	}
+	for (i = 0; i < plan->n_hosts; i++) {
+		const struct inventory_domain *d = strmap_get(
+		    &pv->inv.domain_by_name, plan->hosts[i].name);
+
+		if (d != NULL && d->owner != OWNER_OURS)
+			return fail(pv, "domain '%s' already exists and does not "
+			    "belong to range '%s'; it is left alone, so the range "
+			    "cannot be built", d->name, range);
+	}
+	return 0;
+}
+
+static int
+preflight(struct provision *pv)
+{
+	const struct plan *plan = pv->plan;
+	size_t i;
+
+	if (preflight_names(pv) < 0)
+		return -1;
+	/* Only images in use: a scenario may define more than it needs. */
+	for (i = 0; i < plan->n_hosts && pv->opts->check_files; i++) {
+		const struct scenario_image *img = host_image(plan,
+		    &plan->hosts[i]);
+
+		if (check_file(pv, img, "kernel", img->kernel) < 0 ||
+		    check_file(pv, img, "initrd", img->initrd) < 0 ||
+		    check_file(pv, img, "disk", img->disk) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* Whether what exists was defined from the same XML as xml. */
+static bool
+same_digest(const struct xml_tag *have, const char *xml, bool *same_leases)
+{
+	struct xml_tag want;
+	bool same;
+
+	if (xml_find_tag(xml, &want) < 0)
+		return false;
+	same = same_text(want.digest, have->digest);
+	if (same_leases != NULL)
+		*same_leases = same_text(want.leases, have->leases);
+	xml_tag_clear(&want);
+	return same;
+}
+
+/*
+ * New leases for a running network: its definition is replaced (which
+ * takes effect at its next start) and each lease added to the live one,
+ * so guests keep their links.
+ */
+static int
+update_leases(struct provision *pv, struct inventory_network *have,
+    const struct plan_network *pn, const char *xml)
+{
+	char *leases = xml_network_leases(pv->plan, pn), *line, *end;
+	unsigned live = VIR_NETWORK_UPDATE_AFFECT_LIVE;
+	char uuid[VIR_UUID_STRING_BUFLEN], *same;
+	const char *name_end = strstr(xml, "</name>\n");
+	virNetworkPtr net = NULL;
+	int rc = 0;
+
+	/* A new definition of the same network must carry its UUID. */
+	if (virNetworkGetUUIDString(have->net, uuid) == 0 && name_end != NULL) {
+		same = xasprintf("%.*s  <uuid>%s</uuid>\n%s",
+		    (int)(name_end + 8 - xml), xml, uuid, name_end + 8);
+		net = virNetworkDefineXML(pv->virt->conn, same);
+		free(same);
+	}
+	if (net == NULL)
+		rc = fail(pv, "cannot update network '%s': %s", pn->name,
+		    virt_last_error());
+	for (line = leases; rc == 0 && have->active && *line; line = end + 1) {
+		end = strchr(line, '\n');
+		*end = '\0';
+		if (virNetworkUpdate(have->net, VIR_NETWORK_UPDATE_COMMAND_MODIFY,
+		    VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, line, live) < 0 &&
+		    virNetworkUpdate(have->net,
+		    VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
+		    VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, line, live) < 0)
+			rc = fail(pv, "cannot update the DHCP leases of network "
+			    "'%s': %s", pn->name, virt_last_error());
+	}
+	if (net != NULL)
+		virNetworkFree(net);
+	free(leases);
+	return rc;
+}
+
+/* Removes a network of ours: stopped first, then forgotten. */
+static int
+remove_network(struct provision *pv, virNetworkPtr net, const char *name)
+{
+	if (virNetworkIsActive(net) == 1 && virNetworkDestroy(net) < 0)
+		return fail(pv, "cannot stop network '%s': %s", name,
+		    virt_last_error());
+	if (virNetworkUndefine(net) < 0)
+		return fail(pv, "cannot remove network '%s': %s", name,
+		    virt_last_error());
+	return 0;
+}
+
+static int
+create_network(struct provision *pv, size_t i)
+{
+	const struct plan_network *pn = &pv->plan->networks[i];
+	char *xml = xml_network(pv->plan, pn);
+	virNetworkPtr net = virNetworkDefineXML(pv->virt->conn, xml);
+	int rc = 0;
+
+	free(xml);
+	if (net == NULL)
+		return fail(pv, "cannot define network '%s': %s", pn->name,
+		    virt_last_error());
+	pv->created_networks[i] = true;
+	if (virNetworkSetAutostart(net, 0) < 0 || virNetworkCreate(net) < 0)
+		rc = fail(pv, "cannot start network '%s' (bridge %s): %s",
+		    pn->name, pn->bridge, virt_last_error());
+	virNetworkFree(net);
+	return rc;
+}
+
+/* Brings one planned network to its planned state. */
+static void
+network_job(void *ctx, size_t i)
+{
+	struct provision *pv = ctx;
+	const struct plan_network *pn = &pv->plan->networks[i];
+	struct inventory_network *have;
+
+	if (failed(pv))
+		return;
+	have = strmap_get(&pv->inv.network_by_name, pn->name);
+	if (have == NULL) {
+		if (create_network(pv, i) == 0)
+			count(pv, &pv->counts.created);
+	} else {
+		char *xml = xml_network(pv->plan, pn);
+		bool same_leases = false;
+
+		if (!same_digest(&have->tag, xml, &same_leases)) {
+			if (remove_network(pv, have->net, pn->name) == 0 &&
+			    create_network(pv, i) == 0)
+				count(pv, &pv->counts.replaced);
+		} else {
+			if (!same_leases && update_leases(pv, have, pn, xml) == 0)
+				count(pv, &pv->counts.updated);
+			else if (same_leases)
+				count(pv, &pv->counts.unchanged);
+			/* Ours but stopped (a reboot of the host): start it. */
+			if (!failed(pv) && !have->active &&
+			    virNetworkCreate(have->net) < 0)
+				fail(pv, "cannot start network '%s': %s",
+				    pn->name, virt_last_error());
+		}
+		free(xml);
+	}
+	progress_tick(pv->progress);
+}
+
+/* The range's volume pool, created if missing. NULL after fail(). */
+static virStoragePoolPtr
+ensure_pool(struct provision *pv)
+{
+	char *name = xml_pool_name(pv->plan), *xml;
+	virStoragePoolPtr pool;
+
+	pool = virStoragePoolLookupByName(pv->virt->conn, name);
+	if (pool == NULL) {
+		xml = xml_pool(pv->plan, &pv->xml);
+		pool = virStoragePoolDefineXML(pv->virt->conn, xml, 0);
+		free(xml);
+		if (pool != NULL) {
+			pv->created_pool = true;
+			if (virStoragePoolBuild(pool, 0) < 0)
+				fail(pv, "cannot make the folder '%s' of volume "
+				    "pool '%s': %s", pv->xml.pool_path, name,
+				    virt_last_error());
+		}
+	}
+	if (pool == NULL)
+		fail(pv, "cannot define volume pool '%s': %s", name,
+		    virt_last_error());
+	else if (!failed(pv) && virStoragePoolIsActive(pool) != 1 &&
+	    virStoragePoolCreate(pool, 0) < 0)
+		fail(pv, "cannot start volume pool '%s': %s", name,
+		    virt_last_error());
+	free(name);
+	return pool;
+}
+
+/* The overlay of a disk image host: reused if present, else created. */
+static int
+ensure_volume(struct provision *pv, virStoragePoolPtr pool, size_t i)
+{
+	const struct plan_host *host = &pv->plan->hosts[i];
+	const struct scenario_image *img = host_image(pv->plan, host);
+	char *name = xml_volume_name(host), *base, *xml;
+	unsigned long long capacity = 0;
+	virStorageVolPtr vol;
+
+	vol = virStorageVolLookupByName(pool, name);
+	if (vol == NULL) {
+		base = scenario_path(pv->plan->sc, img->disk);
+		/* Unreadable here (a remote node): libvirt sizes it itself. */
+		provision_image_size(base, img->format != FORMAT_RAW, &capacity);
+		free(base);
+		xml = xml_volume(pv->plan, host, capacity);
+		vol = virStorageVolCreateXML(pool, xml, 0);
+		free(xml);
+	}
+	if (vol == NULL) {
+		fail(pv, "cannot create overlay volume '%s' on image '%s': %s",
+		    name, img->id, virt_last_error());
+		free(name);
+		return -1;
+	}
+	pv->volumes[i] = virStorageVolGetPath(vol);
+	virStorageVolFree(vol);
+	free(name);
+	return 0;
+}
+
+static int
+ensure_volumes(struct provision *pv)
+{
+	virStoragePoolPtr pool = NULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < pv->plan->n_hosts && rc == 0; i++) {
+		if (host_image(pv->plan, &pv->plan->hosts[i])->disk == NULL)
+			continue;
+		if (pool == NULL && (pool = ensure_pool(pv)) == NULL)
+			return -1;
+		rc = failed(pv) ? -1 : ensure_volume(pv, pool, i);
+		progress_tick(pv->progress);
+	}
+	if (pool != NULL)
+		virStoragePoolFree(pool);
+	return rc;
+}
+
+#define UNDEFINE_FLAGS (VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | \
+	VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)
+
+/* Removes a domain of ours: powered off, then forgotten with snapshots. */
+static int
+remove_domain(struct provision *pv, virDomainPtr dom, const char *name)
+{
+	if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0)
+		return fail(pv, "cannot power off domain '%s': %s", name,
+		    virt_last_error());
+	if (virDomainUndefineFlags(dom, UNDEFINE_FLAGS) < 0)
+		return fail(pv, "cannot remove domain '%s': %s", name,
+		    virt_last_error());
+	return 0;
+}
+
+/*
+ * A disk host's pristine state, taken before its first boot: an internal
+ * snapshot of its overlay, what `revert` returns to. A kernel image host
+ * has no disk: booting it again is its revert.
+ */
+static int
+snapshot_initial(struct provision *pv, virDomainPtr dom,
+    const struct plan_host *host)
+{
+	virDomainSnapshotPtr snap;
+
+	if (host_image(pv->plan, host)->disk == NULL)
+		return 0;
+	snap = virDomainSnapshotCreateXML(dom, "<domainsnapshot><name>"
+	    PROVISION_SNAPSHOT "</name><description>state at up, for revert"
+	    "</description></domainsnapshot>", 0);
+	if (snap == NULL)
+		return fail(pv, "cannot take the initial snapshot of domain "
+		    "'%s': %s", host->name, virt_last_error());
+	virDomainSnapshotFree(snap);
+	return 0;
+}
+
+static int
+create_domain(struct provision *pv, size_t i, const char *xml)
+{
+	const struct plan_host *host = &pv->plan->hosts[i];
+	virDomainPtr dom = virDomainDefineXML(pv->virt->conn, xml);
+	int rc = 0;
+
+	if (dom == NULL)
+		return fail(pv, "cannot define domain '%s': %s", host->name,
+		    virt_last_error());
+	pv->created_domains[i] = true;
+	if (snapshot_initial(pv, dom, host) < 0)
+		rc = -1;
+	else if (virDomainCreate(dom) < 0)
+		rc = fail(pv, "cannot start domain '%s': %s", host->name,
+		    virt_last_error());
+	virDomainFree(dom);
+	return rc;
+}
+
+static void
+domain_job(void *ctx, size_t i)
+{
+	struct provision *pv = ctx;
+	const struct plan_host *host = &pv->plan->hosts[i];
+	struct inventory_domain *have;
+	const char *why = NULL;
+	char *xml;
+
+	if (failed(pv))
+		return;
+	if (pv->opts->fault_at_host == i + 1) {
+		fail(pv, "cannot define domain '%s': fault injected by a test",
+		    host->name);
+		return;
+	}
+	xml = xml_domain(pv->plan, host, &pv->xml, pv->volumes[i], &why);
+	if (xml == NULL) {
+		fail(pv, "cannot describe domain '%s': %s", host->name, why);
+		return;
+	}
+	have = strmap_get(&pv->inv.domain_by_name, host->name);
+	if (have == NULL) {
+		if (create_domain(pv, i, xml) == 0)
+			count(pv, &pv->counts.created);
+	} else if (same_digest(&have->tag, xml, NULL)) {
+		if (!have->active && virDomainCreate(have->dom) < 0)
+			fail(pv, "cannot start domain '%s': %s", host->name,
+			    virt_last_error());
+		count(pv, &pv->counts.unchanged);
+	} else if (remove_domain(pv, have->dom, host->name) == 0 &&
+	    create_domain(pv, i, xml) == 0) {
+		count(pv, &pv->counts.replaced);
+	}
+	free(xml);
+	progress_tick(pv->progress);
+}
+
+static bool
+planned_domain(const struct plan *plan, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n_hosts; i++)
+		if (strcmp(plan->hosts[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static bool
+planned_network(const struct plan *plan, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n_networks; i++)
+		if (strcmp(plan->networks[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* What the range has but the plan dropped: domains first, then networks. */
+static void
+remove_stale(struct provision *pv)
+{
+	size_t i;
+
+	for (i = 0; i < pv->inv.n_domains && !failed(pv); i++) {
+		struct inventory_domain *d = &pv->inv.domains[i];
+
+		if (d->owner == OWNER_OURS && !planned_domain(pv->plan, d->name) &&
+		    remove_domain(pv, d->dom, d->name) == 0)
+			count(pv, &pv->counts.removed);
+	}
+	for (i = 0; i < pv->inv.n_networks && !failed(pv); i++) {
+		struct inventory_network *n = &pv->inv.networks[i];
+
+		if (n->owner == OWNER_OURS && !planned_network(pv->plan, n->name) &&
+		    remove_network(pv, n->net, n->name) == 0)
+			count(pv, &pv->counts.removed);
+	}
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Ready means the guest agent answers, not that QEMU started. */
+static void
+ready_job(void *ctx, size_t i)
+{
+	struct provision *pv = ctx;
+	const char *name = pv->plan->hosts[i].name;
+	double deadline = now_seconds() + pv->opts->ready_timeout;
+	struct timespec pause = { 0, 500 * 1000 * 1000 };
+	virDomainPtr dom;
+	char *answer = NULL;
+
+	dom = virDomainLookupByName(pv->virt->conn, name);
+	if (dom == NULL) {
+		fail(pv, "domain '%s' vanished while starting: %s", name,
+		    virt_last_error());
+		return;
+	}
+	while (!failed(pv) && answer == NULL) {
+		answer = virDomainQemuAgentCommand(dom,
+		    "{\"execute\":\"guest-ping\"}", 2, 0);
+		if (answer != NULL)
+			break;
+		if (virDomainIsActive(dom) != 1)
+			fail(pv, "domain '%s' stopped before its guest agent "
+			    "answered", name);
+		else if (now_seconds() > deadline)
+			fail(pv, "domain '%s' is not ready: its guest agent did "
+			    "not answer within %d seconds (last error: %s)", name,
+			    pv->opts->ready_timeout, virt_last_error());
+		else
+			nanosleep(&pause, NULL);
+	}
+	free(answer);
+	virDomainFree(dom);
+	if (!failed(pv))
+		progress_tick(pv->progress);
+}
+
+static void
+wait_ready(struct provision *pv)
+{
+	if (pv->opts->ready_timeout <= 0 || pv->plan->n_hosts == 0)
+		return;
+	if (pv->virt->test_driver) {
+		progress_note(pv->progress, "note: the test driver has no guest "
+		    "agent; not waiting for the hosts to answer");
+		return;
+	}
+	progress_step(pv->progress, "waiting for guest agents",
+	    pv->plan->n_hosts);
+	/* Waiting costs nothing: one thread per host, up to a limit. */
+	workers_run(pv->plan->n_hosts, 64, ready_job, pv);
+	progress_end(pv->progress);
+}
+
+/*
+ * Removes the range's volume pool with every volume in it and its folder.
+ * Returns how many objects went (volumes and the pool), 0 if none was.
+ */
+static size_t
+remove_pool(struct provision *pv)
+{
+	char *name = xml_pool_name(pv->plan);
+	virStoragePoolPtr pool;
+	virStorageVolPtr *vols = NULL;
+	size_t removed = 0;
+	int n, i;
+
+	pool = virStoragePoolLookupByName(pv->virt->conn, name);
+	if (pool == NULL) {
+		free(name);
+		return 0;
+	}
+	if (virStoragePoolIsActive(pool) == 1 &&
+	    (n = virStoragePoolListAllVolumes(pool, &vols, 0)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (virStorageVolDelete(vols[i], 0) == 0)
+				removed++;
+			else
+				fail(pv, "cannot delete volume '%s': %s",
+				    virStorageVolGetName(vols[i]), virt_last_error());
+			virStorageVolFree(vols[i]);
+		}
+		free(vols);
+	}
+	if (virStoragePoolIsActive(pool) == 1)
+		virStoragePoolDestroy(pool);
+	/* The folder is the pool's own; gone with it, if empty as it now is. */
+	virStoragePoolDelete(pool, 0);
+	if (virStoragePoolUndefine(pool) < 0)
+		fail(pv, "cannot remove volume pool '%s': %s", name,
+		    virt_last_error());
+	else
+		removed++;
+	virStoragePoolFree(pool);
+	free(name);
+	return removed;
+}
+
+/* Undoes what this run created, newest first, reporting what it cannot. */
+static void
+rollback(struct provision *pv)
+{
+	virConnectPtr conn = pv->virt->conn;
+	size_t i;
+
+	for (i = pv->plan->n_hosts; i-- > 0;) {
+		virDomainPtr dom;
+
+		if (!pv->created_domains[i] ||
+		    (dom = virDomainLookupByName(conn, pv->plan->hosts[i].name)) == NULL)
+			continue;
+		if (virDomainIsActive(dom) == 1)
+			virDomainDestroy(dom);
+		if (virDomainUndefineFlags(dom, UNDEFINE_FLAGS) < 0)
+			progress_note(pv->progress, "rollback: cannot remove "
+			    "domain '%s': %s", pv->plan->hosts[i].name,
+			    virt_last_error());
+		virDomainFree(dom);
+	}
+	if (pv->created_pool)
+		remove_pool(pv);
+	for (i = pv->plan->n_networks; i-- > 0;) {
+		virNetworkPtr net;
+
+		if (!pv->created_networks[i] || (net = virNetworkLookupByName(
+		    conn, pv->plan->networks[i].name)) == NULL)
+			continue;
+		if (virNetworkIsActive(net) == 1)
+			virNetworkDestroy(net);
+		if (virNetworkUndefine(net) < 0)
+			progress_note(pv->progress, "rollback: cannot remove "
+			    "network '%s': %s", pv->plan->networks[i].name,
+			    virt_last_error());
+		virNetworkFree(net);
+	}
+}
+
+static void
+provision_init(struct provision *pv, const struct plan *plan,
+    struct virt *virt, const struct provision_opts *opts,
+    struct progress *progress)
+{
+	memset(pv, 0, sizeof(*pv));
+	pv->plan = plan;
+	pv->virt = virt;
+	pv->opts = opts;
+	pv->progress = progress;
+	pv->xml.kvm = opts->kvm;
+	/* The test driver takes filters as text; real ones need nwfilter. */
+	pv->xml.nwfilter = true;
+	pv->xml.pool_path = opts->pool_path;
+	pthread_mutex_init(&pv->lock, NULL);
+	pv->created_networks = xcalloc(plan->n_networks + 1, sizeof(bool));
+	pv->created_domains = xcalloc(plan->n_hosts + 1, sizeof(bool));
+	pv->volumes = xcalloc(plan->n_hosts + 1, sizeof(char *));
+}
+
+/* Hands the first error to the caller and frees the rest. */
+static int
+provision_finish(struct provision *pv, char **error)
+{
+	int rc = pv->error != NULL ? -1 : 0;
+	size_t i;
+
+	*error = pv->error;
+	for (i = 0; i < pv->plan->n_hosts; i++)
+		free(pv->volumes[i]);
+	free(pv->volumes);
+	free(pv->created_networks);
+	free(pv->created_domains);
+	inventory_clear(&pv->inv);
+	pthread_mutex_destroy(&pv->lock);
+	return rc;
+}
+
+static void
+run_stage(struct provision *pv, const char *step, size_t n,
+    void (*job)(void *, size_t))
+{
+	if (failed(pv) || n == 0)
+		return;
+	progress_step(pv->progress, step, n);
+	workers_run(n, pv->opts->threads, job, pv);
+	progress_end(pv->progress);
+}
+
+static size_t
+disk_hosts(const struct plan *plan)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < plan->n_hosts; i++)
+		n += host_image(plan, &plan->hosts[i])->disk != NULL;
+	return n;
+}
+
+int
+provision_up(const struct plan *plan, struct virt *virt,
+    const struct provision_opts *opts, struct progress *progress,
+    struct provision_counts *counts, char **error)
+{
+	struct provision pv;
+	char *why = NULL;
+
+	provision_init(&pv, plan, virt, opts, progress);
+	if (inventory_load(&pv.inv, virt->conn, plan->sc->exercise.name,
+	    &why) < 0) {
+		pv.error = why;
+		return provision_finish(&pv, error);
+	}
+	if (preflight(&pv) == 0) {
+		run_stage(&pv, "creating networks", plan->n_networks, network_job);
+		if (!failed(&pv) && disk_hosts(plan) > 0) {
+			progress_step(progress, "creating overlay volumes",
+			    disk_hosts(plan));
+			ensure_volumes(&pv);
+			progress_end(progress);
+		}
+		run_stage(&pv, "creating domains", plan->n_hosts, domain_job);
+		if (!failed(&pv))
+			remove_stale(&pv);
+		if (!failed(&pv))
+			wait_ready(&pv);
+		if (failed(&pv))
+			rollback(&pv);
+	}
+	*counts = pv.counts;
+	return provision_finish(&pv, error);
+}
+
+int
+provision_down(const struct plan *plan, struct virt *virt,
+    struct progress *progress, size_t *removed, char **error)
+{
+	struct provision_opts opts = { .threads = WORKERS_DEFAULT };
+	struct provision pv;
+	char *why = NULL;
+	size_t i;
+
+	provision_init(&pv, plan, virt, &opts, progress);
+	*removed = 0;
+	if (inventory_load(&pv.inv, virt->conn, plan->sc->exercise.name,
+	    &why) < 0) {
+		pv.error = why;
+		return provision_finish(&pv, error);
+	}
+	progress_step(progress, "removing domains", pv.inv.n_domains);
+	for (i = 0; i < pv.inv.n_domains; i++) {
+		struct inventory_domain *d = &pv.inv.domains[i];
+
+		if (d->owner == OWNER_OURS &&
+		    remove_domain(&pv, d->dom, d->name) == 0)
+			(*removed)++;
+		progress_tick(progress);
+	}
+	progress_end(progress);
+	*removed += remove_pool(&pv);
+	for (i = 0; i < pv.inv.n_networks; i++) {
+		struct inventory_network *n = &pv.inv.networks[i];
+
+		if (n->owner == OWNER_OURS &&
+		    remove_network(&pv, n->net, n->name) == 0)
+			(*removed)++;
+	}
+	return provision_finish(&pv, error);
+}

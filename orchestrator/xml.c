@@ -1,0 +1,418 @@
+/*
+ * xml.c: writing the libvirt XML of a plan, and reading back our tags.
+ */
+#include "rangectl/xml.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rangectl/util.h"
+
+char *
+xml_escape(const char *text)
+{
+	struct strbuf sb;
+	const char *p;
+
+	strbuf_init(&sb);
+	for (p = text; *p != '\0'; p++) {
+		switch (*p) {
+		case '&': strbuf_append(&sb, "&amp;"); break;
+		case '<': strbuf_append(&sb, "&lt;"); break;
+		case '>': strbuf_append(&sb, "&gt;"); break;
+		case '\'': strbuf_append(&sb, "&apos;"); break;
+		case '"': strbuf_append(&sb, "&quot;"); break;
+		default: strbuf_appendn(&sb, p, 1); break;
+		}
+	}
+	return strbuf_steal(&sb);
+}
+
+/* Appends the escaped form of text. */
+static void
+append_escaped(struct strbuf *sb, const char *text)
+{
+	char *e = xml_escape(text);
+
+	strbuf_append(sb, e);
+	free(e);
+}
+
+/*
+ * Puts together "<kind>\n  <name>N</name>\n  <metadata>...</metadata>\n"
+ * and body. The digest covers the name, attributes and what of the body
+ * needs the object made anew when it changes (digested; NULL for all of
+ * body); extra goes into the tag as is.
+ */
+static char *
+tagged_with(const char *kind, const char *attrs, const char *name,
+    const struct plan *plan, const struct scenario_team *team,
+    const char *host, const char *body, const char *digested,
+    const char *extra)
+{
+	unsigned long long h = hash_str(hash_str(hash_str(HASH_SEED, name),
+	    attrs), digested ? digested : body);
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	strbuf_printf(&sb, "<%s%s>\n  <name>", kind, attrs);
+	append_escaped(&sb, name);
+	strbuf_printf(&sb, "</name>\n  <metadata>\n    <%s:range xmlns:%s='%s' "
+	    "name='%s'", XML_NS_PREFIX, XML_NS_PREFIX, XML_NS_URI,
+	    plan->sc->exercise.name);
+	if (team != NULL)
+		strbuf_printf(&sb, " team='%s'", team->id);
+	if (host != NULL)
+		strbuf_printf(&sb, " host='%s'", host);
+	strbuf_printf(&sb, " digest='%016llx'%s/>\n  </metadata>\n%s</%s>\n", h,
+	    extra, body, kind);
+	return strbuf_steal(&sb);
+}
+
+static char *
+tagged(const char *kind, const char *attrs, const char *name,
+    const struct plan *plan, const struct scenario_team *team,
+    const char *host, const char *body)
+{
+	return tagged_with(kind, attrs, name, plan, team, host, body, NULL, "");
+}
+
+char *
+xml_network_leases(const struct plan *plan, const struct plan_network *net)
+{
+	struct strbuf sb;
+	size_t i, j;
+
+	strbuf_init(&sb);
+	for (i = 0; i < plan->n_hosts; i++) {
+		const struct plan_host *host = &plan->hosts[i];
+
+		for (j = 0; j < host->n_nics; j++)
+			if (&plan->networks[host->nics[j].network] == net)
+				strbuf_printf(&sb, "<host mac='%s' name='%s' "
+				    "ip='%s'/>\n", host->nics[j].mac_text,
+				    host->name, host->nics[j].ip_text);
+	}
+	return strbuf_steal(&sb);
+}
+
+/*
+ * Static leases only: every address of the range is planned. They are out
+ * of the digest: hosts come and go without the network being made anew
+ * (which would cut every guest on it); the leases attribute tells `up`
+ * when to update them in place.
+ */
+char *
+xml_network(const struct plan *plan, const struct plan_network *net)
+{
+	char ip[IPV4_TEXT], extra[40], *leases, *line, *end;
+	struct strbuf core, body;
+	char *xml;
+
+	strbuf_init(&core);
+	if (!net->src->isolated)
+		strbuf_append(&core, "  <forward mode='nat'/>\n");
+	strbuf_printf(&core, "  <bridge name='%s' stp='off' delay='0'/>\n",
+	    net->bridge);
+	ipv4_format(net->host_side, ip);
+	strbuf_printf(&core, "  <ip address='%s' prefix='%d'>\n    <dhcp>\n",
+	    ip, net->cidr.prefix);
+	strbuf_init(&body);
+	strbuf_append(&body, core.data);
+	leases = xml_network_leases(plan, net);
+	for (line = leases; *line != '\0'; line = end + 1) {
+		end = strchr(line, '\n');
+		strbuf_append(&body, "      ");
+		strbuf_appendn(&body, line, (size_t)(end - line + 1));
+	}
+	strbuf_append(&core, "    </dhcp>\n  </ip>\n");
+	strbuf_append(&body, "    </dhcp>\n  </ip>\n");
+	snprintf(extra, sizeof(extra), " leases='%016llx'",
+	    hash_str(HASH_SEED, leases));
+	xml = tagged_with("network", "", net->name, plan, net->team, NULL,
+	    body.data, core.data, extra);
+	free(leases);
+	strbuf_free(&core);
+	strbuf_free(&body);
+	return xml;
+}
+
+char *
+xml_pool_name(const struct plan *plan)
+{
+	return xasprintf("%s-volumes", plan->sc->exercise.name);
+}
+
+/* Pools and volumes take no <metadata> in libvirt 9.0: the pool's name,
+ * derived from the exercise, is what marks it as the range's. */
+char *
+xml_pool(const struct plan *plan, const struct xml_options *opt)
+{
+	char *name = xml_pool_name(plan), *path = xml_escape(opt->pool_path);
+	char *xml;
+
+	xml = xasprintf("<pool type='dir'>\n  <name>%s</name>\n  <target>\n"
+	    "    <path>%s</path>\n  </target>\n</pool>\n", name, path);
+	free(path);
+	free(name);
+	return xml;
+}
+
+char *
+xml_volume_name(const struct plan_host *host)
+{
+	return xasprintf("%s.qcow2", host->name);
+}
+
+/* A thin overlay: the host's writes go to it, reads fall through to the
+ * base image, whose format is always given (qemu refuses to guess). */
+char *
+xml_volume(const struct plan *plan, const struct plan_host *host,
+    unsigned long long capacity)
+{
+	const struct scenario_image *img = scenario_image(plan->sc,
+	    host->src->image);
+	char *name = xml_volume_name(host), *base, *path, *xml;
+
+	base = scenario_path(plan->sc, img->disk);
+	path = xml_escape(base);
+	xml = xasprintf("<volume>\n  <name>%s</name>\n  <capacity unit='bytes'>"
+	    "%llu</capacity>\n  <target>\n    <format type='qcow2'/>\n"
+	    "  </target>\n  <backingStore>\n    <path>%s</path>\n"
+	    "    <format type='%s'/>\n  </backingStore>\n</volume>\n", name,
+	    capacity, path, img->format == FORMAT_RAW ? "raw" : "qcow2");
+	free(path);
+	free(base);
+	free(name);
+	return xml;
+}
+
+char *
+xml_kernel_cmdline(const struct plan *plan, const struct plan_host *host)
+{
+	const struct scenario_image *img = scenario_image(plan->sc,
+	    host->src->image);
+	char via[IPV4_TEXT], to[CIDR_TEXT];
+	struct strbuf sb;
+	size_t i;
+
+	strbuf_init(&sb);
+	if (img->cmdline != NULL)
+		strbuf_printf(&sb, "%s ", img->cmdline);
+	strbuf_printf(&sb, "rangectl.hostname=%s", host->name);
+	for (i = 0; i < host->n_nics; i++)
+		strbuf_printf(&sb, " rangectl.addr=%s,%s/%d",
+		    host->nics[i].mac_text, host->nics[i].ip_text,
+		    plan->networks[host->nics[i].network].cidr.prefix);
+	if (host->gateway != 0) {
+		ipv4_format(host->gateway, via);
+		strbuf_printf(&sb, " rangectl.gw=%s", via);
+	}
+	for (i = 0; i < host->n_routes; i++) {
+		cidr_format(&host->routes[i].to, to);
+		ipv4_format(host->routes[i].via, via);
+		strbuf_printf(&sb, " rangectl.route=%s,%s", to, via);
+	}
+	if (host->src->router)
+		strbuf_append(&sb, " rangectl.forward=1");
+	return strbuf_steal(&sb);
+}
+
+/* Trainees' NICs may not spoof: libvirt's clean-traffic filter pins
+ * their MAC and IP. Red hosts and routers keep their freedom. */
+static bool
+needs_filter(const struct plan_host *host)
+{
+	return host->team != NULL && host->team->role == ROLE_BLUE &&
+	    !host->src->router;
+}
+
+static void
+domain_nics(struct strbuf *body, const struct plan *plan,
+    const struct plan_host *host, const struct xml_options *opt)
+{
+	size_t i;
+
+	for (i = 0; i < host->n_nics; i++) {
+		const struct plan_nic *nic = &host->nics[i];
+
+		strbuf_printf(body, "    <interface type='network'>\n      "
+		    "<source network='%s'/>\n      <mac address='%s'/>\n      "
+		    "<model type='virtio'/>\n",
+		    plan->networks[nic->network].name, nic->mac_text);
+		if (opt->nwfilter && needs_filter(host))
+			strbuf_printf(body, "      <filterref filter='clean-"
+			    "traffic'>\n        <parameter name='IP' value='%s'/>"
+			    "\n      </filterref>\n", nic->ip_text);
+		strbuf_append(body, "    </interface>\n");
+	}
+}
+
+/* <os>: direct kernel boot, or the disk. 0, or -1 with *why. */
+static int
+domain_os(struct strbuf *body, const struct plan *plan,
+    const struct plan_host *host, const char **why)
+{
+	const struct scenario_image *img = scenario_image(plan->sc,
+	    host->src->image);
+	char *path, *cmdline;
+
+	strbuf_append(body, "  <os>\n    <type arch='x86_64'>hvm</type>\n");
+	if (img->kernel == NULL) {
+		strbuf_append(body, "    <boot dev='hd'/>\n  </os>\n");
+		return 0;
+	}
+	cmdline = xml_kernel_cmdline(plan, host);
+	if (strlen(cmdline) >= XML_CMDLINE_MAX) {
+		free(cmdline);
+		*why = "its kernel command line (addresses and routes) is longer "
+		    "than the kernel's limit of 2048 bytes";
+		return -1;
+	}
+	path = scenario_path(plan->sc, img->kernel);
+	strbuf_append(body, "    <kernel>");
+	append_escaped(body, path);
+	free(path);
+	strbuf_append(body, "</kernel>\n");
+	if (img->initrd != NULL) {
+		path = scenario_path(plan->sc, img->initrd);
+		strbuf_append(body, "    <initrd>");
+		append_escaped(body, path);
+		free(path);
+		strbuf_append(body, "</initrd>\n");
+	}
+	strbuf_append(body, "    <cmdline>");
+	append_escaped(body, cmdline);
+	free(cmdline);
+	strbuf_append(body, "</cmdline>\n  </os>\n");
+	return 0;
+}
+
+static void
+domain_devices(struct strbuf *body, const struct plan *plan,
+    const struct plan_host *host, const struct xml_options *opt,
+    const char *disk_path)
+{
+	strbuf_append(body, "  <devices>\n");
+	if (disk_path != NULL) {
+		strbuf_append(body, "    <disk type='file' device='disk'>\n"
+		    "      <driver name='qemu' type='qcow2'/>\n      <source "
+		    "file='");
+		append_escaped(body, disk_path);
+		strbuf_append(body, "'/>\n      <target dev='vda' bus='virtio'/>"
+		    "\n    </disk>\n");
+	}
+	domain_nics(body, plan, host, opt);
+	/* The serial console: for the kernel's messages and for trainees. */
+	strbuf_append(body, "    <serial type='pty'>\n      <target port='0'/>\n"
+	    "    </serial>\n    <console type='pty'>\n      <target "
+	    "type='serial' port='0'/>\n    </console>\n");
+	strbuf_append(body, "    <channel type='unix'>\n      <target "
+	    "type='virtio' name='org.qemu.guest_agent.0'/>\n    </channel>\n");
+	strbuf_append(body, "    <rng model='virtio'>\n      <backend "
+	    "model='random'>/dev/urandom</backend>\n    </rng>\n"
+	    "    <memballoon model='none'/>\n  </devices>\n");
+}
+
+char *
+xml_domain(const struct plan *plan, const struct plan_host *host,
+    const struct xml_options *opt, const char *disk_path, const char **why)
+{
+	struct strbuf body;
+	char *xml = NULL;
+
+	strbuf_init(&body);
+	strbuf_printf(&body, "  <memory unit='KiB'>%llu</memory>\n  <vcpu>%ld"
+	    "</vcpu>\n", host->src->memory >> 10, host->src->vcpus);
+	if (domain_os(&body, plan, host, why) < 0)
+		goto cleanup;
+	strbuf_append(&body, "  <features>\n    <acpi/>\n  </features>\n"
+	    "  <clock offset='utc'/>\n  <on_poweroff>destroy</on_poweroff>\n"
+	    "  <on_reboot>restart</on_reboot>\n  <on_crash>destroy</on_crash>\n");
+	domain_devices(&body, plan, host, opt, disk_path);
+	xml = tagged("domain", opt->kvm ? " type='kvm'" : " type='qemu'",
+	    host->name, plan, host->team, host->src->id, body.data);
+cleanup:
+	strbuf_free(&body);
+	return xml;
+}
+
+/* The value of attribute name within the element text [start, end). */
+static char *
+attribute(const char *start, const char *end, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p, *q;
+	char quote;
+
+	for (p = start; p + n + 2 < end; p++) {
+		if ((p[-1] != ' ' && p[-1] != '\n' && p[-1] != '\t') ||
+		    strncmp(p, name, n) != 0 || p[n] != '=')
+			continue;
+		quote = p[n + 1];
+		if (quote != '\'' && quote != '"')
+			return NULL;
+		q = memchr(p + n + 2, quote, (size_t)(end - (p + n + 2)));
+		return q ? xstrndup(p + n + 2, (size_t)(q - (p + n + 2))) : NULL;
+	}
+	return NULL;
+}
+
+/* Reads the attributes of the element from start ('<') to end ('>'). */
+static int
+read_tag(const char *start, const char *end, struct xml_tag *tag)
+{
+	/* Our values are ids and hex digits: nothing to unescape. */
+	tag->range = attribute(start + 1, end, "name");
+	tag->team = attribute(start + 1, end, "team");
+	tag->host = attribute(start + 1, end, "host");
+	tag->digest = attribute(start + 1, end, "digest");
+	tag->leases = attribute(start + 1, end, "leases");
+	if (tag->range == NULL) {
+		xml_tag_clear(tag);
+		return -1;
+	}
+	return 0;
+}
+
+int
+xml_find_tag(const char *xml, struct xml_tag *tag)
+{
+	const char *uri = strstr(xml, XML_NS_URI), *start, *end;
+
+	memset(tag, 0, sizeof(*tag));
+	if (uri == NULL)
+		return -1;
+	for (start = uri; start > xml && *start != '<'; start--)
+		;
+	end = strchr(uri, '>');
+	if (*start != '<' || end == NULL)
+		return -1;
+	return read_tag(start, end, tag);
+}
+
+int
+xml_parse_tag(const char *element, struct xml_tag *tag)
+{
+	const char *start = strchr(element, '<');
+	const char *end = start ? strchr(start, '>') : NULL;
+
+	memset(tag, 0, sizeof(*tag));
+	if (end == NULL)
+		return -1;
+	return read_tag(start, end, tag);
+}
+
+void
+xml_tag_clear(struct xml_tag *tag)
+{
+	if (tag == NULL)
+		return;
+	free(tag->range);
+	free(tag->team);
+	free(tag->host);
+	free(tag->digest);
+	free(tag->leases);
+	memset(tag, 0, sizeof(*tag));
+}

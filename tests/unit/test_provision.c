@@ -1,0 +1,344 @@
+/*
+ * test_provision.c: up, status, down against libvirt's test driver, and
+ * golden files of the XML rangectl writes.
+ *
+ * test:///default is one in-process hypervisor shared by every connection
+ * of the process, holding a few objects of its own ("test", "default"):
+ * exactly the neighbours that `down` must never touch.
+ */
+#include "harness.h"
+
+#include <libvirt/libvirt.h>
+
+#include "rangectl/provision.h"
+#include "rangectl/range.h"
+#include "rangectl/status.h"
+#include "rangectl/util.h"
+#include "rangectl/xml.h"
+
+#define URI "test:///default"
+
+static bool
+load(struct range *range, const char *path)
+{
+	struct diag_list diags;
+	int rc;
+
+	diag_list_init(&diags);
+	rc = range_load(range, path, &diags);
+	diag_print(&diags, path, stderr);
+	diag_list_clear(&diags);
+	return rc == 0;
+}
+
+static struct provision_opts
+test_opts(void)
+{
+	struct provision_opts o = { .threads = 4, .ready_timeout = 0,
+	    .pool_path = "/tmp/rangectl-test-pool" };
+
+	return o;
+}
+
+static int
+up(struct range *range, struct virt *virt, struct provision_opts *opts,
+    struct provision_counts *counts)
+{
+	struct progress progress;
+	char *error = NULL;
+	int rc;
+
+	progress_init(&progress, stderr, true);
+	rc = provision_up(range->plan, virt, opts, &progress, counts, &error);
+	if (rc < 0)
+		fprintf(stderr, "up: %s\n", error);
+	free(error);
+	progress_destroy(&progress);
+	return rc;
+}
+
+static size_t
+down(struct range *range, struct virt *virt)
+{
+	struct progress progress;
+	char *error = NULL;
+	size_t removed = 0;
+
+	progress_init(&progress, stderr, true);
+	CHECK_INT_EQ(provision_down(range->plan, virt, &progress, &removed,
+	    &error), 0);
+	free(error);
+	progress_destroy(&progress);
+	return removed;
+}
+
+/* How many domains and networks on the connection carry range's tag. */
+static size_t
+tagged_objects(struct virt *virt, const char *range)
+{
+	virDomainPtr *doms = NULL;
+	virNetworkPtr *nets = NULL;
+	struct xml_tag tag;
+	size_t n = 0;
+	int i, nd, nn;
+
+	nd = virConnectListAllDomains(virt->conn, &doms, 0);
+	for (i = 0; i < nd; i++) {
+		char *xml = virDomainGetXMLDesc(doms[i], 0);
+
+		if (xml_find_tag(xml, &tag) == 0 && strcmp(tag.range, range) == 0)
+			n++;
+		xml_tag_clear(&tag);
+		free(xml);
+		virDomainFree(doms[i]);
+	}
+	nn = virConnectListAllNetworks(virt->conn, &nets, 0);
+	for (i = 0; i < nn; i++) {
+		char *xml = virNetworkGetXMLDesc(nets[i], 0);
+
+		if (xml_find_tag(xml, &tag) == 0 && strcmp(tag.range, range) == 0)
+			n++;
+		xml_tag_clear(&tag);
+		free(xml);
+		virNetworkFree(nets[i]);
+	}
+	free(doms);
+	free(nets);
+	return n;
+}
+
+static bool
+pool_exists(struct virt *virt, const char *name)
+{
+	virStoragePoolPtr pool = virStoragePoolLookupByName(virt->conn, name);
+
+	if (pool == NULL)
+		return false;
+	virStoragePoolFree(pool);
+	return true;
+}
+
+TEST(up_status_up_down)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c = { 0 };
+	struct range range;
+	struct virt virt;
+	char *error = NULL;
+	json_t *status;
+
+	if (!CHECK(load(&range, "tests/scenarios/ok-disk-image.yaml")) ||
+	    !CHECK(virt_open(&virt, URI, &error) == 0))
+		return;
+	CHECK_INT_EQ(up(&range, &virt, &opts, &c), 0);
+	CHECK_INT_EQ(c.created, range.plan->n_networks + range.plan->n_hosts);
+	CHECK_INT_EQ(tagged_objects(&virt, "disk"),
+	    range.plan->n_networks + range.plan->n_hosts);
+	CHECK(pool_exists(&virt, "disk-volumes"));
+	status = status_collect(range.plan, &virt, &error);
+	if (CHECK(status != NULL)) {
+		json_t *host = json_array_get(json_object_get(status, "hosts"), 0);
+
+		CHECK_STR_EQ(json_string_value(json_object_get(host, "state")),
+		    "running");
+		CHECK_INT_EQ(json_array_size(json_object_get(status, "stale")), 0);
+	}
+	json_decref(status);
+	/* A second up changes nothing. */
+	memset(&c, 0, sizeof(c));
+	CHECK_INT_EQ(up(&range, &virt, &opts, &c), 0);
+	CHECK_INT_EQ(c.created + c.replaced + c.removed, 0);
+	CHECK_INT_EQ(c.unchanged, range.plan->n_networks + range.plan->n_hosts);
+	CHECK(down(&range, &virt) > 0);
+	CHECK_INT_EQ(tagged_objects(&virt, "disk"), 0);
+	CHECK(!pool_exists(&virt, "disk-volumes"));
+	virt_close(&virt);
+	range_clear(&range);
+}
+
+TEST(down_leaves_neighbours_alone)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c;
+	struct range range;
+	struct virt virt;
+	char *error = NULL;
+	virDomainPtr test_dom;
+
+	if (!CHECK(load(&range, "scenarios/demo.yaml")) ||
+	    !CHECK(virt_open(&virt, URI, &error) == 0))
+		return;
+	CHECK_INT_EQ(up(&range, &virt, &opts, &c), 0);
+	down(&range, &virt);
+	CHECK_INT_EQ(tagged_objects(&virt, "demo"), 0);
+	/* The test driver's own objects are still there. */
+	test_dom = virDomainLookupByName(virt.conn, "test");
+	CHECK(test_dom != NULL);
+	if (test_dom != NULL)
+		virDomainFree(test_dom);
+	virt_close(&virt);
+	range_clear(&range);
+}
+
+TEST(name_taken_by_a_stranger_fails_cleanly)
+{
+	static const char foreign[] = "<domain type='test'><name>demo-ro-web"
+	    "</name><memory>65536</memory><os><type>hvm</type></os></domain>";
+	struct provision_opts opts = test_opts();
+	struct provision_counts c;
+	struct range range;
+	struct virt virt;
+	char *error = NULL;
+	virDomainPtr dom;
+
+	if (!CHECK(load(&range, "scenarios/demo.yaml")) ||
+	    !CHECK(virt_open(&virt, URI, &error) == 0))
+		return;
+	dom = virDomainDefineXML(virt.conn, foreign);
+	CHECK(dom != NULL);
+	CHECK_INT_EQ(up(&range, &virt, &opts, &c), -1);
+	CHECK_INT_EQ(tagged_objects(&virt, "demo"), 0);
+	/* down does not take the stranger for ours either. */
+	down(&range, &virt);
+	CHECK(virDomainLookupByName(virt.conn, "demo-ro-web") != NULL);
+	if (dom != NULL) {
+		virDomainUndefine(dom);
+		virDomainFree(dom);
+	}
+	virt_close(&virt);
+	range_clear(&range);
+}
+
+TEST(failure_midway_rolls_back)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c;
+	struct range range;
+	struct virt virt;
+	char *error = NULL;
+
+	if (!CHECK(load(&range, "tests/scenarios/ok-disk-image.yaml")) ||
+	    !CHECK(virt_open(&virt, URI, &error) == 0))
+		return;
+	opts.threads = 1;
+	opts.fault_at_host = range.plan->n_hosts;	/* the last one */
+	CHECK_INT_EQ(up(&range, &virt, &opts, &c), -1);
+	CHECK_INT_EQ(tagged_objects(&virt, "disk"), 0);
+	CHECK(!pool_exists(&virt, "disk-volumes"));
+	virt_close(&virt);
+	range_clear(&range);
+}
+
+TEST(changed_scenario_converges)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c = { 0 };
+	struct range before, after;
+	struct virt virt;
+	char *error = NULL;
+
+	if (!CHECK(load(&before, "tests/provision/converge-before.yaml")) ||
+	    !CHECK(load(&after, "tests/provision/converge-after.yaml")) ||
+	    !CHECK(virt_open(&virt, URI, &error) == 0))
+		return;
+	CHECK_INT_EQ(up(&before, &virt, &opts, &c), 0);
+	memset(&c, 0, sizeof(c));
+	CHECK_INT_EQ(up(&after, &virt, &opts, &c), 0);
+	/*
+	 * web got more memory, db is new, mail is gone; the network only
+	 * changes its leases, in place; gw stays as it was.
+	 */
+	CHECK_INT_EQ(c.replaced, 1);
+	CHECK_INT_EQ(c.created, 1);
+	CHECK_INT_EQ(c.removed, 1);
+	CHECK_INT_EQ(c.updated, 1);
+	CHECK_INT_EQ(c.unchanged, 1);
+	down(&after, &virt);
+	CHECK_INT_EQ(tagged_objects(&virt, "conv"), 0);
+	virt_close(&virt);
+	range_clear(&before);
+	range_clear(&after);
+}
+
+/* Compares text with the golden file, or rewrites it when asked to. */
+static void
+check_golden(const char *path, const char *text)
+{
+	FILE *f;
+	char *want;
+	long n;
+
+	if (getenv("RANGECTL_REGENERATE") != NULL) {
+		f = fopen(path, "w");
+		if (CHECK(f != NULL)) {
+			fputs(text, f);
+			fclose(f);
+		}
+		return;
+	}
+	f = fopen(path, "r");
+	if (!CHECK(f != NULL))
+		return;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	want = xcalloc(1, (size_t)n + 1);
+	CHECK_INT_EQ(fread(want, 1, (size_t)n, f), n);
+	fclose(f);
+	if (strcmp(want, text) != 0)
+		fprintf(stderr, "%s differs; got:\n%s", path, text);
+	CHECK(strcmp(want, text) == 0);
+	free(want);
+}
+
+TEST(xml_golden)
+{
+	struct xml_options opt = { .kvm = false, .nwfilter = true,
+	    .pool_path = "/var/lib/rangectl/pools/disk" };
+	struct range range;
+	const char *why;
+	char *xml;
+
+	if (!CHECK(load(&range, "tests/scenarios/ok-disk-image.yaml")))
+		return;
+	xml = xml_network(range.plan, &range.plan->networks[0]);
+	check_golden("tests/xml/network.xml", xml);
+	free(xml);
+	xml = xml_pool(range.plan, &opt);
+	check_golden("tests/xml/pool.xml", xml);
+	free(xml);
+	xml = xml_volume(range.plan, &range.plan->hosts[0], 10ULL << 30);
+	check_golden("tests/xml/volume.xml", xml);
+	free(xml);
+	xml = xml_domain(range.plan, &range.plan->hosts[0], &opt,
+	    "/var/lib/rangectl/pools/disk/x.qcow2", &why);
+	check_golden("tests/xml/domain-disk.xml", xml);
+	free(xml);
+	range_clear(&range);
+	if (!CHECK(load(&range, "scenarios/demo.yaml")))
+		return;
+	xml = xml_domain(range.plan, &range.plan->hosts[2], &opt, NULL, &why);
+	check_golden("tests/xml/domain-kernel.xml", xml);
+	free(xml);
+	range_clear(&range);
+}
+
+TEST(tags_read_back)
+{
+	struct xml_tag tag;
+
+	CHECK_INT_EQ(xml_parse_tag("<range name=\"demo\" team=\"ro\" "
+	    "host=\"web\" digest=\"00ff\"/>", &tag), 0);
+	CHECK_STR_EQ(tag.range, "demo");
+	CHECK_STR_EQ(tag.team, "ro");
+	CHECK_STR_EQ(tag.host, "web");
+	CHECK_STR_EQ(tag.digest, "00ff");
+	xml_tag_clear(&tag);
+	CHECK_INT_EQ(xml_find_tag("<network><name>x</name></network>", &tag),
+	    -1);
+	CHECK_INT_EQ(xml_find_tag("<network><metadata><r:range xmlns:r='"
+	    XML_NS_URI "' name='a'/></metadata></network>", &tag), 0);
+	CHECK_STR_EQ(tag.range, "a");
+	CHECK(tag.team == NULL);
+	xml_tag_clear(&tag);
+}
