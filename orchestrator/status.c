@@ -126,33 +126,44 @@ status_collect(const struct plan *plan, struct virt *virt, char **error)
 	return doc;
 }
 
+/* The string at key of the i-th object of the array at list. */
+static const char *
+field(const json_t *doc, const char *list, size_t i, const char *key)
+{
+	const char *v = json_string_value(json_object_get(json_array_get(
+	    json_object_get(doc, list), i), key));
+
+	return v != NULL ? v : "-";
+}
+
 void
 status_print_table(const json_t *status, FILE *out)
 {
-	const json_t *item, *ip;
+	const json_t *ips;
 	size_t i, j;
 
 	fprintf(out, "range %s on %s\n\n%-32s  %-10s  %-18s  %s\n",
 	    json_string_value(json_object_get(status, "range")),
 	    json_string_value(json_object_get(status, "connect")), "NETWORK",
 	    "STATE", "CIDR", "BRIDGE");
-	json_array_foreach(json_object_get(status, "networks"), i, item)
+	for (i = 0; i < json_array_size(json_object_get(status, "networks")); i++)
 		fprintf(out, "%-32s  %-10s  %-18s  %s\n",
-		    json_string_value(json_object_get(item, "name")),
-		    json_string_value(json_object_get(item, "state")),
-		    json_string_value(json_object_get(item, "cidr")),
-		    json_string_value(json_object_get(item, "bridge")));
+		    field(status, "networks", i, "name"),
+		    field(status, "networks", i, "state"),
+		    field(status, "networks", i, "cidr"),
+		    field(status, "networks", i, "bridge"));
 	fprintf(out, "\n%-32s  %-10s  %s\n", "HOST", "STATE", "ADDRESSES");
-	json_array_foreach(json_object_get(status, "hosts"), i, item) {
-		fprintf(out, "%-32s  %-10s ",
-		    json_string_value(json_object_get(item, "name")),
-		    json_string_value(json_object_get(item, "state")));
-		json_array_foreach(json_object_get(item, "ips"), j, ip)
-			fprintf(out, " %s", json_string_value(ip));
+	for (i = 0; i < json_array_size(json_object_get(status, "hosts")); i++) {
+		fprintf(out, "%-32s  %-10s ", field(status, "hosts", i, "name"),
+		    field(status, "hosts", i, "state"));
+		ips = json_object_get(json_array_get(json_object_get(status,
+		    "hosts"), i), "ips");
+		for (j = 0; j < json_array_size(ips); j++)
+			fprintf(out, " %s", json_string_value(json_array_get(ips, j)));
 		fputc('\n', out);
 	}
-	json_array_foreach(json_object_get(status, "stale"), i, item)
+	for (i = 0; i < json_array_size(json_object_get(status, "stale")); i++)
 		fprintf(out, "stale %s %s: the range has it, the plan does not\n",
-		    json_string_value(json_object_get(item, "kind")),
-		    json_string_value(json_object_get(item, "name")));
+		    field(status, "stale", i, "kind"),
+		    field(status, "stale", i, "name"));
 }
