@@ -1,6 +1,7 @@
 # rangectl: a cyber-exercise range orchestrator.
 #
-#	make [all] | check | asan | lint | fuzz [FUZZ_SECONDS=60] | install | clean
+#	make [all] | demo | check | asan | lint | fuzz [FUZZ_SECONDS=60] | bench
+#	     | install | clean
 #
 # WERROR=1 (CI sets it) turns warnings into errors. BUILD is the folder that
 # gets every generated file, so a sanitizer build never mixes with a plain one.
@@ -34,6 +35,7 @@ LIB	= $(BUILD)/librangectl.a
 TESTOBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/test_*.c))
 TESTS	= $(TESTOBJS:$(BUILD)/tests/unit/%.o=$(BUILD)/tests/%)
 FUZZER	= $(BUILD)/fuzz_scenario
+BENCHES	= $(BUILD)/bench/provision
 SEEDS	= $(wildcard scenarios/*.yaml tests/scenarios/*.yaml)
 
 ASAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -53,6 +55,9 @@ $(LIB): $(filter-out $(MAIN),$(OBJS))
 $(TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+$(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
 $(FUZZER): $(BUILD)/tests/fuzz/fuzz_scenario.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
@@ -66,6 +71,16 @@ deps:
 
 check: all $(TESTS)
 	tests/run $(BUILD)
+
+# The main job, as far as it goes today: check both example exercises and
+# show the demo range as it would be built.
+demo: all
+	$(BUILD)/rangectl validate scenarios/*.yaml
+	$(BUILD)/rangectl plan scenarios/demo.yaml
+
+bench: all $(BENCHES)
+	bench/plan $(BUILD)/rangectl
+	$(BUILD)/bench/provision
 
 asan:
 	$(MAKE) BUILD=build-asan SANITIZE="$(ASAN)" check
@@ -98,6 +113,7 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps check asan fuzz lint install clean
+.PHONY: all deps check demo bench asan fuzz lint install clean
 
--include $(OBJS:.o=.d) $(TESTOBJS:.o=.d) $(BUILD)/tests/fuzz/fuzz_scenario.d
+-include $(OBJS:.o=.d) $(TESTOBJS:.o=.d) $(BUILD)/tests/fuzz/fuzz_scenario.d \
+	$(BENCHES:=.d)

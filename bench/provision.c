@@ -1,0 +1,147 @@
+/*
+ * bench/provision.c: the time of `up` and `down` on libvirt's test driver
+ * for ranges of 10, 100 and 500 hosts, median of several runs, sizes
+ * interleaved so that the machine's noise falls on all of them alike.
+ *
+ *	build/bench/provision [RUNS]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rangectl/plan.h"
+#include "rangectl/provision.h"
+#include "rangectl/scenario.h"
+#include "rangectl/util.h"
+
+static const size_t sizes[] = { 10, 100, 500 };
+#define N_SIZES (sizeof(sizes) / sizeof(sizes[0]))
+#define MAX_RUNS 101
+
+/* teams blue teams of 10 hosts on one network each, red on a shared one. */
+static char *
+scenario_text(size_t hosts)
+{
+	struct strbuf sb;
+	size_t teams = hosts / 10, i;
+
+	strbuf_init(&sb);
+	strbuf_append(&sb, "version: 1\nexercise: {name: bench, duration: 1h}\n"
+	    "images:\n  app: {kernel: vmlinuz, initrd: app.cpio.gz}\nteams:\n");
+	for (i = 1; i <= teams; i++)
+		strbuf_printf(&sb, "  - {id: t%zu, role: blue}\n", i);
+	strbuf_append(&sb, "networks:\n  - {id: lan, per_team: blue, cidr: "
+	    "\"10.{team.index}.0.0/24\", gateway: h0}\nhosts:\n");
+	for (i = 0; i < 10; i++)
+		strbuf_printf(&sb, "  - {id: h%zu, per_team: blue, image: app, "
+		    "memory: 64M%s, nics: [{network: lan, ip: .%zu}]}\n", i,
+		    i == 0 ? ", router: true" : "", i + 1);
+	return strbuf_steal(&sb);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+compare(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), compare);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* One up and one down of plan; their times in seconds. 0 or -1. */
+static int
+cycle(const struct plan *plan, struct virt *virt, double *up, double *down)
+{
+	struct provision_opts opts = { .threads = 8, .pool_path = "/tmp/bench" };
+	struct provision_counts counts;
+	struct progress progress;
+	char *error = NULL;
+	size_t removed;
+	double t0;
+	int rc;
+
+	progress_init(&progress, stderr, true);
+	t0 = now();
+	rc = provision_up(plan, virt, &opts, &progress, &counts, &error);
+	*up = now() - t0;
+	t0 = now();
+	if (rc == 0)
+		rc = provision_down(plan, virt, &progress, &removed, &error);
+	*down = now() - t0;
+	if (rc < 0)
+		fprintf(stderr, "bench: %s\n", error);
+	free(error);
+	progress_destroy(&progress);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static double up[N_SIZES][MAX_RUNS], down[N_SIZES][MAX_RUNS];
+	int runs = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 11, r;
+	struct scenario *sc[N_SIZES];
+	struct plan *plan[N_SIZES];
+	struct diag_list diags;
+	struct virt virt;
+	char *error = NULL;
+	size_t s;
+
+	if (runs < 1 || runs > MAX_RUNS)
+		runs = 11;
+	diag_list_init(&diags);
+	for (s = 0; s < N_SIZES; s++) {
+		char *text = scenario_text(sizes[s]);
+
+		sc[s] = scenario_load_buffer(text, strlen(text), "bench.yaml", &diags);
+		plan[s] = sc[s] ? plan_build(sc[s], &diags) : NULL;
+		free(text);
+		if (plan[s] == NULL) {
+			diag_print(&diags, "bench.yaml", stderr);
+			return 1;
+		}
+	}
+	if (virt_open(&virt, "test:///default", &error) < 0) {
+		fprintf(stderr, "bench: %s\n", error);
+		return 1;
+	}
+	for (r = 0; r < runs; r++)
+		for (s = 0; s < N_SIZES; s++)
+			if (cycle(plan[s], &virt, &up[s][r], &down[s][r]) < 0)
+				return 1;
+	printf("bench/provision: test:///default, %d runs, median (min, max)\n"
+	    "%6s | %-26s | %-26s | %s\n", runs, "hosts", "up ms",
+	    "down ms", "up us/host");
+	for (s = 0; s < N_SIZES; s++) {
+		double mu = median(up[s], runs), md = median(down[s], runs);
+
+		printf("%6zu | %8.2f (%7.2f, %7.2f) | %8.2f (%7.2f, %7.2f) | %.0f\n",
+		    sizes[s], mu * 1e3, up[s][0] * 1e3, up[s][runs - 1] * 1e3,
+		    md * 1e3, down[s][0] * 1e3, down[s][runs - 1] * 1e3,
+		    mu * 1e6 / (double)sizes[s]);
+	}
+	printf("up 500 / up 100 = %.1fx (linear: 5x); target: 500 hosts up in "
+	    "under 2 s\n", median(up[2], runs) / median(up[1], runs));
+	virt_close(&virt);
+	for (s = 0; s < N_SIZES; s++) {
+		plan_free(plan[s]);
+		scenario_free(sc[s]);
+	}
+	return 0;
+}
