@@ -42,25 +42,26 @@ print_result(const struct range *range, const struct provision_counts *c,
 	json_t *doc;
 
 	if (args->json) {
-		doc = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+		doc = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		    "range", name, "ready", 1, "networks",
 		    (json_int_t)range->plan->n_networks, "hosts",
 		    (json_int_t)range->plan->n_hosts, "created",
 		    (json_int_t)c->created, "replaced", (json_int_t)c->replaced,
-		    "unchanged", (json_int_t)c->unchanged, "removed",
-		    (json_int_t)c->removed);
+		    "updated", (json_int_t)c->updated, "unchanged",
+		    (json_int_t)c->unchanged, "removed", (json_int_t)c->removed);
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(doc);
-	} else if (c->created + c->replaced + c->removed == 0) {
+	} else if (c->created + c->replaced + c->updated + c->removed == 0) {
 		printf("range '%s' is up: nothing changed (%zu networks, %zu "
 		    "hosts)\n", name, range->plan->n_networks,
 		    range->plan->n_hosts);
 	} else {
 		printf("range '%s' is up: %zu networks, %zu hosts (%zu created, "
-		    "%zu replaced, %zu unchanged, %zu removed)\n", name,
-		    range->plan->n_networks, range->plan->n_hosts, c->created,
-		    c->replaced, c->unchanged, c->removed);
+		    "%zu replaced, %zu updated, %zu unchanged, %zu removed)\n",
+		    name, range->plan->n_networks, range->plan->n_hosts,
+		    c->created, c->replaced, c->updated, c->unchanged,
+		    c->removed);
 	}
 }
 
