@@ -421,8 +421,7 @@ check_host_owner(const struct scenario *sc, struct schema_ctx *ctx,
 		schema_error(ctx, scenario_pos(h->node, "team"), "%s has both "
 		    "'per_team' and 'team'; give one of them", what);
 	else if (h->per_team == ROLE_NONE && h->team == NULL &&
-	    ynode_get(h->node, "per_team") == NULL &&
-	    ynode_get(h->node, "team") == NULL)
+	    !given(h->node, "per_team") && !given(h->node, "team"))
 		schema_error(ctx, h->node->pos, "%s needs 'per_team' (a role, "
 		    "for one copy per team) or 'team' (a team id)", what);
 	else if (h->team != NULL && scenario_team(sc, h->team) == NULL &&
