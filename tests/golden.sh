@@ -13,6 +13,10 @@ set -u
 build=${1:?usage: tests/golden.sh BUILD}
 cd "$(dirname "$0")/.." || exit 1
 rangectl=$build/rangectl
+# As tests/run sets them: on an asan build, undefined behaviour must abort,
+# not exit 1 like a scenario error.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:abort_on_error=1}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0
