@@ -31,10 +31,9 @@ diag_list_clear(struct diag_list *list)
 }
 
 void
-diag_add(struct diag_list *list, struct pos pos, const char *fmt, ...)
+diag_vadd(struct diag_list *list, struct pos pos, const char *fmt, va_list ap)
 {
 	struct diag *d;
-	va_list ap;
 
 	if (list->count >= DIAG_MAX) {
 		list->dropped++;
@@ -44,10 +43,18 @@ diag_add(struct diag_list *list, struct pos pos, const char *fmt, ...)
 	d = &list->items[list->count];
 	d->pos = pos;
 	d->seq = list->count;
-	va_start(ap, fmt);
 	d->message = xvasprintf(fmt, ap);
-	va_end(ap);
 	list->count++;
+}
+
+void
+diag_add(struct diag_list *list, struct pos pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(list, pos, fmt, ap);
+	va_end(ap);
 }
 
 static int

@@ -42,13 +42,10 @@ static void
 planner_error(struct planner *p, struct pos pos, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	diag_vadd(p->diags, pos, fmt, ap);
 	va_end(ap);
-	diag_add(p->diags, pos, "%s", msg);
-	free(msg);
 	p->errors++;
 }
 

@@ -18,13 +18,10 @@ void
 schema_error(struct schema_ctx *ctx, struct pos pos, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	diag_vadd(ctx->diags, pos, fmt, ap);
 	va_end(ap);
-	diag_add(ctx->diags, pos, "%s", msg);
-	free(msg);
 	ctx->errors++;
 }
 

@@ -7,6 +7,7 @@
 #ifndef RANGECTL_DIAG_H
 #define RANGECTL_DIAG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -37,6 +38,8 @@ void diag_list_init(struct diag_list *list);
 void diag_list_clear(struct diag_list *list);
 void diag_add(struct diag_list *list, struct pos pos, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+void diag_vadd(struct diag_list *list, struct pos pos, const char *fmt,
+    va_list ap) __attribute__((format(printf, 3, 0)));
 /* Orders the problems by position, then by arrival. */
 void diag_sort(struct diag_list *list);
 /* Prints "PATH:LINE:COL: message" per problem, sorted by position. */
