@@ -78,6 +78,11 @@ demo: all
 	$(BUILD)/rangectl validate scenarios/*.yaml
 	$(BUILD)/rangectl plan scenarios/demo.yaml
 
+# The appliance guest, from Debian's packages; build.sh is quick when the
+# result is up to date, so it always runs.
+images:
+	images/build.sh images/build
+
 bench: all $(BENCHES)
 	bench/plan $(BUILD)/rangectl
 	$(BUILD)/bench/provision
@@ -113,7 +118,7 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps check demo bench asan fuzz lint install clean
+.PHONY: all deps check demo images bench asan fuzz lint install clean
 
 -include $(OBJS:.o=.d) $(TESTOBJS:.o=.d) $(BUILD)/tests/fuzz/fuzz_scenario.d \
 	$(BENCHES:=.d)
