@@ -789,6 +789,17 @@ provision_up(const struct plan *plan, struct virt *virt,
 	return provision_finish(&pv, error);
 }
 
+static void
+down_domain_job(void *ctx, size_t i)
+{
+	struct provision *pv = ctx;
+	struct inventory_domain *d = &pv->inv.domains[i];
+
+	if (d->owner == OWNER_OURS && remove_domain(pv, d->dom, d->name) == 0)
+		count(pv, &pv->counts.removed);
+	progress_tick(pv->progress);
+}
+
 int
 provision_down(const struct plan *plan, struct virt *virt,
     struct progress *progress, size_t *removed, char **error)
@@ -806,15 +817,9 @@ provision_down(const struct plan *plan, struct virt *virt,
 		return provision_finish(&pv, error);
 	}
 	progress_step(progress, "removing domains", pv.inv.n_domains);
-	for (i = 0; i < pv.inv.n_domains; i++) {
-		struct inventory_domain *d = &pv.inv.domains[i];
-
-		if (d->owner == OWNER_OURS &&
-		    remove_domain(&pv, d->dom, d->name) == 0)
-			(*removed)++;
-		progress_tick(progress);
-	}
+	workers_run(pv.inv.n_domains, opts.threads, down_domain_job, &pv);
 	progress_end(progress);
+	*removed = pv.counts.removed;
 	*removed += remove_pool(&pv);
 	for (i = 0; i < pv.inv.n_networks; i++) {
 		struct inventory_network *n = &pv.inv.networks[i];
