@@ -72,11 +72,12 @@ deps:
 check: all $(TESTS)
 	tests/run $(BUILD)
 
-# The main job, as far as it goes today: check both example exercises and
-# show the demo range as it would be built.
+# The main job, as far as it goes today: check both example exercises, show
+# the demo range's plan, and build it on real guests in a private namespace.
 demo: all
 	$(BUILD)/rangectl validate scenarios/*.yaml
 	$(BUILD)/rangectl plan scenarios/demo.yaml
+	tools/demo.sh $(BUILD)
 
 # The appliance guest, from Debian's packages; build.sh is quick when the
 # result is up to date, so it always runs.

@@ -229,6 +229,26 @@ TEST(failure_midway_rolls_back)
 	range_clear(&range);
 }
 
+TEST(missing_image_fails_before_anything_is_made)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c;
+	struct range range;
+	struct virt virt;
+	char *error = NULL;
+
+	/* ok-minimal's kernel file does not exist next to it. */
+	if (!CHECK(load(&range, "tests/scenarios/ok-minimal.yaml")) ||
+	    !CHECK(virt_open(&virt, URI, &error) == 0))
+		return;
+	opts.check_files = true;
+	CHECK_INT_EQ(up(&range, &virt, &opts, &c), -1);
+	CHECK_INT_EQ(c.created, 0);
+	CHECK_INT_EQ(tagged_objects(&virt, range.scenario->exercise.name), 0);
+	virt_close(&virt);
+	range_clear(&range);
+}
+
 TEST(changed_scenario_converges)
 {
 	struct provision_opts opts = test_opts();
