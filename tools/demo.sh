@@ -11,7 +11,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 build=${1:-build}
 rangectl=$PWD/$build/rangectl
-scenario=scenarios/demo.yaml
+scenario=$PWD/scenarios/demo.yaml
 # shellcheck source=tests/e2e/lib.sh
 . tests/e2e/lib.sh
 

@@ -34,7 +34,7 @@
 
 E2E_PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system
 	libvirt-clients qemu-system-x86 dnsmasq-base iptables iproute2
-	util-linux curl)
+	util-linux curl qemu-utils)
 
 # PIDs of the host-wide libvirt daemons, sorted: those in our own network
 # namespace (the daemons of e2e tests, running now or not, are in theirs).
