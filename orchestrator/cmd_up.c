@@ -91,8 +91,7 @@ run_up(const struct cmd_ctx *ctx, const char *file, const struct up_args *args)
 		    "TCG (software emulation; /dev/kvm missing or not working)");
 	if (provision_up(range.plan, &virt, &opts, &progress, &counts,
 	    &error) < 0) {
-		fprintf(stderr, "rangectl up: %s\nrangectl up: rolled back: what "
-		    "this run created was removed\n", error);
+		fprintf(stderr, "rangectl up: %s\n", error);
 		rc = EXIT_FAILED;
 	} else {
 		print_result(&range, &counts, args);

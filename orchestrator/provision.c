@@ -657,12 +657,48 @@ remove_pool(struct provision *pv)
 	return removed;
 }
 
-/* Undoes what this run created, newest first, reporting what it cannot. */
-static void
+/*
+ * The connection to roll back on. When libvirtd went away mid-way, one
+ * new connection is tried (it may have been restarted); when that fails
+ * too, the error says how to clean up later: every object is tagged.
+ */
+static bool
+rollback_connection(struct provision *pv)
+{
+	virConnectPtr conn;
+	char *more;
+
+	if (virConnectIsAlive(pv->virt->conn) == 1)
+		return true;
+	conn = virConnectOpen(pv->virt->uri);
+	if (conn != NULL) {
+		virConnectClose(pv->virt->conn);
+		pv->virt->conn = conn;
+		return true;
+	}
+	pthread_mutex_lock(&pv->lock);
+	more = xasprintf("%s\nlibvirt at '%s' is unreachable, so what this run "
+	    "created could not be removed; it carries the range's tag: run "
+	    "'rangectl down' once libvirtd is back", pv->error, pv->virt->uri);
+	free(pv->error);
+	pv->error = more;
+	pthread_mutex_unlock(&pv->lock);
+	return false;
+}
+
+/*
+ * Undoes what this run created, newest first, reporting what it cannot.
+ * False when libvirt could not be reached at all.
+ */
+static bool
 rollback(struct provision *pv)
 {
-	virConnectPtr conn = pv->virt->conn;
+	virConnectPtr conn;
 	size_t i;
+
+	if (!rollback_connection(pv))
+		return false;
+	conn = pv->virt->conn;
 
 	for (i = pv->plan->n_hosts; i-- > 0;) {
 		virDomainPtr dom;
@@ -694,6 +730,7 @@ rollback(struct provision *pv)
 			    virt_last_error());
 		virNetworkFree(net);
 	}
+	return true;
 }
 
 static void
@@ -782,8 +819,9 @@ provision_up(const struct plan *plan, struct virt *virt,
 			remove_stale(&pv);
 		if (!failed(&pv))
 			wait_ready(&pv);
-		if (failed(&pv))
-			rollback(&pv);
+		if (failed(&pv) && rollback(&pv))
+			progress_note(progress, "rolled back: what this run had "
+			    "created is removed");
 	}
 	*counts = pv.counts;
 	return provision_finish(&pv, error);

@@ -27,7 +27,7 @@ echo "== rangectl status $scenario"
 e2e_exec "$rangectl" status "$scenario"
 echo
 echo "== the page of demo-ro-web, from rangectl's side of the dmz bridge"
-e2e_exec wget -q -T 5 -O - http://10.1.1.10/ | sed 's/<[^>]*>//g; /^$/d'
+e2e_exec wget -q -T 5 -O - http://10.1.1.10/ | sed 's/<[^>]*>/ /g; /^ *$/d'
 echo
 echo "The range runs in network namespace $E2E_NS. Try, in another shell:"
 echo "  ip netns exec $E2E_NS wget -qO- http://10.2.1.10/"

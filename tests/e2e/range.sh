@@ -81,6 +81,24 @@ echo "# down: $(e2e_since "$t0") s"
 e2e_check "down left no domain" nothing_named list demo-
 e2e_check "down left no network" nothing_named net-list demo-
 e2e_check "down left no pool" nothing_named pool-list demo-
+# libvirtd killed in the middle of up: up fails saying so, and what it made
+# keeps the range's tag, so down removes it all once libvirtd is back.
+up_killed() {
+	local log=$E2E_DIR/up-killed.log rc
+	e2e_exec "$rangectl" up -q --timeout 4m "$scenario" >"$log" 2>&1 &
+	local pid=$!
+	sleep 4
+	kill -9 "$E2E_LIBVIRTD_PID"
+	wait "$pid"
+	rc=$?
+	cat "$log"
+	[ "$rc" = 1 ] && grep -q "unreachable" "$log" && grep -q "rangectl down" "$log"
+}
+e2e_check "up with libvirtd killed midway fails with a clear error" up_killed
+e2e_check "libvirtd restarts" e2e_restart_libvirtd
+e2e_check "down after the crash" rc down "$scenario"
+e2e_check "nothing left after the crash" nothing_named list demo-
+e2e_check "no network left after the crash" nothing_named net-list demo-
 e2e_stop
 e2e_check "no leftovers: daemons, guests, namespace" no_leftovers
 e2e_summary
