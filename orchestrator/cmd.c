@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "rangectl/range.h"
-#include "rangectl/virt.h"
+#include "rangectl/util.h"
 
 void
 cmd_print_help(const struct cmd *cmd)
@@ -35,33 +35,48 @@ cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int
-cmd_open_range(const struct cmd_ctx *ctx, const char *path,
-    const char *connect, struct range *range, struct virt *virt)
+/*
+ * Where rangectl-virt is: beside this binary (a build folder), else where
+ * `make install` puts it. The caller frees the result.
+ */
+static char *
+virt_helper_path(void)
 {
-	struct diag_list diags;
-	char absolute[PATH_MAX], *error = NULL;
-	const char *uri;
+	char self[PATH_MAX], *slash, *beside;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	if (realpath(path, absolute) == NULL) {
-		fprintf(stderr, "rangectl %s: cannot open scenario '%s': %s\n",
-		    ctx->cmd->name, path, strerror(errno));
-		return EXIT_FAILED;
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			beside = xasprintf("%s/rangectl-virt", self);
+			if (access(beside, X_OK) == 0)
+				return beside;
+			free(beside);
+		}
 	}
-	diag_list_init(&diags);
-	if (range_load(range, absolute, &diags) < 0) {
-		diag_print(&diags, path, stderr);
-		diag_list_clear(&diags);
-		return EXIT_FAILED;
-	}
-	diag_list_clear(&diags);
-	uri = connect ? connect : range->scenario->exercise.connect ?
-	    range->scenario->exercise.connect : CMD_DEFAULT_URI;
-	if (virt_open(virt, uri, &error) < 0) {
-		fprintf(stderr, "rangectl %s: %s\n", ctx->cmd->name, error);
-		free(error);
-		range_clear(range);
-		return EXIT_FAILED;
-	}
-	return EXIT_OK;
+	return xstrdup(RANGECTL_LIBEXECDIR "/rangectl-virt");
+}
+
+int
+cmd_exec_virt(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	char **args = xcalloc((size_t)argc + (size_t)ctx->verbose + 2,
+	    sizeof(*args));
+	char *path = virt_helper_path();
+	int i, n = 0;
+
+	args[n++] = path;
+	for (i = 0; i < ctx->verbose; i++)
+		args[n++] = "-v";
+	for (i = 0; i < argc; i++)
+		args[n++] = argv[i];
+	execv(path, args);
+	fprintf(stderr, "rangectl %s: cannot run '%s', the part of rangectl "
+	    "that talks to libvirt: %s\n", ctx->cmd->name, path,
+	    strerror(errno));
+	free(path);
+	free(args);
+	return EXIT_FAILED;
 }

@@ -31,18 +31,18 @@ static const struct cmd commands[] = {
 	  "/var/lib/rangectl/pools)\n"
 	  "  --json              print the result as JSON\n"
 	  "  -q, --quiet         no progress\n",
-	  cmd_up },
+	  CMD_VIRT(cmd_up) },
 	{ "down", "FILE [--connect URI] [--json]",
 	  "remove every object of the range, and nothing else",
 	  "  -c, --connect URI   libvirt URI\n"
 	  "  --json              print the result as JSON\n"
 	  "  -q, --quiet         no progress\n",
-	  cmd_down },
+	  CMD_VIRT(cmd_down) },
 	{ "status", "FILE [--connect URI] [--json]",
 	  "show each network and host of the range with its state",
 	  "  -c, --connect URI   libvirt URI\n"
 	  "  --json              print the status as JSON\n",
-	  cmd_status },
+	  CMD_VIRT(cmd_status) },
 };
 
 static void

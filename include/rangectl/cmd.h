@@ -6,6 +6,20 @@
 
 #define RANGECTL_VERSION "0.1.0"
 
+#ifndef RANGECTL_LIBEXECDIR
+#define RANGECTL_LIBEXECDIR "/usr/local/libexec/rangectl"
+#endif
+
+/*
+ * rangectl-virt is main.c built with RANGECTL_VIRT: its up, down and
+ * status run there; in rangectl they hand over to it.
+ */
+#ifdef RANGECTL_VIRT
+#define CMD_VIRT(fn) fn
+#else
+#define CMD_VIRT(fn) cmd_exec_virt
+#endif
+
 /* Exit statuses, the same for every command. */
 #define EXIT_OK 0
 #define EXIT_FAILED 1	/* invalid input or failed work */
@@ -46,6 +60,13 @@ struct virt;
  */
 int cmd_open_range(const struct cmd_ctx *ctx, const char *path,
     const char *connect, struct range *range, struct virt *virt);
+
+/*
+ * Runs the command in rangectl-virt, the build of rangectl that links
+ * libvirt: loading libvirt's sixty libraries costs more than validate or
+ * plan take, so rangectl itself does without them. Returns only on failure.
+ */
+int cmd_exec_virt(struct cmd_ctx *ctx, int argc, char **argv);
 
 int cmd_validate(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_plan(struct cmd_ctx *ctx, int argc, char **argv);
