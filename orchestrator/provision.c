@@ -505,48 +505,33 @@ domain_job(void *ctx, size_t i)
 	progress_tick(pv->progress);
 }
 
-static bool
-planned_domain(const struct plan *plan, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < plan->n_hosts; i++)
-		if (strcmp(plan->hosts[i].name, name) == 0)
-			return true;
-	return false;
-}
-
-static bool
-planned_network(const struct plan *plan, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < plan->n_networks; i++)
-		if (strcmp(plan->networks[i].name, name) == 0)
-			return true;
-	return false;
-}
-
 /* What the range has but the plan dropped: domains first, then networks. */
 static void
 remove_stale(struct provision *pv)
 {
+	struct strmap planned;
 	size_t i;
 
+	strmap_init(&planned);
+	for (i = 0; i < pv->plan->n_hosts; i++)
+		strmap_add(&planned, pv->plan->hosts[i].name, pv);
+	for (i = 0; i < pv->plan->n_networks; i++)
+		strmap_add(&planned, pv->plan->networks[i].name, pv);
 	for (i = 0; i < pv->inv.n_domains && !failed(pv); i++) {
 		struct inventory_domain *d = &pv->inv.domains[i];
 
-		if (d->owner == OWNER_OURS && !planned_domain(pv->plan, d->name) &&
+		if (d->owner == OWNER_OURS && !strmap_get(&planned, d->name) &&
 		    remove_domain(pv, d->dom, d->name) == 0)
 			count(pv, &pv->counts.removed);
 	}
 	for (i = 0; i < pv->inv.n_networks && !failed(pv); i++) {
 		struct inventory_network *n = &pv->inv.networks[i];
 
-		if (n->owner == OWNER_OURS && !planned_network(pv->plan, n->name) &&
+		if (n->owner == OWNER_OURS && !strmap_get(&planned, n->name) &&
 		    remove_network(pv, n->net, n->name) == 0)
 			count(pv, &pv->counts.removed);
 	}
+	strmap_clear(&planned);
 }
 
 static double
