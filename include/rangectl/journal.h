@@ -1,0 +1,51 @@
+/*
+ * journal.h: the exercise's memory, one JSON event per line.
+ *
+ * An event counts once journal_append() has returned 0: by then its line
+ * is written whole and fsync'd. A crash can only leave a last line cut
+ * short, which never counted: opening the journal again cuts it away, and
+ * replay never sees it. Everything the engine knows can be rebuilt by
+ * replaying the journal from its first line.
+ */
+#ifndef RANGECTL_JOURNAL_H
+#define RANGECTL_JOURNAL_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define JOURNAL_FILE "journal.jsonl"
+/* No event of ours comes near this; a longer line is damage, not data. */
+#define JOURNAL_LINE_MAX (1024 * 1024)
+
+struct journal {
+	int fd;
+	char *path;
+	unsigned long long seq;	/* of the last event written or replayed */
+	size_t dropped_bytes;	/* of a cut-off last line removed at open */
+};
+
+/*
+ * Opens (creating if needed, mode 0600) DIR/journal.jsonl for appending,
+ * after cutting away a last line left incomplete by a crash. Reads the
+ * sequence number of the last event, so appends go on from it. Returns 0,
+ * or -1 with *error set (the caller frees it).
+ */
+int journal_open(struct journal *j, const char *dir, char **error);
+/*
+ * Adds "seq" to event and writes it as one line, keys sorted, then fsyncs.
+ * Returns 0 once the event counts, or -1 with *error set: the caller must
+ * then stop the clock, since nothing may score unrecorded. Borrows event.
+ */
+int journal_append(struct journal *j, json_t *event, char **error);
+void journal_close(struct journal *j);
+
+/*
+ * Calls each(event, ctx) for every complete line of the journal at path,
+ * in order; each returns 0 to go on, or -1 to stop (with its own error).
+ * A missing file is an empty journal. Returns the number of events, or -1
+ * with *error set for a line that is not a JSON object or out of sequence.
+ */
+long journal_replay(const char *path, int (*each)(const json_t *event,
+    void *ctx), void *ctx, char **error);
+
+#endif

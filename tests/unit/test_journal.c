@@ -1,0 +1,190 @@
+/*
+ * test_journal.c: appending, reopening, replaying, and surviving a crash
+ * that cut the last line short.
+ */
+#include "harness.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rangectl/journal.h"
+#include "rangectl/util.h"
+
+/* A fresh state folder under /tmp; the caller frees the name. */
+static char *
+fresh_dir(void)
+{
+	char *dir = xstrdup("/tmp/rangectl-journal-XXXXXX");
+
+	CHECK(mkdtemp(dir) != NULL);
+	return dir;
+}
+
+static void
+remove_dir(char *dir)
+{
+	char *file = xasprintf("%s/%s", dir, JOURNAL_FILE);
+
+	unlink(file);
+	rmdir(dir);
+	free(file);
+	free(dir);
+}
+
+static int
+append_type(struct journal *j, const char *type, int value)
+{
+	json_t *ev = json_pack("{s:s, s:i}", "type", type, "value", value);
+	char *error = NULL;
+	int rc = journal_append(j, ev, &error);
+
+	if (rc < 0)
+		fprintf(stderr, "%s\n", error);
+	free(error);
+	json_decref(ev);
+	return rc;
+}
+
+struct tally {
+	long events;
+	long long sum;
+	long long last_seq;
+};
+
+static int
+add_up(const json_t *ev, void *ctx)
+{
+	struct tally *t = ctx;
+
+	t->events++;
+	t->sum += json_integer_value(json_object_get(ev, "value"));
+	t->last_seq = json_integer_value(json_object_get(ev, "seq"));
+	return 0;
+}
+
+static long
+replay(const char *dir, struct tally *t, char **error)
+{
+	char *path = xasprintf("%s/%s", dir, JOURNAL_FILE);
+	long n;
+
+	memset(t, 0, sizeof(*t));
+	n = journal_replay(path, add_up, t, error);
+	free(path);
+	return n;
+}
+
+TEST(append_reopen_replay)
+{
+	char *dir = fresh_dir(), *error = NULL;
+	struct journal j;
+	struct tally t;
+	struct stat st;
+	int i;
+
+	if (!CHECK(journal_open(&j, dir, &error) == 0))
+		return;
+	for (i = 1; i <= 10; i++)
+		CHECK_INT_EQ(append_type(&j, "round", i), 0);
+	journal_close(&j);
+	/* Reopened, it goes on from the last sequence number. */
+	CHECK_INT_EQ(journal_open(&j, dir, &error), 0);
+	CHECK_INT_EQ(j.seq, 10);
+	CHECK_INT_EQ(append_type(&j, "round", 100), 0);
+	CHECK_INT_EQ(fstat(j.fd, &st), 0);
+	CHECK_INT_EQ(st.st_mode & 0777, 0600);
+	journal_close(&j);
+	CHECK_INT_EQ(replay(dir, &t, &error), 11);
+	CHECK_INT_EQ(t.sum, 155);
+	CHECK_INT_EQ(t.last_seq, 11);
+	remove_dir(dir);
+}
+
+TEST(a_line_cut_by_a_crash_never_counted)
+{
+	char *dir = fresh_dir(), *error = NULL, *path;
+	static const char partial[] = "{\"seq\":4,\"type\":\"rou";
+	struct journal j;
+	struct tally t;
+	int fd;
+
+	if (!CHECK(journal_open(&j, dir, &error) == 0))
+		return;
+	append_type(&j, "a", 1);
+	append_type(&j, "b", 2);
+	append_type(&j, "c", 3);
+	journal_close(&j);
+	path = xasprintf("%s/%s", dir, JOURNAL_FILE);
+	fd = open(path, O_WRONLY | O_APPEND);
+	CHECK_INT_EQ(write(fd, partial, sizeof(partial) - 1),
+	    (long)sizeof(partial) - 1);
+	close(fd);
+	/* Replay stops before it... */
+	CHECK_INT_EQ(replay(dir, &t, &error), 3);
+	/* ...and opening cuts it, so the next event takes its place. */
+	CHECK_INT_EQ(journal_open(&j, dir, &error), 0);
+	CHECK_INT_EQ(j.dropped_bytes, sizeof(partial) - 1);
+	CHECK_INT_EQ(append_type(&j, "d", 4), 0);
+	journal_close(&j);
+	CHECK_INT_EQ(replay(dir, &t, &error), 4);
+	CHECK_INT_EQ(t.sum, 10);
+	free(path);
+	remove_dir(dir);
+}
+
+/* Writes text as the whole journal of dir. */
+static void
+write_journal(const char *dir, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, JOURNAL_FILE);
+	FILE *f = fopen(path, "w");
+
+	if (CHECK(f != NULL)) {
+		fputs(text, f);
+		fclose(f);
+	}
+	free(path);
+}
+
+TEST(damage_is_an_error_with_the_line)
+{
+	static const struct {
+		const char *text;
+		const char *says;
+	} cases[] = {
+		{ "{\"seq\":1}\nnot json\n", "line 2 is not a JSON object" },
+		{ "{\"seq\":1}\n[1,2]\n", "line 2 is not a JSON object" },
+		{ "{\"seq\":1}\n{\"seq\":3}\n", "line 2 is out of sequence" },
+		{ "{\"seq\":1,\"seq\":1}\n", "line 1 is not a JSON object" },
+		{ "{\"type\":\"x\"}\n", "line 1 is out of sequence" },
+	};
+	struct tally t;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *dir = fresh_dir(), *error = NULL;
+
+		write_journal(dir, cases[i].text);
+		CHECK_INT_EQ(replay(dir, &t, &error), -1);
+		CHECK(error != NULL && strstr(error, cases[i].says) != NULL);
+		if (error != NULL && strstr(error, cases[i].says) == NULL)
+			fprintf(stderr, "got: %s\n", error);
+		free(error);
+		remove_dir(dir);
+	}
+}
+
+TEST(missing_journal_is_empty_and_bad_folder_is_an_error)
+{
+	struct journal j;
+	struct tally t;
+	char *error = NULL;
+
+	CHECK_INT_EQ(replay("/tmp/rangectl-journal-does-not-exist", &t, &error),
+	    0);
+	CHECK_INT_EQ(journal_open(&j, "/proc/rangectl-no", &error), -1);
+	CHECK(error != NULL && strstr(error, "/proc/rangectl-no") != NULL);
+	free(error);
+	journal_close(NULL);
+}
