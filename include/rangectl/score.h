@@ -1,0 +1,62 @@
+/*
+ * score.h: the score ledger, computed from journal events alone.
+ *
+ * A team's score is the points of every service check it passed, minus
+ * every compromise penalty, plus the grades of its reports, plus manual
+ * adjustments. The ledger only ever learns from journal events, so the
+ * scores after a replay are those of an uninterrupted run by construction.
+ *
+ * Events it reads (other types are not its business and are skipped):
+ *   {"type":"round","n":N,"t":SECONDS,
+ *    "checks":[{"team":T,"up":BOOL,"points":P,...}],
+ *    "compromises":[{"team":T,"active":BOOL,"penalty":P,...}]}
+ *   {"type":"grade","team":T,"points":P,...}
+ *   {"type":"adjustment","team":T,"points":P,"reason":"..."}
+ */
+#ifndef RANGECTL_SCORE_H
+#define RANGECTL_SCORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "rangectl/scenario.h"
+
+struct score_team {
+	const struct scenario_team *team;	/* borrowed from the scenario */
+	long long availability;	/* points of checks passed */
+	long long penalties;	/* points lost to compromises, positive */
+	long long reports;	/* grades of its reports */
+	long long adjustments;	/* manual, either sign */
+};
+
+struct score_round {
+	long n;
+	double at;	/* exercise seconds */
+	long long *scores;	/* per team, in scenario order, after the round */
+};
+
+struct score_ledger {
+	struct score_team *teams;
+	size_t n_teams;
+	struct score_round *rounds;
+	size_t n_rounds;
+	size_t rounds_alloc;
+};
+
+/* A ledger of sc's teams, all at zero. sc must outlive it. */
+void score_ledger_init(struct score_ledger *ledger, const struct scenario *sc);
+void score_ledger_clear(struct score_ledger *ledger);
+/*
+ * Applies one journal event. Returns 0, or -1 with *error set for an event
+ * of the ledger's types that names no team or is malformed: a journal that
+ * says so is damaged, and scores must not be guessed.
+ */
+int score_apply(struct score_ledger *ledger, const json_t *event,
+    char **error);
+long long score_total(const struct score_team *team);
+/* {"round": N, "teams": [{"id","name","role","score",...}]}, new. */
+json_t *score_to_json(const struct score_ledger *ledger);
+/* [{"n","at","scores":{"ro":12,...}}], new. */
+json_t *score_history_to_json(const struct score_ledger *ledger);
+
+#endif
