@@ -115,7 +115,7 @@ record_round(struct score_ledger *ledger, const json_t *event)
 	    sizeof(*ledger->rounds));
 	r = &ledger->rounds[ledger->n_rounds++];
 	r->n = (long)json_integer_value(json_object_get(event, "n"));
-	r->at = json_number_value(json_object_get(event, "t"));
+	r->at = json_number_value(json_object_get(event, "at"));
 	r->scores = xcalloc(ledger->n_teams, sizeof(*r->scores));
 	for (i = 0; i < ledger->n_teams; i++)
 		r->scores[i] = score_total(&ledger->teams[i]);

@@ -54,11 +54,11 @@ TEST(rounds_penalties_grades_adjustments)
 	if (!CHECK(sc != NULL))
 		return;
 	score_ledger_init(&l, sc);
-	CHECK_INT_EQ(apply(&l, "{\"type\":\"round\",\"n\":1,\"t\":60,"
+	CHECK_INT_EQ(apply(&l, "{\"type\":\"round\",\"n\":1,\"at\":60,"
 	    "\"checks\":[{\"team\":\"ro\",\"up\":true,\"points\":5},"
 	    "{\"team\":\"ro\",\"up\":false,\"points\":2},"
 	    "{\"team\":\"md\",\"up\":true,\"points\":2}],\"compromises\":[]}"), 0);
-	CHECK_INT_EQ(apply(&l, "{\"type\":\"round\",\"n\":2,\"t\":120,"
+	CHECK_INT_EQ(apply(&l, "{\"type\":\"round\",\"n\":2,\"at\":120,"
 	    "\"checks\":[{\"team\":\"ro\",\"up\":true,\"points\":5}],"
 	    "\"compromises\":[{\"team\":\"ro\",\"active\":true,\"penalty\":10},"
 	    "{\"team\":\"md\",\"active\":false,\"penalty\":10}]}"), 0);
@@ -74,6 +74,7 @@ TEST(rounds_penalties_grades_adjustments)
 	CHECK_INT_EQ(l.n_rounds, 2);
 	CHECK_INT_EQ(l.rounds[0].scores[0], 5);
 	CHECK_INT_EQ(l.rounds[1].scores[0], 0);
+	CHECK(l.rounds[1].at == 120);
 	score_ledger_clear(&l);
 	scenario_free(sc);
 }
@@ -87,7 +88,7 @@ TEST(a_damaged_round_counts_not_at_all)
 		return;
 	score_ledger_init(&l, sc);
 	/* The second entry names no team: the first must not count either. */
-	CHECK_INT_EQ(apply(&l, "{\"type\":\"round\",\"n\":1,\"t\":60,"
+	CHECK_INT_EQ(apply(&l, "{\"type\":\"round\",\"n\":1,\"at\":60,"
 	    "\"checks\":[{\"team\":\"ro\",\"up\":true,\"points\":5},"
 	    "{\"team\":\"xx\",\"up\":true,\"points\":5}]}"), -1);
 	CHECK_INT_EQ(apply(&l, "{\"type\":\"grade\",\"team\":\"ro\"}"), -1);
@@ -108,7 +109,7 @@ TEST(json_shapes)
 	if (!CHECK(sc != NULL))
 		return;
 	score_ledger_init(&l, sc);
-	apply(&l, "{\"type\":\"round\",\"n\":1,\"t\":60,\"checks\":[{\"team\":"
+	apply(&l, "{\"type\":\"round\",\"n\":1,\"at\":60,\"checks\":[{\"team\":"
 	    "\"md\",\"up\":true,\"points\":4}]}");
 	s = score_to_json(&l);
 	h = score_history_to_json(&l);
