@@ -43,6 +43,11 @@ static const struct cmd commands[] = {
 	  "  -c, --connect URI   libvirt URI\n"
 	  "  --json              print the status as JSON\n",
 	  CMD_VIRT(cmd_status) },
+	{ "report", "DIR [--json]",
+	  "print the after-action report of a run from its state folder's "
+	  "journal",
+	  "  --json         print the report as JSON instead of tables\n",
+	  cmd_report },
 };
 
 static void

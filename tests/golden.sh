@@ -8,7 +8,11 @@
 # exactly X.err on stderr. RANGECTL_REGENERATE=1 writes those files from
 # what rangectl does now instead of comparing (review the diff after).
 # And each scenarios/*.yaml, the examples users start from, must validate
-# cleanly. Exit 2 (usage) or death by a signal always fails.
+# cleanly. Each tests/journals/X.jsonl is the journal of a state folder X
+# for `rangectl report`: it must exit 0 printing exactly X.report.txt, and
+# X.report.json with --json, or, where X.err exists, exit 1 printing
+# exactly X.err (the temporary folder's name taken out). Exit 2 (usage) or
+# death by a signal always fails.
 set -u
 build=${1:?usage: tests/golden.sh BUILD}
 cd "$(dirname "$0")/.." || exit 1
@@ -99,6 +103,78 @@ validate_case() {
 	cat "$tmp/err"
 }
 
+# Runs rangectl report [OPTION] on a state folder holding journal $1,
+# named after it; the temporary folder's name is taken out of stderr.
+run_report() {
+	local jsonl=$1 dir
+	shift
+	dir=$tmp/$(basename "${jsonl%.jsonl}")
+	mkdir -p "$dir" && cp "$jsonl" "$dir/journal.jsonl"
+	run report "$@" "$dir"
+	sed -i "s|$tmp/||g" "$tmp/err"
+}
+
+# The run just made must have exited 0, with nothing on stderr, printing
+# exactly the file want. Returns 1 after failing the case otherwise.
+report_output() {
+	local name=$1 want=$2
+	if [ "$rc" -ne 0 ] || [ -s "$tmp/err" ]; then
+		fail "$name" "exit status $rc, expected 0 and no message"
+		cat "$tmp/err"
+		return 1
+	elif [ ! -f "$want" ]; then
+		fail "$name" "no $want (RANGECTL_REGENERATE=1 writes it)"
+		return 1
+	fi
+	same "$want" "$tmp/out" "$name"
+}
+
+report_case() {
+	local jsonl=$1 name="report $1" base=${1%.jsonl}
+	run_report "$jsonl"
+	sane "$name" || return
+	if [ "${RANGECTL_REGENERATE:-0}" = 1 ]; then
+		case $rc in
+		0) cp "$tmp/out" "$base.report.txt"; rm -f "$base.err"
+		   run_report "$jsonl" --json
+		   cp "$tmp/out" "$base.report.json" ;;
+		1) cp "$tmp/err" "$base.err"
+		   rm -f "$base.report.txt" "$base.report.json" ;;
+		*) fail "$name" "exit status $rc"; cat "$tmp/err"; return ;;
+		esac
+		pass "$name"
+	elif [ -f "$base.err" ]; then
+		if [ "$rc" -ne 1 ]; then
+			fail "$name" "exit status $rc, expected 1"
+			cat "$tmp/err"
+			return
+		fi
+		same "$base.err" "$tmp/err" "$name" && pass "$name"
+	else
+		report_output "$name" "$base.report.txt" || return
+		run_report "$jsonl" --json
+		sane "$name" || return
+		report_output "$name" "$base.report.json" && pass "$name"
+	fi
+}
+
+# The report's command line: --html is a usage error for now (exit 2), a
+# missing state folder a failure (exit 1), both with a message.
+report_usage_case() {
+	local name=$1 want_rc=$2 want_err=$3
+	shift 3
+	run "$@"
+	if [ "$rc" -ne "$want_rc" ]; then
+		fail "$name" "exit status $rc, expected $want_rc"
+	elif ! grep -qF -- "$want_err" "$tmp/err"; then
+		fail "$name" "stderr lacks '$want_err'"
+	else
+		pass "$name"
+		return
+	fi
+	cat "$tmp/err"
+}
+
 if [ ! -x "$rangectl" ]; then
 	fail "$rangectl" "not built"
 else
@@ -108,6 +184,15 @@ else
 	for yaml in scenarios/*.yaml; do
 		[ -e "$yaml" ] && validate_case "$yaml"
 	done
+	for jsonl in tests/journals/*.jsonl; do
+		[ -e "$jsonl" ] && report_case "$jsonl"
+	done
+	report_usage_case "report --html" 2 "--html is not available yet" \
+		report --html "$tmp"
+	report_usage_case "report without a folder" 2 "give exactly one state folder" \
+		report
+	report_usage_case "report of a missing folder" 1 \
+		"there is no state folder '$tmp/none'" report "$tmp/none"
 fi
 
 echo "$passed passed, $failed failed"

@@ -73,5 +73,6 @@ int cmd_plan(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_up(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_down(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_status(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_report(struct cmd_ctx *ctx, int argc, char **argv);
 
 #endif
