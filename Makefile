@@ -36,7 +36,7 @@ VIRTMAIN = $(BUILD)/orchestrator/main-virt.o
 LIB	= $(BUILD)/librangectl.a
 TESTOBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/test_*.c))
 TESTS	= $(TESTOBJS:$(BUILD)/tests/unit/%.o=$(BUILD)/tests/%)
-FUZZER	= $(BUILD)/fuzz_scenario
+FUZZERS	= $(BUILD)/fuzz_scenario $(BUILD)/fuzz_agent
 BENCHES	= $(BUILD)/bench/provision
 SEEDS	= $(wildcard scenarios/*.yaml tests/scenarios/*.yaml)
 
@@ -70,7 +70,7 @@ $(TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 $(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(FUZZER): $(BUILD)/tests/fuzz/fuzz_scenario.o $(LIB)
+$(FUZZERS): $(BUILD)/%: $(BUILD)/tests/fuzz/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
 # Order-only, so that checking the libraries never makes an object stale.
@@ -107,13 +107,20 @@ asan:
 
 # Seeds are renamed by their folder, as both folders may hold a demo.yaml.
 # A hang is a bug too (a scenario can come from anyone), hence -timeout.
+# fuzz_agent reads the guest agent's answers (a guest can be anyone's too);
+# its seeds are needed, as libFuzzer cannot see into jansson to find JSON.
 fuzz:
-	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE="$(FUZZSAN)" build-fuzz/fuzz_scenario
-	@mkdir -p build-fuzz/corpus
+	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE="$(FUZZSAN)" build-fuzz/fuzz_scenario \
+		build-fuzz/fuzz_agent
+	@mkdir -p build-fuzz/corpus build-fuzz/corpus-agent
 	@for f in $(SEEDS); do cp $$f build-fuzz/corpus/$$(echo $$f | tr / _); done
+	@cp tests/fuzz/agent/*.json build-fuzz/corpus-agent/
 	build-fuzz/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 		-timeout=10 -dict=tests/fuzz/scenario.dict \
 		-artifact_prefix=build-fuzz/ build-fuzz/corpus
+	build-fuzz/fuzz_agent -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		-timeout=10 -dict=tests/fuzz/agent.dict \
+		-artifact_prefix=build-fuzz/agent- build-fuzz/corpus-agent
 
 # One configuration (-D) keeps cppcheck from trying every #ifdef; the
 # system headers are libraries' business, not ours.
@@ -137,6 +144,6 @@ clean:
 
 .PHONY: all deps check demo images bench asan fuzz lint install clean
 
--include $(OBJS:.o=.d) $(TESTOBJS:.o=.d) $(BUILD)/tests/fuzz/fuzz_scenario.d \
+-include $(OBJS:.o=.d) $(TESTOBJS:.o=.d) $(FUZZERS:$(BUILD)/%=$(BUILD)/tests/fuzz/%.d) \
 	$(VIRTMAIN:.o=.d) \
 	$(BENCHES:=.d)

@@ -1,0 +1,96 @@
+/*
+ * agent.h: commands run inside a guest through the QEMU guest agent.
+ *
+ * agent_exec() sends guest-exec of "/bin/sh -c COMMAND" with its output
+ * captured, then polls guest-exec-status until the command exits or the
+ * time is up. The agent cannot kill what it started, so a command that
+ * outlives its timeout keeps running in the guest; the result says so.
+ *
+ * What libvirt adds (libvirt 9.0, seen on a real guest):
+ * - Before a command, unless the last one went well, libvirt sends
+ *   guest-sync with a timeout of its own of 5 s: a hung agent costs about
+ *   5 s per call, whatever timeout the caller gave.
+ * - The whole answer travels as one string: over 4 MiB (about 3 MiB of
+ *   output, base64-encoded) libvirt cannot send it ("Unable to encode
+ *   message payload") and the output is lost; over 10 MiB libvirt stops
+ *   using the agent of that domain (still so 15 s later, when we tried).
+ *   Commands must keep their output small.
+ * - An agent error answer never reaches us as JSON: libvirt turns it into
+ *   its own error ("unable to execute QEMU agent command ...").
+ *
+ * The JSON and base64 parts are pure functions, testable without libvirt.
+ */
+#ifndef RANGECTL_AGENT_H
+#define RANGECTL_AGENT_H
+
+#include <libvirt/libvirt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The most of each of stdout and stderr kept, in bytes; the rest is cut. */
+#define AGENT_OUTPUT_CAP (64 * 1024)
+
+struct agent_result {
+	long pid;		/* in the guest */
+	int exit_code;		/* 128 + signal when killed; -1 until exited */
+	int signal;		/* the signal that killed it, or 0 */
+	char *out;		/* decoded stdout, NUL-terminated (may hold NULs) */
+	size_t out_len;
+	char *err;		/* decoded stderr, the same */
+	size_t err_len;
+	bool timed_out;		/* still running when the time was up */
+	bool out_truncated;	/* by AGENT_OUTPUT_CAP or by the agent itself */
+	bool err_truncated;
+};
+
+/*
+ * Runs command through /bin/sh -c in dom, waiting up to timeout_seconds
+ * (at least 1) for it to exit. Returns 0 with *res filled (the caller
+ * clears it with agent_result_clear), including when the command timed
+ * out (res->timed_out, exit_code -1); or -1 with *error set (the caller
+ * frees it) as a sentence naming the domain and the reason, and *res
+ * holding nothing. A domain that is not running, an agent that is not
+ * connected and a driver without agents (test:///) fail at once.
+ */
+int agent_exec(virDomainPtr dom, const char *command, int timeout_seconds,
+    struct agent_result *res, char **error);
+/*
+ * One guest-ping, waiting up to timeout_seconds (at least 1; libvirt's
+ * guest-sync may add 5 s). 0 when the agent answered, else -1: see
+ * virt_last_error().
+ */
+int agent_ping(virDomainPtr dom, int timeout_seconds);
+/* Frees what res holds and zeroes it; NULL-safe. */
+void agent_result_clear(struct agent_result *res);
+
+/*
+ * The guest-exec request for command, as compact JSON; the caller frees
+ * it. NULL when command is not valid UTF-8 (JSON cannot carry it).
+ */
+char *agent_exec_request(const char *command);
+/*
+ * The pid out of a guest-exec answer. Returns 0, or -1 with *error set
+ * (the caller frees it) when the answer is an error or malformed.
+ */
+int agent_parse_exec_pid(const char *answer, long *pid, char **error);
+/*
+ * Reads a guest-exec-status answer into res (its pid and timed_out
+ * untouched): *exited says whether the command has finished; if so, the
+ * exit code, signal and decoded outputs (empty strings when the agent
+ * sent none) replace what res held (the caller clears it). Returns 0, or
+ * -1 with *error set (the caller frees it) and res unchanged.
+ */
+int agent_parse_exec_status(const char *answer, struct agent_result *res,
+    bool *exited, char **error);
+/*
+ * Decodes padded base64 (RFC 4648, standard alphabet, no whitespace),
+ * keeping at most cap bytes. On success returns 0 and sets *out (the
+ * caller frees it; NUL-terminated), *out_len and *truncated (more than
+ * cap bytes were encoded). Returns -1, *out NULL, on invalid input,
+ * which includes bits left over after the last byte that are not zero
+ * (so each output has one encoding), checked past the cap too.
+ */
+int agent_base64_decode(const char *in, size_t cap, char **out,
+    size_t *out_len, bool *truncated);
+
+#endif
