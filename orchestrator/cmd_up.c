@@ -16,8 +16,6 @@
 #include "rangectl/util.h"
 #include "rangectl/workers.h"
 
-#define DEFAULT_READY_TIMEOUT 300
-#define DEFAULT_POOL_ROOT "/var/lib/rangectl/pools"
 
 struct up_args {
 	const char *connect;
@@ -65,40 +63,51 @@ print_result(const struct range *range, const struct provision_counts *c,
 	}
 }
 
+int
+cmd_up_range(const struct range *range, struct virt *virt,
+    const char *pool_root, long timeout, bool quiet,
+    struct provision_counts *counts, char **error)
+{
+	struct provision_opts opts = { .threads = WORKERS_DEFAULT };
+	struct progress progress;
+	char *pool_path;
+	int rc;
+
+	pool_path = xasprintf("%s/%s", pool_root, range->scenario->exercise.name);
+	opts.pool_path = pool_path;
+	opts.ready_timeout = (int)timeout;
+	opts.check_files = uri_is_local(virt->uri);
+	opts.kvm = opts.check_files && kvm_usable(1500);
+	progress_init(&progress, stderr, quiet);
+	if (!virt->test_driver && !quiet)
+		progress_note(&progress, "virtualization: %s", opts.kvm ? "KVM" :
+		    "TCG (software emulation; /dev/kvm missing or not working)");
+	rc = provision_up(range->plan, virt, &opts, &progress, counts, error);
+	free(pool_path);
+	progress_destroy(&progress);
+	return rc;
+}
+
 static int
 run_up(const struct cmd_ctx *ctx, const char *file, const struct up_args *args)
 {
-	struct provision_opts opts = { .threads = WORKERS_DEFAULT };
 	struct provision_counts counts = { 0 };
-	struct progress progress;
 	struct range range;
 	struct virt virt;
-	char *error = NULL, *pool_path;
+	char *error = NULL;
 	int rc;
 
 	rc = cmd_open_range(ctx, file, args->connect, &range, &virt);
 	if (rc != EXIT_OK)
 		return rc;
-	pool_path = xasprintf("%s/%s", args->pool_root,
-	    range.scenario->exercise.name);
-	opts.pool_path = pool_path;
-	opts.ready_timeout = (int)args->timeout;
-	opts.check_files = uri_is_local(virt.uri);
-	opts.kvm = opts.check_files && kvm_usable(1500);
-	progress_init(&progress, stderr, args->quiet);
-	if (!virt.test_driver && !args->quiet)
-		progress_note(&progress, "virtualization: %s", opts.kvm ? "KVM" :
-		    "TCG (software emulation; /dev/kvm missing or not working)");
-	if (provision_up(range.plan, &virt, &opts, &progress, &counts,
-	    &error) < 0) {
+	if (cmd_up_range(&range, &virt, args->pool_root, args->timeout,
+	    args->quiet, &counts, &error) < 0) {
 		fprintf(stderr, "rangectl up: %s\n", error);
 		rc = EXIT_FAILED;
 	} else {
 		print_result(&range, &counts, args);
 	}
 	free(error);
-	free(pool_path);
-	progress_destroy(&progress);
 	virt_close(&virt);
 	range_clear(&range);
 	return rc;
@@ -117,8 +126,8 @@ cmd_up(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct up_args args = { .timeout = DEFAULT_READY_TIMEOUT,
-	    .pool_root = DEFAULT_POOL_ROOT };
+	struct up_args args = { .timeout = CMD_READY_TIMEOUT,
+	    .pool_root = CMD_POOL_ROOT };
 	const char *why;
 	long seconds;
 	int c;

@@ -43,6 +43,25 @@ static const struct cmd commands[] = {
 	  "  -c, --connect URI   libvirt URI\n"
 	  "  --json              print the status as JSON\n",
 	  CMD_VIRT(cmd_status) },
+	{ "run", "FILE [--connect URI] [--state DIR] [--speed N] [--json]",
+	  "build the range, then run the exercise: clock, injects, scoring, "
+	  "journal",
+	  "  -c, --connect URI   libvirt URI\n"
+	  "  -s, --state DIR     the journal's folder (default "
+	  "./state/EXERCISE);\n"
+	  "                      a run resumes from the journal found there\n"
+	  "  --speed N           exercise seconds per real second (default 1; "
+	  "60 runs\n                      an hour in a minute)\n"
+	  "  --wait              keep the clock pending until a controller "
+	  "starts it\n"
+	  "  --no-up             do not provision: the range is up already\n"
+	  "  --timeout DURATION  how long up waits for the guests (default 5m)\n"
+	  "  --pool-dir DIR      where overlay volumes go\n"
+	  "  --json              print the final scores as JSON\n"
+	  "  -q, --quiet         no progress and no event log\n"
+	  "signals: INT or TERM finish the round and stop (the next run "
+	  "resumes);\n  USR1 pauses the clock, USR2 resumes it.\n",
+	  CMD_VIRT(cmd_run) },
 	{ "report", "DIR [--json]",
 	  "print the after-action report of a run from its state folder's "
 	  "journal",

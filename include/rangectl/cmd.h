@@ -4,6 +4,8 @@
 #ifndef RANGECTL_CMD_H
 #define RANGECTL_CMD_H
 
+#include <stdbool.h>
+
 #define RANGECTL_VERSION "0.1.0"
 
 #ifndef RANGECTL_LIBEXECDIR
@@ -46,6 +48,10 @@ int cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...)
 /* Prints the command's full help to stdout. */
 void cmd_print_help(const struct cmd *cmd);
 
+/* How long up waits for guest agents, and where overlays go, by default. */
+#define CMD_READY_TIMEOUT 300
+#define CMD_POOL_ROOT "/var/lib/rangectl/pools"
+
 /* The libvirt URI when --connect and exercise.connect are both absent. */
 #define CMD_DEFAULT_URI "qemu:///system"
 
@@ -68,11 +74,21 @@ int cmd_open_range(const struct cmd_ctx *ctx, const char *path,
  */
 int cmd_exec_virt(struct cmd_ctx *ctx, int argc, char **argv);
 
+struct provision_counts;
+/*
+ * What `up` does, for `up` and `run`: provisions range through virt with
+ * progress on stderr (none when quiet). 0, or -1 with *error set.
+ */
+int cmd_up_range(const struct range *range, struct virt *virt,
+    const char *pool_root, long timeout, bool quiet,
+    struct provision_counts *counts, char **error);
+
 int cmd_validate(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_plan(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_up(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_down(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_status(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_run(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_report(struct cmd_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -1,0 +1,86 @@
+/*
+ * engine.h: the exercise engine: the clock, the MSEL, the scoring rounds
+ * and the journal, joined to libvirt.
+ *
+ * One thread (the one in engine_run) owns the engine's state and is the
+ * only writer of the journal. It sleeps in epoll on a timerfd armed for
+ * the next thing due (an inject, a round, a link coming back, the end),
+ * an eventfd that other threads ring (finished work, libvirt events,
+ * commands) and, when asked, a signalfd. Rounds and firings run on
+ * threads of their own, so a slow guest never holds the clock.
+ */
+#ifndef RANGECTL_ENGINE_H
+#define RANGECTL_ENGINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "rangectl/plan.h"
+#include "rangectl/virt.h"
+
+struct engine;
+
+struct engine_opts {
+	const char *state_dir;	/* holds journal.jsonl; made if missing */
+	double speed;	/* exercise seconds per real second, > 0 */
+	int exec_timeout;	/* seconds an exec inject may run; 0: default */
+	bool wait_for_start;	/* stay pending until a start command */
+	bool signals;	/* SIGINT/SIGTERM stop, SIGUSR1 pauses, SIGUSR2 resumes */
+	FILE *log;	/* one line per event, or NULL for none */
+};
+
+enum engine_command_kind {
+	ENGINE_START,
+	ENGINE_PAUSE,
+	ENGINE_RESUME,
+	ENGINE_STOP,
+	ENGINE_FIRE,	/* arg: inject id */
+	ENGINE_ADJUST,	/* arg: team id; points, text: the reason */
+	ENGINE_REPORT,	/* arg: team id; text: title; body; inject (or NULL) */
+	ENGINE_GRADE,	/* arg: report id; points; text: comment (or NULL) */
+	ENGINE_REVERT,	/* arg: host name */
+};
+
+/* A controller's command; every string is borrowed for the call. */
+struct engine_command {
+	int kind;	/* enum engine_command_kind */
+	const char *by;	/* who asked: a member name */
+	const char *arg;
+	long long points;
+	const char *text;
+	const char *body;
+	const char *inject;
+};
+
+/*
+ * Opens the journal of opts->state_dir and replays it: the clock, the
+ * injects already fired, the scores. plan and virt are borrowed and must
+ * outlive the engine. Returns the engine, or NULL with *error set (the
+ * caller frees it) when the journal cannot be opened or is damaged.
+ */
+struct engine *engine_new(const struct plan *plan, struct virt *virt,
+    const struct engine_opts *opts, char **error);
+/*
+ * Runs the exercise until its clock ends, a stop command, or (with
+ * opts->signals) SIGINT or SIGTERM, which let the current round and
+ * firings finish first. Returns 0 when the exercise ended, 1 when it was
+ * interrupted (it resumes from the journal next time), -1 with *error set
+ * when it had to stop: the journal could not be written.
+ */
+int engine_run(struct engine *e, char **error);
+/*
+ * Hands a command to the engine's thread and waits for its answer: 0, or
+ * -1 with *error set (the caller frees it) when it is not allowed now
+ * (pausing a paused clock, an unknown inject...). *answer (when answer
+ * is not NULL) may receive a new object: a filed report's {"id"}. Safe from any thread
+ * but the engine's own while engine_run() runs.
+ */
+int engine_call(struct engine *e, const struct engine_command *cmd,
+    json_t **answer, char **error);
+/* The exercise time now, the clock's state name, and the ledger's scores:
+ * {"state","elapsed","duration","speed","scores":{...}}, new. */
+json_t *engine_snapshot(struct engine *e);
+void engine_free(struct engine *e);
+
+#endif

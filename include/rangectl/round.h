@@ -1,0 +1,64 @@
+/*
+ * round.h: one scoring round: every service check of every host, and the
+ * compromise check of every fired inject on each of its targets, all at
+ * once, each bounded by the scoring timeout.
+ *
+ * The engine fills a round (round_add_*), runs it on a thread of its own
+ * (round_run) and journals round_to_event(): a round counts whole or not
+ * at all.
+ */
+#ifndef RANGECTL_ROUND_H
+#define RANGECTL_ROUND_H
+
+#include <jansson.h>
+#include <libvirt/libvirt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rangectl/check.h"
+#include "rangectl/plan.h"
+
+struct round_item {
+	size_t host;	/* plan index */
+	const struct scenario_check *check;	/* borrowed from the scenario */
+	const char *inject;	/* compromise checks: the inject's id */
+	bool host_running;	/* false: not probed, down */
+	char *host_reason;	/* why the host is not running, or NULL */
+	/* results */
+	bool up;	/* service up, or compromise active */
+	char reason[CHECK_REASON];
+};
+
+struct round {
+	const struct plan *plan;	/* borrowed */
+	long n;
+	double at;	/* exercise seconds it was due */
+	double late;	/* exercise seconds it started after that */
+	int timeout_ms;
+	struct round_item *items;
+	size_t n_items;
+	size_t alloc;
+};
+
+void round_init(struct round *r, const struct plan *plan, long n, double at,
+    int timeout_ms);
+void round_clear(struct round *r);
+/*
+ * Every service of every host. running[i] says whether host i runs, and
+ * why not in reasons[i] (borrowed for the round's life; may be NULL).
+ */
+void round_add_services(struct round *r, const bool *running,
+    const char *const *reasons);
+/* The compromise check of inject on each of its targets. */
+void round_add_compromises(struct round *r, size_t inject, const bool *running,
+    const char *const *reasons);
+/*
+ * Runs every item: tcp and http from this thread at once, exec through
+ * the guest agents of conn (borrowed; NULL when there is none) in parallel.
+ * Ends within about one timeout.
+ */
+void round_run(struct round *r, virConnectPtr conn);
+/* The round's journal event: {"type":"round","n","at","late",...}, new. */
+json_t *round_to_event(const struct round *r);
+
+#endif

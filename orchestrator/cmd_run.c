@@ -1,0 +1,233 @@
+/*
+ * cmd_run.c: rangectl run FILE: up, then the exercise until it ends.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "rangectl/cmd.h"
+#include "rangectl/engine.h"
+#include "rangectl/provision.h"
+#include "rangectl/range.h"
+#include "rangectl/score.h"
+#include "rangectl/units.h"
+#include "rangectl/util.h"
+
+struct run_args {
+	const char *connect;
+	const char *state_dir;
+	const char *pool_root;
+	double speed;
+	long timeout;
+	bool no_up;
+	bool wait_for_start;
+	bool json;
+	bool quiet;
+};
+
+static void
+print_scores(const json_t *snap, bool json)
+{
+	const json_t *teams = json_object_get(json_object_get(snap, "scores"),
+	    "teams");
+	size_t i;
+
+	if (json) {
+		json_dumpf(snap, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		return;
+	}
+	printf("%-12s %-6s %8s %8s %8s %8s %8s\n", "TEAM", "ROLE", "SCORE",
+	    "AVAIL", "PENALTY", "REPORTS", "ADJUST");
+	for (i = 0; i < json_array_size(teams); i++) {
+		const json_t *t = json_array_get(teams, i);
+
+		printf("%-12s %-6s %8lld %8lld %8lld %8lld %8lld\n",
+		    json_string_value(json_object_get(t, "id")),
+		    json_string_value(json_object_get(t, "role")),
+		    (long long)json_integer_value(json_object_get(t, "score")),
+		    (long long)json_integer_value(json_object_get(t,
+		    "availability")), (long long)json_integer_value(
+		    json_object_get(t, "penalties")), (long long)
+		    json_integer_value(json_object_get(t, "reports")),
+		    (long long)json_integer_value(json_object_get(t,
+		    "adjustments")));
+	}
+}
+
+static int
+provision(struct range *range, struct virt *virt, const struct run_args *a)
+{
+	struct provision_counts counts = { 0 };
+	char *error = NULL;
+
+	if (a->no_up)
+		return 0;
+	if (cmd_up_range(range, virt, a->pool_root, a->timeout, a->quiet,
+	    &counts, &error) < 0) {
+		fprintf(stderr, "rangectl run: %s\n", error);
+		free(error);
+		return -1;
+	}
+	if (!a->quiet)
+		fprintf(stderr, "range '%s' is up (%zu hosts)\n",
+		    range->scenario->exercise.name, range->plan->n_hosts);
+	return 0;
+}
+
+static int
+run_engine(struct range *range, struct virt *virt, const char *state_dir,
+    const struct run_args *a)
+{
+	struct engine_opts opts = { .state_dir = state_dir, .speed = a->speed,
+	    .wait_for_start = a->wait_for_start, .signals = true, .log =
+	    a->quiet ? NULL : stderr };
+	struct engine *e;
+	char *error = NULL;
+	json_t *snap;
+	int rc;
+
+	e = engine_new(range->plan, virt, &opts, &error);
+	if (e == NULL) {
+		fprintf(stderr, "rangectl run: %s\n", error);
+		free(error);
+		return EXIT_FAILED;
+	}
+	if (!a->quiet)
+		fprintf(stderr, "journal: %s/journal.jsonl (speed %g)\n",
+		    state_dir, a->speed);
+	rc = engine_run(e, &error);
+	if (rc < 0)
+		fprintf(stderr, "rangectl run: %s\n", error);
+	snap = engine_snapshot(e);
+	if (rc == 1 && !a->quiet)
+		fprintf(stderr, "interrupted at %.0f s of %lld s; run the same "
+		    "command again to resume\n", json_number_value(
+		    json_object_get(snap, "elapsed")), (long long)
+		    json_integer_value(json_object_get(snap, "duration")));
+	print_scores(snap, a->json);
+	if (!a->quiet)
+		fprintf(stderr, "the full report: rangectl report %s\n",
+		    state_dir);
+	json_decref(snap);
+	free(error);
+	engine_free(e);
+	return rc < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+static int
+run(const struct cmd_ctx *ctx, const char *file, const struct run_args *a)
+{
+	sigset_t engine_signals, stop_signals;
+	struct range range;
+	struct virt virt;
+	char *state_dir;
+	int rc;
+
+	/*
+	 * The engine takes its signals through a signalfd, which only works
+	 * if no thread can take them first: libvirt's event loop thread,
+	 * started when the connection opens, must inherit them blocked.
+	 * Interrupting `up` stays as it was: INT and TERM end it.
+	 */
+	sigemptyset(&engine_signals);
+	sigaddset(&engine_signals, SIGINT);
+	sigaddset(&engine_signals, SIGTERM);
+	sigaddset(&engine_signals, SIGUSR1);
+	sigaddset(&engine_signals, SIGUSR2);
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &engine_signals, NULL);
+	rc = cmd_open_range(ctx, file, a->connect, &range, &virt);
+	if (rc != EXIT_OK)
+		return rc;
+	pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
+	state_dir = a->state_dir ? xstrdup(a->state_dir) :
+	    xasprintf("state/%s", range.scenario->exercise.name);
+	if (a->state_dir == NULL && mkdir("state", 0755) < 0 && errno != EEXIST)
+		fprintf(stderr, "rangectl run: cannot make folder 'state': %s\n",
+		    strerror(errno));
+	if (provision(&range, &virt, a) < 0) {
+		rc = EXIT_FAILED;
+	} else {
+		pthread_sigmask(SIG_BLOCK, &engine_signals, NULL);
+		rc = run_engine(&range, &virt, state_dir, a);
+	}
+	free(state_dir);
+	virt_close(&virt);
+	range_clear(&range);
+	return rc;
+}
+
+static int
+parse_speed(const char *text, double *speed)
+{
+	char *end;
+
+	errno = 0;
+	*speed = strtod(text, &end);
+	return errno == 0 && end != text && *end == '\0' && isfinite(*speed) &&
+	    *speed > 0 && *speed <= 100000 ? 0 : -1;
+}
+
+int
+cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "connect", required_argument, NULL, 'c' },
+		{ "state", required_argument, NULL, 's' },
+		{ "speed", required_argument, NULL, 'S' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "pool-dir", required_argument, NULL, 'p' },
+		{ "no-up", no_argument, NULL, 'n' },
+		{ "wait", no_argument, NULL, 'w' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run_args a = { .speed = 1, .timeout = CMD_READY_TIMEOUT,
+	    .pool_root = CMD_POOL_ROOT };
+	const char *why;
+	long seconds;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "c:s:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': a.connect = optarg; break;
+		case 's': a.state_dir = optarg; break;
+		case 'p': a.pool_root = optarg; break;
+		case 'n': a.no_up = true; break;
+		case 'w': a.wait_for_start = true; break;
+		case 'j': a.json = true; break;
+		case 'q': a.quiet = true; break;
+		case 'h': cmd_print_help(ctx->cmd); return EXIT_OK;
+		case 'S':
+			if (parse_speed(optarg, &a.speed) < 0)
+				return cmd_usage_error(ctx, "invalid --speed '%s': "
+				    "give a number above 0, at most 100000",
+				    optarg);
+			break;
+		case 't':
+			if (units_parse_duration(optarg, &seconds, &why) < 0)
+				return cmd_usage_error(ctx, "invalid --timeout "
+				    "'%s': %s", optarg, why);
+			a.timeout = seconds;
+			break;
+		default:
+			return cmd_usage_error(ctx, "unknown option");
+		}
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error(ctx, "give exactly one scenario file");
+	return run(ctx, argv[optind], &a);
+}

@@ -1,0 +1,735 @@
+/*
+ * engine.c: the exercise engine's thread: timers, firings, rounds, libvirt
+ * events and commands, every outcome journaled before it counts.
+ *
+ * Replaying the journal (engine_replay.c) and running the loop share the
+ * same struct engine, declared in engine_impl.h.
+ */
+#include "rangectl/engine.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine_impl.h"
+#include "rangectl/inject.h"
+#include "rangectl/util.h"
+
+/* Real seconds between attempts to reach a libvirtd that went away. */
+#define RECONNECT_SECONDS 2.0
+
+double
+engine_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double
+engine_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Exercise seconds now, to the millisecond the journal keeps. */
+static double
+exercise_now(const struct engine *e)
+{
+	return round(exclock_now(&e->clock, engine_mono()) * 1000.0) / 1000.0;
+}
+
+void
+engine_log(struct engine *e, const char *fmt, ...)
+{
+	long t = (long)exclock_now(&e->clock, engine_mono());
+	va_list ap;
+
+	if (e->opts.log == NULL)
+		return;
+	fprintf(e->opts.log, "[%ld:%02ld:%02ld] ", t / 3600, t / 60 % 60,
+	    t % 60);
+	va_start(ap, fmt);
+	vfprintf(e->opts.log, fmt, ap);
+	va_end(ap);
+	fputc('\n', e->opts.log);
+	fflush(e->opts.log);
+}
+
+/*
+ * Journals event (stolen) at the exercise time now (unless it has its own
+ * "t") and, for the ledger's
+ * types, applies it. Returns 0 once it counts; -1 when the journal failed:
+ * the clock is then stopped, since nothing may count unrecorded.
+ */
+int
+engine_journal(struct engine *e, json_t *event)
+{
+	char *error = NULL;
+	int rc = 0;
+
+	if (json_object_get(event, "t") == NULL)
+		json_object_set_new(event, "t", json_real(exercise_now(e)));
+	json_object_set_new(event, "wall", json_real(round(engine_wall() *
+	    1000.0) / 1000.0));
+	if (e->failure != NULL || journal_append(&e->journal, event,
+	    &error) < 0) {
+		if (e->failure == NULL) {
+			e->failure = xasprintf("%s; the clock is stopped at %.0f s "
+			    "and nothing more is scored. Free the space or fix "
+			    "the folder, then run again: it resumes from the "
+			    "journal", error, exercise_now(e));
+			pthread_mutex_lock(&e->lock);
+			exclock_pause(&e->clock, engine_mono());
+			pthread_mutex_unlock(&e->lock);
+			engine_log(e, "error: %s", e->failure);
+		}
+		rc = -1;
+	} else {
+		pthread_mutex_lock(&e->lock);
+		if (score_apply(&e->ledger, event, &error) < 0)
+			engine_log(e, "warning: %s", error);
+		pthread_mutex_unlock(&e->lock);
+	}
+	free(error);
+	json_decref(event);
+	return rc;
+}
+
+/* A new reference to the connection, or NULL while it is lost. */
+virConnectPtr
+engine_conn(struct engine *e)
+{
+	virConnectPtr conn;
+
+	pthread_mutex_lock(&e->lock);
+	conn = e->virt->conn;
+	if (conn != NULL && virConnectRef(conn) < 0)
+		conn = NULL;
+	pthread_mutex_unlock(&e->lock);
+	return conn;
+}
+
+/* Hands finished work to the engine's thread and wakes it. */
+void
+engine_post(struct engine *e, struct engine_done *d)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&e->lock);
+	d->next = NULL;
+	if (e->done_tail != NULL)
+		e->done_tail->next = d;
+	else
+		e->done_head = d;
+	e->done_tail = d;
+	pthread_mutex_unlock(&e->lock);
+	if (write(e->wakefd, &one, sizeof(one)) < 0)
+		return;	/* the counter is already non-zero: it will wake */
+}
+
+/* Starts fn(arg) on a detached thread counted in flight. */
+void
+engine_spawn(struct engine *e, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	pthread_t thread;
+
+	e->inflight++;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&thread, &attr, fn, arg) != 0) {
+		/* No thread to spare: run it here, late rather than never. */
+		fn(arg);
+	}
+	pthread_attr_destroy(&attr);
+}
+
+/* ---- firings ---------------------------------------------------------- */
+
+struct firing {
+	struct engine *e;
+	size_t inject;
+	unsigned n;
+};
+
+static void *
+firing_thread(void *arg)
+{
+	struct firing *f = arg;
+	struct engine *e = f->e;
+	virConnectPtr conn = engine_conn(e);
+	struct engine_done *d = xcalloc(1, sizeof(*d));
+	json_t *results = inject_run(e->plan, f->inject, conn,
+	    e->opts.exec_timeout);
+
+	d->kind = DONE_EVENT;
+	d->event = json_pack("{s:s, s:s, s:I, s:o}", "type", "inject_result",
+	    "id", e->plan->injects[f->inject].src->id, "firing",
+	    (json_int_t)f->n, "results", results);
+	if (conn != NULL)
+		virConnectClose(conn);
+	free(f);
+	engine_post(e, d);
+	return NULL;
+}
+
+static json_t *
+target_names(const struct plan *plan, const struct plan_inject *pi)
+{
+	json_t *names = json_array();
+	size_t i;
+
+	for (i = 0; i < pi->n_targets; i++)
+		json_array_append_new(names, json_string(
+		    plan->hosts[pi->targets[i]].name));
+	return names;
+}
+
+static json_t *
+recipient_ids(const struct plan_inject *pi)
+{
+	json_t *ids = json_array();
+	size_t i;
+
+	for (i = 0; i < pi->n_to; i++)
+		json_array_append_new(ids, json_string(pi->to[i]->id));
+	return ids;
+}
+
+/* A link_down with a duration: each target's link comes back by itself. */
+void
+engine_note_link_down(struct engine *e, size_t inject, double from)
+{
+	const struct plan_inject *pi = &e->plan->injects[inject];
+	size_t i, net;
+
+	if (pi->src->action != ACTION_LINK_DOWN || pi->src->duration <= 0)
+		return;
+	for (i = 0; i < pi->n_targets; i++) {
+		net = inject_nic_network(e->plan, pi->targets[i], pi->src->nic);
+		if (net == PLAN_NONE)
+			continue;
+		xgrow(&e->links, &e->links_alloc, e->n_links + 1,
+		    sizeof(*e->links));
+		e->links[e->n_links++] = (struct engine_link){ .host =
+		    pi->targets[i], .network = net, .until = from +
+		    (double)pi->src->duration, .inject = inject };
+	}
+}
+
+/* A link is up again (restored, or by a link_up): nothing left to do. */
+void
+engine_forget_link(struct engine *e, size_t host, size_t network)
+{
+	size_t i = 0;
+
+	while (i < e->n_links)
+		if (e->links[i].host == host && e->links[i].network == network)
+			e->links[i] = e->links[--e->n_links];
+		else
+			i++;
+}
+
+static void
+forget_links_of(struct engine *e, size_t inject)
+{
+	const struct plan_inject *pi = &e->plan->injects[inject];
+	size_t i, net;
+
+	if (pi->src->action != ACTION_LINK_UP)
+		return;
+	for (i = 0; i < pi->n_targets; i++) {
+		net = inject_nic_network(e->plan, pi->targets[i], pi->src->nic);
+		if (net != PLAN_NONE)
+			engine_forget_link(e, pi->targets[i], net);
+	}
+}
+
+/*
+ * Fires plan inject i: journaled first, so that a crash can lose its
+ * results but never fire it twice. scheduled < 0 for a manual firing.
+ */
+int
+engine_fire(struct engine *e, size_t i, double scheduled, const char *by)
+{
+	const struct plan_inject *pi = &e->plan->injects[i];
+	double actual = exercise_now(e);
+	struct firing *f;
+	json_t *event;
+
+	event = json_pack("{s:s, s:s, s:s, s:I, s:o, s:f, s:f, s:b, s:o, s:o}",
+	    "type", "inject", "id", pi->src->id, "action",
+	    action_name(pi->src->action), "firing",
+	    (json_int_t)(e->firings[i] + 1), "scheduled", scheduled >= 0 ?
+	    json_real(scheduled) : json_null(), "actual", actual, "late",
+	    scheduled >= 0 ? actual - scheduled : 0.0, "manual", by != NULL,
+	    "by", by != NULL ? json_string(by) : json_null(), "targets",
+	    target_names(e->plan, pi));
+	if (engine_journal(e, event) < 0)
+		return -1;
+	e->firings[i]++;
+	e->fired[i] = true;
+	schedule_mark_fired(&e->schedule, i);
+	engine_note_link_down(e, i, actual);
+	forget_links_of(e, i);
+	engine_log(e, "inject '%s' (%s) fired%s on %zu target(s)%s", pi->src->id,
+	    action_name(pi->src->action), by ? " by hand" : "", pi->n_targets,
+	    scheduled >= 0 && actual - scheduled >= 1.0 ? ", late" : "");
+	if (pi->src->action == ACTION_MESSAGE) {
+		if (engine_journal(e, json_pack("{s:s, s:s, s:o, s:s, s:o}",
+		    "type", "message", "inject", pi->src->id, "to",
+		    recipient_ids(pi), "text", pi->src->text, "by", by ?
+		    json_string(by) : json_null())) < 0)
+			return -1;
+		return engine_journal(e, json_pack("{s:s, s:s, s:I, s:[]}",
+		    "type", "inject_result", "id", pi->src->id, "firing",
+		    (json_int_t)e->firings[i], "results"));
+	}
+	f = xcalloc(1, sizeof(*f));
+	*f = (struct firing){ .e = e, .inject = i, .n = e->firings[i] };
+	engine_spawn(e, firing_thread, f);
+	return 0;
+}
+
+static void
+fire_due(struct engine *e, double t)
+{
+	size_t n, k, *due = schedule_due(&e->schedule, t, &n);
+
+	for (k = 0; k < n && e->failure == NULL; k++) {
+		const struct schedule_item *it = NULL;
+		size_t j;
+
+		for (j = 0; j < e->schedule.n; j++)
+			if (e->schedule.items[j].inject == due[k])
+				it = &e->schedule.items[j];
+		engine_fire(e, due[k], it != NULL ? (double)it->at : t, NULL);
+	}
+	free(due);
+}
+
+/* ---- links that come back --------------------------------------------- */
+
+struct link_job {
+	struct engine *e;
+	struct engine_link link;
+};
+
+static void *
+link_thread(void *arg)
+{
+	struct link_job *job = arg;
+	struct engine *e = job->e;
+	virConnectPtr conn = engine_conn(e);
+	struct engine_done *d = xcalloc(1, sizeof(*d));
+	char *error = NULL;
+
+	if (conn == NULL)
+		error = xstrdup("no connection to libvirt");
+	else
+		inject_set_link(conn, e->plan, job->link.host,
+		    job->link.network, true, &error);
+	d->kind = DONE_EVENT;
+	d->event = json_pack("{s:s, s:s, s:s, s:b, s:s, s:b, s:o}", "type",
+	    "link", "host", e->plan->hosts[job->link.host].name, "network",
+	    e->plan->networks[job->link.network].name, "up", 1, "inject",
+	    e->plan->injects[job->link.inject].src->id, "ok", error == NULL,
+	    "error", error ? json_string(error) : json_null());
+	free(error);
+	if (conn != NULL)
+		virConnectClose(conn);
+	free(job);
+	engine_post(e, d);
+	return NULL;
+}
+
+static void
+restore_links(struct engine *e, double t)
+{
+	size_t i = 0;
+
+	while (i < e->n_links) {
+		struct link_job *job;
+
+		if (e->links[i].until > t) {
+			i++;
+			continue;
+		}
+		job = xcalloc(1, sizeof(*job));
+		*job = (struct link_job){ .e = e, .link = e->links[i] };
+		e->links[i] = e->links[--e->n_links];
+		engine_spawn(e, link_thread, job);
+	}
+}
+
+/* ---- rounds ----------------------------------------------------------- */
+
+struct round_job {
+	struct engine *e;
+	struct round round;
+};
+
+static void *
+round_thread(void *arg)
+{
+	struct round_job *job = arg;
+	virConnectPtr conn = engine_conn(job->e);
+	struct engine_done *d = xcalloc(1, sizeof(*d));
+
+	round_run(&job->round, conn);
+	if (conn != NULL)
+		virConnectClose(conn);
+	d->kind = DONE_ROUND;
+	d->round = job->round;
+	engine_post(job->e, d);
+	free(job);
+	return NULL;
+}
+
+static double
+round_at(const struct engine *e, long n)
+{
+	return (double)n * (double)e->plan->sc->scoring.interval;
+}
+
+static void
+start_round(struct engine *e, double t)
+{
+	struct round_job *job = xcalloc(1, sizeof(*job));
+	size_t i;
+
+	round_init(&job->round, e->plan, e->next_round, round_at(e,
+	    e->next_round), (int)(e->plan->sc->scoring.timeout * 1000));
+	job->round.late = t - job->round.at;
+	round_add_services(&job->round, e->running,
+	    (const char *const *)e->down_reason);
+	for (i = 0; i < e->plan->n_injects; i++)
+		if (e->fired[i])
+			round_add_compromises(&job->round, i, e->running,
+			    (const char *const *)e->down_reason);
+	job->e = e;
+	e->round_busy = true;
+	engine_spawn(e, round_thread, job);
+}
+
+static void
+log_scores(struct engine *e, long n)
+{
+	struct strbuf sb;
+	size_t i;
+
+	strbuf_init(&sb);
+	for (i = 0; i < e->ledger.n_teams; i++)
+		if (e->ledger.teams[i].team->role != ROLE_WHITE)
+			strbuf_printf(&sb, "%s%s %lld", i ? ", " : "",
+			    e->ledger.teams[i].team->id,
+			    score_total(&e->ledger.teams[i]));
+	engine_log(e, "round %ld: %s", n, sb.len ? sb.data : "no teams");
+	strbuf_free(&sb);
+}
+
+static void
+round_done(struct engine *e, struct round *r)
+{
+	e->round_busy = false;
+	if (engine_journal(e, round_to_event(r)) == 0) {
+		e->next_round = r->n + 1;
+		log_scores(e, r->n);
+	}
+	round_clear(r);
+}
+
+/* ---- the clock -------------------------------------------------------- */
+
+/* Journals a clock change already made to e->clock. */
+int
+engine_clock_event(struct engine *e, const char *reason, const char *by)
+{
+	engine_log(e, "clock %s (%s)", exclock_state_name(e->clock.state),
+	    reason);
+	/* At the instant of the change, not after the journal's own time. */
+	return engine_journal(e, json_pack("{s:s, s:s, s:f, s:s, s:o, s:f}",
+	    "type", "clock", "state", exclock_state_name(e->clock.state),
+	    "speed", e->clock.speed, "reason", reason, "by", by ?
+	    json_string(by) : json_null(), "t", round(e->clock.offset *
+	    1000.0) / 1000.0));
+}
+
+static void
+maybe_end(struct engine *e, double t)
+{
+	if (t < (double)e->plan->sc->exercise.duration || e->round_busy ||
+	    round_at(e, e->next_round) <= t)
+		return;
+	pthread_mutex_lock(&e->lock);
+	exclock_stop(&e->clock, engine_mono());
+	pthread_mutex_unlock(&e->lock);
+	engine_clock_event(e, "the exercise's duration is over", NULL);
+}
+
+static void
+tick(struct engine *e)
+{
+	double t = exercise_now(e);
+
+	if (e->clock.state != EXCLOCK_RUNNING || e->stopping ||
+	    e->failure != NULL)
+		return;
+	fire_due(e, t);
+	/* A link waits for libvirt to be back rather than stay down. */
+	if (e->virt->conn != NULL)
+		restore_links(e, t);
+	if (!e->round_busy && round_at(e, e->next_round) <= t &&
+	    round_at(e, e->next_round) <= (double)e->plan->sc->exercise.duration)
+		start_round(e, t);
+	maybe_end(e, t);
+}
+
+static double
+earliest(double a, double b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+/* Arms the timerfd for the next thing due, in monotonic time. */
+static void
+arm_timer(struct engine *e)
+{
+	struct itimerspec its = { 0 };
+	double when = -1, next;
+	size_t i;
+
+	if (e->clock.state == EXCLOCK_RUNNING && !e->stopping) {
+		next = schedule_next_at(&e->schedule);
+		if (next >= 0)
+			when = exclock_mono_at(&e->clock, next);
+		if (!e->round_busy)
+			when = earliest(when, exclock_mono_at(&e->clock,
+			    round_at(e, e->next_round)));
+		for (i = 0; e->virt->conn != NULL && i < e->n_links; i++)
+			when = earliest(when, exclock_mono_at(&e->clock,
+			    e->links[i].until));
+		when = earliest(when, exclock_mono_at(&e->clock,
+		    (double)e->plan->sc->exercise.duration));
+	}
+	if (e->virt->conn == NULL)
+		when = earliest(when, e->last_reconnect + RECONNECT_SECONDS);
+	if (when >= 0) {
+		if (when < 1e-9)
+			when = 1e-9;	/* zero would disarm it */
+		its.it_value.tv_sec = (time_t)when;
+		its.it_value.tv_nsec = (long)((when - floor(when)) * 1e9);
+	}
+	timerfd_settime(e->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* ---- the loop --------------------------------------------------------- */
+
+static void
+handle_done(struct engine *e, struct engine_done *d)
+{
+	switch (d->kind) {
+	case DONE_ROUND:
+		round_done(e, &d->round);
+		break;
+	case DONE_EVENT:
+		engine_log_event(e, d->event);
+		engine_journal(e, d->event);
+		break;
+	case DONE_HOST:
+		engine_host_changed(e, d->host, d->state, d->detail);
+		break;
+	case DONE_CONN_LOST:
+		engine_conn_lost(e);
+		break;
+	default:
+		break;
+	}
+	if (d->kind != DONE_HOST && d->kind != DONE_CONN_LOST)
+		e->inflight--;
+	free(d);
+}
+
+static void
+drain_done(struct engine *e)
+{
+	struct engine_done *d;
+
+	for (;;) {
+		pthread_mutex_lock(&e->lock);
+		d = e->done_head;
+		if (d != NULL && (e->done_head = d->next) == NULL)
+			e->done_tail = NULL;
+		pthread_mutex_unlock(&e->lock);
+		if (d == NULL)
+			return;
+		handle_done(e, d);
+	}
+}
+
+static void
+handle_signal(struct engine *e, int signo)
+{
+	struct engine_command cmd = { .kind = ENGINE_PAUSE, .by = "SIGUSR1" };
+	char *error = NULL;
+
+	if (signo == SIGUSR2) {
+		cmd.kind = e->clock.state == EXCLOCK_PENDING ? ENGINE_START :
+		    ENGINE_RESUME;
+		cmd.by = "SIGUSR2";
+	}
+	if (signo == SIGUSR1 || signo == SIGUSR2) {
+		if (engine_execute(e, &cmd, NULL, &error) < 0)
+			engine_log(e, "%s", error);
+		free(error);
+		return;
+	}
+	if (e->stopping) {
+		engine_log(e, "stopping now: firings still running are recorded "
+		    "as lost when the exercise resumes");
+		_exit(EXIT_FAILURE);
+	}
+	e->stopping = true;
+	engine_log(e, "%s: finishing the current round and firings, then "
+	    "stopping (again to stop at once)", strsignal(signo));
+}
+
+static void
+read_fds(struct engine *e, const struct epoll_event *evs, int n)
+{
+	struct signalfd_siginfo si;
+	uint64_t count;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		int fd = evs[i].data.fd;
+
+		if (fd == e->sigfd) {
+			if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				handle_signal(e, (int)si.ssi_signo);
+		} else if (read(fd, &count, sizeof(count)) < 0 && errno !=
+		    EAGAIN) {
+			engine_log(e, "warning: cannot read an event counter: %s",
+			    strerror(errno));
+		}
+	}
+}
+
+static bool
+finished(struct engine *e)
+{
+	bool idle;
+
+	pthread_mutex_lock(&e->lock);
+	idle = e->inflight == 0 && e->done_head == NULL;
+	pthread_mutex_unlock(&e->lock);
+
+	return idle && (e->clock.state == EXCLOCK_ENDED || e->stopping ||
+	    e->failure != NULL);
+}
+
+static int
+loop(struct engine *e)
+{
+	struct epoll_event evs[8];
+	int n;
+
+	for (;;) {
+		drain_done(e);
+		engine_answer_calls(e);
+		if (e->virt->conn == NULL && engine_mono() - e->last_reconnect >=
+		    RECONNECT_SECONDS)
+			engine_reconnect(e);
+		tick(e);
+		if (finished(e))
+			break;
+		arm_timer(e);
+		n = epoll_wait(e->epfd, evs, 8, -1);
+		if (n < 0 && errno != EINTR) {
+			e->failure = xasprintf("cannot wait for events: %s",
+			    strerror(errno));
+			continue;
+		}
+		read_fds(e, evs, n > 0 ? n : 0);
+	}
+	engine_answer_calls(e);
+	return e->failure != NULL ? -1 : e->clock.state == EXCLOCK_ENDED ? 0 :
+	    1;
+}
+
+static int
+watch(struct engine *e, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return fd < 0 ? -1 : epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int
+open_fds(struct engine *e, char **error)
+{
+	sigset_t set;
+
+	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	e->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+	    TFD_CLOEXEC);
+	if (watch(e, e->timerfd) < 0 || watch(e, e->wakefd) < 0)
+		goto fail;
+	if (e->opts.signals) {
+		sigemptyset(&set);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGUSR1);
+		sigaddset(&set, SIGUSR2);
+		/* Every thread started after this inherits the mask. */
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
+		e->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+		if (watch(e, e->sigfd) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	*error = xasprintf("cannot set up the engine's timers and events: %s",
+	    strerror(errno));
+	return -1;
+}
+
+int
+engine_run(struct engine *e, char **error)
+{
+	int rc;
+
+	if (e->clock.state == EXCLOCK_ENDED) {
+		engine_log(e, "the exercise has ended already; nothing to do");
+		return 0;
+	}
+	if (open_fds(e, error) < 0)
+		return -1;
+	engine_introduce(e);
+	engine_watch_libvirt(e);
+	engine_check_hosts(e);
+	if (e->failure == NULL)
+		engine_begin(e);
+	rc = loop(e);
+	if (rc < 0)
+		*error = xstrdup(e->failure);
+	return rc;
+}

@@ -1,0 +1,311 @@
+/*
+ * engine_command.c: what controllers ask of the engine from other
+ * threads (the HTTP server, signals), answered on the engine's thread so
+ * that every change is journaled in order by one writer.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine_impl.h"
+#include "rangectl/inject.h"
+#include "rangectl/util.h"
+
+static int
+refuse(char **error, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+refuse(char **error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	*error = xvasprintf(fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* start, pause, resume, stop: a clock change, journaled. */
+static int
+change_clock(struct engine *e, const struct engine_command *cmd,
+    char **error)
+{
+	static const char *const names[] = { "start", "pause", "resume",
+	    "stop" };
+	static const char *const reasons[] = { "started", "paused",
+	    "resumed", "stopped by a controller" };
+	double mono = engine_mono();
+	int rc;
+
+	pthread_mutex_lock(&e->lock);
+	switch (cmd->kind) {
+	case ENGINE_START: rc = exclock_start(&e->clock, mono); break;
+	case ENGINE_PAUSE: rc = exclock_pause(&e->clock, mono); break;
+	case ENGINE_RESUME: rc = exclock_resume(&e->clock, mono); break;
+	default: rc = exclock_stop(&e->clock, mono); break;
+	}
+	pthread_mutex_unlock(&e->lock);
+	if (rc < 0)
+		return refuse(error, "cannot %s the exercise: its clock is %s",
+		    names[cmd->kind], exclock_state_name(e->clock.state));
+	if (engine_clock_event(e, reasons[cmd->kind], cmd->by) < 0)
+		return refuse(error, "%s", e->failure);
+	return 0;
+}
+
+static int
+fire_now(struct engine *e, const struct engine_command *cmd, char **error)
+{
+	size_t i = engine_inject_index(e, cmd->arg);
+
+	if (i == PLAN_NONE)
+		return refuse(error, "there is no inject '%s'", cmd->arg ?
+		    cmd->arg : "");
+	if (e->clock.state == EXCLOCK_PENDING || e->clock.state ==
+	    EXCLOCK_ENDED)
+		return refuse(error, "cannot fire inject '%s': the exercise is "
+		    "%s", cmd->arg, exclock_state_name(e->clock.state));
+	if (engine_fire(e, i, -1, cmd->by ? cmd->by : "controller") < 0)
+		return refuse(error, "%s", e->failure);
+	return 0;
+}
+
+static bool
+team_exists(const struct engine *e, const char *id)
+{
+	return id != NULL && scenario_team(e->plan->sc, id) != NULL;
+}
+
+static int
+adjust(struct engine *e, const struct engine_command *cmd, char **error)
+{
+	if (!team_exists(e, cmd->arg))
+		return refuse(error, "there is no team '%s'", cmd->arg ?
+		    cmd->arg : "");
+	if (cmd->text == NULL || cmd->text[0] == '\0')
+		return refuse(error, "an adjustment needs a reason");
+	engine_log(e, "adjustment of %lld for team %s by %s: %s", cmd->points,
+	    cmd->arg, cmd->by ? cmd->by : "?", cmd->text);
+	if (engine_journal(e, json_pack("{s:s, s:s, s:I, s:s, s:o}", "type",
+	    "adjustment", "team", cmd->arg, "points", (json_int_t)cmd->points,
+	    "reason", cmd->text, "by", cmd->by ? json_string(cmd->by) :
+	    json_null())) < 0)
+		return refuse(error, "%s", e->failure);
+	return 0;
+}
+
+static int
+file_report(struct engine *e, const struct engine_command *cmd,
+    json_t **answer, char **error)
+{
+	char *id;
+	int rc = 0;
+
+	if (!team_exists(e, cmd->arg))
+		return refuse(error, "there is no team '%s'", cmd->arg ?
+		    cmd->arg : "");
+	if (cmd->text == NULL || cmd->text[0] == '\0')
+		return refuse(error, "a report needs a title");
+	if (cmd->inject != NULL && engine_inject_index(e, cmd->inject) ==
+	    PLAN_NONE)
+		return refuse(error, "there is no inject '%s'", cmd->inject);
+	id = xasprintf("r%zu", json_object_size(e->reports) + 1);
+	if (engine_journal(e, json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o}",
+	    "type", "report", "id", id, "team", cmd->arg, "author", cmd->by ?
+	    json_string(cmd->by) : json_null(), "title", cmd->text, "body",
+	    cmd->body ? cmd->body : "", "inject", cmd->inject ?
+	    json_string(cmd->inject) : json_null())) < 0) {
+		rc = refuse(error, "%s", e->failure);
+	} else {
+		json_object_set_new(e->reports, id, json_string(cmd->arg));
+		engine_log(e, "report %s filed by team %s", id, cmd->arg);
+		if (answer != NULL)
+			*answer = json_pack("{s:s}", "id", id);
+	}
+	free(id);
+	return rc;
+}
+
+static int
+grade(struct engine *e, const struct engine_command *cmd, char **error)
+{
+	const char *team = json_string_value(json_object_get(e->reports,
+	    cmd->arg ? cmd->arg : ""));
+
+	if (team == NULL)
+		return refuse(error, "there is no report '%s'", cmd->arg ?
+		    cmd->arg : "");
+	engine_log(e, "report %s of team %s graded %lld", cmd->arg, team,
+	    cmd->points);
+	if (engine_journal(e, json_pack("{s:s, s:s, s:s, s:I, s:o, s:o}",
+	    "type", "grade", "report", cmd->arg, "team", team, "points",
+	    (json_int_t)cmd->points, "comment", cmd->text ?
+	    json_string(cmd->text) : json_null(), "by", cmd->by ?
+	    json_string(cmd->by) : json_null())) < 0)
+		return refuse(error, "%s", e->failure);
+	return 0;
+}
+
+struct revert_job {
+	struct engine *e;
+	size_t host;
+	char *by;
+};
+
+static void *
+revert_thread(void *arg)
+{
+	struct revert_job *job = arg;
+	struct engine *e = job->e;
+	virConnectPtr conn = engine_conn(e);
+	struct engine_done *d = xcalloc(1, sizeof(*d));
+	char *error = NULL;
+
+	if (conn == NULL)
+		error = xstrdup("no connection to libvirt");
+	else
+		inject_revert(conn, e->plan, job->host, &error);
+	d->kind = DONE_EVENT;
+	d->event = json_pack("{s:s, s:s, s:s, s:b, s:o}", "type", "revert",
+	    "host", e->plan->hosts[job->host].name, "by", job->by, "ok",
+	    error == NULL, "error", error ? json_string(error) : json_null());
+	free(error);
+	free(job->by);
+	free(job);
+	if (conn != NULL)
+		virConnectClose(conn);
+	engine_post(e, d);
+	return NULL;
+}
+
+static int
+revert(struct engine *e, const struct engine_command *cmd, char **error)
+{
+	size_t host = engine_host_index(e, cmd->arg);
+	struct revert_job *job;
+
+	if (host == PLAN_NONE)
+		return refuse(error, "there is no host '%s'", cmd->arg ? cmd->arg :
+		    "");
+	job = xcalloc(1, sizeof(*job));
+	*job = (struct revert_job){ .e = e, .host = host, .by = xstrdup(cmd->by ?
+	    cmd->by : "controller") };
+	engine_log(e, "reverting %s, asked by %s", cmd->arg, job->by);
+	engine_spawn(e, revert_thread, job);
+	return 0;
+}
+
+int
+engine_execute(struct engine *e, const struct engine_command *cmd,
+    json_t **answer, char **error)
+{
+	if (e->failure != NULL)
+		return refuse(error, "%s", e->failure);
+	switch (cmd->kind) {
+	case ENGINE_START:
+	case ENGINE_PAUSE:
+	case ENGINE_RESUME:
+	case ENGINE_STOP:
+		return change_clock(e, cmd, error);
+	case ENGINE_FIRE: return fire_now(e, cmd, error);
+	case ENGINE_ADJUST: return adjust(e, cmd, error);
+	case ENGINE_REPORT: return file_report(e, cmd, answer, error);
+	case ENGINE_GRADE: return grade(e, cmd, error);
+	case ENGINE_REVERT: return revert(e, cmd, error);
+	default: return refuse(error, "unknown command %d", cmd->kind);
+	}
+}
+
+void
+engine_answer_calls(struct engine *e)
+{
+	struct engine_call *call, *next;
+
+	pthread_mutex_lock(&e->lock);
+	call = e->calls;
+	e->calls = NULL;
+	pthread_mutex_unlock(&e->lock);
+	for (; call != NULL; call = next) {
+		next = call->next;
+		call->rc = engine_execute(e, call->cmd, call->answer,
+		    &call->error);
+		pthread_mutex_lock(&e->lock);
+		call->done = true;
+		pthread_cond_broadcast(&e->answered);
+		pthread_mutex_unlock(&e->lock);
+	}
+}
+
+int
+engine_call(struct engine *e, const struct engine_command *cmd,
+    json_t **answer, char **error)
+{
+	struct engine_call call = { .cmd = cmd, .answer = answer };
+	uint64_t one = 1;
+
+	/* call lives on this stack until the engine has answered it. */
+	pthread_mutex_lock(&e->lock);
+	call.next = e->calls;
+	// cppcheck-suppress autoVariables
+	e->calls = &call;
+	pthread_mutex_unlock(&e->lock);
+	if (write(e->wakefd, &one, sizeof(one)) < 0) {
+		/* The counter is full: the engine is awake anyway. */
+	}
+	pthread_mutex_lock(&e->lock);
+	while (!call.done)
+		pthread_cond_wait(&e->answered, &e->lock);
+	pthread_mutex_unlock(&e->lock);
+	if (call.rc < 0)
+		*error = call.error;
+	else
+		free(call.error);
+	return call.rc;
+}
+
+json_t *
+engine_snapshot(struct engine *e)
+{
+	json_t *snap;
+
+	pthread_mutex_lock(&e->lock);
+	snap = json_pack("{s:s, s:f, s:I, s:f, s:o}", "state",
+	    exclock_state_name(e->clock.state), "elapsed", exclock_now(&e->clock,
+	    engine_mono()), "duration", (json_int_t)e->plan->sc->exercise.duration,
+	    "speed", e->clock.speed, "scores", score_to_json(&e->ledger));
+	pthread_mutex_unlock(&e->lock);
+	return snap;
+}
+
+/* One log line for a finished firing, link or revert. */
+void
+engine_log_event(struct engine *e, const json_t *event)
+{
+	const char *type = json_string_value(json_object_get(event, "type"));
+	const json_t *results = json_object_get(event, "results");
+	size_t i, ok = 0;
+
+	if (type != NULL && strcmp(type, "inject_result") == 0) {
+		for (i = 0; i < json_array_size(results); i++)
+			ok += json_is_true(json_object_get(json_array_get(results,
+			    i), "ok"));
+		engine_log(e, "inject '%s' done: %zu of %zu target(s) ok",
+		    json_string_value(json_object_get(event, "id")), ok,
+		    json_array_size(results));
+		for (i = 0; i < json_array_size(results); i++) {
+			const json_t *r = json_array_get(results, i);
+
+			if (!json_is_true(json_object_get(r, "ok")))
+				engine_log(e, "  %s: %s", json_string_value(
+				    json_object_get(r, "host")), json_string_value(
+				    json_object_get(r, "error")));
+		}
+	} else if (type != NULL) {
+		engine_log(e, "%s %s: %s", type, json_string_value(
+		    json_object_get(event, "host")), json_is_true(
+		    json_object_get(event, "ok")) ? "done" : json_string_value(
+		    json_object_get(event, "error")));
+	}
+}

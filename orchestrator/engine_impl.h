@@ -1,0 +1,135 @@
+/*
+ * engine_impl.h: the engine's state, shared by its four files:
+ *   engine.c          the loop: timers, firings, rounds, the clock
+ *   engine_replay.c   engine_new/free: the journal read back at start
+ *   engine_command.c  commands from other threads, and snapshots for them
+ *   engine_libvirt.c  lifecycle events, a lost libvirtd, reconnecting
+ * Everything here belongs to the engine's thread unless it says "lock".
+ */
+#ifndef RANGECTL_ENGINE_IMPL_H
+#define RANGECTL_ENGINE_IMPL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+
+#include "rangectl/engine.h"
+#include "rangectl/exclock.h"
+#include "rangectl/journal.h"
+#include "rangectl/round.h"
+#include "rangectl/schedule.h"
+#include "rangectl/score.h"
+#include "rangectl/strmap.h"
+
+enum engine_done_kind {
+	DONE_ROUND,	/* a round finished: round */
+	DONE_EVENT,	/* a firing, link or revert finished: event to journal */
+	DONE_HOST,	/* libvirt says a domain changed state */
+	DONE_CONN_LOST,	/* libvirt closed the connection */
+};
+
+/* Work finished on another thread, queued for the engine's (lock). */
+struct engine_done {
+	struct engine_done *next;
+	int kind;	/* enum engine_done_kind */
+	struct round round;
+	json_t *event;	/* owned */
+	size_t host;
+	int state;	/* virDomainEventType */
+	int detail;
+};
+
+/* A controller's command waiting for the engine's thread (lock). */
+struct engine_call {
+	struct engine_call *next;
+	const struct engine_command *cmd;
+	json_t **answer;
+	int rc;
+	char *error;
+	bool done;
+};
+
+/* A link_down's link, to come back up at exercise time until. */
+struct engine_link {
+	size_t host;
+	size_t network;
+	double until;
+	size_t inject;
+};
+
+struct engine {
+	const struct plan *plan;	/* borrowed */
+	struct virt *virt;	/* borrowed; its conn changes on reconnect (lock) */
+	struct engine_opts opts;
+	char *state_dir;
+	struct journal journal;
+	struct exclock clock;	/* written under lock, for snapshots */
+	struct schedule schedule;
+	struct score_ledger ledger;	/* written under lock */
+	struct strmap hosts;	/* libvirt name -> plan index + 1 */
+	unsigned *firings;	/* per inject: how many times it fired */
+	bool *fired;	/* per inject: at least once (its compromise counts) */
+	bool *running;	/* per host */
+	char **down_reason;	/* per host: why it is not running, or NULL */
+	char **journaled_state;	/* per host: last state journaled, or NULL */
+	struct engine_link *links;
+	size_t n_links;
+	size_t links_alloc;
+	json_t *reports;	/* report id -> team id, as journaled */
+	json_t *lost_firings;	/* "id#firing" -> targets: no result journaled */
+	long next_round;
+	bool round_busy;
+	size_t inflight;	/* threads whose result is still to come */
+	bool stopping;	/* a signal: finish what runs, start nothing */
+	char *failure;	/* why the engine had to stop, or NULL */
+	double resumed_gap;	/* exercise seconds that passed while down */
+	bool resumed;	/* the journal held a running clock */
+	double last_reconnect;	/* monotonic */
+	int lifecycle_callback;	/* libvirt's id, or -1 */
+
+	pthread_mutex_t lock;
+	pthread_cond_t answered;
+	struct engine_done *done_head;	/* lock */
+	struct engine_done *done_tail;	/* lock */
+	struct engine_call *calls;	/* lock */
+	int wakefd;
+	int timerfd;
+	int sigfd;
+	int epfd;
+};
+
+double engine_mono(void);
+double engine_wall(void);
+void engine_log(struct engine *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int engine_journal(struct engine *e, json_t *event);
+int engine_clock_event(struct engine *e, const char *reason, const char *by);
+virConnectPtr engine_conn(struct engine *e);
+void engine_post(struct engine *e, struct engine_done *d);
+void engine_spawn(struct engine *e, void *(*fn)(void *), void *arg);
+int engine_fire(struct engine *e, size_t inject, double scheduled,
+    const char *by);
+void engine_note_link_down(struct engine *e, size_t inject, double from);
+void engine_forget_link(struct engine *e, size_t host, size_t network);
+size_t engine_host_index(const struct engine *e, const char *name);
+size_t engine_inject_index(const struct engine *e, const char *id);
+
+/* engine_replay.c */
+void engine_introduce(struct engine *e);
+void engine_begin(struct engine *e);
+
+/* engine_command.c */
+void engine_answer_calls(struct engine *e);
+int engine_execute(struct engine *e, const struct engine_command *cmd,
+    json_t **answer, char **error);
+void engine_log_event(struct engine *e, const json_t *event);
+
+/* engine_libvirt.c */
+void engine_watch_libvirt(struct engine *e);
+void engine_check_hosts(struct engine *e);
+void engine_host_changed(struct engine *e, size_t host, int event,
+    int detail);
+void engine_conn_lost(struct engine *e);
+void engine_reconnect(struct engine *e);
+void engine_close_callback(virConnectPtr conn, int reason, void *opaque);
+
+#endif

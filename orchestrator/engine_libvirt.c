@@ -1,0 +1,236 @@
+/*
+ * engine_libvirt.c: what libvirt tells the engine: domains that start,
+ * stop or crash, and a libvirtd that goes away and comes back.
+ *
+ * libvirt calls back on its event loop thread; the callbacks only queue
+ * what happened for the engine's thread, which journals it.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_impl.h"
+#include "rangectl/util.h"
+#include "rangectl/virt.h"
+
+/* A domain's state as the journal and the API name it; NULL: no change. */
+static const char *
+state_name(int event, int detail, bool *running)
+{
+	*running = false;
+	switch (event) {
+	case VIR_DOMAIN_EVENT_STARTED:
+	case VIR_DOMAIN_EVENT_RESUMED:
+		*running = true;
+		return "running";
+	case VIR_DOMAIN_EVENT_SUSPENDED:
+		return "paused";
+	case VIR_DOMAIN_EVENT_STOPPED:
+		return detail == VIR_DOMAIN_EVENT_STOPPED_CRASHED ? "crashed" :
+		    detail == VIR_DOMAIN_EVENT_STOPPED_FAILED ? "failed" :
+		    "shutoff";
+	case VIR_DOMAIN_EVENT_CRASHED:
+		return "crashed";
+	case VIR_DOMAIN_EVENT_PMSUSPENDED:
+		return "suspended";
+	case VIR_DOMAIN_EVENT_UNDEFINED:
+		return "missing";
+	default:
+		return NULL;	/* defined, shutting down: more follows */
+	}
+}
+
+static const char *
+stop_detail(int detail)
+{
+	switch (detail) {
+	case VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN: return "the guest shut down";
+	case VIR_DOMAIN_EVENT_STOPPED_DESTROYED: return "powered off";
+	case VIR_DOMAIN_EVENT_STOPPED_CRASHED: return "the guest crashed";
+	case VIR_DOMAIN_EVENT_STOPPED_FAILED: return "the emulator failed";
+	case VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT: return "a snapshot was "
+	    "restored";
+	default: return "stopped";
+	}
+}
+
+static const char *
+start_detail(int detail)
+{
+	switch (detail) {
+	case VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT: return "a snapshot was "
+	    "restored";
+	case VIR_DOMAIN_EVENT_STARTED_WAKEUP: return "woke up";
+	default: return "booted";
+	}
+}
+
+static const char *
+detail_text(int event, int detail)
+{
+	switch (event) {
+	case VIR_DOMAIN_EVENT_STARTED: return start_detail(detail);
+	case VIR_DOMAIN_EVENT_STOPPED: return stop_detail(detail);
+	case VIR_DOMAIN_EVENT_CRASHED: return "the guest crashed";
+	case VIR_DOMAIN_EVENT_SUSPENDED: return "paused";
+	case VIR_DOMAIN_EVENT_RESUMED: return "resumed";
+	case VIR_DOMAIN_EVENT_UNDEFINED: return "the domain was removed";
+	default: return "changed";
+	}
+}
+
+static void
+set_running(struct engine *e, size_t host, bool running, const char *state,
+    const char *why)
+{
+	free(e->down_reason[host]);
+	e->down_reason[host] = running ? NULL : xasprintf("host '%s' is %s "
+	    "(%s)", e->plan->hosts[host].name, state, why);
+	e->running[host] = running;
+}
+
+/* Records a host's new state; journaled only when it differs. */
+static void
+record_state(struct engine *e, size_t host, const char *state,
+    const char *why)
+{
+	const struct plan_host *h = &e->plan->hosts[host];
+
+	if (e->journaled_state[host] != NULL &&
+	    strcmp(e->journaled_state[host], state) == 0)
+		return;
+	free(e->journaled_state[host]);
+	e->journaled_state[host] = xstrdup(state);
+	engine_log(e, "host %s is %s: %s", h->name, state, why);
+	engine_journal(e, json_pack("{s:s, s:s, s:o, s:s, s:s}", "type", "host",
+	    "name", h->name, "team", h->team ? json_string(h->team->id) :
+	    json_null(), "state", state, "reason", why));
+}
+
+void
+engine_host_changed(struct engine *e, size_t host, int event, int detail)
+{
+	bool running;
+	const char *state = state_name(event, detail, &running);
+
+	if (state == NULL)
+		return;
+	set_running(e, host, running, state, detail_text(event, detail));
+	record_state(e, host, state, detail_text(event, detail));
+}
+
+static int
+lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
+    void *opaque)
+{
+	struct engine *e = opaque;
+	size_t host = engine_host_index(e, virDomainGetName(dom));
+	struct engine_done *d;
+
+	(void)conn;
+	if (host == PLAN_NONE)
+		return 0;	/* not ours */
+	d = xcalloc(1, sizeof(*d));
+	d->kind = DONE_HOST;
+	d->host = host;
+	d->state = event;
+	d->detail = detail;
+	engine_post(e, d);
+	return 0;
+}
+
+void
+engine_close_callback(virConnectPtr conn, int reason, void *opaque)
+{
+	struct engine_done *d = xcalloc(1, sizeof(*d));
+
+	(void)conn;
+	(void)reason;
+	d->kind = DONE_CONN_LOST;
+	engine_post(opaque, d);
+}
+
+void
+engine_watch_libvirt(struct engine *e)
+{
+	virConnectPtr conn = e->virt->conn;
+
+	e->lifecycle_callback = virConnectDomainEventRegisterAny(conn, NULL,
+	    VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(lifecycle),
+	    e, NULL);
+	if (e->lifecycle_callback < 0)
+		engine_log(e, "warning: libvirt will not say when hosts stop: %s",
+		    virt_last_error());
+	virConnectRegisterCloseCallback(conn, engine_close_callback, e, NULL);
+}
+
+/* Every host's state now, as the engine starts or reconnects. */
+void
+engine_check_hosts(struct engine *e)
+{
+	int state, reason;
+	size_t i;
+
+	for (i = 0; i < e->plan->n_hosts; i++) {
+		virDomainPtr dom = virDomainLookupByName(e->virt->conn,
+		    e->plan->hosts[i].name);
+
+		if (dom == NULL) {
+			set_running(e, i, false, "missing", "no such domain");
+			record_state(e, i, "missing", "no such domain");
+			continue;
+		}
+		if (virDomainGetState(dom, &state, &reason, 0) < 0)
+			state = VIR_DOMAIN_NOSTATE;
+		virDomainFree(dom);
+		if (state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED) {
+			set_running(e, i, true, "running", "running");
+			record_state(e, i, "running", "found running");
+		} else {
+			set_running(e, i, false, state == VIR_DOMAIN_CRASHED ?
+			    "crashed" : state == VIR_DOMAIN_PAUSED ? "paused" :
+			    "shutoff", "found so");
+			record_state(e, i, state == VIR_DOMAIN_CRASHED ? "crashed" :
+			    state == VIR_DOMAIN_PAUSED ? "paused" : "shutoff",
+			    "found so");
+		}
+	}
+}
+
+void
+engine_conn_lost(struct engine *e)
+{
+	virConnectPtr old;
+
+	pthread_mutex_lock(&e->lock);
+	old = e->virt->conn;
+	e->virt->conn = NULL;
+	pthread_mutex_unlock(&e->lock);
+	if (old == NULL)
+		return;
+	engine_log(e, "lost the connection to libvirt at '%s'; checks and "
+	    "injects that need it fail until it is back", e->virt->uri);
+	if (e->lifecycle_callback >= 0)
+		virConnectDomainEventDeregisterAny(old, e->lifecycle_callback);
+	e->lifecycle_callback = -1;
+	virConnectUnregisterCloseCallback(old, engine_close_callback);
+	virConnectClose(old);
+	e->last_reconnect = engine_mono();
+}
+
+void
+engine_reconnect(struct engine *e)
+{
+	virConnectPtr conn;
+
+	e->last_reconnect = engine_mono();
+	conn = virConnectOpen(e->virt->uri);
+	if (conn == NULL)
+		return;
+	pthread_mutex_lock(&e->lock);
+	e->virt->conn = conn;
+	pthread_mutex_unlock(&e->lock);
+	engine_log(e, "connected to libvirt at '%s' again", e->virt->uri);
+	engine_watch_libvirt(e);
+	engine_check_hosts(e);
+}
