@@ -300,8 +300,8 @@ print_scores(const struct report *r, FILE *out)
 	for (i = 0; i < r->ledger.n_teams; i++)
 		order[i] = &r->ledger.teams[i];
 	qsort(order, r->ledger.n_teams, sizeof(*order), team_by_score);
-	fprintf(out, "scores after %zu rounds (score = availability - penalties "
-	    "+ reports + adjustments)\n", r->ledger.n_rounds);
+	fprintf(out, "scores after %zu rounds (each score is the sum of the "
+	    "four columns after it)\n", r->ledger.n_rounds);
 	fprintf(out, "RANK  %-*s  ROLE   %6s  %12s  %9s  %7s  %11s  NAME\n", w,
 	    "TEAM", "SCORE", "AVAILABILITY", "PENALTIES", "REPORTS",
 	    "ADJUSTMENTS");
