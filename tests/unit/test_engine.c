@@ -1,0 +1,245 @@
+/*
+ * test_engine.c: the engine on libvirt's test driver, driven from another
+ * thread as the HTTP server will drive it: commands, their refusals, and
+ * what they leave in the journal and the scores.
+ *
+ * The scenario has no service checks, so nothing here touches a network.
+ */
+#include "harness.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rangectl/engine.h"
+#include "rangectl/provision.h"
+#include "rangectl/range.h"
+#include "rangectl/report.h"
+#include "rangectl/util.h"
+
+static const char scenario[] =
+    "version: 1\n"
+    "exercise: {name: eng, duration: 10m}\n"
+    "images: {app: {kernel: /k, initrd: /i}}\n"
+    "teams:\n"
+    "  - {id: ro, role: blue, members: [ana]}\n"
+    "  - {id: white, role: white, members: [control]}\n"
+    "networks: [{id: lan, per_team: blue, cidr: \"10.9.{team.index}.0/24\"}]\n"
+    "hosts:\n"
+    "  - {id: web, per_team: blue, image: app, nics: [{network: lan}]}\n"
+    "injects:\n"
+    "  - {id: hello, at: 1m, action: message, to: '*', text: hi}\n"
+    "  - {id: halt, at: 2m, target: ro/web, action: destroy}\n"
+    "  - {id: press, trigger: manual, action: message, to: blue, text: call}\n"
+    "scoring: {interval: 60s, timeout: 1s}\n";
+
+struct fixture {
+	char dir[64];
+	char path[96];
+	struct range range;
+	struct virt virt;
+	struct engine *engine;
+	pthread_t thread;
+	int rc;
+	char *error;
+};
+
+static void *
+run_thread(void *arg)
+{
+	struct fixture *f = arg;
+
+	f->rc = engine_run(f->engine, &f->error);
+	return NULL;
+}
+
+/* Loads, provisions and starts an engine on its own thread. */
+static int
+fixture_start(struct fixture *f, double speed, bool wait_for_start)
+{
+	struct engine_opts opts = { .speed = speed, .wait_for_start =
+	    wait_for_start };
+	struct provision_opts popts = { .threads = 2 };
+	struct provision_counts counts = { 0 };
+	struct diag_list diags;
+	struct progress quiet;
+	char *error = NULL;
+	FILE *fp;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/rc-test-engine.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/eng.yaml", f->dir);
+	fp = fopen(f->path, "w");
+	fputs(scenario, fp);
+	fclose(fp);
+	diag_list_init(&diags);
+	if (range_load(&f->range, f->path, &diags) < 0) {
+		diag_print(&diags, f->path, stderr);
+		return -1;
+	}
+	diag_list_clear(&diags);
+	progress_init(&quiet, stderr, true);
+	rc = virt_open(&f->virt, "test:///default", &error);
+	if (rc == 0)
+		rc = provision_up(f->range.plan, &f->virt, &popts, &quiet, &counts,
+		    &error);
+	progress_destroy(&quiet);
+	if (rc < 0) {
+		fprintf(stderr, "%s\n", error);
+		free(error);
+		return -1;
+	}
+	opts.state_dir = f->dir;
+	f->engine = engine_new(f->range.plan, &f->virt, &opts, &error);
+	if (f->engine == NULL) {
+		fprintf(stderr, "%s\n", error);
+		free(error);
+		return -1;
+	}
+	return pthread_create(&f->thread, NULL, run_thread, f);
+}
+
+static void
+fixture_finish(struct fixture *f)
+{
+	pthread_join(f->thread, NULL);
+	engine_free(f->engine);
+	virt_close(&f->virt);
+	range_clear(&f->range);
+	free(f->error);
+}
+
+static void
+fixture_remove(struct fixture *f)
+{
+	char *cmd;
+
+	cmd = xasprintf("rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", f->dir);
+	free(cmd);
+}
+
+static int
+call(struct fixture *f, int kind, const char *arg, long long points,
+    const char *text, char **error)
+{
+	struct engine_command cmd = { .kind = kind, .by = "control", .arg = arg,
+	    .points = points, .text = text };
+
+	*error = NULL;
+	return engine_call(f->engine, &cmd, NULL, error);
+}
+
+/* A refused command: -1 and a sentence holding `want`. */
+static bool
+refused(struct fixture *f, int kind, const char *arg, const char *text,
+    const char *want)
+{
+	char *error = NULL;
+	bool ok = call(f, kind, arg, 1, text, &error) < 0 && error != NULL &&
+	    strstr(error, want) != NULL;
+
+	if (!ok)
+		fprintf(stderr, "  wanted a refusal with '%s', got '%s'\n", want,
+		    error ? error : "(accepted)");
+	free(error);
+	return ok;
+}
+
+static long long
+score_of(struct fixture *f, const char *team)
+{
+	json_t *snap = engine_snapshot(f->engine);
+	json_t *teams = json_object_get(json_object_get(snap, "scores"),
+	    "teams");
+	long long score = -999999;
+	size_t i;
+
+	for (i = 0; i < json_array_size(teams); i++) {
+		json_t *t = json_array_get(teams, i);
+
+		if (strcmp(json_string_value(json_object_get(t, "id")), team) == 0)
+			score = json_integer_value(json_object_get(t, "score"));
+	}
+	json_decref(snap);
+	return score;
+}
+
+TEST(commands_change_the_ledger_and_refusals_say_why)
+{
+	struct fixture f;
+	json_t *answer = NULL;
+	struct engine_command report = { .kind = ENGINE_REPORT, .by = "ana",
+	    .arg = "ro", .text = "Defacement", .body = "seen at 10:02" };
+	struct report rep;
+	char *error = NULL;
+
+	/* Pending until started: a slow clock, so nothing fires by itself. */
+	if (!CHECK(fixture_start(&f, 0.001, true) == 0))
+		return;
+	CHECK(refused(&f, ENGINE_PAUSE, NULL, NULL, "clock is pending"));
+	CHECK(refused(&f, ENGINE_FIRE, "press", NULL, "exercise is pending"));
+	CHECK_INT_EQ(call(&f, ENGINE_START, NULL, 0, NULL, &error), 0);
+	CHECK(refused(&f, ENGINE_START, NULL, NULL, "clock is running"));
+	CHECK(refused(&f, ENGINE_FIRE, "nope", NULL, "no inject 'nope'"));
+	CHECK_INT_EQ(call(&f, ENGINE_FIRE, "press", 0, NULL, &error), 0);
+	CHECK(refused(&f, ENGINE_ADJUST, "xx", "why", "no team 'xx'"));
+	CHECK(refused(&f, ENGINE_ADJUST, "ro", "", "needs a reason"));
+	CHECK_INT_EQ(call(&f, ENGINE_ADJUST, "ro", -7, "late", &error), 0);
+	CHECK_INT_EQ(score_of(&f, "ro"), -7);
+	CHECK_INT_EQ(engine_call(f.engine, &report, &answer, &error), 0);
+	CHECK_STR_EQ(json_string_value(json_object_get(answer, "id")), "r1");
+	json_decref(answer);
+	CHECK(refused(&f, ENGINE_GRADE, "r9", NULL, "no report 'r9'"));
+	CHECK_INT_EQ(call(&f, ENGINE_GRADE, "r1", 12, "clear", &error), 0);
+	CHECK_INT_EQ(score_of(&f, "ro"), 5);
+	CHECK(refused(&f, ENGINE_REVERT, "eng-ro-nope", NULL, "no host"));
+	CHECK_INT_EQ(call(&f, ENGINE_PAUSE, NULL, 0, NULL, &error), 0);
+	CHECK(refused(&f, ENGINE_PAUSE, NULL, NULL, "clock is paused"));
+	CHECK_INT_EQ(call(&f, ENGINE_RESUME, NULL, 0, NULL, &error), 0);
+	CHECK_INT_EQ(call(&f, ENGINE_STOP, NULL, 0, NULL, &error), 0);
+	fixture_finish(&f);
+	CHECK_INT_EQ(f.rc, 0);	/* stopped by a controller: ended */
+
+	/* The journal alone says the same. */
+	/* report_load() initializes rep itself. */
+	if (CHECK(report_load(&rep, f.dir, &error) == 0 || (free(error), 0))) {
+		CHECK_INT_EQ(score_total(report_team(&rep, "ro")), 5);
+		CHECK_INT_EQ(report_inject(&rep, "press")->n_firings, 1);
+		CHECK(report_inject(&rep, "press")->firings[0].manual);
+		CHECK_INT_EQ(report_inject(&rep, "hello")->n_firings, 0);
+	}
+	report_clear(&rep);
+	fixture_remove(&f);
+}
+
+TEST(a_fast_clock_fires_the_msel_and_ends)
+{
+	struct fixture f;
+	struct report rep;
+	char *error = NULL;
+
+	/* Ten minutes at 1200x: half a second. */
+	if (!CHECK(fixture_start(&f, 1200, false) == 0))
+		return;
+	fixture_finish(&f);
+	CHECK_INT_EQ(f.rc, 0);
+	/* report_load() initializes rep itself. */
+	if (CHECK(report_load(&rep, f.dir, &error) == 0 || (free(error), 0))) {
+		const struct report_inject *halt = report_inject(&rep, "halt");
+
+		CHECK_INT_EQ(report_inject(&rep, "hello")->n_firings, 1);
+		CHECK_INT_EQ(report_inject(&rep, "press")->n_firings, 0);
+		if (CHECK(halt->n_firings == 1 && halt->firings[0].n_results == 1))
+			CHECK(halt->firings[0].results[0].ok);
+		CHECK_INT_EQ(rep.ledger.n_rounds, 10);
+		CHECK_STR_EQ(rep.state, "ended");
+	}
+	report_clear(&rep);
+	fixture_remove(&f);
+}
