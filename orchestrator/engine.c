@@ -103,6 +103,8 @@ engine_journal(struct engine *e, json_t *event)
 		if (score_apply(&e->ledger, event, &error) < 0)
 			engine_log(e, "warning: %s", error);
 		pthread_mutex_unlock(&e->lock);
+		if (e->opts.observe != NULL)
+			e->opts.observe(e->opts.observe_ctx, event);
 	}
 	free(error);
 	json_decref(event);

@@ -3,9 +3,9 @@
 #
 # Starts a private libvirtd in a network namespace of its own (the guests'
 # networks exist only there; see tests/e2e/README.md), brings
-# scenarios/demo.yaml up under KVM or TCG, shows its status and a look at
-# one host through the guest agent and its web page, keeps the range until
-# Ctrl-C (or DEMO_SECONDS, when not on a terminal), then takes it all down.
+# scenarios/demo.yaml up under KVM or TCG, shows its status and one web
+# page, runs the exercise at DEMO_SPEED (default 30: a minute; Ctrl-C ends
+# it early), prints the after-action report, then takes it all down.
 # Needs root; installs what it needs.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -29,17 +29,18 @@ echo
 echo "== the page of demo-ro-web, from rangectl's side of the dmz bridge"
 e2e_exec wget -q -T 5 -O - http://10.1.1.10/ | sed 's/<[^>]*>/ /g; /^ *$/d'
 echo
-echo "The range runs in network namespace $E2E_NS. Try, in another shell:"
-echo "  ip netns exec $E2E_NS wget -qO- http://10.2.1.10/"
-echo "  virsh -c '$E2E_URI' list"
-if [ -t 0 ]; then
-	echo "Press Ctrl-C to take the range down."
-	trap 'echo' INT
-	sleep infinity &
-	wait $! 2>/dev/null
-else
-	sleep "${DEMO_SECONDS:-0}"
-fi
+speed=${DEMO_SPEED:-30}
+echo "== rangectl run $scenario --speed $speed (30 minutes of exercise in $((1800 / speed)) s)"
+echo "   Ctrl-C ends it early: the round under way finishes first. Meanwhile, in"
+echo "   another shell: ip netns exec $E2E_NS wget -qO- http://10.2.1.10/"
+echo "                  virsh -c '$E2E_URI' list"
+trap 'echo' INT
+e2e_exec "$rangectl" run --no-up --speed "$speed" --state "$E2E_DIR/state" "$scenario"
+trap - INT
+echo
+echo "== rangectl report $E2E_DIR/state"
+"$rangectl" report "$E2E_DIR/state"
+echo
 echo "== rangectl down $scenario"
 e2e_exec "$rangectl" down "$scenario"
 e2e_stop

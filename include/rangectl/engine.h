@@ -28,6 +28,13 @@ struct engine_opts {
 	bool wait_for_start;	/* stay pending until a start command */
 	bool signals;	/* SIGINT/SIGTERM stop, SIGUSR1 pauses, SIGUSR2 resumes */
 	FILE *log;	/* one line per event, or NULL for none */
+	/*
+	 * Called on the engine's thread with every event once it is
+	 * journaled (borrowed for the call), e.g. to feed the HTTP API's view
+	 * and its live updates. Must not block. NULL for none.
+	 */
+	void (*observe)(void *ctx, const json_t *event);
+	void *observe_ctx;
 };
 
 enum engine_command_kind {
