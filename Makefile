@@ -10,7 +10,7 @@ PREFIX	?= /usr/local
 BUILD	?= build
 CFLAGS	?= -g -O2
 FUZZ_SECONDS ?= 60
-PKGS	= libvirt libvirt-qemu libmicrohttpd jansson yaml-0.1
+PKGS	= libvirt libvirt-qemu libmicrohttpd jansson yaml-0.1 gnutls
 
 WARNINGS = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wformat=2
 ifeq ($(WERROR),1)
