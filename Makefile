@@ -37,7 +37,7 @@ LIB	= $(BUILD)/librangectl.a
 TESTOBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/test_*.c))
 TESTS	= $(TESTOBJS:$(BUILD)/tests/unit/%.o=$(BUILD)/tests/%)
 FUZZERS	= $(BUILD)/fuzz_scenario $(BUILD)/fuzz_agent
-BENCHES	= $(BUILD)/bench/provision
+BENCHES	= $(BUILD)/bench/provision $(BUILD)/bench/engine
 SEEDS	= $(wildcard scenarios/*.yaml tests/scenarios/*.yaml)
 
 ASAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -99,6 +99,7 @@ images:
 bench: all $(BENCHES)
 	bench/plan $(BUILD)/rangectl
 	$(BUILD)/bench/provision
+	$(BUILD)/bench/engine
 
 # The end-to-end tests run the same binary under a real libvirtd already;
 # under the sanitizers they would only be slower.

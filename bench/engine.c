@@ -1,0 +1,973 @@
+/*
+ * bench/engine.c: the exercise engine's three costs, measured side by side
+ * in one run, each a median over RUNS repeats (interleaved, so that the
+ * machine's noise falls on all of them alike):
+ *
+ *   1. how late 1,000 timed injects fire at --speed 100, through the real
+ *      engine on libvirt's test driver, read back from the journal; and
+ *      what one journal_append (write + fdatasync) costs;
+ *   2. how long a round of 1,000 tcp and http checks takes (check_run)
+ *      when 100 of them go to a server that never answers;
+ *   3. how long engine_new() takes to replay a journal of 100,000 events.
+ *
+ *	build/bench/engine [RUNS]	(default 5)
+ *
+ * Every socket is on 127.0.0.1; every file is under a mkdtemp() folder in
+ * $TMPDIR (or /tmp), removed at the end.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "rangectl/check.h"
+#include "rangectl/engine.h"
+#include "rangectl/inject.h"
+#include "rangectl/journal.h"
+#include "rangectl/plan.h"
+#include "rangectl/scenario.h"
+#include "rangectl/util.h"
+#include "rangectl/virt.h"
+
+#define MAX_RUNS 51
+
+#define N_INJECTS 1000
+#define INJECT_EVERY 2		/* exercise seconds between two injects */
+#define SPEED 100.0
+#define N_APPENDS 1000
+
+#define N_PROBES 1000
+#define N_SILENT 100		/* every tenth probe */
+#define CHECK_TIMEOUT_MS 1000
+#define ANSWER "HTTP/1.0 200 OK\r\n\r\nrangectl"
+
+#define N_EVENTS 100000
+#define REPLAY_WALL0 1795000000.0
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+compare(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts v; its median. v[0] and v[n - 1] are then the min and max. */
+static double
+median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), compare);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The nearest-rank percentile p (0..1] of v, sorted. */
+static double
+percentile(const double *v, size_t n, double p)
+{
+	size_t rank = (size_t)ceil(p * (double)n);
+
+	return v[rank > 0 ? rank - 1 : 0];
+}
+
+static int
+remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+remove_tree(const char *dir)
+{
+	if (nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		fprintf(stderr, "bench: cannot remove '%s': %s\n", dir,
+		    strerror(errno));
+}
+
+static void
+die(const char *what, const char *why)
+{
+	fprintf(stderr, "bench: %s: %s\n", what, why);
+	exit(1);
+}
+
+/* A hung engine or round must not hang `make bench`: say so and stop. */
+static void
+on_alarm(int signo)
+{
+	static const char msg[] = "bench: no result within the watchdog's time: "
+	    "something hangs\n";
+
+	(void)signo;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(3);
+	_exit(3);
+}
+
+static void
+watchdog(unsigned seconds)
+{
+	signal(SIGALRM, on_alarm);
+	alarm(seconds);
+}
+
+/* A scenario and its plan, from YAML text; exits when either fails. */
+static struct plan *
+load(const char *text, const char *path, struct scenario **sc)
+{
+	struct diag_list diags;
+	struct plan *plan;
+
+	diag_list_init(&diags);
+	*sc = scenario_load_buffer(text, strlen(text), path, &diags);
+	plan = *sc ? plan_build(*sc, &diags) : NULL;
+	if (plan == NULL) {
+		diag_print(&diags, path, stderr);
+		exit(1);
+	}
+	diag_list_clear(&diags);
+	return plan;
+}
+
+static void
+machine(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256], *model = NULL;
+
+	while (f != NULL && model == NULL && fgets(line, sizeof(line), f))
+		if (strncmp(line, "model name", 10) == 0 && strchr(line, ':')) {
+			model = xstrdup(strchr(line, ':') + 2);
+			model[strcspn(model, "\n")] = '\0';
+		}
+	if (f != NULL)
+		fclose(f);
+	printf("machine: nproc %ld, %s\n", sysconf(_SC_NPROCESSORS_ONLN),
+	    model ? model : "unknown CPU");
+	free(model);
+}
+
+/* ---- 1. inject lateness ----------------------------------------------- */
+
+/*
+ * One blue team with one host, N_INJECTS message injects INJECT_EVERY
+ * exercise seconds apart (a message needs no domain, so the test driver
+ * needs nothing provisioned), and rounds with nothing to check.
+ */
+static char *
+lateness_scenario(void)
+{
+	struct strbuf sb;
+	int i;
+
+	strbuf_init(&sb);
+	strbuf_printf(&sb, "version: 1\nexercise: {name: lateness, duration: "
+	    "%ds}\nimages:\n  app: {kernel: vmlinuz, initrd: app.cpio.gz}\n"
+	    "teams:\n  - {id: ro, role: blue, members: [ana]}\n"
+	    "networks:\n  - {id: lan, cidr: 10.0.0.0/24}\nhosts:\n"
+	    "  - {id: web, team: ro, image: app, memory: 64M, nics: [{network: "
+	    "lan, ip: .10}]}\ninjects:\n", (N_INJECTS + 1) * INJECT_EVERY);
+	for (i = 1; i <= N_INJECTS; i++)
+		strbuf_printf(&sb, "  - {id: m%d, at: %ds, action: message, to: ro, "
+		    "text: \"message %d of %d\"}\n", i, i * INJECT_EVERY, i,
+		    N_INJECTS);
+	strbuf_append(&sb, "scoring: {interval: 60s, timeout: 1s}\n");
+	return strbuf_steal(&sb);
+}
+
+/* What the journal of one engine run says. */
+struct late_read {
+	double *late;	/* real ms, one per inject event */
+	size_t n;
+	size_t results;
+	char *last_clock;
+};
+
+static int
+read_event(const json_t *ev, void *ctx)
+{
+	struct late_read *r = ctx;
+	const char *type = json_string_value(json_object_get(ev, "type"));
+
+	if (type == NULL)
+		return 0;
+	if (strcmp(type, "inject") == 0 && r->n < N_INJECTS) {
+		r->late[r->n++] = json_number_value(json_object_get(ev, "late")) /
+		    SPEED * 1000.0;
+	} else if (strcmp(type, "inject_result") == 0) {
+		r->results++;
+	} else if (strcmp(type, "clock") == 0) {
+		const char *state = json_string_value(json_object_get(ev, "state"));
+
+		free(r->last_clock);
+		r->last_clock = xstrdup(state ? state : "(none)");
+	}
+	return 0;
+}
+
+/* One run of the engine; its lateness median, p99 and max in real ms. */
+static void
+run_lateness(const struct plan *plan, struct virt *virt, const char *tmp,
+    double out[3])
+{
+	struct engine_opts opts = { .speed = SPEED };
+	struct late_read r = { .late = xcalloc(N_INJECTS, sizeof(double)) };
+	char *dir = xasprintf("%s/lateness", tmp), *path, *error = NULL;
+	struct engine *e;
+	double t0;
+	long n;
+	int rc;
+
+	opts.state_dir = dir;
+	watchdog((unsigned)((N_INJECTS + 1) * INJECT_EVERY / SPEED) * 3 + 10);
+	e = engine_new(plan, virt, &opts, &error);
+	if (e == NULL)
+		die("engine_new", error);
+	t0 = now();
+	rc = engine_run(e, &error);
+	if (rc != 0)
+		die("engine_run did not end the exercise", error ? error :
+		    "interrupted");
+	engine_free(e);
+	alarm(0);
+	t0 = now() - t0;
+	path = xasprintf("%s/%s", dir, JOURNAL_FILE);
+	n = journal_replay(path, read_event, &r, &error);
+	if (n < 0)
+		die("reading the journal back", error);
+	if (r.n != N_INJECTS || r.results != N_INJECTS || r.last_clock == NULL ||
+	    strcmp(r.last_clock, "ended") != 0) {
+		fprintf(stderr, "bench: the journal of %.1f s holds %zu inject and "
+		    "%zu inject_result events (want %d each), last clock '%s'\n",
+		    t0, r.n, r.results, N_INJECTS, r.last_clock ? r.last_clock :
+		    "(none)");
+		exit(1);
+	}
+	qsort(r.late, r.n, sizeof(double), compare);
+	out[0] = percentile(r.late, r.n, 0.5);
+	out[1] = percentile(r.late, r.n, 0.99);
+	out[2] = r.late[r.n - 1];
+	remove_tree(dir);
+	free(r.late);
+	free(r.last_clock);
+	free(path);
+	free(dir);
+}
+
+/* The median, p99 and max of one journal_append (write + fdatasync), ms. */
+static void
+run_appends(const char *tmp, double out[3])
+{
+	double *t = xcalloc(N_APPENDS, sizeof(double)), t0;
+	char *dir = xasprintf("%s/appends", tmp), *error = NULL;
+	struct journal j;
+	int i;
+
+	if (journal_open(&j, dir, &error) < 0)
+		die("journal_open", error);
+	for (i = 0; i < N_APPENDS; i++) {
+		json_t *ev = json_pack("{s:s, s:s, s:s, s:i, s:f, s:f, s:f, s:b, "
+		    "s:n, s:[s], s:f, s:f}", "type", "inject", "id", "recon",
+		    "action", "exec", "firing", 1, "scheduled", 300.0, "actual",
+		    300.004, "late", 0.004, "manual", 0, "by", "targets",
+		    "reh-ro-web", "t", 300.004, "wall", REPLAY_WALL0 + 300.004);
+
+		t0 = now();
+		if (journal_append(&j, ev, &error) < 0)
+			die("journal_append", error);
+		t[i] = (now() - t0) * 1e3;
+		json_decref(ev);
+	}
+	journal_close(&j);
+	qsort(t, N_APPENDS, sizeof(double), compare);
+	out[0] = percentile(t, N_APPENDS, 0.5);
+	out[1] = percentile(t, N_APPENDS, 0.99);
+	out[2] = t[N_APPENDS - 1];
+	remove_tree(dir);
+	free(dir);
+	free(t);
+}
+
+/* ---- 2. a round with silent servers ------------------------------------ */
+
+/* A server on 127.0.0.1 with its own epoll thread. */
+struct server {
+	bool answer;	/* false: accept, read, never answer */
+	int lfd;
+	int stopfd;
+	int epfd;
+	int port;
+	pthread_t thread;
+};
+
+/* One accepted connection: what came of the request so far. */
+struct conn {
+	int fd;
+	size_t len;
+	char buf[1024];
+};
+
+static void
+conn_close(struct conn *c)
+{
+	close(c->fd);	/* also leaves the epoll set */
+	free(c);
+}
+
+static void
+server_accept(struct server *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct conn *c;
+	int fd;
+
+	while ((fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK |
+	    SOCK_CLOEXEC)) >= 0) {
+		c = xcalloc(1, sizeof(*c));
+		c->fd = fd;
+		ev.data.ptr = c;
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+			conn_close(c);
+	}
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		fprintf(stderr, "bench: server cannot accept: %s\n",
+		    strerror(errno));
+}
+
+/* Reads what came; answers a whole request (if s answers) and closes. */
+static void
+server_read(const struct server *s, struct conn *c)
+{
+	ssize_t r;
+
+	for (;;) {
+		if (c->len == sizeof(c->buf))
+			c->len = 0;	/* the silent one reads and forgets */
+		r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (r <= 0) {
+			conn_close(c);	/* the client is done (or gone) */
+			return;
+		}
+		c->len += (size_t)r;
+		if (s->answer && memmem(c->buf, c->len, "\r\n\r\n", 4)) {
+			if (send(c->fd, ANSWER, sizeof(ANSWER) - 1,
+			    MSG_NOSIGNAL) < 0)
+				fprintf(stderr, "bench: server cannot answer: %s\n",
+				    strerror(errno));
+			conn_close(c);
+			return;
+		}
+	}
+}
+
+static void *
+server_loop(void *arg)
+{
+	struct server *s = arg;
+	struct epoll_event evs[64];
+	int n, i;
+
+	for (;;) {
+		n = epoll_wait(s->epfd, evs, (int)ARRAY_SIZE(evs), -1);
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.ptr == &s->stopfd)
+				return NULL;
+			if (evs[i].data.ptr == s)
+				server_accept(s);
+			else
+				server_read(s, evs[i].data.ptr);
+		}
+		if (n < 0 && errno != EINTR)
+			die("server epoll_wait", strerror(errno));
+	}
+}
+
+static void
+server_start(struct server *s, bool answer)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct epoll_event ev = { .events = EPOLLIN };
+	socklen_t len = sizeof(sa);
+	int one = 1;
+
+	s->answer = answer;
+	s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (s->lfd < 0 || bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(s->lfd, 4096) < 0 || getsockname(s->lfd,
+	    (struct sockaddr *)&sa, &len) < 0)
+		die("cannot listen on 127.0.0.1", strerror(errno));
+	s->port = ntohs(sa.sin_port);
+	s->stopfd = eventfd(0, EFD_CLOEXEC);
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	ev.data.ptr = s;
+	if (s->stopfd < 0 || s->epfd < 0 ||
+	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &ev) < 0)
+		die("cannot set up a server", strerror(errno));
+	ev.data.ptr = &s->stopfd;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->stopfd, &ev) < 0)
+		die("cannot set up a server", strerror(errno));
+	if (pthread_create(&s->thread, NULL, server_loop, s) != 0)
+		die("cannot start a server thread", "pthread_create failed");
+}
+
+/* Stops the thread. Connections still open are the kernel's to close. */
+static void
+server_stop(struct server *s)
+{
+	uint64_t one = 1;
+
+	if (write(s->stopfd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+		die("cannot stop a server", strerror(errno));
+	pthread_join(s->thread, NULL);
+	close(s->lfd);
+	close(s->stopfd);
+	close(s->epfd);
+}
+
+/* 1,000 probes, every tenth to the silent server: the round's seconds. */
+static double
+run_round(const struct server *live, const struct server *silent)
+{
+	struct check_probe *p = xcalloc(N_PROBES, sizeof(*p));
+	size_t i, up = 0, silent_down = 0;
+	double t0;
+
+	for (i = 0; i < N_PROBES; i++) {
+		bool quiet = i % (N_PROBES / N_SILENT) == N_PROBES / N_SILENT - 1;
+
+		p[i].addr = INADDR_LOOPBACK;
+		p[i].port = quiet ? silent->port : live->port;
+		p[i].kind = quiet || i % 2 ? CHECK_HTTP : CHECK_TCP;
+		p[i].expect_body = p[i].kind == CHECK_HTTP ? "rangectl" : NULL;
+	}
+	watchdog(CHECK_TIMEOUT_MS / 1000 * 10 + 10);
+	t0 = now();
+	check_run(p, N_PROBES, CHECK_TIMEOUT_MS);
+	t0 = now() - t0;
+	alarm(0);
+	for (i = 0; i < N_PROBES; i++) {
+		up += p[i].up;
+		silent_down += !p[i].up && p[i].port == silent->port;
+	}
+	if (up != N_PROBES - N_SILENT || silent_down != N_SILENT) {
+		for (i = 0; i < N_PROBES; i++)
+			if (p[i].up == (p[i].port == silent->port)) {
+				fprintf(stderr, "bench: probe %zu (%s to port %d): "
+				    "%s\n", i, p[i].kind == CHECK_HTTP ? "http" :
+				    "tcp", p[i].port, p[i].up ? "up" : p[i].reason);
+				break;
+			}
+		fprintf(stderr, "bench: %zu of %d probes up, want exactly %d: the "
+		    "round's time would mean nothing\n", up, N_PROBES,
+		    N_PROBES - N_SILENT);
+		exit(1);
+	}
+	free(p);
+	return t0;
+}
+
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 2 * N_PROBES + 64)
+		fprintf(stderr, "bench: warning: only %llu file descriptors for "
+		    "%d client and %d server sockets\n",
+		    (unsigned long long)rl.rlim_cur, N_PROBES, N_PROBES);
+}
+
+/* ---- 3. replay of a long journal --------------------------------------- */
+
+/* The rehearsal's range (tests/engine/rehearsal.yaml), for a long time. */
+static const char replay_scenario[] =
+	"version: 1\n"
+	"exercise: {name: replay, title: Replay bench, duration: 2000h}\n"
+	"images: {appliance: {kernel: vmlinuz, initrd: app.cpio.gz}}\n"
+	"teams:\n"
+	"  - {id: ro, role: blue, name: Romania, members: [ana]}\n"
+	"  - {id: md, role: blue, name: Moldova, members: [ion]}\n"
+	"  - {id: red, role: red, members: [eve]}\n"
+	"  - {id: white, role: white, members: [control]}\n"
+	"networks:\n"
+	"  - {id: internet, cidr: 100.64.0.0/24}\n"
+	"  - {id: dmz, per_team: blue, cidr: \"10.{team.index}.1.0/24\", "
+	"gateway: gw}\n"
+	"hosts:\n"
+	"  - {id: gw, per_team: blue, image: appliance, memory: 64M, router: "
+	"true, nics: [{network: internet, ip: auto}, {network: dmz, ip: .1}]}\n"
+	"  - id: web\n"
+	"    per_team: blue\n"
+	"    image: appliance\n"
+	"    memory: 64M\n"
+	"    nics: [{network: dmz, ip: .10}]\n"
+	"    services:\n"
+	"      - {id: http, check: http, port: 80, expect_body: rangectl, "
+	"points: 5}\n"
+	"      - {id: ssh, check: tcp, port: 22, points: 1}\n"
+	"      - {id: httpd, check: exec, command: \"pidof httpd\", points: 2}\n"
+	"  - {id: kali, team: red, image: appliance, memory: 64M, nics: "
+	"[{network: internet, ip: .66}]}\n"
+	"injects:\n"
+	"  - {id: recon, at: 2m, from: red/kali, target: blue/web, action: exec,"
+	" command: \"nc -z -w1 {target.ip} 80\"}\n"
+	"  - {id: deface, at: 8m, target: blue/web, action: exec, command: "
+	"\"echo defaced > /www/index.html\", compromise: {check: http, port: "
+	"80, expect_body: defaced, penalty: 10}}\n"
+	"  - {id: brief, at: 9m, action: message, to: \"*\", text: \"red is "
+	"active\"}\n"
+	"  - {id: halt-ro, at: 10m30s, target: ro/web, action: shutdown}\n"
+	"  - {id: boot-ro, at: 12m30s, target: ro/web, action: start}\n"
+	"  - {id: cut-md, at: 14m, target: md/gw, action: link_down, nic: "
+	"internet, duration: 5m}\n"
+	"  - {id: press, trigger: manual, action: message, to: blue, text: "
+	"\"a journalist calls\"}\n"
+	"scoring: {interval: 60s, timeout: 1s}\n";
+
+/* Writing the journal: where it stands. */
+struct gen {
+	FILE *f;
+	const struct plan *plan;
+	unsigned long long seq;
+	size_t bytes;
+	json_t *link_up;	/* a link event due, or NULL */
+	double link_at;
+	long reports;
+	unsigned press;
+	bool defaced;
+	size_t md_web;	/* the host that crashes now and then */
+};
+
+/* Writes ev (stolen) as the next line, at exercise time t. */
+static void
+emit(struct gen *g, json_t *ev, double t)
+{
+	char *text;
+
+	t = round(t * 1000.0) / 1000.0;
+	json_object_set_new(ev, "seq", json_integer((json_int_t)++g->seq));
+	json_object_set_new(ev, "t", json_real(t));
+	json_object_set_new(ev, "wall", json_real(REPLAY_WALL0 + t));
+	text = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+	if (text == NULL || fprintf(g->f, "%s\n", text) < 0)
+		die("cannot write the journal", strerror(errno));
+	g->bytes += strlen(text) + 1;
+	free(text);
+	json_decref(ev);
+}
+
+static json_t *
+names(const struct plan *plan, const size_t *hosts, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(plan->hosts[hosts[i]].name));
+	return a;
+}
+
+static json_t *
+team_ids(const struct plan_inject *pi)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < pi->n_to; i++)
+		json_array_append_new(a, json_string(pi->to[i]->id));
+	return a;
+}
+
+/* The first event, as engine_introduce() writes it. */
+static json_t *
+exercise_event(const struct plan *plan)
+{
+	const struct scenario *sc = plan->sc;
+	json_t *teams = json_array(), *injects = json_array(), *hosts =
+	    json_array(), *services;
+	size_t i, j;
+
+	for (i = 0; i < sc->n_teams; i++)
+		json_array_append_new(teams, json_pack("{s:s, s:o, s:s}", "id",
+		    sc->teams[i].id, "name", sc->teams[i].name ?
+		    json_string(sc->teams[i].name) : json_null(), "role",
+		    role_name(sc->teams[i].role)));
+	for (i = 0; i < plan->n_injects; i++) {
+		const struct plan_inject *pi = &plan->injects[i];
+
+		json_array_append_new(injects, json_pack("{s:s, s:o, s:o, s:s, "
+		    "s:o, s:o}", "id", pi->src->id, "title", pi->src->title ?
+		    json_string(pi->src->title) : json_null(), "at",
+		    pi->src->manual ? json_null() : json_integer(pi->src->at),
+		    "action", action_name(pi->src->action), "targets",
+		    names(plan, pi->targets, pi->n_targets), "to", team_ids(pi)));
+	}
+	for (i = 0; i < plan->n_hosts; i++) {
+		const struct plan_host *h = &plan->hosts[i];
+
+		services = json_array();
+		for (j = 0; j < h->src->n_services; j++)
+			json_array_append_new(services, json_pack("{s:s, s:s, s:I}",
+			    "id", h->src->services[j].id, "check", check_kind_name(
+			    h->src->services[j].kind), "points", (json_int_t)
+			    h->src->services[j].points));
+		json_array_append_new(hosts, json_pack("{s:s, s:o, s:o}", "name",
+		    h->name, "team", h->team ? json_string(h->team->id) :
+		    json_null(), "services", services));
+	}
+	return json_pack("{s:s, s:s, s:o, s:I, s:I, s:I, s:s, s:o, s:o, s:o}",
+	    "type", "exercise", "name", sc->exercise.name, "title",
+	    sc->exercise.title ? json_string(sc->exercise.title) : json_null(),
+	    "duration", (json_int_t)sc->exercise.duration, "interval",
+	    (json_int_t)sc->scoring.interval, "timeout",
+	    (json_int_t)sc->scoring.timeout, "scenario", sc->path, "teams",
+	    teams, "injects", injects, "hosts", hosts);
+}
+
+static json_t *
+host_event(const struct plan_host *h, const char *state, const char *why)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "host", "name",
+	    h->name, "team", h->team->id, "state", state, "reason", why);
+}
+
+/* One firing: its inject event, what it does, its inject_result. */
+static void
+emit_firing(struct gen *g, size_t i, double t, const char *by)
+{
+	const struct plan_inject *pi = &g->plan->injects[i];
+	const struct scenario_inject *src = pi->src;
+	unsigned firing = by ? ++g->press : 1;
+	json_t *results = json_array();
+	size_t k, net;
+
+	emit(g, json_pack("{s:s, s:s, s:s, s:I, s:o, s:f, s:f, s:b, s:o, s:o}",
+	    "type", "inject", "id", src->id, "action", action_name(src->action),
+	    "firing", (json_int_t)firing, "scheduled", by ? json_null() :
+	    json_real(t), "actual", t + 0.004, "late", by ? 0.0 : 0.004,
+	    "manual", by != NULL, "by", by ? json_string(by) : json_null(),
+	    "targets", names(g->plan, pi->targets, pi->n_targets)), t + 0.004);
+	if (src->action == ACTION_MESSAGE)
+		emit(g, json_pack("{s:s, s:s, s:o, s:s, s:o}", "type", "message",
+		    "inject", src->id, "to", team_ids(pi), "text", src->text,
+		    "by", by ? json_string(by) : json_null()), t + 0.004);
+	for (k = 0; k < pi->n_targets; k++) {
+		const struct plan_host *h = &g->plan->hosts[pi->targets[k]];
+		json_t *r = json_pack("{s:s, s:o, s:b, s:n, s:o, s:s, s:s, s:f}",
+		    "host", h->name, "via", pi->n_from ? json_string(
+		    g->plan->hosts[pi->from[0]].name) : json_null(), "ok", 1,
+		    "error", "exit", src->action == ACTION_EXEC ? json_integer(0) :
+		    json_null(), "out", src->action == ACTION_EXEC ? "80/tcp open\n" :
+		    "", "err", "", "seconds", 0.25);
+
+		if (src->command != NULL)
+			json_object_set_new(r, "command", json_string(src->command));
+		json_array_append_new(results, r);
+		net = src->action == ACTION_LINK_DOWN ? inject_nic_network(g->plan,
+		    pi->targets[k], src->nic) : PLAN_NONE;
+		if (net == PLAN_NONE)
+			continue;
+		emit(g, json_pack("{s:s, s:s, s:s, s:b, s:s, s:b, s:n}", "type",
+		    "link", "host", h->name, "network", g->plan->networks[net].name,
+		    "up", 0, "inject", src->id, "ok", 1, "error"), t + 0.2);
+		json_decref(g->link_up);
+		g->link_up = json_pack("{s:s, s:s, s:s, s:b, s:s, s:b, s:n}", "type",
+		    "link", "host", h->name, "network", g->plan->networks[net].name,
+		    "up", 1, "inject", src->id, "ok", 1, "error");
+		g->link_at = t + (double)src->duration;
+	}
+	emit(g, json_pack("{s:s, s:s, s:I, s:o}", "type", "inject_result", "id",
+	    src->id, "firing", (json_int_t)firing, "results", results), t + 0.3);
+	if (src->action == ACTION_SHUTDOWN || src->action == ACTION_START)
+		for (k = 0; k < pi->n_targets; k++)
+			emit(g, host_event(&g->plan->hosts[pi->targets[k]],
+			    src->action == ACTION_START ? "running" : "shutoff",
+			    src->action == ACTION_START ? "booted" :
+			    "the guest shut down"), t + 0.5);
+	if (src->compromise != NULL)
+		g->defaced = true;
+}
+
+/* A round of every service, and of the defacement once it fired. */
+static json_t *
+round_event(const struct gen *g, long n, double at)
+{
+	json_t *checks = json_array(), *comps = json_array();
+	size_t i, j;
+
+	for (i = 0; i < g->plan->n_hosts; i++) {
+		const struct plan_host *h = &g->plan->hosts[i];
+
+		for (j = 0; h->team && j < h->src->n_services; j++) {
+			const struct scenario_check *c = &h->src->services[j];
+			bool up = (n + (long)(i * 7 + j * 3)) % 17 != 0;
+
+			json_array_append_new(checks, json_pack("{s:s, s:s, s:s, s:s, "
+			    "s:b, s:I, s:o}", "team", h->team->id, "host", h->name,
+			    "service", c->id, "kind", check_kind_name(c->kind), "up",
+			    up, "points", (json_int_t)(up ? c->points : 0), "reason",
+			    up ? json_null() : json_string("no answer within 1 s")));
+		}
+		if (g->defaced && h->src->n_services > 0) {
+			bool active = (n + (long)i) % 5 == 0;
+
+			json_array_append_new(comps, json_pack("{s:s, s:s, s:s, s:s, "
+			    "s:b, s:I, s:o}", "team", h->team->id, "host", h->name,
+			    "inject", "deface", "kind", "http", "active", active,
+			    "penalty", (json_int_t)(active ? 10 : 0), "reason", active ?
+			    json_null() : json_string("body lacks 'defaced'")));
+		}
+	}
+	return json_pack("{s:s, s:I, s:f, s:f, s:o, s:o}", "type", "round", "n",
+	    (json_int_t)n, "at", at, "late", 0.002, "checks", checks,
+	    "compromises", comps);
+}
+
+/* The controllers' part: a report and its grade, adjustments, a crash. */
+static void
+emit_people(struct gen *g, long n, double t)
+{
+	const struct plan_host *md_web = &g->plan->hosts[g->md_web];
+	const char *team = n % 80 ? "ro" : "md";
+
+	if (n % 40 == 0) {
+		char *id = xasprintf("r%ld", ++g->reports);
+
+		emit(g, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "type",
+		    "report", "id", id, "team", team, "author", n % 80 ? "ana" :
+		    "ion", "title", "Defacement of the web server", "body", "We "
+		    "found the page changed at 08:12, restored it from the backup "
+		    "and closed the upload form that let it in.", "inject", n % 3 ?
+		    json_string("deface") : json_null()), t + 20);
+		emit(g, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "type", "grade",
+		    "report", id, "team", team, "points", (json_int_t)(5 + n % 6),
+		    "comment", "clear timeline", "by", "control"), t + 40);
+		free(id);
+	}
+	if (n % 150 == 0)
+		emit(g, json_pack("{s:s, s:s, s:I, s:s, s:s}", "type", "adjustment",
+		    "team", team, "points", (json_int_t)(n % 300 ? -3 : 2), "reason",
+		    "late patching report", "by", "control"), t + 45);
+	if (n % 200 == 0)
+		emit(g, host_event(md_web, "crashed", "the guest crashed"), t + 50);
+	if (n % 200 == 1)
+		emit(g, host_event(md_web, "running", "booted"), t + 10);
+}
+
+/*
+ * Writes path: the exercise, every host found running, the clock, then
+ * rounds with the timed injects, firings of the manual one, reports,
+ * grades, adjustments and host events among them, to exactly N_EVENTS
+ * with the clock ended last. Returns the file's size in bytes.
+ */
+static size_t
+write_journal(const char *path, const struct plan *plan)
+{
+	struct gen g = { .plan = plan };
+	size_t i, next = 0, press = plan->n_injects - 1;
+	long n;
+	double t = 0;
+
+	for (i = 0; i < plan->n_hosts; i++)
+		if (plan->hosts[i].team && strcmp(plan->hosts[i].team->id, "md") == 0 &&
+		    strcmp(plan->hosts[i].src->id, "web") == 0)
+			g.md_web = i;
+	g.f = fopen(path, "w");
+	if (g.f == NULL)
+		die(path, strerror(errno));
+	emit(&g, exercise_event(plan), 0);
+	for (i = 0; i < plan->n_hosts; i++)
+		emit(&g, host_event(&plan->hosts[i], "running", "found running"), 0);
+	emit(&g, json_pack("{s:s, s:s, s:f, s:s, s:n}", "type", "clock", "state",
+	    "running", "speed", 1.0, "reason", "started", "by"), 0);
+	/* A round with what comes before it writes at most 16 events. */
+	for (n = 1; g.seq < N_EVENTS - 1; n++) {
+		t = (double)n * (double)plan->sc->scoring.interval;
+		for (; next < plan->n_injects && !plan->injects[next].src->manual &&
+		    plan->injects[next].src->at <= t && g.seq + 16 < N_EVENTS; next++)
+			emit_firing(&g, next, (double)plan->injects[next].src->at, NULL);
+		if (g.link_up != NULL && g.link_at <= t && g.seq + 16 < N_EVENTS) {
+			emit(&g, g.link_up, g.link_at);
+			g.link_up = NULL;
+		}
+		if (n % 50 == 25 && g.seq + 16 < N_EVENTS)
+			emit_firing(&g, press, t - 30, "control");
+		if (g.seq + 16 < N_EVENTS)
+			emit_people(&g, n, t - 60);
+		emit(&g, round_event(&g, n, t), t + 0.8);
+	}
+	emit(&g, json_pack("{s:s, s:s, s:f, s:s, s:s}", "type", "clock", "state",
+	    "ended", "speed", 1.0, "reason", "stopped", "by", "control"), t + 1);
+	json_decref(g.link_up);
+	if (fclose(g.f) != 0)
+		die(path, strerror(errno));
+	return g.bytes;
+}
+
+static int
+count_event(const json_t *ev, void *ctx)
+{
+	(void)ev;
+	(void)ctx;
+	return 0;
+}
+
+/* engine_new + engine_free on dir, and journal_replay alone: seconds. */
+static void
+run_replay(const struct plan *plan, struct virt *virt, const char *dir,
+    double *engine_s, double *parse_s)
+{
+	struct engine_opts opts = { .state_dir = dir, .speed = 1 };
+	char *path = xasprintf("%s/%s", dir, JOURNAL_FILE), *error = NULL;
+	struct engine *e;
+	double t0;
+	long n;
+
+	watchdog(120);
+	t0 = now();
+	e = engine_new(plan, virt, &opts, &error);
+	if (e == NULL)
+		die("engine_new on the long journal", error);
+	engine_free(e);
+	*engine_s = now() - t0;
+	t0 = now();
+	n = journal_replay(path, count_event, NULL, &error);
+	*parse_s = now() - t0;
+	alarm(0);
+	if (n != N_EVENTS)
+		die("journal_replay", error ? error : "wrong count of events");
+	free(path);
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+int
+main(int argc, char **argv)
+{
+	static double late[3][MAX_RUNS], append[3][MAX_RUNS], rnd[MAX_RUNS],
+	    rep[MAX_RUNS], parse[MAX_RUNS];
+	int runs = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 5, r, k;
+	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	struct scenario *late_sc, *rep_sc;
+	struct plan *late_plan, *rep_plan;
+	struct server live, silent;
+	char *tmp, *text, *rep_dir, *rep_path, *error = NULL;
+	struct virt virt;
+	double m[3];
+	size_t bytes;
+
+	if (runs < 1 || runs > MAX_RUNS)
+		runs = 5;
+	tmp = xasprintf("%s/bench-engine.XXXXXX", tmpdir);
+	if (mkdtemp(tmp) == NULL)
+		die(tmp, strerror(errno));
+	text = lateness_scenario();
+	late_plan = load(text, "lateness.yaml", &late_sc);
+	free(text);
+	rep_path = xasprintf("%s/replay.yaml", tmp);
+	rep_plan = load(replay_scenario, rep_path, &rep_sc);
+	rep_dir = xasprintf("%s/replay", tmp);
+	if (mkdir(rep_dir, 0700) < 0)
+		die(rep_dir, strerror(errno));
+	free(rep_path);
+	rep_path = xasprintf("%s/%s", rep_dir, JOURNAL_FILE);
+	bytes = write_journal(rep_path, rep_plan);
+	if (virt_open(&virt, "test:///default", &error) < 0)
+		die("virt_open", error);
+	raise_nofile();
+	server_start(&live, true);
+	server_start(&silent, false);
+
+	for (r = 0; r < runs; r++) {
+		run_lateness(late_plan, &virt, tmp, m);
+		for (k = 0; k < 3; k++)
+			late[k][r] = m[k];
+		run_appends(tmp, m);
+		for (k = 0; k < 3; k++)
+			append[k][r] = m[k];
+		rnd[r] = run_round(&live, &silent);
+		run_replay(rep_plan, &virt, rep_dir, &rep[r], &parse[r]);
+	}
+
+	machine();
+	printf("bench/engine: %d runs, median (min, max) of the runs\n", runs);
+	for (k = 0; k < 3; k++)
+		m[k] = median(late[k], runs);
+	printf("inject lateness, %d message injects at speed %g, real ms: median "
+	    "%.3f (%.3f, %.3f), p99 %.3f (%.3f, %.3f), max %.3f (%.3f, %.3f); "
+	    "target: p99 under 5 ms\n", N_INJECTS, SPEED, m[0], late[0][0],
+	    late[0][runs - 1], m[1], late[1][0], late[1][runs - 1], m[2],
+	    late[2][0], late[2][runs - 1]);
+	for (k = 0; k < 3; k++)
+		m[k] = median(append[k], runs);
+	printf("journal_append (write + fdatasync), %d events, ms: median %.3f "
+	    "(%.3f, %.3f), p99 %.3f (%.3f, %.3f), max %.3f (%.3f, %.3f)\n",
+	    N_APPENDS, m[0], append[0][0], append[0][runs - 1], m[1],
+	    append[1][0], append[1][runs - 1], m[2], append[2][0],
+	    append[2][runs - 1]);
+	m[0] = median(rnd, runs);
+	printf("check round, %d probes (%d silent), timeout %d ms: %.1f ms "
+	    "(%.1f, %.1f) = %.3fx the timeout, %d up; target: about 1x, at most "
+	    "1.5x\n", N_PROBES, N_SILENT, CHECK_TIMEOUT_MS, m[0] * 1e3,
+	    rnd[0] * 1e3, rnd[runs - 1] * 1e3, m[0] * 1e3 / CHECK_TIMEOUT_MS,
+	    N_PROBES - N_SILENT);
+	m[0] = median(rep, runs);
+	m[1] = median(parse, runs);
+	printf("replay, %d events (%.1f MB): engine_new + engine_free %.1f ms "
+	    "(%.1f, %.1f) = %.1f us per event; one journal_replay pass alone "
+	    "%.1f ms (%.1f, %.1f) = %.1f MB/s; target: under 1 s\n", N_EVENTS,
+	    (double)bytes / 1e6, m[0] * 1e3, rep[0] * 1e3, rep[runs - 1] * 1e3,
+	    m[0] * 1e6 / N_EVENTS, m[1] * 1e3, parse[0] * 1e3,
+	    parse[runs - 1] * 1e3, (double)bytes / 1e6 / m[1]);
+
+	server_stop(&live);
+	server_stop(&silent);
+	virt_close(&virt);
+	remove_tree(tmp);
+	plan_free(late_plan);
+	scenario_free(late_sc);
+	plan_free(rep_plan);
+	scenario_free(rep_sc);
+	free(rep_dir);
+	free(rep_path);
+	free(tmp);
+	return 0;
+}
