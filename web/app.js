@@ -1,0 +1,1123 @@
+/* rangectl dashboard: plain JavaScript, no framework, nothing from elsewhere.
+ *
+ * Talks to the API of spec/interfaces-v1.md under api/v1/ with the token
+ * kept in sessionStorage, listens to api/v1/events (Server-Sent Events) and
+ * refetches what an event says has changed. Everything the server sends
+ * (guest output, trainee-written reports, messages) goes into the page as
+ * text: textContent, text nodes and setAttribute, never innerHTML.
+ */
+'use strict';
+(function () {
+	const TOKEN_KEY = 'rangectl.token';
+	const SVG_NS = 'http://www.w3.org/2000/svg';
+	const SERIES = 8; /* colours (and dash patterns) in style.css */
+
+	const S = {
+		token: null,
+		me: null,          /* whoami */
+		exercise: null,    /* the exercise object, and when it arrived */
+		exAt: 0,
+		scores: null,
+		history: null,
+		hosts: [],
+		injects: [],
+		messages: [],
+		reports: [],
+		es: null,
+		esRetry: null,
+		gradeForms: new Map(), /* report id -> its form, kept across renders */
+		lastScores: new Map(), /* team id -> the values shown, to mark changes */
+		seq: {},
+		timers: new Map(),
+		term: null,
+		ws: null,
+	};
+
+	const $ = (id) => document.getElementById(id);
+
+	/* ---- building the DOM: text only ----------------------------------- */
+
+	function put(e, kids) {
+		for (const k of kids.flat(Infinity)) {
+			if (k == null || k === false) continue;
+			e.append(k instanceof Node ? k : String(k));
+		}
+		return e;
+	}
+
+	function setAttrs(e, attrs) {
+		for (const [k, v] of Object.entries(attrs || {})) {
+			if (v == null || v === false) continue;
+			if (k === 'text') e.textContent = String(v);
+			else if (k === 'dataset') Object.assign(e.dataset, v);
+			else if (k.startsWith('on') && typeof v === 'function')
+				e.addEventListener(k.slice(2), v);
+			else e.setAttribute(k, v === true ? '' : String(v));
+		}
+		return e;
+	}
+
+	function el(tag, attrs, ...kids) {
+		return put(setAttrs(document.createElement(tag), attrs), kids);
+	}
+
+	function svg(tag, attrs, ...kids) {
+		return put(setAttrs(document.createElementNS(SVG_NS, tag), attrs), kids);
+	}
+
+	/* Rebuilds a container's children with build(), keeping the focus and
+	 * the open <details> of elements that carry the same data-key. */
+	function rerender(container, build) {
+		const active = document.activeElement;
+		const focusKey = active && container.contains(active) ? active.dataset.key : null;
+		const open = new Set([...container.querySelectorAll('details[open][data-key]')]
+			.map((d) => d.dataset.key));
+		container.replaceChildren(...build());
+		for (const d of container.querySelectorAll('details[data-key]'))
+			if (open.has(d.dataset.key)) d.open = true;
+		if (active && container.contains(active) && document.activeElement !== active) {
+			active.focus();
+		} else if (focusKey) {
+			const again = [...container.querySelectorAll('[data-key]')]
+				.find((e) => e.dataset.key === focusKey && e !== active);
+			if (again) again.focus();
+		}
+	}
+
+	/* ---- formatting ------------------------------------------------------ */
+
+	function clockText(sec, long) {
+		sec = Math.max(0, Math.floor(Number(sec) || 0));
+		const h = Math.floor(sec / 3600), m = Math.floor(sec / 60) % 60, s = sec % 60;
+		const ss = String(s).padStart(2, '0');
+		if (h > 0 || long) return `${h}:${String(m).padStart(2, '0')}:${ss}`;
+		return `${m}:${ss}`;
+	}
+
+	function exClock(sec) {
+		return clockText(sec, S.exercise && S.exercise.duration >= 3600);
+	}
+
+	function num(n) {
+		n = Number(n) || 0;
+		return n.toLocaleString('en-US');
+	}
+
+	function signed(n) {
+		n = Number(n) || 0;
+		return n > 0 ? `+${num(n)}` : n < 0 ? `−${num(-n)}` : '0';
+	}
+
+	function teamName(id) {
+		if (id == null) return 'everyone';
+		const t = S.scores && S.scores.teams.find((x) => x.id === id);
+		return t && t.name ? t.name : String(id);
+	}
+
+	function teamRole(id) {
+		const t = S.scores && S.scores.teams.find((x) => x.id === id);
+		return t ? t.role : null;
+	}
+
+	function seriesOf(id) {
+		const teams = (S.scores && S.scores.teams) || [];
+		const i = teams.findIndex((t) => t.id === id);
+		return (i < 0 ? 0 : i) % SERIES;
+	}
+
+	const isController = () => S.me && S.me.role === 'controller';
+	const isInstructor = () => S.me && S.me.role === 'instructor';
+	const isTrainee = () => S.me && S.me.role === 'trainee';
+	const seesMsel = () => isController() || isInstructor();
+
+	/* ---- talking to the server -------------------------------------------- */
+
+	class ApiError extends Error {
+		constructor(status, message) {
+			super(message);
+			this.status = status;
+		}
+	}
+
+	async function api(method, path, body) {
+		const opts = {
+			method,
+			cache: 'no-store',
+			headers: { Authorization: `Bearer ${S.token}` },
+		};
+		if (body !== undefined) {
+			opts.headers['Content-Type'] = 'application/json';
+			opts.body = JSON.stringify(body);
+		}
+		let r;
+		try {
+			r = await fetch(`api/v1/${path}`, opts);
+		} catch (e) {
+			throw new ApiError(0, 'the server does not answer');
+		}
+		const text = await r.text();
+		let data = null;
+		if (text) {
+			try {
+				data = JSON.parse(text);
+			} catch (e) {
+				data = null;
+			}
+		}
+		if (!r.ok) {
+			const msg = data && typeof data.error === 'string' ? data.error : `HTTP ${r.status}`;
+			if (r.status === 401 && S.me)
+				logout('The server no longer accepts your token: log in again.');
+			throw new ApiError(r.status, msg);
+		}
+		return data;
+	}
+
+	/* Each loader fetches one thing and draws it; a newer answer wins. */
+	const loaders = {
+		exercise: ['exercise', (d) => setExercise(d)],
+		scores: ['scores', (d) => { S.scores = d; renderScores(); renderChart(); }],
+		history: ['scores/history', (d) => { S.history = d; renderChart(); }],
+		hosts: ['hosts', (d) => { S.hosts = Array.isArray(d) ? d : []; renderHosts(); }],
+		injects: ['injects', (d) => { S.injects = Array.isArray(d) ? d : []; renderMsel(); }],
+		messages: ['messages', (d) => { S.messages = Array.isArray(d) ? d : []; renderMessages(); }],
+		reports: ['reports', (d) => { S.reports = Array.isArray(d) ? d : []; renderReports(); }],
+	};
+
+	async function load(what) {
+		if (!S.me) return;
+		if (what === 'injects' && !seesMsel()) return;
+		const [path, apply] = loaders[what];
+		const seq = (S.seq[what] = (S.seq[what] || 0) + 1);
+		const me = S.me;
+		try {
+			const d = await api('GET', path);
+			if (S.me === me && S.seq[what] === seq) apply(d);
+		} catch (e) {
+			if (S.me === me && e.status !== 401) showError(`Could not load ${path}: ${e.message}`);
+		}
+	}
+
+	/* Coalesces the refetches that a burst of events asks for. */
+	function refresh(what) {
+		if (S.timers.has(what)) return;
+		S.timers.set(what, setTimeout(() => {
+			S.timers.delete(what);
+			load(what);
+		}, 120));
+	}
+
+	function loadAll() {
+		for (const what of Object.keys(loaders)) load(what);
+	}
+
+	/* ---- live events ------------------------------------------------------ */
+
+	function parse(ev) {
+		try {
+			return JSON.parse(ev.data);
+		} catch (e) {
+			return null;
+		}
+	}
+
+	function setLive(state, text) {
+		const live = $('live');
+		live.dataset.live = state;
+		live.textContent = text;
+	}
+
+	function connectEvents() {
+		closeEvents();
+		const es = new EventSource(`api/v1/events?token=${encodeURIComponent(S.token)}`);
+		S.es = es;
+		es.addEventListener('open', () => {
+			setLive('on', 'live');
+			loadAll(); /* whatever happened while we were not listening */
+		});
+		es.addEventListener('error', () => {
+			if (S.es !== es) return;
+			if (es.readyState === EventSource.CLOSED) {
+				/* Refused outright: a bad token, or the server is gone. */
+				setLive('off', S.exercise && S.exercise.state === 'ended'
+					? 'exercise over: the server has stopped' : 'offline: retrying');
+				closeEvents();
+				S.esRetry = setTimeout(async () => {
+					try {
+						await api('GET', 'whoami');
+						if (S.me) connectEvents();
+					} catch (e) {
+						if (S.me && e.status !== 401) connectEvents();
+					}
+				}, 3000);
+			} else if (S.exercise && S.exercise.state === 'ended') {
+				/* rangectl run ends with the exercise. */
+				setLive('off', 'exercise over: the server has stopped');
+			} else {
+				setLive('off', 'reconnecting…');
+			}
+		});
+		es.addEventListener('score', (ev) => {
+			const d = parse(ev);
+			if (!d || !Array.isArray(d.teams)) return refresh('scores');
+			const newRound = !S.scores || d.round !== S.scores.round;
+			S.scores = d;
+			renderScores();
+			renderChart();
+			if (newRound) {
+				refresh('history');
+				refresh('hosts');
+			}
+		});
+		es.addEventListener('state', (ev) => {
+			const d = parse(ev);
+			if (d && typeof d.state === 'string') setExercise(d);
+			else refresh('exercise');
+		});
+		es.addEventListener('round', () => {
+			refresh('history');
+			refresh('hosts');
+		});
+		es.addEventListener('inject', () => refresh('injects'));
+		es.addEventListener('host', (ev) => {
+			const d = parse(ev);
+			const h = d && S.hosts.find((x) => x.name === d.name);
+			if (h && typeof d.state === 'string') {
+				h.state = d.state;
+				h.reason = d.reason;
+				renderHosts();
+			}
+			refresh('hosts');
+		});
+		es.addEventListener('message', () => refresh('messages'));
+		es.addEventListener('report', () => refresh('reports'));
+	}
+
+	function closeEvents() {
+		clearTimeout(S.esRetry);
+		S.esRetry = null;
+		if (S.es) S.es.close();
+		S.es = null;
+	}
+
+	/* ---- login and logout -------------------------------------------------- */
+
+	async function login(token) {
+		S.token = token;
+		let me;
+		try {
+			me = await api('GET', 'whoami');
+		} catch (e) {
+			S.token = null;
+			throw e;
+		}
+		if (!me || typeof me.role !== 'string') {
+			S.token = null;
+			throw new ApiError(0, 'the server gave no identity for this token');
+		}
+		S.me = me;
+		sessionStorage.setItem(TOKEN_KEY, token);
+		showDash();
+	}
+
+	function showDash() {
+		const me = S.me;
+		document.body.dataset.role = me.role;
+		$('login').hidden = true;
+		$('bar').hidden = false;
+		$('dash').hidden = false;
+		$('who-name').textContent = me.name;
+		$('who-role').textContent = me.team ? `${me.role} · ${me.team}` : me.role;
+		$('who-role').dataset.role = me.role;
+		/* Control grades and adjusts: those two side by side under the MSEL.
+		 * The panels move in the DOM, not by CSS order, so that the keyboard
+		 * goes through them in the order they are seen. */
+		const order = isController()
+			? ['controls', 'scoreboard', 'chart-panel', 'msel', 'reports', 'adjust', 'hosts', 'messages']
+			: ['controls', 'scoreboard', 'chart-panel', 'msel', 'hosts', 'messages', 'reports', 'adjust'];
+		for (const id of order) $('dash').append($(id));
+		$('controls').hidden = !isController();
+		$('adjust').hidden = !isController();
+		$('msel').hidden = !seesMsel();
+		$('report-form').hidden = true; /* until the team's role is known */
+		$('hosts-h').textContent = isTrainee() ? "Your team's machines" : 'Machines';
+		$('messages-h').textContent = isTrainee() ? 'Messages to your team' : 'Messages';
+		$('reports-h').textContent = isTrainee() ? "Your team's incident reports" : 'Incident reports';
+		setLive('connecting', 'connecting…');
+		loadAll();
+		connectEvents();
+		$('main').focus();
+	}
+
+	function logout(why) {
+		closeEvents();
+		closeConsole();
+		for (const t of S.timers.values()) clearTimeout(t);
+		S.timers.clear();
+		sessionStorage.removeItem(TOKEN_KEY);
+		Object.assign(S, {
+			token: null, me: null, exercise: null, scores: null, history: null,
+			hosts: [], injects: [], messages: [], reports: [],
+		});
+		S.gradeForms.clear();
+		S.lastScores.clear();
+		S.seq = {};
+		delete document.body.dataset.role;
+		for (const id of ['score-rows', 'chart', 'chart-legend', 'msel-strip', 'msel-rows',
+			'host-rows', 'message-list', 'report-list'])
+			$(id).replaceChildren();
+		$('report-form').reset();
+		$('adjust-form').reset();
+		hideError();
+		$('bar').hidden = true;
+		$('dash').hidden = true;
+		$('login').hidden = false;
+		$('login-error').textContent = why || '';
+		$('token').value = '';
+		$('token').focus();
+		document.title = 'rangectl dashboard';
+	}
+
+	/* ---- messages to the user --------------------------------------------- */
+
+	let toastTimer = null;
+	function toast(text) {
+		const t = $('toast');
+		t.textContent = text;
+		t.classList.add('show');
+		clearTimeout(toastTimer);
+		toastTimer = setTimeout(() => t.classList.remove('show'), 5000);
+	}
+
+	function showError(text) {
+		$('alert-text').textContent = text;
+		$('alert').hidden = false;
+	}
+
+	function hideError() {
+		$('alert').hidden = true;
+		$('alert-text').textContent = '';
+	}
+
+	/* Runs a command from a button: busy while it runs, errors shown. */
+	async function act(button, what, fn) {
+		if (button) button.disabled = true;
+		try {
+			const r = await fn();
+			hideError();
+			return r;
+		} catch (e) {
+			showError(`${what}: ${e.message}`);
+			return undefined;
+		} finally {
+			if (button) {
+				button.disabled = false;
+				updateControls();
+			}
+		}
+	}
+
+	/* ---- the exercise clock ------------------------------------------------- */
+
+	function setExercise(x) {
+		S.exercise = x;
+		S.exAt = performance.now();
+		document.title = `${x.title || x.name || 'rangectl'}: ${x.state}`;
+		$('ex-title').textContent = x.title || x.name || 'rangectl';
+		const st = $('clock-state');
+		st.textContent = x.state;
+		st.dataset.state = x.state;
+		$('clock-duration').textContent = exClock(x.duration);
+		$('clock-speed').textContent = x.speed && x.speed !== 1 ? `×${x.speed}` : '';
+		$('clock-speed').title = x.speed && x.speed !== 1 ? `the clock runs ${x.speed} times faster than real time` : '';
+		updateControls();
+		tick();
+		renderChart();
+		if (seesMsel()) renderMselButtons();
+	}
+
+	function elapsedNow() {
+		const x = S.exercise;
+		if (!x) return 0;
+		let e = Number(x.elapsed) || 0;
+		if (x.state === 'running') e += ((performance.now() - S.exAt) / 1000) * (Number(x.speed) || 1);
+		return x.duration ? Math.min(e, x.duration) : e;
+	}
+
+	function tick() {
+		if (!S.exercise) return;
+		const e = elapsedNow();
+		$('clock-elapsed').textContent = exClock(e);
+		const p = $('clock-progress');
+		p.max = S.exercise.duration || 1;
+		p.value = Math.min(e, p.max);
+		const now = $('msel-strip').querySelector('.now');
+		if (now && S.exercise.duration) {
+			const x = stripX(e);
+			now.setAttribute('x1', x);
+			now.setAttribute('x2', x);
+		}
+	}
+
+	function updateControls() {
+		const st = S.exercise ? S.exercise.state : null;
+		const allow = {
+			start: st === 'pending',
+			pause: st === 'running',
+			resume: st === 'paused',
+			stop: st === 'running' || st === 'paused',
+		};
+		for (const b of $('controls').querySelectorAll('button[data-cmd]'))
+			b.disabled = !allow[b.dataset.cmd];
+		const hints = {
+			pending: 'The clock has not started: Start runs it from 0:00.',
+			running: 'The clock is running.',
+			paused: 'The clock is paused: no inject fires and no round is scored.',
+			ended: 'The exercise has ended.',
+		};
+		$('controls-hint').textContent = hints[st] || '';
+	}
+
+	async function clockCommand(button) {
+		const cmd = button.dataset.cmd;
+		if (cmd === 'stop' && !window.confirm('Stop the exercise? The clock ends for good.')) return;
+		const x = await act(button, `Could not ${cmd} the exercise`, () => api('POST', `exercise/${cmd}`));
+		if (x && typeof x.state === 'string') {
+			setExercise(x);
+			toast(`Exercise ${x.state}.`);
+		}
+	}
+
+	/* ---- the scoreboard ---------------------------------------------------- */
+
+	function scoreTeams() {
+		const teams = (S.scores && S.scores.teams) || [];
+		/* Control's own team is never scored: leave it off unless it has points. */
+		return teams.filter((t) => t.role !== 'white' || t.score || t.adjustments);
+	}
+
+	function renderScores() {
+		const s = S.scores;
+		if (!s) return;
+		$('round').textContent = `round ${s.round}`;
+		const teams = scoreTeams().slice().sort((a, b) => (b.score - a.score) || String(a.name).localeCompare(String(b.name)));
+		const cols = ['score', 'availability', 'penalties', 'reports', 'adjustments'];
+		const rows = teams.map((t, i) => {
+			const before = S.lastScores.get(t.id);
+			const cell = (k, text, cls) => el('td', {
+				class: ['num', cls, before && before[k] !== t[k] ? 'changed' : null].filter(Boolean).join(' '),
+				dataset: { col: k },
+			}, text);
+			const mine = S.me && S.me.team === t.id;
+			return el('tr', { dataset: { team: t.id }, class: mine ? 'mine' : null },
+				el('td', { class: 'num rank' }, String(i + 1)),
+				el('th', { scope: 'row', class: 'team' },
+					el('span', { class: 'who' },
+						el('span', { class: `swatch series-${seriesOf(t.id)}`, 'aria-hidden': 'true' }),
+						el('span', { class: 'name' }, t.name || t.id)),
+					t.role !== 'blue' ? el('span', { class: 'badge small' }, t.role) : null,
+					mine ? el('span', { class: 'badge small mine' }, 'your team') : null),
+				cell('score', num(t.score), 'total'),
+				cell('availability', num(t.availability)),
+				cell('penalties', t.penalties ? `−${num(t.penalties)}` : '0', t.penalties ? 'bad' : null),
+				cell('reports', num(t.reports)),
+				cell('adjustments', signed(t.adjustments)));
+		});
+		for (const t of teams) S.lastScores.set(t.id, Object.fromEntries(cols.map((k) => [k, t[k]])));
+		$('score-rows').replaceChildren(...rows);
+		fillTeamSelect();
+		updateReportForm();
+	}
+
+	function fillTeamSelect() {
+		const sel = $('adjust-team');
+		const keep = sel.value;
+		const teams = (S.scores && S.scores.teams) || [];
+		const sig = teams.map((t) => `${t.id}=${t.name}`).join('|');
+		if (sel.dataset.sig === sig) return;
+		sel.dataset.sig = sig;
+		sel.replaceChildren(...teams.map((t) => el('option', { value: t.id }, `${t.name || t.id} (${t.id})`)));
+		if (teams.some((t) => t.id === keep)) sel.value = keep;
+	}
+
+	/* ---- the chart: score over time, inline SVG ---------------------------- */
+
+	function niceStep(range, count) {
+		const raw = range / Math.max(1, count);
+		const mag = Math.pow(10, Math.floor(Math.log10(raw || 1)));
+		const f = raw / mag;
+		return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+	}
+
+	function chartTeams() {
+		const teams = (S.scores && S.scores.teams) || [];
+		const blue = teams.filter((t) => t.role === 'blue');
+		const rest = teams.filter((t) => t.role !== 'blue' && (t.score || t.availability));
+		return blue.concat(rest);
+	}
+
+	function chartSeries() {
+		const rounds = (S.history && Array.isArray(S.history.rounds)) ? S.history.rounds : [];
+		const x = S.exercise;
+		const live = x && x.state !== 'pending' ? elapsedNow() : null;
+		return chartTeams().map((t) => {
+			const pts = [{ t: 0, v: 0 }];
+			for (const r of rounds) {
+				const v = r.scores ? r.scores[t.id] : undefined;
+				if (typeof v === 'number') pts.push({ t: Number(r.at) || 0, v });
+			}
+			/* The score now, with grades and adjustments since the last round. */
+			const last = pts[pts.length - 1];
+			if (live != null && (t.score !== last.v || live > last.t))
+				pts.push({ t: Math.max(live, last.t), v: t.score });
+			return { team: t, pts };
+		});
+	}
+
+	/* The root font size in pixels: the SVGs are drawn at the size they are
+	 * shown, so their text is as large as the page's, projector or laptop. */
+	function rootPx() {
+		return parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+	}
+
+	function boxWidth(box, fallback) {
+		return Math.max(320, Math.round(box.clientWidth || fallback));
+	}
+
+	function renderChart() {
+		const box = $('chart');
+		if (!S.me) return;
+		const series = chartSeries();
+		const fs = rootPx();
+		const labelOf = (t) => `${t.name || t.id} ${num(t.score)}`;
+		const longest = Math.max(6, ...series.map((s) => labelOf(s.team).length));
+		const W = boxWidth(box, 760);
+		const H = Math.round(Math.min(Math.max(W * 0.45, fs * 14), fs * 24));
+		const L = Math.round(fs * 3.6), T = Math.round(fs * 0.8), B = Math.round(fs * 2.8);
+		const R = Math.round(Math.min(W * 0.4, longest * fs * 0.62 + fs * 1.2));
+		const dur = (S.exercise && S.exercise.duration) ||
+			Math.max(60, ...series.flatMap((s) => s.pts.map((p) => p.t)));
+		const vals = series.flatMap((s) => s.pts.map((p) => p.v));
+		let lo = Math.min(0, ...vals), hi = Math.max(10, ...vals);
+		const ystep = niceStep(hi - lo, Math.max(3, Math.floor((H - T - B) / (fs * 3))));
+		lo = Math.floor(lo / ystep) * ystep;
+		hi = Math.ceil(hi / ystep) * ystep;
+		const X = (t) => L + (t / dur) * (W - L - R);
+		const Y = (v) => T + (1 - (v - lo) / (hi - lo || 1)) * (H - T - B);
+
+		const g = [];
+		for (let v = lo; v <= hi + ystep / 2; v += ystep) {
+			g.push(svg('line', { class: v === 0 ? 'axis zero' : 'grid', x1: L, x2: W - R, y1: Y(v), y2: Y(v) }));
+			g.push(svg('text', { class: 'tick', x: L - fs * 0.5, y: Y(v) + fs * 0.3, 'text-anchor': 'end' }, num(v)));
+		}
+		const xstep = niceStep(dur / 60, Math.max(2, Math.floor((W - L - R) / (fs * 5)))) * 60;
+		for (let t = 0; t <= dur + 0.5; t += xstep) {
+			g.push(svg('line', { class: 'grid', x1: X(t), x2: X(t), y1: T, y2: H - B }));
+			g.push(svg('text', { class: 'tick', x: X(t), y: H - B + fs * 1.2, 'text-anchor': 'middle' }, exClock(t)));
+		}
+		g.push(svg('text', { class: 'axis-label', x: (L + W - R) / 2, y: H - fs * 0.3, 'text-anchor': 'middle' }, 'exercise time'));
+
+		const labels = [];
+		series.forEach((s) => {
+			const cls = `series-${seriesOf(s.team.id)}`;
+			const d = s.pts.map((p, i) => `${i ? 'L' : 'M'}${X(p.t).toFixed(1)},${Y(p.v).toFixed(1)}`).join(' ');
+			g.push(svg('path', { class: `line ${cls}`, d, dataset: { team: s.team.id } },
+				svg('title', null, `${s.team.name || s.team.id}: ${num(s.team.score)} points`)));
+			const end = s.pts[s.pts.length - 1];
+			g.push(svg('circle', { class: `dot ${cls}`, cx: X(end.t), cy: Y(end.v), r: fs * 0.3 }));
+			labels.push({ y: Y(end.v), cls, text: labelOf(s.team) });
+		});
+		/* Names at the right, level with their line's end, never overlapping. */
+		const gap = fs * 1.25;
+		labels.sort((a, b) => a.y - b.y);
+		for (let i = 1; i < labels.length; i++)
+			if (labels[i].y - labels[i - 1].y < gap) labels[i].y = labels[i - 1].y + gap;
+		const over = labels.length ? labels[labels.length - 1].y - (H - B) : 0;
+		if (over > 0) for (const l of labels) l.y -= over;
+		for (const l of labels)
+			g.push(svg('text', { class: `end-label ${l.cls}`, x: W - R + fs * 0.6, y: l.y + fs * 0.35 }, l.text));
+
+		const summary = series.map((s) => labelOf(s.team)).join(', ');
+		box.replaceChildren(svg('svg', {
+			viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', class: 'chart-svg',
+			'aria-label': series.length ? `Score over exercise time. Now: ${summary}.` : 'No score yet.',
+		}, g));
+		box.dataset.width = W;
+
+		$('chart-legend').replaceChildren(...series.map((s) => el('li', null,
+			svg('svg', { viewBox: '0 0 30 10', class: 'key', 'aria-hidden': 'true' },
+				svg('line', { class: `line series-${seriesOf(s.team.id)}`, x1: 0, x2: 30, y1: 5, y2: 5 })),
+			s.team.name || s.team.id)));
+	}
+
+	/* ---- the MSEL timeline ------------------------------------------------- */
+
+	const STRIP = { W: 760, L: 24, R: 24 };
+	function stripX(t) {
+		const dur = (S.exercise && S.exercise.duration) || 1;
+		return STRIP.L + (Math.min(t, dur) / dur) * (STRIP.W - STRIP.L - STRIP.R);
+	}
+
+	function sortedInjects() {
+		return S.injects.slice().sort((a, b) => {
+			const am = a.at == null, bm = b.at == null;
+			if (am !== bm) return am ? 1 : -1;
+			return (a.at || 0) - (b.at || 0) || String(a.id).localeCompare(String(b.id));
+		});
+	}
+
+	function renderStrip() {
+		const box = $('msel-strip');
+		if (!seesMsel() || !S.exercise || !S.exercise.duration) return box.replaceChildren();
+		const fs = rootPx();
+		STRIP.W = boxWidth(box, 760);
+		STRIP.L = STRIP.R = Math.round(fs * 1.6);
+		const dur = S.exercise.duration;
+		/* Labels on up to three levels above the line, each on the lowest
+		 * level where it overlaps no label already placed. */
+		const levels = [[], [], []];
+		const marks = sortedInjects().filter((i) => i.at != null).map((inj) => {
+			const x = stripX(inj.at), w = String(inj.id).length * fs * 0.6 + fs * 0.6;
+			let lv = levels.findIndex((l) => l.every(([a, b]) => x + w / 2 < a || x - w / 2 > b));
+			if (lv < 0) lv = levels.length - 1;
+			levels[lv].push([x - w / 2, x + w / 2]);
+			return { inj, x, lv };
+		});
+		const used = Math.max(1, ...marks.map((m) => m.lv + 1));
+		const y = Math.round(fs * (1.4 * used + 1.2)), H = y + Math.round(fs * 2.4);
+		const g = [svg('line', { class: 'axis', x1: STRIP.L, x2: STRIP.W - STRIP.R, y1: y, y2: y })];
+		const step = niceStep(dur / 60, Math.max(2, Math.floor(STRIP.W / (fs * 5)))) * 60;
+		for (let t = 0; t <= dur + 0.5; t += step) {
+			g.push(svg('line', { class: 'grid', x1: stripX(t), x2: stripX(t), y1: y - fs * 0.3, y2: y + fs * 0.3 }));
+			g.push(svg('text', { class: 'tick', x: stripX(t), y: y + fs * 1.6, 'text-anchor': 'middle' }, exClock(t)));
+		}
+		for (const { inj, x, lv } of marks) {
+			const fired = inj.state === 'fired';
+			g.push(svg('line', { class: 'stem', x1: x, x2: x, y1: y - fs * (0.9 + 1.4 * lv), y2: y }));
+			g.push(svg('circle', { class: `marker ${fired ? 'fired' : 'pending'}`, cx: x, cy: y, r: fs * 0.45, dataset: { inject: inj.id } },
+				svg('title', null, `${exClock(inj.at)} ${inj.title || inj.id}: ${inj.state}`)));
+			g.push(svg('text', { class: 'mark-label', x, y: y - fs * (1.1 + 1.4 * lv), 'text-anchor': 'middle' }, inj.id));
+		}
+		const now = stripX(elapsedNow());
+		g.push(svg('line', { class: 'now', x1: now, x2: now, y1: fs * 0.2, y2: H - fs * 0.2 }));
+		box.replaceChildren(svg('svg', {
+			viewBox: `0 0 ${STRIP.W} ${H}`, width: STRIP.W, height: H, class: 'strip-svg', role: 'img',
+			'aria-label': 'The timeline: filled marks have fired, hollow ones are still to come; the red line is now.',
+		}, g));
+		box.dataset.width = STRIP.W;
+	}
+
+	function resultView(inj, f) {
+		const key = `${inj.id}#${f.firing}`;
+		const head = el('p', { class: 'firing' },
+			el('strong', null, `#${f.firing}`), ' at ', exClock(f.actual),
+			f.manual ? ` · fired by ${f.by || 'control'}` : '',
+			Number(f.late) >= 1 ? ` · ${Math.round(f.late)} s late` : '');
+		if (f.lost)
+			return el('div', { class: 'firing-box' }, head,
+				el('p', { class: 'result bad' }, 'results lost: rangectl stopped while it ran'));
+		if (!Array.isArray(f.results))
+			return el('div', { class: 'firing-box' }, head, el('p', { class: 'result' }, 'running…'));
+		const list = el('ul', { class: 'results' }, f.results.map((r, i) => {
+			const out = [r.out, r.err].some((x) => typeof x === 'string' && x.length);
+			return el('li', { class: r.ok ? 'ok' : 'bad' },
+				el('span', { class: 'mark', 'aria-hidden': 'true' }, r.ok ? '✔' : '✘'),
+				el('span', { class: 'visually-hidden' }, r.ok ? 'succeeded: ' : 'failed: '),
+				el('span', { class: 'host' }, r.host),
+				r.exit != null ? el('span', { class: 'exit' }, ` exit ${r.exit}`) : null,
+				r.error ? el('span', { class: 'error-text' }, ` — ${r.error}`) : null,
+				out ? el('details', { dataset: { key: `${key}/${i}` } },
+					el('summary', { dataset: { key: `${key}/${i}/s` } }, 'output'),
+					r.out ? el('pre', { class: 'out' }, r.out) : null,
+					r.err ? el('pre', { class: 'err' }, r.err) : null) : null);
+		}));
+		const none = f.results.length ? null : el('p', { class: 'result' }, 'done (no target)');
+		return el('div', { class: 'firing-box' }, head, list, none);
+	}
+
+	function mayFire() {
+		const st = S.exercise && S.exercise.state;
+		return st === 'running' || st === 'paused';
+	}
+
+	function renderMsel() {
+		if (!seesMsel()) return;
+		renderStrip();
+		rerender($('msel-rows'), () => sortedInjects().map((inj) => {
+			const firings = Array.isArray(inj.firings) ? inj.firings : [];
+			const fired = inj.state === 'fired';
+			return el('tr', { dataset: { inject: inj.id }, class: fired ? 'fired' : 'pending' },
+				el('td', { class: 'at' }, inj.at == null ? 'manual' : exClock(inj.at)),
+				el('th', { scope: 'row', class: 'inject' },
+					el('span', { class: 'inject-title' }, inj.title || inj.id),
+					el('code', null, inj.id)),
+				el('td', null, inj.action),
+				el('td', { class: 'targets' }, (inj.targets || []).length
+					? el('ul', null, inj.targets.map((t) => el('li', null, t)))
+					: (inj.to || []).length ? `to ${inj.to.map(teamName).join(', ')}` : '—'),
+				el('td', null, el('span', { class: 'badge inject-state', dataset: { state: inj.state } }, inj.state)),
+				el('td', { class: 'results-cell' }, firings.length ? firings.map((f) => resultView(inj, f)) : ''),
+				el('td', { class: 'fire-col' }, isController()
+					? el('button', {
+						type: 'button', class: 'fire small', dataset: { key: `fire/${inj.id}`, inject: inj.id },
+						'aria-label': `Fire ${inj.title || inj.id} now`, disabled: !mayFire(),
+						onclick: (ev) => fireInject(ev.currentTarget, inj),
+					}, 'Fire now') : null));
+		}));
+	}
+
+	function renderMselButtons() {
+		for (const b of $('msel-rows').querySelectorAll('button.fire')) b.disabled = !mayFire();
+		renderStrip();
+	}
+
+	async function fireInject(button, inj) {
+		const again = inj.state === 'fired' ? ' It has fired already: this fires it again.' : '';
+		if (!window.confirm(`Fire “${inj.title || inj.id}” now?${again}`)) return;
+		const r = await act(button, `Could not fire ${inj.id}`, () => api('POST', `injects/${encodeURIComponent(inj.id)}/fire`));
+		if (r) {
+			toast(`Inject ${inj.id} fired.`);
+			refresh('injects');
+		}
+	}
+
+	/* ---- machines ------------------------------------------------------------ */
+
+	function renderHosts() {
+		const hosts = S.hosts.slice().sort((a, b) =>
+			String(a.team).localeCompare(String(b.team)) || String(a.name).localeCompare(String(b.name)));
+		const actions = isTrainee() || isController();
+		rerender($('host-rows'), () => hosts.map((h) => el('tr', { dataset: { host: h.name } },
+			el('th', { scope: 'row', class: 'host-name' }, h.name),
+			el('td', { class: 'team-col' }, h.team == null ? 'shared' : teamName(h.team)),
+			el('td', null, el('span', { class: 'badge host-state', dataset: { state: h.state }, title: h.reason || null }, h.state || 'unknown')),
+			el('td', { class: 'ips' }, (h.ips || []).length ? el('ul', null, h.ips.map((ip) => el('li', null, el('code', null, ip)))) : '—'),
+			el('td', { class: 'services' }, (h.services || []).length
+				? el('ul', null, h.services.map((s) => {
+					const st = s.up === true ? 'yes' : s.up === false ? 'no' : 'unknown';
+					const word = { yes: ' is up', no: ' is down', unknown: ': not checked yet' }[st];
+					return el('li', { class: `service-${st}` },
+						el('span', { class: 'badge service', dataset: { up: st } },
+							el('span', { 'aria-hidden': 'true' }, { yes: '▲ ', no: '▼ ', unknown: '? ' }[st]), s.id,
+							el('span', { class: 'visually-hidden' }, word)),
+						st === 'no' && s.reason ? el('span', { class: 'reason', title: s.reason }, s.reason) : null);
+				}))
+				: el('span', { class: 'empty' }, 'not scored')),
+			el('td', { class: 'actions-col' }, actions ? [
+				el('button', {
+					type: 'button', class: 'small', dataset: { key: `console/${h.name}` },
+					'aria-label': `Open the console of ${h.name}`, onclick: () => openConsole(h),
+				}, 'Console'),
+				el('button', {
+					type: 'button', class: 'small secondary', dataset: { key: `revert/${h.name}` },
+					'aria-label': `Revert ${h.name} to its initial snapshot`, onclick: (ev) => revertHost(ev.currentTarget, h),
+				}, 'Revert'),
+			] : null))));
+		$('hosts').classList.toggle('one-team', isTrainee());
+	}
+
+	async function revertHost(button, h) {
+		if (!window.confirm(`Revert ${h.name} to its initial snapshot? Everything changed on it since the start is lost.`)) return;
+		const r = await act(button, `Could not revert ${h.name}`, () => api('POST', `hosts/${encodeURIComponent(h.name)}/revert`));
+		if (r) toast(`Reverting ${h.name}…`);
+	}
+
+	/* ---- messages ------------------------------------------------------------ */
+
+	function renderMessages() {
+		const msgs = S.messages.slice().sort((a, b) => (b.t || 0) - (a.t || 0));
+		$('message-list').replaceChildren(...msgs.map((m) => el('li', { class: 'message' },
+			el('p', { class: 'meta' },
+				el('span', { class: 'when' }, exClock(m.t)), ' · ',
+				el('span', { class: 'from' }, m.by ? `from ${m.by}` : 'from exercise control'),
+				!isTrainee() && Array.isArray(m.to) ? ` · to ${m.to.map(teamName).join(', ')}` : ''),
+			el('p', { class: 'text' }, m.text))));
+		$('messages-empty').hidden = msgs.length > 0;
+		updateInjectSelect();
+	}
+
+	/* ---- incident reports ---------------------------------------------------- */
+
+	function updateReportForm() {
+		const show = isTrainee() && teamRole(S.me.team) === 'blue';
+		$('report-form').hidden = !show;
+	}
+
+	function updateInjectSelect() {
+		const sel = $('report-inject');
+		const keep = sel.value;
+		const seen = new Map();
+		for (const m of S.messages.slice().sort((a, b) => (b.t || 0) - (a.t || 0)))
+			if (m.inject && !seen.has(m.inject)) seen.set(m.inject, m);
+		sel.replaceChildren(el('option', { value: '' }, '— none —'),
+			...[...seen].map(([id, m]) => {
+				const text = String(m.text || '');
+				return el('option', { value: id }, `${exClock(m.t)}: ${text.length > 60 ? `${text.slice(0, 57)}…` : text}`);
+			}));
+		if (seen.has(keep)) sel.value = keep;
+	}
+
+	function gradeForm(r) {
+		let f = S.gradeForms.get(r.id);
+		if (f) return f;
+		const pid = `grade-points-${r.id}`, cid = `grade-comment-${r.id}`;
+		f = el('form', { class: 'grade-form', dataset: { report: r.id } },
+			el('label', { for: pid }, 'Points'),
+			el('input', { id: pid, name: 'points', type: 'number', step: 1, required: true, inputmode: 'numeric', class: 'points' }),
+			el('label', { for: cid }, 'Comment'),
+			el('input', { id: cid, name: 'comment', type: 'text', maxlength: 500, autocomplete: 'off' }),
+			el('button', { type: 'submit', class: 'small' }, 'Grade'));
+		f.addEventListener('submit', async (ev) => {
+			ev.preventDefault();
+			const points = Number(f.elements.points.value);
+			if (f.elements.points.value === '' || !Number.isInteger(points)) {
+				f.elements.points.focus();
+				return showError('Give the points as a whole number.');
+			}
+			const body = { points };
+			const comment = f.elements.comment.value.trim();
+			if (comment) body.comment = comment;
+			const ok = await act(f.querySelector('button'), `Could not grade report ${r.id}`,
+				() => api('POST', `reports/${encodeURIComponent(r.id)}/grade`, body));
+			if (ok) {
+				toast(`Report “${r.title}” graded: ${points} points.`);
+				S.gradeForms.delete(r.id);
+				refresh('reports');
+				refresh('scores');
+			}
+		});
+		S.gradeForms.set(r.id, f);
+		return f;
+	}
+
+	function renderReports() {
+		const reports = S.reports.slice().sort((a, b) => (b.t || 0) - (a.t || 0));
+		rerender($('report-list'), () => reports.map((r) => {
+			const g = r.grade;
+			return el('li', { class: 'report', dataset: { report: r.id } },
+				el('h3', { class: 'report-title' }, r.title),
+				el('p', { class: 'meta' },
+					el('span', null, exClock(r.t)), ' · ',
+					el('span', null, `by ${r.author}`),
+					isTrainee() ? '' : ` · ${teamName(r.team)}`,
+					r.inject ? [' · about ', el('code', null, r.inject)] : ''),
+				el('p', { class: 'body' }, r.body),
+				g ? el('p', { class: 'grade graded' },
+					el('strong', null, `Graded: ${signed(g.points)} points`),
+					g.by ? ` by ${g.by}` : '',
+					g.comment ? [' — ', el('q', null, g.comment)] : '')
+					: isController() ? gradeForm(r)
+						: el('p', { class: 'grade ungraded' }, 'Not graded yet'));
+		}));
+		for (const id of [...S.gradeForms.keys()])
+			if (!reports.some((r) => r.id === id && !r.grade)) S.gradeForms.delete(id);
+		$('reports-empty').hidden = reports.length > 0;
+	}
+
+	async function submitReport(ev) {
+		ev.preventDefault();
+		const f = $('report-form');
+		const title = f.elements.title.value.trim();
+		const body = f.elements.body.value.trim();
+		if (!title) return f.elements.title.focus();
+		if (!body) return f.elements.body.focus();
+		const data = { title, body };
+		if (f.elements.inject.value) data.inject = f.elements.inject.value;
+		const r = await act($('report-submit'), 'Could not file the report', () => api('POST', 'reports', data));
+		if (r) {
+			f.reset();
+			toast(`Report filed${r.id != null ? ` (number ${r.id})` : ''}.`);
+			refresh('reports');
+		}
+	}
+
+	async function submitAdjust(ev) {
+		ev.preventDefault();
+		const f = $('adjust-form');
+		const team = f.elements.team.value;
+		const points = Number(f.elements.points.value);
+		const reason = f.elements.reason.value.trim();
+		if (f.elements.points.value === '' || !Number.isInteger(points) || points === 0) {
+			f.elements.points.focus();
+			return showError('Give the points as a whole number other than 0.');
+		}
+		if (!reason) return f.elements.reason.focus();
+		const r = await act($('adjust-submit'), 'Could not adjust the score', () =>
+			api('POST', 'adjustments', { team, points, reason }));
+		if (r !== undefined) {
+			f.elements.points.value = '';
+			f.elements.reason.value = '';
+			toast(`${teamName(team)}: ${signed(points)} points.`);
+			refresh('scores');
+		}
+	}
+
+	/* ---- the console: xterm.js over a WebSocket ------------------------------ */
+
+	let xtermLoading = null;
+	function loadXterm() {
+		if (window.Terminal) return Promise.resolve();
+		if (xtermLoading) return xtermLoading;
+		xtermLoading = new Promise((resolve, reject) => {
+			const css = el('link', { rel: 'stylesheet', href: 'vendor/xterm/css/xterm.css' });
+			document.head.append(css);
+			const js = el('script', { src: 'vendor/xterm/lib/xterm.js' });
+			js.addEventListener('load', () => (window.Terminal ? resolve() : reject(new Error('xterm.js did not load'))));
+			js.addEventListener('error', () => {
+				xtermLoading = null;
+				js.remove();
+				reject(new Error('xterm.js is not installed on the server (npm ci --prefix web)'));
+			});
+			document.head.append(js);
+		});
+		return xtermLoading;
+	}
+
+	function consoleState(state, text) {
+		const b = $('console-state');
+		b.dataset.state = state;
+		b.textContent = text;
+	}
+
+	async function openConsole(h) {
+		const dlg = $('console-dialog');
+		closeConsole();
+		$('console-h').textContent = `Console: ${h.name}`;
+		consoleState('connecting', 'connecting…');
+		if (!dlg.open) dlg.showModal();
+		try {
+			await loadXterm();
+		} catch (e) {
+			consoleState('closed', e.message);
+			return;
+		}
+		if (!dlg.open) return;
+		/* 80 by 24, as large as the window allows: a serial console has no size of its own. */
+		const size = Math.max(12, Math.min(22, Math.floor((window.innerWidth * 0.88) / 80 / 0.62),
+			Math.floor((window.innerHeight * 0.7) / 24 / 1.2)));
+		const term = new window.Terminal({
+			cols: 80, rows: 24, fontSize: size, cursorBlink: true, convertEol: false,
+			fontFamily: 'ui-monospace, "DejaVu Sans Mono", "Liberation Mono", monospace',
+			scrollback: 2000,
+		});
+		S.term = term;
+		term.open($('term'));
+		term.attachCustomKeyEventHandler((e) => {
+			if (e.type === 'keydown' && e.ctrlKey && (e.key === ']' || e.code === 'BracketRight')) {
+				$('console-close').focus();
+				return false;
+			}
+			return true;
+		});
+		const url = new URL(`api/v1/hosts/${encodeURIComponent(h.name)}/console`, location.href);
+		url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+		url.searchParams.set('token', S.token);
+		let ws;
+		try {
+			ws = new WebSocket(url.href);
+		} catch (e) {
+			consoleState('closed', `cannot connect: ${e.message}`);
+			return;
+		}
+		S.ws = ws;
+		ws.binaryType = 'arraybuffer';
+		const enc = new TextEncoder();
+		const send = (bytes) => { if (ws.readyState === WebSocket.OPEN) ws.send(bytes); };
+		term.onData((d) => send(enc.encode(d)));
+		term.onBinary((d) => send(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff)));
+		ws.addEventListener('open', () => {
+			consoleState('open', 'connected');
+			term.focus();
+		});
+		ws.addEventListener('message', (ev) => {
+			term.write(typeof ev.data === 'string' ? ev.data : new Uint8Array(ev.data));
+		});
+		ws.addEventListener('close', (ev) => {
+			if (S.ws !== ws) return;
+			const why = ev.reason ? `: ${ev.reason}` : ev.code && ev.code !== 1000 && ev.code !== 1005 ? ` (code ${ev.code})` : '';
+			consoleState('closed', `disconnected${why}`);
+		});
+		ws.addEventListener('error', () => {
+			if (S.ws === ws) consoleState('closed', 'the console is not available');
+		});
+		term.focus();
+	}
+
+	function closeConsole() {
+		if (S.ws) {
+			const ws = S.ws;
+			S.ws = null;
+			try { ws.close(1000); } catch (e) { /* already closed */ }
+		}
+		if (S.term) {
+			S.term.dispose();
+			S.term = null;
+		}
+		$('term').replaceChildren();
+	}
+
+	/* ---- wiring ------------------------------------------------------------- */
+
+	function init() {
+		$('login-form').addEventListener('submit', async (ev) => {
+			ev.preventDefault();
+			const token = $('token').value.trim();
+			const err = $('login-error');
+			if (!token) {
+				err.textContent = 'Type your access token.';
+				$('token').focus();
+				return;
+			}
+			err.textContent = '';
+			$('login-submit').disabled = true;
+			try {
+				await login(token);
+			} catch (e) {
+				err.textContent = e.status === 401 ? 'This token is not valid.' : `Cannot log in: ${e.message}`;
+				$('token').select();
+			} finally {
+				$('login-submit').disabled = false;
+			}
+		});
+		$('logout').addEventListener('click', () => logout(''));
+		$('alert-close').addEventListener('click', hideError);
+		for (const b of $('controls').querySelectorAll('button[data-cmd]'))
+			b.addEventListener('click', () => clockCommand(b));
+		$('report-form').addEventListener('submit', submitReport);
+		$('adjust-form').addEventListener('submit', submitAdjust);
+		const dlg = $('console-dialog');
+		$('console-close').addEventListener('click', () => dlg.close());
+		dlg.addEventListener('close', closeConsole);
+		dlg.addEventListener('cancel', (ev) => {
+			/* Escape belongs to the program in the terminal (vi...). */
+			if (S.term && $('term').contains(document.activeElement)) ev.preventDefault();
+		});
+		setInterval(tick, 250);
+		/* The SVGs are drawn at their real size: again when it changes. */
+		let resizing = 0;
+		const ro = new ResizeObserver(() => {
+			cancelAnimationFrame(resizing);
+			resizing = requestAnimationFrame(() => {
+				if (!S.me) return;
+				if (Number($('chart').dataset.width) !== boxWidth($('chart'), 760)) renderChart();
+				if (seesMsel() && Number($('msel-strip').dataset.width) !== boxWidth($('msel-strip'), 760)) renderStrip();
+			});
+		});
+		ro.observe($('chart'));
+		ro.observe($('msel-strip'));
+
+		const saved = sessionStorage.getItem(TOKEN_KEY);
+		if (saved) {
+			login(saved).catch((e) => {
+				sessionStorage.removeItem(TOKEN_KEY);
+				$('login-error').textContent = e.status === 401
+					? 'Your saved token is no longer valid: log in again.' : `Cannot log in: ${e.message}`;
+			});
+		} else {
+			$('token').focus();
+		}
+	}
+
+	if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+	else init();
+}());
