@@ -27,7 +27,8 @@ ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARNINGS) $(CFLAGS) $(SANITIZE) \
 	-Iinclude $(PKG_CFLAGS) -DRANGECTL_DATADIR='"$(PREFIX)/share/rangectl"' \
 	-DRANGECTL_LIBEXECDIR='"$(PREFIX)/libexec/rangectl"' -MMD -MP
 ALL_LDFLAGS = -pthread $(LDFLAGS) $(SANITIZE)
-LIBS = $(PKG_LIBS) -lm
+# Debian's libwslay-dev has no pkg-config file.
+LIBS = $(PKG_LIBS) -lwslay -lm
 
 SRCS	= $(wildcard orchestrator/*.c orchestrator/*/*.c)
 OBJS	= $(SRCS:%.c=$(BUILD)/%.o)

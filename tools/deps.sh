@@ -8,12 +8,18 @@ set -eu
 # pkg-config module and the Debian package that provides it
 modules="libvirt:libvirt-dev libvirt-qemu:libvirt-dev
 libmicrohttpd:libmicrohttpd-dev jansson:libjansson-dev yaml-0.1:libyaml-dev"
+# header and the Debian package that provides it, for libraries that
+# Debian ships without a pkg-config file
+headers="wslay/wslay.h:libwslay-dev"
 
 missing_packages() {
 	{
 		command -v pkg-config >/dev/null 2>&1 || echo pkg-config
 		for m in $modules; do
 			pkg-config --exists "${m%%:*}" 2>/dev/null || echo "${m#*:}"
+		done
+		for h in $headers; do
+			[ -e "/usr/include/${h%%:*}" ] || echo "${h#*:}"
 		done
 	} | sort -u | paste -sd ' ' -
 }

@@ -1,0 +1,96 @@
+/*
+ * console.h: a host's serial console in the browser: a WebSocket (frames
+ * by libwslay) joined to a libvirt console stream, both ways.
+ *
+ * The HTTP server checks who may open it, answers the upgrade with the
+ * Sec-WebSocket-Accept of console_accept_key(), and hands the upgraded
+ * socket over to console_start(), which serves it on a thread of its own.
+ * What the guest writes goes to the browser as binary messages; the
+ * browser's text and binary messages go to the guest as they are. Either
+ * side closing ends both: the browser's close is answered, and the end or
+ * failure of the console is said in a close message (1000 or 1011, the
+ * reason a sentence), which the page can show.
+ *
+ * The relay itself, console_relay(), works on any peer, so that tests can
+ * run it with a socket pair where the guest's stream would be: libvirt's
+ * test driver has no consoles.
+ */
+#ifndef RANGECTL_CONSOLE_H
+#define RANGECTL_CONSOLE_H
+
+#include <libvirt/libvirt.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct MHD_UpgradeResponseHandle;
+
+/*
+ * The Sec-WebSocket-Accept value for a client's Sec-WebSocket-Key
+ * (RFC 6455: base64 of the SHA-1 of the key and the protocol's GUID).
+ * Returns a new string (the caller frees it), or NULL for a key that is
+ * not 16 bytes in padded base64 (NULL too), or should GnuTLS refuse SHA-1.
+ */
+char *console_accept_key(const char *key);
+
+/*
+ * Opens the serial console of the libvirt domain `name` through conn (a
+ * reference the console takes and drops itself), taking it over from
+ * any other session (VIR_DOMAIN_CONSOLE_FORCE), and relays it over the
+ * WebSocket on sock until either side closes; then closes the upgraded
+ * connection with MHD_upgrade_action(urh, CLOSE). extra holds the bytes
+ * the server already read past the handshake (may be 0 long; copied).
+ *
+ * Nothing here calls libvirt before the thread runs, so it may be called
+ * from an HTTP callback. A console that cannot open (no such domain, not
+ * running, a driver without consoles) is told to the browser in a close
+ * message 1011 whose reason says why.
+ *
+ * Returns 0 once the thread runs, or -1 with *error set (the caller frees
+ * it) when it could not start, having closed the connection.
+ * urh NULL is for tests only: sock is then closed with close().
+ */
+int console_start(virConnectPtr conn, const char *name,
+    struct MHD_UpgradeResponseHandle *urh, int sock, const char *extra,
+    size_t extra_size, char **error);
+
+/* Consoles open now (their threads running), for /metrics. */
+unsigned console_count(void);
+
+/* What a peer's recv and send say when nothing can move now. */
+#define CONSOLE_AGAIN (-2)
+
+/*
+ * The far side of a relay: a libvirt stream, or in tests any descriptor.
+ * recv and send move at most size bytes and return how many, or
+ * CONSOLE_AGAIN, or -1 with *error set (the caller frees it); recv
+ * returns 0 at the end. The relay polls fd for reading before it calls
+ * recv again after CONSOLE_AGAIN; after a send's CONSOLE_AGAIN it tries
+ * again a little later, as a stream has nothing to poll for writing.
+ */
+struct console_peer {
+	int fd;
+	void *data;	/* the peer's own, not the relay's */
+	ssize_t (*recv)(const struct console_peer *peer, char *buf,
+	    size_t size, char **error);
+	ssize_t (*send)(const struct console_peer *peer, const char *buf,
+	    size_t size, char **error);
+};
+
+/*
+ * Makes peer the descriptor fd (a pipe, a socket; made non-blocking),
+ * which the caller keeps and closes.
+ */
+void console_peer_fd(struct console_peer *peer, int fd);
+
+/*
+ * Relays between the WebSocket of a client on sock (the server's side,
+ * made non-blocking) and peer on the calling thread, until either side
+ * closes or fails; extra as for console_start(). Returns 0 after the
+ * browser's close or the peer's end, or -1 with *error set (the caller
+ * frees it) when the browser's connection or the peer failed. Closes
+ * neither sock nor the peer.
+ */
+int console_relay(int sock, const char *extra, size_t extra_size,
+    const struct console_peer *peer, char **error);
+
+#endif
