@@ -69,6 +69,33 @@ engine_log(struct engine *e, const char *fmt, ...)
 	fflush(e->opts.log);
 }
 
+/* What a checkpoint must know of the journal's last events. */
+static void
+note_journaled(struct engine *e, const json_t *event)
+{
+	const char *type = json_string_value(json_object_get(event, "type"));
+	char *key;
+
+	e->last_t = json_number_value(json_object_get(event, "t"));
+	e->last_wall = json_number_value(json_object_get(event, "wall"));
+	if (type == NULL)
+		return;
+	if (strcmp(type, "clock") == 0) {
+		e->clock_journaled = e->clock.state;
+		e->speed_journaled = e->clock.speed;
+	} else if (strcmp(type, "inject") == 0 ||
+	    strcmp(type, "inject_result") == 0) {
+		key = engine_firing_key(json_string_value(json_object_get(event,
+		    "id")), json_integer_value(json_object_get(event, "firing")));
+		if (type[6] == '\0')
+			json_object_set(e->open_firings, key, json_object_get(event,
+			    "targets"));
+		else
+			json_object_del(e->open_firings, key);
+		free(key);
+	}
+}
+
 /*
  * Journals event (stolen) at the exercise time now (unless it has its own
  * "t") and, for the ledger's
@@ -102,7 +129,11 @@ engine_journal(struct engine *e, json_t *event)
 		pthread_mutex_lock(&e->lock);
 		if (score_apply(&e->ledger, event, &error) < 0)
 			engine_log(e, "warning: %s", error);
+		e->syncs = e->journal.syncs;
+		e->sync_seconds = e->journal.sync_seconds;
+		e->sync_max = e->journal.sync_max;
 		pthread_mutex_unlock(&e->lock);
+		note_journaled(e, event);
 		if (e->opts.observe != NULL)
 			e->opts.observe(e->opts.observe_ctx, event);
 	}
@@ -451,6 +482,7 @@ round_done(struct engine *e, struct round *r)
 	if (engine_journal(e, round_to_event(r)) == 0) {
 		e->next_round = r->n + 1;
 		log_scores(e, r->n);
+		engine_checkpoint_write(e);
 	}
 	round_clear(r);
 }
@@ -672,6 +704,12 @@ loop(struct engine *e)
 		}
 		read_fds(e, evs, n > 0 ? n : 0);
 	}
+	if (e->failure == NULL)
+		engine_checkpoint_write(e);
+	/* From now on calls are refused at once; answer those already in. */
+	pthread_mutex_lock(&e->lock);
+	e->accepting = false;
+	pthread_mutex_unlock(&e->lock);
 	engine_answer_calls(e);
 	return e->failure != NULL ? -1 : e->clock.state == EXCLOCK_ENDED ? 0 :
 	    1;

@@ -247,6 +247,11 @@ engine_call(struct engine *e, const struct engine_command *cmd,
 
 	/* call lives on this stack until the engine has answered it. */
 	pthread_mutex_lock(&e->lock);
+	if (!e->accepting) {
+		pthread_mutex_unlock(&e->lock);
+		*error = xstrdup("the exercise engine is not running");
+		return -1;
+	}
 	call.next = e->calls;
 	// cppcheck-suppress autoVariables
 	e->calls = &call;
@@ -265,16 +270,28 @@ engine_call(struct engine *e, const struct engine_command *cmd,
 	return call.rc;
 }
 
+void
+engine_refuse_calls(struct engine *e)
+{
+	pthread_mutex_lock(&e->lock);
+	e->accepting = false;
+	pthread_mutex_unlock(&e->lock);
+	engine_answer_calls(e);
+}
+
 json_t *
 engine_snapshot(struct engine *e)
 {
 	json_t *snap;
 
 	pthread_mutex_lock(&e->lock);
-	snap = json_pack("{s:s, s:f, s:I, s:f, s:o}", "state",
-	    exclock_state_name(e->clock.state), "elapsed", exclock_now(&e->clock,
-	    engine_mono()), "duration", (json_int_t)e->plan->sc->exercise.duration,
-	    "speed", e->clock.speed, "scores", score_to_json(&e->ledger));
+	snap = json_pack("{s:s, s:f, s:I, s:f, s:o, s:{s:I, s:f, s:f}}",
+	    "state", exclock_state_name(e->clock.state), "elapsed",
+	    exclock_now(&e->clock, engine_mono()), "duration",
+	    (json_int_t)e->plan->sc->exercise.duration, "speed", e->clock.speed,
+	    "scores", score_to_json(&e->ledger), "journal", "syncs",
+	    (json_int_t)e->syncs, "sync_seconds", e->sync_seconds, "sync_max",
+	    e->sync_max);
 	pthread_mutex_unlock(&e->lock);
 	return snap;
 }

@@ -65,6 +65,9 @@ struct engine {
 	struct exclock clock;	/* written under lock, for snapshots */
 	struct schedule schedule;
 	struct score_ledger ledger;	/* written under lock */
+	unsigned long long syncs;	/* the journal's fsync figures (lock) */
+	double sync_seconds;
+	double sync_max;
 	struct strmap hosts;	/* libvirt name -> plan index + 1 */
 	unsigned *firings;	/* per inject: how many times it fired */
 	bool *fired;	/* per inject: at least once (its compromise counts) */
@@ -75,7 +78,11 @@ struct engine {
 	size_t n_links;
 	size_t links_alloc;
 	json_t *reports;	/* report id -> team id, as journaled */
-	json_t *lost_firings;	/* "id#firing" -> targets: no result journaled */
+	json_t *open_firings;	/* "id#firing" -> targets: no result journaled */
+	double last_t;	/* t and wall of the last event journaled */
+	double last_wall;
+	int clock_journaled;	/* enum exclock_state of the last clock event */
+	double speed_journaled;	/* and its speed */
 	long next_round;
 	bool round_busy;
 	size_t inflight;	/* threads whose result is still to come */
@@ -83,6 +90,7 @@ struct engine {
 	char *failure;	/* why the engine had to stop, or NULL */
 	double resumed_gap;	/* exercise seconds that passed while down */
 	bool resumed;	/* the journal held a running clock */
+	unsigned long long replayed;	/* events read by engine_new */
 	double last_reconnect;	/* monotonic */
 	int lifecycle_callback;	/* libvirt's id, or -1 */
 
@@ -91,6 +99,7 @@ struct engine {
 	struct engine_done *done_head;	/* lock */
 	struct engine_done *done_tail;	/* lock */
 	struct engine_call *calls;	/* lock */
+	bool accepting;	/* lock: calls will be answered (until the loop ends) */
 	int wakefd;
 	int timerfd;
 	int sigfd;
@@ -112,6 +121,17 @@ void engine_note_link_down(struct engine *e, size_t inject, double from);
 void engine_forget_link(struct engine *e, size_t host, size_t network);
 size_t engine_host_index(const struct engine *e, const char *name);
 size_t engine_inject_index(const struct engine *e, const char *id);
+
+/* engine_checkpoint.c */
+#define ENGINE_CHECKPOINT "checkpoint.json"
+/* Events replayed past which engine_new() leaves a checkpoint itself. */
+#define ENGINE_CHECKPOINT_AFTER 1000
+void engine_checkpoint_write(struct engine *e);
+/* Restores e from STATE/checkpoint.json if it matches the journal; the
+ * byte offset and sequence number to replay on from, else 0 and 1. */
+void engine_checkpoint_load(struct engine *e, unsigned long long *offset,
+    unsigned long long *first_seq);
+char *engine_firing_key(const char *id, long long firing);
 
 /* engine_replay.c */
 void engine_introduce(struct engine *e);

@@ -17,12 +17,6 @@
 /* What replay learns beyond what lands in the engine directly. */
 struct replay {
 	struct engine *e;
-	bool seen_exercise;
-	int clock_state;	/* enum exclock_state of the last clock event */
-	double clock_speed;
-	double last_t;
-	double last_wall;
-	json_t *open;	/* "id#firing" -> targets, of firings without results */
 	char *error;
 };
 
@@ -62,10 +56,10 @@ str(const json_t *event, const char *key)
 	return json_string_value(json_object_get(event, key));
 }
 
-static char *
-firing_key(const char *id, json_int_t firing)
+char *
+engine_firing_key(const char *id, long long firing)
 {
-	return xasprintf("%s#%lld", id, (long long)firing);
+	return xasprintf("%s#%lld", id, firing);
 }
 
 static int
@@ -80,7 +74,6 @@ replay_exercise(struct replay *r, const json_t *ev)
 		    r->e->plan->sc->exercise.name);
 		return -1;
 	}
-	r->seen_exercise = true;
 	return 0;
 }
 
@@ -101,8 +94,8 @@ replay_inject(struct replay *r, const json_t *ev)
 		schedule_mark_fired(&e->schedule, i);
 	engine_note_link_down(e, i, json_number_value(json_object_get(ev,
 	    "actual")));
-	key = firing_key(str(ev, "id"), firing);
-	json_object_set(r->open, key, json_object_get(ev, "targets"));
+	key = engine_firing_key(str(ev, "id"), firing);
+	json_object_set(e->open_firings, key, json_object_get(ev, "targets"));
 	free(key);
 }
 
@@ -131,10 +124,10 @@ replay_host(struct replay *r, const json_t *ev)
 static void
 replay_result(struct replay *r, const json_t *ev)
 {
-	char *key = firing_key(str(ev, "id") ? str(ev, "id") : "",
+	char *key = engine_firing_key(str(ev, "id") ? str(ev, "id") : "",
 	    json_integer_value(json_object_get(ev, "firing")));
 
-	json_object_del(r->open, key);
+	json_object_del(r->e->open_firings, key);
 	free(key);
 }
 
@@ -154,8 +147,11 @@ replay_one(const json_t *ev, void *ctx)
 	struct replay *r = ctx;
 	const char *type = str(ev, "type");
 
-	r->last_t = json_number_value(json_object_get(ev, "t"));
-	r->last_wall = json_number_value(json_object_get(ev, "wall"));
+	/* Whoever watches live events sees the past ones first. */
+	if (r->e->opts.observe != NULL)
+		r->e->opts.observe(r->e->opts.observe_ctx, ev);
+	r->e->last_t = json_number_value(json_object_get(ev, "t"));
+	r->e->last_wall = json_number_value(json_object_get(ev, "wall"));
 	if (type == NULL)
 		return 0;
 	if (strcmp(type, "exercise") == 0)
@@ -163,10 +159,11 @@ replay_one(const json_t *ev, void *ctx)
 	if (strcmp(type, "clock") == 0) {
 		const char *state = str(ev, "state");
 
-		r->clock_state = state == NULL ? EXCLOCK_PENDING :
+		r->e->clock_journaled = state == NULL ? EXCLOCK_PENDING :
 		    strcmp(state, "running") == 0 ? EXCLOCK_RUNNING :
 		    strcmp(state, "paused") == 0 ? EXCLOCK_PAUSED : EXCLOCK_ENDED;
-		r->clock_speed = json_number_value(json_object_get(ev, "speed"));
+		r->e->speed_journaled = json_number_value(json_object_get(ev,
+		    "speed"));
 	} else if (strcmp(type, "inject") == 0) {
 		replay_inject(r, ev);
 	} else if (strcmp(type, "inject_result") == 0) {
@@ -189,22 +186,21 @@ replay_one(const json_t *ev, void *ctx)
 
 /* The clock where the journal left it; a running one ran on meanwhile. */
 static void
-restore_clock(struct replay *r)
+restore_clock(struct engine *e)
 {
-	struct engine *e = r->e;
-	double mono = engine_mono(), t = r->last_t, gap;
+	double mono = engine_mono(), t = e->last_t, gap;
 
-	if (r->clock_state == EXCLOCK_PENDING)
+	if (e->clock_journaled == EXCLOCK_PENDING)
 		return;	/* never started */
-	if (r->clock_state == EXCLOCK_RUNNING) {
-		gap = (engine_wall() - r->last_wall) * (r->clock_speed > 0 ?
-		    r->clock_speed : e->opts.speed);
+	if (e->clock_journaled == EXCLOCK_RUNNING) {
+		gap = (engine_wall() - e->last_wall) * (e->speed_journaled > 0 ?
+		    e->speed_journaled : e->opts.speed);
 		e->resumed = true;
 		e->resumed_gap = gap > 0 ? gap : 0;
 		exclock_restore(&e->clock, EXCLOCK_RUNNING, t + e->resumed_gap,
 		    mono);
 	} else {
-		exclock_restore(&e->clock, r->clock_state, t, mono);
+		exclock_restore(&e->clock, e->clock_journaled, t, mono);
 	}
 	e->clock.speed = e->opts.speed;	/* this run's, from now on */
 }
@@ -212,10 +208,13 @@ restore_clock(struct replay *r)
 static int
 replay(struct engine *e, char **error)
 {
-	struct replay r = { .e = e, .open = json_object() };
+	struct replay r = { .e = e };
 	char *path = xasprintf("%s/%s", e->state_dir, JOURNAL_FILE);
-	long n = journal_replay(path, replay_one, &r, error);
+	unsigned long long offset = 0, first = 1;
+	long n;
 
+	engine_checkpoint_load(e, &offset, &first);
+	n = journal_replay_from(path, offset, first, replay_one, &r, error);
 	free(path);
 	if (n < 0 && r.error != NULL) {
 		free(*error);
@@ -224,9 +223,8 @@ replay(struct engine *e, char **error)
 	}
 	free(r.error);
 	if (n >= 0)
-		restore_clock(&r);
-	/* Kept for engine_begin(), which journals their loss. */
-	e->lost_firings = r.open;
+		restore_clock(e);
+	e->replayed = n > 0 ? (unsigned long long)n : 0;
 	return n < 0 ? -1 : 0;
 }
 
@@ -285,12 +283,13 @@ exercise_event(const struct plan *plan)
 static void
 journal_lost_firings(struct engine *e)
 {
+	/* A copy: journaling each result takes it out of open_firings. */
+	json_t *open = json_deep_copy(e->open_firings), *targets, *results;
 	const char *key;
-	json_t *targets, *results;
 	void *iter;
 
-	for (iter = json_object_iter(e->lost_firings); iter != NULL;
-	    iter = json_object_iter_next(e->lost_firings, iter)) {
+	for (iter = json_object_iter(open); iter != NULL;
+	    iter = json_object_iter_next(open, iter)) {
 		size_t i;
 		char *id;
 		const char *hash;
@@ -314,6 +313,7 @@ journal_lost_firings(struct engine *e)
 		    1), "results", results, "lost", 1));
 		free(id);
 	}
+	json_decref(open);
 }
 
 /* A new journal's first event: what the report needs to know. */
@@ -374,6 +374,9 @@ engine_new(const struct plan *plan, struct virt *virt,
 	e->lifecycle_callback = -1;
 	e->next_round = 1;
 	e->reports = json_object();
+	e->open_firings = json_object();
+	/* Calls wait for engine_run() to answer them, until it has ended. */
+	e->accepting = true;
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_cond_init(&e->answered, NULL);
 	exclock_init(&e->clock, (double)plan->sc->exercise.duration,
@@ -400,6 +403,9 @@ engine_new(const struct plan *plan, struct virt *virt,
 	if (replay(e, error) < 0 || journal_open(&e->journal, e->state_dir,
 	    error) < 0)
 		goto fail;
+	/* A long replay is worth not doing again at the next start. */
+	if (e->replayed > ENGINE_CHECKPOINT_AFTER)
+		engine_checkpoint_write(e);
 	return e;
 fail:
 	engine_free(e);
@@ -445,7 +451,7 @@ engine_free(struct engine *e)
 	free(e->fired);
 	free(e->links);
 	json_decref(e->reports);
-	json_decref(e->lost_firings);
+	json_decref(e->open_firings);
 	free(e->failure);
 	free(e->state_dir);
 	pthread_mutex_destroy(&e->lock);

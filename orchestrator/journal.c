@@ -4,11 +4,13 @@
 #include "rangectl/journal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rangectl/util.h"
@@ -42,14 +44,48 @@ cut_partial_line(struct journal *j, char **error)
 	return 0;
 }
 
-/* Replay callback of journal_open: remembers the last sequence number. */
+/*
+ * The sequence number of the last event, from the last line alone: the
+ * whole journal is read by whoever replays it, not once more here.
+ */
 static int
-note_seq(const json_t *event, void *ctx)
+read_last_seq(struct journal *j, char **error)
 {
-	struct journal *j = ctx;
+	off_t end = lseek(j->fd, 0, SEEK_END), start = end - 1;
+	json_t *event, *seq;
+	json_error_t jerr;
+	char *line;
+	char c;
 
-	j->seq = (unsigned long long)json_integer_value(
-	    json_object_get(event, "seq"));
+	j->size = end > 0 ? (unsigned long long)end : 0;
+	if (end <= 0)
+		return 0;
+	while (start > 0 && pread(j->fd, &c, 1, start - 1) == 1 && c != '\n')
+		start--;
+	if (end - start > JOURNAL_LINE_MAX) {
+		*error = xasprintf("the last line of journal '%s' is longer than "
+		    "%d bytes", j->path, JOURNAL_LINE_MAX);
+		return -1;
+	}
+	line = xmalloc((size_t)(end - start) + 1);
+	if (pread(j->fd, line, (size_t)(end - start), start) != end - start) {
+		*error = xasprintf("cannot read journal '%s': %s", j->path,
+		    strerror(errno));
+		free(line);
+		return -1;
+	}
+	j->last_hash = hash_bytes(HASH_SEED, line, (size_t)(end - start));
+	event = json_loadb(line, (size_t)(end - start), 0, &jerr);
+	free(line);
+	seq = json_object_get(event, "seq");
+	if (!json_is_integer(seq) || json_integer_value(seq) < 1) {
+		*error = xasprintf("the last line of journal '%s' is not an event "
+		    "with its sequence number", j->path);
+		json_decref(event);
+		return -1;
+	}
+	j->seq = (unsigned long long)json_integer_value(seq);
+	json_decref(event);
 	return 0;
 }
 
@@ -70,8 +106,7 @@ journal_open(struct journal *j, const char *dir, char **error)
 		    strerror(errno));
 		goto fail;
 	}
-	if (cut_partial_line(j, error) < 0 ||
-	    journal_replay(j->path, note_seq, j, error) < 0)
+	if (cut_partial_line(j, error) < 0 || read_last_seq(j, error) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -96,6 +131,26 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* fdatasync, timed: how long an event waits to count is worth watching. */
+static int
+timed_sync(struct journal *j)
+{
+	struct timespec a, b;
+	double took;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	rc = fdatasync(j->fd);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	took = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) /
+	    1e9;
+	j->syncs++;
+	j->sync_seconds += took;
+	if (took > j->sync_max)
+		j->sync_max = took;
+	return rc;
+}
+
 int
 journal_append(struct journal *j, json_t *event, char **error)
 {
@@ -111,13 +166,15 @@ journal_append(struct journal *j, json_t *event, char **error)
 	}
 	line = xasprintf("%s\n", text);
 	free(text);
-	if (write_all(j->fd, line, strlen(line)) < 0 || fdatasync(j->fd) < 0) {
+	if (write_all(j->fd, line, strlen(line)) < 0 || timed_sync(j) < 0) {
 		*error = xasprintf("cannot write event %llu to journal '%s': %s",
 		    j->seq + 1, j->path, strerror(errno));
 		/* Whatever part of it reached the file will be cut at open. */
 		goto cleanup;
 	}
 	j->seq++;
+	j->size += strlen(line);
+	j->last_hash = hash_bytes(HASH_SEED, line, strlen(line));
 	rc = 0;
 cleanup:
 	free(line);
@@ -136,81 +193,221 @@ journal_close(struct journal *j)
 	j->fd = -1;
 }
 
-/* Parses one line; checks it is the next event. NULL after *error. */
-static json_t *
-parse_line(const char *path, const char *line, long number, long long want,
-    char **error)
-{
-	json_error_t jerr;
-	json_t *event = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
-	json_t *seq = json_object_get(event, "seq");
+/* Lines parsed at once, across threads: bounds the memory of a replay. */
+#define JOURNAL_BATCH 4096
+#define JOURNAL_THREADS 4
 
-	if (event == NULL || !json_is_object(event)) {
-		*error = xasprintf("journal '%s' line %ld is not a JSON object: %s",
-		    path, number, event ? "another JSON value" : jerr.text);
-	} else if (!json_is_integer(seq) || json_integer_value(seq) != want) {
-		*error = xasprintf("journal '%s' line %ld is out of sequence: "
-		    "expected event %lld", path, number, want);
-	} else {
-		return event;
+/* One batch of complete lines of the journal, parsed in parallel. */
+struct journal_batch {
+	const char **lines;
+	size_t *lens;
+	json_t **events;	/* NULL where a line is not JSON */
+	json_error_t *errors;
+	size_t n;
+	long first;	/* the sequence number of the first event read */
+	size_t next;	/* the next line to parse, taken under lock */
+	pthread_mutex_t lock;
+};
+
+static void *
+parse_some(void *arg)
+{
+	struct journal_batch *b = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&b->lock);
+		i = b->next++;
+		pthread_mutex_unlock(&b->lock);
+		if (i >= b->n)
+			return NULL;
+		b->events[i] = json_loadb(b->lines[i], b->lens[i],
+		    JSON_REJECT_DUPLICATES, &b->errors[i]);
 	}
-	json_decref(event);
-	return NULL;
 }
 
-/* Checks and hands on one complete line: 0, or -1 with *error set. */
-static int
-replay_line(const char *path, const char *line, size_t len, long number,
-    int (*each)(const json_t *event, void *ctx), void *ctx, char **error)
+/* Parses the batch's lines on up to JOURNAL_THREADS threads. */
+static void
+parse_batch(struct journal_batch *b)
 {
-	json_t *event;
-	int rc = 0;
+	pthread_t threads[JOURNAL_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = cpus > 1 ? (size_t)cpus : 1, i, started = 0;
+
+	if (n > JOURNAL_THREADS)
+		n = JOURNAL_THREADS;
+	if (b->n < 64)
+		n = 1;	/* not worth a thread */
+	b->next = 0;
+	for (i = 1; i < n; i++)
+		if (pthread_create(&threads[started], NULL, parse_some, b) == 0)
+			started++;
+	parse_some(b);
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+}
+
+/* Checks one parsed line is the next event: 0, or -1 with *error set. */
+static int
+check_event(const char *path, const json_t *event, const json_error_t *jerr,
+    size_t len, long number, char **error)
+{
+	const json_t *seq = json_object_get(event, "seq");
 
 	if (len > JOURNAL_LINE_MAX) {
 		*error = xasprintf("journal '%s' line %ld is longer than %d bytes",
 		    path, number, JOURNAL_LINE_MAX);
-		return -1;
+	} else if (event == NULL || !json_is_object(event)) {
+		*error = xasprintf("journal '%s' line %ld is not a JSON object: %s",
+		    path, number, event ? "another JSON value" : jerr->text);
+	} else if (!json_is_integer(seq) || json_integer_value(seq) != number) {
+		*error = xasprintf("journal '%s' line %ld is out of sequence: "
+		    "expected event %ld", path, number, number);
+	} else {
+		return 0;
 	}
-	event = parse_line(path, line, number, number, error);
-	if (event == NULL)
-		return -1;
-	if (each(event, ctx) < 0) {
-		*error = xasprintf("replay of journal '%s' stopped at event %ld",
-		    path, number);
-		rc = -1;
+	return -1;
+}
+
+/* Hands on the batch's events in order; the count so far, or -1. */
+static long
+apply_batch(const char *path, struct journal_batch *b, long count,
+    int (*each)(const json_t *event, void *ctx), void *ctx, char **error)
+{
+	size_t i;
+
+	for (i = 0; i < b->n && count >= 0; i++) {
+		if (check_event(path, b->events[i], &b->errors[i], b->lens[i],
+		    b->first + count, error) < 0) {
+			count = -1;
+		} else if (each(b->events[i], ctx) < 0) {
+			*error = xasprintf("replay of journal '%s' stopped at event "
+			    "%ld", path, b->first + count);
+			count = -1;
+		} else {
+			count++;
+		}
 	}
-	json_decref(event);
-	return rc;
+	for (i = 0; i < b->n; i++)
+		json_decref(b->events[i]);
+	b->n = 0;
+	return count;
+}
+
+/*
+ * The file from offset on, in memory; NULL with *error set (or, for a
+ * missing file, without).
+ */
+static char *
+read_file(const char *path, unsigned long long offset, size_t *size,
+    char **error)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *data = NULL;
+	size_t done = 0, want = 0;
+	ssize_t n;
+
+	if (fd < 0) {
+		if (errno != ENOENT)
+			*error = xasprintf("cannot read journal '%s': %s", path,
+			    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == 0 && (unsigned long long)st.st_size >= offset) {
+		want = (size_t)((unsigned long long)st.st_size - offset);
+		data = xmalloc(want + 1);
+		while (done < want && (n = pread(fd, data + done, want - done,
+		    (off_t)(offset + done))) > 0)
+			done += (size_t)n;
+	}
+	if (data == NULL || done != want) {
+		*error = xasprintf("cannot read journal '%s': %s", path,
+		    strerror(errno));
+		free(data);
+		data = NULL;
+	}
+	close(fd);
+	*size = done;
+	return data;
 }
 
 long
 journal_replay(const char *path, int (*each)(const json_t *event, void *ctx),
     void *ctx, char **error)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
+	return journal_replay_from(path, 0, 1, each, ctx, error);
+}
+
+int
+journal_line_matches(const char *path, unsigned long long offset,
+    unsigned long long hash)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned long long start = offset;
+	char c, *line;
+	int ok = 0;
+
+	if (fd < 0 || offset == 0) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	if (pread(fd, &c, 1, (off_t)offset - 1) == 1 && c == '\n') {
+		start = offset - 1;
+		while (start > 0 && offset - start < JOURNAL_LINE_MAX &&
+		    pread(fd, &c, 1, (off_t)start - 1) == 1 && c != '\n')
+			start--;
+		line = xmalloc((size_t)(offset - start));
+		ok = pread(fd, line, (size_t)(offset - start), (off_t)start) ==
+		    (ssize_t)(offset - start) && hash_bytes(HASH_SEED, line,
+		    (size_t)(offset - start)) == hash;
+		free(line);
+	}
+	close(fd);
+	return ok;
+}
+
+long
+journal_replay_from(const char *path, unsigned long long offset,
+    unsigned long long first_seq, int (*each)(const json_t *event, void *ctx),
+    void *ctx, char **error)
+{
+	struct journal_batch b = { 0 };
+	size_t size = 0;
+	char *data, *p, *nl;
 	long count = 0;
 
-	if (f == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		*error = xasprintf("cannot read journal '%s': %s", path,
-		    strerror(errno));
-		return -1;
-	}
+	*error = NULL;
+	b.first = (long)first_seq;
+	data = read_file(path, offset, &size, error);
+	if (data == NULL)
+		return *error ? -1 : 0;
+	b.lines = xcalloc(JOURNAL_BATCH, sizeof(*b.lines));
+	b.lens = xcalloc(JOURNAL_BATCH, sizeof(*b.lens));
+	b.events = xcalloc(JOURNAL_BATCH, sizeof(*b.events));
+	b.errors = xcalloc(JOURNAL_BATCH, sizeof(*b.errors));
+	pthread_mutex_init(&b.lock, NULL);
 	/* A last line without its newline was cut off by a crash: it never
 	 * counted, so replay stops before it. */
-	while ((len = getline(&line, &cap, f)) > 0 && line[len - 1] == '\n') {
-		if (replay_line(path, line, (size_t)len, count + 1, each, ctx,
-		    error) < 0) {
-			count = -1;
-			break;
+	for (p = data; count >= 0 && (nl = memchr(p, '\n', size -
+	    (size_t)(p - data))) != NULL; p = nl + 1) {
+		b.lines[b.n] = p;
+		b.lens[b.n++] = (size_t)(nl - p) + 1;
+		if (b.n == JOURNAL_BATCH) {
+			parse_batch(&b);
+			count = apply_batch(path, &b, count, each, ctx, error);
 		}
-		count++;
 	}
-	free(line);
-	fclose(f);
+	if (count >= 0 && b.n > 0) {
+		parse_batch(&b);
+		count = apply_batch(path, &b, count, each, ctx, error);
+	}
+	pthread_mutex_destroy(&b.lock);
+	free(b.lines);
+	free(b.lens);
+	free(b.events);
+	free(b.errors);
+	free(data);
 	return count;
 }

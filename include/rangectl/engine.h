@@ -29,8 +29,9 @@ struct engine_opts {
 	bool signals;	/* SIGINT/SIGTERM stop, SIGUSR1 pauses, SIGUSR2 resumes */
 	FILE *log;	/* one line per event, or NULL for none */
 	/*
-	 * Called on the engine's thread with every event once it is
-	 * journaled (borrowed for the call), e.g. to feed the HTTP API's view
+	 * Called with every event of the journal (borrowed for the call):
+	 * those replayed by engine_new(), then each new one once it is
+	 * journaled, on the engine's thread; e.g. to feed the HTTP API's view
 	 * and its live updates. Must not block. NULL for none.
 	 */
 	void (*observe)(void *ctx, const json_t *event);
@@ -79,12 +80,18 @@ int engine_run(struct engine *e, char **error);
 /*
  * Hands a command to the engine's thread and waits for its answer: 0, or
  * -1 with *error set (the caller frees it) when it is not allowed now
- * (pausing a paused clock, an unknown inject...). *answer (when answer
+ * (pausing a paused clock, an unknown inject...). Calls made before
+ * engine_run() starts wait for it. *answer (when answer
  * is not NULL) may receive a new object: a filed report's {"id"}. Safe from any thread
  * but the engine's own while engine_run() runs.
  */
 int engine_call(struct engine *e, const struct engine_command *cmd,
     json_t **answer, char **error);
+/*
+ * Makes engine_call() refuse at once ("not running"), for an engine that
+ * will never run (tests, fuzzing); engine_run() does so itself when done.
+ */
+void engine_refuse_calls(struct engine *e);
 /* The exercise time now, the clock's state name, and the ledger's scores:
  * {"state","elapsed","duration","speed","scores":{...}}, new. */
 json_t *engine_snapshot(struct engine *e);

@@ -22,6 +22,11 @@ struct journal {
 	char *path;
 	unsigned long long seq;	/* of the last event written or replayed */
 	size_t dropped_bytes;	/* of a cut-off last line removed at open */
+	unsigned long long size;	/* bytes: where the next event goes */
+	unsigned long long last_hash;	/* FNV-1a of the last line, newline included */
+	unsigned long long syncs;	/* fdatasyncs done, for /metrics */
+	double sync_seconds;	/* their total time */
+	double sync_max;	/* the longest */
 };
 
 /*
@@ -47,5 +52,19 @@ void journal_close(struct journal *j);
  */
 long journal_replay(const char *path, int (*each)(const json_t *event,
     void *ctx), void *ctx, char **error);
+/*
+ * The same from byte offset on, where event first_seq must begin (a
+ * checkpoint's place). Returns the number of events read from there.
+ */
+long journal_replay_from(const char *path, unsigned long long offset,
+    unsigned long long first_seq, int (*each)(const json_t *event, void *ctx),
+    void *ctx, char **error);
+/*
+ * Whether the line of the journal at path that ends at byte offset
+ * (newline included) hashes to hash: a checkpoint's proof that the
+ * journal before it is still the one it was taken from.
+ */
+int journal_line_matches(const char *path, unsigned long long offset,
+    unsigned long long hash);
 
 #endif

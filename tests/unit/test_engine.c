@@ -108,8 +108,6 @@ fixture_finish(struct fixture *f)
 {
 	pthread_join(f->thread, NULL);
 	engine_free(f->engine);
-	virt_close(&f->virt);
-	range_clear(&f->range);
 	free(f->error);
 }
 
@@ -118,6 +116,8 @@ fixture_remove(struct fixture *f)
 {
 	char *cmd;
 
+	virt_close(&f->virt);
+	range_clear(&f->range);
 	cmd = xasprintf("rm -rf '%s'", f->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", f->dir);
@@ -218,6 +218,38 @@ TEST(commands_change_the_ledger_and_refusals_say_why)
 	fixture_remove(&f);
 }
 
+/* The scores and clock an engine resumes with, from f's state folder. */
+static char *
+resumed_state(struct fixture *f)
+{
+	struct engine_opts opts = { .speed = 1, .state_dir = f->dir };
+	char *error = NULL, *text = NULL;
+	struct engine *e = engine_new(f->range.plan, &f->virt, &opts, &error);
+	json_t *snap;
+
+	if (e == NULL) {
+		fprintf(stderr, "  %s\n", error);
+		free(error);
+		return NULL;
+	}
+	snap = engine_snapshot(e);
+	json_object_del(snap, "elapsed");	/* a clock ended stands still, */
+	json_object_del(snap, "journal");	/* but these are of this run */
+	text = json_dumps(snap, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(snap);
+	engine_free(e);
+	return text;
+}
+
+static void
+remove_file(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+
+	unlink(path);
+	free(path);
+}
+
 TEST(a_fast_clock_fires_the_msel_and_ends)
 {
 	struct fixture f;
@@ -241,5 +273,31 @@ TEST(a_fast_clock_fires_the_msel_and_ends)
 		CHECK_STR_EQ(rep.state, "ended");
 	}
 	report_clear(&rep);
+	{
+		/* A checkpoint resumes exactly as a full replay does. */
+		char *from_checkpoint, *from_journal, *path;
+		FILE *fp;
+
+		path = xasprintf("%s/checkpoint.json", f.dir);
+		CHECK(access(path, R_OK) == 0);
+		from_checkpoint = resumed_state(&f);
+		remove_file(f.dir, "checkpoint.json");
+		from_journal = resumed_state(&f);
+		if (CHECK(from_checkpoint && from_journal))
+			CHECK_STR_EQ(from_checkpoint, from_journal);
+		CHECK(strstr(from_journal ? from_journal : "", "\"round\":10"));
+		/* One that no longer matches its journal is left aside. */
+		fp = fopen(path, "w");
+		fputs("{\"version\":1,\"exercise\":\"eng\",\"seq\":3,"
+		    "\"offset\":10,\"line_hash\":\"0\"}", fp);
+		fclose(fp);
+		free(from_checkpoint);
+		from_checkpoint = resumed_state(&f);
+		if (CHECK(from_checkpoint && from_journal))
+			CHECK_STR_EQ(from_checkpoint, from_journal);
+		free(from_checkpoint);
+		free(from_journal);
+		free(path);
+	}
 	fixture_remove(&f);
 }
