@@ -11,21 +11,31 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "rangectl/api.h"
+#include "rangectl/auth.h"
 #include "rangectl/cmd.h"
 #include "rangectl/engine.h"
+#include "rangectl/http.h"
 #include "rangectl/provision.h"
 #include "rangectl/range.h"
 #include "rangectl/score.h"
 #include "rangectl/units.h"
 #include "rangectl/util.h"
+#include "rangectl/view.h"
 
 struct run_args {
 	const char *connect;
+	const char *listen;	/* NULL: no dashboard */
+	const char *web_root;
+	const char *tls_cert;
+	const char *tls_key;
 	const char *state_dir;
 	const char *pool_root;
 	double speed;
 	long timeout;
+	long linger;	/* seconds the dashboard stays up after the end */
 	bool no_up;
 	bool wait_for_start;
 	bool json;
@@ -82,28 +92,161 @@ provision(struct range *range, struct virt *virt, const struct run_args *a)
 	return 0;
 }
 
+/* The dashboard's side of a run: who may call, what they see, the server. */
+struct dashboard {
+	struct auth auth;
+	struct view view;
+	struct api api;
+	struct http *http;
+	bool view_ready;
+};
+
+/* The engine's observer: every journaled event to the view, then out. */
+static void
+observe(void *ctx, const json_t *event)
+{
+	struct dashboard *d = ctx;
+
+	if (!d->view_ready)
+		return;
+	view_apply(&d->view, event);
+	http_publish(d->http, event);
+}
+
+/* Where web/ is: --web, beside the binary in a build tree, or installed. */
+static char *
+find_web_root(const char *given)
+{
+	char exe[4096], *dir;
+	ssize_t n;
+
+	if (given != NULL)
+		return xstrdup(given);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		dir = strrchr(exe, '/');
+		if (dir != NULL) {
+			*dir = '\0';
+			dir = xasprintf("%s/../web/package.json", exe);
+			if (access(dir, R_OK) == 0) {
+				dir[strlen(dir) - strlen("/package.json")] = '\0';
+				return dir;
+			}
+			free(dir);
+		}
+	}
+	return xstrdup(RANGECTL_DATADIR "/web");
+}
+
+static int
+dashboard_start(struct dashboard *d, struct range *range, struct virt *virt,
+    struct engine *e, const char *state_dir, const struct run_args *a)
+{
+	struct http_opts hopts = { .listen = a->listen, .tls_cert = a->tls_cert,
+	    .tls_key = a->tls_key };
+	char *error = NULL, *web;
+
+	if (auth_load(&d->auth, range->scenario, state_dir, &error) < 0) {
+		fprintf(stderr, "rangectl run: %s\n", error);
+		free(error);
+		return -1;
+	}
+	d->api = (struct api){ .plan = range->plan, .engine = e, .auth =
+	    &d->auth, .view = &d->view };
+	if (a->listen == NULL)
+		return 0;
+	web = find_web_root(a->web_root);
+	hopts.web_root = web;
+	d->http = http_start(&d->api, virt, &hopts, &error);
+	free(web);
+	if (d->http == NULL) {
+		fprintf(stderr, "rangectl run: %s\n", error);
+		free(error);
+		return -1;
+	}
+	fprintf(stderr, "dashboard: %s://%s/\ncredentials: %s/credentials.json "
+	    "(a token per member and instructor)\n", a->tls_cert ? "https" :
+	    "http", a->listen, state_dir);
+	return 0;
+}
+
+static void
+dashboard_stop(struct dashboard *d)
+{
+	http_stop(d->http);
+	d->http = NULL;
+	if (d->view_ready)
+		view_clear(&d->view);
+	auth_clear(&d->auth);
+}
+
+/*
+ * After the end, the dashboard stays up a while: the controller's "stop"
+ * gets its answer, and every page its last events and final scores.
+ * INT or TERM cut it short. The signals are blocked: wait for them.
+ */
+static void
+linger(struct dashboard *d, const struct run_args *a)
+{
+	struct timespec ts = { .tv_sec = a->linger };
+	sigset_t set;
+
+	if (d->http == NULL || a->linger <= 0)
+		return;
+	if (!a->quiet)
+		fprintf(stderr, "the exercise has ended; the dashboard stays up "
+		    "for %ld s (Ctrl-C to leave now)\n", a->linger);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	while (sigtimedwait(&set, NULL, &ts) < 0 && errno == EINTR)
+		;
+}
+
 static int
 run_engine(struct range *range, struct virt *virt, const char *state_dir,
     const struct run_args *a)
 {
+	struct dashboard d = { 0 };
 	struct engine_opts opts = { .state_dir = state_dir, .speed = a->speed,
 	    .wait_for_start = a->wait_for_start, .signals = true, .log =
-	    a->quiet ? NULL : stderr };
+	    a->quiet ? NULL : stderr, .observe = observe, .observe_ctx = &d };
 	struct engine *e;
 	char *error = NULL;
 	json_t *snap;
 	int rc;
 
+	/*
+	 * The view reads the whole journal (the engine may start from its
+	 * checkpoint), then takes each new event from the engine.
+	 */
+	if (view_init(&d.view, range->plan, state_dir, &error) < 0) {
+		fprintf(stderr, "rangectl run: %s\n", error);
+		free(error);
+		view_clear(&d.view);
+		return EXIT_FAILED;
+	}
+	d.view_ready = true;
 	e = engine_new(range->plan, virt, &opts, &error);
 	if (e == NULL) {
 		fprintf(stderr, "rangectl run: %s\n", error);
 		free(error);
+		dashboard_stop(&d);
+		return EXIT_FAILED;
+	}
+	if (dashboard_start(&d, range, virt, e, state_dir, a) < 0) {
+		dashboard_stop(&d);
+		engine_free(e);
 		return EXIT_FAILED;
 	}
 	if (!a->quiet)
 		fprintf(stderr, "journal: %s/journal.jsonl (speed %g)\n",
 		    state_dir, a->speed);
 	rc = engine_run(e, &error);
+	if (rc == 0)
+		linger(&d, a);
+	dashboard_stop(&d);
 	if (rc < 0)
 		fprintf(stderr, "rangectl run: %s\n", error);
 	snap = engine_snapshot(e);
@@ -185,6 +328,11 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "connect", required_argument, NULL, 'c' },
 		{ "state", required_argument, NULL, 's' },
 		{ "speed", required_argument, NULL, 'S' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "linger", required_argument, NULL, 'L' },
+		{ "web", required_argument, NULL, 'W' },
+		{ "tls-cert", required_argument, NULL, 'C' },
+		{ "tls-key", required_argument, NULL, 'K' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "pool-dir", required_argument, NULL, 'p' },
 		{ "no-up", no_argument, NULL, 'n' },
@@ -195,7 +343,8 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run_args a = { .speed = 1, .timeout = CMD_READY_TIMEOUT,
-	    .pool_root = CMD_POOL_ROOT };
+	    .pool_root = CMD_POOL_ROOT, .listen = HTTP_DEFAULT_LISTEN,
+	    .linger = 10 };
 	const char *why;
 	long seconds;
 	int c;
@@ -205,6 +354,11 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'c': a.connect = optarg; break;
 		case 's': a.state_dir = optarg; break;
+		case 'l': a.listen = strcmp(optarg, "off") == 0 ? NULL : optarg;
+			break;
+		case 'W': a.web_root = optarg; break;
+		case 'C': a.tls_cert = optarg; break;
+		case 'K': a.tls_key = optarg; break;
 		case 'p': a.pool_root = optarg; break;
 		case 'n': a.no_up = true; break;
 		case 'w': a.wait_for_start = true; break;
@@ -222,6 +376,12 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 				return cmd_usage_error(ctx, "invalid --timeout "
 				    "'%s': %s", optarg, why);
 			a.timeout = seconds;
+			break;
+		case 'L':
+			if (units_parse_duration(optarg, &seconds, &why) < 0)
+				return cmd_usage_error(ctx, "invalid --linger "
+				    "'%s': %s", optarg, why);
+			a.linger = seconds;
 			break;
 		default:
 			return cmd_usage_error(ctx, "unknown option");

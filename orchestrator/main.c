@@ -43,7 +43,8 @@ static const struct cmd commands[] = {
 	  "  -c, --connect URI   libvirt URI\n"
 	  "  --json              print the status as JSON\n",
 	  CMD_VIRT(cmd_status) },
-	{ "run", "FILE [--connect URI] [--state DIR] [--speed N] [--json]",
+	{ "run", "FILE [--connect URI] [--listen ADDR:PORT] [--state DIR] "
+	  "[--speed N]",
 	  "build the range, then run the exercise: clock, injects, scoring, "
 	  "journal",
 	  "  -c, --connect URI   libvirt URI\n"
@@ -52,6 +53,14 @@ static const struct cmd commands[] = {
 	  "                      a run resumes from the journal found there\n"
 	  "  --speed N           exercise seconds per real second (default 1; "
 	  "60 runs\n                      an hour in a minute)\n"
+	  "  --listen ADDR:PORT  where the dashboard and API listen (default "
+	  "127.0.0.1:8080;\n                      'off' for none)\n"
+	  "  --linger DURATION   how long the dashboard stays up after the "
+	  "end (default 10s)\n"
+	  "  --tls-cert FILE     serve HTTPS with this PEM certificate...\n"
+	  "  --tls-key FILE      ...and its key\n"
+	  "  --web DIR           the dashboard's files (default: web/ of the "
+	  "source tree\n                      or of the installation)\n"
 	  "  --wait              keep the clock pending until a controller "
 	  "starts it\n"
 	  "  --no-up             do not provision: the range is up already\n"

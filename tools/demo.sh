@@ -35,7 +35,7 @@ echo "   Ctrl-C ends it early: the round under way finishes first. Meanwhile, in
 echo "   another shell: ip netns exec $E2E_NS wget -qO- http://10.2.1.10/"
 echo "                  virsh -c '$E2E_URI' list"
 trap 'echo' INT
-e2e_exec "$rangectl" run --no-up --speed "$speed" --state "$E2E_DIR/state" "$scenario"
+e2e_exec "$rangectl" run --no-up --linger 0s --speed "$speed" --state "$E2E_DIR/state" "$scenario"
 trap - INT
 echo
 echo "== rangectl report $E2E_DIR/state"

@@ -47,7 +47,7 @@ comp() {
 }
 
 t0=$(e2e_now)
-e2e_exec "$rangectl" run "$scenario" --speed 8 --timeout 4m \
+e2e_exec "$rangectl" run "$scenario" --speed 8 --timeout 4m --linger 0s \
 	--state "$state" >"$E2E_DIR/run.out" 2>"$E2E_DIR/run.log" &
 runpid=$!
 

@@ -22,7 +22,7 @@ cleanup() { umount "$small" 2>/dev/null; rh_stop; }
 trap cleanup EXIT
 
 ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default \
-	--speed 300 --state "$small/state" >"$RH_DIR/out" 2>"$RH_DIR/log"
+	--speed 300 --linger 0s --state "$small/state" >"$RH_DIR/out" 2>"$RH_DIR/log"
 rc=$?
 e2e_check "a full disk stops the run with exit 1 (got $rc)" test "$rc" -eq 1
 e2e_check "it says which event could not be written, and why" \
@@ -39,7 +39,7 @@ e2e_check "what was written stands: $n rounds, fewer than 30" test "$n" -ge 1 -a
 e2e_check "the cut journal reports, as an interrupted run" grep -q "interrupted" "$RH_DIR/report"
 
 ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default \
-	--speed 300 --state "$RH_DIR/roomy" >/dev/null 2>"$RH_DIR/log2"
+	--speed 300 --linger 0s --state "$RH_DIR/roomy" >/dev/null 2>"$RH_DIR/log2"
 e2e_check "with room again, the same journal resumes to the end" test $? -eq 0
 e2e_check "every round counted once, every timed inject fired once" test "$(rh_jq "$RH_DIR/roomy" \
 	'([.[] | select(.type=="round") | .n] == [range(1;31)]) and ([.[] | select(.type=="inject")] | group_by(.id) | all(length == 1))')" = true

@@ -1,0 +1,55 @@
+/*
+ * http.h: the dashboard's server, on libmicrohttpd: the API (api.c), the
+ * static files of web/, live events (Server-Sent Events on suspended
+ * connections: no thread per client), consoles (WebSocket upgrades handed
+ * to console.c) and /metrics.
+ */
+#ifndef RANGECTL_HTTP_H
+#define RANGECTL_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "rangectl/api.h"
+#include "rangectl/virt.h"
+
+#define HTTP_DEFAULT_LISTEN "127.0.0.1:8080"
+/* Bytes queued for one event stream before it is cut as too slow. */
+#define HTTP_SSE_BACKLOG (1024 * 1024)
+
+struct http;
+
+struct http_opts {
+	const char *listen;	/* IPv4 ADDR:PORT */
+	const char *web_root;	/* the folder of index.html */
+	const char *tls_cert;	/* PEM files, both or neither */
+	const char *tls_key;
+	unsigned threads;	/* 0: one per processor */
+};
+
+/*
+ * Starts serving api on opts->listen (virt: for consoles, borrowed).
+ * Returns the server, or NULL with *error set (the caller frees it).
+ */
+struct http *http_start(struct api *api, struct virt *virt,
+    const struct http_opts *opts, char **error);
+/* Sends a journaled event to every event stream allowed to see it. */
+void http_publish(struct http *h, const json_t *event);
+/* Ends every stream and stops; NULL-safe. */
+void http_stop(struct http *h);
+
+/*
+ * Maps a request path (raw, undecoded) to a file under the web root:
+ * "/" is "index.html", "/vendor/xterm/X" is "node_modules/@xterm/xterm/X".
+ * Writes the relative path into out (size n) and returns 0, or -1 for a
+ * path that may not be served: dot segments or dot files, percent
+ * escapes, backslashes, bytes outside [A-Za-z0-9_./-], over-long.
+ */
+int http_static_path(const char *url, char *out, size_t n);
+/* The media type of a file by its extension. */
+const char *http_content_type(const char *path);
+/* Parses IPv4 "ADDR:PORT". Returns 0, or -1. */
+int http_parse_listen(const char *text, char *addr, size_t addr_size,
+    unsigned *port);
+
+#endif

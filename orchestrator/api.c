@@ -1,0 +1,586 @@
+/*
+ * api.c: routes, roles and bodies of the HTTP API.
+ */
+#include "rangectl/api.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rangectl/util.h"
+
+/* A path cut at its slashes: /api/v1/hosts/x/console is 5 segments. */
+#define API_SEGMENTS 6
+#define API_SEGMENT_MAX 128
+
+struct api_path {
+	char seg[API_SEGMENTS][API_SEGMENT_MAX];
+	size_t n;
+};
+
+void
+api_response_clear(struct api_response *res)
+{
+	if (res == NULL)
+		return;
+	free(res->body);
+	memset(res, 0, sizeof(*res));
+}
+
+static void
+answer_json(struct api_response *res, int status, json_t *doc)
+{
+	res->kind = API_ANSWER;
+	res->status = status;
+	res->content_type = "application/json";
+	res->body = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	res->body_len = res->body ? strlen(res->body) : 0;
+	json_decref(doc);
+}
+
+static void
+answer_error(struct api_response *res, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+answer_error(struct api_response *res, int status, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	answer_json(res, status, json_pack("{s:s}", "error", text));
+	free(text);
+}
+
+/*
+ * Splits a path into segments. Refuses (returns -1) what no route has:
+ * empty segments, dot segments, more than API_SEGMENTS, over-long ones,
+ * and any byte outside a conservative set (names and ids are [A-Za-z0-9_.-]).
+ */
+static int
+split_path(const char *path, struct api_path *p)
+{
+	const char *s = path;
+
+	memset(p, 0, sizeof(*p));
+	if (*s != '/')
+		return -1;
+	while (*s == '/' && s[1] != '\0') {
+		size_t len = 0;
+
+		s++;
+		if (p->n == API_SEGMENTS)
+			return -1;
+		while (s[len] != '/' && s[len] != '\0') {
+			char c = s[len];
+
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+			    c == '.'))
+				return -1;
+			if (++len >= API_SEGMENT_MAX)
+				return -1;
+		}
+		if (len == 0 || (len <= 2 && strncmp(s, "..", len) == 0))
+			return -1;
+		memcpy(p->seg[p->n++], s, len);
+		s += len;
+	}
+	return *s == '\0' || strcmp(s, "/") == 0 ? 0 : -1;
+}
+
+static bool
+is(const struct api_path *p, size_t i, const char *text)
+{
+	return i < p->n && strcmp(p->seg[i], text) == 0;
+}
+
+static bool
+is_controller(const struct auth_user *u)
+{
+	return u->role == AUTH_CONTROLLER;
+}
+
+static bool
+forbidden(struct api_response *res, bool allowed, const char *what)
+{
+	if (!allowed)
+		answer_error(res, 403, "your role may not %s", what);
+	return !allowed;
+}
+
+/* The body as a JSON object, or NULL with a 400 answered. */
+static json_t *
+body_object(const struct api_request *req, struct api_response *res)
+{
+	json_error_t err;
+	json_t *doc;
+
+	if (req->body_len > API_BODY_MAX) {
+		answer_error(res, 413, "the body is over %d bytes", API_BODY_MAX);
+		return NULL;
+	}
+	doc = json_loadb(req->body ? req->body : "", req->body_len,
+	    JSON_REJECT_DUPLICATES, &err);
+	if (doc == NULL || !json_is_object(doc)) {
+		answer_error(res, 400, "the body must be a JSON object%s%s",
+		    doc ? "" : ": ", doc ? "" : err.text);
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+/* A string field: required ones must be there and not empty. */
+static int
+field_string(const json_t *doc, const char *key, bool required,
+    const char **out, struct api_response *res)
+{
+	const json_t *v = json_object_get(doc, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			answer_error(res, 400, "'%s' is missing", key);
+		return required ? -1 : 0;
+	}
+	if (!json_is_string(v) || (required && json_string_length(v) == 0) ||
+	    json_string_length(v) > 16384) {
+		answer_error(res, 400, "'%s' must be a string of 1 to 16384 "
+		    "characters", key);
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int
+field_points(const json_t *doc, long long *points, struct api_response *res)
+{
+	const json_t *v = json_object_get(doc, "points");
+
+	if (!json_is_integer(v) || json_integer_value(v) < -1000000 ||
+	    json_integer_value(v) > 1000000) {
+		answer_error(res, 400, "'points' must be a whole number between "
+		    "-1000000 and 1000000");
+		return -1;
+	}
+	*points = json_integer_value(v);
+	return 0;
+}
+
+/* Runs a command on the engine: 409 with its reason when refused. */
+static bool
+command(struct api *api, struct api_response *res,
+    const struct engine_command *cmd, json_t **answer)
+{
+	char *error = NULL;
+
+	if (engine_call(api->engine, cmd, answer, &error) < 0) {
+		answer_error(res, 409, "%s", error);
+		free(error);
+		return false;
+	}
+	return true;
+}
+
+static json_t *
+exercise_json(struct api *api)
+{
+	json_t *ex = view_exercise(api->view), *snap = engine_snapshot(
+	    api->engine);
+
+	json_object_set(ex, "state", json_object_get(snap, "state"));
+	json_object_set(ex, "elapsed", json_object_get(snap, "elapsed"));
+	json_object_set(ex, "speed", json_object_get(snap, "speed"));
+	json_decref(snap);
+	return ex;
+}
+
+static void
+clock_command(struct api *api, const struct api_path *p,
+    const struct auth_user *u, struct api_response *res)
+{
+	static const char *const verbs[] = { "start", "pause", "resume",
+	    "stop" };
+	static const int kinds[] = { ENGINE_START, ENGINE_PAUSE, ENGINE_RESUME,
+	    ENGINE_STOP };
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (p->n == 4 && is(p, 3, verbs[i])) {
+			struct engine_command cmd = { .kind = kinds[i], .by =
+			    u->name };
+
+			if (forbidden(res, is_controller(u), "change the clock"))
+				return;
+			if (command(api, res, &cmd, NULL))
+				answer_json(res, 200, exercise_json(api));
+			return;
+		}
+	answer_error(res, 404, "no such clock command");
+}
+
+static size_t
+host_index(struct api *api, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < api->plan->n_hosts; i++)
+		if (strcmp(api->plan->hosts[i].name, name) == 0)
+			return i;
+	return PLAN_NONE;
+}
+
+/* /hosts/NAME/{console,revert}: the host's team, or controllers. */
+static void
+host_action(struct api *api, const struct api_request *req,
+    const struct api_path *p, const struct auth_user *u,
+    struct api_response *res)
+{
+	size_t h = host_index(api, p->seg[3]);
+	const struct plan_host *host;
+	bool post = strcmp(req->method, "POST") == 0;
+
+	if (h == PLAN_NONE || p->n != 5 || !(is(p, 4, "console") ||
+	    is(p, 4, "revert"))) {
+		answer_error(res, 404, "no such host or host action");
+		return;
+	}
+	host = &api->plan->hosts[h];
+	if (is(p, 4, "revert") != post) {
+		answer_error(res, 405, "%s is not allowed here", req->method);
+		return;
+	}
+	if (!view_may_see_team(u, host->team ? host->team->id : NULL) ||
+	    u->role == AUTH_INSTRUCTOR) {
+		/* A trainee learns nothing of other teams' hosts: 404. */
+		if (u->role == AUTH_TRAINEE)
+			answer_error(res, 404, "no such host or host action");
+		else
+			forbidden(res, false, "use a team's hosts");
+		return;
+	}
+	if (is(p, 4, "console")) {
+		res->kind = API_CONSOLE;
+		res->host = h;
+		res->user = u;
+		return;
+	}
+	{
+		struct engine_command cmd = { .kind = ENGINE_REVERT, .by =
+		    u->name, .arg = host->name };
+
+		if (command(api, res, &cmd, NULL))
+			answer_json(res, 202, json_pack("{s:b}", "ok", 1));
+	}
+}
+
+static void
+fire(struct api *api, const struct api_path *p, const struct auth_user *u,
+    struct api_response *res)
+{
+	struct engine_command cmd = { .kind = ENGINE_FIRE, .by = u->name, .arg =
+	    p->seg[3] };
+	size_t i;
+	bool known = false;
+
+	for (i = 0; i < api->plan->n_injects; i++)
+		known |= strcmp(api->plan->injects[i].src->id, p->seg[3]) == 0;
+	if (u->role == AUTH_TRAINEE) {
+		answer_error(res, 403, "your role may not fire injects");
+		return;
+	}
+	if (!known || p->n != 5 || !is(p, 4, "fire")) {
+		answer_error(res, 404, "no such inject");
+		return;
+	}
+	if (forbidden(res, is_controller(u), "fire injects"))
+		return;
+	if (command(api, res, &cmd, NULL))
+		answer_json(res, 200, json_pack("{s:b}", "ok", 1));
+}
+
+static void
+file_report(struct api *api, const struct api_request *req,
+    const struct auth_user *u, struct api_response *res)
+{
+	const char *title, *body, *inject;
+	json_t *doc, *answer = NULL;
+
+	if (forbidden(res, u->role == AUTH_TRAINEE && u->team != NULL &&
+	    u->team->role == ROLE_BLUE, "file incident reports (blue "
+	    "trainees do)"))
+		return;
+	if ((doc = body_object(req, res)) == NULL)
+		return;
+	if (field_string(doc, "title", true, &title, res) == 0 &&
+	    field_string(doc, "body", false, &body, res) == 0 &&
+	    field_string(doc, "inject", false, &inject, res) == 0) {
+		struct engine_command cmd = { .kind = ENGINE_REPORT, .by =
+		    u->name, .arg = u->team->id, .text = title, .body = body,
+		    .inject = inject };
+
+		if (command(api, res, &cmd, &answer))
+			answer_json(res, 201, answer);
+	}
+	json_decref(doc);
+}
+
+static void
+grade(struct api *api, const struct api_request *req, const struct api_path *p,
+    const struct auth_user *u, struct api_response *res)
+{
+	const char *comment;
+	long long points;
+	char team[64];
+	json_t *doc;
+
+	if (p->n != 5 || !is(p, 4, "grade") || !view_report_team(api->view,
+	    p->seg[3], team, sizeof(team)) || !view_may_see_team(u, team)) {
+		answer_error(res, 404, "no such report");
+		return;
+	}
+	if (forbidden(res, is_controller(u), "grade reports"))
+		return;
+	if ((doc = body_object(req, res)) == NULL)
+		return;
+	if (field_points(doc, &points, res) == 0 &&
+	    field_string(doc, "comment", false, &comment, res) == 0) {
+		struct engine_command cmd = { .kind = ENGINE_GRADE, .by = u->name,
+		    .arg = p->seg[3], .points = points, .text = comment };
+
+		if (command(api, res, &cmd, NULL))
+			answer_json(res, 200, json_pack("{s:b}", "ok", 1));
+	}
+	json_decref(doc);
+}
+
+static void
+adjust(struct api *api, const struct api_request *req,
+    const struct auth_user *u, struct api_response *res)
+{
+	const char *team, *reason;
+	long long points;
+	json_t *doc;
+
+	if (forbidden(res, is_controller(u), "adjust scores"))
+		return;
+	if ((doc = body_object(req, res)) == NULL)
+		return;
+	if (field_string(doc, "team", true, &team, res) == 0 &&
+	    field_points(doc, &points, res) == 0 &&
+	    field_string(doc, "reason", true, &reason, res) == 0) {
+		struct engine_command cmd = { .kind = ENGINE_ADJUST, .by = u->name,
+		    .arg = team, .points = points, .text = reason };
+
+		if (scenario_team(api->plan->sc, team) == NULL)
+			answer_error(res, 400, "there is no team '%s'", team);
+		else if (command(api, res, &cmd, NULL))
+			answer_json(res, 200, json_pack("{s:b}", "ok", 1));
+	}
+	json_decref(doc);
+}
+
+static json_t *
+whoami(const struct auth_user *u)
+{
+	return json_pack("{s:s, s:s, s:o}", "name", u->name, "role",
+	    auth_role_name(u->role), "team", u->team ? json_string(u->team->id) :
+	    json_null());
+}
+
+static void
+get_route(struct api *api, const struct api_path *p, const struct auth_user *u,
+    struct api_response *res)
+{
+	const char *what = p->seg[2];
+	size_t len;
+
+	if (p->n == 3 && strcmp(what, "whoami") == 0) {
+		answer_json(res, 200, whoami(u));
+	} else if (p->n == 3 && strcmp(what, "exercise") == 0) {
+		answer_json(res, 200, exercise_json(api));
+	} else if (p->n == 3 && strcmp(what, "scores") == 0) {
+		res->kind = API_ANSWER;
+		res->status = 200;
+		res->content_type = "application/json";
+		res->body = view_scores_text(api->view, &len);
+		res->body_len = len;
+	} else if (p->n == 4 && strcmp(what, "scores") == 0 &&
+	    is(p, 3, "history")) {
+		answer_json(res, 200, view_history(api->view));
+	} else if (p->n == 3 && strcmp(what, "hosts") == 0) {
+		answer_json(res, 200, view_hosts(api->view, u));
+	} else if (p->n == 3 && strcmp(what, "injects") == 0) {
+		if (!forbidden(res, u->role != AUTH_TRAINEE, "see the MSEL"))
+			answer_json(res, 200, view_injects(api->view));
+	} else if (p->n == 3 && strcmp(what, "messages") == 0) {
+		answer_json(res, 200, view_messages(api->view, u));
+	} else if (p->n == 3 && strcmp(what, "reports") == 0) {
+		answer_json(res, 200, view_reports(api->view, u));
+	} else if (p->n == 3 && strcmp(what, "events") == 0) {
+		res->kind = API_EVENTS;
+		res->user = u;
+	} else {
+		answer_error(res, 404, "no such resource");
+	}
+}
+
+static void
+post_route(struct api *api, const struct api_request *req,
+    const struct api_path *p, const struct auth_user *u,
+    struct api_response *res)
+{
+	const char *what = p->seg[2];
+
+	if (strcmp(what, "exercise") == 0) {
+		clock_command(api, p, u, res);
+	} else if (strcmp(what, "injects") == 0 && p->n >= 4) {
+		fire(api, p, u, res);
+	} else if (strcmp(what, "reports") == 0 && p->n == 3) {
+		file_report(api, req, u, res);
+	} else if (strcmp(what, "reports") == 0 && p->n >= 4) {
+		grade(api, req, p, u, res);
+	} else if (strcmp(what, "adjustments") == 0 && p->n == 3) {
+		adjust(api, req, u, res);
+	} else {
+		answer_error(res, 404, "no such resource");
+	}
+}
+
+static void
+api_route(struct api *api, const struct api_request *req,
+    const struct api_path *p, const struct auth_user *u,
+    struct api_response *res)
+{
+	bool get = strcmp(req->method, "GET") == 0 ||
+	    strcmp(req->method, "HEAD") == 0;
+
+	if (is(p, 2, "hosts") && p->n >= 4) {
+		host_action(api, req, p, u, res);
+	} else if (get) {
+		get_route(api, p, u, res);
+	} else if (strcmp(req->method, "POST") == 0) {
+		post_route(api, req, p, u, res);
+	} else {
+		answer_error(res, 405, "method %.16s is not allowed", req->method);
+	}
+}
+
+void
+api_handle(struct api *api, const struct api_request *req,
+    struct api_response *res)
+{
+	const struct auth_user *u;
+	struct api_path p;
+
+	memset(res, 0, sizeof(*res));
+	atomic_fetch_add(&api->metrics.requests, 1);
+	if (split_path(req->path, &p) < 0 || !is(&p, 0, "api") ||
+	    !is(&p, 1, "v1") || p.n < 3) {
+		answer_error(res, 404, "no such resource");
+		goto done;
+	}
+	u = auth_check(api->auth, req->authorization);
+	if (u == NULL && req->token != NULL)
+		u = auth_check_token(api->auth, req->token);
+	if (u == NULL) {
+		answer_error(res, 401, "a valid token is needed: send "
+		    "'Authorization: Bearer TOKEN'");
+		goto done;
+	}
+	res->user = u;
+	api_route(api, req, &p, u, res);
+done:
+	if (res->kind == API_ANSWER && res->status >= 400 && res->status < 500)
+		atomic_fetch_add(&api->metrics.refused, 1);
+}
+
+/* "event: NAME\ndata: JSON\n\n" appended to sb; doc stolen. */
+static void
+sse_append(struct strbuf *sb, const char *name, json_t *doc)
+{
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	if (text != NULL)
+		strbuf_printf(sb, "event: %s\ndata: %s\n\n", name, text);
+	free(text);
+	json_decref(doc);
+}
+
+static bool
+sees_team_of(const struct auth_user *u, const json_t *event, const char *key)
+{
+	return view_may_see_team(u, json_string_value(json_object_get(event,
+	    key)));
+}
+
+/* Whether a message event is addressed to u's team. */
+static bool
+message_for(const struct auth_user *u, const json_t *event)
+{
+	const json_t *to = json_object_get(event, "to");
+	size_t i;
+
+	if (u == NULL || u->role != AUTH_TRAINEE)
+		return true;
+	for (i = 0; i < json_array_size(to); i++)
+		if (view_may_see_team(u, json_string_value(json_array_get(to, i))))
+			return true;
+	return false;
+}
+
+static void
+score_events(struct api *api, struct strbuf *sb, const json_t *event,
+    const char *type)
+{
+	size_t len;
+	char *scores = view_scores_text(api->view, &len);
+
+	strbuf_printf(sb, "event: score\ndata: %s\n\n", scores);
+	free(scores);
+	if (strcmp(type, "round") == 0)
+		sse_append(sb, "round", json_pack("{s:O, s:O}", "n",
+		    json_object_get(event, "n"), "at", json_object_get(event,
+		    "at")));
+}
+
+char *
+api_event_for(struct api *api, const json_t *event, const struct auth_user *u)
+{
+	const char *type = json_string_value(json_object_get(event, "type"));
+	bool staff = u == NULL || u->role != AUTH_TRAINEE;
+	struct strbuf sb;
+
+	if (type == NULL)
+		return NULL;
+	strbuf_init(&sb);
+	if (strcmp(type, "round") == 0 || strcmp(type, "adjustment") == 0 ||
+	    strcmp(type, "grade") == 0)
+		score_events(api, &sb, event, type);
+	if (strcmp(type, "clock") == 0)
+		sse_append(&sb, "state", exercise_json(api));
+	else if ((strcmp(type, "inject") == 0 ||
+	    strcmp(type, "inject_result") == 0) && staff)
+		sse_append(&sb, "inject", json_deep_copy(event));
+	else if (strcmp(type, "host") == 0 && sees_team_of(u, event, "team"))
+		sse_append(&sb, "host", json_pack("{s:O, s:O, s:O, s:O}", "name",
+		    json_object_get(event, "name"), "team", json_object_get(event,
+		    "team"), "state", json_object_get(event, "state"), "reason",
+		    json_object_get(event, "reason")));
+	else if (strcmp(type, "message") == 0 && message_for(u, event))
+		sse_append(&sb, "message", json_deep_copy(event));
+	else if ((strcmp(type, "report") == 0 || strcmp(type, "grade") == 0) &&
+	    sees_team_of(u, event, "team"))
+		sse_append(&sb, "report", json_deep_copy(event));
+	if (sb.len == 0) {
+		strbuf_free(&sb);
+		return NULL;
+	}
+	return strbuf_steal(&sb);
+}

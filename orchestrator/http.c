@@ -1,0 +1,627 @@
+/*
+ * http.c: libmicrohttpd glue: requests to api.c, files of web/, event
+ * streams on suspended connections, WebSocket upgrades to console.c.
+ */
+#include "rangectl/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rangectl/console.h"
+#include "rangectl/util.h"
+
+/* One open event stream. Everything but conn is under http->lock. */
+struct sse_client {
+	struct sse_client *next;
+	struct http *http;
+	struct MHD_Connection *conn;
+	const struct auth_user *user;
+	struct strbuf queue;	/* bytes not yet handed to MHD */
+	size_t sent;	/* of queue */
+	bool suspended;
+	bool closing;
+};
+
+struct http {
+	struct MHD_Daemon *daemon;
+	struct api *api;
+	struct virt *virt;
+	char *web_root;	/* real path */
+	char *tls_cert;	/* PEM text, kept for the daemon's life */
+	char *tls_key;
+	pthread_mutex_t lock;
+	struct sse_client *clients;
+};
+
+/* A request being read: its body, capped. */
+struct http_request {
+	struct strbuf body;
+	bool too_big;
+};
+
+/* MHD must not decode: paths and tokens are checked raw (no %2e tricks). */
+static size_t
+no_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
+}
+
+static enum MHD_Result
+queue_text(struct MHD_Connection *conn, int status, const char *type,
+    char *body, size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body,
+	    MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result rc;
+
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	rc = MHD_queue_response(conn, (unsigned)status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result
+queue_error(struct MHD_Connection *conn, int status, const char *text)
+{
+	json_t *doc = json_pack("{s:s}", "error", text);
+	char *body = json_dumps(doc, JSON_COMPACT);
+
+	json_decref(doc);
+	return queue_text(conn, status, "application/json", body, strlen(body));
+}
+
+static bool
+from_loopback(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr_in *sin;
+
+	if (info == NULL || info->client_addr == NULL ||
+	    info->client_addr->sa_family != AF_INET)
+		return false;
+	sin = (const struct sockaddr_in *)(const void *)info->client_addr;
+	return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+}
+
+/* ---- event streams ---------------------------------------------------- */
+
+static ssize_t
+sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct sse_client *c = cls;
+	struct http *h = c->http;
+	ssize_t n = 0;
+
+	(void)pos;
+	pthread_mutex_lock(&h->lock);
+	if (c->sent < c->queue.len) {
+		n = (ssize_t)(c->queue.len - c->sent < max ? c->queue.len -
+		    c->sent : max);
+		memcpy(buf, c->queue.data + c->sent, (size_t)n);
+		c->sent += (size_t)n;
+		if (c->sent == c->queue.len) {
+			c->queue.len = c->sent = 0;
+			c->queue.data[0] = '\0';
+		}
+	} else if (c->closing) {
+		n = MHD_CONTENT_READER_END_OF_STREAM;
+	} else {
+		/* Nothing to say: park it until http_publish() has. */
+		c->suspended = true;
+		MHD_suspend_connection(c->conn);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}
+
+static void
+sse_free(void *cls)
+{
+	struct sse_client *c = cls, **pp;
+	struct http *h = c->http;
+
+	pthread_mutex_lock(&h->lock);
+	for (pp = &h->clients; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	pthread_mutex_unlock(&h->lock);
+	atomic_fetch_sub(&h->api->metrics.sse_clients, 1);
+	strbuf_free(&c->queue);
+	free(c);
+}
+
+/* Adds text to c's queue and wakes it; the caller holds h->lock. */
+static void
+sse_push(struct sse_client *c, const char *text)
+{
+	if (c->closing)
+		return;
+	if (c->queue.len + strlen(text) > HTTP_SSE_BACKLOG)
+		c->closing = true;	/* too slow a reader: it reconnects */
+	else
+		strbuf_append(&c->queue, text);
+	if (c->suspended) {
+		c->suspended = false;
+		MHD_resume_connection(c->conn);
+	}
+}
+
+static enum MHD_Result
+start_events(struct http *h, struct MHD_Connection *conn,
+    const struct auth_user *u)
+{
+	struct sse_client *c = xcalloc(1, sizeof(*c));
+	struct MHD_Response *r;
+	json_t *hello;
+	char *text;
+	enum MHD_Result rc;
+
+	c->http = h;
+	c->conn = conn;
+	c->user = u;
+	strbuf_init(&c->queue);
+	/* What the page needs at once: the clock and the scores now. */
+	hello = json_pack("{s:s}", "type", "clock");
+	text = api_event_for(h->api, hello, u);
+	strbuf_printf(&c->queue, "retry: 2000\n\n%s", text ? text : "");
+	free(text);
+	json_decref(hello);
+	hello = json_pack("{s:s}", "type", "adjustment");
+	text = api_event_for(h->api, hello, u);
+	strbuf_append(&c->queue, text ? text : "");
+	free(text);
+	json_decref(hello);
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, sse_read,
+	    c, sse_free);
+	MHD_add_response_header(r, "Content-Type", "text/event-stream");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Accel-Buffering", "no");
+	pthread_mutex_lock(&h->lock);
+	c->next = h->clients;
+	h->clients = c;
+	pthread_mutex_unlock(&h->lock);
+	atomic_fetch_add(&h->api->metrics.sse_clients, 1);
+	rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+/* The audience of a client: staff see one thing, each team another. */
+static const char *
+audience(const struct auth_user *u)
+{
+	return u->role == AUTH_TRAINEE && u->team ? u->team->id : "*";
+}
+
+void
+http_publish(struct http *h, const json_t *event)
+{
+	json_t *made = json_object();	/* audience -> text, made once each */
+	struct sse_client *c;
+
+	if (h == NULL)
+		return;
+	pthread_mutex_lock(&h->lock);
+	for (c = h->clients; c != NULL; c = c->next) {
+		const char *key = audience(c->user);
+		json_t *text = json_object_get(made, key);
+
+		if (text == NULL) {
+			char *s = api_event_for(h->api, event, c->user);
+
+			text = s ? json_string(s) : json_null();
+			json_object_set_new(made, key, text);
+			free(s);
+		}
+		if (json_is_string(text))
+			sse_push(c, json_string_value(text));
+	}
+	pthread_mutex_unlock(&h->lock);
+	json_decref(made);
+}
+
+/* ---- consoles --------------------------------------------------------- */
+
+struct upgrade {
+	struct http *http;
+	size_t host;
+};
+
+static void
+upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
+    const char *extra, size_t extra_size, MHD_socket sock,
+    struct MHD_UpgradeResponseHandle *urh)
+{
+	struct upgrade *up = cls;
+	struct http *h = up->http;
+	virConnectPtr vc;
+	char *error = NULL;
+
+	(void)conn;
+	(void)con_cls;
+	pthread_mutex_lock(&h->lock);
+	vc = h->virt->conn;
+	if (vc != NULL)
+		virConnectRef(vc);
+	pthread_mutex_unlock(&h->lock);
+	if (vc == NULL) {
+		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+	} else {
+		if (console_start(vc, h->api->plan->hosts[up->host].name, urh,
+		    sock, extra, extra_size, &error) < 0) {
+			fprintf(stderr, "rangectl: console of '%s': %s\n",
+			    h->api->plan->hosts[up->host].name, error);
+			free(error);
+		}
+		virConnectClose(vc);
+	}
+	free(up);
+}
+
+static enum MHD_Result
+start_console(struct http *h, struct MHD_Connection *conn, size_t host)
+{
+	const char *key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Sec-WebSocket-Key");
+	const char *upgrade = MHD_lookup_connection_value(conn,
+	    MHD_HEADER_KIND, "Upgrade");
+	struct upgrade *up;
+	struct MHD_Response *r;
+	char *accept;
+	enum MHD_Result rc;
+
+	if (upgrade == NULL || strcasecmp(upgrade, "websocket") != 0 ||
+	    key == NULL || (accept = console_accept_key(key)) == NULL)
+		return queue_error(conn, 400, "a console is a WebSocket: send "
+		    "'Upgrade: websocket' and a valid Sec-WebSocket-Key");
+	up = xcalloc(1, sizeof(*up));
+	up->http = h;
+	up->host = host;
+	r = MHD_create_response_for_upgrade(upgraded, up);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_UPGRADE, "websocket");
+	MHD_add_response_header(r, "Sec-WebSocket-Accept", accept);
+	free(accept);
+	rc = MHD_queue_response(conn, MHD_HTTP_SWITCHING_PROTOCOLS, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+static enum MHD_Result
+serve_file(struct http *h, struct MHD_Connection *conn, const char *url)
+{
+	char rel[512], *path;
+	struct MHD_Response *r;
+	struct stat st;
+	enum MHD_Result rc;
+	int fd;
+
+	if (http_static_path(url, rel, sizeof(rel)) < 0)
+		return queue_error(conn, 404, "no such file");
+	path = xasprintf("%s/%s", h->web_root, rel);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	free(path);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return queue_error(conn, 404, "no such file");
+	}
+	r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+	MHD_add_response_header(r, "Content-Type", http_content_type(rel));
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Content-Security-Policy", "default-src "
+	    "'self'; connect-src 'self'; img-src 'self' data:; style-src "
+	    "'self' 'unsafe-inline'");
+	rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result serve_metrics(struct http *h,
+    struct MHD_Connection *conn, bool loopback);
+
+/* ---- dispatch --------------------------------------------------------- */
+
+static enum MHD_Result
+dispatch_api(struct http *h, struct MHD_Connection *conn, const char *url,
+    const char *method, struct http_request *hr)
+{
+	struct api_request req = { .method = method, .path = url };
+	struct api_response res;
+	enum MHD_Result rc;
+
+	if (hr->too_big)
+		return queue_error(conn, 413, "the body is too large");
+	req.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	req.token = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "token");
+	req.body = hr->body.data;
+	req.body_len = hr->body.len;
+	req.loopback = from_loopback(conn);
+	api_handle(h->api, &req, &res);
+	if (res.kind == API_EVENTS)
+		rc = start_events(h, conn, res.user);
+	else if (res.kind == API_CONSOLE)
+		rc = start_console(h, conn, res.host);
+	else {
+		rc = queue_text(conn, res.status, res.content_type, res.body,
+		    res.body_len);
+		res.body = NULL;	/* MHD frees it */
+	}
+	api_response_clear(&res);
+	return rc;
+}
+
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct http *h = cls;
+	struct http_request *hr = *con_cls;
+
+	(void)version;
+	if (hr == NULL) {
+		hr = xcalloc(1, sizeof(*hr));
+		strbuf_init(&hr->body);
+		*con_cls = hr;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (hr->body.len + *upload_size > API_BODY_MAX)
+			hr->too_big = true;
+		else
+			strbuf_appendn(&hr->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (strncmp(url, "/api/", 5) == 0)
+		return dispatch_api(h, conn, url, method, hr);
+	if (strcmp(url, "/metrics") == 0)
+		return serve_metrics(h, conn, from_loopback(conn));
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return queue_error(conn, 405, "only GET and HEAD serve files");
+	return serve_file(h, conn, url);
+}
+
+static void
+request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http_request *hr = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (hr != NULL) {
+		strbuf_free(&hr->body);
+		free(hr);
+		*con_cls = NULL;
+	}
+}
+
+/* ---- metrics ---------------------------------------------------------- */
+
+static char *
+metrics_text(struct http *h)
+{
+	struct view_counts vc;
+	json_t *snap = engine_snapshot(h->api->engine);
+	json_t *journal = json_object_get(snap, "journal");
+	struct api_metrics *m = &h->api->metrics;
+	struct strbuf sb;
+	double syncs;
+
+	view_counts(h->api->view, &vc);
+	syncs = (double)json_integer_value(json_object_get(journal, "syncs"));
+	strbuf_init(&sb);
+	strbuf_printf(&sb,
+	    "# HELP rangectl_rounds_total Scoring rounds journaled.\n"
+	    "# TYPE rangectl_rounds_total counter\n"
+	    "rangectl_rounds_total %zu\n"
+	    "# HELP rangectl_checks Service checks as each host's last round "
+	    "found them.\n# TYPE rangectl_checks gauge\n"
+	    "rangectl_checks{state=\"up\"} %zu\n"
+	    "rangectl_checks{state=\"down\"} %zu\n"
+	    "# HELP rangectl_injects_fired_total Firings of injects.\n"
+	    "# TYPE rangectl_injects_fired_total counter\n"
+	    "rangectl_injects_fired_total %zu\n"
+	    "# HELP rangectl_inject_results_failed_total Targets on which a "
+	    "firing failed.\n# TYPE rangectl_inject_results_failed_total "
+	    "counter\nrangectl_inject_results_failed_total %zu\n",
+	    vc.rounds, vc.checks_up, vc.checks_down, vc.firings,
+	    vc.results_failed);
+	strbuf_printf(&sb,
+	    "# HELP rangectl_http_requests_total API requests.\n"
+	    "# TYPE rangectl_http_requests_total counter\n"
+	    "rangectl_http_requests_total %lu\n"
+	    "rangectl_http_requests_refused_total %lu\n"
+	    "# HELP rangectl_sse_clients Open event streams.\n"
+	    "# TYPE rangectl_sse_clients gauge\nrangectl_sse_clients %u\n"
+	    "# HELP rangectl_consoles Open consoles.\n"
+	    "# TYPE rangectl_consoles gauge\nrangectl_consoles %u\n"
+	    "# HELP rangectl_journal_fsync_seconds Time the journal's "
+	    "fdatasync takes.\n# TYPE rangectl_journal_fsync_seconds summary\n"
+	    "rangectl_journal_fsync_seconds_count %.0f\n"
+	    "rangectl_journal_fsync_seconds_sum %.6f\n"
+	    "rangectl_journal_fsync_seconds_max %.6f\n",
+	    (unsigned long)atomic_load(&m->requests),
+	    (unsigned long)atomic_load(&m->refused),
+	    (unsigned)atomic_load(&m->sse_clients), console_count(), syncs,
+	    json_number_value(json_object_get(journal, "sync_seconds")),
+	    json_number_value(json_object_get(journal, "sync_max")));
+	json_decref(snap);
+	return strbuf_steal(&sb);
+}
+
+static enum MHD_Result
+serve_metrics(struct http *h, struct MHD_Connection *conn, bool loopback)
+{
+	const struct auth_user *u;
+	char *text;
+
+	if (!loopback) {
+		u = auth_check(h->api->auth, MHD_lookup_connection_value(conn,
+		    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION));
+		if (u == NULL)
+			return queue_error(conn, 401, "a valid token is needed");
+		if (u->role != AUTH_CONTROLLER)
+			return queue_error(conn, 403, "only controllers may read "
+			    "the metrics from afar");
+	}
+	text = metrics_text(h);
+	return queue_text(conn, 200, "text/plain; version=0.0.4", text,
+	    strlen(text));
+}
+
+/* ---- starting and stopping ------------------------------------------- */
+
+static char *
+read_pem(const char *path, char **error)
+{
+	char *text = NULL;
+	long size;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL || fseek(fp, 0, SEEK_END) < 0 || (size = ftell(fp)) < 0 ||
+	    size > 1024 * 1024 || fseek(fp, 0, SEEK_SET) < 0) {
+		*error = xasprintf("cannot read '%s': %s", path, strerror(errno));
+		goto cleanup;
+	}
+	text = xcalloc(1, (size_t)size + 1);
+	if (fread(text, 1, (size_t)size, fp) != (size_t)size) {
+		*error = xasprintf("cannot read '%s'", path);
+		free(text);
+		text = NULL;
+	}
+cleanup:
+	if (fp != NULL)
+		fclose(fp);
+	return text;
+}
+
+static int
+load_tls(struct http *h, const struct http_opts *opts, char **error)
+{
+	if ((opts->tls_cert == NULL) != (opts->tls_key == NULL)) {
+		*error = xstrdup("HTTPS needs both --tls-cert and --tls-key");
+		return -1;
+	}
+	if (opts->tls_cert == NULL)
+		return 0;
+	h->tls_cert = read_pem(opts->tls_cert, error);
+	if (h->tls_cert == NULL)
+		return -1;
+	h->tls_key = read_pem(opts->tls_key, error);
+	return h->tls_key == NULL ? -1 : 0;
+}
+
+static struct MHD_Daemon *
+start_daemon(struct http *h, const struct http_opts *opts,
+    struct sockaddr_in *sin)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE;
+	unsigned threads = opts->threads ? opts->threads :
+	    (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (h->tls_cert != NULL)
+		return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handle,
+		    h, MHD_OPTION_SOCK_ADDR, sin, MHD_OPTION_THREAD_POOL_SIZE,
+		    threads, MHD_OPTION_CONNECTION_LIMIT, 8192,
+		    MHD_OPTION_NOTIFY_COMPLETED, request_done, h,
+		    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, h,
+		    MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert,
+		    MHD_OPTION_HTTPS_MEM_KEY, h->tls_key, MHD_OPTION_END);
+	return MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
+	    MHD_OPTION_SOCK_ADDR, sin, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_LIMIT, 8192, MHD_OPTION_NOTIFY_COMPLETED,
+	    request_done, h, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, h,
+	    MHD_OPTION_END);
+}
+
+struct http *
+http_start(struct api *api, struct virt *virt, const struct http_opts *opts,
+    char **error)
+{
+	struct http *h = xcalloc(1, sizeof(*h));
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	char addr[64];
+	unsigned port;
+
+	h->api = api;
+	h->virt = virt;
+	pthread_mutex_init(&h->lock, NULL);
+	if (http_parse_listen(opts->listen, addr, sizeof(addr), &port) < 0 ||
+	    inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
+		*error = xasprintf("cannot listen on '%s': give an IPv4 address "
+		    "and a port, as 127.0.0.1:8080", opts->listen);
+		goto fail;
+	}
+	sin.sin_port = htons((uint16_t)port);
+	h->web_root = realpath(opts->web_root, NULL);
+	if (h->web_root == NULL) {
+		*error = xasprintf("cannot find the dashboard's files in '%s': %s",
+		    opts->web_root, strerror(errno));
+		goto fail;
+	}
+	if (load_tls(h, opts, error) < 0)
+		goto fail;
+	h->daemon = start_daemon(h, opts, &sin);
+	if (h->daemon == NULL) {
+		*error = xasprintf("cannot listen on '%s': the address is in use, "
+		    "not this machine's, or the TLS files are not a certificate "
+		    "and its key", opts->listen);
+		goto fail;
+	}
+	return h;
+fail:
+	http_stop(h);
+	return NULL;
+}
+
+void
+http_stop(struct http *h)
+{
+	struct sse_client *c;
+
+	if (h == NULL)
+		return;
+	if (h->daemon != NULL) {
+		/* MHD may not stop with connections parked: wake them to end. */
+		pthread_mutex_lock(&h->lock);
+		for (c = h->clients; c != NULL; c = c->next) {
+			c->closing = true;
+			if (c->suspended) {
+				c->suspended = false;
+				MHD_resume_connection(c->conn);
+			}
+		}
+		pthread_mutex_unlock(&h->lock);
+		MHD_stop_daemon(h->daemon);
+	}
+	free(h->web_root);
+	free(h->tls_cert);
+	free(h->tls_key);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}

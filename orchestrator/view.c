@@ -1,0 +1,401 @@
+/*
+ * view.c: the API's picture of the exercise, fed by journaled events.
+ */
+#include "rangectl/view.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rangectl/journal.h"
+#include "rangectl/util.h"
+
+int
+view_may_see_team(const struct auth_user *u, const char *team)
+{
+	if (u == NULL || u->role != AUTH_TRAINEE)
+		return 1;
+	return team != NULL && u->team != NULL && strcmp(u->team->id, team) == 0;
+}
+
+static json_t *
+host_entry(struct view *v, const char *name)
+{
+	json_t *h = json_object_get(v->hosts, name);
+
+	if (h == NULL) {
+		h = json_pack("{s:s, s:n, s:{}}", "state", "unknown", "reason",
+		    "services");
+		json_object_set_new(v->hosts, name, h);
+	}
+	return h;
+}
+
+static const char *
+str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* A round: each host's services as the round found them. */
+static void
+note_round(struct view *v, const json_t *event)
+{
+	const json_t *checks = json_object_get(event, "checks");
+	size_t i;
+
+	for (i = 0; i < json_array_size(checks); i++) {
+		const json_t *c = json_array_get(checks, i);
+		const char *host = str(c, "host"), *service = str(c, "service");
+
+		if (host == NULL || service == NULL)
+			continue;
+		json_object_set_new(json_object_get(host_entry(v, host),
+		    "services"), service, json_pack("{s:O, s:O}", "up",
+		    json_object_get(c, "up"), "reason", json_object_get(c,
+		    "reason") ? json_object_get(c, "reason") : json_null()));
+	}
+}
+
+static void
+note_host(struct view *v, const json_t *event)
+{
+	const char *name = str(event, "name");
+	json_t *h;
+
+	if (name == NULL)
+		return;
+	h = host_entry(v, name);
+	json_object_set(h, "state", json_object_get(event, "state"));
+	json_object_set(h, "reason", json_object_get(event, "reason"));
+}
+
+/* Takes an event in; the caller holds the write lock. */
+static void
+apply_locked(struct view *v, const json_t *event)
+{
+	const char *type = str(event, "type");
+	json_int_t seq = json_integer_value(json_object_get(event, "seq"));
+	char *error = NULL;
+
+	/* The same event twice (the view's replay, then the engine's). */
+	if (seq > 0 && seq <= v->last_seq)
+		return;
+	if (seq > 0)
+		v->last_seq = seq;
+	if (report_apply(&v->report, event, &error) < 0) {
+		/* Not expected of the engine's own events; keep going. */
+		fprintf(stderr, "rangectl: the dashboard's view skips %s\n",
+		    error);
+		free(error);
+	}
+	if (type != NULL && strcmp(type, "round") == 0)
+		note_round(v, event);
+	else if (type != NULL && strcmp(type, "host") == 0)
+		note_host(v, event);
+	v->version++;
+}
+
+static int
+replay_one(const json_t *event, void *ctx)
+{
+	apply_locked(ctx, event);
+	return 0;
+}
+
+int
+view_init(struct view *v, const struct plan *plan, const char *state_dir,
+    char **error)
+{
+	char *path;
+	long n;
+
+	memset(v, 0, sizeof(*v));
+	pthread_rwlock_init(&v->lock, NULL);
+	v->plan = plan;
+	v->hosts = json_object();
+	report_init(&v->report);
+	if (state_dir == NULL)
+		return 0;
+	path = xasprintf("%s/journal.jsonl", state_dir);
+	n = journal_replay(path, replay_one, v, error);
+	free(path);
+	return n < 0 ? -1 : 0;
+}
+
+void
+view_clear(struct view *v)
+{
+	if (v == NULL)
+		return;
+	report_clear(&v->report);
+	json_decref(v->hosts);
+	free(v->scores_text);
+	pthread_rwlock_destroy(&v->lock);
+	memset(v, 0, sizeof(*v));
+}
+
+void
+view_apply(struct view *v, const json_t *event)
+{
+	pthread_rwlock_wrlock(&v->lock);
+	apply_locked(v, event);
+	pthread_rwlock_unlock(&v->lock);
+}
+
+json_t *
+view_exercise(struct view *v)
+{
+	json_t *ex;
+
+	pthread_rwlock_rdlock(&v->lock);
+	ex = json_pack("{s:s, s:o, s:s, s:f, s:I}", "name", v->plan->sc->exercise.name,
+	    "title", v->plan->sc->exercise.title ? json_string(
+	    v->plan->sc->exercise.title) : json_null(), "state",
+	    v->report.state, "elapsed", v->report.elapsed, "duration",
+	    (json_int_t)v->plan->sc->exercise.duration);
+	pthread_rwlock_unlock(&v->lock);
+	return ex;
+}
+
+json_t *
+view_scores(struct view *v)
+{
+	json_t *s;
+
+	pthread_rwlock_rdlock(&v->lock);
+	s = score_to_json(&v->report.ledger);
+	pthread_rwlock_unlock(&v->lock);
+	return s;
+}
+
+char *
+view_scores_text(struct view *v, size_t *len)
+{
+	char *text;
+
+	pthread_rwlock_rdlock(&v->lock);
+	if (v->scores_text == NULL || v->scores_version != v->version) {
+		/* Upgrade: another reader may have made it meanwhile. */
+		pthread_rwlock_unlock(&v->lock);
+		pthread_rwlock_wrlock(&v->lock);
+		if (v->scores_text == NULL || v->scores_version != v->version) {
+			json_t *s = score_to_json(&v->report.ledger);
+
+			free(v->scores_text);
+			v->scores_text = json_dumps(s, JSON_COMPACT |
+			    JSON_PRESERVE_ORDER);
+			v->scores_version = v->version;
+			json_decref(s);
+		}
+	}
+	text = xstrdup(v->scores_text);
+	pthread_rwlock_unlock(&v->lock);
+	*len = strlen(text);
+	return text;
+}
+
+json_t *
+view_history(struct view *v)
+{
+	json_t *h;
+
+	pthread_rwlock_rdlock(&v->lock);
+	h = json_pack("{s:o}", "rounds", score_history_to_json(
+	    &v->report.ledger));
+	pthread_rwlock_unlock(&v->lock);
+	return h;
+}
+
+static json_t *
+host_json(struct view *v, const struct plan_host *h)
+{
+	json_t *ips = json_array(), *services = json_array(), *seen;
+	const json_t *entry = json_object_get(v->hosts, h->name);
+	size_t i;
+
+	for (i = 0; i < h->n_nics; i++)
+		json_array_append_new(ips, json_string(h->nics[i].ip_text));
+	seen = json_object_get(entry, "services");
+	for (i = 0; i < h->src->n_services; i++) {
+		const json_t *s = json_object_get(seen, h->src->services[i].id);
+
+		json_array_append_new(services, json_pack("{s:s, s:s, s:I, s:O, "
+		    "s:O}", "id", h->src->services[i].id, "check",
+		    check_kind_name(h->src->services[i].kind), "points",
+		    (json_int_t)h->src->services[i].points, "up", s ?
+		    json_object_get(s, "up") : json_null(), "reason", s &&
+		    json_object_get(s, "reason") ? json_object_get(s, "reason") :
+		    json_null()));
+	}
+	return json_pack("{s:s, s:o, s:s, s:O, s:o, s:o}", "name", h->name,
+	    "team", h->team ? json_string(h->team->id) : json_null(), "state",
+	    entry ? str(entry, "state") : "unknown", "reason", entry &&
+	    json_object_get(entry, "reason") ? json_object_get(entry,
+	    "reason") : json_null(), "ips", ips, "services", services);
+}
+
+json_t *
+view_hosts(struct view *v, const struct auth_user *u)
+{
+	json_t *hosts = json_array();
+	size_t i;
+
+	pthread_rwlock_rdlock(&v->lock);
+	for (i = 0; i < v->plan->n_hosts; i++) {
+		const struct plan_host *h = &v->plan->hosts[i];
+
+		if (view_may_see_team(u, h->team ? h->team->id : NULL))
+			json_array_append_new(hosts, host_json(v, h));
+	}
+	pthread_rwlock_unlock(&v->lock);
+	return hosts;
+}
+
+json_t *
+view_injects(struct view *v)
+{
+	json_t *doc, *injects;
+	size_t i;
+
+	pthread_rwlock_rdlock(&v->lock);
+	doc = report_to_json(&v->report);
+	pthread_rwlock_unlock(&v->lock);
+	injects = json_incref(json_object_get(doc, "injects"));
+	json_decref(doc);
+	for (i = 0; i < json_array_size(injects); i++) {
+		json_t *inj = json_array_get(injects, i);
+
+		json_object_set_new(inj, "state", json_string(json_array_size(
+		    json_object_get(inj, "firings")) ? "fired" : "pending"));
+	}
+	return injects;
+}
+
+/* Whether a message's recipients include u's team. */
+static int
+addressed_to(const json_t *msg, const struct auth_user *u)
+{
+	const json_t *to = json_object_get(msg, "to");
+	size_t i;
+
+	if (u == NULL || u->role != AUTH_TRAINEE)
+		return 1;
+	for (i = 0; i < json_array_size(to); i++)
+		if (view_may_see_team(u, json_string_value(json_array_get(to, i))))
+			return 1;
+	return 0;
+}
+
+json_t *
+view_messages(struct view *v, const struct auth_user *u)
+{
+	json_t *out = json_array();
+	size_t i;
+
+	pthread_rwlock_rdlock(&v->lock);
+	for (i = 0; i < json_array_size(v->report.messages); i++) {
+		json_t *m = json_array_get(v->report.messages, i);
+
+		if (addressed_to(m, u))
+			json_array_append_new(out, json_deep_copy(m));
+	}
+	pthread_rwlock_unlock(&v->lock);
+	return out;
+}
+
+/* The grade of report id, or null. */
+static json_t *
+grade_of(struct view *v, const char *id)
+{
+	json_t *found = NULL;
+	size_t i;
+
+	for (i = 0; i < json_array_size(v->report.grades); i++) {
+		json_t *g = json_array_get(v->report.grades, i);
+
+		if (id != NULL && str(g, "report") != NULL &&
+		    strcmp(str(g, "report"), id) == 0)
+			found = g;	/* the last grade stands */
+	}
+	return found ? json_pack("{s:O, s:O, s:O, s:O}", "points",
+	    json_object_get(found, "points"), "comment", json_object_get(found,
+	    "comment") ? json_object_get(found, "comment") : json_null(), "by",
+	    json_object_get(found, "by") ? json_object_get(found, "by") :
+	    json_null(), "t", json_object_get(found, "t")) : json_null();
+}
+
+json_t *
+view_reports(struct view *v, const struct auth_user *u)
+{
+	json_t *out = json_array();
+	size_t i;
+
+	pthread_rwlock_rdlock(&v->lock);
+	for (i = 0; i < json_array_size(v->report.reports); i++) {
+		json_t *r = json_array_get(v->report.reports, i), *copy;
+
+		if (!view_may_see_team(u, str(r, "team")))
+			continue;
+		copy = json_deep_copy(r);
+		json_object_set_new(copy, "grade", grade_of(v, str(r, "id")));
+		json_array_append_new(out, copy);
+	}
+	pthread_rwlock_unlock(&v->lock);
+	return out;
+}
+
+int
+view_report_team(struct view *v, const char *id, char *team, size_t n)
+{
+	int found = 0;
+	size_t i;
+
+	pthread_rwlock_rdlock(&v->lock);
+	for (i = 0; i < json_array_size(v->report.reports) && !found; i++) {
+		json_t *r = json_array_get(v->report.reports, i);
+
+		if (str(r, "id") && strcmp(str(r, "id"), id) == 0 &&
+		    str(r, "team")) {
+			snprintf(team, n, "%s", str(r, "team"));
+			found = 1;
+		}
+	}
+	pthread_rwlock_unlock(&v->lock);
+	return found;
+}
+
+void
+view_counts(struct view *v, struct view_counts *c)
+{
+	size_t i, j, k;
+	void *it;
+
+	memset(c, 0, sizeof(*c));
+	pthread_rwlock_rdlock(&v->lock);
+	c->rounds = v->report.ledger.n_rounds;
+	for (it = json_object_iter(v->hosts); it != NULL;
+	    it = json_object_iter_next(v->hosts, it)) {
+		json_t *services = json_object_get(json_object_iter_value(it),
+		    "services");
+		void *s;
+
+		for (s = json_object_iter(services); s != NULL;
+		    s = json_object_iter_next(services, s)) {
+			if (json_is_true(json_object_get(json_object_iter_value(s),
+			    "up")))
+				c->checks_up++;
+			else
+				c->checks_down++;
+		}
+	}
+	for (i = 0; i < v->report.n_injects; i++) {
+		const struct report_inject *inj = &v->report.injects[i];
+
+		c->firings += inj->n_firings;
+		for (j = 0; j < inj->n_firings; j++)
+			for (k = 0; k < inj->firings[j].n_results; k++)
+				c->results_failed += !inj->firings[j].results[k].ok;
+	}
+	pthread_rwlock_unlock(&v->lock);
+}
