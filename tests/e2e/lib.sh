@@ -290,7 +290,7 @@ e2e_start() {
 	E2E_DIR=$(mktemp -d "/tmp/rc-e2e-$name.XXXXXX") || e2e_die "mktemp failed"
 	# QEMU may run as libvirt-qemu: it must be able to walk into E2E_DIR.
 	chmod 755 "$E2E_DIR"
-	mkdir -p "$E2E_DIR"/{run,lib,cache,log,etc,work}
+	mkdir -p "$E2E_DIR"/{run,lib,cache,log,etc,work} "$E2E_DIR/run/lock"  # lock/: console lock files
 	# Who owns this run (the shell whose EXIT trap tears it down), for
 	# e2e_reap_stale when that shell was killed before it could.
 	echo "$BASHPID" >"$E2E_DIR/owner"
