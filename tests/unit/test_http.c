@@ -30,7 +30,7 @@ refused(const char *url)
 	char out[256];
 
 	if (http_static_path(url, out, sizeof(out)) == 0) {
-		fprintf(stderr, "  '%s' accepted as '%s'\n", url, out);
+		fprintf(stderr, "  '%s' accepted as '%s'\n", url ? url : "(null)", out);
 		return 0;
 	}
 	return 1;
