@@ -213,11 +213,12 @@ audience(const struct auth_user *u)
 void
 http_publish(struct http *h, const json_t *event)
 {
-	json_t *made = json_object();	/* audience -> text, made once each */
+	json_t *made;	/* audience -> text, made once each */
 	struct sse_client *c;
 
 	if (h == NULL)
 		return;
+	made = json_object();
 	pthread_mutex_lock(&h->lock);
 	for (c = h->clients; c != NULL; c = c->next) {
 		const char *key = audience(c->user);
