@@ -48,11 +48,19 @@ answer_error(struct api_response *res, int status, const char *fmt, ...)
 {
 	va_list ap;
 	char *text;
+	json_t *doc;
 
 	va_start(ap, fmt);
 	text = xvasprintf(fmt, ap);
 	va_end(ap);
-	answer_json(res, status, json_pack("{s:s}", "error", text));
+	/*
+	 * The text may quote the caller's bytes (a method, jansson's "near
+	 * '...'") that are not UTF-8, which JSON cannot hold: say less.
+	 */
+	doc = json_pack("{s:s}", "error", text);
+	if (doc == NULL)
+		doc = json_pack("{s:s}", "error", "the request is malformed");
+	answer_json(res, status, doc);
 	free(text);
 }
 
