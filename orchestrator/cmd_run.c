@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -139,6 +140,18 @@ find_web_root(const char *given)
 	return xstrdup(RANGECTL_DATADIR "/web");
 }
 
+/* Each live dashboard holds a socket: allow as many as the system does. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int
 dashboard_start(struct dashboard *d, struct range *range, struct virt *virt,
     struct engine *e, const char *state_dir, const struct run_args *a)
@@ -156,6 +169,7 @@ dashboard_start(struct dashboard *d, struct range *range, struct virt *virt,
 	    &d->auth, .view = &d->view };
 	if (a->listen == NULL)
 		return 0;
+	raise_fd_limit();
 	web = find_web_root(a->web_root);
 	hopts.web_root = web;
 	d->http = http_start(&d->api, virt, &hopts, &error);
