@@ -616,52 +616,6 @@ team_ids(const struct plan_inject *pi)
 	return a;
 }
 
-/* The first event, as engine_introduce() writes it. */
-static json_t *
-exercise_event(const struct plan *plan)
-{
-	const struct scenario *sc = plan->sc;
-	json_t *teams = json_array(), *injects = json_array(), *hosts =
-	    json_array(), *services;
-	size_t i, j;
-
-	for (i = 0; i < sc->n_teams; i++)
-		json_array_append_new(teams, json_pack("{s:s, s:o, s:s}", "id",
-		    sc->teams[i].id, "name", sc->teams[i].name ?
-		    json_string(sc->teams[i].name) : json_null(), "role",
-		    role_name(sc->teams[i].role)));
-	for (i = 0; i < plan->n_injects; i++) {
-		const struct plan_inject *pi = &plan->injects[i];
-
-		json_array_append_new(injects, json_pack("{s:s, s:o, s:o, s:s, "
-		    "s:o, s:o}", "id", pi->src->id, "title", pi->src->title ?
-		    json_string(pi->src->title) : json_null(), "at",
-		    pi->src->manual ? json_null() : json_integer(pi->src->at),
-		    "action", action_name(pi->src->action), "targets",
-		    names(plan, pi->targets, pi->n_targets), "to", team_ids(pi)));
-	}
-	for (i = 0; i < plan->n_hosts; i++) {
-		const struct plan_host *h = &plan->hosts[i];
-
-		services = json_array();
-		for (j = 0; j < h->src->n_services; j++)
-			json_array_append_new(services, json_pack("{s:s, s:s, s:I}",
-			    "id", h->src->services[j].id, "check", check_kind_name(
-			    h->src->services[j].kind), "points", (json_int_t)
-			    h->src->services[j].points));
-		json_array_append_new(hosts, json_pack("{s:s, s:o, s:o}", "name",
-		    h->name, "team", h->team ? json_string(h->team->id) :
-		    json_null(), "services", services));
-	}
-	return json_pack("{s:s, s:s, s:o, s:I, s:I, s:I, s:s, s:o, s:o, s:o}",
-	    "type", "exercise", "name", sc->exercise.name, "title",
-	    sc->exercise.title ? json_string(sc->exercise.title) : json_null(),
-	    "duration", (json_int_t)sc->exercise.duration, "interval",
-	    (json_int_t)sc->scoring.interval, "timeout",
-	    (json_int_t)sc->scoring.timeout, "scenario", sc->path, "teams",
-	    teams, "injects", injects, "hosts", hosts);
-}
-
 static json_t *
 host_event(const struct plan_host *h, const char *state, const char *why)
 {
@@ -813,7 +767,7 @@ write_journal(const char *path, const struct plan *plan)
 	g.f = fopen(path, "w");
 	if (g.f == NULL)
 		die(path, strerror(errno));
-	emit(&g, exercise_event(plan), 0);
+	emit(&g, engine_exercise_event(plan), 0);
 	for (i = 0; i < plan->n_hosts; i++)
 		emit(&g, host_event(&plan->hosts[i], "running", "found running"), 0);
 	emit(&g, json_pack("{s:s, s:s, s:f, s:s, s:n}", "type", "clock", "state",

@@ -153,7 +153,7 @@ raise_fd_limit(void)
 }
 
 static int
-dashboard_start(struct dashboard *d, struct range *range, struct virt *virt,
+dashboard_start(struct dashboard *d, struct range *range,
     struct engine *e, const char *state_dir, const struct run_args *a)
 {
 	struct http_opts hopts = { .listen = a->listen, .tls_cert = a->tls_cert,
@@ -172,7 +172,7 @@ dashboard_start(struct dashboard *d, struct range *range, struct virt *virt,
 	raise_fd_limit();
 	web = find_web_root(a->web_root);
 	hopts.web_root = web;
-	d->http = http_start(&d->api, virt, &hopts, &error);
+	d->http = http_start(&d->api, &hopts, &error);
 	free(web);
 	if (d->http == NULL) {
 		fprintf(stderr, "rangectl run: %s\n", error);
@@ -249,7 +249,7 @@ run_engine(struct range *range, struct virt *virt, const char *state_dir,
 		dashboard_stop(&d);
 		return EXIT_FAILED;
 	}
-	if (dashboard_start(&d, range, virt, e, state_dir, a) < 0) {
+	if (dashboard_start(&d, range, e, state_dir, a) < 0) {
 		dashboard_stop(&d);
 		engine_free(e);
 		return EXIT_FAILED;

@@ -112,7 +112,6 @@ void engine_log(struct engine *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int engine_journal(struct engine *e, json_t *event);
 int engine_clock_event(struct engine *e, const char *reason, const char *by);
-virConnectPtr engine_conn(struct engine *e);
 void engine_post(struct engine *e, struct engine_done *d);
 void engine_spawn(struct engine *e, void *(*fn)(void *), void *arg);
 int engine_fire(struct engine *e, size_t inject, double scheduled,

@@ -228,8 +228,8 @@ replay(struct engine *e, char **error)
 	return n < 0 ? -1 : 0;
 }
 
-static json_t *
-exercise_event(const struct plan *plan)
+json_t *
+engine_exercise_event(const struct plan *plan)
 {
 	const struct scenario *sc = plan->sc;
 	json_t *teams = json_array(), *injects = json_array(), *hosts =
@@ -321,7 +321,7 @@ void
 engine_introduce(struct engine *e)
 {
 	if (e->journal.seq == 0)
-		engine_journal(e, exercise_event(e->plan));
+		engine_journal(e, engine_exercise_event(e->plan));
 }
 
 /* The journaled steps of a run's start: lost results, the clock. */

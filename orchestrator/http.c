@@ -35,7 +35,6 @@ struct sse_client {
 struct http {
 	struct MHD_Daemon *daemon;
 	struct api *api;
-	struct virt *virt;
 	char *web_root;	/* real path */
 	char *tls_cert;	/* PEM text, kept for the daemon's life */
 	char *tls_key;
@@ -257,11 +256,8 @@ upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 
 	(void)conn;
 	(void)con_cls;
-	pthread_mutex_lock(&h->lock);
-	vc = h->virt->conn;
-	if (vc != NULL)
-		virConnectRef(vc);
-	pthread_mutex_unlock(&h->lock);
+	/* The engine swaps the connection when libvirtd comes back: ask it. */
+	vc = engine_conn(h->api->engine);
 	if (vc == NULL) {
 		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
 	} else {
@@ -561,7 +557,7 @@ start_daemon(struct http *h, const struct http_opts *opts,
 }
 
 struct http *
-http_start(struct api *api, struct virt *virt, const struct http_opts *opts,
+http_start(struct api *api, const struct http_opts *opts,
     char **error)
 {
 	struct http *h = xcalloc(1, sizeof(*h));
@@ -570,7 +566,6 @@ http_start(struct api *api, struct virt *virt, const struct http_opts *opts,
 	unsigned port;
 
 	h->api = api;
-	h->virt = virt;
 	pthread_mutex_init(&h->lock, NULL);
 	if (http_parse_listen(opts->listen, addr, sizeof(addr), &port) < 0 ||
 	    inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {

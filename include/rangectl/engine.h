@@ -95,6 +95,16 @@ void engine_refuse_calls(struct engine *e);
 /* The exercise time now, the clock's state name, and the ledger's scores:
  * {"state","elapsed","duration","speed","scores":{...}}, new. */
 json_t *engine_snapshot(struct engine *e);
+/*
+ * A new reference to the engine's libvirt connection (the caller drops it
+ * with virConnectClose), or NULL while libvirtd is away. Any thread.
+ */
+virConnectPtr engine_conn(struct engine *e);
+/*
+ * The journal's first event for plan: the exercise, its teams, injects
+ * and hosts, all that `rangectl report` needs besides the events. New.
+ */
+json_t *engine_exercise_event(const struct plan *plan);
 void engine_free(struct engine *e);
 
 #endif

@@ -28,11 +28,12 @@ struct http_opts {
 };
 
 /*
- * Starts serving api on opts->listen (virt: for consoles, borrowed).
+ * Starts serving api on opts->listen (consoles use the api's engine's
+ * libvirt connection).
  * Returns the server, or NULL with *error set (the caller frees it).
  */
-struct http *http_start(struct api *api, struct virt *virt,
-    const struct http_opts *opts, char **error);
+struct http *http_start(struct api *api, const struct http_opts *opts,
+    char **error);
 /* Sends a journaled event to every event stream allowed to see it. */
 void http_publish(struct http *h, const json_t *event);
 /* Ends every stream and stops; NULL-safe. */
