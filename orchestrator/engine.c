@@ -619,6 +619,28 @@ drain_done(struct engine *e)
 	}
 }
 
+/*
+ * Frees what came after the loop ended (libvirt's lifecycle events, a lost
+ * connection): nothing is left to act on it.
+ */
+void
+engine_drop_done(struct engine *e)
+{
+	struct engine_done *d, *next;
+
+	pthread_mutex_lock(&e->lock);
+	d = e->done_head;
+	e->done_head = e->done_tail = NULL;
+	pthread_mutex_unlock(&e->lock);
+	for (; d != NULL; d = next) {
+		next = d->next;
+		if (d->kind == DONE_ROUND)
+			round_clear(&d->round);
+		json_decref(d->event);
+		free(d);
+	}
+}
+
 static void
 handle_signal(struct engine *e, int signo)
 {

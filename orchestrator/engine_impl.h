@@ -93,6 +93,7 @@ struct engine {
 	unsigned long long replayed;	/* events read by engine_new */
 	double last_reconnect;	/* monotonic */
 	int lifecycle_callback;	/* libvirt's id, or -1 */
+	bool lifecycle_registered;	/* lock: libvirt may still call it */
 
 	pthread_mutex_t lock;
 	pthread_cond_t answered;
@@ -113,6 +114,7 @@ void engine_log(struct engine *e, const char *fmt, ...)
 int engine_journal(struct engine *e, json_t *event);
 int engine_clock_event(struct engine *e, const char *reason, const char *by);
 void engine_post(struct engine *e, struct engine_done *d);
+void engine_drop_done(struct engine *e);
 void engine_spawn(struct engine *e, void *(*fn)(void *), void *arg);
 int engine_fire(struct engine *e, size_t inject, double scheduled,
     const char *by);
@@ -144,6 +146,7 @@ void engine_log_event(struct engine *e, const json_t *event);
 
 /* engine_libvirt.c */
 void engine_watch_libvirt(struct engine *e);
+void engine_unwatch_libvirt(struct engine *e, virConnectPtr conn);
 void engine_check_hosts(struct engine *e);
 void engine_host_changed(struct engine *e, size_t host, int event,
     int detail);

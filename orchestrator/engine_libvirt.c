@@ -150,17 +150,37 @@ engine_close_callback(virConnectPtr conn, int reason, void *opaque)
 	engine_post(opaque, d);
 }
 
+/*
+ * libvirt lets go of the lifecycle callback here, on its event thread, once
+ * no dispatch of it is running any more: only then may the engine be freed.
+ */
+static void
+lifecycle_released(void *opaque)
+{
+	struct engine *e = opaque;
+
+	pthread_mutex_lock(&e->lock);
+	e->lifecycle_registered = false;
+	pthread_cond_broadcast(&e->answered);
+	pthread_mutex_unlock(&e->lock);
+}
+
 void
 engine_watch_libvirt(struct engine *e)
 {
 	virConnectPtr conn = e->virt->conn;
 
+	pthread_mutex_lock(&e->lock);
+	e->lifecycle_registered = true;
+	pthread_mutex_unlock(&e->lock);
 	e->lifecycle_callback = virConnectDomainEventRegisterAny(conn, NULL,
 	    VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(lifecycle),
-	    e, NULL);
-	if (e->lifecycle_callback < 0)
+	    e, lifecycle_released);
+	if (e->lifecycle_callback < 0) {
+		lifecycle_released(e);
 		engine_log(e, "warning: libvirt will not say when hosts stop: %s",
 		    virt_last_error());
+	}
 	virConnectRegisterCloseCallback(conn, engine_close_callback, e, NULL);
 }
 
@@ -197,6 +217,28 @@ engine_check_hosts(struct engine *e)
 	}
 }
 
+/*
+ * Stops libvirt's calls into the engine and waits (a little) until none is
+ * still running on libvirt's event thread.
+ */
+void
+engine_unwatch_libvirt(struct engine *e, virConnectPtr conn)
+{
+	struct timespec deadline;
+
+	if (e->lifecycle_callback >= 0)
+		virConnectDomainEventDeregisterAny(conn, e->lifecycle_callback);
+	e->lifecycle_callback = -1;
+	virConnectUnregisterCloseCallback(conn, engine_close_callback);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 2;
+	pthread_mutex_lock(&e->lock);
+	while (e->lifecycle_registered && pthread_cond_timedwait(&e->answered,
+	    &e->lock, &deadline) == 0)
+		;
+	pthread_mutex_unlock(&e->lock);
+}
+
 void
 engine_conn_lost(struct engine *e)
 {
@@ -210,10 +252,7 @@ engine_conn_lost(struct engine *e)
 		return;
 	engine_log(e, "lost the connection to libvirt at '%s'; checks and "
 	    "injects that need it fail until it is back", e->virt->uri);
-	if (e->lifecycle_callback >= 0)
-		virConnectDomainEventDeregisterAny(old, e->lifecycle_callback);
-	e->lifecycle_callback = -1;
-	virConnectUnregisterCloseCallback(old, engine_close_callback);
+	engine_unwatch_libvirt(e, old);
 	virConnectClose(old);
 	e->last_reconnect = engine_mono();
 }

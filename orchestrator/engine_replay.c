@@ -426,12 +426,9 @@ engine_free(struct engine *e)
 
 	if (e == NULL)
 		return;
-	if (e->lifecycle_callback >= 0 && e->virt->conn != NULL)
-		virConnectDomainEventDeregisterAny(e->virt->conn,
-		    e->lifecycle_callback);
 	if (e->virt->conn != NULL)
-		virConnectUnregisterCloseCallback(e->virt->conn,
-		    engine_close_callback);
+		engine_unwatch_libvirt(e, e->virt->conn);
+	engine_drop_done(e);
 	journal_close(&e->journal);
 	close_fd(e->timerfd);
 	close_fd(e->sigfd);
