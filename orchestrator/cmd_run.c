@@ -37,6 +37,7 @@ struct run_args {
 	double speed;
 	long timeout;
 	long linger;	/* seconds the dashboard stays up after the end */
+	long keepalive;	/* seconds between pings on event streams */
 	bool no_up;
 	bool wait_for_start;
 	bool json;
@@ -157,7 +158,7 @@ dashboard_start(struct dashboard *d, struct range *range,
     struct engine *e, const char *state_dir, const struct run_args *a)
 {
 	struct http_opts hopts = { .listen = a->listen, .tls_cert = a->tls_cert,
-	    .tls_key = a->tls_key };
+	    .tls_key = a->tls_key, .ping_seconds = (unsigned)a->keepalive };
 	char *error = NULL, *web;
 
 	if (auth_load(&d->auth, range->scenario, state_dir, &error) < 0) {
@@ -344,6 +345,7 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "speed", required_argument, NULL, 'S' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "linger", required_argument, NULL, 'L' },
+		{ "keepalive", required_argument, NULL, 'k' },
 		{ "web", required_argument, NULL, 'W' },
 		{ "tls-cert", required_argument, NULL, 'C' },
 		{ "tls-key", required_argument, NULL, 'K' },
@@ -358,7 +360,7 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	};
 	struct run_args a = { .speed = 1, .timeout = CMD_READY_TIMEOUT,
 	    .pool_root = CMD_POOL_ROOT, .listen = HTTP_DEFAULT_LISTEN,
-	    .linger = 10 };
+	    .linger = 10, .keepalive = HTTP_SSE_PING_SECONDS };
 	const char *why;
 	long seconds;
 	int c;
@@ -396,6 +398,15 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 				return cmd_usage_error(ctx, "invalid --linger "
 				    "'%s': %s", optarg, why);
 			a.linger = seconds;
+			break;
+		case 'k':
+			if (units_parse_duration(optarg, &seconds, &why) < 0)
+				return cmd_usage_error(ctx, "invalid --keepalive "
+				    "'%s': %s", optarg, why);
+			if (seconds < 1 || seconds > 3600)
+				return cmd_usage_error(ctx, "invalid --keepalive "
+				    "'%s': give 1s to 1h", optarg);
+			a.keepalive = seconds;
 			break;
 		default:
 			return cmd_usage_error(ctx, "unknown option");

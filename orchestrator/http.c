@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rangectl/console.h"
@@ -39,7 +40,12 @@ struct http {
 	char *tls_cert;	/* PEM text, kept for the daemon's life */
 	char *tls_key;
 	pthread_mutex_t lock;
-	struct sse_client *clients;
+	struct sse_client *clients;	/* lock */
+	pthread_cond_t wake_pinger;
+	pthread_t pinger;
+	bool pinger_running;
+	bool stopping;	/* lock: the pinger ends */
+	unsigned ping_seconds;
 };
 
 /* A request being read: its body, capped. */
@@ -235,6 +241,53 @@ http_publish(struct http *h, const json_t *event)
 	}
 	pthread_mutex_unlock(&h->lock);
 	json_decref(made);
+}
+
+/*
+ * Every ping_seconds, a comment line to every stream: the write to a client
+ * that left fails (the second one at the latest) and MHD closes it.
+ */
+static void *
+ping_streams(void *arg)
+{
+	struct http *h = arg;
+	struct sse_client *c;
+	struct timespec next;
+
+	pthread_mutex_lock(&h->lock);
+	while (!h->stopping) {
+		clock_gettime(CLOCK_MONOTONIC, &next);
+		next.tv_sec += h->ping_seconds;
+		while (!h->stopping && pthread_cond_timedwait(&h->wake_pinger,
+		    &h->lock, &next) == 0)
+			;
+		for (c = h->clients; !h->stopping && c != NULL; c = c->next)
+			sse_push(c, ": ping\n\n");
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+static int
+start_pinger(struct http *h)
+{
+	if (pthread_create(&h->pinger, NULL, ping_streams, h) != 0)
+		return -1;
+	h->pinger_running = true;
+	return 0;
+}
+
+static void
+stop_pinger(struct http *h)
+{
+	if (!h->pinger_running)
+		return;
+	pthread_mutex_lock(&h->lock);
+	h->stopping = true;
+	pthread_cond_broadcast(&h->wake_pinger);
+	pthread_mutex_unlock(&h->lock);
+	pthread_join(h->pinger, NULL);
+	h->pinger_running = false;
 }
 
 /* ---- consoles --------------------------------------------------------- */
@@ -545,15 +598,18 @@ start_daemon(struct http *h, const struct http_opts *opts,
 		return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handle,
 		    h, MHD_OPTION_SOCK_ADDR, sin, MHD_OPTION_THREAD_POOL_SIZE,
 		    threads, MHD_OPTION_CONNECTION_LIMIT, 8192,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		    (size_t)HTTP_CONNECTION_MEMORY,
 		    MHD_OPTION_NOTIFY_COMPLETED, request_done, h,
 		    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, h,
 		    MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert,
 		    MHD_OPTION_HTTPS_MEM_KEY, h->tls_key, MHD_OPTION_END);
 	return MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
 	    MHD_OPTION_SOCK_ADDR, sin, MHD_OPTION_THREAD_POOL_SIZE, threads,
-	    MHD_OPTION_CONNECTION_LIMIT, 8192, MHD_OPTION_NOTIFY_COMPLETED,
-	    request_done, h, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, h,
-	    MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_LIMIT, 8192,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
+	    MHD_OPTION_NOTIFY_COMPLETED, request_done, h,
+	    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, h, MHD_OPTION_END);
 }
 
 struct http *
@@ -562,11 +618,18 @@ http_start(struct api *api, const struct http_opts *opts,
 {
 	struct http *h = xcalloc(1, sizeof(*h));
 	struct sockaddr_in sin = { .sin_family = AF_INET };
+	pthread_condattr_t attr;
 	char addr[64];
 	unsigned port;
 
 	h->api = api;
+	h->ping_seconds = opts->ping_seconds ? opts->ping_seconds :
+	    HTTP_SSE_PING_SECONDS;
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->wake_pinger, &attr);
+	pthread_condattr_destroy(&attr);
 	if (http_parse_listen(opts->listen, addr, sizeof(addr), &port) < 0 ||
 	    inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
 		*error = xasprintf("cannot listen on '%s': give an IPv4 address "
@@ -589,6 +652,11 @@ http_start(struct api *api, const struct http_opts *opts,
 		    "and its key", opts->listen);
 		goto fail;
 	}
+	if (start_pinger(h) < 0) {
+		*error = xstrdup("cannot start the thread that keeps event "
+		    "streams alive");
+		goto fail;
+	}
 	return h;
 fail:
 	http_stop(h);
@@ -602,6 +670,7 @@ http_stop(struct http *h)
 
 	if (h == NULL)
 		return;
+	stop_pinger(h);
 	if (h->daemon != NULL) {
 		/* MHD may not stop with connections parked: wake them to end. */
 		pthread_mutex_lock(&h->lock);
@@ -619,5 +688,6 @@ http_stop(struct http *h)
 	free(h->tls_cert);
 	free(h->tls_key);
 	pthread_mutex_destroy(&h->lock);
+	pthread_cond_destroy(&h->wake_pinger);
 	free(h);
 }

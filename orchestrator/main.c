@@ -57,6 +57,8 @@ static const struct cmd commands[] = {
 	  "127.0.0.1:8080;\n                      'off' for none)\n"
 	  "  --linger DURATION   how long the dashboard stays up after the "
 	  "end (default 10s)\n"
+	  "  --keepalive DURATION\n                      how often live-event "
+	  "streams get a ping (default 20s)\n"
 	  "  --tls-cert FILE     serve HTTPS with this PEM certificate...\n"
 	  "  --tls-key FILE      ...and its key\n"
 	  "  --web DIR           the dashboard's files (default: web/ of the "

@@ -16,6 +16,14 @@
 #define HTTP_DEFAULT_LISTEN "127.0.0.1:8080"
 /* Bytes queued for one event stream before it is cut as too slow. */
 #define HTTP_SSE_BACKLOG (1024 * 1024)
+/*
+ * Seconds between comment lines (": ping") on every event stream: a stream
+ * with nothing to say is parked, unwatched, so only a write finds out that
+ * its client left; proxies also cut streams silent for long.
+ */
+#define HTTP_SSE_PING_SECONDS 20
+/* libmicrohttpd's memory pool per connection: headers and a body's chunk. */
+#define HTTP_CONNECTION_MEMORY (16 * 1024)
 
 struct http;
 
@@ -25,6 +33,7 @@ struct http_opts {
 	const char *tls_cert;	/* PEM files, both or neither */
 	const char *tls_key;
 	unsigned threads;	/* 0: one per processor */
+	unsigned ping_seconds;	/* 0: HTTP_SSE_PING_SECONDS */
 };
 
 /*

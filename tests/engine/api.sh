@@ -16,7 +16,7 @@ rh_start api
 state=$RH_DIR/state
 scenario=$PWD/scenarios/demo.yaml
 ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default --speed 20 \
-	--wait --listen 127.0.0.1:8080 --state "$state" >"$RH_DIR/out" 2>"$RH_DIR/log" &
+	--wait --keepalive 1s --listen 127.0.0.1:8080 --state "$state" >"$RH_DIR/out" 2>"$RH_DIR/log" &
 server=$!
 stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
 trap 'stop_server; rh_stop' EXIT
@@ -131,6 +131,25 @@ e2e_check "events: trainees get no inject events, the instructor does" sh -c \
 	"! grep -q '^event: inject' $RH_DIR/sse-ion && grep -q '^event: inject' $RH_DIR/sse-prof"
 e2e_check "events: scores and clock state at once, and rounds as they come" sh -c \
 	"grep -q '^event: state' $RH_DIR/sse-ion && grep -q '^event: score' $RH_DIR/sse-ion"
+e2e_check "events: a quiet stream gets a ping every --keepalive" grep -q '^: ping$' "$RH_DIR/sse-ion"
+# Streams that come and go while nothing is published (the clock paused):
+# only the pings find them dead and free them.
+metric() { rh_exec curl -s -m 5 "$base/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+status control POST /api/v1/exercise/pause >/dev/null
+sleep 0.5
+quiet=()
+for _ in 1 2 3 4; do
+	rh_exec curl -s -N -m 1.5 "$base/api/v1/events?token=${T[eve]}" >/dev/null &
+	quiet+=($!)
+done
+wait "${quiet[@]}"
+for _ in $(seq 50); do
+	[ "$(metric rangectl_sse_clients)" = 0 ] && break
+	sleep 0.1
+done
+e2e_check "streams whose clients left are closed by the pings ($(metric rangectl_sse_clients) left)" \
+	test "$(metric rangectl_sse_clients)" = 0
+status control POST /api/v1/exercise/resume >/dev/null
 e2e_check "events with a bad token: 401" test "$(c -o /dev/null -w '%{http_code}' "$base/api/v1/events?token=x")" = 401
 
 e2e_check "/metrics from loopback, in Prometheus' format" sh -c \
