@@ -33,7 +33,8 @@ MODULES_REQUIRED="virtio_pci virtio_net virtio_console"
 MODULES_OPTIONAL="virtio_blk virtio_rng virtio_balloon button evdev"
 # Busybox applets that /init and the exercises rely on.
 APPLETS_REQUIRED="sh echo cat nc wget ping ip pidof httpd telnetd modprobe
-	insmod mount hostname sleep seq acpid poweroff reboot halt sync kill"
+	insmod mount hostname sleep seq acpid poweroff reboot halt sync kill getty
+	start-stop-daemon"
 # command:package pairs the build needs on the host.
 HOST_TOOLS="apt-get:apt apt-cache:apt dpkg-deb:dpkg cpio:cpio gzip:gzip
 	sha256sum:coreutils awk:mawk find:findutils"

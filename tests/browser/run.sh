@@ -30,34 +30,7 @@ die() {
 	exit 1
 }
 
-# ---- what the test needs -------------------------------------------------
-install_missing() {
-	local missing=() p
-	for p in chromium busybox curl iproute2 nodejs npm; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-	done
-	# node and npm may come from elsewhere than Debian's packages.
-	command -v node >/dev/null && missing=("${missing[@]/nodejs/}")
-	command -v npm >/dev/null && missing=("${missing[@]/npm/}")
-	read -r -a missing <<<"${missing[*]}"
-	if [ ${#missing[@]} -gt 0 ]; then
-		say "installing: ${missing[*]}"
-		apt-get update -qq >/dev/null &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-				"${missing[@]}" >/dev/null || return 1
-	fi
-	# npm ci again when the lock file changed since the last install.
-	for p in web tests/browser; do
-		if [ ! -f "$p/node_modules/.package-lock.json" ] ||
-			[ "$p/package-lock.json" -nt "$p/node_modules/.package-lock.json" ]; then
-			say "npm ci --prefix $p"
-			npm ci --prefix "$p" --no-audit --no-fund --loglevel=error >/dev/null || return 1
-		fi
-	done
-	[ -x /usr/bin/chromium ] && [ -f web/node_modules/@xterm/xterm/lib/xterm.js ] &&
-		[ -d tests/browser/node_modules/playwright-core ]
-}
-install_missing || die "browser tests: could not install chromium, busybox or the npm packages"
+tests/browser/install.sh || die "browser tests: could not install chromium, busybox or the npm packages"
 [ -x "$build/rangectl" ] || die "browser tests: no $build/rangectl (make first)"
 
 # ---- the namespace, the stand-ins, the server ------------------------------

@@ -13,6 +13,7 @@
 #   e2e_start NAME         start the namespaces and the daemons; sets
 #                          E2E_NS, E2E_DIR, E2E_URI; installs an EXIT trap
 #   e2e_exec CMD...        run CMD inside the namespaces (net + mount)
+#   e2e_spawn CMD...       the same in the background; E2E_SPAWNED: its PID
 #   e2e_virsh ARGS...      virsh against our daemon (from anywhere)
 #   e2e_stop               destroy what is left, stop everything, remove all;
 #                          safe to call twice
@@ -390,6 +391,16 @@ e2e_reap_stale() {
 e2e_exec() {
 	[ -n "${E2E_HOLDER:-}" ] || e2e_die "e2e_exec: no namespace (call e2e_start first)"
 	nsenter -t "$E2E_HOLDER" -m -n -- env LIBVIRT_DEFAULT_URI="$E2E_URI" "$@"
+}
+
+# e2e_spawn CMD...: starts CMD in the background in our namespaces and sets
+# E2E_SPAWNED to its PID: the command's own (nsenter and env exec it), so
+# that a signal sent to it reaches CMD, which "e2e_exec CMD &" (a subshell
+# running the function) would not.
+e2e_spawn() {
+	[ -n "${E2E_HOLDER:-}" ] || e2e_die "e2e_spawn: no namespace (call e2e_start first)"
+	nsenter -t "$E2E_HOLDER" -m -n -- env LIBVIRT_DEFAULT_URI="$E2E_URI" "$@" &
+	E2E_SPAWNED=$!
 }
 
 # e2e_virsh ARGS...: virsh against our libvirtd (needs no namespace).
