@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -45,6 +46,7 @@ struct http {
 	pthread_t pinger;
 	bool pinger_running;
 	bool stopping;	/* lock: the pinger ends */
+	bool streams_closed;	/* lock: since the pinger last trimmed */
 	unsigned ping_seconds;
 };
 
@@ -146,6 +148,7 @@ sse_free(void *cls)
 			*pp = c->next;
 			break;
 		}
+	h->streams_closed = true;
 	pthread_mutex_unlock(&h->lock);
 	atomic_fetch_sub(&h->api->metrics.sse_clients, 1);
 	strbuf_free(&c->queue);
@@ -263,6 +266,18 @@ ping_streams(void *arg)
 			;
 		for (c = h->clients; !h->stopping && c != NULL; c = c->next)
 			sse_push(c, ": ping\n\n");
+		if (h->streams_closed) {
+			/*
+			 * Closed streams leave their 20 KB (MHD's pool, the
+			 * response) free in malloc's arenas, scattered: without
+			 * this, glibc keeps them, and every wave of dashboards
+			 * reconnecting adds to the server's size.
+			 */
+			h->streams_closed = false;
+			pthread_mutex_unlock(&h->lock);
+			malloc_trim(0);
+			pthread_mutex_lock(&h->lock);
+		}
 	}
 	pthread_mutex_unlock(&h->lock);
 	return NULL;
