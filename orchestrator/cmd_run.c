@@ -19,6 +19,7 @@
 #include "rangectl/cmd.h"
 #include "rangectl/engine.h"
 #include "rangectl/http.h"
+#include "rangectl/netns.h"
 #include "rangectl/provision.h"
 #include "rangectl/range.h"
 #include "rangectl/score.h"
@@ -34,6 +35,8 @@ struct run_args {
 	const char *tls_key;
 	const char *state_dir;
 	const char *pool_root;
+	const char *netns;	/* join this network namespace, or NULL */
+	int listen_fd;	/* opened before joining it, or -1 */
 	double speed;
 	long timeout;
 	long linger;	/* seconds the dashboard stays up after the end */
@@ -158,7 +161,8 @@ dashboard_start(struct dashboard *d, struct range *range,
     struct engine *e, const char *state_dir, const struct run_args *a)
 {
 	struct http_opts hopts = { .listen = a->listen, .tls_cert = a->tls_cert,
-	    .tls_key = a->tls_key, .ping_seconds = (unsigned)a->keepalive };
+	    .tls_key = a->tls_key, .ping_seconds = (unsigned)a->keepalive,
+	    .use_listen_fd = a->listen_fd >= 0, .listen_fd = a->listen_fd };
 	char *error = NULL, *web;
 
 	if (auth_load(&d->auth, range->scenario, state_dir, &error) < 0) {
@@ -280,8 +284,33 @@ run_engine(struct range *range, struct virt *virt, const char *state_dir,
 	return rc < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+/*
+ * --netns: the dashboard's socket opens here, where browsers are; then the
+ * whole process (no thread exists yet) moves to the guests' namespace.
+ */
 static int
-run(const struct cmd_ctx *ctx, const char *file, const struct run_args *a)
+enter_netns(struct run_args *a)
+{
+	char *error = NULL;
+
+	if (a->netns == NULL)
+		return 0;
+	if (a->listen != NULL) {
+		a->listen_fd = http_listen(a->listen, &error);
+		if (a->listen_fd < 0)
+			goto fail;
+	}
+	if (netns_enter(a->netns, &error) < 0)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "rangectl run: %s\n", error);
+	free(error);
+	return -1;
+}
+
+static int
+run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 {
 	sigset_t engine_signals, stop_signals;
 	struct range range;
@@ -303,6 +332,8 @@ run(const struct cmd_ctx *ctx, const char *file, const struct run_args *a)
 	sigemptyset(&stop_signals);
 	sigaddset(&stop_signals, SIGINT);
 	sigaddset(&stop_signals, SIGTERM);
+	if (enter_netns(a) < 0)
+		return EXIT_FAILED;
 	pthread_sigmask(SIG_BLOCK, &engine_signals, NULL);
 	rc = cmd_open_range(ctx, file, a->connect, &range, &virt);
 	if (rc != EXIT_OK)
@@ -346,6 +377,7 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "linger", required_argument, NULL, 'L' },
 		{ "keepalive", required_argument, NULL, 'k' },
+		{ "netns", required_argument, NULL, 'N' },
 		{ "web", required_argument, NULL, 'W' },
 		{ "tls-cert", required_argument, NULL, 'C' },
 		{ "tls-key", required_argument, NULL, 'K' },
@@ -360,7 +392,7 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	};
 	struct run_args a = { .speed = 1, .timeout = CMD_READY_TIMEOUT,
 	    .pool_root = CMD_POOL_ROOT, .listen = HTTP_DEFAULT_LISTEN,
-	    .linger = 10, .keepalive = HTTP_SSE_PING_SECONDS };
+	    .linger = 10, .keepalive = HTTP_SSE_PING_SECONDS, .listen_fd = -1 };
 	const char *why;
 	long seconds;
 	int c;
@@ -376,6 +408,7 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 		case 'C': a.tls_cert = optarg; break;
 		case 'K': a.tls_key = optarg; break;
 		case 'p': a.pool_root = optarg; break;
+		case 'N': a.netns = optarg; break;
 		case 'n': a.no_up = true; break;
 		case 'w': a.wait_for_start = true; break;
 		case 'j': a.json = true; break;

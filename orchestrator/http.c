@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -608,23 +610,56 @@ start_daemon(struct http *h, const struct http_opts *opts,
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE;
 	unsigned threads = opts->threads ? opts->threads :
 	    (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	/* Where to listen: a socket given, or the address (a no-op option). */
+	enum MHD_OPTION where = opts->use_listen_fd ? MHD_OPTION_LISTEN_SOCKET :
+	    MHD_OPTION_SOCK_ADDR;
+	intptr_t what = opts->use_listen_fd ? (intptr_t)opts->listen_fd :
+	    (intptr_t)sin;
 
 	if (h->tls_cert != NULL)
 		return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handle,
-		    h, MHD_OPTION_SOCK_ADDR, sin, MHD_OPTION_THREAD_POOL_SIZE,
-		    threads, MHD_OPTION_CONNECTION_LIMIT, 8192,
+		    h, where, what, MHD_OPTION_THREAD_POOL_SIZE, threads,
+		    MHD_OPTION_CONNECTION_LIMIT, 8192,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		    (size_t)HTTP_CONNECTION_MEMORY,
 		    MHD_OPTION_NOTIFY_COMPLETED, request_done, h,
 		    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, h,
 		    MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert,
 		    MHD_OPTION_HTTPS_MEM_KEY, h->tls_key, MHD_OPTION_END);
-	return MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
-	    MHD_OPTION_SOCK_ADDR, sin, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	return MHD_start_daemon(flags, 0, NULL, NULL, handle, h, where, what,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_LIMIT, 8192,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, request_done, h,
 	    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, h, MHD_OPTION_END);
+}
+
+int
+http_listen(const char *where, char **error)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	char addr[64];
+	unsigned port;
+	int fd, one = 1;
+
+	if (http_parse_listen(where, addr, sizeof(addr), &port) < 0 ||
+	    inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
+		*error = xasprintf("cannot listen on '%s': give an IPv4 address "
+		    "and a port, as 127.0.0.1:8080", where);
+		return -1;
+	}
+	sin.sin_port = htons((uint16_t)port);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) < 0 || bind(fd, (struct sockaddr *)&sin,
+	    sizeof(sin)) < 0 || listen(fd, SOMAXCONN) < 0) {
+		*error = xasprintf("cannot listen on '%s': %s", where,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 struct http *

@@ -8,6 +8,7 @@
 #define RANGECTL_HTTP_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "rangectl/api.h"
@@ -29,6 +30,8 @@ struct http;
 
 struct http_opts {
 	const char *listen;	/* IPv4 ADDR:PORT */
+	bool use_listen_fd;	/* serve listen_fd instead of opening listen */
+	int listen_fd;	/* from http_listen(); http_start() takes it */
 	const char *web_root;	/* the folder of index.html */
 	const char *tls_cert;	/* PEM files, both or neither */
 	const char *tls_key;
@@ -43,6 +46,12 @@ struct http_opts {
  */
 struct http *http_start(struct api *api, const struct http_opts *opts,
     char **error);
+/*
+ * Opens a listening TCP socket on IPv4 "ADDR:PORT" now, for http_start()
+ * to serve later (from another network namespace, say).
+ * Returns the socket, or -1 with *error set (the caller frees it).
+ */
+int http_listen(const char *where, char **error);
 /* Sends a journaled event to every event stream allowed to see it. */
 void http_publish(struct http *h, const json_t *event);
 /* Ends every stream and stops; NULL-safe. */
