@@ -1,0 +1,44 @@
+// A screenshot of a page in Debian's headless Chromium (playwright-core).
+//
+// usage: node tests/browser/snapshot.mjs URL TOKEN OUT.png
+//
+// With a TOKEN, logs in to rangectl's dashboard at URL first and waits for
+// the scoreboard; with an empty one, opens URL as it is (a file:// report,
+// say). Takes a full-page screenshot into OUT.png; exits 1 on failure.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+const [url, token, out] = process.argv.slice(2);
+if (!url || token === undefined || !out) {
+	console.error('usage: node snapshot.mjs URL TOKEN OUT.png');
+	process.exit(2);
+}
+mkdirSync(dirname(out), { recursive: true });
+const browser = await chromium.launch({
+	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+	args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
+		'--disable-gpu', '--no-first-run', '--disable-sync'],
+});
+let rc = 0;
+try {
+	const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, reducedMotion: 'reduce' });
+	const page = await ctx.newPage();
+	page.setDefaultTimeout(15000);
+	await page.goto(url);
+	if (token) {
+		await page.getByLabel('Access token').fill(token);
+		await page.getByRole('button', { name: 'Log in' }).click();
+		await page.locator('#dash').waitFor({ state: 'visible' });
+		await page.locator('#score-rows tr').first().waitFor({ state: 'visible' });
+		await page.waitForTimeout(1000); /* the chart and the live state settle */
+	}
+	await page.screenshot({ path: out, fullPage: true });
+	console.log(`screenshot: ${out}`);
+} catch (e) {
+	console.error(`snapshot of ${url}: ${e && e.message ? e.message : e}`);
+	rc = 1;
+} finally {
+	await browser.close().catch(() => {});
+}
+process.exit(rc);

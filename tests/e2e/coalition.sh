@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# tests/e2e/coalition.sh BUILD [SCREENSHOT_DIR]: the coalition exercise,
+# for real.
+#
+# scenarios/coalition.yaml (Romania, Moldova and Ukraine as blue teams, a
+# red team, a white team; fourteen appliance guests) on a real libvirtd
+# with QEMU (TCG) inside the test's own network namespace, at --speed 60
+# (the four hours in four minutes). `rangectl run --netns` serves the
+# dashboard on this machine's loopback while its checks run inside the
+# namespace; the test plays the people through the HTTP API:
+#
+#   - the controller starts the clock;
+#   - red's injects run real commands from red's hosts against the blue
+#     hosts' real services (scans, a foothold on Romania's portal);
+#   - the defacement costs every blue team its penalty each round, until
+#     Romania's trainee reverts the portal: Romania's penalty stops,
+#     Moldova's and Ukraine's go on;
+#   - Romania's name server is powered off and on: its services score zero
+#     meanwhile;
+#   - a trainee files an incident report, and a controller grades it;
+#   - at the end, the live scores, `rangectl report --json` and the sums
+#     recomputed here from the journal's rounds all agree, point for point.
+#
+# Screenshots of the dashboard during the run, and of the HTML report if
+# `report --html` exists, go to SCREENSHOT_DIR (default
+# BUILD/screenshots/coalition).
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+build=${1:-build}
+rangectl=$PWD/$build/rangectl
+scenario=$PWD/scenarios/coalition.yaml
+shots=$(realpath -m "${2:-$build/screenshots/coalition}")
+speed=${COALITION_SPEED:-60}
+ex=carpathian-shield
+# shellcheck source=tests/e2e/lib.sh
+. tests/e2e/lib.sh
+E2E_PACKAGES+=(jq)
+
+e2e_install
+tests/browser/install.sh || e2e_die "cannot install chromium or the npm packages"
+images/build.sh images/build >/dev/null || e2e_die "cannot build the appliance"
+e2e_start coalition
+
+state=$E2E_DIR/state
+journal=$state/journal.jsonl
+port=""
+for _ in $(seq 50); do
+	p=$((20000 + RANDOM % 30000))
+	(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port=$p; break; }
+done
+[ -n "$port" ] || e2e_die "no free port on 127.0.0.1"
+base=http://127.0.0.1:$port
+
+t0=$(e2e_now)
+# From this machine's namespaces: the dashboard on its loopback, the
+# checks inside ours (--netns), libvirtd through its socket's path.
+"$rangectl" run "$scenario" --connect "$E2E_URI" --netns "$E2E_NS" \
+	--listen "127.0.0.1:$port" --web "$PWD/web" --wait --speed "$speed" \
+	--timeout 6m --linger 5m --state "$state" >"$E2E_DIR/run.out" 2>"$E2E_DIR/run.log" &
+runpid=$!
+stop_run() {
+	[ -n "$runpid" ] || return 0
+	kill -TERM "$runpid" 2>/dev/null
+	wait "$runpid"
+	run_rc=$?
+	runpid=""
+}
+trap 'stop_run; e2e_stop' EXIT
+
+tok() { jq -r --arg n "$1" '.[$n]' "$state/credentials.json"; }
+# call WHO METHOD PATH [BODY]: the answer's body; its status in $status_file
+status_file=$E2E_DIR/status
+call() {
+	local who=$1 method=$2 path=$3 body=${4:-}
+	local args=(-s -m 10 -o "$E2E_DIR/body" -w '%{http_code}' -X "$method"
+		-H "Authorization: Bearer $(tok "$who")")
+	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data "$body")
+	curl "${args[@]}" "$base$path" >"$status_file"
+	cat "$E2E_DIR/body"
+}
+status() { cat "$status_file"; }
+q() { jq -s -r "$1" "$journal"; }
+elapsed() { call director GET /api/v1/exercise | jq -r '.elapsed // 0 | floor'; }
+# wait_until SECONDS: until the exercise clock reaches SECONDS
+wait_until() {
+	local i
+	for i in $(seq 1200); do
+		kill -0 "$runpid" 2>/dev/null || return 1
+		[ "$(elapsed)" -ge "$1" ] && return 0
+		sleep 0.25
+	done
+	return 1
+}
+fail_with_log() {
+	tail -n 40 "$E2E_DIR/run.log" | sed 's/^/#   /'
+	e2e_show_logs
+	e2e_summary
+	exit 1
+}
+
+# ---- up, then the dashboard -------------------------------------------------
+answered=""
+for _ in $(seq 1000); do
+	kill -0 "$runpid" 2>/dev/null || break
+	if [ -s "$state/credentials.json" ] && [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' \
+		"$base/api/v1/exercise")" = 401 ]; then
+		answered=1
+		break
+	fi
+	sleep 0.5
+done
+e2e_check "run builds the fourteen guests and serves the dashboard ($(e2e_since "$t0") s)" test -n "$answered"
+[ -n "$answered" ] || fail_with_log
+
+call director POST /api/v1/exercise/start >/dev/null
+e2e_check "the controller starts the clock ($(status))" test "$(status)" = 200
+call andrei POST /api/v1/exercise/pause >/dev/null
+e2e_check "a trainee may not steer it ($(status))" test "$(status)" = 403
+
+# ---- the defacement, and Romania's trainee reverts the portal ---------------
+# deface fires at 1h15m; by 1h25m every portal has paid a few rounds.
+wait_until 5100 || fail_with_log
+shot() {
+	timeout -k 5 60 node tests/browser/snapshot.mjs "$base/" "$(tok "$1")" "$shots/$2.png" \
+		>>"$E2E_DIR/shots.log" 2>&1 || e2e_log "no screenshot $2 (see $E2E_DIR/shots.log)"
+}
+shot director dashboard-controller
+answer=$(call andrei POST /api/v1/hosts/$ex-ro-web/revert)
+e2e_check "Romania's trainee reverts the defaced portal ($(status) $answer)" test "$(status)" = 202
+answer=$(call victor POST /api/v1/hosts/$ex-ro-web/revert)
+# (another team's host does not exist for a trainee: 404, not 403)
+e2e_check "Moldova's trainee may not revert Romania's portal ($(status))" test "$(status)" = 404
+answer=$(call andrei POST /api/v1/reports \
+	'{"title":"Portal defaced","body":"The home page said defaced at 1h15m. Reverted it from the dashboard.","inject":"deface"}')
+report_id=$(jq -r '.id // empty' <<<"$answer")
+e2e_check "Romania's trainee files an incident report ($(status) $report_id)" test -n "$report_id"
+shot oksana dashboard-trainee-ua
+
+# ---- later: the grade, and the end ---------------------------------------------
+wait_until 7200 || fail_with_log
+shot umpire dashboard-controller-later
+call director POST "/api/v1/reports/$report_id/grade" '{"points":15,"comment":"Timely and accurate."}' >/dev/null
+e2e_check "the controller grades the report ($(status))" test "$(status)" = 200
+call director POST /api/v1/adjustments '{"team":"ua","points":-4,"reason":"Late to the morning brief"}' >/dev/null
+e2e_check "the controller adjusts Ukraine's score with a reason ($(status))" test "$(status)" = 200
+
+ended=""
+for _ in $(seq 1200); do
+	kill -0 "$runpid" 2>/dev/null || break
+	[ "$(call director GET /api/v1/exercise | jq -r .state)" = ended ] && { ended=1; break; }
+	sleep 0.5
+done
+e2e_check "the exercise runs to its end ($(e2e_since "$t0") s from the start of up)" test -n "$ended"
+[ -n "$ended" ] || fail_with_log
+shot director dashboard-ended
+live=$(call director GET /api/v1/scores)
+stop_run
+e2e_check "SIGTERM during the linger ends the run cleanly (exit $run_rc)" test "$run_rc" -eq 0
+
+# ---- what the journal says -------------------------------------------------------
+e2e_check "all 240 rounds counted, once each" test "$(q '[.[] | select(.type=="round") | .n] == [range(1;241)]')" = true
+timed=$(grep -c '^    at: ' "$scenario")
+e2e_check "each of the $timed timed injects fired exactly once" test "$(q \
+	'[.[] | select(.type=="inject" and (.manual | not))] | group_by(.id) | map(length) | select(all(. == 1)) | length')" = "$timed"
+e2e_check "red's scan ran from red's kali against every portal, and found port 80 open" test "$(q \
+	'[.[] | select(.type=="inject_result" and .id=="recon-web") | .results[]] | length == 3 and all(.ok and .exit == 0)')" = true
+e2e_check "red's foothold on Romania's portal, with {target.*} filled in" test "$(q \
+	'[.[] | select(.type=="inject_result" and .id=="exploit-ro") | .results[]][0].out')" = \
+	"foothold on $ex-ro-web of team ro"
+e2e_check "the defacement ran inside each portal" test "$(q \
+	'[.[] | select(.type=="inject_result" and .id=="deface") | .results[]] | length == 3 and all(.ok)')" = true
+e2e_check "the trainee's revert is journaled, by andrei, ok" test "$(q \
+	'[.[] | select(.type=="revert" and .host=="'$ex'-ro-web")] | length == 1 and .[0].ok and .[0].by == "andrei"')" = true
+# comp(team, from-round, to-round): the active flags of its portal's compromise
+comp() {
+	q "[.[] | select(.type==\"round\" and .n >= $2 and .n <= $3) | .compromises[] |
+		select(.host==\"$ex-$1-web\") | .active] | unique | map(tostring) | join(\",\")"
+}
+e2e_check "rounds 77 to 84: every portal pays for the defacement" test \
+	"$(comp ro 77 84),$(comp md 77 84),$(comp ua 77 84)" = "true,true,true"
+e2e_check "from round 100 on: Romania's penalty has stopped, Moldova's and Ukraine's go on" test \
+	"$(comp ro 100 240)/$(comp md 100 240)/$(comp ua 100 240)" = "false/true/true"
+e2e_check "Romania's name server scores nothing while it is powered off (rounds 155 to 165)" test "$(q \
+	'[.[] | select(.type=="round" and .n >= 155 and .n <= 165) | .checks[] | select(.host=="'$ex'-ro-ns") | .up] | unique | map(tostring) | join(",")')" = false
+e2e_check "and scores again once it is back (rounds 215 to 240)" test "$(q \
+	'[.[] | select(.type=="round" and .n >= 215) | .checks[] | select(.host=="'$ex'-ro-ns") | .up] | all')" = true
+echo "# rounds' lateness in exercise seconds: max $(q '[.[] | select(.type=="round") | .late] | max')"
+
+# ---- every point accounted for ---------------------------------------------------
+"$rangectl" report "$state" --json >"$E2E_DIR/report.json"
+e2e_check "report --json exits 0" test $? -eq 0
+sums=$(q '. as $j |
+	reduce ($j[] | select(.type=="round")) as $r ({};
+		reduce $r.checks[] as $c (.; .[$c.team].availability += $c.points) |
+		reduce $r.compromises[] as $c (.; .[$c.team].penalties += $c.penalty)) |
+	reduce ($j[] | select(.type=="grade")) as $g (.; .[$g.team].reports += $g.points) |
+	reduce ($j[] | select(.type=="adjustment")) as $a (.; .[$a.team].adjustments += $a.points) |
+	to_entries | map({id: .key, availability: (.value.availability // 0), penalties: (.value.penalties // 0),
+		reports: (.value.reports // 0), adjustments: (.value.adjustments // 0)}) | sort_by(.id)')
+parts() { jq -c '[.teams[] | select(.role == "blue") | {id, availability, penalties, reports, adjustments}] | sort_by(.id)'; }
+mine=$(jq -c '[.[] | select(.id == "ro" or .id == "md" or .id == "ua")]' <<<"$sums")
+theirs=$(parts <"$E2E_DIR/report.json")
+e2e_check "the report's parts equal the sums of the journal's rounds, grades and adjustments" \
+	test "$theirs" = "$mine"
+[ "$theirs" = "$mine" ] || printf '#   report:  %s\n#   journal: %s\n' "$theirs" "$mine"
+e2e_check "each team's score is availability - penalties + reports + adjustments" test "$(jq \
+	'[.teams[] | .score == .availability - .penalties + .reports + .adjustments] | all' "$E2E_DIR/report.json")" = true
+e2e_check "the live scores at the end equal the report's" test \
+	"$(jq -c '[.teams[] | {id, score}]' <<<"$live")" = "$(jq -c '[.teams[] | {id, score}]' "$E2E_DIR/report.json")"
+e2e_check "Romania (reverted, graded) ends ahead of Moldova and Ukraine" test "$(jq \
+	'[.teams[] | {(.id): .score}] | add | .ro > .md and .ro > .ua' "$E2E_DIR/report.json")" = true
+echo "# final scores: $(jq -c '[.teams[] | {id, score, availability, penalties, reports, adjustments}]' "$E2E_DIR/report.json")"
+
+if "$rangectl" report --help 2>&1 | grep -q -- '--html'; then
+	"$rangectl" report "$state" --html "$shots/report.html"
+	e2e_check "report --html writes the after-action report" test -s "$shots/report.html"
+	timeout -k 5 60 node tests/browser/snapshot.mjs "file://$shots/report.html" "" "$shots/report.png" \
+		>>"$E2E_DIR/shots.log" 2>&1 || e2e_log "no screenshot of the HTML report"
+fi
+for s in dashboard-controller dashboard-trainee-ua dashboard-controller-later dashboard-ended; do
+	e2e_check "screenshot $shots/$s.png" test -s "$shots/$s.png"
+done
+
+e2e_exec "$rangectl" down "$scenario" >"$E2E_DIR/down.out" 2>&1
+e2e_check "down removes the range" test -z "$(e2e_virsh list --all --name | grep -v '^$')$(e2e_virsh net-list --all --name | grep -v '^$')"
+[ "$E2E_FAILED" -eq 0 ] || fail_with_log
+e2e_summary
