@@ -28,13 +28,16 @@ listen=${DEMO_LISTEN:-127.0.0.1:8080}
 linger=${DEMO_LINGER:-60s}
 # shellcheck source=tests/e2e/lib.sh
 . tests/e2e/lib.sh
-E2E_PACKAGES+=(nodejs npm)
 
 [ "$(id -u)" -eq 0 ] || e2e_die "the demo needs root (namespaces, libvirtd)"
 [ -x "$rangectl" ] || e2e_die "no $rangectl: run make first"
 e2e_install
 # xterm.js for the dashboard's consoles (npm, not kept in the repository).
 if [ ! -f web/node_modules/@xterm/xterm/lib/xterm.js ]; then
+	# Node.js and npm may come from elsewhere than Debian's packages.
+	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends nodejs npm >/dev/null ||
+		echo "warning: cannot install npm (apt-get install nodejs npm)"
 	echo "== npm ci --prefix web (xterm.js for the consoles)"
 	npm ci --prefix web --no-audit --no-fund --loglevel=error >/dev/null ||
 		echo "warning: no xterm.js: the dashboard works, its consoles do not"
