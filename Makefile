@@ -38,7 +38,8 @@ LIB	= $(BUILD)/librangectl.a
 TESTOBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/test_*.c))
 TESTS	= $(TESTOBJS:$(BUILD)/tests/unit/%.o=$(BUILD)/tests/%)
 FUZZERS	= $(BUILD)/fuzz_scenario $(BUILD)/fuzz_agent $(BUILD)/fuzz_api
-BENCHES	= $(BUILD)/bench/provision $(BUILD)/bench/engine $(BUILD)/bench/sse_client
+BENCHES	= $(BUILD)/bench/provision $(BUILD)/bench/engine $(BUILD)/bench/sse_client \
+	  $(BUILD)/bench/place
 SEEDS	= $(wildcard scenarios/*.yaml tests/scenarios/*.yaml)
 
 ASAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -101,6 +102,7 @@ bench: all $(BENCHES)
 	bench/plan $(BUILD)/rangectl
 	$(BUILD)/bench/provision
 	$(BUILD)/bench/engine
+	$(BUILD)/bench/place
 	bench/http $(BUILD)
 
 # The end-to-end tests run the same binary under a real libvirtd already;
