@@ -34,20 +34,35 @@ fits(const struct place_free *f, unsigned long long memory,
 	return f->memory >= memory && f->vcpus >= vcpus;
 }
 
-/* The node with room and the most free memory, then vCPUs; or n if none. */
+/* The share of a node's memory (then vCPUs) still free. */
+static long double
+share(unsigned long long free_, unsigned long long capacity)
+{
+	return capacity ? (long double)free_ / (long double)capacity : 0;
+}
+
+/*
+ * The node with room and the largest share of its memory free, then of
+ * its vCPUs, then the first; n if none has room. Shares, not amounts: a
+ * node twice the size takes twice the hosts.
+ */
 static size_t
-roomiest(const struct place_free *free_, size_t n,
-    unsigned long long memory, unsigned long vcpus)
+roomiest(const struct place_node *nodes, const struct place_free *free_,
+    size_t n, unsigned long long memory, unsigned long vcpus)
 {
 	size_t i, best = n;
+	long double m, c, best_m = 0, best_c = 0;
 
 	for (i = 0; i < n; i++) {
 		if (!fits(&free_[i], memory, vcpus))
 			continue;
-		if (best == n || free_[i].memory > free_[best].memory ||
-		    (free_[i].memory == free_[best].memory &&
-		    free_[i].vcpus > free_[best].vcpus))
+		m = share(free_[i].memory, nodes[i].memory);
+		c = share(free_[i].vcpus, nodes[i].vcpus);
+		if (best == n || m > best_m || (m == best_m && c > best_c)) {
 			best = i;
+			best_m = m;
+			best_c = c;
+		}
 	}
 	return best;
 }
@@ -171,10 +186,10 @@ no_room(const struct place_node *nodes, size_t n_nodes,
 
 /* Places g whole on the roomiest node with room for it; false if none. */
 static bool
-place_whole(struct place_free *free_, size_t n_nodes,
-    const struct place_group *g, size_t *node)
+place_whole(const struct place_node *nodes, struct place_free *free_,
+    size_t n_nodes, const struct place_group *g, size_t *node)
 {
-	size_t i, at = roomiest(free_, n_nodes, g->memory, g->vcpus);
+	size_t i, at = roomiest(nodes, free_, n_nodes, g->memory, g->vcpus);
 
 	if (at == n_nodes)
 		return false;
@@ -190,7 +205,8 @@ place_whole(struct place_free *free_, size_t n_nodes,
  * on. Returns 0, or -1 with *stuck the first host no node has room for.
  */
 static int
-place_split(struct place_free *free_, size_t n_nodes,
+place_split(const struct place_node *nodes, struct place_free *free_,
+    size_t n_nodes,
     const struct place_host *hosts, struct place_group *g, size_t *node,
     size_t *stuck)
 {
@@ -203,7 +219,7 @@ place_split(struct place_free *free_, size_t n_nodes,
 	while (left > 0) {
 		for (i = 0; placed[i]; i++)
 			;
-		at = roomiest(free_, n_nodes, hosts[g->hosts[i]].memory,
+		at = roomiest(nodes, free_, n_nodes, hosts[g->hosts[i]].memory,
 		    hosts[g->hosts[i]].vcpus);
 		if (at == n_nodes) {
 			*stuck = g->hosts[i];
@@ -261,10 +277,10 @@ place_hosts(const struct place_node *nodes, size_t n_nodes,
 		    !could_fit_whole(nodes, n_nodes, &groups[i]);
 	qsort(groups, n_groups, sizeof(*groups), group_order);
 	for (i = 0; i < n_groups; i++) {
-		if (!groups[i].too_big && place_whole(free_, n_nodes,
+		if (!groups[i].too_big && place_whole(nodes, free_, n_nodes,
 		    &groups[i], node))
 			continue;
-		if (place_split(free_, n_nodes, hosts, &groups[i], node,
+		if (place_split(nodes, free_, n_nodes, hosts, &groups[i], node,
 		    &stuck) < 0) {
 			*error = no_room(nodes, n_nodes, hosts, n_hosts, free_,
 			    stuck);

@@ -9,11 +9,13 @@
  */
 #include "rangectl/plan.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rangectl/place.h"
 #include "rangectl/selector.h"
 #include "rangectl/strmap.h"
 #include "rangectl/template.h"
@@ -680,6 +682,47 @@ resolve_injects(struct planner *p)
 	p->plan->n_injects = p->sc->n_injects;
 }
 
+/*
+ * With nodes, each host gets one (place.c). A node without memory or
+ * vcpus has no limit on them.
+ */
+static void
+place_on_nodes(struct planner *p)
+{
+	const struct scenario *sc = p->sc;
+	struct place_node *nodes;
+	struct place_host *hosts;
+	size_t *node, i;
+	char *error = NULL;
+
+	if (sc->n_nodes == 0)
+		return;
+	nodes = xcalloc(sc->n_nodes, sizeof(*nodes));
+	for (i = 0; i < sc->n_nodes; i++)
+		nodes[i] = (struct place_node){ sc->nodes[i].memory ?
+		    sc->nodes[i].memory : ULLONG_MAX / 2, sc->nodes[i].vcpus > 0 ?
+		    (unsigned long)sc->nodes[i].vcpus : ULONG_MAX / 2 };
+	hosts = xcalloc(p->plan->n_hosts ? p->plan->n_hosts : 1, sizeof(*hosts));
+	node = xcalloc(p->plan->n_hosts ? p->plan->n_hosts : 1, sizeof(*node));
+	for (i = 0; i < p->plan->n_hosts; i++) {
+		const struct plan_host *h = &p->plan->hosts[i];
+
+		hosts[i] = (struct place_host){ h->name, h->team ?
+		    (size_t)(h->team - sc->teams) : PLACE_NO_TEAM,
+		    h->src->memory, (unsigned long)h->src->vcpus };
+	}
+	if (place_hosts(nodes, sc->n_nodes, hosts, p->plan->n_hosts, node,
+	    &error) < 0)
+		planner_error(p, scenario_pos(sc->node, "nodes"), "%s", error);
+	else
+		for (i = 0; i < p->plan->n_hosts; i++)
+			p->plan->hosts[i].node = node[i];
+	free(error);
+	free(nodes);
+	free(hosts);
+	free(node);
+}
+
 struct plan *
 plan_build(const struct scenario *sc, struct diag_list *diags)
 {
@@ -701,6 +744,7 @@ plan_build(const struct scenario *sc, struct diag_list *diags)
 		plan_routes(&p);
 		assign_macs(&p);
 		assign_bridges(&p);
+		place_on_nodes(&p);
 	}
 	resolve_injects(&p);
 	strmap_clear(&p.networks);

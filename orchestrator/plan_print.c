@@ -113,14 +113,19 @@ static json_t *
 host_to_json(const struct plan *plan, const struct plan_host *host)
 {
 	const struct scenario_host *src = host->src;
-
-	return json_pack("{s:s, s:s, s:o, s:s, s:I, s:I, s:b, s:o, s:o, s:o, "
-	    "s:o}", "name", host->name, "id", src->id, "team",
+	json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:I, s:I, s:b, s:o, s:o, "
+	    "s:o, s:o}", "name", host->name, "id", src->id, "team",
 	    json_string_or_null(host->team ? host->team->id : NULL), "image",
 	    src->image, "memory", (json_int_t)src->memory, "vcpus",
 	    (json_int_t)src->vcpus, "router", src->router, "gateway",
 	    json_ip_or_null(host->gateway), "nics", nics_to_json(plan, host),
 	    "routes", routes_to_json(host), "services", services_to_json(src));
+
+	/* Only a range spread over nodes says where each host goes. */
+	if (plan->sc->n_nodes > 0)
+		json_object_set_new(o, "node",
+		    json_string(plan->sc->nodes[host->node].uri));
+	return o;
 }
 
 static json_t *
@@ -385,6 +390,40 @@ print_hosts(const struct plan *plan, FILE *out)
 	}
 }
 
+/* Each node with what placement put on it: hosts, memory, vCPUs, teams. */
+static void
+print_nodes(const struct plan *plan, FILE *out)
+{
+	const struct scenario *sc = plan->sc;
+	size_t i, j, k, hosts;
+	unsigned long long memory;
+	long vcpus;
+
+	fprintf(out, "%-4s  %-40s  %5s  %8s  %5s  %s\n", "NODE", "URI", "HOSTS",
+	    "MEMORY", "VCPUS", "TEAMS");
+	for (i = 0; i < sc->n_nodes; i++) {
+		hosts = 0;
+		memory = 0;
+		vcpus = 0;
+		for (j = 0; j < plan->n_hosts; j++)
+			if (plan->hosts[j].node == i) {
+				hosts++;
+				memory += plan->hosts[j].src->memory;
+				vcpus += plan->hosts[j].src->vcpus;
+			}
+		fprintf(out, "%-4zu  %-40s  %5zu  %7lluM  %5ld ", i + 1,
+		    sc->nodes[i].uri, hosts, memory >> 20, vcpus);
+		for (k = 0; k < sc->n_teams; k++)
+			for (j = 0; j < plan->n_hosts; j++)
+				if (plan->hosts[j].node == i &&
+				    plan->hosts[j].team == &sc->teams[k]) {
+					fprintf(out, " %s", sc->teams[k].id);
+					break;
+				}
+		fputc('\n', out);
+	}
+}
+
 static void
 print_injects(const struct plan *plan, FILE *out)
 {
@@ -427,5 +466,9 @@ plan_print_table(const struct plan *plan, FILE *out)
 	fputc('\n', out);
 	print_hosts(plan, out);
 	fputc('\n', out);
+	if (sc->n_nodes > 0) {
+		print_nodes(plan, out);
+		fputc('\n', out);
+	}
 	print_injects(plan, out);
 }

@@ -5,9 +5,9 @@
  *   1. capacities are never exceeded, in memory nor in vCPUs;
  *   2. a team's hosts stay on one node when some node has room for all of
  *      them (its networks then stay local: no VXLAN for them);
- *   3. among the nodes with room, the one with the most free memory (then
- *      the most free vCPUs, then the first listed) takes it, which spreads
- *      teams over the nodes;
+ *   3. among the nodes with room, the one with the largest share of its
+ *      memory free (then of its vCPUs, then the first listed) takes it,
+ *      which spreads teams over the nodes in proportion to their size;
  *   4. the same input gives the same placement, always.
  * Teams go largest first (by memory), so that the big ones find room.
  * A team no node can hold whole goes after those, split over as few nodes

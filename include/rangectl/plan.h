@@ -53,6 +53,7 @@ struct plan_host {
 	size_t n_routes;
 	size_t routes_alloc;
 	uint32_t gateway;	/* default route, 0 for none */
+	size_t node;	/* index into sc->nodes (place.c); 0 without nodes */
 };
 
 struct plan_inject {

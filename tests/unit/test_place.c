@@ -182,3 +182,21 @@ TEST(no_nodes_no_hosts)
 	free(error);
 	CHECK_INT_EQ(place_hosts(nodes, 1, NULL, 0, node, &error), 0);
 }
+
+TEST(nodes_fill_in_proportion_to_their_size)
+{
+	struct place_node nodes[2] = { { 8 * GIB, 64 }, { 4 * GIB, 64 } };
+	struct place_host hosts[3];
+	size_t node[3];
+	char *error = NULL;
+
+	add_team(hosts, 0, 0, 1, 2048);
+	add_team(hosts, 1, 1, 1, 2048);
+	add_team(hosts, 2, 2, 1, 2048);
+	if (!CHECK_INT_EQ(place_hosts(nodes, 2, hosts, 3, node, &error), 0))
+		return;
+	/* 8 GiB: 100%, then 75% free; 4 GiB: 100%, then 50%. */
+	CHECK_INT_EQ(node[0], 0);
+	CHECK_INT_EQ(node[1], 1);
+	CHECK_INT_EQ(node[2], 0);
+}
