@@ -7,7 +7,8 @@
 # folder and runs `make demo` there, quickened (DEMO_SPEED=60, a free port,
 # DEMO_LINGER=0s). While it runs, the dashboard must answer on this
 # machine's loopback with live scores; at the end it must have printed the
-# tokens and the report, exited 0, and left nothing behind. The second
+# tokens and the report, exited 0, and left nothing behind. Then Ctrl-C in
+# the middle of a second, slower run: it still ends cleanly. The second
 # command, `make check`, is the one running this test: CI runs it on a
 # fresh clone (.ci/run), so it is not run again from here.
 set -u
@@ -69,5 +70,39 @@ e2e_check "no namespace of the demo is left" sh -c "! ip netns list | grep -q '^
 e2e_check "no QEMU of the demo is left" sh -c "! pgrep -f 'guest=[d]emo-' >/dev/null"
 if [ "$E2E_FAILED" -gt 0 ]; then
 	tail -n 40 "$dir/demo.out" | sed 's/^/#   /'
+fi
+
+# Ctrl-C in the middle of the exercise: the demo as a terminal's
+# foreground job, SIGINT to its whole process group (python resets the
+# SIGINT that this shell's background jobs ignore, and makes the group).
+rm -rf "$dir/state"
+(cd "$dir/clone" && exec env DEMO_SPEED=10 DEMO_LINGER=0s DEMO_LISTEN="127.0.0.1:$port" \
+	DEMO_STATE="$dir/state" python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setpgid(0, 0)
+os.execvp(sys.argv[1], sys.argv[1:])' tools/demo.sh build) >"$dir/ctrl-c.out" 2>&1 &
+demo=$!
+rounds=0
+for _ in $(seq 1200); do
+	kill -0 "$demo" 2>/dev/null || break
+	[ -s "$dir/state/journal.jsonl" ] &&
+		rounds=$(jq -s '[.[] | select(.type=="round")] | length' "$dir/state/journal.jsonl" 2>/dev/null)
+	[ "${rounds:-0}" -ge 3 ] && break
+	sleep 0.5
+done
+kill -INT -- "-$demo" 2>/dev/null
+wait "$demo"
+rc=$?
+demo=""
+e2e_check "Ctrl-C after round $rounds: the demo ends with exit 0 (got $rc)" test "$rc" -eq 0
+e2e_check "  the round under way finished, the run says it was interrupted" grep -q 'interrupted at' "$dir/ctrl-c.out"
+e2e_check "  fewer than 30 rounds were played" test "$(jq -s '[.[] | select(.type=="round")] | length' \
+	"$dir/state/journal.jsonl")" -lt 30
+e2e_check "  it still prints the report and takes everything down" sh -c \
+	"grep -q '== rangectl report' '$dir/ctrl-c.out' && grep -q 'nothing is left of the demo' '$dir/ctrl-c.out'"
+e2e_check "  no namespace or QEMU of the demo is left" sh -c \
+	"! ip netns list | grep -q '^rc-e2e-demo-' && ! pgrep -f 'guest=[d]emo-' >/dev/null"
+if [ "$E2E_FAILED" -gt 0 ]; then
+	tail -n 30 "$dir/ctrl-c.out" | sed 's/^/#   /'
 fi
 e2e_summary
