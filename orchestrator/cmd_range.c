@@ -31,6 +31,17 @@ cmd_open_range(const struct cmd_ctx *ctx, const char *path,
 		return EXIT_FAILED;
 	}
 	diag_list_clear(&diags);
+	if (range->scenario->n_nodes > 0) {
+		/* Rather than build a range meant for several hosts on one. */
+		fprintf(stderr, "rangectl %s: '%s' spreads its range over %zu "
+		    "nodes, and %s does not drive a range across nodes yet; "
+		    "'rangectl plan' shows where each host would go. Without "
+		    "'nodes', the range is made on one libvirt host.\n",
+		    ctx->cmd->name, path, range->scenario->n_nodes,
+		    ctx->cmd->name);
+		range_clear(range);
+		return EXIT_FAILED;
+	}
 	uri = connect ? connect : range->scenario->exercise.connect ?
 	    range->scenario->exercise.connect : CMD_DEFAULT_URI;
 	if (virt_open(virt, uri, &error) < 0) {
