@@ -142,5 +142,13 @@ json_t *report_to_json(const struct report *report);
 int report_print_json(const struct report *report, FILE *out);
 /* Writes the report as tables for people to read. */
 void report_print(const struct report *report, FILE *out);
+/*
+ * Writes the report as one self-contained HTML page (report_html.c): the
+ * data of report_to_json(), every string escaped, the scores over time
+ * as inline SVG; no script, and no link to anything outside the page.
+ * The same report always gives the same bytes. 0, or -1 when out has an
+ * error.
+ */
+int report_print_html(const struct report *report, FILE *out);
 
 #endif
