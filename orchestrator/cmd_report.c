@@ -1,24 +1,93 @@
 /*
- * cmd_report.c: rangectl report DIR [--json]
+ * cmd_report.c: rangectl report DIR [--json | --html FILE]
  */
+#include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "rangectl/cmd.h"
 #include "rangectl/report.h"
+#include "rangectl/util.h"
+
+/* The HTML on standard output; 0, or -1 having said why. */
+static int
+html_to_stdout(const struct report *report)
+{
+	if (report_print_html(report, stdout) < 0 || fflush(stdout) == EOF) {
+		fprintf(stderr, "rangectl report: cannot write the HTML report "
+		    "to standard output: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Writes the HTML to a temporary file beside path, then renames it into
+ * place, so that path holds either what it held or the whole report.
+ * The file gets the usual permissions (0666 less the umask), not mkstemp's
+ * 0600. Returns 0, or -1 having said why, once.
+ */
+static int
+html_to_file(const struct report *report, const char *path)
+{
+	char *copy = xstrdup(path), *dir = dirname(copy), *tmp;
+	mode_t mask = umask(0);
+	FILE *f = NULL;
+	int fd, rc = -1;
+
+	umask(mask);
+	tmp = xasprintf("%s/.rangectl-report-XXXXXX", dir);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr, "rangectl report: cannot make a temporary file "
+		    "in '%s' for the HTML report '%s': %s\n", dir, path,
+		    strerror(errno));
+		goto cleanup;
+	}
+	f = fdopen(fd, "w");
+	if (f == NULL || fchmod(fd, 0666 & ~mask) < 0 ||
+	    report_print_html(report, f) < 0 || fflush(f) == EOF ||
+	    fsync(fd) < 0) {
+		fprintf(stderr, "rangectl report: cannot write the HTML report "
+		    "'%s' (as '%s' until it is whole): %s\n", path, tmp,
+		    strerror(errno));
+		goto cleanup;
+	}
+	if (rename(tmp, path) < 0) {
+		fprintf(stderr, "rangectl report: cannot put the HTML report "
+		    "in place as '%s': %s\n", path, strerror(errno));
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	if (f != NULL)
+		fclose(f);
+	else if (fd >= 0)
+		close(fd);
+	if (rc < 0 && fd >= 0)
+		unlink(tmp);
+	free(tmp);
+	free(copy);
+	return rc;
+}
 
 int
 cmd_report(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "html", no_argument, NULL, 'H' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report report;
+	const char *html = NULL;
 	char *error = NULL;
 	bool json = false;
 	int c, rc = EXIT_OK;
@@ -30,9 +99,8 @@ cmd_report(struct cmd_ctx *ctx, int argc, char **argv)
 			json = true;
 			break;
 		case 'H':
-			return cmd_usage_error(ctx, "--html is not available yet "
-			    "(it comes in a later version); use --json or the "
-			    "text report");
+			html = optarg;
+			break;
 		case 'h':
 			cmd_print_help(ctx->cmd);
 			return EXIT_OK;
@@ -42,12 +110,21 @@ cmd_report(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cmd_usage_error(ctx, "give exactly one state folder");
+	if (json && html != NULL)
+		return cmd_usage_error(ctx, "give --json or --html, not both");
+	if (html != NULL && html[0] == '\0')
+		return cmd_usage_error(ctx, "--html needs a file name, or - "
+		    "for standard output");
 	if (report_load(&report, argv[optind], &error) < 0) {
 		fprintf(stderr, "rangectl report: %s\n", error);
 		free(error);
 		return EXIT_FAILED;
 	}
-	if (json)
+	if (html != NULL && strcmp(html, "-") == 0)
+		rc = html_to_stdout(&report) == 0 ? EXIT_OK : EXIT_FAILED;
+	else if (html != NULL)
+		rc = html_to_file(&report, html) == 0 ? EXIT_OK : EXIT_FAILED;
+	else if (json)
 		rc = report_print_json(&report, stdout) == 0 ? EXIT_OK :
 		    EXIT_FAILED;
 	else

@@ -76,10 +76,13 @@ static const struct cmd commands[] = {
 	  "signals: INT or TERM finish the round and stop (the next run "
 	  "resumes);\n  USR1 pauses the clock, USR2 resumes it.\n",
 	  CMD_VIRT(cmd_run) },
-	{ "report", "DIR [--json]",
+	{ "report", "DIR [--json | --html FILE]",
 	  "print the after-action report of a run from its state folder's "
 	  "journal",
-	  "  --json         print the report as JSON instead of tables\n",
+	  "  --json         print the report as JSON instead of tables\n"
+	  "  --html FILE    write it as one self-contained HTML page to FILE "
+	  "(- for\n                 standard output), with a chart of the "
+	  "scores\n",
 	  cmd_report },
 };
 

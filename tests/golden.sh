@@ -9,10 +9,10 @@
 # what rangectl does now instead of comparing (review the diff after).
 # And each scenarios/*.yaml, the examples users start from, must validate
 # cleanly. Each tests/journals/X.jsonl is the journal of a state folder X
-# for `rangectl report`: it must exit 0 printing exactly X.report.txt, and
-# X.report.json with --json, or, where X.err exists, exit 1 printing
-# exactly X.err (the temporary folder's name taken out). Exit 2 (usage) or
-# death by a signal always fails.
+# for `rangectl report`: it must exit 0 printing exactly X.report.txt,
+# X.report.json with --json and X.report.html with --html -, or, where
+# X.err exists, exit 1 printing exactly X.err (the temporary folder's name
+# taken out). Exit 2 (usage) or death by a signal always fails.
 set -u
 build=${1:?usage: tests/golden.sh BUILD}
 cd "$(dirname "$0")/.." || exit 1
@@ -137,9 +137,11 @@ report_case() {
 		case $rc in
 		0) cp "$tmp/out" "$base.report.txt"; rm -f "$base.err"
 		   run_report "$jsonl" --json
-		   cp "$tmp/out" "$base.report.json" ;;
+		   cp "$tmp/out" "$base.report.json"
+		   run_report "$jsonl" --html -
+		   cp "$tmp/out" "$base.report.html" ;;
 		1) cp "$tmp/err" "$base.err"
-		   rm -f "$base.report.txt" "$base.report.json" ;;
+		   rm -f "$base.report.txt" "$base.report.json" "$base.report.html" ;;
 		*) fail "$name" "exit status $rc"; cat "$tmp/err"; return ;;
 		esac
 		pass "$name"
@@ -154,12 +156,15 @@ report_case() {
 		report_output "$name" "$base.report.txt" || return
 		run_report "$jsonl" --json
 		sane "$name" || return
-		report_output "$name" "$base.report.json" && pass "$name"
+		report_output "$name" "$base.report.json" || return
+		run_report "$jsonl" --html -
+		sane "$name" || return
+		report_output "$name" "$base.report.html" && pass "$name"
 	fi
 }
 
-# The report's command line: --html is a usage error for now (exit 2), a
-# missing state folder a failure (exit 1), both with a message.
+# The report's command line: a usage error exits 2, a missing state folder
+# or a file that cannot be written 1, each with a message.
 report_usage_case() {
 	local name=$1 want_rc=$2 want_err=$3
 	shift 3
@@ -175,6 +180,28 @@ report_usage_case() {
 	cat "$tmp/err"
 }
 
+# --html FILE writes the page to FILE (through a temporary file beside it,
+# gone after), printing nothing; into a missing folder, it fails saying so.
+report_html_file_case() {
+	local jsonl=$1 name="report --html FILE" dir=$tmp/html-file want=${1%.jsonl}.report.html
+	mkdir -p "$dir/state" && cp "$jsonl" "$dir/state/journal.jsonl"
+	run report "$dir/state" --html "$dir/report.html"
+	sane "$name" || return
+	if [ "$rc" -ne 0 ] || [ -s "$tmp/out" ] || [ -s "$tmp/err" ]; then
+		fail "$name" "exit status $rc and output, expected 0 and none"
+		cat "$tmp/out" "$tmp/err"
+	elif [ "$(find "$dir" -maxdepth 1 -name '.rangectl-report-*' | wc -l)" -ne 0 ]; then
+		fail "$name" "left a temporary file behind"
+	elif [ "$(umask)" = 0022 ] && [ "$(stat -c %a "$dir/report.html")" != 644 ]; then
+		fail "$name" "mode $(stat -c %a "$dir/report.html"), expected 644"
+	elif same "$want" "$dir/report.html" "$name"; then
+		pass "$name"
+	fi
+	report_usage_case "report --html into a missing folder" 1 \
+		"rangectl report: cannot make a temporary file in '$dir/none' for the HTML report '$dir/none/r.html': No such file or directory" \
+		report "$dir/state" --html "$dir/none/r.html"
+}
+
 if [ ! -x "$rangectl" ]; then
 	fail "$rangectl" "not built"
 else
@@ -187,8 +214,11 @@ else
 	for jsonl in tests/journals/*.jsonl; do
 		[ -e "$jsonl" ] && report_case "$jsonl"
 	done
-	report_usage_case "report --html" 2 "--html is not available yet" \
-		report --html "$tmp"
+	report_usage_case "report --json --html" 2 "give --json or --html, not both" \
+		report --json --html - "$tmp"
+	report_usage_case "report --html without a file" 2 "--html needs a file name" \
+		report "$tmp" --html ""
+	report_html_file_case tests/journals/complete.jsonl
 	report_usage_case "report without a folder" 2 "give exactly one state folder" \
 		report
 	report_usage_case "report of a missing folder" 1 \
