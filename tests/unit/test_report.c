@@ -356,3 +356,413 @@ cleanup:
 	free(error);
 	free(dir);
 }
+
+/* ---- the HTML page (report_html.c) ------------------------------------- */
+
+/* The page of a report, as a string the caller frees. */
+static char *
+html_of(const struct report *r)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f == NULL)
+		abort();
+	CHECK_INT_EQ(report_print_html(r, f), 0);
+	fclose(f);
+	return text;
+}
+
+/* How many times needle is in haystack, case aside. */
+static size_t
+count_of(const char *haystack, const char *needle)
+{
+	size_t n = 0;
+	const char *p = haystack;
+
+	while ((p = strcasestr(p, needle)) != NULL) {
+		n++;
+		p += strlen(needle);
+	}
+	return n;
+}
+
+/* Applies an event built with json_pack (which it takes); 0 or -1. */
+static int
+apply_new(struct report *r, json_t *ev)
+{
+	char *error = NULL;
+	int rc;
+
+	if (!CHECK(ev != NULL))
+		return -1;
+	rc = report_apply(r, ev, &error);
+	if (rc < 0)
+		fprintf(stderr, "%s\n", error);
+	free(error);
+	json_decref(ev);
+	return rc;
+}
+
+#define HOSTILE_SCRIPT "<script>alert('x')</script>"
+#define HOSTILE_IMG "\"><img src=x onerror=\"alert(1)\">"
+
+/*
+ * An exercise of two teams whose every free text is hostile, one inject
+ * fired on one host, with rounds that take ua below zero: the page of
+ * the tests that follow.
+ */
+static int
+hostile_report(struct report *r)
+{
+	report_init(r);
+	if (apply_new(r, json_pack("{s:i, s:s, s:f, s:s, s:s, s:i, s:i, s:i, "
+	    "s:[{s:s, s:s, s:s}, {s:s, s:n, s:s}], s:[{s:s, s:s, s:i, s:s, "
+	    "s:[s], s:[]}], s:[]}", "seq", 1, "type", "exercise", "t", 0.0,
+	    "name", "x", "title", "Drill " HOSTILE_SCRIPT " & co", "duration",
+	    600, "interval", 60, "timeout", 2, "teams", "id", "ua", "name",
+	    "Ukraine " HOSTILE_IMG, "role", "blue", "id", "red", "name", "role",
+	    "red", "injects", "id", "wipe", "title", "Wipe <b>logs</b> & run",
+	    "at", 60, "action", "exec", "targets", "ua-db", "to", "hosts")) < 0)
+		return -1;
+	return apply_new(r, json_pack("{s:i, s:s, s:f, s:s}", "seq", 2, "type",
+	    "clock", "t", 0.0, "state", "running"));
+}
+
+/* Round n at t: ua's one check up or down, and a penalty. */
+static int
+hostile_round(struct report *r, long long seq, long long n, bool up,
+    long long penalty)
+{
+	return apply_new(r, json_pack("{s:I, s:s, s:f, s:I, s:f, s:[{s:s, s:s, "
+	    "s:s, s:b, s:I}], s:[{s:s, s:s, s:s, s:b, s:I, s:s}]}", "seq", seq,
+	    "type", "round", "t", 60.0 * (double)n, "n", n, "at",
+	    60.0 * (double)n, "checks", "team", "ua", "host", "ua-db", "service",
+	    "db", "up", up, "points", up ? 5LL : 0LL, "compromises", "team",
+	    "ua", "host", "ua-db", "inject", "wipe", "active", penalty > 0,
+	    "penalty", penalty, "reason", "table 'users' & <all> gone"));
+}
+
+static int
+hostile_events(struct report *r)
+{
+	return apply_new(r, json_pack("{s:i, s:s, s:f, s:s, s:s, s:i, s:f, "
+	    "s:f, s:f, s:b, s:n, s:[s]}", "seq", 3, "type", "inject", "t", 61.0,
+	    "id", "wipe", "action", "exec", "firing", 1, "scheduled", 60.0,
+	    "actual", 61.0, "late", 1.0, "manual", 0, "by", "targets",
+	    "ua-db")) < 0 ||
+	    apply_new(r, json_pack("{s:i, s:s, s:f, s:s, s:i, s:[{s:s, s:b, "
+	    "s:s, s:i, s:s, s:s, s:f}]}", "seq", 4, "type", "inject_result", "t",
+	    62.0, "id", "wipe", "firing", 1, "results", "host", "ua-db", "ok", 0,
+	    "error", "'rm' said " HOSTILE_IMG, "exit", 1, "out",
+	    "</pre>" HOSTILE_SCRIPT, "err", "a \x01 bell", "seconds", 0.5)) < 0 ||
+	    hostile_round(r, 5, 1, true, 0) < 0 ||
+	    hostile_round(r, 6, 2, false, 40) < 0 ||
+	    apply_new(r, json_pack("{s:i, s:s, s:f, s:s, s:s, s:s, s:s, s:s, "
+	    "s:n}", "seq", 7, "type", "report", "t", 130.0, "id", "r1", "team",
+	    "ua", "author", "o'neil", "title", HOSTILE_SCRIPT, "body",
+	    "line 1\n" HOSTILE_IMG, "inject")) < 0 ||
+	    apply_new(r, json_pack("{s:i, s:s, s:f, s:s, s:s, s:i, s:s, s:s}",
+	    "seq", 8, "type", "grade", "t", 140.0, "report", "r1", "team", "ua",
+	    "points", 3, "comment", "\"quoted\" & <i>fine</i>", "by", "ctl")) < 0 ||
+	    apply_new(r, json_pack("{s:i, s:s, s:f, s:s, s:i, s:s, s:s}", "seq",
+	    9, "type", "adjustment", "t", 150.0, "team", "red", "points", -7,
+	    "reason", "Tom & Jerry's <b>", "by", "ctl")) < 0 ||
+	    apply_new(r, json_pack("{s:i, s:s, s:f, s:n, s:[s], s:s, s:s}",
+	    "seq", 10, "type", "message", "t", 160.0, "inject", "to", "ua",
+	    "text", "<a href=\"https://evil.example/\">click</a>", "by",
+	    "ctl")) < 0;
+}
+
+TEST(html_escapes_hostile_text)
+{
+	struct report r;
+	char *html;
+
+	if (!CHECK_INT_EQ(hostile_report(&r), 0) ||
+	    !CHECK_INT_EQ(hostile_events(&r), 0))
+		goto cleanup;
+	html = html_of(&r);
+	/* Not one tag of the journal's making survives... */
+	CHECK_INT_EQ(count_of(html, "<script"), 0);
+	CHECK_INT_EQ(count_of(html, "<img"), 0);
+	CHECK_INT_EQ(count_of(html, "<b>"), 0);
+	CHECK_INT_EQ(count_of(html, "<i>"), 0);
+	CHECK_INT_EQ(count_of(html, "<a href=\"https:"), 0);
+	/* ...and each is shown as it was written. */
+	CHECK(strstr(html, "<h1>Drill &lt;script&gt;alert(&#39;x&#39;)&lt;/"
+	    "script&gt; &amp; co</h1>") != NULL);
+	CHECK(strstr(html, "<title>After-action report: Drill &lt;script&gt;")
+	    != NULL);
+	CHECK(strstr(html, "Ukraine &quot;&gt;&lt;img src=x onerror=&quot;"
+	    "alert(1)&quot;&gt;") != NULL);
+	CHECK(strstr(html, "Wipe &lt;b&gt;logs&lt;/b&gt; &amp; run") != NULL);
+	CHECK(strstr(html, "&lt;/pre&gt;&lt;script&gt;") != NULL);
+	CHECK(strstr(html, "o&#39;neil") != NULL);
+	CHECK(strstr(html, "&quot;quoted&quot; &amp; &lt;i&gt;fine&lt;/i&gt;")
+	    != NULL);
+	CHECK(strstr(html, "Tom &amp; Jerry&#39;s &lt;b&gt;") != NULL);
+	CHECK(strstr(html, "table &#39;users&#39; &amp; &lt;all&gt; gone") !=
+	    NULL);
+	/* A control character is no HTML: it shows as U+FFFD. */
+	CHECK(strstr(html, "a \xef\xbf\xbd bell") != NULL);
+	CHECK(strchr(html, '\x01') == NULL);
+	free(html);
+cleanup:
+	report_clear(&r);
+}
+
+/* Every point of every polyline lies in the plot, whose box is this. */
+#define PLOT_TOP 20.0
+#define PLOT_BASE 364.0
+
+static bool
+points_in_plot(const char *html, size_t *lines)
+{
+	const char *p = html;
+	bool ok = true;
+
+	*lines = 0;
+	while ((p = strstr(p, "<polyline")) != NULL) {
+		double x, y;
+		int used;
+
+		(*lines)++;
+		p = strstr(p, "points=\"");
+		if (p == NULL)
+			return false;
+		for (p += 8; sscanf(p, "%lf,%lf%n", &x, &y, &used) == 2; p += used)
+			if (y < PLOT_TOP - 0.05 || y > PLOT_BASE + 0.05 || x < 0)
+				ok = false;
+	}
+	return ok;
+}
+
+TEST(html_chart_with_negative_scores)
+{
+	struct report r;
+	size_t lines;
+	char *html;
+
+	if (!CHECK_INT_EQ(hostile_report(&r), 0) ||
+	    !CHECK_INT_EQ(hostile_events(&r), 0) ||
+	    !CHECK_INT_EQ(hostile_round(&r, 11, 3, false, 40), 0))
+		goto cleanup;
+	/* ua: 5, 5 - 40, -35 - 40 + the grade's 3; red: -7 after round 2. */
+	CHECK_INT_EQ(total(&r, "ua"), -72);
+	html = html_of(&r);
+	CHECK(points_in_plot(html, &lines));
+	CHECK_INT_EQ(lines, 2);
+	/* The axis reaches below the lowest score, with a true minus. */
+	CHECK(strstr(html, ">\xe2\x88\x92" "80</text>") != NULL);
+	CHECK_INT_EQ(count_of(html, "class=\"zero\""), 1);
+	CHECK(strstr(html, "<td class=\"num score\">\xe2\x88\x92" "72</td>") !=
+	    NULL);
+	free(html);
+	/* The golden journal where a team goes below zero, then back. */
+	report_clear(&r);
+	if (!CHECK_INT_EQ(load(&r, "resumed"), 0))
+		return;
+	html = html_of(&r);
+	CHECK(points_in_plot(html, &lines));
+	CHECK_INT_EQ(lines, 2);
+	CHECK(strstr(html, ">\xe2\x88\x92" "2</text>") != NULL);
+	/* red's adjustment came after the last round: a last point at 16:40. */
+	CHECK(strstr(html, "data-team=\"red\"") != NULL);
+	free(html);
+cleanup:
+	report_clear(&r);
+}
+
+TEST(html_without_rounds)
+{
+	struct report r;
+	char *html;
+
+	report_init(&r);
+	if (!CHECK_INT_EQ(apply_new(&r, json_loads(EXERCISE, 0, NULL)), 0))
+		goto cleanup;
+	html = html_of(&r);
+	CHECK(strstr(html, "Pending: the clock never started.") != NULL);
+	CHECK(strstr(html, "No scoring round ran: there is nothing to chart.")
+	    != NULL);
+	CHECK_INT_EQ(count_of(html, "<polyline"), 0);
+	CHECK_INT_EQ(count_of(html, "class=\"chart\""), 0);
+	/* Every list says none rather than showing an empty table. */
+	CHECK_INT_EQ(count_of(html, "<p class=\"none\">None.</p>"), 10);
+	CHECK(strstr(html, "</html>\n") != NULL);
+	free(html);
+cleanup:
+	report_clear(&r);
+}
+
+TEST(html_interrupted_run)
+{
+	struct report r;
+	char *html;
+
+	if (!CHECK_INT_EQ(load(&r, "interrupted"), 0))
+		return;
+	html = html_of(&r);
+	CHECK(strstr(html, "<p class=\"banner interrupted\">Interrupted at "
+	    "0:45:00 of 1:00:00: the journal ends while the clock was running")
+	    != NULL);
+	CHECK(strstr(html, "<dt>State</dt><dd>interrupted</dd>") != NULL);
+	/* The chart marks where the journal ends, short of the hour. */
+	CHECK(strstr(html, ">interrupted at 0:45:00</text>") != NULL);
+	CHECK_INT_EQ(count_of(html, "<polyline"), 4);
+	free(html);
+	report_clear(&r);
+}
+
+TEST(html_lost_firing)
+{
+	struct report r;
+	char *html;
+
+	if (!CHECK_INT_EQ(load(&r, "complete"), 0))
+		return;
+	html = html_of(&r);
+	/* wipe fired, and its result never came: its target is lost. */
+	CHECK(strstr(html, "<td class=\"id\">ex-md-web</td><td class=\"lost\">"
+	    "lost</td><td class=\"num\"><span class=\"none\">—</span></td>"
+	    "<td class=\"num\"><span class=\"none\">—</span></td><td>"
+	    REPORT_LOST "</td>") != NULL);
+	CHECK(strstr(html, "<td class=\"failed\">failed</td>") != NULL);
+	CHECK(strstr(html, "47s late") != NULL);
+	CHECK(strstr(html, "not fired") != NULL);
+	free(html);
+	report_clear(&r);
+	/* The engine's own word that a firing was lost, with its reason. */
+	if (!CHECK_INT_EQ(load(&r, "resumed"), 0))
+		return;
+	html = html_of(&r);
+	CHECK(strstr(html, "<td class=\"lost\">lost</td>") != NULL);
+	CHECK(strstr(html, "rangectl stopped before this firing&#39;s result "
+	    "came back") != NULL);
+	CHECK(strstr(html, "not in the exercise's MSEL") != NULL);
+	free(html);
+	report_clear(&r);
+}
+
+TEST(html_output_trimmed)
+{
+	struct report r;
+	struct strbuf out;
+	char *html, *want;
+	size_t i;
+
+	if (!CHECK_INT_EQ(hostile_report(&r), 0))
+		goto cleanup;
+	/* 999 bytes, then two-byte characters: the cut must not split one. */
+	strbuf_init(&out);
+	for (i = 0; i < 999; i++)
+		strbuf_append(&out, "a");
+	for (i = 0; i < 2000; i++)
+		strbuf_append(&out, "\xc3\xa9");
+	if (!CHECK_INT_EQ(apply_new(&r, json_pack("{s:i, s:s, s:f, s:s, s:s, "
+	    "s:i, s:f, s:f, s:f, s:b, s:n, s:[s]}", "seq", 3, "type", "inject",
+	    "t", 60.0, "id", "wipe", "action", "exec", "firing", 1, "scheduled",
+	    60.0, "actual", 60.0, "late", 0.0, "manual", 0, "by", "targets",
+	    "ua-db")), 0) ||
+	    !CHECK_INT_EQ(apply_new(&r, json_pack("{s:i, s:s, s:f, s:s, s:i, "
+	    "s:[{s:s, s:b, s:i, s:s, s:s, s:f}]}", "seq", 4, "type",
+	    "inject_result", "t", 61.0, "id", "wipe", "firing", 1, "results",
+	    "host", "ua-db", "ok", 1, "exit", 0, "out", out.data, "err",
+	    "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n14\n", "seconds",
+	    1.0)), 0))
+		goto done;
+	html = html_of(&r);
+	want = xasprintf("<pre class=\"out\">%.999s\n<span class=\"note\">"
+	    "[4000 more bytes not shown]</span></pre>", out.data);
+	CHECK(strstr(html, want) != NULL);
+	/* Twelve lines, the trailing newline dropped before counting. */
+	CHECK(strstr(html, "<pre class=\"err\">1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n"
+	    "11\n12\n<span class=\"note\">[6 more bytes not shown]</span>"
+	    "</pre>") != NULL);
+	free(want);
+	free(html);
+done:
+	strbuf_free(&out);
+cleanup:
+	report_clear(&r);
+}
+
+/* No resource from outside the page: nothing to fetch, nothing to run. */
+static void
+check_self_contained(const char *html)
+{
+	static const char *const banned[] = { "http://", "https://", "<link",
+		"@import", "url(", "src=", "<script", "<iframe", "<object",
+		"<embed", "<img", "<base", "srcset", "javascript:" };
+	const char *p = html;
+	size_t i, n;
+
+	for (i = 0; i < ARRAY_SIZE(banned); i++)
+		if (!CHECK_INT_EQ(count_of(html, banned[i]), 0))
+			fprintf(stderr, "  the page holds '%s'\n", banned[i]);
+	/* No event handler attribute (onload=, onerror=...) either. */
+	for (p = html; (p = strstr(p, " on")) != NULL; p += 3) {
+		n = strspn(p + 3, "abcdefghijklmnopqrstuvwxyz");
+		CHECK(n == 0 || p[3 + n] != '=');
+	}
+	/* Links only within the page. */
+	for (p = html; (p = strstr(p, "href=\"")) != NULL;) {
+		p += 6;
+		CHECK(*p == '#');
+	}
+}
+
+TEST(html_self_contained)
+{
+	static const char *const journals[] = { "complete", "interrupted",
+		"resumed" };
+	struct report r;
+	char *html;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(journals); i++) {
+		if (!CHECK_INT_EQ(load(&r, journals[i]), 0))
+			continue;
+		html = html_of(&r);
+		check_self_contained(html);
+		free(html);
+		report_clear(&r);
+	}
+	/* The hostile texts are escaped, so their URLs are mere words. */
+	if (CHECK_INT_EQ(hostile_report(&r), 0) &&
+	    CHECK_INT_EQ(hostile_events(&r), 0)) {
+		html = html_of(&r);
+		CHECK_INT_EQ(count_of(html, "<link"), 0);
+		CHECK_INT_EQ(count_of(html, "src="), count_of(html,
+		    "&lt;img src=x"));
+		CHECK_INT_EQ(count_of(html, "href=\"https"), 0);
+		free(html);
+	}
+	report_clear(&r);
+}
+
+/* Each element the page opens, it closes: rowspans must add up. */
+TEST(html_balanced_and_deterministic)
+{
+	static const char *const tags[][2] = { { "<tr", "</tr>" },
+		{ "<td", "</td>" }, { "<tbody>", "</tbody>" },
+		{ "<table", "</table>" }, { "<section", "</section>" },
+		{ "<pre", "</pre>" }, { "<svg", "</svg>" } };
+	struct report r;
+	char *html, *again;
+	size_t i;
+
+	if (!CHECK_INT_EQ(load(&r, "complete"), 0))
+		return;
+	html = html_of(&r);
+	for (i = 0; i < ARRAY_SIZE(tags); i++)
+		CHECK_INT_EQ(count_of(html, tags[i][0]), count_of(html,
+		    tags[i][1]));
+	again = html_of(&r);
+	CHECK_STR_EQ(html, again);
+	free(again);
+	free(html);
+	report_clear(&r);
+}
