@@ -317,8 +317,10 @@ static const char html_style[] =
 	".none{color:var(--muted);font-style:italic}\n"
 	".id{font-family:ui-monospace,\"DejaVu Sans Mono\",monospace;"
 	"font-size:.92em}\n"
-	"td.id,td.by,.msel td.num{white-space:nowrap}\n"
-	"td.inject{min-width:14rem}\n"
+	"td.id,td.fired,td.result{white-space:nowrap}\n"
+	"th .id{text-transform:none;letter-spacing:0;font-size:1rem}\n"
+	"td.inject{min-width:11rem}\n"
+	".msel .note{font-size:.8rem}\n"
 	".note{color:var(--muted);font-size:.9rem}\n"
 	"pre{margin:.25rem 0;padding:.3rem .5rem;max-width:42rem;"
 	"white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f8fa;"
@@ -946,19 +948,23 @@ html_output(FILE *out, const char *cls, const char *s)
 
 static const char html_dash[] = "<span class=\"none\">—</span>";
 
-/* Target, result, exit status, time taken, then error and output. */
+/* Target; result, exit status and time taken; then error and output. */
 static void
 msel_result(FILE *out, const json_t *res, bool lost)
 {
 	const char *cls = jtrue(res, "ok") ? "ok" : lost ? "lost" : "failed";
 
 	html_td(out, "id", jstr(res, "host"));
-	fprintf(out, "<td class=\"%s\">%s</td>", cls, cls);
+	fprintf(out, "<td class=\"result\"><span class=\"%s\">%s</span>",
+	    cls, cls);
+	/* A lost action was never seen to end: no status, no time. */
 	if (json_is_integer(json_object_get(res, "exit")))
-		fprintf(out, "<td class=\"num\">%lld</td>", jint(res, "exit"));
-	else
-		fprintf(out, "<td class=\"num\">%s</td>", html_dash);
-	fprintf(out, "<td class=\"num\">%.1f s</td><td>", jnum(res, "seconds"));
+		fprintf(out, "<div class=\"note\">exit %lld, %.1f s</div>",
+		    jint(res, "exit"), jnum(res, "seconds"));
+	else if (jtrue(res, "ok") || !lost)
+		fprintf(out, "<div class=\"note\">%.1f s</div>",
+		    jnum(res, "seconds"));
+	fputs("</td><td>", out);
 	if (jstr(res, "error") != NULL) {
 		fputs("<div>", out);
 		html_text(out, jstr(res, "error"), "");
@@ -978,39 +984,36 @@ msel_no_result(FILE *out, const json_t *inj, const json_t *f, size_t i)
 	bool lost = jtrue(f, "lost");
 
 	html_td(out, "id", host);
-	fprintf(out, "<td class=\"%s\">%s</td><td class=\"num\">%s</td>"
-	    "<td class=\"num\">%s</td><td>", lost ? "lost" : "ok", lost ?
-	    "lost" : str_same(jstr(inj, "action"), "message") ? "sent" :
-	    "done", html_dash, html_dash);
+	fprintf(out, "<td class=\"result\"><span class=\"%s\">%s</span></td>"
+	    "<td>", lost ? "lost" : "ok", lost ? "lost" :
+	    str_same(jstr(inj, "action"), "message") ? "sent" : "done");
 	html_text(out, jstr(f, "error"), "");
 	fputs("</td>", out);
 }
 
-/* When, how late and by whom: cells spanning the firing's rows. */
+/* When, how late and by whom: a cell spanning the firing's rows. */
 static void
-msel_firing_cells(FILE *out, const json_t *f, size_t rows, bool several)
+msel_firing_cell(FILE *out, const json_t *f, size_t rows, bool several)
 {
 	char at[CLOCK_TEXT], late[32];
 
-	fprintf(out, "<td class=\"num\" rowspan=\"%zu\">", rows);
+	fprintf(out, "<td class=\"fired\" rowspan=\"%zu\">", rows);
 	if (several)
 		fprintf(out, "#%lld at ", jint(f, "firing"));
-	fprintf(out, "%s</td><td class=\"num\" rowspan=\"%zu\">",
-	    clock_text(jnum(f, "actual"), at), rows);
-	if (jtrue(f, "manual")) {
-		fputs(html_dash, out);
-	} else if (jnum(f, "late") >= 1.0) {
+	fprintf(out, "%s<div class=\"note\">", clock_text(jnum(f, "actual"),
+	    at));
+	if (!jtrue(f, "manual") && jnum(f, "late") >= 1.0) {
 		/* Whole seconds, as the fired time drops the fraction. */
 		units_format_duration((long)jnum(f, "late"), late,
 		    sizeof(late));
-		fprintf(out, "%s late", late);
-	} else {
-		fputs("on time", out);
+		fprintf(out, "%s late, ", late);
+	} else if (!jtrue(f, "manual")) {
+		fputs("on time, ", out);
 	}
-	fprintf(out, "</td><td class=\"by\" rowspan=\"%zu\">", rows);
-	html_text(out, jstr(f, "by"), jtrue(f, "manual") ? "by hand" :
+	fputs("by ", out);
+	html_text(out, jstr(f, "by"), jtrue(f, "manual") ? "hand" :
 	    "the clock");
-	fputs("</td>", out);
+	fputs("</div></td>", out);
 }
 
 /* The inject's own cells, spanning all its rows. */
@@ -1036,8 +1039,8 @@ msel_inject_cells(FILE *out, const json_t *inj, size_t rows)
 		html_text(out, jstr(inj, "title"), "");
 	}
 	if (!jtrue(inj, "listed"))
-		fputs("<br><span class=\"note\">not in the exercise's "
-		    "MSEL</span>", out);
+		fputs("<div class=\"note\">not in the exercise's MSEL</div>",
+		    out);
 	fputs("</td>", out);
 }
 
@@ -1048,7 +1051,7 @@ msel_firing(FILE *out, const json_t *inj, const json_t *f, bool several)
 	const json_t *results = json_object_get(f, "results");
 	size_t i, rows = firing_rows(f);
 
-	msel_firing_cells(out, f, rows, several);
+	msel_firing_cell(out, f, rows, several);
 	for (i = 0; i < rows; i++) {
 		if (i > 0)
 			fputs("<tr>", out);
@@ -1070,7 +1073,7 @@ msel_inject(FILE *out, const json_t *inj)
 	fputs("<tbody>\n<tr>", out);
 	msel_inject_cells(out, inj, inject_rows(inj));
 	if (n == 0)
-		fputs("<td colspan=\"8\" class=\"none\">not fired</td></tr>\n",
+		fputs("<td colspan=\"4\" class=\"none\">not fired</td></tr>\n",
 		    out);
 	for (i = 0; i < n; i++) {
 		if (i > 0)
@@ -1083,9 +1086,8 @@ msel_inject(FILE *out, const json_t *inj)
 static void
 print_msel(const json_t *doc, FILE *out)
 {
-	static const char *const heads[] = { "#Scheduled", "Inject", "#Fired",
-		"#Late", "By", "Target", "Result", "#Exit", "#Took",
-		"Error and output" };
+	static const char *const heads[] = { "#Scheduled", "Inject", "Fired",
+		"Target", "Result", "Error and output" };
 	const json_t *injects = json_object_get(doc, "injects");
 	size_t i, n = json_array_size(injects);
 	struct msel_entry *e = xcalloc(n ? n : 1, sizeof(*e));
@@ -1391,6 +1393,7 @@ print_rounds(const json_t *doc, FILE *out)
 {
 	const json_t *rounds = json_object_get(doc, "rounds");
 	const json_t *teams = json_object_get(doc, "teams");
+	char buf[POINTS_TEXT];
 	size_t i, j;
 
 	if (!section_open(out, "rounds", "Scores after each round",
@@ -1399,9 +1402,9 @@ print_rounds(const json_t *doc, FILE *out)
 	fputs("<table class=\"rounds\">\n<thead><tr><th class=\"num\">Round"
 	    "</th><th class=\"num\">At</th>", out);
 	for (j = 0; j < json_array_size(teams); j++) {
-		fputs("<th class=\"num\">", out);
+		fputs("<th class=\"num\"><span class=\"id\">", out);
 		html_text(out, jstr(json_array_get(teams, j), "id"), "");
-		fputs("</th>", out);
+		fputs("</span></th>", out);
 	}
 	fputs("</tr></thead>\n<tbody>\n", out);
 	for (i = 0; i < json_array_size(rounds); i++) {
@@ -1410,9 +1413,9 @@ print_rounds(const json_t *doc, FILE *out)
 		fprintf(out, "<tr><td class=\"num\">%lld</td>", jint(r, "n"));
 		html_td_clock(out, jnum(r, "at"));
 		for (j = 0; j < json_array_size(teams); j++)
-			fprintf(out, "<td class=\"num\">%lld</td>",
-			    jint(json_object_get(r, "scores"),
-			    jstr(json_array_get(teams, j), "id")));
+			fprintf(out, "<td class=\"num\">%s</td>", points_text(jint(
+			    json_object_get(r, "scores"), jstr(json_array_get(teams,
+			    j), "id")), false, buf));
 		fputs("</tr>\n", out);
 	}
 	table_close(out);

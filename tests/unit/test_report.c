@@ -625,12 +625,12 @@ TEST(html_lost_firing)
 		return;
 	html = html_of(&r);
 	/* wipe fired, and its result never came: its target is lost. */
-	CHECK(strstr(html, "<td class=\"id\">ex-md-web</td><td class=\"lost\">"
-	    "lost</td><td class=\"num\"><span class=\"none\">—</span></td>"
-	    "<td class=\"num\"><span class=\"none\">—</span></td><td>"
-	    REPORT_LOST "</td>") != NULL);
-	CHECK(strstr(html, "<td class=\"failed\">failed</td>") != NULL);
-	CHECK(strstr(html, "47s late") != NULL);
+	CHECK(strstr(html, "<td class=\"id\">ex-md-web</td><td class=\"result\">"
+	    "<span class=\"lost\">lost</span></td><td>" REPORT_LOST "</td>") !=
+	    NULL);
+	CHECK(strstr(html, "<span class=\"failed\">failed</span><div "
+	    "class=\"note\">exit 1, 1.2 s</div>") != NULL);
+	CHECK(strstr(html, "47s late, by the clock") != NULL);
 	CHECK(strstr(html, "not fired") != NULL);
 	free(html);
 	report_clear(&r);
@@ -638,7 +638,7 @@ TEST(html_lost_firing)
 	if (!CHECK_INT_EQ(load(&r, "resumed"), 0))
 		return;
 	html = html_of(&r);
-	CHECK(strstr(html, "<td class=\"lost\">lost</td>") != NULL);
+	CHECK(strstr(html, "<span class=\"lost\">lost</span></td>") != NULL);
 	CHECK(strstr(html, "rangectl stopped before this firing&#39;s result "
 	    "came back") != NULL);
 	CHECK(strstr(html, "not in the exercise's MSEL") != NULL);
