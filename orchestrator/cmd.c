@@ -36,24 +36,30 @@ cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...)
 }
 
 /*
- * Where rangectl-virt is: beside this binary (a build folder), else where
- * `make install` puts it. The caller frees the result.
+ * Where rangectl-virt is: beside this binary (a build folder), else in
+ * ../libexec/rangectl from it (an installation, wherever its PREFIX and
+ * DESTDIR put it), else where `make install` was told to put it. The
+ * caller frees the result.
  */
 static char *
 virt_helper_path(void)
 {
-	char self[PATH_MAX], *slash, *beside;
+	static const char *const places[] = { "rangectl-virt",
+	    "../libexec/rangectl/rangectl-virt" };
+	char self[PATH_MAX], *slash, *path;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	size_t i;
 
 	if (n > 0) {
 		self[n] = '\0';
 		slash = strrchr(self, '/');
-		if (slash != NULL) {
+		if (slash != NULL)
 			*slash = '\0';
-			beside = xasprintf("%s/rangectl-virt", self);
-			if (access(beside, X_OK) == 0)
-				return beside;
-			free(beside);
+		for (i = 0; slash != NULL && i < ARRAY_SIZE(places); i++) {
+			path = xasprintf("%s/%s", self, places[i]);
+			if (access(path, X_OK) == 0)
+				return path;
+			free(path);
 		}
 	}
 	return xstrdup(RANGECTL_LIBEXECDIR "/rangectl-virt");

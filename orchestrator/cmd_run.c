@@ -118,12 +118,24 @@ observe(void *ctx, const json_t *event)
 	http_publish(d->http, event);
 }
 
-/* Where web/ is: --web, beside the binary in a build tree, or installed. */
+/*
+ * Where web/ is: --web; web/ of the source tree when this binary is in a
+ * build folder of it; share/rangectl/web of the installation this binary
+ * is part of (as rangectl-virt it is in PREFIX/libexec/rangectl, as
+ * rangectl in PREFIX/bin), wherever PREFIX and DESTDIR put it; else where
+ * `make install` was told to put it. The caller frees the result.
+ */
 static char *
 find_web_root(const char *given)
 {
-	char exe[4096], *dir;
+	static const char *const places[][2] = {
+		{ "../web", "package.json" },
+		{ "../../share/rangectl/web", "index.html" },
+		{ "../share/rangectl/web", "index.html" },
+	};
+	char exe[4096], *dir, *file;
 	ssize_t n;
+	size_t i;
 
 	if (given != NULL)
 		return xstrdup(given);
@@ -131,14 +143,15 @@ find_web_root(const char *given)
 	if (n > 0) {
 		exe[n] = '\0';
 		dir = strrchr(exe, '/');
-		if (dir != NULL) {
+		if (dir != NULL)
 			*dir = '\0';
-			dir = xasprintf("%s/../web/package.json", exe);
-			if (access(dir, R_OK) == 0) {
-				dir[strlen(dir) - strlen("/package.json")] = '\0';
-				return dir;
+		for (i = 0; dir != NULL && i < ARRAY_SIZE(places); i++) {
+			file = xasprintf("%s/%s/%s", exe, places[i][0], places[i][1]);
+			if (access(file, R_OK) == 0) {
+				file[strlen(file) - strlen(places[i][1]) - 1] = '\0';
+				return file;
 			}
-			free(dir);
+			free(file);
 		}
 	}
 	return xstrdup(RANGECTL_DATADIR "/web");
