@@ -1,13 +1,22 @@
 # rangectl: a cyber-exercise range orchestrator.
 #
 #	make [all] | demo | check | asan | lint | fuzz [FUZZ_SECONDS=60] | bench
-#	     | install | clean
+#	     | install | uninstall [DESTDIR=...] [PREFIX=/usr/local] | clean
 #
 # WERROR=1 (CI sets it) turns warnings into errors. BUILD is the folder that
 # gets every generated file, so a sanitizer build never mixes with a plain one.
 
 PREFIX	?= /usr/local
 BUILD	?= build
+# Where `make install` puts things, under $(DESTDIR). The systemd unit goes
+# to $(PREFIX)/lib/systemd/system: /usr/lib/systemd/system for PREFIX=/usr,
+# /usr/local/lib/systemd/system (which systemd reads too) by default.
+BINDIR	?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/rangectl
+DATADIR	?= $(PREFIX)/share/rangectl
+MANDIR	?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR	?= $(PREFIX)/lib/systemd/system
 CFLAGS	?= -g -O2
 FUZZ_SECONDS ?= 60
 PKGS	= libvirt libvirt-qemu libmicrohttpd jansson yaml-0.1 gnutls
@@ -24,8 +33,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
 # RANGECTL_DATADIR: where `make install` puts web/, for the binary to find it.
 ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARNINGS) $(CFLAGS) $(SANITIZE) \
-	-Iinclude $(PKG_CFLAGS) -DRANGECTL_DATADIR='"$(PREFIX)/share/rangectl"' \
-	-DRANGECTL_LIBEXECDIR='"$(PREFIX)/libexec/rangectl"' -MMD -MP
+	-Iinclude $(PKG_CFLAGS) -DRANGECTL_DATADIR='"$(DATADIR)"' \
+	-DRANGECTL_LIBEXECDIR='"$(LIBEXECDIR)"' -MMD -MP
 ALL_LDFLAGS = -pthread $(LDFLAGS) $(SANITIZE)
 # Debian's libwslay-dev has no pkg-config file.
 LIBS = $(PKG_LIBS) -lwslay -lm
@@ -74,6 +83,14 @@ $(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 
 $(FUZZERS): $(BUILD)/%: $(BUILD)/tests/fuzz/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+# The objects that compile the install paths in are made again when they
+# change (make && make install PREFIX=/usr), and only then.
+$(BUILD)/orchestrator/cmd.o $(BUILD)/orchestrator/cmd_run.o: $(BUILD)/paths
+$(BUILD)/paths: FORCE
+	@mkdir -p $(@D)
+	@echo '$(LIBEXECDIR) $(DATADIR)' | cmp -s - $@ || echo '$(LIBEXECDIR) $(DATADIR)' >$@
+FORCE:
 
 # Order-only, so that checking the libraries never makes an object stale.
 $(BUILD)/%.o: %.c | deps
@@ -140,20 +157,60 @@ lint:
 		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Iinclude orchestrator
 	tools/banned.sh
 
+# What the dashboard serves: web/'s own files, and of xterm.js (npm) only
+# what /vendor/xterm/ maps to, with its licence. rangectl finds
+# rangectl-virt and web/ from where it is installed, so a DESTDIR copy works
+# too; RANGECTL_LIBEXECDIR and RANGECTL_DATADIR are the last resort.
+WEB_FILES = $(wildcard web/*.html web/*.js web/*.css web/*.svg)
+XTERM	= node_modules/@xterm/xterm
+XTERM_FILES = LICENSE css/xterm.css lib/xterm.js
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/rangectl/web
-	install -m 755 $(BUILD)/rangectl $(DESTDIR)$(PREFIX)/bin/
-	install -d $(DESTDIR)$(PREFIX)/libexec/rangectl
-	install -m 755 $(BUILD)/rangectl-virt $(DESTDIR)$(PREFIX)/libexec/rangectl/
-	$(if $(wildcard docs/*.1),install -m 644 $(wildcard docs/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/)
-	$(if $(wildcard docs/*.5),install -m 644 $(wildcard docs/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/)
-	$(if $(wildcard web),cp -R web/. $(DESTDIR)$(PREFIX)/share/rangectl/web/)
+	install -d -m 755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(DATADIR)/web/$(XTERM)/css $(DESTDIR)$(DATADIR)/web/$(XTERM)/lib \
+		$(DESTDIR)$(DATADIR)/scenarios $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(UNITDIR)
+	install -m 755 $(BUILD)/rangectl $(DESTDIR)$(BINDIR)/rangectl
+	install -m 755 $(BUILD)/rangectl-virt $(DESTDIR)$(LIBEXECDIR)/rangectl-virt
+	install -m 644 $(wildcard docs/*.1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(wildcard docs/*.5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 $(WEB_FILES) $(DESTDIR)$(DATADIR)/web/
+	@if [ -f web/$(XTERM)/lib/xterm.js ]; then \
+		for f in $(XTERM_FILES); do \
+			echo install -m 644 web/$(XTERM)/$$f $(DESTDIR)$(DATADIR)/web/$(XTERM)/$$f; \
+			install -m 644 web/$(XTERM)/$$f $(DESTDIR)$(DATADIR)/web/$(XTERM)/$$f || exit 1; \
+		done; \
+	else \
+		echo "warning: web/$(XTERM) is missing: the dashboard's consoles need it" \
+			"(npm ci --prefix web, then make install again)" >&2; \
+	fi
+	install -m 644 $(wildcard scenarios/*.yaml) scenarios/schema.json $(DESTDIR)$(DATADIR)/scenarios/
+	install -m 644 contrib/bash-completion/rangectl $(DESTDIR)$(BASHCOMPDIR)/rangectl
+	@mkdir -p $(BUILD)
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/rangectl@.service.in >$(BUILD)/rangectl@.service
+	install -m 644 $(BUILD)/rangectl@.service $(DESTDIR)$(UNITDIR)/rangectl@.service
+
+# Removes what install put, by name, and the folders that are rangectl's
+# own once empty; nothing that was there before.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/rangectl $(DESTDIR)$(LIBEXECDIR)/rangectl-virt \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard docs/*.1))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard docs/*.5))) \
+		$(addprefix $(DESTDIR)$(DATADIR)/web/,$(notdir $(WEB_FILES))) \
+		$(addprefix $(DESTDIR)$(DATADIR)/web/$(XTERM)/,$(XTERM_FILES)) \
+		$(addprefix $(DESTDIR)$(DATADIR)/scenarios/,$(notdir $(wildcard scenarios/*.yaml))) \
+		$(DESTDIR)$(DATADIR)/scenarios/schema.json \
+		$(DESTDIR)$(BASHCOMPDIR)/rangectl $(DESTDIR)$(UNITDIR)/rangectl@.service
+	rmdir $(DESTDIR)$(DATADIR)/web/$(XTERM)/css $(DESTDIR)$(DATADIR)/web/$(XTERM)/lib \
+		$(DESTDIR)$(DATADIR)/web/$(XTERM) $(DESTDIR)$(DATADIR)/web/node_modules/@xterm \
+		$(DESTDIR)$(DATADIR)/web/node_modules $(DESTDIR)$(DATADIR)/web \
+		$(DESTDIR)$(DATADIR)/scenarios $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBEXECDIR) \
+		2>/dev/null || true
 
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps check demo images bench asan fuzz lint install clean
+.PHONY: all deps check demo images bench asan fuzz lint install uninstall clean FORCE
 
 -include $(OBJS:.o=.d) $(TESTOBJS:.o=.d) $(FUZZERS:$(BUILD)/%=$(BUILD)/tests/fuzz/%.d) \
 	$(VIRTMAIN:.o=.d) \
