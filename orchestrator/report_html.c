@@ -286,6 +286,7 @@ static const char html_style[] =
 	"h2{font-size:1.45rem;margin:2.4rem 0 .6rem;padding-bottom:.2rem;"
 	"border-bottom:2px solid var(--fg)}\n"
 	".sub{color:var(--muted);margin:.2rem 0 1rem}\n"
+	"section{overflow-x:auto}\n"
 	".banner{margin:1rem 0;padding:.7rem 1rem;border-left:.4rem solid "
 	"var(--warn);background:#fdf6e3;font-weight:600}\n"
 	".banner.ended{border-color:var(--ok);background:#eef7f0}\n"
@@ -317,7 +318,7 @@ static const char html_style[] =
 	".none{color:var(--muted);font-style:italic}\n"
 	".id{font-family:ui-monospace,\"DejaVu Sans Mono\",monospace;"
 	"font-size:.92em}\n"
-	"td.id,td.fired,td.result{white-space:nowrap}\n"
+	"td.id,td.team,td.fired,td.result{white-space:nowrap}\n"
 	"th .id{text-transform:none;letter-spacing:0;font-size:1rem}\n"
 	"td.inject{min-width:11rem}\n"
 	".msel .note{font-size:.8rem}\n"
@@ -345,8 +346,20 @@ static const char html_style[] =
 	"flex-wrap:wrap;gap:.4rem 1.6rem}\n"
 	"figcaption{color:var(--muted);font-size:.9rem}\n"
 	"footer{margin-top:3rem;color:var(--muted);font-size:.85rem}\n"
+	"@media (max-width:60rem){\n"
+	"body{padding:1rem}\n"
+	"thead th{white-space:normal;text-transform:none;letter-spacing:0}\n"
+	"td.inject{min-width:8rem}\n"
+	"table.scores{font-size:.85em}\n"
+	"svg.swatch{width:28px}\n"
+	"}\n"
 	"@media print{\n"
 	"body{font-size:10.5pt;max-width:none;padding:0}\n"
+	"section{overflow:visible}\n"
+	"th,td{padding:.25rem .4rem}\n"
+	"thead th{white-space:normal;text-transform:none;letter-spacing:0}\n"
+	"td.inject{min-width:8rem}\n"
+	"svg.swatch{width:28px}\n"
 	"nav{display:none}\n"
 	"h2{break-after:avoid;page-break-after:avoid}\n"
 	"tr,pre,figure,.banner{break-inside:avoid;page-break-inside:avoid}\n"
@@ -492,7 +505,8 @@ print_scores(const json_t *doc, FILE *out)
 	for (i = 0; i < json_array_size(teams); i++) {
 		const json_t *t = order[i].team;
 
-		fprintf(out, "<tr><td class=\"num\">%zu</td><td>", i + 1);
+		fprintf(out, "<tr><td class=\"num\">%zu</td><td class=\"team\">",
+		    i + 1);
 		team_swatch(out, order[i].index);
 		fputs("<span class=\"id\">", out);
 		html_text(out, jstr(t, "id"), "");
