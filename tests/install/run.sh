@@ -18,6 +18,9 @@
 # npm packages (npm ci --prefix web when missing, as make demo does).
 set -u
 build=${1:?usage: tests/install/run.sh BUILD}
+# Run from `make check` or `make asan`, the makes below would inherit that
+# make's variables (BUILD, SANITIZE...): these are plain builds of their own.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 cd "$(dirname "$0")/../.." || exit 1
 src=$PWD
 tmp=$(mktemp -d /tmp/rangectl-install.XXXXXX)
