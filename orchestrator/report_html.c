@@ -336,6 +336,7 @@ static const char html_style[] =
 	"font-size:13px;fill:#333}\n"
 	"svg.chart text.title{font-size:14px}\n"
 	"svg.chart text.label{font-size:14px;font-weight:700}\n"
+	"svg.chart text.halo{stroke:#fff;stroke-width:4px;paint-order:stroke}\n"
 	"svg.chart line{stroke-width:1}\n"
 	"svg.chart .grid{stroke:#e1e4e8}\n"
 	"svg.chart .axis{stroke:#333}\n"
@@ -827,7 +828,9 @@ chart_stop(const struct chart *c, FILE *out)
 	if (c->end >= c->xmax || c->stop == NULL)
 		return;
 	svg_line(out, x, CHART_TOP, x, CHART_BASE, "stop");
-	fprintf(out, "<text x=\"%.1f\" y=\"%d\">", x + 5, CHART_TOP + 12);
+	/* Left of the line: the teams' labels are on its right. */
+	fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"end\" "
+	    "class=\"halo\">", x - 5, CHART_TOP + 12);
 	html_text(out, c->stop, "");
 	fprintf(out, " at %s</text>\n", clock_text(c->end, at));
 }
