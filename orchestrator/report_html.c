@@ -97,6 +97,9 @@ html_escape(FILE *out, const char *s, size_t n)
 	}
 }
 
+/* What a cell shows for a value that is not there. */
+static const char html_dash[] = "<span class=\"none\">—</span>";
+
 /* Writes s escaped; NULL as otherwise, which is trusted HTML. */
 static void
 html_text(FILE *out, const char *s, const char *otherwise)
@@ -115,7 +118,7 @@ html_td(FILE *out, const char *cls, const char *s)
 		fprintf(out, "<td class=\"%s\">", cls);
 	else
 		fputs("<td>", out);
-	html_text(out, s, "<span class=\"none\">—</span>");
+	html_text(out, s, html_dash);
 	fputs("</td>", out);
 }
 
@@ -160,7 +163,7 @@ html_list(FILE *out, const json_t *list)
 	size_t i;
 
 	if (json_array_size(list) == 0)
-		fputs("<span class=\"none\">—</span>", out);
+		fputs(html_dash, out);
 	for (i = 0; i < json_array_size(list); i++) {
 		fputs(i ? ", " : "", out);
 		html_text(out, json_string_value(json_array_get(list, i)), "");
@@ -207,8 +210,8 @@ section_open(FILE *out, const char *id, const char *title, size_t n)
 /*
  * The Okabe-Ito palette, which readers with colour blindness can tell
  * apart, darkened where it is too light on white; with seven dash
- * patterns, which cycle independently, so that 56 teams differ in
- * colour or dash, and the chart reads in black and white.
+ * patterns, which cycle independently, so that no two of 56 teams have
+ * both alike, and the chart reads in black and white.
  */
 static const char *const team_colors[] = {
 	"#0072b2", "#d55e00", "#009e73", "#cc79a7", "#b07d00", "#56b4e9",
@@ -230,17 +233,24 @@ team_dash(size_t i)
 	return team_dashes[i % ARRAY_SIZE(team_dashes)];
 }
 
+/* Opens an element drawn in team i's line; the caller closes it. */
+static void
+team_stroke(FILE *out, const char *element, size_t i)
+{
+	fprintf(out, "<%s fill=\"none\" stroke=\"%s\" stroke-width=\"3\"",
+	    element, team_color(i));
+	if (team_dash(i)[0] != '\0')
+		fprintf(out, " stroke-dasharray=\"%s\"", team_dash(i));
+}
+
 /* The sample of a team's line, for the legend and the scores table. */
 static void
 team_swatch(FILE *out, size_t i)
 {
-	fprintf(out, "<svg class=\"swatch\" width=\"44\" height=\"12\" "
-	    "viewBox=\"0 0 44 12\" aria-hidden=\"true\"><line x1=\"1\" "
-	    "y1=\"6\" x2=\"43\" y2=\"6\" stroke=\"%s\" stroke-width=\"3\"",
-	    team_color(i));
-	if (team_dash(i)[0] != '\0')
-		fprintf(out, " stroke-dasharray=\"%s\"", team_dash(i));
-	fputs("/></svg>", out);
+	fputs("<svg class=\"swatch\" width=\"44\" height=\"12\" "
+	    "viewBox=\"0 0 44 12\" aria-hidden=\"true\">", out);
+	team_stroke(out, "line", i);
+	fputs(" x1=\"1\" y1=\"6\" x2=\"43\" y2=\"6\"/></svg>", out);
 }
 
 struct ranked {
@@ -506,8 +516,8 @@ print_scores(const json_t *doc, FILE *out)
 	for (i = 0; i < json_array_size(teams); i++) {
 		const json_t *t = order[i].team;
 
-		fprintf(out, "<tr><td class=\"num\">%zu</td><td class=\"team\">",
-		    i + 1);
+		fprintf(out, "<tr><td class=\"num\">%zu</td><td "
+		    "class=\"team\">", i + 1);
 		team_swatch(out, order[i].index);
 		fputs("<span class=\"id\">", out);
 		html_text(out, jstr(t, "id"), "");
@@ -714,16 +724,6 @@ chart_has_end(const struct chart *c, size_t j)
 	    jstr(chart_team(c, j), "id")) != jint(chart_team(c, j), "score");
 }
 
-/* Team j's line: its colour and dashes; the caller closes the element. */
-static void
-chart_stroke(FILE *out, const char *element, size_t j)
-{
-	fprintf(out, "<%s fill=\"none\" stroke=\"%s\" stroke-width=\"3\"",
-	    element, team_color(j));
-	if (team_dash(j)[0] != '\0')
-		fprintf(out, " stroke-dasharray=\"%s\"", team_dash(j));
-}
-
 /*
  * One polyline: 0 when the clock starts, the score after each round,
  * and the final score at the end when grades or adjustments came after
@@ -736,7 +736,7 @@ chart_line(const struct chart *c, size_t j, FILE *out)
 	size_t i, n = json_array_size(c->rounds);
 	char buf[POINTS_TEXT];
 
-	chart_stroke(out, "polyline", j);
+	team_stroke(out, "polyline", j);
 	fputs(" stroke-linejoin=\"round\" data-team=\"", out);
 	html_text(out, jstr(t, "id"), "");
 	fprintf(out, "\" points=\"%.1f,%.1f", chart_x(c, 0), chart_y(c, 0));
@@ -962,8 +962,6 @@ html_output(FILE *out, const char *cls, const char *s)
 		    "shown]</span>", len - n);
 	fputs("</pre>", out);
 }
-
-static const char html_dash[] = "<span class=\"none\">—</span>";
 
 /* Target; result, exit status and time taken; then error and output. */
 static void
@@ -1426,13 +1424,16 @@ print_rounds(const json_t *doc, FILE *out)
 	fputs("</tr></thead>\n<tbody>\n", out);
 	for (i = 0; i < json_array_size(rounds); i++) {
 		const json_t *r = json_array_get(rounds, i);
+		const json_t *scores = json_object_get(r, "scores");
 
 		fprintf(out, "<tr><td class=\"num\">%lld</td>", jint(r, "n"));
 		html_td_clock(out, jnum(r, "at"));
-		for (j = 0; j < json_array_size(teams); j++)
-			fprintf(out, "<td class=\"num\">%s</td>", points_text(jint(
-			    json_object_get(r, "scores"), jstr(json_array_get(teams,
-			    j), "id")), false, buf));
+		for (j = 0; j < json_array_size(teams); j++) {
+			const char *id = jstr(json_array_get(teams, j), "id");
+
+			fprintf(out, "<td class=\"num\">%s</td>",
+			    points_text(jint(scores, id), false, buf));
+		}
 		fputs("</tr>\n", out);
 	}
 	table_close(out);

@@ -435,13 +435,15 @@ static int
 hostile_round(struct report *r, long long seq, long long n, bool up,
     long long penalty)
 {
+	double t = 60.0 * (double)n;
+
 	return apply_new(r, json_pack("{s:I, s:s, s:f, s:I, s:f, s:[{s:s, s:s, "
 	    "s:s, s:b, s:I}], s:[{s:s, s:s, s:s, s:b, s:I, s:s}]}", "seq", seq,
-	    "type", "round", "t", 60.0 * (double)n, "n", n, "at",
-	    60.0 * (double)n, "checks", "team", "ua", "host", "ua-db", "service",
-	    "db", "up", up, "points", up ? 5LL : 0LL, "compromises", "team",
-	    "ua", "host", "ua-db", "inject", "wipe", "active", penalty > 0,
-	    "penalty", penalty, "reason", "table 'users' & <all> gone"));
+	    "type", "round", "t", t, "n", n, "at", t, "checks", "team", "ua",
+	    "host", "ua-db", "service", "db", "up", up, "points",
+	    up ? 5LL : 0LL, "compromises", "team", "ua", "host", "ua-db",
+	    "inject", "wipe", "active", penalty > 0, "penalty", penalty,
+	    "reason", "table 'users' & <all> gone"));
 }
 
 static int
@@ -453,10 +455,11 @@ hostile_events(struct report *r)
 	    "actual", 61.0, "late", 1.0, "manual", 0, "by", "targets",
 	    "ua-db")) < 0 ||
 	    apply_new(r, json_pack("{s:i, s:s, s:f, s:s, s:i, s:[{s:s, s:b, "
-	    "s:s, s:i, s:s, s:s, s:f}]}", "seq", 4, "type", "inject_result", "t",
-	    62.0, "id", "wipe", "firing", 1, "results", "host", "ua-db", "ok", 0,
-	    "error", "'rm' said " HOSTILE_IMG, "exit", 1, "out",
-	    "</pre>" HOSTILE_SCRIPT, "err", "a \x01 bell", "seconds", 0.5)) < 0 ||
+	    "s:s, s:i, s:s, s:s, s:f}]}", "seq", 4, "type", "inject_result",
+	    "t", 62.0, "id", "wipe", "firing", 1, "results", "host", "ua-db",
+	    "ok", 0, "error", "'rm' said " HOSTILE_IMG, "exit", 1, "out",
+	    "</pre>" HOSTILE_SCRIPT, "err", "a \x01 bell", "seconds",
+	    0.5)) < 0 ||
 	    hostile_round(r, 5, 1, true, 0) < 0 ||
 	    hostile_round(r, 6, 2, false, 40) < 0 ||
 	    apply_new(r, json_pack("{s:i, s:s, s:f, s:s, s:s, s:s, s:s, s:s, "
@@ -465,7 +468,8 @@ hostile_events(struct report *r)
 	    "line 1\n" HOSTILE_IMG, "inject")) < 0 ||
 	    apply_new(r, json_pack("{s:i, s:s, s:f, s:s, s:s, s:i, s:s, s:s}",
 	    "seq", 8, "type", "grade", "t", 140.0, "report", "r1", "team", "ua",
-	    "points", 3, "comment", "\"quoted\" & <i>fine</i>", "by", "ctl")) < 0 ||
+	    "points", 3, "comment", "\"quoted\" & <i>fine</i>", "by",
+	    "ctl")) < 0 ||
 	    apply_new(r, json_pack("{s:i, s:s, s:f, s:s, s:i, s:s, s:s}", "seq",
 	    9, "type", "adjustment", "t", 150.0, "team", "red", "points", -7,
 	    "reason", "Tom & Jerry's <b>", "by", "ctl")) < 0 ||
@@ -532,8 +536,10 @@ points_in_plot(const char *html, size_t *lines)
 		p = strstr(p, "points=\"");
 		if (p == NULL)
 			return false;
-		for (p += 8; sscanf(p, "%lf,%lf%n", &x, &y, &used) == 2; p += used)
-			if (y < PLOT_TOP - 0.05 || y > PLOT_BASE + 0.05 || x < 0)
+		for (p += 8; sscanf(p, "%lf,%lf%n", &x, &y, &used) == 2;
+		    p += used)
+			if (y < PLOT_TOP - 0.05 || y > PLOT_BASE + 0.05 ||
+			    x < 0)
 				ok = false;
 	}
 	return ok;
@@ -625,9 +631,9 @@ TEST(html_lost_firing)
 		return;
 	html = html_of(&r);
 	/* wipe fired, and its result never came: its target is lost. */
-	CHECK(strstr(html, "<td class=\"id\">ex-md-web</td><td class=\"result\">"
-	    "<span class=\"lost\">lost</span></td><td>" REPORT_LOST "</td>") !=
-	    NULL);
+	CHECK(strstr(html, "<td class=\"id\">ex-md-web</td><td "
+	    "class=\"result\"><span class=\"lost\">lost</span></td><td>"
+	    REPORT_LOST "</td>") != NULL);
 	CHECK(strstr(html, "<span class=\"failed\">failed</span><div "
 	    "class=\"note\">exit 1, 1.2 s</div>") != NULL);
 	CHECK(strstr(html, "47s late, by the clock") != NULL);
