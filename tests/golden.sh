@@ -223,6 +223,12 @@ else
 		report
 	report_usage_case "report of a missing folder" 1 \
 		"there is no state folder '$tmp/none'" report "$tmp/none"
+	# A range spread over nodes: planned, but not yet built across them.
+	for cmd in up down status; do
+		report_usage_case "$cmd of a scenario with nodes" 1 \
+			"spreads its range over 2 nodes, and $cmd does not drive a range across nodes yet" \
+			"$cmd" tests/scenarios/nodes.yaml --connect test:///default
+	done
 fi
 
 echo "$passed passed, $failed failed"
