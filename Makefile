@@ -103,8 +103,9 @@ deps:
 check: all $(TESTS)
 	tests/run $(BUILD)
 
-# The main job, as far as it goes today: check both example exercises, show
-# the demo range's plan, and build it on real guests in a private namespace.
+# The main job: check both example exercises, show the demo range's plan,
+# then run the demo exercise on real guests in a private namespace, with
+# its dashboard on this machine's loopback (tools/demo.sh; DEMO_* settings).
 demo: all
 	$(BUILD)/rangectl validate scenarios/*.yaml
 	$(BUILD)/rangectl plan scenarios/demo.yaml
