@@ -906,3 +906,94 @@ cleanup:
 	free(path);
 	return rc;
 }
+
+/* ---- penalties as runs of rounds ---------------------------------------- */
+
+static const char *const penalty_keys[] = { "team", "host", "inject",
+	"reason" };
+
+static const char *
+penalty_str(const json_t *entry, const char *key)
+{
+	return json_string_value(json_object_get(entry, key));
+}
+
+static long long
+penalty_round(const json_t *entry)
+{
+	return json_integer_value(json_object_get(entry, "round"));
+}
+
+static int
+penalty_cmp_key(const json_t *x, const json_t *y, const char *key)
+{
+	const char *sx = penalty_str(x, key), *sy = penalty_str(y, key);
+
+	return sx && sy ? strcmp(sx, sy) : (sx != NULL) - (sy != NULL);
+}
+
+/* Orders by team, host, inject, reason (none first), then round. */
+static int
+penalty_cmp(const void *a, const void *b)
+{
+	const json_t *x = *(const json_t *const *)a;
+	const json_t *y = *(const json_t *const *)b;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(penalty_keys); i++) {
+		int c = penalty_cmp_key(x, y, penalty_keys[i]);
+
+		if (c != 0)
+			return c;
+	}
+	return (penalty_round(x) > penalty_round(y)) -
+	    (penalty_round(x) < penalty_round(y));
+}
+
+static int
+penalty_run_cmp(const void *a, const void *b)
+{
+	const struct report_penalty_run *x = a, *y = b;
+
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return penalty_cmp(&x->first, &y->first);
+}
+
+/* The same compromise for the same reason: one run if rounds follow. */
+static bool
+same_penalty(const json_t *x, const json_t *y)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(penalty_keys); i++)
+		if (penalty_cmp_key(x, y, penalty_keys[i]) != 0)
+			return false;
+	return true;
+}
+
+struct report_penalty_run *
+report_penalty_runs(const json_t *penalties, size_t *count)
+{
+	size_t n = json_array_size(penalties), i, k = 0;
+	const json_t **e = xcalloc(n ? n : 1, sizeof(*e));
+	struct report_penalty_run *runs = xcalloc(n ? n : 1, sizeof(*runs));
+
+	for (i = 0; i < n; i++)
+		e[i] = json_array_get(penalties, i);
+	qsort(e, n, sizeof(*e), penalty_cmp);
+	for (i = 0; i < n; i++) {
+		long long rn = penalty_round(e[i]);
+
+		if (k == 0 || !same_penalty(runs[k - 1].first, e[i]) ||
+		    runs[k - 1].to + 1 != rn)
+			runs[k++] = (struct report_penalty_run){ e[i], rn, rn, 0 };
+		runs[k - 1].to = rn;
+		runs[k - 1].points += json_integer_value(json_object_get(e[i],
+		    "penalty"));
+	}
+	free(e);
+	qsort(runs, k, sizeof(*runs), penalty_run_cmp);
+	*count = k;
+	return runs;
+}

@@ -1125,88 +1125,8 @@ print_msel(const json_t *doc, FILE *out)
 
 /* ---- penalties, one row per run of rounds ------------------------------- */
 
-struct penalty_run {
-	const json_t *first;	/* its first round's entry */
-	long long from, to;	/* rounds */
-	long long points;
-};
-
-static const char *const penalty_keys[] = { "team", "host", "inject",
-	"reason" };
-
-/* Orders by team, host, inject, reason (none first), then round. */
-static int
-penalty_cmp(const void *a, const void *b)
-{
-	const json_t *x = *(const json_t *const *)a;
-	const json_t *y = *(const json_t *const *)b;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(penalty_keys); i++) {
-		const char *sx = jstr(x, penalty_keys[i]);
-		const char *sy = jstr(y, penalty_keys[i]);
-		int c = sx && sy ? strcmp(sx, sy) : (sx != NULL) - (sy != NULL);
-
-		if (c != 0)
-			return c;
-	}
-	return (jint(x, "round") > jint(y, "round")) -
-	    (jint(x, "round") < jint(y, "round"));
-}
-
-static int
-run_cmp(const void *a, const void *b)
-{
-	const struct penalty_run *x = a, *y = b;
-
-	if (x->from != y->from)
-		return x->from < y->from ? -1 : 1;
-	return penalty_cmp(&x->first, &y->first);
-}
-
-/* The same compromise for the same reason: one run if rounds follow. */
-static bool
-same_penalty(const json_t *x, const json_t *y)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(penalty_keys); i++) {
-		const char *key = penalty_keys[i];
-
-		if (!str_same(jstr(x, key), jstr(y, key)))
-			return false;
-	}
-	return true;
-}
-
-/* The runs of consecutive rounds, by first round; the caller frees. */
-static struct penalty_run *
-penalty_runs(const json_t *penalties, size_t *count)
-{
-	size_t n = json_array_size(penalties), i, k = 0;
-	const json_t **e = xcalloc(n ? n : 1, sizeof(*e));
-	struct penalty_run *runs = xcalloc(n ? n : 1, sizeof(*runs));
-
-	for (i = 0; i < n; i++)
-		e[i] = json_array_get(penalties, i);
-	qsort(e, n, sizeof(*e), penalty_cmp);
-	for (i = 0; i < n; i++) {
-		long long rn = jint(e[i], "round");
-
-		if (k == 0 || !same_penalty(runs[k - 1].first, e[i]) ||
-		    runs[k - 1].to + 1 != rn)
-			runs[k++] = (struct penalty_run){ e[i], rn, rn, 0 };
-		runs[k - 1].to = rn;
-		runs[k - 1].points += jint(e[i], "penalty");
-	}
-	free(e);
-	qsort(runs, k, sizeof(*runs), run_cmp);
-	*count = k;
-	return runs;
-}
-
 static void
-penalty_row(FILE *out, const struct penalty_run *run)
+penalty_row(FILE *out, const struct report_penalty_run *run)
 {
 	const json_t *p = run->first;
 
@@ -1229,7 +1149,7 @@ print_penalties(const json_t *doc, FILE *out)
 	static const char *const heads[] = { "#Rounds", "#From", "Team", "Host",
 		"Inject", "#Points", "Reason" };
 	size_t n, i;
-	struct penalty_run *runs = penalty_runs(json_object_get(doc,
+	struct report_penalty_run *runs = report_penalty_runs(json_object_get(doc,
 	    "penalties"), &n);
 
 	if (section_open(out, "penalties", "Penalties", n)) {

@@ -434,83 +434,10 @@ print_injects(const struct report *r, FILE *out)
 
 /* ---- text: penalties, one line per run of rounds ------------------------ */
 
-struct penalty_run {
-	const json_t *first;	/* its first round's entry, whose reason shows */
-	long from, to;	/* rounds */
-	long long points;
-};
-
-/* Orders entries by team, host, inject, then round: runs come together. */
-static int
-penalty_cmp(const void *a, const void *b)
-{
-	const json_t *x = *(const json_t *const *)a;
-	const json_t *y = *(const json_t *const *)b;
-	static const char *const keys[] = { "team", "host", "inject" };
-	long long rx, ry;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(keys); i++) {
-		int c = strcmp(jstr(x, keys[i]), jstr(y, keys[i]));
-
-		if (c != 0)
-			return c;
-	}
-	rx = json_integer_value(json_object_get(x, "round"));
-	ry = json_integer_value(json_object_get(y, "round"));
-	return (rx > ry) - (rx < ry);
-}
-
-static int
-run_cmp(const void *a, const void *b)
-{
-	const struct penalty_run *x = a, *y = b;
-
-	if (x->from != y->from)
-		return x->from < y->from ? -1 : 1;
-	return penalty_cmp(&x->first, &y->first);
-}
-
-static bool
-same_compromise(const json_t *x, const json_t *y)
-{
-	return strcmp(jstr(x, "team"), jstr(y, "team")) == 0 &&
-	    strcmp(jstr(x, "host"), jstr(y, "host")) == 0 &&
-	    strcmp(jstr(x, "inject"), jstr(y, "inject")) == 0;
-}
-
-/* Runs of consecutive rounds of one compromise, by first round. */
-static struct penalty_run *
-penalty_runs(const json_t *penalties, size_t *count)
-{
-	size_t n = json_array_size(penalties), i, k = 0;
-	const json_t **e = xcalloc(n, sizeof(*e));
-	struct penalty_run *runs = xcalloc(n, sizeof(*runs));
-
-	for (i = 0; i < n; i++)
-		e[i] = json_array_get(penalties, i);
-	qsort(e, n, sizeof(*e), penalty_cmp);
-	for (i = 0; i < n; i++) {
-		long rn = (long)json_integer_value(json_object_get(e[i],
-		    "round"));
-
-		if (k == 0 || !same_compromise(runs[k - 1].first, e[i]) ||
-		    runs[k - 1].to + 1 != rn)
-			runs[k++] = (struct penalty_run){ e[i], rn, rn, 0 };
-		runs[k - 1].to = rn;
-		runs[k - 1].points += json_integer_value(json_object_get(e[i],
-		    "penalty"));
-	}
-	free(e);
-	qsort(runs, k, sizeof(*runs), run_cmp);
-	*count = k;
-	return runs;
-}
-
 /* The width of a column of the runs' key, at least least. */
 static int
-widest_in_runs(const struct penalty_run *runs, size_t n, const char *key,
-    size_t least)
+widest_in_runs(const struct report_penalty_run *runs, size_t n,
+    const char *key, size_t least)
 {
 	size_t i, w = least;
 
@@ -524,7 +451,7 @@ static void
 print_penalties(const struct report *r, FILE *out)
 {
 	size_t n, i;
-	struct penalty_run *runs = penalty_runs(r->penalties, &n);
+	struct report_penalty_run *runs = report_penalty_runs(r->penalties, &n);
 	int w = widest_team_id(r, 4);
 	int hw = widest_in_runs(runs, n, "host", 4);
 	int iw = widest_in_runs(runs, n, "inject", 6);
@@ -542,9 +469,9 @@ print_penalties(const struct report *r, FILE *out)
 		const json_t *p = runs[i].first;
 
 		if (runs[i].from == runs[i].to)
-			snprintf(rounds, sizeof(rounds), "%ld", runs[i].from);
+			snprintf(rounds, sizeof(rounds), "%lld", runs[i].from);
 		else
-			snprintf(rounds, sizeof(rounds), "%ld-%ld", runs[i].from,
+			snprintf(rounds, sizeof(rounds), "%lld-%lld", runs[i].from,
 			    runs[i].to);
 		fprintf(out, "%-9s  %-8s  %-*s  %-*s  %-*s  %7lld  %s\n",
 		    rounds, clock_text(jnum(p, "at"), at), w, jstr(p, "team"),

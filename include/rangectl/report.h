@@ -138,6 +138,23 @@ const struct report_inject *report_inject(const struct report *report,
  * messages, hosts, links, clock. Times are exercise seconds.
  */
 json_t *report_to_json(const struct report *report);
+
+/*
+ * Consecutive rounds in which one compromise cost its team, for one
+ * reason: what the text and HTML reports show as one line.
+ */
+struct report_penalty_run {
+	const json_t *first;	/* borrowed: the run's first entry */
+	long long from, to;	/* rounds */
+	long long points;	/* lost in all (positive) */
+};
+/*
+ * The entries of penalties (report->penalties, or its copy in
+ * report_to_json()) as runs, ordered by first round. Returns an array of
+ * *count runs that the caller frees.
+ */
+struct report_penalty_run *report_penalty_runs(const json_t *penalties,
+    size_t *count);
 /* Writes the JSON, indented, ending with a newline. 0, or -1. */
 int report_print_json(const struct report *report, FILE *out);
 /* Writes the report as tables for people to read. */
