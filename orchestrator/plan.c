@@ -682,6 +682,30 @@ resolve_injects(struct planner *p)
 	p->plan->n_injects = p->sc->n_injects;
 }
 
+int
+plan_place(struct plan *plan, const struct place_node *nodes, size_t n_nodes,
+    char **error)
+{
+	size_t n = plan->n_hosts ? plan->n_hosts : 1, *node, i;
+	struct place_host *hosts = xcalloc(n, sizeof(*hosts));
+	int rc;
+
+	node = xcalloc(n, sizeof(*node));
+	for (i = 0; i < plan->n_hosts; i++) {
+		const struct plan_host *h = &plan->hosts[i];
+
+		hosts[i] = (struct place_host){ h->name, h->team ?
+		    (size_t)(h->team - plan->sc->teams) : PLACE_NO_TEAM,
+		    h->src->memory, (unsigned long)h->src->vcpus };
+	}
+	rc = place_hosts(nodes, n_nodes, hosts, plan->n_hosts, node, error);
+	for (i = 0; rc == 0 && i < plan->n_hosts; i++)
+		plan->hosts[i].node = node[i];
+	free(hosts);
+	free(node);
+	return rc;
+}
+
 /*
  * With nodes, each host gets one (place.c). A node without memory or
  * vcpus has no limit on them.
@@ -691,9 +715,8 @@ place_on_nodes(struct planner *p)
 {
 	const struct scenario *sc = p->sc;
 	struct place_node *nodes;
-	struct place_host *hosts;
-	size_t *node, i;
 	char *error = NULL;
+	size_t i;
 
 	if (sc->n_nodes == 0)
 		return;
@@ -702,25 +725,10 @@ place_on_nodes(struct planner *p)
 		nodes[i] = (struct place_node){ sc->nodes[i].memory ?
 		    sc->nodes[i].memory : ULLONG_MAX / 2, sc->nodes[i].vcpus > 0 ?
 		    (unsigned long)sc->nodes[i].vcpus : ULONG_MAX / 2 };
-	hosts = xcalloc(p->plan->n_hosts ? p->plan->n_hosts : 1, sizeof(*hosts));
-	node = xcalloc(p->plan->n_hosts ? p->plan->n_hosts : 1, sizeof(*node));
-	for (i = 0; i < p->plan->n_hosts; i++) {
-		const struct plan_host *h = &p->plan->hosts[i];
-
-		hosts[i] = (struct place_host){ h->name, h->team ?
-		    (size_t)(h->team - sc->teams) : PLACE_NO_TEAM,
-		    h->src->memory, (unsigned long)h->src->vcpus };
-	}
-	if (place_hosts(nodes, sc->n_nodes, hosts, p->plan->n_hosts, node,
-	    &error) < 0)
+	if (plan_place(p->plan, nodes, sc->n_nodes, &error) < 0)
 		planner_error(p, scenario_pos(sc->node, "nodes"), "%s", error);
-	else
-		for (i = 0; i < p->plan->n_hosts; i++)
-			p->plan->hosts[i].node = node[i];
 	free(error);
 	free(nodes);
-	free(hosts);
-	free(node);
 }
 
 struct plan *

@@ -83,6 +83,14 @@ struct plan {
 struct plan *plan_build(const struct scenario *sc, struct diag_list *diags);
 void plan_free(struct plan *plan);
 
+struct place_node;
+/*
+ * Gives every host of plan a node of nodes (place.c's rules). Returns 0,
+ * or -1 with *error set (the caller frees it) when the range does not fit.
+ */
+int plan_place(struct plan *plan, const struct place_node *nodes,
+    size_t n_nodes, char **error);
+
 /* The MAC of a NIC: derived from its names, never random. */
 void plan_derive_mac(const char *exercise, const char *team, const char *host,
     const char *network, unsigned attempt, unsigned char mac[6]);
