@@ -12,6 +12,7 @@
 #include <libvirt/libvirt-qemu.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +20,25 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rangectl/cluster.h"
 #include "rangectl/inventory.h"
 #include "rangectl/util.h"
 #include "rangectl/workers.h"
 #include "rangectl/xml.h"
 
-/* The state of one `up` or `down`, shared by its worker threads. */
+/*
+ * The state of one `up` or `down` on one node, shared by its worker
+ * threads. A range over several nodes has one per node, run at once.
+ */
 struct provision {
 	const struct plan *plan;
-	struct virt *virt;
+	const struct cluster *cl;
+	size_t node;	/* index in cl of the node this one works on */
+	struct virt *virt;	/* that node's connection */
+	bool *here_networks;	/* by plan index: lives on this node */
+	atomic_bool *abort;	/* set by the first node that fails */
+	bool own_steps;	/* alone: it names its progress steps itself */
+	bool unreachable;	/* rollback could not reach this node */
 	struct progress *progress;
 	const struct provision_opts *opts;
 	struct xml_options xml;
@@ -55,6 +66,13 @@ fail(struct provision *pv, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
+	if (pv->cl->spread) {
+		char *on = xasprintf("on node '%s': %s", pv->virt->uri, msg);
+
+		free(msg);
+		msg = on;
+	}
+	atomic_store(pv->abort, true);
 	pthread_mutex_lock(&pv->lock);
 	if (pv->error == NULL)
 		pv->error = msg;
@@ -72,7 +90,14 @@ failed(struct provision *pv)
 	pthread_mutex_lock(&pv->lock);
 	f = pv->error != NULL;
 	pthread_mutex_unlock(&pv->lock);
-	return f;
+	/* Another node failed: the whole range is rolled back, stop early. */
+	return f || atomic_load(pv->abort);
+}
+
+static bool
+host_here(const struct provision *pv, size_t i)
+{
+	return cluster_host_node(pv->cl, pv->plan, i) == pv->node;
 }
 
 static void
@@ -151,7 +176,7 @@ preflight_names(struct provision *pv)
 		const struct inventory_network *n = strmap_get(
 		    &pv->inv.network_by_name, plan->networks[i].name);
 
-		if (n != NULL && n->owner != OWNER_OURS)
+		if (pv->here_networks[i] && n != NULL && n->owner != OWNER_OURS)
 			return fail(pv, "network '%s' already exists and does not "
 			    "belong to range '%s'; it is left alone, so the range "
 			    "cannot be built", n->name, range);
@@ -160,7 +185,7 @@ preflight_names(struct provision *pv)
 		const struct inventory_domain *d = strmap_get(
 		    &pv->inv.domain_by_name, plan->hosts[i].name);
 
-		if (d != NULL && d->owner != OWNER_OURS)
+		if (host_here(pv, i) && d != NULL && d->owner != OWNER_OURS)
 			return fail(pv, "domain '%s' already exists and does not "
 			    "belong to range '%s'; it is left alone, so the range "
 			    "cannot be built", d->name, range);
@@ -181,6 +206,8 @@ preflight(struct provision *pv)
 		const struct scenario_image *img = host_image(plan,
 		    &plan->hosts[i]);
 
+		if (!host_here(pv, i))
+			continue;
 		if (check_file(pv, img, "kernel", img->kernel) < 0 ||
 		    check_file(pv, img, "initrd", img->initrd) < 0 ||
 		    check_file(pv, img, "disk", img->disk) < 0)
@@ -295,7 +322,7 @@ network_job(void *ctx, size_t i)
 	const struct plan_network *pn = &pv->plan->networks[i];
 	struct inventory_network *have;
 
-	if (failed(pv))
+	if (failed(pv) || !pv->here_networks[i])
 		return;
 	have = strmap_get(&pv->inv.network_by_name, pn->name);
 	if (have == NULL) {
@@ -396,7 +423,8 @@ ensure_volumes(struct provision *pv)
 	int rc = 0;
 
 	for (i = 0; i < pv->plan->n_hosts && rc == 0; i++) {
-		if (host_image(pv->plan, &pv->plan->hosts[i])->disk == NULL)
+		if (host_image(pv->plan, &pv->plan->hosts[i])->disk == NULL ||
+		    !host_here(pv, i))
 			continue;
 		if (pool == NULL && (pool = ensure_pool(pv)) == NULL)
 			return -1;
@@ -476,7 +504,7 @@ domain_job(void *ctx, size_t i)
 	const char *why = NULL;
 	char *xml;
 
-	if (failed(pv))
+	if (failed(pv) || !host_here(pv, i))
 		return;
 	if (pv->opts->fault_at_host == i + 1) {
 		fail(pv, "cannot define domain '%s': fault injected by a test",
@@ -513,10 +541,13 @@ remove_stale(struct provision *pv)
 	size_t i;
 
 	strmap_init(&planned);
+	/* Planned here: a host placed elsewhere now goes from this node. */
 	for (i = 0; i < pv->plan->n_hosts; i++)
-		strmap_add(&planned, pv->plan->hosts[i].name, pv);
+		if (host_here(pv, i))
+			strmap_add(&planned, pv->plan->hosts[i].name, pv);
 	for (i = 0; i < pv->plan->n_networks; i++)
-		strmap_add(&planned, pv->plan->networks[i].name, pv);
+		if (pv->here_networks[i])
+			strmap_add(&planned, pv->plan->networks[i].name, pv);
 	for (i = 0; i < pv->inv.n_domains && !failed(pv); i++) {
 		struct inventory_domain *d = &pv->inv.domains[i];
 
@@ -554,6 +585,8 @@ ready_job(void *ctx, size_t i)
 	virDomainPtr dom;
 	char *answer = NULL;
 
+	if (!host_here(pv, i))
+		return;
 	dom = virDomainLookupByName(pv->virt->conn, name);
 	if (dom == NULL) {
 		fail(pv, "domain '%s' vanished while starting: %s", name,
@@ -581,21 +614,25 @@ ready_job(void *ctx, size_t i)
 		progress_tick(pv->progress);
 }
 
+/* Whether up waits for the guest agents of this node's hosts. */
+static bool
+waits(const struct provision *pv)
+{
+	return pv->opts->ready_timeout > 0 && !pv->virt->test_driver;
+}
+
 static void
 wait_ready(struct provision *pv)
 {
-	if (pv->opts->ready_timeout <= 0 || pv->plan->n_hosts == 0)
+	if (pv->plan->n_hosts == 0 || !waits(pv))
 		return;
-	if (pv->virt->test_driver) {
-		progress_note(pv->progress, "note: the test driver has no guest "
-		    "agent; not waiting for the hosts to answer");
-		return;
-	}
-	progress_step(pv->progress, "waiting for guest agents",
-	    pv->plan->n_hosts);
+	if (pv->own_steps)
+		progress_step(pv->progress, "waiting for guest agents",
+		    pv->plan->n_hosts);
 	/* Waiting costs nothing: one thread per host, up to a limit. */
 	workers_run(pv->plan->n_hosts, 64, ready_job, pv);
-	progress_end(pv->progress);
+	if (pv->own_steps)
+		progress_end(pv->progress);
 }
 
 /*
@@ -662,9 +699,10 @@ rollback_connection(struct provision *pv)
 		return true;
 	}
 	pthread_mutex_lock(&pv->lock);
-	more = xasprintf("%s\nlibvirt at '%s' is unreachable, so what this run "
-	    "created could not be removed; it carries the range's tag: run "
-	    "'rangectl down' once libvirtd is back", pv->error, pv->virt->uri);
+	more = xasprintf("%s%slibvirt at '%s' is unreachable, so what this run "
+	    "created there could not be removed; it carries the range's tag: "
+	    "run 'rangectl down' once libvirtd is back", pv->error ? pv->error :
+	    "", pv->error ? "\n" : "", pv->virt->uri);
 	free(pv->error);
 	pv->error = more;
 	pthread_mutex_unlock(&pv->lock);
@@ -720,12 +758,18 @@ rollback(struct provision *pv)
 
 static void
 provision_init(struct provision *pv, const struct plan *plan,
-    struct virt *virt, const struct provision_opts *opts,
-    struct progress *progress)
+    const struct cluster *cl, size_t node, const struct provision_opts *opts,
+    struct progress *progress, atomic_bool *abort)
 {
+	size_t i;
+
 	memset(pv, 0, sizeof(*pv));
 	pv->plan = plan;
-	pv->virt = virt;
+	pv->cl = cl;
+	pv->node = node;
+	pv->virt = &cl->nodes[node];
+	pv->abort = abort;
+	pv->own_steps = cl->n == 1;
 	pv->opts = opts;
 	pv->progress = progress;
 	pv->xml.kvm = opts->kvm;
@@ -733,27 +777,44 @@ provision_init(struct provision *pv, const struct plan *plan,
 	pv->xml.nwfilter = true;
 	pv->xml.pool_path = opts->pool_path;
 	pthread_mutex_init(&pv->lock, NULL);
+	pv->here_networks = xcalloc(plan->n_networks + 1, sizeof(bool));
+	for (i = 0; i < plan->n_networks; i++)
+		pv->here_networks[i] = cluster_network_on(cl, plan, i, node);
 	pv->created_networks = xcalloc(plan->n_networks + 1, sizeof(bool));
 	pv->created_domains = xcalloc(plan->n_hosts + 1, sizeof(bool));
 	pv->volumes = xcalloc(plan->n_hosts + 1, sizeof(char *));
 }
 
-/* Hands the first error to the caller and frees the rest. */
-static int
-provision_finish(struct provision *pv, char **error)
+/* Frees what pv holds and returns its error (the caller frees it). */
+static char *
+provision_finish(struct provision *pv)
 {
-	int rc = pv->error != NULL ? -1 : 0;
+	char *error = pv->error;
 	size_t i;
 
-	*error = pv->error;
 	for (i = 0; i < pv->plan->n_hosts; i++)
 		free(pv->volumes[i]);
 	free(pv->volumes);
+	free(pv->here_networks);
 	free(pv->created_networks);
 	free(pv->created_domains);
 	inventory_clear(&pv->inv);
 	pthread_mutex_destroy(&pv->lock);
-	return rc;
+	return error;
+}
+
+static void
+stage_begin(struct provision *pv, const char *step, size_t n)
+{
+	if (pv->own_steps)
+		progress_step(pv->progress, step, n);
+}
+
+static void
+stage_end(struct provision *pv)
+{
+	if (pv->own_steps)
+		progress_end(pv->progress);
 }
 
 static void
@@ -762,19 +823,196 @@ run_stage(struct provision *pv, const char *step, size_t n,
 {
 	if (failed(pv) || n == 0)
 		return;
-	progress_step(pv->progress, step, n);
+	stage_begin(pv, step, n);
 	workers_run(n, pv->opts->threads, job, pv);
-	progress_end(pv->progress);
+	stage_end(pv);
 }
 
 static size_t
-disk_hosts(const struct plan *plan)
+disk_hosts_here(const struct provision *pv)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < plan->n_hosts; i++)
-		n += host_image(plan, &plan->hosts[i])->disk != NULL;
+	for (i = 0; i < pv->plan->n_hosts; i++)
+		n += host_here(pv, i) &&
+		    host_image(pv->plan, &pv->plan->hosts[i])->disk != NULL;
 	return n;
+}
+
+/* The progress units of up on pv's node: one per object, one per wait. */
+static size_t
+units_here(const struct provision *pv)
+{
+	size_t i, n = disk_hosts_here(pv);
+
+	for (i = 0; i < pv->plan->n_networks; i++)
+		n += pv->here_networks[i];
+	for (i = 0; i < pv->plan->n_hosts; i++)
+		n += host_here(pv, i) * (waits(pv) ? 2 : 1);
+	return n;
+}
+
+/* Everything of up on pv's node but the rollback. */
+static void
+build(struct provision *pv)
+{
+	const struct plan *plan = pv->plan;
+	char *why = NULL;
+
+	if (inventory_load(&pv->inv, pv->virt->conn, plan->sc->exercise.name,
+	    &why) < 0) {
+		fail(pv, "%s", why);
+		free(why);
+		return;
+	}
+	if (preflight(pv) < 0)
+		return;
+	run_stage(pv, "creating networks", plan->n_networks, network_job);
+	if (!failed(pv) && disk_hosts_here(pv) > 0) {
+		stage_begin(pv, "creating overlay volumes", disk_hosts_here(pv));
+		ensure_volumes(pv);
+		stage_end(pv);
+	}
+	run_stage(pv, "creating domains", plan->n_hosts, domain_job);
+	if (!failed(pv))
+		remove_stale(pv);
+	if (!failed(pv))
+		wait_ready(pv);
+}
+
+static void
+build_job(void *ctx, size_t node)
+{
+	build(&((struct provision *)ctx)[node]);
+}
+
+static void
+rollback_job(void *ctx, size_t node)
+{
+	struct provision *pv = &((struct provision *)ctx)[node];
+
+	pv->unreachable = !rollback(pv);
+}
+
+/*
+ * Joins the nodes' errors into one, in node order, and frees each node's
+ * state. NULL when none failed.
+ */
+static char *
+finish_all(struct provision *pvs, size_t n)
+{
+	struct strbuf all;
+	size_t i;
+	char *one;
+
+	strbuf_init(&all);
+	for (i = 0; i < n; i++)
+		if ((one = provision_finish(&pvs[i])) != NULL) {
+			strbuf_printf(&all, "%s%s", all.len ? "\n" : "", one);
+			free(one);
+		}
+	if (all.len == 0) {
+		strbuf_free(&all);
+		return NULL;
+	}
+	return strbuf_steal(&all);
+}
+
+static void
+add_counts(struct provision_counts *sum, const struct provision_counts *c)
+{
+	sum->created += c->created;
+	sum->replaced += c->replaced;
+	sum->updated += c->updated;
+	sum->unchanged += c->unchanged;
+	sum->removed += c->removed;
+}
+
+/*
+ * Starts the one progress step of a range over several nodes; returns its
+ * name, which progress borrows until progress_end() (the caller frees it).
+ */
+static char *
+spread_begin(struct provision *pvs, const struct cluster *cl,
+    struct progress *progress)
+{
+	char *step = xasprintf("building the range on %zu nodes", cl->n);
+	size_t i, units = 0;
+
+	for (i = 0; i < cl->n; i++)
+		units += units_here(&pvs[i]);
+	progress_step(progress, step, units);
+	return step;
+}
+
+/* Whether this run created anything on pv's node. */
+static bool
+created_any(const struct provision *pv)
+{
+	size_t i;
+
+	for (i = 0; i < pv->plan->n_hosts; i++)
+		if (pv->created_domains[i])
+			return true;
+	for (i = 0; i < pv->plan->n_networks; i++)
+		if (pv->created_networks[i])
+			return true;
+	return pv->created_pool;
+}
+
+/* Whether rollback removed something, and could reach every node. */
+static bool
+rolled_back(const struct provision *pvs, size_t n)
+{
+	bool some = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (pvs[i].unreachable)
+			return false;
+		some = some || created_any(&pvs[i]);
+	}
+	return some;
+}
+
+int
+provision_up_cluster(const struct plan *plan, struct cluster *cl,
+    const struct provision_opts *opts, struct progress *progress,
+    struct provision_counts *counts, char **error)
+{
+	struct provision *pvs = xcalloc(cl->n ? cl->n : 1, sizeof(*pvs));
+	atomic_bool abort;
+	size_t i;
+
+	atomic_init(&abort, false);
+	memset(counts, 0, sizeof(*counts));
+	for (i = 0; i < cl->n; i++)
+		provision_init(&pvs[i], plan, cl, i, opts, progress, &abort);
+	if (opts->ready_timeout > 0 && plan->n_hosts > 0 && cl->n > 0 &&
+	    cl->nodes[0].test_driver)
+		progress_note(progress, "note: the test driver has no guest "
+		    "agent; not waiting for the hosts to answer");
+	if (cl->n == 1) {
+		build(&pvs[0]);
+	} else {
+		char *step = spread_begin(pvs, cl, progress);
+
+		cluster_each(cl, build_job, pvs);
+		progress_end(progress);
+		free(step);
+	}
+	if (atomic_load(&abort)) {
+		/* All or nothing: every node undoes what this run made there. */
+		cluster_each(cl, rollback_job, pvs);
+		if (rolled_back(pvs, cl->n))
+			progress_note(progress, "rolled back: what this run had "
+			    "created is removed");
+	}
+	for (i = 0; i < cl->n; i++)
+		add_counts(counts, &pvs[i].counts);
+	*error = finish_all(pvs, cl->n);
+	free(pvs);
+	return *error != NULL ? -1 : 0;
 }
 
 int
@@ -782,34 +1020,9 @@ provision_up(const struct plan *plan, struct virt *virt,
     const struct provision_opts *opts, struct progress *progress,
     struct provision_counts *counts, char **error)
 {
-	struct provision pv;
-	char *why = NULL;
+	struct cluster one = { virt, 1, false };
 
-	provision_init(&pv, plan, virt, opts, progress);
-	if (inventory_load(&pv.inv, virt->conn, plan->sc->exercise.name,
-	    &why) < 0) {
-		pv.error = why;
-		return provision_finish(&pv, error);
-	}
-	if (preflight(&pv) == 0) {
-		run_stage(&pv, "creating networks", plan->n_networks, network_job);
-		if (!failed(&pv) && disk_hosts(plan) > 0) {
-			progress_step(progress, "creating overlay volumes",
-			    disk_hosts(plan));
-			ensure_volumes(&pv);
-			progress_end(progress);
-		}
-		run_stage(&pv, "creating domains", plan->n_hosts, domain_job);
-		if (!failed(&pv))
-			remove_stale(&pv);
-		if (!failed(&pv))
-			wait_ready(&pv);
-		if (failed(&pv) && rollback(&pv))
-			progress_note(progress, "rolled back: what this run had "
-			    "created is removed");
-	}
-	*counts = pv.counts;
-	return provision_finish(&pv, error);
+	return provision_up_cluster(plan, &one, opts, progress, counts, error);
 }
 
 static void
@@ -820,36 +1033,81 @@ down_domain_job(void *ctx, size_t i)
 
 	if (d->owner == OWNER_OURS && remove_domain(pv, d->dom, d->name) == 0)
 		count(pv, &pv->counts.removed);
+	if (pv->own_steps)
+		progress_tick(pv->progress);
+}
+
+/* Removes everything of the range on pv's node, wherever the plan says. */
+static void
+take_down(struct provision *pv)
+{
+	char *why = NULL;
+	size_t i;
+
+	if (inventory_load(&pv->inv, pv->virt->conn,
+	    pv->plan->sc->exercise.name, &why) < 0) {
+		fail(pv, "%s", why);
+		free(why);
+		return;
+	}
+	stage_begin(pv, "removing domains", pv->inv.n_domains);
+	workers_run(pv->inv.n_domains, pv->opts->threads, down_domain_job, pv);
+	stage_end(pv);
+	pv->counts.removed += remove_pool(pv);
+	for (i = 0; i < pv->inv.n_networks; i++) {
+		struct inventory_network *n = &pv->inv.networks[i];
+
+		if (n->owner == OWNER_OURS &&
+		    remove_network(pv, n->net, n->name) == 0)
+			pv->counts.removed++;
+	}
+}
+
+static void
+take_down_job(void *ctx, size_t node)
+{
+	struct provision *pv = &((struct provision *)ctx)[node];
+
+	take_down(pv);
 	progress_tick(pv->progress);
+}
+
+int
+provision_down_cluster(const struct plan *plan, struct cluster *cl,
+    struct progress *progress, size_t *removed, char **error)
+{
+	struct provision_opts opts = { .threads = WORKERS_DEFAULT };
+	struct provision *pvs = xcalloc(cl->n ? cl->n : 1, sizeof(*pvs));
+	atomic_bool abort;
+	size_t i;
+
+	/* One node failing does not stop the others: down does what it can. */
+	atomic_init(&abort, false);
+	for (i = 0; i < cl->n; i++)
+		provision_init(&pvs[i], plan, cl, i, &opts, progress, &abort);
+	if (cl->n == 1) {
+		take_down(&pvs[0]);
+	} else {
+		char *step = xasprintf("removing the range from %zu nodes", cl->n);
+
+		progress_step(progress, step, cl->n);
+		cluster_each(cl, take_down_job, pvs);
+		progress_end(progress);
+		free(step);
+	}
+	*removed = 0;
+	for (i = 0; i < cl->n; i++)
+		*removed += pvs[i].counts.removed;
+	*error = finish_all(pvs, cl->n);
+	free(pvs);
+	return *error != NULL ? -1 : 0;
 }
 
 int
 provision_down(const struct plan *plan, struct virt *virt,
     struct progress *progress, size_t *removed, char **error)
 {
-	struct provision_opts opts = { .threads = WORKERS_DEFAULT };
-	struct provision pv;
-	char *why = NULL;
-	size_t i;
+	struct cluster one = { virt, 1, false };
 
-	provision_init(&pv, plan, virt, &opts, progress);
-	*removed = 0;
-	if (inventory_load(&pv.inv, virt->conn, plan->sc->exercise.name,
-	    &why) < 0) {
-		pv.error = why;
-		return provision_finish(&pv, error);
-	}
-	progress_step(progress, "removing domains", pv.inv.n_domains);
-	workers_run(pv.inv.n_domains, opts.threads, down_domain_job, &pv);
-	progress_end(progress);
-	*removed = pv.counts.removed;
-	*removed += remove_pool(&pv);
-	for (i = 0; i < pv.inv.n_networks; i++) {
-		struct inventory_network *n = &pv.inv.networks[i];
-
-		if (n->owner == OWNER_OURS &&
-		    remove_network(&pv, n->net, n->name) == 0)
-			(*removed)++;
-	}
-	return provision_finish(&pv, error);
+	return provision_down_cluster(plan, &one, progress, removed, error);
 }

@@ -54,6 +54,19 @@ int provision_up(const struct plan *plan, struct virt *virt,
 int provision_down(const struct plan *plan, struct virt *virt,
     struct progress *progress, size_t *removed, char **error);
 
+struct cluster;
+/*
+ * The same over every node of cl at once (cluster.h). up is all or
+ * nothing: when one node fails, every node rolls back what this run made
+ * there. down removes what it can on every node, whichever fails. Errors
+ * name their node, one line each.
+ */
+int provision_up_cluster(const struct plan *plan, struct cluster *cl,
+    const struct provision_opts *opts, struct progress *progress,
+    struct provision_counts *counts, char **error);
+int provision_down_cluster(const struct plan *plan, struct cluster *cl,
+    struct progress *progress, size_t *removed, char **error);
+
 /* The virtual size of a disk image file (qcow2 header or raw size). */
 int provision_image_size(const char *path, bool qcow2,
     unsigned long long *size);

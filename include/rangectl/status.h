@@ -17,6 +17,14 @@
  */
 json_t *status_collect(const struct plan *plan, struct virt *virt,
     char **error);
+struct cluster;
+/*
+ * The same over every node of cl. Spread over nodes, the document names
+ * them ("nodes"), each host's "node", each network's nodes with its state
+ * on each, and each stale object's node.
+ */
+json_t *status_collect_cluster(const struct plan *plan, struct cluster *cl,
+    char **error);
 void status_print_table(const json_t *status, FILE *out);
 
 #endif

@@ -1,0 +1,62 @@
+/*
+ * cluster.h: the libvirt hosts (nodes) one range is spread over, each
+ * with its open connection.
+ *
+ * A range without nodes is a cluster of one: --connect, else
+ * exercise.connect. With nodes (the scenario's `nodes`, or --node on the
+ * command line), each host lives on the node the plan placed it on, and
+ * a network lives on every node that has a host on it. Nodes are worked
+ * in parallel, a thread each: they are separate machines.
+ */
+#ifndef RANGECTL_CLUSTER_H
+#define RANGECTL_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rangectl/plan.h"
+#include "rangectl/virt.h"
+
+struct cluster {
+	struct virt *nodes;	/* owned: one open connection per node */
+	size_t n;
+	bool spread;	/* named nodes: a host is on its plan_host.node */
+};
+
+/*
+ * Opens the n URIs at once. spread says whether they are named nodes
+ * (false for the one URI of a range without nodes). Returns 0, or -1 with
+ * *error set (the caller frees it) naming every URI that failed, with
+ * nothing left open.
+ */
+int cluster_open(struct cluster *cl, const char *const *uris, size_t n,
+    bool spread, char **error);
+/* Closes every connection; safe on a zeroed or closed cluster. */
+void cluster_close(struct cluster *cl);
+
+/*
+ * Places plan's hosts on the nodes by what each node's libvirt reports
+ * of its memory and processors (for --node, which gives no capacity).
+ * Returns 0, or -1 with *error set when the range does not fit.
+ */
+int cluster_place_by_capacity(struct cluster *cl, struct plan *plan,
+    char **error);
+
+/* The node host i of plan lives on: 0 unless the cluster is spread. */
+size_t cluster_host_node(const struct cluster *cl, const struct plan *plan,
+    size_t host);
+/*
+ * Whether network i of plan lives on node: some host there has a NIC on
+ * it. A network no host uses lives on the first node.
+ */
+bool cluster_network_on(const struct cluster *cl, const struct plan *plan,
+    size_t network, size_t node);
+/* How many nodes network i lives on (more than one: it needs VXLAN). */
+size_t cluster_network_span(const struct cluster *cl, const struct plan *plan,
+    size_t network);
+
+/* Runs job(ctx, node) for every node at once, a thread each, and waits. */
+void cluster_each(const struct cluster *cl, void (*job)(void *ctx,
+    size_t node), void *ctx);
+
+#endif

@@ -1,0 +1,441 @@
+/*
+ * test_cluster.c: up, status and down over several nodes, each one of
+ * libvirt's test driver instances.
+ *
+ * A test:///FILE connection is a hypervisor of its own, private to the
+ * connection and sized by FILE's <node>: as many separate machines as
+ * files, in one process. Each test keeps its cluster open throughout, since
+ * closing a node forgets everything on it.
+ */
+#include "harness.h"
+
+#include <libvirt/libvirt.h>
+#include <unistd.h>
+
+#include "rangectl/cluster.h"
+#include "rangectl/provision.h"
+#include "rangectl/range.h"
+#include "rangectl/status.h"
+#include "rangectl/util.h"
+#include "rangectl/xml.h"
+
+#define SCENARIO "tests/scenarios/spread.yaml"
+#define MIB 1024ULL
+
+/* Node files: three nodes with these memories (MiB) and 8 CPUs each. */
+static const unsigned long long node_mib[] = { 1024, 1024, 1536 };
+#define N_NODES (sizeof(node_mib) / sizeof(node_mib[0]))
+
+static char node_dir[] = "/tmp/rangectl-test-cluster.XXXXXX";
+static char *node_uris[N_NODES];
+
+static void
+write_node(size_t i)
+{
+	char *path = xasprintf("%s/node%zu.xml", node_dir, i + 1);
+	FILE *f = fopen(path, "w");
+
+	if (f != NULL) {
+		fprintf(f, "<node><cpu><mhz>2000</mhz><model>i686</model>"
+		    "<active>8</active><max>8</max><nodes>1</nodes><sockets>1"
+		    "</sockets><cores>8</cores><threads>1</threads></cpu>"
+		    "<memory>%llu</memory></node>\n", node_mib[i] * MIB);
+		fclose(f);
+	}
+	node_uris[i] = xasprintf("test://%s", path);
+	free(path);
+}
+
+__attribute__((constructor)) static void
+make_nodes(void)
+{
+	size_t i;
+
+	if (mkdtemp(node_dir) == NULL)
+		abort();
+	for (i = 0; i < N_NODES; i++)
+		write_node(i);
+}
+
+__attribute__((destructor)) static void
+remove_nodes(void)
+{
+	char *path;
+	size_t i;
+
+	for (i = 0; i < N_NODES; i++) {
+		path = xasprintf("%s/node%zu.xml", node_dir, i + 1);
+		unlink(path);
+		free(path);
+		free(node_uris[i]);
+	}
+	rmdir(node_dir);
+}
+
+static bool
+load(struct range *range, const char *path)
+{
+	struct diag_list diags;
+	int rc;
+
+	diag_list_init(&diags);
+	rc = range_load(range, path, &diags);
+	diag_print(&diags, path, stderr);
+	diag_list_clear(&diags);
+	return rc == 0;
+}
+
+/* The scenario placed on the three nodes by their reported capacity. */
+static bool
+open_spread(struct range *range, struct cluster *cl)
+{
+	char *error = NULL;
+
+	if (!CHECK(load(range, SCENARIO)))
+		return false;
+	if (!CHECK(cluster_open(cl, (const char *const *)node_uris, N_NODES,
+	    true, &error) == 0) ||
+	    !CHECK(cluster_place_by_capacity(cl, range->plan, &error) == 0)) {
+		fprintf(stderr, "%s\n", error ? error : "");
+		free(error);
+		range_clear(range);
+		return false;
+	}
+	return true;
+}
+
+static struct provision_opts
+test_opts(void)
+{
+	struct provision_opts o = { .threads = 4, .ready_timeout = 0,
+	    .pool_path = "/tmp/rangectl-test-pool" };
+
+	return o;
+}
+
+static int
+up(struct range *range, struct cluster *cl, struct provision_opts *opts,
+    struct provision_counts *counts)
+{
+	struct progress progress;
+	char *error = NULL;
+	int rc;
+
+	progress_init(&progress, stderr, true);
+	rc = provision_up_cluster(range->plan, cl, opts, &progress, counts,
+	    &error);
+	if (rc < 0)
+		fprintf(stderr, "up: %s\n", error);
+	free(error);
+	progress_destroy(&progress);
+	return rc;
+}
+
+static size_t
+down(struct range *range, struct cluster *cl)
+{
+	struct progress progress;
+	char *error = NULL;
+	size_t removed = 0;
+
+	progress_init(&progress, stderr, true);
+	CHECK_INT_EQ(provision_down_cluster(range->plan, cl, &progress,
+	    &removed, &error), 0);
+	free(error);
+	progress_destroy(&progress);
+	return removed;
+}
+
+/* A bit per node that has a domain by that name. */
+static unsigned
+domain_nodes(const struct cluster *cl, const char *name)
+{
+	unsigned mask = 0;
+	virDomainPtr dom;
+	size_t i;
+
+	for (i = 0; i < cl->n; i++)
+		if ((dom = virDomainLookupByName(cl->nodes[i].conn, name)) != NULL) {
+			mask |= 1u << i;
+			virDomainFree(dom);
+		}
+	return mask;
+}
+
+/* A bit per node that has a network by that name, on this bridge. */
+static unsigned
+network_nodes(const struct cluster *cl, const char *name, const char *bridge)
+{
+	unsigned mask = 0;
+	virNetworkPtr net;
+	char *have;
+	size_t i;
+
+	for (i = 0; i < cl->n; i++) {
+		if ((net = virNetworkLookupByName(cl->nodes[i].conn, name)) == NULL)
+			continue;
+		have = virNetworkGetBridgeName(net);
+		if (have != NULL && strcmp(have, bridge) == 0)
+			mask |= 1u << i;
+		free(have);
+		virNetworkFree(net);
+	}
+	return mask;
+}
+
+/* How many domains and networks every node has, in all. */
+static size_t
+objects(const struct cluster *cl)
+{
+	size_t i, n = 0;
+	int d, w;
+
+	for (i = 0; i < cl->n; i++) {
+		d = virConnectNumOfDomains(cl->nodes[i].conn) +
+		    virConnectNumOfDefinedDomains(cl->nodes[i].conn);
+		w = virConnectNumOfNetworks(cl->nodes[i].conn) +
+		    virConnectNumOfDefinedNetworks(cl->nodes[i].conn);
+		n += (size_t)(d + w);
+	}
+	return n;
+}
+
+/* The memory plan put on each node never exceeds what the node has. */
+static void
+check_capacity(const struct range *range)
+{
+	unsigned long long used[N_NODES] = { 0 };
+	size_t i;
+
+	for (i = 0; i < range->plan->n_hosts; i++)
+		used[range->plan->hosts[i].node] += range->plan->hosts[i].src->memory;
+	for (i = 0; i < N_NODES; i++)
+		CHECK(used[i] <= node_mib[i] * MIB * 1024);
+}
+
+TEST(placement_keeps_teams_whole_within_capacity)
+{
+	const struct plan *plan;
+	struct range range;
+	struct cluster cl;
+	size_t i, j;
+
+	if (!open_spread(&range, &cl))
+		return;
+	plan = range.plan;
+	check_capacity(&range);
+	for (i = 0; i < plan->n_hosts; i++)
+		for (j = 0; j < plan->n_hosts; j++)
+			if (plan->hosts[i].team == plan->hosts[j].team)
+				CHECK_INT_EQ(plan->hosts[i].node, plan->hosts[j].node);
+	/* The shared network has a host on every node: it spans them all. */
+	CHECK_INT_EQ(cluster_network_span(&cl, plan, 0), N_NODES);
+	for (i = 1; i < plan->n_networks; i++)
+		CHECK_INT_EQ(cluster_network_span(&cl, plan, i), 1);
+	cluster_close(&cl);
+	range_clear(&range);
+}
+
+TEST(up_puts_every_object_on_its_node_and_down_removes_all)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c = { 0 };
+	const struct plan *plan;
+	struct range range;
+	struct cluster cl;
+	size_t i, node, expected = 0;
+	unsigned mask;
+
+	if (!open_spread(&range, &cl))
+		return;
+	plan = range.plan;
+	CHECK_INT_EQ(up(&range, &cl, &opts, &c), 0);
+	for (i = 0; i < plan->n_hosts; i++)
+		CHECK_INT_EQ(domain_nodes(&cl, plan->hosts[i].name),
+		    1u << plan->hosts[i].node);
+	for (i = 0; i < plan->n_networks; i++) {
+		for (mask = 0, node = 0; node < cl.n; node++)
+			if (cluster_network_on(&cl, plan, i, node))
+				mask |= 1u << node;
+		/* The same network, on the same bridge, wherever it is. */
+		CHECK_INT_EQ(network_nodes(&cl, plan->networks[i].name,
+		    plan->networks[i].bridge), mask);
+		expected += cluster_network_span(&cl, plan, i);
+	}
+	expected += plan->n_hosts;
+	CHECK_INT_EQ(c.created, expected);
+	CHECK_INT_EQ(objects(&cl), expected);
+	/* A second up finds it all in place. */
+	memset(&c, 0, sizeof(c));
+	CHECK_INT_EQ(up(&range, &cl, &opts, &c), 0);
+	CHECK_INT_EQ(c.unchanged, expected);
+	CHECK_INT_EQ(c.created + c.replaced + c.removed, 0);
+	CHECK_INT_EQ(down(&range, &cl), expected);
+	CHECK_INT_EQ(objects(&cl), 0);
+	cluster_close(&cl);
+	range_clear(&range);
+}
+
+TEST(status_names_each_hosts_node)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c = { 0 };
+	const json_t *hosts, *nets, *host, *net;
+	struct range range;
+	struct cluster cl;
+	char *error = NULL;
+	json_t *status;
+	size_t i;
+
+	if (!open_spread(&range, &cl))
+		return;
+	CHECK_INT_EQ(up(&range, &cl, &opts, &c), 0);
+	status = status_collect_cluster(range.plan, &cl, &error);
+	if (CHECK(status != NULL)) {
+		CHECK_INT_EQ(json_array_size(json_object_get(status, "nodes")),
+		    N_NODES);
+		hosts = json_object_get(status, "hosts");
+		for (i = 0; i < json_array_size(hosts); i++) {
+			host = json_array_get(hosts, i);
+			CHECK_STR_EQ(json_string_value(json_object_get(host,
+			    "state")), "running");
+			CHECK_STR_EQ(json_string_value(json_object_get(host,
+			    "node")), node_uris[range.plan->hosts[i].node]);
+		}
+		nets = json_object_get(status, "networks");
+		net = json_array_get(nets, 0);
+		CHECK_STR_EQ(json_string_value(json_object_get(net, "state")),
+		    "active");
+		CHECK_INT_EQ(json_array_size(json_object_get(net, "nodes")),
+		    N_NODES);
+		CHECK_INT_EQ(json_array_size(json_object_get(status, "stale")), 0);
+	}
+	json_decref(status);
+	down(&range, &cl);
+	cluster_close(&cl);
+	range_clear(&range);
+}
+
+TEST(a_host_placed_elsewhere_moves)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c = { 0 };
+	struct plan_host *moved;
+	struct range range;
+	struct cluster cl;
+	size_t from;
+
+	if (!open_spread(&range, &cl))
+		return;
+	CHECK_INT_EQ(up(&range, &cl, &opts, &c), 0);
+	/* As if a new placement put red's kali on the next node. */
+	moved = &range.plan->hosts[range.plan->n_hosts - 1];
+	from = moved->node;
+	moved->node = (from + 1) % N_NODES;
+	memset(&c, 0, sizeof(c));
+	CHECK_INT_EQ(up(&range, &cl, &opts, &c), 0);
+	CHECK_INT_EQ(domain_nodes(&cl, moved->name), 1u << moved->node);
+	CHECK(c.created >= 1);
+	CHECK(c.removed >= 1);
+	down(&range, &cl);
+	CHECK_INT_EQ(objects(&cl), 0);
+	cluster_close(&cl);
+	range_clear(&range);
+}
+
+TEST(one_node_failing_rolls_back_every_node)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c = { 0 };
+	struct range range;
+	struct cluster cl;
+	size_t i, last = 0;
+
+	if (!open_spread(&range, &cl))
+		return;
+	/* The last host of the node that is not the first's. */
+	for (i = 0; i < range.plan->n_hosts; i++)
+		if (range.plan->hosts[i].node != range.plan->hosts[0].node)
+			last = i;
+	opts.fault_at_host = last + 1;
+	CHECK_INT_EQ(up(&range, &cl, &opts, &c), -1);
+	CHECK_INT_EQ(objects(&cl), 0);
+	cluster_close(&cl);
+	range_clear(&range);
+}
+
+TEST(errors_name_the_node)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c = { 0 };
+	struct progress progress;
+	struct range range;
+	struct cluster cl;
+	char *error = NULL;
+	virNetworkPtr squatter;
+
+	if (!open_spread(&range, &cl))
+		return;
+	/* A network of the same name that is not the range's, on node 2. */
+	squatter = virNetworkDefineXML(cl.nodes[1].conn, "<network><name>"
+	    "spread-internet</name><bridge name='squat0'/></network>");
+	CHECK(squatter != NULL);
+	progress_init(&progress, stderr, true);
+	CHECK_INT_EQ(provision_up_cluster(range.plan, &cl, &opts, &progress,
+	    &c, &error), -1);
+	if (CHECK(error != NULL)) {
+		char *want = xasprintf("on node '%s': network 'spread-internet' "
+		    "already exists", node_uris[1]);
+
+		CHECK(strstr(error, want) != NULL);
+		free(want);
+	}
+	free(error);
+	progress_destroy(&progress);
+	/* Only the squatter is left, untouched. */
+	CHECK_INT_EQ(objects(&cl), 1);
+	if (squatter != NULL)
+		virNetworkFree(squatter);
+	cluster_close(&cl);
+	range_clear(&range);
+}
+
+TEST(open_names_every_unreachable_node)
+{
+	const char *uris[] = { "test:///default", "nosuch:///a", "nosuch:///b" };
+	struct cluster cl;
+	char *error = NULL;
+
+	CHECK_INT_EQ(cluster_open(&cl, uris, 3, true, &error), -1);
+	if (CHECK(error != NULL)) {
+		CHECK(strstr(error, "'nosuch:///a'") != NULL);
+		CHECK(strstr(error, "'nosuch:///b'") != NULL);
+		CHECK(strstr(error, "test:///default") == NULL);
+	}
+	free(error);
+	CHECK(cl.nodes == NULL);
+	cluster_close(&cl);
+	cluster_close(NULL);
+}
+
+TEST(a_range_too_large_for_the_nodes_says_by_how_much)
+{
+	struct range range;
+	struct cluster cl;
+	char *error = NULL;
+
+	if (!CHECK(load(&range, SCENARIO)))
+		return;
+	/* Node 1 alone: 1 GiB for 2.75 GiB of hosts. */
+	if (!CHECK(cluster_open(&cl, (const char *const *)node_uris, 1, true,
+	    &error) == 0)) {
+		range_clear(&range);
+		return;
+	}
+	CHECK_INT_EQ(cluster_place_by_capacity(&cl, range.plan, &error), -1);
+	if (CHECK(error != NULL))
+		CHECK(strstr(error, "short") != NULL);
+	free(error);
+	cluster_close(&cl);
+	range_clear(&range);
+}
