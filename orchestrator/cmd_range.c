@@ -7,17 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rangectl/cluster.h"
 #include "rangectl/cmd.h"
 #include "rangectl/range.h"
+#include "rangectl/util.h"
 #include "rangectl/virt.h"
 
-int
-cmd_open_range(const struct cmd_ctx *ctx, const char *path,
-    const char *connect, struct range *range, struct virt *virt)
+/* Loads and plans the scenario at path, made absolute so image paths are. */
+static int
+load_range(const struct cmd_ctx *ctx, const char *path, struct range *range)
 {
 	struct diag_list diags;
-	char absolute[PATH_MAX], *error = NULL;
-	const char *uri;
+	char absolute[PATH_MAX];
 
 	if (realpath(path, absolute) == NULL) {
 		fprintf(stderr, "rangectl %s: cannot open scenario '%s': %s\n",
@@ -31,22 +32,120 @@ cmd_open_range(const struct cmd_ctx *ctx, const char *path,
 		return EXIT_FAILED;
 	}
 	diag_list_clear(&diags);
+	return EXIT_OK;
+}
+
+static const char *
+single_uri(const struct range *range, const char *connect)
+{
+	return connect ? connect : range->scenario->exercise.connect ?
+	    range->scenario->exercise.connect : CMD_DEFAULT_URI;
+}
+
+int
+cmd_open_range(const struct cmd_ctx *ctx, const char *path,
+    const char *connect, struct range *range, struct virt *virt)
+{
+	char *error = NULL;
+	int rc = load_range(ctx, path, range);
+
+	if (rc != EXIT_OK)
+		return rc;
 	if (range->scenario->n_nodes > 0) {
 		/* Rather than build a range meant for several hosts on one. */
 		fprintf(stderr, "rangectl %s: '%s' spreads its range over %zu "
-		    "nodes, and %s does not drive a range across nodes yet; "
-		    "'rangectl plan' shows where each host would go. Without "
-		    "'nodes', the range is made on one libvirt host.\n",
-		    ctx->cmd->name, path, range->scenario->n_nodes,
-		    ctx->cmd->name);
+		    "nodes, and %s does not drive a range across nodes yet "
+		    "(up, down and status do); without 'nodes', the range is "
+		    "made on one libvirt host.\n", ctx->cmd->name, path,
+		    range->scenario->n_nodes, ctx->cmd->name);
 		range_clear(range);
 		return EXIT_FAILED;
 	}
-	uri = connect ? connect : range->scenario->exercise.connect ?
-	    range->scenario->exercise.connect : CMD_DEFAULT_URI;
-	if (virt_open(virt, uri, &error) < 0) {
+	if (virt_open(virt, single_uri(range, connect), &error) < 0) {
 		fprintf(stderr, "rangectl %s: %s\n", ctx->cmd->name, error);
 		free(error);
+		range_clear(range);
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+void
+cmd_nodes_add(struct cmd_nodes *nodes, const char *uri)
+{
+	nodes->uris = xrealloc(nodes->uris, (nodes->n + 1) *
+	    sizeof(*nodes->uris));
+	nodes->uris[nodes->n++] = uri;
+}
+
+void
+cmd_nodes_clear(struct cmd_nodes *nodes)
+{
+	free(nodes->uris);
+	nodes->uris = NULL;
+	nodes->n = 0;
+}
+
+/*
+ * Connects to the nodes the range goes on: --node's (placed by what each
+ * reports of its capacity), else the scenario's nodes (placed by plan),
+ * else the one URI.
+ */
+static int
+open_nodes(const struct range *range, const char *connect,
+    const struct cmd_nodes *nodes, struct cluster *cl, char **error)
+{
+	const struct scenario *sc = range->scenario;
+	const char **uris;
+	size_t i;
+	int rc;
+
+	if (nodes->n > 0) {
+		if (cluster_open(cl, nodes->uris, nodes->n, true, error) < 0)
+			return -1;
+		return cluster_place_by_capacity(cl, range->plan, error);
+	}
+	if (sc->n_nodes == 0) {
+		uris = xcalloc(1, sizeof(*uris));
+		uris[0] = single_uri(range, connect);
+		rc = cluster_open(cl, uris, 1, false, error);
+	} else {
+		uris = xcalloc(sc->n_nodes, sizeof(*uris));
+		for (i = 0; i < sc->n_nodes; i++)
+			uris[i] = sc->nodes[i].uri;
+		rc = cluster_open(cl, uris, sc->n_nodes, true, error);
+	}
+	free(uris);
+	return rc;
+}
+
+int
+cmd_open_cluster(const struct cmd_ctx *ctx, const char *path,
+    const char *connect, const struct cmd_nodes *nodes, struct range *range,
+    struct cluster *cl)
+{
+	char *error = NULL;
+	int rc;
+
+	if (connect != NULL && nodes->n > 0)
+		return cmd_usage_error(ctx, "give --connect or --node, not both: "
+		    "--connect names the one libvirt host of a range, --node "
+		    "each of several");
+	rc = load_range(ctx, path, range);
+	if (rc != EXIT_OK)
+		return rc;
+	if (connect != NULL && range->scenario->n_nodes > 0) {
+		fprintf(stderr, "rangectl %s: '%s' spreads its range over %zu "
+		    "nodes; --connect names the one libvirt host of a range "
+		    "without nodes: give --node for each node instead\n",
+		    ctx->cmd->name, path, range->scenario->n_nodes);
+		range_clear(range);
+		return EXIT_FAILED;
+	}
+	if (open_nodes(range, connect, nodes, cl, &error) < 0) {
+		fprintf(stderr, "rangectl %s: %s\n", ctx->cmd->name, error);
+		free(error);
+		cluster_close(cl);
 		range_clear(range);
 		return EXIT_FAILED;
 	}

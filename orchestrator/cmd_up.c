@@ -1,5 +1,5 @@
 /*
- * cmd_up.c: rangectl up FILE [--connect URI]
+ * cmd_up.c: rangectl up FILE [--connect URI | --node URI...]
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rangectl/cluster.h"
 #include "rangectl/cmd.h"
 #include "rangectl/kvm.h"
 #include "rangectl/provision.h"
@@ -19,6 +20,7 @@
 
 struct up_args {
 	const char *connect;
+	struct cmd_nodes nodes;
 	const char *pool_root;
 	long timeout;
 	bool json;
@@ -32,9 +34,37 @@ uri_is_local(const char *uri)
 	return strncmp(uri, "qemu:///", 8) == 0;
 }
 
+/* Whether every node of cl runs on this machine. */
+static bool
+all_local(const struct cluster *cl)
+{
+	size_t i;
+
+	for (i = 0; i < cl->n; i++)
+		if (!uri_is_local(cl->nodes[i].uri))
+			return false;
+	return true;
+}
+
+/* [{uri, hosts}]: how many hosts each node got. */
+static json_t *
+nodes_json(const struct range *range, const struct cluster *cl)
+{
+	json_t *list = json_array();
+	size_t node, i, n;
+
+	for (node = 0; node < cl->n; node++) {
+		for (n = i = 0; i < range->plan->n_hosts; i++)
+			n += cluster_host_node(cl, range->plan, i) == node;
+		json_array_append_new(list, json_pack("{s:s, s:I}", "uri",
+		    cl->nodes[node].uri, "hosts", (json_int_t)n));
+	}
+	return list;
+}
+
 static void
-print_result(const struct range *range, const struct provision_counts *c,
-    const struct up_args *args)
+print_result(const struct range *range, const struct cluster *cl,
+    const struct provision_counts *c, const struct up_args *args)
 {
 	const char *name = range->scenario->exercise.name;
 	json_t *doc;
@@ -47,6 +77,8 @@ print_result(const struct range *range, const struct provision_counts *c,
 		    (json_int_t)c->created, "replaced", (json_int_t)c->replaced,
 		    "updated", (json_int_t)c->updated, "unchanged",
 		    (json_int_t)c->unchanged, "removed", (json_int_t)c->removed);
+		if (cl->spread)
+			json_object_set_new(doc, "nodes", nodes_json(range, cl));
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(doc);
@@ -61,10 +93,16 @@ print_result(const struct range *range, const struct provision_counts *c,
 		    c->created, c->replaced, c->updated, c->unchanged,
 		    c->removed);
 	}
+	if (!args->json && cl->spread)
+		printf("spread over %zu nodes\n", cl->n);
 }
 
-int
-cmd_up_range(const struct range *range, struct virt *virt,
+/*
+ * Provisions range on every node of cl. KVM only when every node is this
+ * machine and /dev/kvm works: a remote node's is not seen from here.
+ */
+static int
+up_cluster(const struct range *range, struct cluster *cl,
     const char *pool_root, long timeout, bool quiet,
     struct provision_counts *counts, char **error)
 {
@@ -76,16 +114,27 @@ cmd_up_range(const struct range *range, struct virt *virt,
 	pool_path = xasprintf("%s/%s", pool_root, range->scenario->exercise.name);
 	opts.pool_path = pool_path;
 	opts.ready_timeout = (int)timeout;
-	opts.check_files = uri_is_local(virt->uri);
+	opts.check_files = all_local(cl);
 	opts.kvm = opts.check_files && kvm_usable(1500);
 	progress_init(&progress, stderr, quiet);
-	if (!virt->test_driver && !quiet)
+	if (!cl->nodes[0].test_driver && !quiet)
 		progress_note(&progress, "virtualization: %s", opts.kvm ? "KVM" :
 		    "TCG (software emulation; /dev/kvm missing or not working)");
-	rc = provision_up(range->plan, virt, &opts, &progress, counts, error);
+	rc = provision_up_cluster(range->plan, cl, &opts, &progress, counts,
+	    error);
 	free(pool_path);
 	progress_destroy(&progress);
 	return rc;
+}
+
+int
+cmd_up_range(const struct range *range, struct virt *virt,
+    const char *pool_root, long timeout, bool quiet,
+    struct provision_counts *counts, char **error)
+{
+	struct cluster one = { virt, 1, false };
+
+	return up_cluster(range, &one, pool_root, timeout, quiet, counts, error);
 }
 
 static int
@@ -93,22 +142,23 @@ run_up(const struct cmd_ctx *ctx, const char *file, const struct up_args *args)
 {
 	struct provision_counts counts = { 0 };
 	struct range range;
-	struct virt virt;
+	struct cluster cl;
 	char *error = NULL;
 	int rc;
 
-	rc = cmd_open_range(ctx, file, args->connect, &range, &virt);
+	rc = cmd_open_cluster(ctx, file, args->connect, &args->nodes, &range,
+	    &cl);
 	if (rc != EXIT_OK)
 		return rc;
-	if (cmd_up_range(&range, &virt, args->pool_root, args->timeout,
+	if (up_cluster(&range, &cl, args->pool_root, args->timeout,
 	    args->quiet, &counts, &error) < 0) {
 		fprintf(stderr, "rangectl up: %s\n", error);
 		rc = EXIT_FAILED;
 	} else {
-		print_result(&range, &counts, args);
+		print_result(&range, &cl, &counts, args);
 	}
 	free(error);
-	virt_close(&virt);
+	cluster_close(&cl);
 	range_clear(&range);
 	return rc;
 }
@@ -118,6 +168,7 @@ cmd_up(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "connect", required_argument, NULL, 'c' },
+		{ "node", required_argument, NULL, 'N' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "no-wait", no_argument, NULL, 'n' },
 		{ "pool-dir", required_argument, NULL, 'p' },
@@ -130,28 +181,38 @@ cmd_up(struct cmd_ctx *ctx, int argc, char **argv)
 	    .pool_root = CMD_POOL_ROOT };
 	const char *why;
 	long seconds;
-	int c;
+	int c, rc;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "c:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': args.connect = optarg; break;
+		case 'N': cmd_nodes_add(&args.nodes, optarg); break;
 		case 'p': args.pool_root = optarg; break;
 		case 'n': args.timeout = 0; break;
 		case 'j': args.json = true; break;
 		case 'q': args.quiet = true; break;
-		case 'h': cmd_print_help(ctx->cmd); return EXIT_OK;
+		case 'h':
+			cmd_nodes_clear(&args.nodes);
+			cmd_print_help(ctx->cmd);
+			return EXIT_OK;
 		case 't':
-			if (units_parse_duration(optarg, &seconds, &why) < 0)
+			if (units_parse_duration(optarg, &seconds, &why) < 0) {
+				cmd_nodes_clear(&args.nodes);
 				return cmd_usage_error(ctx, "invalid --timeout "
 				    "'%s': %s", optarg, why);
+			}
 			args.timeout = seconds;
 			break;
 		default:
+			cmd_nodes_clear(&args.nodes);
 			return cmd_usage_error(ctx, "unknown option");
 		}
 	}
 	if (argc - optind != 1)
-		return cmd_usage_error(ctx, "give exactly one scenario file");
-	return run_up(ctx, argv[optind], &args);
+		rc = cmd_usage_error(ctx, "give exactly one scenario file");
+	else
+		rc = run_up(ctx, argv[optind], &args);
+	cmd_nodes_clear(&args.nodes);
+	return rc;
 }

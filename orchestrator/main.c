@@ -20,10 +20,13 @@ static const struct cmd commands[] = {
 	  "bridges, routes, inject targets",
 	  "  --json         print the plan as JSON instead of tables\n",
 	  cmd_plan },
-	{ "up", "FILE [--connect URI] [--timeout DURATION] [--no-wait] [--json]",
+	{ "up", "FILE [--connect URI | --node URI...] [--timeout DURATION] "
+	  "[--no-wait] [--json]",
 	  "build the range (idempotent) and wait until every host is ready",
 	  "  -c, --connect URI   libvirt URI (default: the scenario's "
 	  "exercise.connect,\n                      else qemu:///system)\n"
+	  "  --node URI          spread the range over this libvirt host too "
+	  "(repeat it;\n                      replaces the scenario's nodes)\n"
 	  "  --timeout DURATION  how long to wait for the guests' agents "
 	  "(default 5m)\n"
 	  "  --no-wait           do not wait for the guests\n"
@@ -32,15 +35,17 @@ static const struct cmd commands[] = {
 	  "  --json              print the result as JSON\n"
 	  "  -q, --quiet         no progress\n",
 	  CMD_VIRT(cmd_up) },
-	{ "down", "FILE [--connect URI] [--json]",
+	{ "down", "FILE [--connect URI | --node URI...] [--json]",
 	  "remove every object of the range, and nothing else",
 	  "  -c, --connect URI   libvirt URI\n"
+	  "  --node URI          a node of the range (repeat it)\n"
 	  "  --json              print the result as JSON\n"
 	  "  -q, --quiet         no progress\n",
 	  CMD_VIRT(cmd_down) },
-	{ "status", "FILE [--connect URI] [--json]",
+	{ "status", "FILE [--connect URI | --node URI...] [--json]",
 	  "show each network and host of the range with its state",
 	  "  -c, --connect URI   libvirt URI\n"
+	  "  --node URI          a node of the range (repeat it)\n"
 	  "  --json              print the status as JSON\n",
 	  CMD_VIRT(cmd_status) },
 	{ "run", "FILE [--connect URI] [--listen ADDR:PORT] [--state DIR] "

@@ -202,6 +202,26 @@ report_html_file_case() {
 		report "$dir/state" --html "$dir/none/r.html"
 }
 
+# up over three of the test driver's nodes (tests/nodes/): each team on a
+# node of its own, the shared network on all three, said in --json. Each
+# test:///FILE is a fresh hypervisor per process: up creates all, always.
+nodes_case() {
+	local name="up --json over three nodes" args=() i want
+	for i in 1 2 3; do args+=(--node "test://$PWD/tests/nodes/node$i.xml"); done
+	run up tests/scenarios/spread.yaml "${args[@]}" --json
+	sane "$name" || return
+	want='{"created":16,"hosts":[3,3,4],"nodes":3}'
+	if [ "$rc" -ne 0 ]; then
+		fail "$name" "exit status $rc"
+		cat "$tmp/err"
+	elif [ "$(jq -c '{created, hosts: [.nodes[].hosts], nodes: (.nodes | length)}' "$tmp/out")" != "$want" ]; then
+		fail "$name" "expected $want"
+		cat "$tmp/out"
+	else
+		pass "$name"
+	fi
+}
+
 if [ ! -x "$rangectl" ]; then
 	fail "$rangectl" "not built"
 else
@@ -223,12 +243,24 @@ else
 		report
 	report_usage_case "report of a missing folder" 1 \
 		"there is no state folder '$tmp/none'" report "$tmp/none"
-	# A range spread over nodes: planned, but not yet built across them.
+	# A range spread over nodes: up, down and status work on every node;
+	# run does not drive one yet. No case here reaches a node: the
+	# scenario's are not this machine's to call.
+	report_usage_case "run of a scenario with nodes" 1 \
+		"spreads its range over 2 nodes, and run does not drive a range across nodes yet (up, down and status do)" \
+		run tests/scenarios/nodes.yaml --connect test:///default
 	for cmd in up down status; do
-		report_usage_case "$cmd of a scenario with nodes" 1 \
-			"spreads its range over 2 nodes, and $cmd does not drive a range across nodes yet" \
+		report_usage_case "$cmd of a scenario with nodes and --connect" 1 \
+			"'tests/scenarios/nodes.yaml' spreads its range over 2 nodes; --connect names the one libvirt host of a range without nodes: give --node for each node instead" \
 			"$cmd" tests/scenarios/nodes.yaml --connect test:///default
+		report_usage_case "$cmd with --connect and --node" 2 \
+			"give --connect or --node, not both" \
+			"$cmd" tests/scenarios/spread.yaml --connect test:///default --node test:///default
+		report_usage_case "$cmd with a node that does not answer" 1 \
+			"rangectl $cmd: cannot connect to libvirt at 'test://$tmp/none.xml'" \
+			"$cmd" tests/scenarios/spread.yaml --node test:///default --node "test://$tmp/none.xml"
 	done
+	nodes_case
 fi
 
 echo "$passed passed, $failed failed"

@@ -5,6 +5,7 @@
 #define RANGECTL_CMD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define RANGECTL_VERSION "0.1.0"
 
@@ -66,6 +67,26 @@ struct virt;
  */
 int cmd_open_range(const struct cmd_ctx *ctx, const char *path,
     const char *connect, struct range *range, struct virt *virt);
+
+/* The --node URIs of a command line, in order (borrowed from argv). */
+struct cmd_nodes {
+	const char **uris;	/* owned array */
+	size_t n;
+};
+
+void cmd_nodes_add(struct cmd_nodes *nodes, const char *uri);
+void cmd_nodes_clear(struct cmd_nodes *nodes);
+
+struct cluster;
+/*
+ * As cmd_open_range, for the commands that work on every node of a range
+ * (up, down, status): connects to --node's URIs when given (placing the
+ * hosts by each node's reported capacity), else to the scenario's nodes,
+ * else to the one URI as cmd_open_range does.
+ */
+int cmd_open_cluster(const struct cmd_ctx *ctx, const char *path,
+    const char *connect, const struct cmd_nodes *nodes, struct range *range,
+    struct cluster *cl);
 
 /*
  * Runs the command in rangectl-virt, the build of rangectl that links
