@@ -9,12 +9,18 @@
  * The second form times what `up` does for a host of a disk image: one
  * qcow2 overlay volume on BASE, made through libvirt from the XML of
  * xml_volume(), median of 11, for each base given.
+ *
+ * The first form then times `up` and `down` of 1,000 hosts on one node and
+ * over four, each node a test driver instance of its own (test:///FILE):
+ * the nodes work in parallel, as separate machines would.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "rangectl/cluster.h"
 #include "rangectl/plan.h"
 #include "rangectl/provision.h"
 #include "rangectl/scenario.h"
@@ -95,6 +101,127 @@ cycle(const struct plan *plan, struct virt *virt, double *up, double *down)
 	free(error);
 	progress_destroy(&progress);
 	return rc;
+}
+
+#define SPREAD_HOSTS 1000
+#define SPREAD_NODES 4
+
+/* Writes node files n1..nN.xml in dir: 1,024 CPUs and 64 GiB each. */
+static void
+write_nodes(const char *dir, char **uris, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char *path = xasprintf("%s/n%zu.xml", dir, i + 1);
+		FILE *f = fopen(path, "w");
+
+		if (f == NULL) {
+			perror(path);
+			exit(1);
+		}
+		fprintf(f, "<node><cpu><mhz>2000</mhz><model>i686</model><active>"
+		    "1024</active><max>1024</max><nodes>1</nodes><sockets>1"
+		    "</sockets><cores>1024</cores><threads>1</threads></cpu>"
+		    "<memory>67108864"
+		    "</memory></node>\n");
+		fclose(f);
+		uris[i] = xasprintf("test://%s", path);
+		free(path);
+	}
+}
+
+/*
+ * One up and one down of plan over the first n nodes, each a fresh test
+ * driver instance (opened here, so empty). Their times in seconds.
+ */
+static int
+spread_cycle(struct plan *plan, char **uris, size_t n, double *up,
+    double *down)
+{
+	struct provision_opts opts = { .threads = 8, .pool_path = "/tmp/bench" };
+	struct provision_counts counts;
+	struct progress progress;
+	struct cluster cl;
+	char *error = NULL;
+	size_t removed;
+	double t0;
+	int rc;
+
+	if (cluster_open(&cl, (const char *const *)uris, n, true, &error) < 0 ||
+	    cluster_place_by_capacity(&cl, plan, &error) < 0) {
+		fprintf(stderr, "bench: %s\n", error);
+		exit(1);
+	}
+	progress_init(&progress, stderr, true);
+	t0 = now();
+	rc = provision_up_cluster(plan, &cl, &opts, &progress, &counts, &error);
+	*up = now() - t0;
+	t0 = now();
+	if (rc == 0)
+		rc = provision_down_cluster(plan, &cl, &progress, &removed, &error);
+	*down = now() - t0;
+	if (rc < 0)
+		fprintf(stderr, "bench: %s\n", error);
+	free(error);
+	progress_destroy(&progress);
+	cluster_close(&cl);
+	return rc;
+}
+
+/* 1,000 hosts on one node and on four, interleaved, runs times each. */
+static int
+bench_spread(int runs)
+{
+	static double up[2][MAX_RUNS], down[2][MAX_RUNS];
+	static const size_t nodes[2] = { 1, SPREAD_NODES };
+	char dir[] = "/tmp/rangectl-bench-nodes.XXXXXX", *uris[SPREAD_NODES];
+	char *text = scenario_text(SPREAD_HOSTS);
+	struct diag_list diags;
+	struct scenario *sc;
+	struct plan *plan;
+	size_t i;
+	int r;
+
+	diag_list_init(&diags);
+	sc = scenario_load_buffer(text, strlen(text), "bench.yaml", &diags);
+	plan = sc ? plan_build(sc, &diags) : NULL;
+	if (plan == NULL || mkdtemp(dir) == NULL) {
+		diag_print(&diags, "bench.yaml", stderr);
+		return 1;
+	}
+	write_nodes(dir, uris, SPREAD_NODES);
+	for (r = 0; r < runs; r++)
+		for (i = 0; i < 2; i++)
+			if (spread_cycle(plan, uris, nodes[i], &up[i][r],
+			    &down[i][r]) < 0)
+				return 1;
+	printf("\n%d hosts over test driver nodes (test:///FILE each), %d runs, "
+	    "median (min, max)\n%6s | %-26s | %s\n", SPREAD_HOSTS, runs,
+	    "nodes", "up ms", "down ms");
+	for (i = 0; i < 2; i++) {
+		/* median() sorts: min and max are then at the ends. */
+		double mu = median(up[i], runs), md = median(down[i], runs);
+
+		printf("%6zu | %8.2f (%7.2f, %7.2f) | %8.2f (%7.2f, %7.2f)\n",
+		    nodes[i], mu * 1e3, up[i][0] * 1e3, up[i][runs - 1] * 1e3,
+		    md * 1e3, down[i][0] * 1e3, down[i][runs - 1] * 1e3);
+	}
+	printf("up on 1 node / up on %d nodes = %.2fx (target: above 1, the "
+	    "nodes working in parallel)\n", SPREAD_NODES,
+	    median(up[0], runs) / median(up[1], runs));
+	for (i = 0; i < SPREAD_NODES; i++) {
+		char *path = uris[i] + strlen("test://");
+
+		unlink(path);
+		free(uris[i]);
+	}
+	rmdir(dir);
+	plan_free(plan);
+	scenario_free(sc);
+	diag_list_clear(&diags);
+	free(text);
+	return 0;
 }
 
 static const char overlay_scenario[] =
@@ -232,5 +359,5 @@ main(int argc, char **argv)
 		plan_free(plan[s]);
 		scenario_free(sc[s]);
 	}
-	return 0;
+	return bench_spread(runs);
 }
