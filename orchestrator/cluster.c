@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rangectl/cidr.h"
 #include "rangectl/place.h"
 #include "rangectl/util.h"
 #include "rangectl/workers.h"
+#include "rangectl/xml.h"
 
 /* What opening the nodes at once shares between its threads. */
 struct cluster_opening {
@@ -36,8 +38,11 @@ cluster_open(struct cluster *cl, const char *const *uris, size_t n,
 
 	memset(cl, 0, sizeof(*cl));
 	cl->nodes = xcalloc(n ? n : 1, sizeof(*cl->nodes));
+	cl->underlays = xcalloc(n ? n : 1, sizeof(*cl->underlays));
 	cl->n = n;
 	cl->spread = spread;
+	for (i = 0; i < n; i++)
+		cl->underlays[i] = cluster_uri_ipv4(uris[i]);
 	o.errors = xcalloc(n ? n : 1, sizeof(*o.errors));
 	/* Over ssh each connection takes a handshake: no node waits for another. */
 	workers_run(n, (unsigned)n, open_node, &o);
@@ -65,12 +70,85 @@ cluster_close(struct cluster *cl)
 
 	if (cl == NULL || cl->nodes == NULL)
 		return;
-	for (i = 0; i < cl->n; i++)
+	for (i = 0; i < cl->n; i++) {
 		if (cl->nodes[i].conn != NULL)
 			virt_close(&cl->nodes[i]);
+		free(cl->underlays[i]);
+	}
 	free(cl->nodes);
+	free(cl->underlays);
 	cl->nodes = NULL;
+	cl->underlays = NULL;
 	cl->n = 0;
+}
+
+void
+cluster_set_underlay(struct cluster *cl, size_t node, const char *addr)
+{
+	free(cl->underlays[node]);
+	cl->underlays[node] = addr ? xstrdup(addr) : NULL;
+}
+
+char *
+cluster_uri_ipv4(const char *uri)
+{
+	const char *host = strstr(uri, "://"), *at, *end;
+	uint32_t addr;
+	char *text;
+
+	if (host == NULL)
+		return NULL;
+	host += 3;
+	end = host + strcspn(host, "/:?");
+	/* qemu+ssh://user@host/system: the user is not the host. */
+	if ((at = memchr(host, '@', (size_t)(end - host))) != NULL)
+		host = at + 1;
+	text = xasprintf("%.*s", (int)(end - host), host);
+	if (ipv4_parse(text, &addr) < 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+unsigned long
+cluster_vni(const struct plan *plan, size_t network)
+{
+	/* The network's name holds the range's: no two ranges share one. */
+	return (unsigned long)(hash_str(HASH_SEED, plan->networks[network].name) %
+	    0xfffffeULL) + 1;
+}
+
+int
+cluster_vxlan(const struct cluster *cl, const struct plan *plan,
+    size_t network, size_t node, struct xml_vxlan *vx, char **error)
+{
+	const char **peers;
+	size_t other, n = 0;
+
+	if (!cl->spread || cluster_network_span(cl, plan, network) < 2)
+		return 1;
+	peers = xcalloc(cl->n, sizeof(*peers));
+	for (other = 0; other < cl->n; other++) {
+		if (!cluster_network_on(cl, plan, network, other))
+			continue;
+		if (cl->underlays[other] == NULL) {
+			*error = xasprintf("network '%s' spans several nodes, and "
+			    "node '%s' has no underlay address for its VXLAN: give "
+			    "it 'underlay' in the scenario's nodes, or a URI whose "
+			    "host is an IPv4 address", plan->networks[network].name,
+			    cl->nodes[other].uri);
+			free(peers);
+			return -1;
+		}
+		if (other != node)
+			peers[n++] = cl->underlays[other];
+	}
+	vx->vni = cluster_vni(plan, network);
+	vx->local = cl->underlays[node];
+	vx->peers = peers;
+	vx->n_peers = n;
+	return 0;
 }
 
 int

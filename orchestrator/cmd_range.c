@@ -114,6 +114,9 @@ open_nodes(const struct range *range, const char *connect,
 		for (i = 0; i < sc->n_nodes; i++)
 			uris[i] = sc->nodes[i].uri;
 		rc = cluster_open(cl, uris, sc->n_nodes, true, error);
+		for (i = 0; rc == 0 && i < sc->n_nodes; i++)
+			if (sc->nodes[i].underlay != NULL)
+				cluster_set_underlay(cl, i, sc->nodes[i].underlay);
 	}
 	free(uris);
 	return rc;

@@ -132,7 +132,7 @@ cmd_up_range(const struct range *range, struct virt *virt,
     const char *pool_root, long timeout, bool quiet,
     struct provision_counts *counts, char **error)
 {
-	struct cluster one = { virt, 1, false };
+	struct cluster one = { virt, 1, false, NULL };
 
 	return up_cluster(range, &one, pool_root, timeout, quiet, counts, error);
 }

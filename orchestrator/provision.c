@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <libvirt/libvirt-qemu.h>
+#include <libvirt/virterror.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -294,14 +295,41 @@ remove_network(struct provision *pv, virNetworkPtr net, const char *name)
 	return 0;
 }
 
+/*
+ * Network i's XML on pv's node, with its VXLAN when it spans nodes; NULL
+ * after fail() when it cannot have one.
+ */
+static char *
+network_xml(struct provision *pv, size_t i)
+{
+	struct xml_vxlan vx;
+	char *error = NULL, *xml;
+	int rc;
+
+	rc = cluster_vxlan(pv->cl, pv->plan, i, pv->node, &vx, &error);
+	if (rc < 0) {
+		fail(pv, "%s", error);
+		free(error);
+		return NULL;
+	}
+	xml = xml_network_on(pv->plan, &pv->plan->networks[i], rc == 0 ? &vx :
+	    NULL);
+	if (rc == 0)
+		free((void *)vx.peers);	/* the array is ours, its strings not */
+	return xml;
+}
+
 static int
 create_network(struct provision *pv, size_t i)
 {
 	const struct plan_network *pn = &pv->plan->networks[i];
-	char *xml = xml_network(pv->plan, pn);
-	virNetworkPtr net = virNetworkDefineXML(pv->virt->conn, xml);
+	char *xml = network_xml(pv, i);
+	virNetworkPtr net;
 	int rc = 0;
 
+	if (xml == NULL)
+		return -1;
+	net = virNetworkDefineXML(pv->virt->conn, xml);
 	free(xml);
 	if (net == NULL)
 		return fail(pv, "cannot define network '%s': %s", pn->name,
@@ -314,41 +342,84 @@ create_network(struct provision *pv, size_t i)
 	return rc;
 }
 
+/* A network of ours already there: replaced, updated, or started. */
+static void
+converge_network(struct provision *pv, size_t i,
+    struct inventory_network *have)
+{
+	const struct plan_network *pn = &pv->plan->networks[i];
+	char *xml = network_xml(pv, i);
+	bool same_leases = false;
+
+	if (xml == NULL)
+		return;
+	if (!same_digest(&have->tag, xml, &same_leases)) {
+		if (remove_network(pv, have->net, pn->name) == 0 &&
+		    create_network(pv, i) == 0)
+			count(pv, &pv->counts.replaced);
+	} else {
+		if (!same_leases && update_leases(pv, have, pn, xml) == 0)
+			count(pv, &pv->counts.updated);
+		else if (same_leases)
+			count(pv, &pv->counts.unchanged);
+		/* Ours but stopped (a reboot of the host): start it. */
+		if (!failed(pv) && !have->active &&
+		    virNetworkCreate(have->net) < 0)
+			fail(pv, "cannot start network '%s': %s", pn->name,
+			    virt_last_error());
+	}
+	free(xml);
+}
+
+/*
+ * A network over nodes is joined to its twins by rangectl's libvirt hook
+ * on each node, when it starts: its VXLAN interface must then be there.
+ * libvirt's interface driver sees it; where that driver is missing, or
+ * on the test driver, nothing can be told.
+ */
+static void
+check_vxlan(struct provision *pv, size_t i)
+{
+	char dev[XML_VXLAN_DEVICE_MAX];
+	virInterfacePtr iface;
+	virErrorPtr err;
+
+	if (pv->virt->test_driver || !pv->cl->spread ||
+	    cluster_network_span(pv->cl, pv->plan, i) < 2)
+		return;
+	xml_vxlan_device(cluster_vni(pv->plan, i), dev);
+	iface = virInterfaceLookupByName(pv->virt->conn, dev);
+	if (iface != NULL) {
+		virInterfaceFree(iface);
+		return;
+	}
+	err = virGetLastError();
+	if (err != NULL && err->code == VIR_ERR_NO_INTERFACE)
+		fail(pv, "network '%s' started without its VXLAN interface '%s', "
+		    "so its hosts here cannot reach those on other nodes: install "
+		    "rangectl's libvirt network hook on this node "
+		    "(/etc/libvirt/hooks/network.d/rangectl, from 'make install') "
+		    "and restart libvirtd", pv->plan->networks[i].name, dev);
+}
+
 /* Brings one planned network to its planned state. */
 static void
 network_job(void *ctx, size_t i)
 {
 	struct provision *pv = ctx;
-	const struct plan_network *pn = &pv->plan->networks[i];
 	struct inventory_network *have;
 
 	if (failed(pv) || !pv->here_networks[i])
 		return;
-	have = strmap_get(&pv->inv.network_by_name, pn->name);
+	have = strmap_get(&pv->inv.network_by_name, pv->plan->networks[i].name);
 	if (have == NULL) {
 		if (create_network(pv, i) == 0)
 			count(pv, &pv->counts.created);
 	} else {
-		char *xml = xml_network(pv->plan, pn);
-		bool same_leases = false;
-
-		if (!same_digest(&have->tag, xml, &same_leases)) {
-			if (remove_network(pv, have->net, pn->name) == 0 &&
-			    create_network(pv, i) == 0)
-				count(pv, &pv->counts.replaced);
-		} else {
-			if (!same_leases && update_leases(pv, have, pn, xml) == 0)
-				count(pv, &pv->counts.updated);
-			else if (same_leases)
-				count(pv, &pv->counts.unchanged);
-			/* Ours but stopped (a reboot of the host): start it. */
-			if (!failed(pv) && !have->active &&
-			    virNetworkCreate(have->net) < 0)
-				fail(pv, "cannot start network '%s': %s",
-				    pn->name, virt_last_error());
-		}
-		free(xml);
+		converge_network(pv, i, have);
 	}
+	if (!failed(pv))
+		check_vxlan(pv, i);
 	progress_tick(pv->progress);
 }
 
@@ -1020,7 +1091,7 @@ provision_up(const struct plan *plan, struct virt *virt,
     const struct provision_opts *opts, struct progress *progress,
     struct provision_counts *counts, char **error)
 {
-	struct cluster one = { virt, 1, false };
+	struct cluster one = { virt, 1, false, NULL };
 
 	return provision_up_cluster(plan, &one, opts, progress, counts, error);
 }
@@ -1107,7 +1178,7 @@ int
 provision_down(const struct plan *plan, struct virt *virt,
     struct progress *progress, size_t *removed, char **error)
 {
-	struct cluster one = { virt, 1, false };
+	struct cluster one = { virt, 1, false, NULL };
 
 	return provision_down_cluster(plan, &one, progress, removed, error);
 }

@@ -214,7 +214,7 @@ status_collect_cluster(const struct plan *plan, struct cluster *cl,
 json_t *
 status_collect(const struct plan *plan, struct virt *virt, char **error)
 {
-	struct cluster one = { virt, 1, false };
+	struct cluster one = { virt, 1, false, NULL };
 
 	return status_collect_cluster(plan, &one, error);
 }

@@ -103,11 +103,42 @@ xml_network_leases(const struct plan *plan, const struct plan_network *net)
  * (which would cut every guest on it); the leases attribute tells `up`
  * when to update them in place.
  */
+void
+xml_vxlan_device(unsigned long vni, char dev[XML_VXLAN_DEVICE_MAX])
+{
+	snprintf(dev, XML_VXLAN_DEVICE_MAX, "rcx-%06lx", vni & 0xffffff);
+}
+
+/*
+ * The tag's VXLAN attributes, as the hook reads them: the VNI, the
+ * interface, this node's underlay address and its peers', comma-separated.
+ */
+static void
+append_vxlan(struct strbuf *sb, const struct xml_vxlan *vx)
+{
+	char dev[XML_VXLAN_DEVICE_MAX];
+	size_t i;
+
+	xml_vxlan_device(vx->vni, dev);
+	strbuf_printf(sb, " vxlan-vni='%lu' vxlan-dev='%s' vxlan-local='%s' "
+	    "vxlan-peers='", vx->vni, dev, vx->local);
+	for (i = 0; i < vx->n_peers; i++)
+		strbuf_printf(sb, "%s%s", i ? "," : "", vx->peers[i]);
+	strbuf_append(sb, "'");
+}
+
 char *
 xml_network(const struct plan *plan, const struct plan_network *net)
 {
-	char ip[IPV4_TEXT], extra[40], *leases, *line, *end;
-	struct strbuf core, body;
+	return xml_network_on(plan, net, NULL);
+}
+
+char *
+xml_network_on(const struct plan *plan, const struct plan_network *net,
+    const struct xml_vxlan *vxlan)
+{
+	char ip[IPV4_TEXT], *leases, *line, *end;
+	struct strbuf core, body, extra;
 	char *xml;
 
 	strbuf_init(&core);
@@ -128,13 +159,24 @@ xml_network(const struct plan *plan, const struct plan_network *net)
 	}
 	strbuf_append(&core, "    </dhcp>\n  </ip>\n");
 	strbuf_append(&body, "    </dhcp>\n  </ip>\n");
-	snprintf(extra, sizeof(extra), " leases='%016llx'",
-	    hash_str(HASH_SEED, leases));
+	strbuf_init(&extra);
+	strbuf_printf(&extra, " leases='%016llx'", hash_str(HASH_SEED, leases));
+	if (vxlan != NULL) {
+		struct strbuf vx;
+
+		strbuf_init(&vx);
+		append_vxlan(&vx, vxlan);
+		strbuf_append(&extra, vx.data);
+		/* New peers make the network anew: the hook reads them at start. */
+		strbuf_append(&core, vx.data);
+		strbuf_free(&vx);
+	}
 	xml = tagged_with("network", "", net->name, plan, net->team, NULL,
-	    body.data, core.data, extra);
+	    body.data, core.data, extra.data);
 	free(leases);
 	strbuf_free(&core);
 	strbuf_free(&body);
+	strbuf_free(&extra);
 	return xml;
 }
 

@@ -202,13 +202,23 @@ report_html_file_case() {
 		report "$dir/state" --html "$dir/none/r.html"
 }
 
-# up over three of the test driver's nodes (tests/nodes/): each team on a
-# node of its own, the shared network on all three, said in --json. Each
-# test:///FILE is a fresh hypervisor per process: up creates all, always.
+# up over three of the test driver's nodes (tests/nodes/), named with
+# their underlay addresses in the scenario: each team on a node of its own,
+# the shared network on all three, said in --json. Each test:///FILE is a
+# fresh hypervisor per process: up creates all, always. With --node alone,
+# test:/// URIs give no underlay address, which the shared network needs.
 nodes_case() {
-	local name="up --json over three nodes" args=() i want
-	for i in 1 2 3; do args+=(--node "test://$PWD/tests/nodes/node$i.xml"); done
-	run up tests/scenarios/spread.yaml "${args[@]}" --json
+	local name="up --json over three nodes" args=() i want yaml=$tmp/spread-nodes.yaml
+	{
+		cat tests/scenarios/spread.yaml
+		echo "nodes:"
+		for i in 1 2 3; do
+			printf '  - {uri: "test://%s/tests/nodes/node%s.xml", memory: %s, vcpus: 8, underlay: 192.0.2.%s}\n' \
+				"$PWD" "$i" "$([ "$i" = 3 ] && echo 1536M || echo 1G)" "$i"
+			args+=(--node "test://$PWD/tests/nodes/node$i.xml")
+		done
+	} >"$yaml"
+	run up "$yaml" --json
 	sane "$name" || return
 	want='{"created":16,"hosts":[3,3,4],"nodes":3}'
 	if [ "$rc" -ne 0 ]; then
@@ -220,6 +230,9 @@ nodes_case() {
 	else
 		pass "$name"
 	fi
+	report_usage_case "up --node without underlay addresses" 1 \
+		"network 'spread-internet' spans several nodes, and node 'test://$PWD/tests/nodes/node1.xml' has no underlay address for its VXLAN" \
+		up tests/scenarios/spread.yaml "${args[@]}"
 }
 
 if [ ! -x "$rangectl" ]; then

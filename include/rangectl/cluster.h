@@ -21,7 +21,15 @@ struct cluster {
 	struct virt *nodes;	/* owned: one open connection per node */
 	size_t n;
 	bool spread;	/* named nodes: a host is on its plan_host.node */
+	/*
+	 * Owned, by node: the address the other nodes reach it on, for VXLAN;
+	 * NULL when unknown. By default the URI's host when it is an IPv4
+	 * address; the scenario's `underlay` overrides it.
+	 */
+	char **underlays;
 };
+
+struct xml_vxlan;
 
 /*
  * Opens the n URIs at once. spread says whether they are named nodes
@@ -33,6 +41,21 @@ int cluster_open(struct cluster *cl, const char *const *uris, size_t n,
     bool spread, char **error);
 /* Closes every connection; safe on a zeroed or closed cluster. */
 void cluster_close(struct cluster *cl);
+/* Sets node's underlay address (copied). */
+void cluster_set_underlay(struct cluster *cl, size_t node, const char *addr);
+/* The host of a libvirt URI when it is an IPv4 address, else NULL (freed by the caller). */
+char *cluster_uri_ipv4(const char *uri);
+
+/* The VXLAN network identifier of network i: from its name, 1 to 2^24-1. */
+unsigned long cluster_vni(const struct plan *plan, size_t network);
+/*
+ * What network i needs on node to reach its other nodes: 1 when it spans
+ * no other node (no VXLAN); 0 with *vx filled (vx->peers is a new array
+ * the caller frees); -1 with *error set when a node it spans has no
+ * underlay address.
+ */
+int cluster_vxlan(const struct cluster *cl, const struct plan *plan,
+    size_t network, size_t node, struct xml_vxlan *vx, char **error);
 
 /*
  * Places plan's hosts on the nodes by what each node's libvirt reports

@@ -36,10 +36,30 @@ struct xml_tag {
 };
 
 /*
+ * A network that spans nodes: on each, its bridge is joined to the others'
+ * by a VXLAN interface, which rangectl's libvirt network hook (installed
+ * on every node) makes when the network starts and removes when it stops,
+ * from these attributes of the network's tag.
+ */
+struct xml_vxlan {
+	unsigned long vni;	/* 1 to 2^24 - 1 */
+	const char *local;	/* this node's underlay address */
+	const char *const *peers;	/* the other nodes' */
+	size_t n_peers;
+};
+
+/* The VXLAN interface of a VNI: "rcx-" and six hex digits. */
+#define XML_VXLAN_DEVICE_MAX 11
+void xml_vxlan_device(unsigned long vni, char dev[XML_VXLAN_DEVICE_MAX]);
+
+/*
  * Each returns a new string the caller frees. They return NULL only when
  * the object cannot be expressed (the reason in *why, static text).
  */
 char *xml_network(const struct plan *plan, const struct plan_network *net);
+/* The same, on one node of several it spans (vxlan NULL: it does not). */
+char *xml_network_on(const struct plan *plan, const struct plan_network *net,
+    const struct xml_vxlan *vxlan);
 /* The network's static leases, one <host .../> element a line. */
 char *xml_network_leases(const struct plan *plan,
     const struct plan_network *net);

@@ -85,11 +85,19 @@ load(struct range *range, const char *path)
 	return rc == 0;
 }
 
-/* The scenario placed on the three nodes by their reported capacity. */
+/* Underlay addresses: only words in the XML here, never reached. */
+static const char *const underlays[N_NODES] = { "192.0.2.1", "192.0.2.2",
+    "192.0.2.3" };
+
+/*
+ * The scenario placed on the three nodes by their reported capacity, each
+ * with its underlay address.
+ */
 static bool
 open_spread(struct range *range, struct cluster *cl)
 {
 	char *error = NULL;
+	size_t i;
 
 	if (!CHECK(load(range, SCENARIO)))
 		return false;
@@ -101,6 +109,8 @@ open_spread(struct range *range, struct cluster *cl)
 		range_clear(range);
 		return false;
 	}
+	for (i = 0; i < N_NODES; i++)
+		cluster_set_underlay(cl, i, underlays[i]);
 	return true;
 }
 
@@ -438,4 +448,116 @@ TEST(a_range_too_large_for_the_nodes_says_by_how_much)
 	free(error);
 	cluster_close(&cl);
 	range_clear(&range);
+}
+
+/* The value of attribute name in the tag of network name on node. */
+static char *
+network_attr(const struct cluster *cl, size_t node, const char *name,
+    const char *attr)
+{
+	virNetworkPtr net = virNetworkLookupByName(cl->nodes[node].conn, name);
+	char *xml, *at, *value = NULL, *pattern;
+
+	if (net == NULL)
+		return NULL;
+	xml = virNetworkGetXMLDesc(net, 0);
+	pattern = xasprintf(" %s=", attr);
+	if (xml != NULL && (at = strstr(xml, pattern)) != NULL) {
+		at += strlen(pattern) + 1;
+		value = xasprintf("%.*s", (int)strcspn(at, "'\""), at);
+	}
+	free(pattern);
+	free(xml);
+	virNetworkFree(net);
+	return value;
+}
+
+TEST(a_network_over_nodes_carries_its_vxlan_to_each)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c = { 0 };
+	static const char *const peers[N_NODES] = { "192.0.2.2,192.0.2.3",
+	    "192.0.2.1,192.0.2.3", "192.0.2.1,192.0.2.2" };
+	const char *internet, *local;
+	char *vni[N_NODES] = { NULL }, *v, want[16], dev[XML_VXLAN_DEVICE_MAX];
+	struct range range;
+	struct cluster cl;
+	size_t node;
+
+	if (!open_spread(&range, &cl))
+		return;
+	internet = range.plan->networks[0].name;
+	local = range.plan->networks[1].name;
+	CHECK_INT_EQ(up(&range, &cl, &opts, &c), 0);
+	snprintf(want, sizeof(want), "%lu", cluster_vni(range.plan, 0));
+	xml_vxlan_device(cluster_vni(range.plan, 0), dev);
+	for (node = 0; node < N_NODES; node++) {
+		vni[node] = network_attr(&cl, node, internet, "vxlan-vni");
+		CHECK_STR_EQ(vni[node], want);
+		v = network_attr(&cl, node, internet, "vxlan-local");
+		CHECK_STR_EQ(v, underlays[node]);
+		free(v);
+		v = network_attr(&cl, node, internet, "vxlan-peers");
+		CHECK_STR_EQ(v, peers[node]);
+		free(v);
+		v = network_attr(&cl, node, internet, "vxlan-dev");
+		CHECK_STR_EQ(v, dev);
+		free(v);
+		free(vni[node]);
+	}
+	/* A team's network is on one node: no VXLAN. */
+	v = network_attr(&cl, range.plan->hosts[0].node, local, "vxlan-vni");
+	CHECK(v == NULL);
+	free(v);
+	CHECK(cluster_vni(range.plan, 0) != cluster_vni(range.plan, 1));
+	CHECK(cluster_vni(range.plan, 0) >= 1 &&
+	    cluster_vni(range.plan, 0) < (1UL << 24));
+	down(&range, &cl);
+	cluster_close(&cl);
+	range_clear(&range);
+}
+
+TEST(a_network_over_nodes_needs_every_underlay)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c = { 0 };
+	struct progress progress;
+	struct range range;
+	struct cluster cl;
+	char *error = NULL;
+
+	if (!open_spread(&range, &cl))
+		return;
+	cluster_set_underlay(&cl, 2, NULL);
+	progress_init(&progress, stderr, true);
+	CHECK_INT_EQ(provision_up_cluster(range.plan, &cl, &opts, &progress,
+	    &c, &error), -1);
+	if (CHECK(error != NULL)) {
+		char *want = xasprintf("network 'spread-internet' spans several "
+		    "nodes, and node '%s' has no underlay address", node_uris[2]);
+
+		CHECK(strstr(error, want) != NULL);
+		free(want);
+	}
+	free(error);
+	progress_destroy(&progress);
+	CHECK_INT_EQ(objects(&cl), 0);
+	cluster_close(&cl);
+	range_clear(&range);
+}
+
+TEST(the_underlay_of_a_uri)
+{
+	char *a;
+
+	a = cluster_uri_ipv4("qemu+tcp://10.99.0.2/system");
+	CHECK_STR_EQ(a, "10.99.0.2");
+	free(a);
+	a = cluster_uri_ipv4("qemu+ssh://root@192.0.2.7:2222/system?keyfile=k");
+	CHECK_STR_EQ(a, "192.0.2.7");
+	free(a);
+	CHECK(cluster_uri_ipv4("qemu+ssh://hv1.example/system") == NULL);
+	CHECK(cluster_uri_ipv4("test:///tmp/node1.xml") == NULL);
+	CHECK(cluster_uri_ipv4("qemu:///system") == NULL);
+	CHECK(cluster_uri_ipv4("nonsense") == NULL);
 }
