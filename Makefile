@@ -17,6 +17,9 @@ DATADIR	?= $(PREFIX)/share/rangectl
 MANDIR	?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR	?= $(PREFIX)/lib/systemd/system
+# libvirtd reads its network hooks there, whatever its PREFIX: each node of
+# a range over several needs rangectl's (it joins networks over VXLAN).
+HOOKDIR	?= /etc/libvirt/hooks/network.d
 CFLAGS	?= -g -O2
 FUZZ_SECONDS ?= 60
 PKGS	= libvirt libvirt-qemu libmicrohttpd jansson yaml-0.1 gnutls
@@ -170,7 +173,8 @@ install: all
 	install -d -m 755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(DATADIR)/web/$(XTERM)/css $(DESTDIR)$(DATADIR)/web/$(XTERM)/lib \
-		$(DESTDIR)$(DATADIR)/scenarios $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(DATADIR)/scenarios $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(HOOKDIR)
 	install -m 755 $(BUILD)/rangectl $(DESTDIR)$(BINDIR)/rangectl
 	install -m 755 $(BUILD)/rangectl-virt $(DESTDIR)$(LIBEXECDIR)/rangectl-virt
 	install -m 644 $(wildcard docs/*.1) $(DESTDIR)$(MANDIR)/man1/
@@ -190,6 +194,7 @@ install: all
 	@mkdir -p $(BUILD)
 	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/rangectl@.service.in >$(BUILD)/rangectl@.service
 	install -m 644 $(BUILD)/rangectl@.service $(DESTDIR)$(UNITDIR)/rangectl@.service
+	install -m 755 contrib/libvirt-hook/rangectl $(DESTDIR)$(HOOKDIR)/rangectl
 
 # Removes what install put, by name, and the folders that are rangectl's
 # own once empty; nothing that was there before.
@@ -201,7 +206,8 @@ uninstall:
 		$(addprefix $(DESTDIR)$(DATADIR)/web/$(XTERM)/,$(XTERM_FILES)) \
 		$(addprefix $(DESTDIR)$(DATADIR)/scenarios/,$(notdir $(wildcard scenarios/*.yaml))) \
 		$(DESTDIR)$(DATADIR)/scenarios/schema.json \
-		$(DESTDIR)$(BASHCOMPDIR)/rangectl $(DESTDIR)$(UNITDIR)/rangectl@.service
+		$(DESTDIR)$(BASHCOMPDIR)/rangectl $(DESTDIR)$(UNITDIR)/rangectl@.service \
+		$(DESTDIR)$(HOOKDIR)/rangectl
 	rmdir $(DESTDIR)$(DATADIR)/web/$(XTERM)/css $(DESTDIR)$(DATADIR)/web/$(XTERM)/lib \
 		$(DESTDIR)$(DATADIR)/web/$(XTERM) $(DESTDIR)$(DATADIR)/web/node_modules/@xterm \
 		$(DESTDIR)$(DATADIR)/web/node_modules $(DESTDIR)$(DATADIR)/web \

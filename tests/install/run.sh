@@ -85,6 +85,7 @@ expected() {
 	done
 	echo "644 $p/share/bash-completion/completions/rangectl contrib/bash-completion/rangectl"
 	echo "644 $p/lib/systemd/system/rangectl@.service -"
+	echo "755 etc/libvirt/hooks/network.d/rangectl contrib/libvirt-hook/rangectl"
 }
 
 # files_ok DEST PREFIX: each expected file, its mode, its content.
