@@ -32,6 +32,11 @@
 #   E2E_NO_REAP     1: e2e_start leaves stale runs alone
 #   E2E_START_TIMEOUT  seconds to wait for libvirtd to answer (default 60)
 #   E2E_KILL_WAIT   seconds between SIGTERM and SIGKILL (default 10)
+#   E2E_LISTEN_TCP  1: libvirtd also listens on TCP port 16509 of the
+#                   namespace's addresses, unauthenticated (a node reached
+#                   over qemu+tcp://)
+#   E2E_HOOK        a file installed as the daemon's network hook
+#                   (/etc/libvirt/hooks/network.d/rangectl)
 
 E2E_PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system
 	libvirt-clients qemu-system-x86 dnsmasq-base iptables iproute2
@@ -197,6 +202,21 @@ e2e_write_config() {
 	log_filters = "3:remote 4:event 3:util.json 3:rpc 3:object 3:util.object"
 	log_outputs = "$level:file:/var/log/libvirt/libvirtd.log"
 	CONF
+	if [ -n "${E2E_LISTEN_TCP:-}" ]; then
+		# A node of a range over several: reached over qemu+tcp:// on its
+		# namespace's addresses only (nothing else reaches them).
+		cat >>"$etc/libvirtd.conf" <<-CONF
+		listen_tls = 0
+		listen_tcp = 1
+		listen_addr = "0.0.0.0"
+		auth_tcp = "none"
+		CONF
+	fi
+	if [ -n "${E2E_HOOK:-}" ]; then
+		# libvirtd reads its hooks when it starts: this one before it does.
+		mkdir -p "$etc/hooks/network.d"
+		install -m 755 "$E2E_HOOK" "$etc/hooks/network.d/rangectl"
+	fi
 	cat >"$etc/virtlogd.conf" <<-CONF
 	log_outputs = "3:file:/var/log/libvirt/virtlogd.log"
 	CONF
@@ -232,9 +252,10 @@ e2e_write_config() {
 # Starts a daemon ($1: libvirtd or virtlogd) inside our namespaces and waits
 # for its PID file.  Sets E2E_<NAME>_PID.
 e2e_start_daemon() {
-	local name=$1 pidfile=$E2E_DIR/run/$1.pid i pid=""
+	local name=$1 pidfile=$E2E_DIR/run/$1.pid i pid="" listen=()
 	rm -f "$pidfile"
-	if ! nsenter -t "$E2E_HOLDER" -m -n -- "$name" -d -p "/run/$name.pid" \
+	[ "$name" = libvirtd ] && [ -n "${E2E_LISTEN_TCP:-}" ] && listen=(--listen)
+	if ! nsenter -t "$E2E_HOLDER" -m -n -- "$name" -d "${listen[@]}" -p "/run/$name.pid" \
 		>"$E2E_DIR/$name.out" 2>&1; then
 		cat "$E2E_DIR/$name.out" >&2
 		e2e_die "$name did not start in namespace $E2E_NS"
