@@ -218,3 +218,32 @@ cluster_each(const struct cluster *cl, void (*job)(void *ctx, size_t node),
 {
 	workers_run(cl->n, (unsigned)cl->n, job, ctx);
 }
+
+virConnectPtr
+cluster_refs_host(const struct cluster_refs *refs, size_t host)
+{
+	if (refs == NULL || refs->conns == NULL)
+		return NULL;
+	return refs->conns[cluster_host_node(refs->cl, refs->plan, host)];
+}
+
+const char *
+cluster_host_uri(const struct cluster *cl, const struct plan *plan,
+    size_t host)
+{
+	return cl->nodes[cluster_host_node(cl, plan, host)].uri;
+}
+
+void
+cluster_refs_drop(struct cluster_refs *refs)
+{
+	size_t i;
+
+	if (refs == NULL || refs->conns == NULL)
+		return;
+	for (i = 0; i < refs->cl->n; i++)
+		if (refs->conns[i] != NULL)
+			virConnectClose(refs->conns[i]);
+	free(refs->conns);
+	refs->conns = NULL;
+}

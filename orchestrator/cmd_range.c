@@ -42,34 +42,6 @@ single_uri(const struct range *range, const char *connect)
 	    range->scenario->exercise.connect : CMD_DEFAULT_URI;
 }
 
-int
-cmd_open_range(const struct cmd_ctx *ctx, const char *path,
-    const char *connect, struct range *range, struct virt *virt)
-{
-	char *error = NULL;
-	int rc = load_range(ctx, path, range);
-
-	if (rc != EXIT_OK)
-		return rc;
-	if (range->scenario->n_nodes > 0) {
-		/* Rather than build a range meant for several hosts on one. */
-		fprintf(stderr, "rangectl %s: '%s' spreads its range over %zu "
-		    "nodes, and %s does not drive a range across nodes yet "
-		    "(up, down and status do); without 'nodes', the range is "
-		    "made on one libvirt host.\n", ctx->cmd->name, path,
-		    range->scenario->n_nodes, ctx->cmd->name);
-		range_clear(range);
-		return EXIT_FAILED;
-	}
-	if (virt_open(virt, single_uri(range, connect), &error) < 0) {
-		fprintf(stderr, "rangectl %s: %s\n", ctx->cmd->name, error);
-		free(error);
-		range_clear(range);
-		return EXIT_FAILED;
-	}
-	return EXIT_OK;
-}
-
 void
 cmd_nodes_add(struct cmd_nodes *nodes, const char *uri)
 {

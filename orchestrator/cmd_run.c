@@ -16,6 +16,7 @@
 
 #include "rangectl/api.h"
 #include "rangectl/auth.h"
+#include "rangectl/cluster.h"
 #include "rangectl/cmd.h"
 #include "rangectl/engine.h"
 #include "rangectl/http.h"
@@ -29,6 +30,7 @@
 
 struct run_args {
 	const char *connect;
+	struct cmd_nodes nodes;	/* --node, in order */
 	const char *listen;	/* NULL: no dashboard */
 	const char *web_root;
 	const char *tls_cert;
@@ -78,14 +80,14 @@ print_scores(const json_t *snap, bool json)
 }
 
 static int
-provision(struct range *range, struct virt *virt, const struct run_args *a)
+provision(struct range *range, struct cluster *cl, const struct run_args *a)
 {
 	struct provision_counts counts = { 0 };
 	char *error = NULL;
 
 	if (a->no_up)
 		return 0;
-	if (cmd_up_range(range, virt, a->pool_root, a->timeout, a->quiet,
+	if (cmd_up_range(range, cl, a->pool_root, a->timeout, a->quiet,
 	    &counts, &error) < 0) {
 		fprintf(stderr, "rangectl run: %s\n", error);
 		free(error);
@@ -237,7 +239,7 @@ linger(struct dashboard *d, const struct run_args *a)
 }
 
 static int
-run_engine(struct range *range, struct virt *virt, const char *state_dir,
+run_engine(struct range *range, struct cluster *cl, const char *state_dir,
     const struct run_args *a)
 {
 	struct dashboard d = { 0 };
@@ -260,7 +262,7 @@ run_engine(struct range *range, struct virt *virt, const char *state_dir,
 		return EXIT_FAILED;
 	}
 	d.view_ready = true;
-	e = engine_new(range->plan, virt, &opts, &error);
+	e = engine_new_cluster(range->plan, cl, &opts, &error);
 	if (e == NULL) {
 		fprintf(stderr, "rangectl run: %s\n", error);
 		free(error);
@@ -327,7 +329,7 @@ run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 {
 	sigset_t engine_signals, stop_signals;
 	struct range range;
-	struct virt virt;
+	struct cluster cl;
 	char *state_dir;
 	int rc;
 
@@ -348,7 +350,7 @@ run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 	if (enter_netns(a) < 0)
 		return EXIT_FAILED;
 	pthread_sigmask(SIG_BLOCK, &engine_signals, NULL);
-	rc = cmd_open_range(ctx, file, a->connect, &range, &virt);
+	rc = cmd_open_cluster(ctx, file, a->connect, &a->nodes, &range, &cl);
 	if (rc != EXIT_OK)
 		return rc;
 	pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
@@ -357,14 +359,14 @@ run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 	if (a->state_dir == NULL && mkdir("state", 0755) < 0 && errno != EEXIST)
 		fprintf(stderr, "rangectl run: cannot make folder 'state': %s\n",
 		    strerror(errno));
-	if (provision(&range, &virt, a) < 0) {
+	if (provision(&range, &cl, a) < 0) {
 		rc = EXIT_FAILED;
 	} else {
 		pthread_sigmask(SIG_BLOCK, &engine_signals, NULL);
-		rc = run_engine(&range, &virt, state_dir, a);
+		rc = run_engine(&range, &cl, state_dir, a);
 	}
 	free(state_dir);
-	virt_close(&virt);
+	cluster_close(&cl);
 	range_clear(&range);
 	return rc;
 }
@@ -380,11 +382,13 @@ parse_speed(const char *text, double *speed)
 	    *speed > 0 && *speed <= 100000 ? 0 : -1;
 }
 
-int
-cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
+/* The options into *a, then the run; a's node list stays the caller's. */
+static int
+parse_and_run(struct cmd_ctx *ctx, int argc, char **argv, struct run_args *a)
 {
 	static const struct option longopts[] = {
 		{ "connect", required_argument, NULL, 'c' },
+		{ "node", required_argument, NULL, 'U' },
 		{ "state", required_argument, NULL, 's' },
 		{ "speed", required_argument, NULL, 'S' },
 		{ "listen", required_argument, NULL, 'l' },
@@ -403,9 +407,6 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_args a = { .speed = 1, .timeout = CMD_READY_TIMEOUT,
-	    .pool_root = CMD_POOL_ROOT, .listen = HTTP_DEFAULT_LISTEN,
-	    .linger = 10, .keepalive = HTTP_SSE_PING_SECONDS, .listen_fd = -1 };
 	const char *why;
 	long seconds;
 	int c;
@@ -413,22 +414,23 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "c:s:qh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'c': a.connect = optarg; break;
-		case 's': a.state_dir = optarg; break;
-		case 'l': a.listen = strcmp(optarg, "off") == 0 ? NULL : optarg;
+		case 'c': a->connect = optarg; break;
+		case 'U': cmd_nodes_add(&a->nodes, optarg); break;
+		case 's': a->state_dir = optarg; break;
+		case 'l': a->listen = strcmp(optarg, "off") == 0 ? NULL : optarg;
 			break;
-		case 'W': a.web_root = optarg; break;
-		case 'C': a.tls_cert = optarg; break;
-		case 'K': a.tls_key = optarg; break;
-		case 'p': a.pool_root = optarg; break;
-		case 'N': a.netns = optarg; break;
-		case 'n': a.no_up = true; break;
-		case 'w': a.wait_for_start = true; break;
-		case 'j': a.json = true; break;
-		case 'q': a.quiet = true; break;
+		case 'W': a->web_root = optarg; break;
+		case 'C': a->tls_cert = optarg; break;
+		case 'K': a->tls_key = optarg; break;
+		case 'p': a->pool_root = optarg; break;
+		case 'N': a->netns = optarg; break;
+		case 'n': a->no_up = true; break;
+		case 'w': a->wait_for_start = true; break;
+		case 'j': a->json = true; break;
+		case 'q': a->quiet = true; break;
 		case 'h': cmd_print_help(ctx->cmd); return EXIT_OK;
 		case 'S':
-			if (parse_speed(optarg, &a.speed) < 0)
+			if (parse_speed(optarg, &a->speed) < 0)
 				return cmd_usage_error(ctx, "invalid --speed '%s': "
 				    "give a number above 0, at most 100000",
 				    optarg);
@@ -437,13 +439,13 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 			if (units_parse_duration(optarg, &seconds, &why) < 0)
 				return cmd_usage_error(ctx, "invalid --timeout "
 				    "'%s': %s", optarg, why);
-			a.timeout = seconds;
+			a->timeout = seconds;
 			break;
 		case 'L':
 			if (units_parse_duration(optarg, &seconds, &why) < 0)
 				return cmd_usage_error(ctx, "invalid --linger "
 				    "'%s': %s", optarg, why);
-			a.linger = seconds;
+			a->linger = seconds;
 			break;
 		case 'k':
 			if (units_parse_duration(optarg, &seconds, &why) < 0)
@@ -452,7 +454,7 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 			if (seconds < 1 || seconds > 3600)
 				return cmd_usage_error(ctx, "invalid --keepalive "
 				    "'%s': give 1s to 1h", optarg);
-			a.keepalive = seconds;
+			a->keepalive = seconds;
 			break;
 		default:
 			return cmd_usage_error(ctx, "unknown option");
@@ -460,5 +462,17 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cmd_usage_error(ctx, "give exactly one scenario file");
-	return run(ctx, argv[optind], &a);
+	return run(ctx, argv[optind], a);
+}
+
+int
+cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct run_args a = { .speed = 1, .timeout = CMD_READY_TIMEOUT,
+	    .pool_root = CMD_POOL_ROOT, .listen = HTTP_DEFAULT_LISTEN,
+	    .linger = 10, .keepalive = HTTP_SSE_PING_SECONDS, .listen_fd = -1 };
+	int rc = parse_and_run(ctx, argc, argv, &a);
+
+	cmd_nodes_clear(&a.nodes);
+	return rc;
 }

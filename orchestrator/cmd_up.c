@@ -101,8 +101,8 @@ print_result(const struct range *range, const struct cluster *cl,
  * Provisions range on every node of cl. KVM only when every node is this
  * machine and /dev/kvm works: a remote node's is not seen from here.
  */
-static int
-up_cluster(const struct range *range, struct cluster *cl,
+int
+cmd_up_range(const struct range *range, struct cluster *cl,
     const char *pool_root, long timeout, bool quiet,
     struct provision_counts *counts, char **error)
 {
@@ -127,15 +127,6 @@ up_cluster(const struct range *range, struct cluster *cl,
 	return rc;
 }
 
-int
-cmd_up_range(const struct range *range, struct virt *virt,
-    const char *pool_root, long timeout, bool quiet,
-    struct provision_counts *counts, char **error)
-{
-	struct cluster one = { virt, 1, false, NULL };
-
-	return up_cluster(range, &one, pool_root, timeout, quiet, counts, error);
-}
 
 static int
 run_up(const struct cmd_ctx *ctx, const char *file, const struct up_args *args)
@@ -150,7 +141,7 @@ run_up(const struct cmd_ctx *ctx, const char *file, const struct up_args *args)
 	    &cl);
 	if (rc != EXIT_OK)
 		return rc;
-	if (up_cluster(&range, &cl, args->pool_root, args->timeout,
+	if (cmd_up_range(&range, &cl, args->pool_root, args->timeout,
 	    args->quiet, &counts, &error) < 0) {
 		fprintf(stderr, "rangectl up: %s\n", error);
 		rc = EXIT_FAILED;

@@ -142,18 +142,42 @@ engine_journal(struct engine *e, json_t *event)
 	return rc;
 }
 
-/* A new reference to the connection, or NULL while it is lost. */
+/* A new reference to host's node's connection, or NULL while it is lost. */
 virConnectPtr
-engine_conn(struct engine *e)
+engine_conn_host(struct engine *e, size_t host)
 {
 	virConnectPtr conn;
 
 	pthread_mutex_lock(&e->lock);
-	conn = e->virt->conn;
+	conn = e->cl->nodes[cluster_host_node(e->cl, e->plan, host)].conn;
 	if (conn != NULL && virConnectRef(conn) < 0)
 		conn = NULL;
 	pthread_mutex_unlock(&e->lock);
 	return conn;
+}
+
+/* A reference to every node's connection as it is now (NULL: lost). */
+static void
+engine_refs(struct engine *e, struct cluster_refs *refs)
+{
+	size_t i;
+
+	refs->cl = e->cl;
+	refs->plan = e->plan;
+	refs->conns = xcalloc(e->cl->n, sizeof(*refs->conns));
+	pthread_mutex_lock(&e->lock);
+	for (i = 0; i < e->cl->n; i++) {
+		refs->conns[i] = e->cl->nodes[i].conn;
+		if (refs->conns[i] != NULL && virConnectRef(refs->conns[i]) < 0)
+			refs->conns[i] = NULL;
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
+bool
+engine_node_up(const struct engine *e, size_t node)
+{
+	return e->cl->nodes[node].conn != NULL;
 }
 
 /* Hands finished work to the engine's thread and wakes it. */
@@ -204,17 +228,18 @@ firing_thread(void *arg)
 {
 	struct firing *f = arg;
 	struct engine *e = f->e;
-	virConnectPtr conn = engine_conn(e);
 	struct engine_done *d = xcalloc(1, sizeof(*d));
-	json_t *results = inject_run(e->plan, f->inject, conn,
-	    e->opts.exec_timeout);
+	struct cluster_refs refs;
+	json_t *results;
+
+	engine_refs(e, &refs);
+	results = inject_run(e->plan, f->inject, &refs, e->opts.exec_timeout);
+	cluster_refs_drop(&refs);
 
 	d->kind = DONE_EVENT;
 	d->event = json_pack("{s:s, s:s, s:I, s:o}", "type", "inject_result",
 	    "id", e->plan->injects[f->inject].src->id, "firing",
 	    (json_int_t)f->n, "results", results);
-	if (conn != NULL)
-		virConnectClose(conn);
 	free(f);
 	engine_post(e, d);
 	return NULL;
@@ -367,7 +392,7 @@ link_thread(void *arg)
 {
 	struct link_job *job = arg;
 	struct engine *e = job->e;
-	virConnectPtr conn = engine_conn(e);
+	virConnectPtr conn = engine_conn_host(e, job->link.host);
 	struct engine_done *d = xcalloc(1, sizeof(*d));
 	char *error = NULL;
 
@@ -390,6 +415,13 @@ link_thread(void *arg)
 	return NULL;
 }
 
+/* Whether link's host's node is connected: a link waits for it. */
+static bool
+link_reachable(const struct engine *e, const struct engine_link *link)
+{
+	return engine_node_up(e, cluster_host_node(e->cl, e->plan, link->host));
+}
+
 static void
 restore_links(struct engine *e, double t)
 {
@@ -398,7 +430,7 @@ restore_links(struct engine *e, double t)
 	while (i < e->n_links) {
 		struct link_job *job;
 
-		if (e->links[i].until > t) {
+		if (e->links[i].until > t || !link_reachable(e, &e->links[i])) {
 			i++;
 			continue;
 		}
@@ -420,12 +452,12 @@ static void *
 round_thread(void *arg)
 {
 	struct round_job *job = arg;
-	virConnectPtr conn = engine_conn(job->e);
 	struct engine_done *d = xcalloc(1, sizeof(*d));
+	struct cluster_refs refs;
 
-	round_run(&job->round, conn);
-	if (conn != NULL)
-		virConnectClose(conn);
+	engine_refs(job->e, &refs);
+	round_run(&job->round, &refs);
+	cluster_refs_drop(&refs);
 	d->kind = DONE_ROUND;
 	d->round = job->round;
 	engine_post(job->e, d);
@@ -524,9 +556,8 @@ tick(struct engine *e)
 	    e->failure != NULL)
 		return;
 	fire_due(e, t);
-	/* A link waits for libvirt to be back rather than stay down. */
-	if (e->virt->conn != NULL)
-		restore_links(e, t);
+	/* A link waits for its node's libvirt to be back rather than stay down. */
+	restore_links(e, t);
 	if (!e->round_busy && round_at(e, e->next_round) <= t &&
 	    round_at(e, e->next_round) <= (double)e->plan->sc->exercise.duration)
 		start_round(e, t);
@@ -558,14 +589,17 @@ arm_timer(struct engine *e)
 		if (!e->round_busy)
 			when = earliest(when, exclock_mono_at(&e->clock,
 			    round_at(e, e->next_round)));
-		for (i = 0; e->virt->conn != NULL && i < e->n_links; i++)
-			when = earliest(when, exclock_mono_at(&e->clock,
-			    e->links[i].until));
+		for (i = 0; i < e->n_links; i++)
+			if (link_reachable(e, &e->links[i]))
+				when = earliest(when, exclock_mono_at(&e->clock,
+				    e->links[i].until));
 		when = earliest(when, exclock_mono_at(&e->clock,
 		    (double)e->plan->sc->exercise.duration));
 	}
-	if (e->virt->conn == NULL)
-		when = earliest(when, e->last_reconnect + RECONNECT_SECONDS);
+	for (i = 0; i < e->cl->n; i++)
+		if (!engine_node_up(e, i))
+			when = earliest(when, e->nodes[i].last_reconnect +
+			    RECONNECT_SECONDS);
 	if (when >= 0) {
 		if (when < 1e-9)
 			when = 1e-9;	/* zero would disarm it */
@@ -592,7 +626,7 @@ handle_done(struct engine *e, struct engine_done *d)
 		engine_host_changed(e, d->host, d->state, d->detail);
 		break;
 	case DONE_CONN_LOST:
-		engine_conn_lost(e);
+		engine_conn_lost(e, d->host);
 		break;
 	default:
 		break;
@@ -702,6 +736,18 @@ finished(struct engine *e)
 	    e->failure != NULL);
 }
 
+/* Each lost node, every RECONNECT_SECONDS: the others go on meanwhile. */
+static void
+reconnect_due(struct engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->cl->n; i++)
+		if (!engine_node_up(e, i) && engine_mono() -
+		    e->nodes[i].last_reconnect >= RECONNECT_SECONDS)
+			engine_reconnect(e, i);
+}
+
 static int
 loop(struct engine *e)
 {
@@ -711,9 +757,7 @@ loop(struct engine *e)
 	for (;;) {
 		drain_done(e);
 		engine_answer_calls(e);
-		if (e->virt->conn == NULL && engine_mono() - e->last_reconnect >=
-		    RECONNECT_SECONDS)
-			engine_reconnect(e);
+		reconnect_due(e);
 		tick(e);
 		if (finished(e))
 			break;
@@ -777,6 +821,7 @@ fail:
 int
 engine_run(struct engine *e, char **error)
 {
+	size_t i;
 	int rc;
 
 	if (e->clock.state == EXCLOCK_ENDED) {
@@ -786,8 +831,10 @@ engine_run(struct engine *e, char **error)
 	if (open_fds(e, error) < 0)
 		return -1;
 	engine_introduce(e);
-	engine_watch_libvirt(e);
-	engine_check_hosts(e);
+	for (i = 0; i < e->cl->n; i++) {
+		engine_watch_libvirt(e, i);
+		engine_check_hosts(e, i);
+	}
 	if (e->failure == NULL)
 		engine_begin(e);
 	rc = loop(e);

@@ -159,12 +159,13 @@ revert_thread(void *arg)
 {
 	struct revert_job *job = arg;
 	struct engine *e = job->e;
-	virConnectPtr conn = engine_conn(e);
+	virConnectPtr conn = engine_conn_host(e, job->host);
 	struct engine_done *d = xcalloc(1, sizeof(*d));
 	char *error = NULL;
 
 	if (conn == NULL)
-		error = xstrdup("no connection to libvirt");
+		error = xasprintf("no connection to libvirt at '%s'",
+		    cluster_host_uri(e->cl, e->plan, job->host));
 	else
 		inject_revert(conn, e->plan, job->host, &error);
 	d->kind = DONE_EVENT;

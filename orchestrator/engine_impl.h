@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 
+#include "rangectl/cluster.h"
 #include "rangectl/engine.h"
 #include "rangectl/exclock.h"
 #include "rangectl/journal.h"
@@ -24,7 +25,7 @@ enum engine_done_kind {
 	DONE_ROUND,	/* a round finished: round */
 	DONE_EVENT,	/* a firing, link or revert finished: event to journal */
 	DONE_HOST,	/* libvirt says a domain changed state */
-	DONE_CONN_LOST,	/* libvirt closed the connection */
+	DONE_CONN_LOST,	/* libvirt closed a node's connection: host is the node */
 };
 
 /* Work finished on another thread, queued for the engine's (lock). */
@@ -48,6 +49,18 @@ struct engine_call {
 	bool done;
 };
 
+/*
+ * What the engine keeps per node: libvirt's callbacks on its connection,
+ * and when it last tried to reconnect. Callbacks get the node as opaque.
+ */
+struct engine_node {
+	struct engine *e;
+	size_t index;
+	int lifecycle_callback;	/* libvirt's id, or -1 */
+	bool lifecycle_registered;	/* lock: libvirt may still call it */
+	double last_reconnect;	/* monotonic */
+};
+
 /* A link_down's link, to come back up at exercise time until. */
 struct engine_link {
 	size_t host;
@@ -58,7 +71,14 @@ struct engine_link {
 
 struct engine {
 	const struct plan *plan;	/* borrowed */
-	struct virt *virt;	/* borrowed; its conn changes on reconnect (lock) */
+	/*
+	 * The nodes: cl points at a copy of the caller's cluster, whose nodes
+	 * array stays the caller's; each node's conn changes on reconnect
+	 * (lock).
+	 */
+	struct cluster *cl;
+	struct cluster one_node;
+	struct engine_node *nodes;	/* by node */
 	struct engine_opts opts;
 	char *state_dir;
 	struct journal journal;
@@ -91,9 +111,6 @@ struct engine {
 	double resumed_gap;	/* exercise seconds that passed while down */
 	bool resumed;	/* the journal held a running clock */
 	unsigned long long replayed;	/* events read by engine_new */
-	double last_reconnect;	/* monotonic */
-	int lifecycle_callback;	/* libvirt's id, or -1 */
-	bool lifecycle_registered;	/* lock: libvirt may still call it */
 
 	pthread_mutex_t lock;
 	pthread_cond_t answered;
@@ -144,14 +161,17 @@ int engine_execute(struct engine *e, const struct engine_command *cmd,
     json_t **answer, char **error);
 void engine_log_event(struct engine *e, const json_t *event);
 
-/* engine_libvirt.c */
-void engine_watch_libvirt(struct engine *e);
-void engine_unwatch_libvirt(struct engine *e, virConnectPtr conn);
-void engine_check_hosts(struct engine *e);
+/* engine_libvirt.c: each for one node, by index */
+void engine_watch_libvirt(struct engine *e, size_t node);
+void engine_unwatch_libvirt(struct engine *e, size_t node,
+    virConnectPtr conn);
+void engine_check_hosts(struct engine *e, size_t node);
 void engine_host_changed(struct engine *e, size_t host, int event,
     int detail);
-void engine_conn_lost(struct engine *e);
-void engine_reconnect(struct engine *e);
+void engine_conn_lost(struct engine *e, size_t node);
+void engine_reconnect(struct engine *e, size_t node);
+/* Whether node's connection is there (engine's thread). */
+bool engine_node_up(const struct engine *e, size_t node);
 void engine_close_callback(virConnectPtr conn, int reason, void *opaque);
 
 #endif

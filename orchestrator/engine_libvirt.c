@@ -123,13 +123,16 @@ static int
 lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
     void *opaque)
 {
-	struct engine *e = opaque;
+	struct engine_node *node = opaque;
+	struct engine *e = node->e;
 	size_t host = engine_host_index(e, virDomainGetName(dom));
 	struct engine_done *d;
 
 	(void)conn;
-	if (host == PLAN_NONE)
-		return 0;	/* not ours */
+	/* Not ours, or a namesake on a node other than the host's. */
+	if (host == PLAN_NONE ||
+	    cluster_host_node(e->cl, e->plan, host) != node->index)
+		return 0;
 	d = xcalloc(1, sizeof(*d));
 	d->kind = DONE_HOST;
 	d->host = host;
@@ -142,59 +145,69 @@ lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
 void
 engine_close_callback(virConnectPtr conn, int reason, void *opaque)
 {
+	struct engine_node *node = opaque;
 	struct engine_done *d = xcalloc(1, sizeof(*d));
 
 	(void)conn;
 	(void)reason;
 	d->kind = DONE_CONN_LOST;
-	engine_post(opaque, d);
+	d->host = node->index;
+	engine_post(node->e, d);
 }
 
 /*
- * libvirt lets go of the lifecycle callback here, on its event thread, once
- * no dispatch of it is running any more: only then may the engine be freed.
+ * libvirt lets go of a node's lifecycle callback here, on its event thread,
+ * once no dispatch of it is running any more: only then may the engine be
+ * freed.
  */
 static void
 lifecycle_released(void *opaque)
 {
-	struct engine *e = opaque;
+	struct engine_node *node = opaque;
+	struct engine *e = node->e;
 
 	pthread_mutex_lock(&e->lock);
-	e->lifecycle_registered = false;
+	node->lifecycle_registered = false;
 	pthread_cond_broadcast(&e->answered);
 	pthread_mutex_unlock(&e->lock);
 }
 
 void
-engine_watch_libvirt(struct engine *e)
+engine_watch_libvirt(struct engine *e, size_t index)
 {
-	virConnectPtr conn = e->virt->conn;
+	struct engine_node *node = &e->nodes[index];
+	virConnectPtr conn = e->cl->nodes[index].conn;
 
+	if (conn == NULL)
+		return;
 	pthread_mutex_lock(&e->lock);
-	e->lifecycle_registered = true;
+	node->lifecycle_registered = true;
 	pthread_mutex_unlock(&e->lock);
-	e->lifecycle_callback = virConnectDomainEventRegisterAny(conn, NULL,
+	node->lifecycle_callback = virConnectDomainEventRegisterAny(conn, NULL,
 	    VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(lifecycle),
-	    e, lifecycle_released);
-	if (e->lifecycle_callback < 0) {
-		lifecycle_released(e);
-		engine_log(e, "warning: libvirt will not say when hosts stop: %s",
-		    virt_last_error());
+	    node, lifecycle_released);
+	if (node->lifecycle_callback < 0) {
+		lifecycle_released(node);
+		engine_log(e, "warning: libvirt at '%s' will not say when hosts "
+		    "stop: %s", e->cl->nodes[index].uri, virt_last_error());
 	}
-	virConnectRegisterCloseCallback(conn, engine_close_callback, e, NULL);
+	virConnectRegisterCloseCallback(conn, engine_close_callback, node, NULL);
 }
 
-/* Every host's state now, as the engine starts or reconnects. */
+/* Every state of node's hosts now, as the engine starts or reconnects. */
 void
-engine_check_hosts(struct engine *e)
+engine_check_hosts(struct engine *e, size_t node)
 {
+	virConnectPtr conn = e->cl->nodes[node].conn;
 	int state, reason;
 	size_t i;
 
-	for (i = 0; i < e->plan->n_hosts; i++) {
-		virDomainPtr dom = virDomainLookupByName(e->virt->conn,
-		    e->plan->hosts[i].name);
+	for (i = 0; conn != NULL && i < e->plan->n_hosts; i++) {
+		virDomainPtr dom;
 
+		if (cluster_host_node(e->cl, e->plan, i) != node)
+			continue;
+		dom = virDomainLookupByName(conn, e->plan->hosts[i].name);
 		if (dom == NULL) {
 			set_running(e, i, false, "missing", "no such domain");
 			record_state(e, i, "missing", "no such domain");
@@ -218,58 +231,62 @@ engine_check_hosts(struct engine *e)
 }
 
 /*
- * Stops libvirt's calls into the engine and waits (a little) until none is
- * still running on libvirt's event thread.
+ * Stops libvirt's calls into the engine from node's conn and waits (a
+ * little) until none is still running on libvirt's event thread.
  */
 void
-engine_unwatch_libvirt(struct engine *e, virConnectPtr conn)
+engine_unwatch_libvirt(struct engine *e, size_t index, virConnectPtr conn)
 {
+	struct engine_node *node = &e->nodes[index];
 	struct timespec deadline;
 
-	if (e->lifecycle_callback >= 0)
-		virConnectDomainEventDeregisterAny(conn, e->lifecycle_callback);
-	e->lifecycle_callback = -1;
+	if (node->lifecycle_callback >= 0)
+		virConnectDomainEventDeregisterAny(conn, node->lifecycle_callback);
+	node->lifecycle_callback = -1;
 	virConnectUnregisterCloseCallback(conn, engine_close_callback);
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += 2;
 	pthread_mutex_lock(&e->lock);
-	while (e->lifecycle_registered && pthread_cond_timedwait(&e->answered,
-	    &e->lock, &deadline) == 0)
+	while (node->lifecycle_registered && pthread_cond_timedwait(
+	    &e->answered, &e->lock, &deadline) == 0)
 		;
 	pthread_mutex_unlock(&e->lock);
 }
 
 void
-engine_conn_lost(struct engine *e)
+engine_conn_lost(struct engine *e, size_t node)
 {
+	struct virt *virt = &e->cl->nodes[node];
 	virConnectPtr old;
 
 	pthread_mutex_lock(&e->lock);
-	old = e->virt->conn;
-	e->virt->conn = NULL;
+	old = virt->conn;
+	virt->conn = NULL;
 	pthread_mutex_unlock(&e->lock);
 	if (old == NULL)
 		return;
 	engine_log(e, "lost the connection to libvirt at '%s'; checks and "
-	    "injects that need it fail until it is back", e->virt->uri);
-	engine_unwatch_libvirt(e, old);
+	    "injects that need it fail until it is back%s", virt->uri,
+	    e->cl->spread ? " (only for the hosts on that node)" : "");
+	engine_unwatch_libvirt(e, node, old);
 	virConnectClose(old);
-	e->last_reconnect = engine_mono();
+	e->nodes[node].last_reconnect = engine_mono();
 }
 
 void
-engine_reconnect(struct engine *e)
+engine_reconnect(struct engine *e, size_t node)
 {
+	struct virt *virt = &e->cl->nodes[node];
 	virConnectPtr conn;
 
-	e->last_reconnect = engine_mono();
-	conn = virConnectOpen(e->virt->uri);
+	e->nodes[node].last_reconnect = engine_mono();
+	conn = virConnectOpen(virt->uri);
 	if (conn == NULL)
 		return;
 	pthread_mutex_lock(&e->lock);
-	e->virt->conn = conn;
+	virt->conn = conn;
 	pthread_mutex_unlock(&e->lock);
-	engine_log(e, "connected to libvirt at '%s' again", e->virt->uri);
-	engine_watch_libvirt(e);
-	engine_check_hosts(e);
+	engine_log(e, "connected to libvirt at '%s' again", virt->uri);
+	engine_watch_libvirt(e, node);
+	engine_check_hosts(e, node);
 }

@@ -355,14 +355,43 @@ index_hosts(struct engine *e)
 		    (void *)(uintptr_t)(i + 1));
 }
 
+/* The engine's per node state, each naming its node for libvirt's calls. */
+static void
+init_nodes(struct engine *e)
+{
+	size_t i;
+
+	e->nodes = xcalloc(e->cl->n ? e->cl->n : 1, sizeof(*e->nodes));
+	for (i = 0; i < e->cl->n; i++) {
+		e->nodes[i].e = e;
+		e->nodes[i].index = i;
+		e->nodes[i].lifecycle_callback = -1;
+	}
+}
+
 struct engine *
 engine_new(const struct plan *plan, struct virt *virt,
+    const struct engine_opts *opts, char **error)
+{
+	struct cluster one = { virt, 1, false, NULL };
+
+	return engine_new_cluster(plan, &one, opts, error);
+}
+
+struct engine *
+engine_new_cluster(const struct plan *plan, struct cluster *cl,
     const struct engine_opts *opts, char **error)
 {
 	struct engine *e = xcalloc(1, sizeof(*e));
 
 	e->plan = plan;
-	e->virt = virt;
+	/*
+	 * A copy of the cluster (engine_new's lives on its stack); its nodes
+	 * array is the caller's, where each node's conn is swapped.
+	 */
+	e->one_node = *cl;
+	e->cl = &e->one_node;
+	init_nodes(e);
 	e->opts = *opts;
 	if (e->opts.speed <= 0)
 		e->opts.speed = 1;
@@ -371,7 +400,6 @@ engine_new(const struct plan *plan, struct virt *virt,
 	e->state_dir = xstrdup(opts->state_dir);
 	e->timerfd = e->sigfd = e->epfd = -1;
 	e->journal.fd = -1;
-	e->lifecycle_callback = -1;
 	e->next_round = 1;
 	e->reports = json_object();
 	e->open_firings = json_object();
@@ -426,8 +454,9 @@ engine_free(struct engine *e)
 
 	if (e == NULL)
 		return;
-	if (e->virt->conn != NULL)
-		engine_unwatch_libvirt(e, e->virt->conn);
+	for (i = 0; i < e->cl->n; i++)
+		if (e->cl->nodes[i].conn != NULL)
+			engine_unwatch_libvirt(e, i, e->cl->nodes[i].conn);
 	engine_drop_done(e);
 	journal_close(&e->journal);
 	close_fd(e->timerfd);
@@ -447,6 +476,7 @@ engine_free(struct engine *e)
 	free(e->firings);
 	free(e->fired);
 	free(e->links);
+	free(e->nodes);
 	json_decref(e->reports);
 	json_decref(e->open_firings);
 	free(e->failure);

@@ -326,8 +326,8 @@ upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 
 	(void)conn;
 	(void)con_cls;
-	/* The engine swaps the connection when libvirtd comes back: ask it. */
-	vc = engine_conn(h->api->engine);
+	/* The engine swaps a node's connection when it comes back: ask it. */
+	vc = engine_conn_host(h->api->engine, up->host);
 	if (vc == NULL) {
 		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
 	} else {

@@ -18,7 +18,7 @@
 struct inject_job {
 	const struct plan *plan;
 	const struct plan_inject *inject;
-	virConnectPtr conn;
+	const struct cluster_refs *refs;	/* each host's node's connection */
 	int exec_timeout;
 	json_t **results;	/* one per target, filled by its job */
 };
@@ -91,12 +91,19 @@ run_exec(struct inject_job *job, const struct plan_host *target,
 		.target_team = target->team != NULL ? target->team->id : "",
 	};
 	const struct plan_host *in = via != NULL ? via : target;
+	virConnectPtr conn = cluster_refs_host(job->refs,
+	    (size_t)(in - job->plan->hosts));
 	struct agent_result res = { 0 };
 	char *command = template_expand(src->command, &values), *error = NULL;
-	virDomainPtr dom = domain_of(job->conn, in, &error);
+	virDomainPtr dom = conn ? domain_of(conn, in, &error) : NULL;
 	json_t *result;
 
-	bool ran = dom != NULL && agent_exec(dom, command, job->exec_timeout,
+	bool ran;
+
+	if (conn == NULL)
+		error = xasprintf("no connection to libvirt: cannot run '%s' in "
+		    "'%s'", command, in->name);
+	ran = dom != NULL && agent_exec(dom, command, job->exec_timeout,
 	    &res, &error) == 0;
 
 	if (ran && res.timed_out)
@@ -148,13 +155,18 @@ run_on_target(struct inject_job *job, size_t target)
 {
 	const struct scenario_inject *src = job->inject->src;
 	const struct plan_host *host = &job->plan->hosts[target];
+	virConnectPtr conn = cluster_refs_host(job->refs, target);
 	double start = mono_seconds();
 	virDomainPtr dom;
 	char *error = NULL;
 	size_t net;
 	json_t *result;
 
-	if (job->conn == NULL) {
+	/* exec through another host needs that host's node, not this one's. */
+	if (src->action == ACTION_EXEC)
+		return run_exec(job, host, job->inject->n_from ?
+		    &job->plan->hosts[job->inject->from[0]] : NULL, start);
+	if (conn == NULL) {
 		error = xasprintf("no connection to libvirt: cannot %s '%s'",
 		    action_name(src->action), host->name);
 		result = result_new(host->name, NULL, error, start);
@@ -162,9 +174,6 @@ run_on_target(struct inject_job *job, size_t target)
 		return result;
 	}
 	switch (src->action) {
-	case ACTION_EXEC:
-		return run_exec(job, host, job->inject->n_from ?
-		    &job->plan->hosts[job->inject->from[0]] : NULL, start);
 	case ACTION_LINK_DOWN:
 	case ACTION_LINK_UP:
 		net = inject_nic_network(job->plan, target, src->nic);
@@ -172,14 +181,14 @@ run_on_target(struct inject_job *job, size_t target)
 			error = xasprintf("host '%s' has no NIC on network '%s'",
 			    host->name, src->nic);
 		else
-			inject_set_link(job->conn, job->plan, target, net,
+			inject_set_link(conn, job->plan, target, net,
 			    src->action == ACTION_LINK_UP, &error);
 		break;
 	case ACTION_REVERT:
-		inject_revert(job->conn, job->plan, target, &error);
+		inject_revert(conn, job->plan, target, &error);
 		break;
 	default:
-		dom = domain_of(job->conn, host, &error);
+		dom = domain_of(conn, host, &error);
 		if (dom != NULL) {
 			error = power(dom, host->name, src->action);
 			virDomainFree(dom);
@@ -200,11 +209,11 @@ target_job(void *ctx, size_t i)
 }
 
 json_t *
-inject_run(const struct plan *plan, size_t inject, virConnectPtr conn,
-    int exec_timeout)
+inject_run(const struct plan *plan, size_t inject,
+    const struct cluster_refs *refs, int exec_timeout)
 {
 	struct inject_job job = { .plan = plan, .inject = &plan->injects[inject],
-	    .conn = conn, .exec_timeout = exec_timeout };
+	    .refs = refs, .exec_timeout = exec_timeout };
 	json_t *results = json_array();
 	size_t i, n = job.inject->n_targets;
 

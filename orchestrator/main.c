@@ -53,6 +53,7 @@ static const struct cmd commands[] = {
 	  "build the range, then run the exercise: clock, injects, scoring, "
 	  "journal",
 	  "  -c, --connect URI   libvirt URI\n"
+	  "  --node URI          a node of the range (repeat it), as for up\n"
 	  "  -s, --state DIR     the journal's folder (default "
 	  "./state/EXERCISE);\n"
 	  "                      a run resumes from the journal found there\n"

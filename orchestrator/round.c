@@ -86,7 +86,7 @@ round_add_compromises(struct round *r, size_t inject, const bool *running,
 /* What the exec half of a round needs on its thread. */
 struct round_exec {
 	struct round *r;
-	virConnectPtr conn;
+	const struct cluster_refs *refs;	/* each host's node's connection */
 	size_t *items;	/* indexes of the exec items */
 	size_t n;
 };
@@ -97,15 +97,16 @@ exec_one(struct round_exec *x, struct round_item *it)
 	const struct plan_host *host = &x->r->plan->hosts[it->host];
 	struct agent_result res = { 0 };
 	int seconds = (x->r->timeout_ms + 999) / 1000;
+	virConnectPtr conn = cluster_refs_host(x->refs, it->host);
 	char *error = NULL;
 	virDomainPtr dom;
 
-	if (x->conn == NULL) {
+	if (conn == NULL) {
 		snprintf(it->reason, sizeof(it->reason), "no connection to "
 		    "libvirt");
 		return;
 	}
-	dom = virDomainLookupByName(x->conn, host->name);
+	dom = virDomainLookupByName(conn, host->name);
 	if (dom == NULL) {
 		snprintf(it->reason, sizeof(it->reason), "domain not found: %s",
 		    virt_last_error());
@@ -178,9 +179,9 @@ run_probes(struct round *r, size_t *net, size_t n_net)
 }
 
 void
-round_run(struct round *r, virConnectPtr conn)
+round_run(struct round *r, const struct cluster_refs *refs)
 {
-	struct round_exec x = { .r = r, .conn = conn };
+	struct round_exec x = { .r = r, .refs = refs };
 	size_t *net = xcalloc(r->n_items + 1, sizeof(*net)), n_net = 0, i;
 	pthread_t thread;
 	bool threaded;

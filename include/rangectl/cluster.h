@@ -78,6 +78,25 @@ bool cluster_network_on(const struct cluster *cl, const struct plan *plan,
 size_t cluster_network_span(const struct cluster *cl, const struct plan *plan,
     size_t network);
 
+/*
+ * The connections of every node at one moment, for work that may touch
+ * hosts on any of them (a firing, a round): a reference per node, NULL
+ * for a node whose connection is lost.
+ */
+struct cluster_refs {
+	const struct cluster *cl;	/* borrowed: which node a host is on */
+	const struct plan *plan;	/* borrowed */
+	virConnectPtr *conns;	/* owned, by node: a reference each, or NULL */
+};
+
+/* Host i's node's connection (borrowed from refs), or NULL; refs may be NULL. */
+virConnectPtr cluster_refs_host(const struct cluster_refs *refs, size_t host);
+/* The URI of host i's node, for messages. */
+const char *cluster_host_uri(const struct cluster *cl, const struct plan *plan,
+    size_t host);
+/* Drops every reference; safe on a zeroed refs. */
+void cluster_refs_drop(struct cluster_refs *refs);
+
 /* Runs job(ctx, node) for every node at once, a thread each, and waits. */
 void cluster_each(const struct cluster *cl, void (*job)(void *ctx,
     size_t node), void *ctx);

@@ -57,16 +57,7 @@ void cmd_print_help(const struct cmd *cmd);
 #define CMD_DEFAULT_URI "qemu:///system"
 
 struct range;
-struct virt;
-
-/*
- * Loads the scenario at path (made absolute, so that image paths are) and
- * connects to --connect (NULL if not given), else the scenario's URI,
- * else CMD_DEFAULT_URI. Prints what went wrong and returns an exit status:
- * EXIT_OK with range and virt ready for the caller to clear and close.
- */
-int cmd_open_range(const struct cmd_ctx *ctx, const char *path,
-    const char *connect, struct range *range, struct virt *virt);
+struct cluster;
 
 /* The --node URIs of a command line, in order (borrowed from argv). */
 struct cmd_nodes {
@@ -77,12 +68,14 @@ struct cmd_nodes {
 void cmd_nodes_add(struct cmd_nodes *nodes, const char *uri);
 void cmd_nodes_clear(struct cmd_nodes *nodes);
 
-struct cluster;
 /*
- * As cmd_open_range, for the commands that work on every node of a range
- * (up, down, status): connects to --node's URIs when given (placing the
- * hosts by each node's reported capacity), else to the scenario's nodes,
- * else to the one URI as cmd_open_range does.
+ * Loads the scenario at path (made absolute, so that image paths are) and
+ * connects to the nodes of its range: --node's URIs when given (placing
+ * the hosts by what each node reports of its capacity), else the
+ * scenario's nodes, else the one URI: --connect (NULL if not given), else
+ * the scenario's exercise.connect, else CMD_DEFAULT_URI. --connect with
+ * nodes is refused. Prints what went wrong and returns an exit status:
+ * EXIT_OK with range and cl ready for the caller to clear and close.
  */
 int cmd_open_cluster(const struct cmd_ctx *ctx, const char *path,
     const char *connect, const struct cmd_nodes *nodes, struct range *range,
@@ -97,10 +90,10 @@ int cmd_exec_virt(struct cmd_ctx *ctx, int argc, char **argv);
 
 struct provision_counts;
 /*
- * What `up` does, for `up` and `run`: provisions range through virt with
- * progress on stderr (none when quiet). 0, or -1 with *error set.
+ * What `up` does, for `up` and `run`: provisions range on the nodes of cl
+ * with progress on stderr (none when quiet). 0, or -1 with *error set.
  */
-int cmd_up_range(const struct range *range, struct virt *virt,
+int cmd_up_range(const struct range *range, struct cluster *cl,
     const char *pool_root, long timeout, bool quiet,
     struct provision_counts *counts, char **error);
 

@@ -69,6 +69,15 @@ struct engine_command {
  */
 struct engine *engine_new(const struct plan *plan, struct virt *virt,
     const struct engine_opts *opts, char **error);
+struct cluster;
+/*
+ * The same for a range over the nodes of cl (borrowed, must outlive the
+ * engine): every host is reached through its node's connection, and a
+ * node lost is reconnected on its own, its hosts' checks and injects
+ * failing meanwhile and no other's.
+ */
+struct engine *engine_new_cluster(const struct plan *plan, struct cluster *cl,
+    const struct engine_opts *opts, char **error);
 /*
  * Runs the exercise until its clock ends, a stop command, or (with
  * opts->signals) SIGINT or SIGTERM, which let the current round and
@@ -96,10 +105,11 @@ void engine_refuse_calls(struct engine *e);
  * {"state","elapsed","duration","speed","scores":{...}}, new. */
 json_t *engine_snapshot(struct engine *e);
 /*
- * A new reference to the engine's libvirt connection (the caller drops it
- * with virConnectClose), or NULL while libvirtd is away. Any thread.
+ * A new reference to the libvirt connection of host's node (the caller
+ * drops it with virConnectClose), or NULL while that node is away. Any
+ * thread.
  */
-virConnectPtr engine_conn(struct engine *e);
+virConnectPtr engine_conn_host(struct engine *e, size_t host);
 /*
  * The journal's first event for plan: the exercise, its teams, injects
  * and hosts, all that `rangectl report` needs besides the events. New.

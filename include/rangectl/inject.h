@@ -14,6 +14,7 @@
 #include <libvirt/libvirt.h>
 #include <stdbool.h>
 
+#include "rangectl/cluster.h"
 #include "rangectl/plan.h"
 
 /* Real seconds an exec inject may take on one target before it fails. */
@@ -22,14 +23,16 @@
 #define INJECT_OUTPUT_KEEP 4096
 
 /*
- * Fires plan inject `inject` through conn (borrowed; the caller keeps its
- * reference until this returns). Returns a new JSON array with one entry
+ * Fires plan inject `inject`, each target through its node's connection in
+ * refs (borrowed; NULL or a NULL connection: that target fails, saying
+ * so). An exec with `from` runs in the from host, through its node's
+ * connection. Returns a new JSON array with one entry
  * per target: {"host", "via" (the from host or null), "ok", "error" (null
  * or a sentence), "exit" (null or the exit status), "out", "err",
  * "seconds"}. A message has no targets: the array is empty.
  */
 json_t *inject_run(const struct plan *plan, size_t inject,
-    virConnectPtr conn, int exec_timeout);
+    const struct cluster_refs *refs, int exec_timeout);
 
 /*
  * Sets the link of host's NIC on plan network `network` up or down, live.

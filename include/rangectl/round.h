@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "rangectl/check.h"
+#include "rangectl/cluster.h"
 #include "rangectl/plan.h"
 
 struct round_item {
@@ -54,10 +55,11 @@ void round_add_compromises(struct round *r, size_t inject, const bool *running,
     const char *const *reasons);
 /*
  * Runs every item: tcp and http from this thread at once, exec through
- * the guest agents of conn (borrowed; NULL when there is none) in parallel.
+ * the guest agents in parallel, each through its host's node's connection
+ * in refs (borrowed; NULL, or a NULL connection: those fail, saying so).
  * Ends within about one timeout.
  */
-void round_run(struct round *r, virConnectPtr conn);
+void round_run(struct round *r, const struct cluster_refs *refs);
 /* The round's journal event: {"type":"round","n","at","late",...}, new. */
 json_t *round_to_event(const struct round *r);
 

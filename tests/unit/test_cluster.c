@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "rangectl/cluster.h"
+#include "rangectl/engine.h"
 #include "rangectl/provision.h"
 #include "rangectl/range.h"
 #include "rangectl/status.h"
@@ -560,4 +561,150 @@ TEST(the_underlay_of_a_uri)
 	CHECK(cluster_uri_ipv4("test:///tmp/node1.xml") == NULL);
 	CHECK(cluster_uri_ipv4("qemu:///system") == NULL);
 	CHECK(cluster_uri_ipv4("nonsense") == NULL);
+}
+
+/* ---- the engine over nodes ------------------------------------------------ */
+
+static const char engine_scenario[] =
+    "version: 1\n"
+    "exercise: {name: spreng, duration: 4m}\n"
+    "images: {app: {kernel: /k, initrd: /i}}\n"
+    "teams:\n"
+    "  - {id: ro, role: blue, members: [ana]}\n"
+    "  - {id: md, role: blue, members: [ion]}\n"
+    "  - {id: red, role: red, members: [eve]}\n"
+    "networks:\n"
+    "  - {id: internet, cidr: 100.64.0.0/24}\n"
+    "  - {id: lan, per_team: blue, cidr: \"10.9.{team.index}.0/24\"}\n"
+    "hosts:\n"
+    "  - {id: web, per_team: blue, image: app, memory: 512M, nics: [{network: lan}]}\n"
+    "  - {id: kali, team: red, image: app, memory: 256M, nics: [{network: internet}]}\n"
+    "injects:\n"
+    "  - {id: halt, at: 1m, target: blue/web, action: destroy}\n"
+    "  - {id: boot, at: 2m, target: blue/web, action: start}\n"
+    "  - {id: scan, at: 3m, from: red/kali, target: md/web, action: exec,\n"
+    "     command: 'true'}\n"
+    "scoring: {interval: 60s, timeout: 1s}\n";
+
+/* Every event of dir's journal, as one JSON array (new). */
+static json_t *
+journal_events(const char *dir)
+{
+	char *path = xasprintf("%s/journal.jsonl", dir), line[65536];
+	json_t *all = json_array();
+	FILE *f = fopen(path, "r");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		json_array_append_new(all, json_loads(line, 0, NULL));
+	if (f != NULL)
+		fclose(f);
+	free(path);
+	return all;
+}
+
+/* How many events of type with "name"/"host" host and key == value. */
+static size_t
+count_events(const json_t *all, const char *type, const char *host,
+    const char *key, const char *value)
+{
+	const json_t *ev;
+	size_t i, n = 0;
+
+	json_array_foreach(all, i, ev) {
+		const char *t = json_string_value(json_object_get(ev, "type"));
+		const char *h = json_string_value(json_object_get(ev, "name"));
+		const char *v = json_string_value(json_object_get(ev, key));
+
+		if (t != NULL && strcmp(t, type) == 0 && h != NULL &&
+		    strcmp(h, host) == 0 && v != NULL && strcmp(v, value) == 0)
+			n++;
+	}
+	return n;
+}
+
+/* The results of inject id's first firing (borrowed from all). */
+static const json_t *
+results_of(const json_t *all, const char *id)
+{
+	const json_t *ev;
+	size_t i;
+
+	json_array_foreach(all, i, ev)
+		if (strcmp(json_string_value(json_object_get(ev, "type")),
+		    "inject_result") == 0 && strcmp(json_string_value(
+		    json_object_get(ev, "id")), id) == 0)
+			return json_object_get(ev, "results");
+	return NULL;
+}
+
+TEST(the_engine_reaches_each_host_through_its_node)
+{
+	struct engine_opts opts = { .speed = 600 };
+	struct provision_opts popts = test_opts();
+	struct provision_counts c = { 0 };
+	char dir[] = "/tmp/rc-test-spreng.XXXXXX", *path, *error = NULL;
+	const json_t *results, *r;
+	struct range range;
+	struct cluster cl;
+	struct engine *e;
+	json_t *all;
+	size_t i;
+	FILE *f;
+
+	memset(&range, 0, sizeof(range));
+	memset(&cl, 0, sizeof(cl));
+	if (!CHECK(mkdtemp(dir) != NULL))
+		return;
+	path = xasprintf("%s/spreng.yaml", dir);
+	f = fopen(path, "w");
+	fputs(engine_scenario, f);
+	fclose(f);
+	if (!CHECK(load(&range, path)) || !CHECK(cluster_open(&cl,
+	    (const char *const *)node_uris, N_NODES, true, &error) == 0) ||
+	    !CHECK(cluster_place_by_capacity(&cl, range.plan, &error) == 0))
+		goto cleanup;
+	for (i = 0; i < N_NODES; i++)
+		cluster_set_underlay(&cl, i, underlays[i]);
+	/* The two web servers and kali on three nodes: 512M, 512M, 256M. */
+	CHECK(range.plan->hosts[0].node != range.plan->hosts[1].node);
+	CHECK_INT_EQ(up(&range, &cl, &popts, &c), 0);
+	opts.state_dir = dir;
+	e = engine_new_cluster(range.plan, &cl, &opts, &error);
+	if (!CHECK(e != NULL))
+		goto cleanup;
+	CHECK_INT_EQ(engine_run(e, &error), 0);
+	engine_free(e);
+	all = journal_events(dir);
+	/* Each web server, on its own node, went down and up again. */
+	for (i = 0; i < 2; i++) {
+		const char *name = range.plan->hosts[i].name;
+
+		CHECK_INT_EQ(count_events(all, "host", name, "state", "shutoff"), 1);
+		CHECK_INT_EQ(count_events(all, "host", name, "state", "running"), 2);
+	}
+	results = results_of(all, "halt");
+	CHECK_INT_EQ(json_array_size(results), 2);
+	json_array_foreach(results, i, r)
+		CHECK(json_is_true(json_object_get(r, "ok")));
+	results = results_of(all, "boot");
+	json_array_foreach(results, i, r)
+		CHECK(json_is_true(json_object_get(r, "ok")));
+	/* Through kali's node, whose test driver has no guest agent. */
+	r = json_array_get(results_of(all, "scan"), 0);
+	CHECK_STR_EQ(json_string_value(json_object_get(r, "via")),
+	    "spreng-red-kali");
+	CHECK(json_is_false(json_object_get(r, "ok")));
+	CHECK(strstr(json_string_value(json_object_get(r, "error")),
+	    "no connection") == NULL);
+	json_decref(all);
+	down(&range, &cl);
+cleanup:
+	free(error);
+	cluster_close(&cl);
+	range_clear(&range);
+	free(path);
+	path = xasprintf("rm -rf '%s'", dir);
+	if (system(path) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	free(path);
 }
