@@ -12,10 +12,12 @@
 # by a VXLAN interface of one VNI on each; red's kali (on A) reaches
 # Moldova's gateway (on B) through it, and Moldova's gateway answers back;
 # the blue teams stay apart across the nodes; status names each host's
-# node; a second up changes nothing; down removes everything from both
-# nodes, the VXLAN interfaces included; with node B lacking the hook, up
-# fails saying so and leaves nothing. Everything is torn down by PID even
-# when a check fails.
+# node; a second up changes nothing; `run` over both nodes, node B's
+# libvirtd restarted midway: the engine loses node B only, reconnects,
+# scores every round, fires injects through each host's node; down
+# removes everything from both nodes, the VXLAN interfaces included; with
+# node B lacking the hook, up fails saying so and leaves nothing.
+# Everything is torn down by PID even when a check fails.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 build=${1:-build}
@@ -117,6 +119,7 @@ reaches() {
 	done
 	return 1
 }
+not() { ! "$@"; }
 # The command ran in the guest and failed (not: the agent did not answer).
 blocked() {
 	guest_sh "$@"
@@ -184,6 +187,57 @@ e2e_check "status: every host running, on its node" test "$(jq -c \
 e2e_check "status: the internet active on both nodes" test "$(jq -r \
 	'.networks[] | select(.name == "span-internet") | "\(.state) \(.nodes | length)"' <<<"$status")" = "active 2"
 e2e_check "a second up changes nothing" test "$(rc up --json -q "$scenario" | jq -c '[.created, .replaced, .removed]')" = "[0,0,0]"
+
+# ---- run over both nodes, node B's libvirtd restarted midway ---------------------
+# Ten exercise minutes at --speed 6. When round 4 is journaled, node B's
+# libvirtd is stopped and started again (its guests run on): the engine
+# loses that node only, reconnects, and goes on; node A's hosts never notice.
+state=$NODE_A_E2E_DIR/work/state
+journal=$state/journal.jsonl
+q() { jq -s -r "$1" "$journal"; }
+node_use A
+runlog=$NODE_A_E2E_DIR/work/run.log
+e2e_spawn "$rangectl" run "$scenario" --no-up --listen off --speed 6 --state "$state" >"$runlog" 2>&1
+runpid=$E2E_SPAWNED
+for _ in $(seq 600); do
+	[ "$(q '[.[] | select(.type == "round")] | length' 2>/dev/null)" -ge 4 ] 2>/dev/null && break
+	kill -0 "$runpid" 2>/dev/null || break
+	sleep 0.2
+done
+node_use B
+# Not inside e2e_check: its subshell would lose the new libvirtd's PID.
+if e2e_restart_libvirtd; then
+	e2e_ok "node B's libvirtd is restarted during the run"
+else
+	e2e_fail "node B's libvirtd is restarted during the run"
+fi
+node_save B
+wait "$runpid"
+run_rc=$?
+node_use A
+e2e_check "run over both nodes ends (exit $run_rc)" test "$run_rc" -eq 0
+e2e_check "all 20 rounds counted, once each" test "$(q '[.[] | select(.type=="round") | .n] == [range(1;21)]')" = true
+e2e_check "red's exec from kali (node A) reaches Moldova's gateway (node B)" test "$(q \
+	'[.[] | select(.type=="inject_result" and .id=="reach-md") | .results[]] | length == 1 and all(.ok and .via == "span-red-kali")')" = true
+e2e_check "the engine saw node B go" grep -q "lost the connection to libvirt at '$uri_b'" "$runlog"
+e2e_check "and connected to it again" grep -q "connected to libvirt at '$uri_b' again" "$runlog"
+e2e_check "node A's connection was never lost" not grep -q "lost the connection to libvirt at '$uri_a'" "$runlog"
+e2e_check "Romania's web server (node A) answered its check in every round" test "$(q \
+	'[.[] | select(.type=="round") | .checks[] | select(.host=="span-ro-web") | .up] | length == 20 and all')" = true
+e2e_check "Moldova's web server was powered off and on through node B, after the restart" test "$(q \
+	'[.[] | select(.type=="inject_result" and (.id=="halt-md" or .id=="boot-md")) | .results[0].ok] == [true, true]')" = true
+e2e_check "and its state changes were journaled from node B's events" test "$(q \
+	'[.[] | select(.type=="host" and .name=="span-md-web") | .state] | index("shutoff") != null and .[-1] == "running"')" = true
+e2e_check "Moldova's web server answered its check in the last rounds" test "$(q \
+	'[.[] | select(.type=="round" and .n >= 18) | .checks[] | select(.host=="span-md-web") | .up] | length == 3 and all')" = true
+lost=$(q '[.[] | select(.type=="round") | .checks[] | select(.host=="span-md-web" and ((.reason // "") | test("no connection")))] | length')
+echo "# rounds in which node B's hosts could not be checked while it was away: $lost"
+[ "$E2E_FAILED" -eq 0 ] || {
+	echo "# Moldova's web server in the journal:"
+	q '.[] | select((.type=="host" and .name=="span-md-web") or (.type=="inject_result" and (.id | test("-md$")))) | tostring' | sed 's/^/#   /'
+	q '.[] | select(.type=="round") | "\(.n) \(.checks | map(select(.host=="span-md-web")) | .[0] | "\(.up) \(.reason)")"' | sed 's/^/#   round /'
+	sed 's/^/#   run: /' "$runlog"
+}
 
 # ---- down ------------------------------------------------------------------------
 e2e_check "down removes the range from both nodes" rc down -q "$scenario"
