@@ -428,7 +428,9 @@ e2e_spawn() {
 e2e_virsh() { virsh -q -c "$E2E_URI" "$@"; }
 
 # Stops and starts libvirtd (not virtlogd, not the guests): for tests of
-# reconnection.  The guests keep running, as on a real host.
+# reconnection.  The guests keep running, as on a real host.  It sets
+# E2E_LIBVIRTD_PID: call it in the test's shell, not in e2e_check (whose
+# subshell would lose it, and e2e_stop would not know the new daemon).
 e2e_restart_libvirtd() {
 	e2e_kill_wait "$E2E_LIBVIRTD_PID" || return 1
 	e2e_start_daemon libvirtd
