@@ -584,6 +584,7 @@ static const char engine_scenario[] =
     "  - {id: boot, at: 2m, target: blue/web, action: start}\n"
     "  - {id: scan, at: 3m, from: red/kali, target: md/web, action: exec,\n"
     "     command: 'true'}\n"
+    "  - {id: again, at: 3m30s, target: md/web, action: revert}\n"
     "scoring: {interval: 60s, timeout: 1s}\n";
 
 /* Every event of dir's journal, as one JSON array (new). */
@@ -675,13 +676,16 @@ TEST(the_engine_reaches_each_host_through_its_node)
 	CHECK_INT_EQ(engine_run(e, &error), 0);
 	engine_free(e);
 	all = journal_events(dir);
-	/* Each web server, on its own node, went down and up again. */
-	for (i = 0; i < 2; i++) {
-		const char *name = range.plan->hosts[i].name;
-
-		CHECK_INT_EQ(count_events(all, "host", name, "state", "shutoff"), 1);
-		CHECK_INT_EQ(count_events(all, "host", name, "state", "running"), 2);
-	}
+	/*
+	 * Each web server, on its own node, went down and up again, and
+	 * Moldova's once more for its revert.
+	 */
+	CHECK_INT_EQ(count_events(all, "host", "spreng-ro-web", "state",
+	    "shutoff"), 1);
+	CHECK_INT_EQ(count_events(all, "host", "spreng-ro-web", "state",
+	    "running"), 2);
+	CHECK_INT_EQ(count_events(all, "host", "spreng-md-web", "state",
+	    "shutoff"), 2);
 	results = results_of(all, "halt");
 	CHECK_INT_EQ(json_array_size(results), 2);
 	json_array_foreach(results, i, r)
@@ -696,6 +700,11 @@ TEST(the_engine_reaches_each_host_through_its_node)
 	CHECK(json_is_false(json_object_get(r, "ok")));
 	CHECK(strstr(json_string_value(json_object_get(r, "error")),
 	    "no connection") == NULL);
+	/* A revert through Moldova's web server's node: a fresh boot. */
+	r = json_array_get(results_of(all, "again"), 0);
+	CHECK(json_is_true(json_object_get(r, "ok")));
+	CHECK_INT_EQ(count_events(all, "host", "spreng-md-web", "state",
+	    "running"), 3);
 	json_decref(all);
 	down(&range, &cl);
 cleanup:
