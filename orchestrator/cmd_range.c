@@ -100,12 +100,19 @@ cmd_open_cluster(const struct cmd_ctx *ctx, const char *path,
     struct cluster *cl)
 {
 	char *error = NULL;
+	size_t i, j;
 	int rc;
 
 	if (connect != NULL && nodes->n > 0)
 		return cmd_usage_error(ctx, "give --connect or --node, not both: "
 		    "--connect names the one libvirt host of a range, --node "
 		    "each of several");
+	for (i = 0; i < nodes->n; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(nodes->uris[i], nodes->uris[j]) == 0)
+				return cmd_usage_error(ctx, "--node '%s' is given "
+				    "twice: each node is named once",
+				    nodes->uris[i]);
 	rc = load_range(ctx, path, range);
 	if (rc != EXIT_OK)
 		return rc;

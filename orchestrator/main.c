@@ -25,7 +25,7 @@ static const struct cmd commands[] = {
 	  "build the range (idempotent) and wait until every host is ready",
 	  "  -c, --connect URI   libvirt URI (default: the scenario's "
 	  "exercise.connect,\n                      else qemu:///system)\n"
-	  "  --node URI          spread the range over this libvirt host too "
+	  "  --node URI          a libvirt host to spread the range over "
 	  "(repeat it;\n                      replaces the scenario's nodes)\n"
 	  "  --timeout DURATION  how long to wait for the guests' agents "
 	  "(default 5m)\n"

@@ -263,6 +263,9 @@ else
 		report_usage_case "$cmd of a scenario with nodes and --connect" 1 \
 			"'tests/scenarios/nodes.yaml' spreads its range over 2 nodes; --connect names the one libvirt host of a range without nodes: give --node for each node instead" \
 			"$cmd" tests/scenarios/nodes.yaml --connect test:///default
+		report_usage_case "$cmd with a node given twice" 2 \
+			"--node 'test:///default' is given twice: each node is named once" \
+			"$cmd" tests/scenarios/spread.yaml --node test:///default --node test:///default
 		report_usage_case "$cmd with --connect and --node" 2 \
 			"give --connect or --node, not both" \
 			"$cmd" tests/scenarios/spread.yaml --connect test:///default --node test:///default
