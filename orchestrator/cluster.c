@@ -28,6 +28,12 @@ open_node(void *ctx, size_t i)
 		memset(&o->cl->nodes[i], 0, sizeof(o->cl->nodes[i]));
 }
 
+static void
+open_rest(void *ctx, size_t i)
+{
+	open_node(ctx, i + 1);
+}
+
 int
 cluster_open(struct cluster *cl, const char *const *uris, size_t n,
     bool spread, char **error)
@@ -44,8 +50,16 @@ cluster_open(struct cluster *cl, const char *const *uris, size_t n,
 	for (i = 0; i < n; i++)
 		cl->underlays[i] = cluster_uri_ipv4(uris[i]);
 	o.errors = xcalloc(n ? n : 1, sizeof(*o.errors));
-	/* Over ssh each connection takes a handshake: no node waits for another. */
-	workers_run(n, (unsigned)n, open_node, &o);
+	/*
+	 * The first alone: libxml2, which libvirt parses with, sets itself up
+	 * on first use and is not safe to set up from several threads at once
+	 * (it leaks a mutex). Then the others at once: over ssh each takes a
+	 * handshake, and no node need wait for another.
+	 */
+	if (n > 0)
+		open_node(&o, 0);
+	if (n > 1)
+		workers_run(n - 1, (unsigned)(n - 1), open_rest, &o);
 	strbuf_init(&why);
 	for (i = 0; i < n; i++)
 		if (o.errors[i] != NULL) {
@@ -148,6 +162,7 @@ cluster_vxlan(const struct cluster *cl, const struct plan *plan,
 	vx->local = cl->underlays[node];
 	vx->peers = peers;
 	vx->n_peers = n;
+	vx->primary = node == 0;
 	return 0;
 }
 
@@ -187,18 +202,20 @@ bool
 cluster_network_on(const struct cluster *cl, const struct plan *plan,
     size_t network, size_t node)
 {
-	bool used = false;
 	size_t i, j;
 
+	/*
+	 * The first node has every network, with rangectl's address on it:
+	 * rangectl runs there, and its tcp and http checks reach every host.
+	 */
+	if (node == 0)
+		return true;
 	for (i = 0; i < plan->n_hosts; i++)
-		for (j = 0; j < plan->hosts[i].n_nics; j++) {
-			if (plan->hosts[i].nics[j].network != network)
-				continue;
-			if (cluster_host_node(cl, plan, i) == node)
+		for (j = 0; j < plan->hosts[i].n_nics; j++)
+			if (plan->hosts[i].nics[j].network == network &&
+			    cluster_host_node(cl, plan, i) == node)
 				return true;
-			used = true;
-		}
-	return !used && node == 0;
+	return false;
 }
 
 size_t

@@ -133,32 +133,53 @@ xml_network(const struct plan *plan, const struct plan_network *net)
 	return xml_network_on(plan, net, NULL);
 }
 
+/*
+ * The network's <ip>: rangectl's own address on it, with a static DHCP
+ * lease per planned address into body (out of core, the digested part).
+ * Returns the leases (the caller frees them).
+ */
+static char *
+append_ip(struct strbuf *core, struct strbuf *body, const struct plan *plan,
+    const struct plan_network *net)
+{
+	char ip[IPV4_TEXT], *leases, *line, *end;
+
+	ipv4_format(net->host_side, ip);
+	strbuf_printf(core, "  <ip address='%s' prefix='%d'>\n    <dhcp>\n",
+	    ip, net->cidr.prefix);
+	strbuf_append(body, core->data);
+	leases = xml_network_leases(plan, net);
+	for (line = leases; *line != '\0'; line = end + 1) {
+		end = strchr(line, '\n');
+		strbuf_append(body, "      ");
+		strbuf_appendn(body, line, (size_t)(end - line + 1));
+	}
+	strbuf_append(core, "    </dhcp>\n  </ip>\n");
+	strbuf_append(body, "    </dhcp>\n  </ip>\n");
+	return leases;
+}
+
 char *
 xml_network_on(const struct plan *plan, const struct plan_network *net,
     const struct xml_vxlan *vxlan)
 {
-	char ip[IPV4_TEXT], *leases, *line, *end;
+	/* Over nodes, one copy holds the address: one gateway, one DHCP. */
+	bool primary = vxlan == NULL || vxlan->primary;
 	struct strbuf core, body, extra;
-	char *xml;
+	char *leases, *xml;
 
 	strbuf_init(&core);
-	if (!net->src->isolated)
+	strbuf_init(&body);
+	if (primary && !net->src->isolated)
 		strbuf_append(&core, "  <forward mode='nat'/>\n");
 	strbuf_printf(&core, "  <bridge name='%s' stp='off' delay='0'/>\n",
 	    net->bridge);
-	ipv4_format(net->host_side, ip);
-	strbuf_printf(&core, "  <ip address='%s' prefix='%d'>\n    <dhcp>\n",
-	    ip, net->cidr.prefix);
-	strbuf_init(&body);
-	strbuf_append(&body, core.data);
-	leases = xml_network_leases(plan, net);
-	for (line = leases; *line != '\0'; line = end + 1) {
-		end = strchr(line, '\n');
-		strbuf_append(&body, "      ");
-		strbuf_appendn(&body, line, (size_t)(end - line + 1));
+	if (primary) {
+		leases = append_ip(&core, &body, plan, net);
+	} else {
+		strbuf_append(&body, core.data);
+		leases = xstrdup("");
 	}
-	strbuf_append(&core, "    </dhcp>\n  </ip>\n");
-	strbuf_append(&body, "    </dhcp>\n  </ip>\n");
 	strbuf_init(&extra);
 	strbuf_printf(&extra, " leases='%016llx'", hash_str(HASH_SEED, leases));
 	if (vxlan != NULL) {

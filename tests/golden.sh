@@ -220,7 +220,7 @@ nodes_case() {
 	} >"$yaml"
 	run up "$yaml" --json
 	sane "$name" || return
-	want='{"created":16,"hosts":[3,3,4],"nodes":3}'
+	want='{"created":18,"hosts":[3,3,4],"nodes":3}'
 	if [ "$rc" -ne 0 ]; then
 		fail "$name" "exit status $rc"
 		cat "$tmp/err"

@@ -5,8 +5,8 @@
  * A range without nodes is a cluster of one: --connect, else
  * exercise.connect. With nodes (the scenario's `nodes`, or --node on the
  * command line), each host lives on the node the plan placed it on, and
- * a network lives on every node that has a host on it. Nodes are worked
- * in parallel, a thread each: they are separate machines.
+ * a network lives on the first node and every node that has a host on it.
+ * Nodes are worked in parallel, a thread each: they are separate machines.
  */
 #ifndef RANGECTL_CLUSTER_H
 #define RANGECTL_CLUSTER_H
@@ -69,8 +69,9 @@ int cluster_place_by_capacity(struct cluster *cl, struct plan *plan,
 size_t cluster_host_node(const struct cluster *cl, const struct plan *plan,
     size_t host);
 /*
- * Whether network i of plan lives on node: some host there has a NIC on
- * it. A network no host uses lives on the first node.
+ * Whether network i of plan lives on node: the first node (where rangectl
+ * runs, with its address on every network, for its checks), or a node
+ * where some host has a NIC on it.
  */
 bool cluster_network_on(const struct cluster *cl, const struct plan *plan,
     size_t network, size_t node);

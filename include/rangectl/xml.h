@@ -46,6 +46,12 @@ struct xml_vxlan {
 	const char *local;	/* this node's underlay address */
 	const char *const *peers;	/* the other nodes' */
 	size_t n_peers;
+	/*
+	 * The one copy with rangectl's address and DHCP (the first node's);
+	 * the others are bare bridges on the same segment, so that the
+	 * address is not on it twice.
+	 */
+	bool primary;
 };
 
 /* The VXLAN interface of a VNI: "rcx-" and six hex digits. */

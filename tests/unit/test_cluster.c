@@ -239,10 +239,22 @@ TEST(placement_keeps_teams_whole_within_capacity)
 		for (j = 0; j < plan->n_hosts; j++)
 			if (plan->hosts[i].team == plan->hosts[j].team)
 				CHECK_INT_EQ(plan->hosts[i].node, plan->hosts[j].node);
-	/* The shared network has a host on every node: it spans them all. */
+	/*
+	 * The shared network has a host on every node: it spans them all. A
+	 * team's network is on its team's node and on the first (rangectl's).
+	 */
 	CHECK_INT_EQ(cluster_network_span(&cl, plan, 0), N_NODES);
-	for (i = 1; i < plan->n_networks; i++)
-		CHECK_INT_EQ(cluster_network_span(&cl, plan, i), 1);
+	for (i = 1; i < plan->n_networks; i++) {
+		const struct scenario_team *team = plan->networks[i].team;
+		size_t h, node = 0;
+
+		for (h = 0; h < plan->n_hosts; h++)
+			if (plan->hosts[h].team == team)
+				node = plan->hosts[h].node;
+		CHECK_INT_EQ(cluster_network_span(&cl, plan, i), node == 0 ? 1 : 2);
+		CHECK(cluster_network_on(&cl, plan, i, 0));
+		CHECK(cluster_network_on(&cl, plan, i, node));
+	}
 	cluster_close(&cl);
 	range_clear(&range);
 }
@@ -506,7 +518,18 @@ TEST(a_network_over_nodes_carries_its_vxlan_to_each)
 		free(v);
 		free(vni[node]);
 	}
-	/* A team's network is on one node: no VXLAN. */
+	/* Only the first node's copy has rangectl's address and DHCP. */
+	for (node = 0; node < N_NODES; node++) {
+		virNetworkPtr net = virNetworkLookupByName(cl.nodes[node].conn,
+		    internet);
+		char *xml = net ? virNetworkGetXMLDesc(net, 0) : NULL;
+
+		CHECK(xml != NULL && (strstr(xml, "<ip ") != NULL) == (node == 0));
+		free(xml);
+		if (net != NULL)
+			virNetworkFree(net);
+	}
+	/* A team's network on the first node only: no VXLAN. */
 	v = network_attr(&cl, range.plan->hosts[0].node, local, "vxlan-vni");
 	CHECK(v == NULL);
 	free(v);
