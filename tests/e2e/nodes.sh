@@ -145,20 +145,33 @@ e2e_check "node A has Romania's and red's hosts, and only those ($(names a))" \
 	test "$(names a)" = "span-red-kali span-ro-gw span-ro-web "
 e2e_check "node B has Moldova's hosts, and only those ($(names b))" \
 	test "$(names b)" = "span-md-gw span-md-web "
-e2e_check "the internet is on both nodes, each DMZ on its team's ($(nets a)| $(nets b))" \
-	test "$(nets a)|$(nets b)" = "span-internet span-ro-dmz |span-internet span-md-dmz "
+e2e_check "the internet and Moldova's DMZ on both nodes, Romania's on A ($(nets a)| $(nets b))" \
+	test "$(nets a)|$(nets b)" = "span-internet span-md-dmz span-ro-dmz |span-internet span-md-dmz "
 
-dev_a=$(vxlans "$NODE_A_E2E_NS") dev_b=$(vxlans "$NODE_B_E2E_NS")
-dev_a=${dev_a% } dev_b=${dev_b% }
-e2e_check "one VXLAN interface on each node, the same ($dev_a, $dev_b)" \
-	test -n "$dev_a" -a "$dev_a" = "$dev_b"
-e2e_check "of the same VNI on both ($(vni_of "$NODE_A_E2E_NS" "$dev_a"))" \
-	test -n "$(vni_of "$NODE_A_E2E_NS" "$dev_a")" -a \
-	"$(vni_of "$NODE_A_E2E_NS" "$dev_a")" = "$(vni_of "$NODE_B_E2E_NS" "$dev_b")"
-e2e_check "on each node, on the internet's bridge ($(bridge_of a span-internet))" \
-	test -n "$(bridge_of a span-internet)" -a \
-	"$(master_of "$NODE_A_E2E_NS" "$dev_a")" = "$(bridge_of a span-internet)" -a \
-	"$(master_of "$NODE_B_E2E_NS" "$dev_b")" = "$(bridge_of b span-internet)"
+# The VXLAN interface on $2's bridge on node $1 (a or b).
+vxlan_on() {
+	local ns br dev
+	[ "$1" = a ] && ns=$NODE_A_E2E_NS || ns=$NODE_B_E2E_NS
+	br=$(bridge_of "$1" "$2")
+	for dev in $(vxlans "$ns"); do
+		[ -n "$br" ] && [ "$(master_of "$ns" "$dev")" = "$br" ] && echo "$dev"
+	done
+}
+e2e_check "two VXLAN interfaces on each node ($(vxlans "$NODE_A_E2E_NS")| $(vxlans "$NODE_B_E2E_NS"))" \
+	test "$(vxlans "$NODE_A_E2E_NS" | wc -w) $(vxlans "$NODE_B_E2E_NS" | wc -w)" = "2 2"
+# The internet (red on A, Moldova's gateway on B), and Moldova's DMZ: on B
+# with its hosts, and on A, where rangectl's checks come from.
+for net in span-internet span-md-dmz; do
+	dev_a=$(vxlan_on a "$net") dev_b=$(vxlan_on b "$net")
+	e2e_check "$net: the same VXLAN on its bridge on both nodes ($dev_a, $dev_b)" \
+		test -n "$dev_a" -a "$dev_a" = "$dev_b"
+	e2e_check "$net: of the same VNI on both ($(vni_of "$NODE_A_E2E_NS" "$dev_a"))" \
+		test -n "$(vni_of "$NODE_A_E2E_NS" "$dev_a")" -a \
+		"$(vni_of "$NODE_A_E2E_NS" "$dev_a")" = "$(vni_of "$NODE_B_E2E_NS" "$dev_b")"
+done
+e2e_check "the two networks' VNIs differ" test \
+	"$(vni_of "$NODE_A_E2E_NS" "$(vxlan_on a span-internet)")" != "$(vni_of "$NODE_A_E2E_NS" "$(vxlan_on a span-md-dmz)")"
+e2e_check "Romania's DMZ, all on node A, has no VXLAN" test -z "$(vxlan_on a span-ro-dmz)"
 
 # ---- across the nodes ----------------------------------------------------------
 e2e_check "red's kali (node A) reaches Moldova's gateway (node B) through the VXLAN" \
@@ -222,14 +235,16 @@ e2e_check "red's exec from kali (node A) reaches Moldova's gateway (node B)" tes
 e2e_check "the engine saw node B go" grep -q "lost the connection to libvirt at '$uri_b'" "$runlog"
 e2e_check "and connected to it again" grep -q "connected to libvirt at '$uri_b' again" "$runlog"
 e2e_check "node A's connection was never lost" not grep -q "lost the connection to libvirt at '$uri_a'" "$runlog"
-e2e_check "Romania's web server (node A) answered its check in every round" test "$(q \
-	'[.[] | select(.type=="round") | .checks[] | select(.host=="span-ro-web") | .up] | length == 20 and all')" = true
+e2e_check "Romania's web server (node A) answered its checks in every round" test "$(q \
+	'[.[] | select(.type=="round") | .checks[] | select(.host=="span-ro-web") | .up] | length == 40 and all')" = true
+e2e_check "Moldova's web server (node B) answered rangectl's http check from node A, through the VXLAN, until it was powered off" test "$(q \
+	'[.[] | select(.type=="round" and .n <= 11) | .checks[] | select(.host=="span-md-web" and .service=="http") | .up] | length == 11 and all')" = true
 e2e_check "Moldova's web server was powered off and on through node B, after the restart" test "$(q \
 	'[.[] | select(.type=="inject_result" and (.id=="halt-md" or .id=="boot-md")) | .results[0].ok] == [true, true]')" = true
 e2e_check "and its state changes were journaled from node B's events" test "$(q \
 	'[.[] | select(.type=="host" and .name=="span-md-web") | .state] | index("shutoff") != null and .[-1] == "running"')" = true
 e2e_check "Moldova's web server answered its check in the last rounds" test "$(q \
-	'[.[] | select(.type=="round" and .n >= 18) | .checks[] | select(.host=="span-md-web") | .up] | length == 3 and all')" = true
+	'[.[] | select(.type=="round" and .n >= 18) | .checks[] | select(.host=="span-md-web") | .up] | length == 6 and all')" = true
 lost=$(q '[.[] | select(.type=="round") | .checks[] | select(.host=="span-md-web" and ((.reason // "") | test("no connection")))] | length')
 echo "# rounds in which node B's hosts could not be checked while it was away: $lost"
 [ "$E2E_FAILED" -eq 0 ] || {
@@ -259,7 +274,7 @@ else
 	e2e_ok "up with node B lacking the hook fails"
 fi
 e2e_check "saying so, for node B" grep -q \
-	"on node '$uri_b': network 'span-internet' started without its VXLAN interface '$dev_b'.*install rangectl's libvirt network hook" \
+	"on node '$uri_b': network 'span-[a-z-]*' started without its VXLAN interface 'rcx-[0-9a-f]*'.*install rangectl's libvirt network hook" \
 	"$NODE_A_E2E_DIR/work/nohook.log"
 e2e_check "and leaving nothing on either node ($(names a)$(nets a)| $(names b)$(nets b))" \
 	test "$(names a)$(nets a)$(names b)$(nets b)" = ""
