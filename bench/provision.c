@@ -144,7 +144,7 @@ spread_cycle(struct plan *plan, char **uris, size_t n, double *up,
 	struct progress progress;
 	struct cluster cl;
 	char *error = NULL;
-	size_t removed;
+	size_t removed, i;
 	double t0;
 	int rc;
 
@@ -152,6 +152,13 @@ spread_cycle(struct plan *plan, char **uris, size_t n, double *up,
 	    cluster_place_by_capacity(&cl, plan, &error) < 0) {
 		fprintf(stderr, "bench: %s\n", error);
 		exit(1);
+	}
+	/* Underlays for the VXLAN attributes: only words to the test driver. */
+	for (i = 0; i < n; i++) {
+		char addr[32];
+
+		snprintf(addr, sizeof(addr), "192.0.2.%zu", i + 1);
+		cluster_set_underlay(&cl, i, addr);
 	}
 	progress_init(&progress, stderr, true);
 	t0 = now();
