@@ -77,7 +77,7 @@ struct engine {
 	 * (lock).
 	 */
 	struct cluster *cl;
-	struct cluster one_node;
+	struct cluster cl_copy;
 	struct engine_node *nodes;	/* by node */
 	struct engine_opts opts;
 	char *state_dir;

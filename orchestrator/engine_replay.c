@@ -389,8 +389,8 @@ engine_new_cluster(const struct plan *plan, struct cluster *cl,
 	 * A copy of the cluster (engine_new's lives on its stack); its nodes
 	 * array is the caller's, where each node's conn is swapped.
 	 */
-	e->one_node = *cl;
-	e->cl = &e->one_node;
+	e->cl_copy = *cl;
+	e->cl = &e->cl_copy;
 	init_nodes(e);
 	e->opts = *opts;
 	if (e->opts.speed <= 0)
