@@ -121,6 +121,7 @@ images:
 
 bench: all $(BENCHES)
 	bench/plan $(BUILD)/rangectl
+	bench/keys $(BUILD)/rangectl
 	$(BUILD)/bench/provision
 	$(BUILD)/bench/engine
 	$(BUILD)/bench/place
