@@ -235,6 +235,39 @@ nodes_case() {
 		up tests/scenarios/spread.yaml "${args[@]}"
 }
 
+# A scenario is read only from a regular file: a FIFO (which would block
+# the reader for good until someone writes to it) or a folder is refused at
+# once, by every command that reads one, naming the path.
+special_file_case() {
+	local kind cmd what name want
+	mkfifo "$tmp/fifo.yaml" && mkdir "$tmp/dir.yaml" || {
+		fail "scenario that is not a file" "cannot make the FIFO or folder"
+		return
+	}
+	for kind in fifo dir; do
+		what="a named pipe (FIFO)"
+		[ "$kind" = dir ] && what="a directory"
+		want="$kind.yaml: cannot read the scenario: '$kind.yaml' is $what, not a regular file"
+		for cmd in validate plan up down status run; do
+			name="$cmd of a scenario that is $what"
+			if [ "$cmd" = validate ] || [ "$cmd" = plan ]; then
+				GOLDEN_TIMEOUT=10 run "$cmd" "$tmp/$kind.yaml"
+			else
+				GOLDEN_TIMEOUT=10 run "$cmd" "$tmp/$kind.yaml" --connect test:///default
+			fi
+			sane "$name" || continue
+			sed -i "s|$tmp/||g" "$tmp/err"
+			if [ "$rc" -ne 1 ]; then
+				fail "$name" "exit status $rc, expected 1"
+				cat "$tmp/err"
+			elif same <(echo "$want") "$tmp/err" "$name"; then
+				pass "$name"
+			fi
+		done
+	done
+	rm -rf "$tmp/fifo.yaml" "$tmp/dir.yaml"
+}
+
 if [ ! -x "$rangectl" ]; then
 	fail "$rangectl" "not built"
 else
@@ -274,6 +307,7 @@ else
 			"$cmd" tests/scenarios/spread.yaml --node test:///default --node "test://$tmp/none.xml"
 	done
 	nodes_case
+	special_file_case
 fi
 
 echo "$passed passed, $failed failed"
