@@ -1,21 +1,18 @@
 /*
- * scenario.c: the scenario format's tables, loading and lookups.
+ * scenario.c: the scenario format's tables, decoding and lookups.
  *
  * Decoding (this file) turns the YAML tree into structs and checks each
- * value on its own; rules.c then checks how the values fit together.
+ * value on its own; rules.c then checks how the values fit together, run
+ * by scenario_load.c once decoding has returned: rules.c and selector.c
+ * use this file, never the other way round.
  */
 #include "rangectl/scenario.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "rangectl/rules.h"
 #include "rangectl/schema.h"
 #include "rangectl/units.h"
 #include "rangectl/util.h"
@@ -403,17 +400,6 @@ decode_nodes(struct schema_ctx *ctx, const struct ynode *value, void *obj,
 }
 
 static void
-strlist_clear(struct strlist *list)
-{
-	size_t i;
-
-	for (i = 0; i < list->count; i++)
-		free(list->items[i]);
-	free(list->items);
-	free(list->pos);
-}
-
-static void
 check_free(struct scenario_check *c)
 {
 	if (c == NULL)
@@ -524,126 +510,29 @@ dir_of(const char *path)
 }
 
 struct scenario *
-scenario_load_buffer(const char *data, size_t len, const char *path,
-    struct diag_list *diags)
+scenario_decode(const char *data, size_t len, const char *path,
+    struct schema_ctx *ctx)
 {
 	struct scenario *sc = xcalloc(1, sizeof(*sc));
-	struct schema_ctx ctx = { .diags = diags, .user = sc };
 
+	ctx->user = sc;
 	sc->path = xstrdup(path);
 	sc->dir = dir_of(path);
 	sc->exercise.duration = -1;
 	sc->scoring.interval = DEFAULT_INTERVAL;
 	sc->scoring.timeout = DEFAULT_TIMEOUT;
 	sc->version = -1;
-	sc->root = ynode_parse(data, len, diags);
+	sc->root = ynode_parse(data, len, ctx->diags);
 	if (sc->root == NULL)
 		goto fail;
-	if (schema_decode(&ctx, sc->root, "the scenario", top_fields,
+	if (schema_decode(ctx, sc->root, "the scenario", top_fields,
 	    ARRAY_SIZE(top_fields), sc) < 0 && sc->root->kind != YNODE_MAP)
-		goto fail;
-	rules_check(sc, &ctx);
-	if (ctx.errors > 0)
 		goto fail;
 	return sc;
 fail:
+	ctx->user = NULL;
 	scenario_free(sc);
 	return NULL;
-}
-
-/* What a file that is not a regular one is, for the message refusing it. */
-static const char *
-file_kind(mode_t mode)
-{
-	if (S_ISDIR(mode))
-		return "a directory";
-	if (S_ISFIFO(mode))
-		return "a named pipe (FIFO)";
-	if (S_ISSOCK(mode))
-		return "a socket";
-	if (S_ISCHR(mode))
-		return "a character device";
-	if (S_ISBLK(mode))
-		return "a block device";
-	return "not a regular file";
-}
-
-/*
- * Opens path for reading if it is a regular file; -1 otherwise, said in
- * diags. O_NONBLOCK, so that opening a FIFO with no writer returns at once
- * instead of blocking validate (or up) for good; a regular file ignores it.
- */
-static int
-open_regular(const char *path, struct diag_list *diags)
-{
-	static const struct pos whole = { 0, 0 };
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-
-	if (fd < 0) {
-		diag_add(diags, whole, "cannot open the scenario: %s",
-		    strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		diag_add(diags, whole, "cannot read the scenario: %s",
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		diag_add(diags, whole, "cannot read the scenario: '%s' is %s, "
-		    "not a regular file", path, file_kind(st.st_mode));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Reads at most one byte past the limit, so the size check can tell. */
-static char *
-read_capped(const char *path, size_t *len, struct diag_list *diags)
-{
-	static const struct pos whole = { 0, 0 };
-	int fd = open_regular(path, diags);
-	char *buf;
-	ssize_t n = 1;
-
-	if (fd < 0)
-		return NULL;
-	buf = xmalloc(YNODE_MAX_INPUT + 2);
-	*len = 0;
-	while (*len < YNODE_MAX_INPUT + 1 && n > 0) {
-		n = read(fd, buf + *len, YNODE_MAX_INPUT + 1 - *len);
-		if (n > 0)
-			*len += (size_t)n;
-		else if (n < 0 && errno == EINTR)
-			n = 1;
-	}
-	if (n < 0) {
-		diag_add(diags, whole, "cannot read the scenario: %s",
-		    strerror(errno));
-		free(buf);
-		buf = NULL;
-	} else {
-		buf[*len] = '\0';
-	}
-	close(fd);
-	return buf;
-}
-
-struct scenario *
-scenario_load_file(const char *path, struct diag_list *diags)
-{
-	struct scenario *sc;
-	size_t len;
-	char *data = read_capped(path, &len, diags);
-
-	if (data == NULL)
-		return NULL;
-	sc = scenario_load_buffer(data, len, path, diags);
-	free(data);
-	return sc;
 }
 
 struct pos

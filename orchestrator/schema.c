@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rangectl/scenario.h"
+#include "rangectl/strlist.h"
 #include "rangectl/units.h"
 #include "rangectl/util.h"
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "rangectl/diag.h"
+#include "rangectl/strlist.h"
 #include "rangectl/ynode.h"
 
 #define SCENARIO_VERSION 1
@@ -56,12 +57,6 @@ enum inject_trigger {
 	TRIGGER_NONE = 0,
 	TRIGGER_CLOCK,
 	TRIGGER_MANUAL,
-};
-
-struct strlist {
-	char **items;
-	struct pos *pos;	/* where each item was written */
-	size_t count;
 };
 
 struct scenario_image {
@@ -191,14 +186,28 @@ struct scenario {
 	size_t n_nodes;
 };
 
+struct schema_ctx;
+
 /*
- * Reads and checks the scenario at path. Returns it (the caller frees it
- * with scenario_free()) or NULL with every problem in diags.
+ * Reads and checks the scenario at path (scenario_load.c): decodes it,
+ * then runs the rules (rules.c) on what was decoded. Returns it (the
+ * caller frees it with scenario_free()) or NULL with every problem in
+ * diags.
  */
 struct scenario *scenario_load_file(const char *path, struct diag_list *diags);
 /* The same from memory; path only names the file in messages and paths. */
 struct scenario *scenario_load_buffer(const char *data, size_t len,
     const char *path, struct diag_list *diags);
+/*
+ * Only the first half of loading: parses the YAML and decodes each value
+ * on its own, counting problems in ctx->errors. Returns the scenario even
+ * when some values were refused (the caller runs the rules on it, which
+ * tolerate the holes, so that every problem is reported in one run and
+ * then frees it if ctx->errors is not 0), or NULL when there is nothing
+ * to check (no YAML, or not a mapping). Call scenario_load_*() instead.
+ */
+struct scenario *scenario_decode(const char *data, size_t len,
+    const char *path, struct schema_ctx *ctx);
 void scenario_free(struct scenario *sc);
 
 /* The position of the value of key in node, or of node itself if absent. */

@@ -97,10 +97,10 @@ else
 
 	# 3. A back-call added to the real build: ynode.c calling up into
 	# scenario.c, which uses ynode.c.
-	object backcall 'void scenario_load_buffer(void); void ynode_backcall(void); void ynode_backcall(void) { scenario_load_buffer(); }'
+	object backcall 'void scenario_free(void); void ynode_backcall(void); void ynode_backcall(void) { scenario_free(); }'
 	if objects_with ynode backcall; then
 		run_check "$tmp/objs"/*.o
-		if [ "$rc" -eq 1 ] && grep -q '^FAIL cycle ynode -> scenario, not in tools/symgraph.allow: ynode -\[scenario_load_buffer\]-> scenario -\[ynode_[a-z_]*\]-> ynode$' "$tmp/out"; then
+		if [ "$rc" -eq 1 ] && grep -q '^FAIL cycle ynode -> scenario, not in tools/symgraph.allow: ynode -\[scenario_free\]-> scenario -\[ynode_[a-z_]*\]-> ynode$' "$tmp/out"; then
 			pass "a back-call from ynode to scenario in the build's objects fails"
 		else
 			fail "a back-call from ynode to scenario" "exit status $rc, or no FAIL line for it"
@@ -138,9 +138,22 @@ else
 	run_check -a "$tmp/noissue.allow" "$tmp/alpha.o"
 	expect "a tolerated line without its issue is refused" 2 \
 		"symgraph: $tmp/noissue.allow:1: 'cycle alpha beta	someday' does not say which issue removes it ('issue N')"
+
+	# 6. schema.c decodes any mapping and needs nothing of the scenario's
+	# (struct strlist has a header of its own); rules.c does, which shows
+	# the test would see it.
+	if [ ! -f "$build/orchestrator/schema.d" ] || [ ! -f "$build/orchestrator/rules.d" ]; then
+		fail "schema.c does without scenario.h" "no schema.d or rules.d in $build"
+	elif grep -q 'rangectl/scenario\.h' "$build/orchestrator/schema.d"; then
+		fail "schema.c does without scenario.h" "$build/orchestrator/schema.d names it"
+	elif ! grep -q 'rangectl/scenario\.h' "$build/orchestrator/rules.d"; then
+		fail "schema.c does without scenario.h" "rules.d does not name scenario.h: is the test blind?"
+	else
+		pass "schema.c does without scenario.h (its dependencies, from the compiler)"
+	fi
 fi
 
-# 6. rangectl, the binary without libvirt, does not load it, directly
+# 7. rangectl, the binary without libvirt, does not load it, directly
 # (NEEDED) or through another library; rangectl-virt does, which shows the
 # test would see it.
 if [ ! -x "$build/rangectl" ] || [ ! -x "$build/rangectl-virt" ]; then
