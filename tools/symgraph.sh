@@ -44,9 +44,14 @@ while getopts a:v opt; do
 done
 shift $((OPTIND - 1))
 if [ $# -eq 1 ] && [ -d "$1" ]; then
+	build=$1
 	# Split on blanks: make's wildcard cannot build paths with them anyway.
 	# shellcheck disable=SC2046
-	set -- $(find "$1/orchestrator" -name '*.o' | sort)
+	set -- $(find "$build/orchestrator" -name '*.o' 2>/dev/null | sort)
+	if [ $# -eq 0 ]; then
+		echo "symgraph: no object files in '$build/orchestrator': build first (make)" >&2
+		exit 2
+	fi
 fi
 if [ $# -eq 0 ]; then
 	echo "usage: tools/symgraph.sh [-a ALLOW] [-v] BUILD | OBJECT.o..." >&2
