@@ -32,15 +32,6 @@ struct agent_output {
 	bool truncated;
 };
 
-static double
-agent_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 agent_sleep_ms(int ms)
 {
@@ -422,7 +413,7 @@ agent_call(virDomainPtr dom, const char *request, const char *what,
 	/* Asked first: every libvirt call, virDomainGetName too, frees the
 	 * thread's last error, which virt_last_error() points into. */
 	const char *name = virDomainGetName(dom);
-	double left = deadline - agent_now();
+	double left = deadline - mono_now();
 	int seconds = left >= 1.0 ? (int)left : 1;
 	char *answer = virDomainQemuAgentCommand(dom, request, seconds, 0);
 
@@ -496,7 +487,7 @@ agent_wait(virDomainPtr dom, long pid, double deadline,
 		}
 		free(answer);
 		answer = NULL;
-		left = deadline - agent_now();
+		left = deadline - mono_now();
 		if (exited || left <= 0)
 			break;
 		/* The last poll comes just after the deadline. */
@@ -519,7 +510,7 @@ agent_exec(virDomainPtr dom, const char *command, int timeout_seconds,
     struct agent_result *res, char **error)
 {
 	int seconds = timeout_seconds > 1 ? timeout_seconds : 1;
-	double deadline = agent_now() + seconds;
+	double deadline = mono_now() + seconds;
 
 	memset(res, 0, sizeof(*res));
 	res->exit_code = -1;

@@ -336,23 +336,6 @@ creds_merge(const struct auth *a, json_t *old, bool *changed, char **error)
 	return creds;
 }
 
-/* Writes all of buf, going on after short writes and signals. */
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Makes a rename in dir survive a crash. */
 static int
 sync_dir(const char *dir)

@@ -44,21 +44,12 @@ struct check_batch {
 	struct check_slot slots[CHECK_MAX_SOCKETS];
 };
 
-static double
-check_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Gives back everything the slot holds and records the result. */
 static void
 slot_finish(struct check_batch *b, struct check_slot *s, bool up)
 {
 	s->probe->up = up;
-	s->probe->seconds = check_now() - s->start;
+	s->probe->seconds = mono_now() - s->start;
 	if (up)
 		s->probe->reason[0] = '\0';
 	if (s->fd >= 0)
@@ -148,7 +139,7 @@ slot_start(struct check_batch *b, struct check_slot *s, struct check_probe *p)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 
-	*s = (struct check_slot){ .probe = p, .fd = -1, .start = check_now() };
+	*s = (struct check_slot){ .probe = p, .fd = -1, .start = mono_now() };
 	b->active++;
 	if (p->kind != CHECK_TCP && p->kind != CHECK_HTTP) {
 		slot_fail(b, s, "kind %d is not a tcp or http check", p->kind);
@@ -362,7 +353,7 @@ slot_expire(struct check_batch *b, struct check_slot *s)
 static int
 batch_expire(struct check_batch *b)
 {
-	double now = check_now(), next = -1;
+	double now = mono_now(), next = -1;
 
 	for (size_t i = 0; i < CHECK_MAX_SOCKETS; i++) {
 		struct check_slot *s = &b->slots[i];

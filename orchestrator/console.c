@@ -105,15 +105,6 @@ struct console {
 	bool ended;		/* the stream ended: finish it, not abort */
 };
 
-static double
-console_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Encodes n bytes into out, which holds (n + 2) / 3 * 4 + 1 characters. */
 static void
 console_base64(const unsigned char *in, size_t n, char *out)
@@ -210,7 +201,7 @@ relay_close(struct relay *r, uint16_t code, const char *reason)
 	memcpy(r->close_reason, reason, n);
 	r->close_reason[n] = '\0';
 	r->close_code = code;
-	r->close_deadline = console_now() + CONSOLE_CLOSE_MS / 1000.0;
+	r->close_deadline = mono_now() + CONSOLE_CLOSE_MS / 1000.0;
 }
 
 /* The peer ended (error NULL) or failed (error taken): close both. */
@@ -393,7 +384,7 @@ relay_finished(struct relay *r)
 		return true;
 	if (!wslay_event_want_read(r->ws) && !wslay_event_want_write(r->ws))
 		return true;
-	return r->close_deadline > 0 && console_now() >= r->close_deadline;
+	return r->close_deadline > 0 && mono_now() >= r->close_deadline;
 }
 
 /* The poll timeout: -1, or a retry of the peer, or the close deadline. */
@@ -408,7 +399,7 @@ relay_timeout(const struct relay *r)
 	    (r->extra_left > 0 && wslay_event_want_read(r->ws)))
 		return 0;
 	if (r->close_deadline > 0) {
-		double left = (r->close_deadline - console_now()) * 1000.0;
+		double left = (r->close_deadline - mono_now()) * 1000.0;
 		int ms = left > 0 ? (int)left + 1 : 0;
 
 		if (timeout < 0 || ms < timeout)

@@ -114,23 +114,6 @@ fail:
 	return -1;
 }
 
-/* Writes all of buf, going on after short writes and signals. */
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* fdatasync, timed: how long an event waits to count is worth watching. */
 static int
 timed_sync(struct journal *j)

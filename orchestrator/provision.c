@@ -636,22 +636,13 @@ remove_stale(struct provision *pv)
 	strmap_clear(&planned);
 }
 
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Ready means the guest agent answers, not that QEMU started. */
 static void
 ready_job(void *ctx, size_t i)
 {
 	struct provision *pv = ctx;
 	const char *name = pv->plan->hosts[i].name;
-	double deadline = now_seconds() + pv->opts->ready_timeout;
+	double deadline = mono_now() + pv->opts->ready_timeout;
 	struct timespec pause = { 0, 500 * 1000 * 1000 };
 	virDomainPtr dom;
 	char *answer = NULL;
@@ -672,7 +663,7 @@ ready_job(void *ctx, size_t i)
 		if (virDomainIsActive(dom) != 1)
 			fail(pv, "domain '%s' stopped before its guest agent "
 			    "answered", name);
-		else if (now_seconds() > deadline)
+		else if (mono_now() > deadline)
 			fail(pv, "domain '%s' is not ready: its guest agent did "
 			    "not answer within %d seconds (last error: %s)", name,
 			    pv->opts->ready_timeout, virt_last_error());

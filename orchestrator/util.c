@@ -1,12 +1,15 @@
 /*
- * util.c: allocation that never fails, growable strings, string distance
- * and hashing.
+ * util.c: allocation that never fails, growable strings, string distance,
+ * hashing, and the system helpers several modules share.
  */
 #include "rangectl/util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 /* Strings we build are names, messages and documents: far below this. */
 #define STRBUF_MAX (64u * 1024 * 1024)
@@ -219,4 +222,31 @@ unsigned long long
 hash_str(unsigned long long seed, const char *s)
 {
 	return hash_bytes(seed, s, strlen(s) + 1);
+}
+
+int
+write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = EIO;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

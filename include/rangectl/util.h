@@ -1,5 +1,6 @@
 /*
- * util.h: memory helpers that abort on exhaustion, and small string tools.
+ * util.h: memory helpers that abort on exhaustion, small string tools, and
+ * the few system helpers several modules share.
  *
  * Out of memory is not an error rangectl can recover from in any useful
  * way, so every allocation goes through these and never returns NULL.
@@ -50,5 +51,13 @@ size_t str_distance(const char *a, const char *b, size_t cap);
 unsigned long long hash_bytes(unsigned long long seed, const void *data, size_t n);
 /* The same over a string and its terminating NUL, so "a","bc" != "ab","c". */
 unsigned long long hash_str(unsigned long long seed, const char *s);
+
+/*
+ * Writes all of buf to fd, going on after short writes and signals:
+ * 0, or -1 with errno set.
+ */
+int write_all(int fd, const char *buf, size_t len);
+/* Seconds on the monotonic clock: for intervals and deadlines, never dates. */
+double mono_now(void);
 
 #endif
