@@ -1,10 +1,10 @@
 /*
  * cmd_down.c: rangectl down FILE [--connect URI | --node URI...]
  */
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "rangectl/cluster.h"
 #include "rangectl/cmd.h"
@@ -44,42 +44,40 @@ run_down(const struct cmd_ctx *ctx, const char *file, const char *connect,
 	return rc;
 }
 
+struct down_args {
+	const char *connect;
+	struct cmd_nodes nodes;
+	bool json;
+	bool quiet;
+};
+
+static int
+down_option(const struct cmd_ctx *ctx, int key, const char *value, void *arg)
+{
+	struct down_args *a = arg;
+
+	switch (key) {
+	case 'c': a->connect = value; break;
+	case 'N': cmd_nodes_add(&a->nodes, value); break;
+	case 'j': a->json = true; break;
+	case 'q': a->quiet = true; break;
+	default: return cmd_usage_error(ctx, "unknown option");
+	}
+	return CMD_GO_ON;
+}
+
 int
 cmd_down(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "connect", required_argument, NULL, 'c' },
-		{ "node", required_argument, NULL, 'N' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct cmd_nodes nodes = { NULL, 0 };
-	const char *connect = NULL;
-	bool json = false, quiet = false, help = false;
-	int c, rc = -1;
+	struct down_args a = { NULL, { NULL, 0 }, false, false };
+	int rc;
 
-	optind = 0;
-	while (rc < 0 && !help &&
-	    (c = getopt_long(argc, argv, "c:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c': connect = optarg; break;
-		case 'N': cmd_nodes_add(&nodes, optarg); break;
-		case 'j': json = true; break;
-		case 'q': quiet = true; break;
-		case 'h': help = true; break;
-		default: rc = cmd_usage_error(ctx, "unknown option"); break;
-		}
-	}
-	if (help) {
-		cmd_print_help(ctx->cmd);
-		rc = EXIT_OK;
-	} else if (rc < 0 && argc - optind != 1) {
+	rc = cmd_parse_options(ctx, argc, argv, down_option, &a);
+	if (rc == CMD_GO_ON && argc - optind != 1)
 		rc = cmd_usage_error(ctx, "give exactly one scenario file");
-	} else if (rc < 0) {
-		rc = run_down(ctx, argv[optind], connect, &nodes, json, quiet);
-	}
-	cmd_nodes_clear(&nodes);
+	else if (rc == CMD_GO_ON)
+		rc = run_down(ctx, argv[optind], a.connect, &a.nodes, a.json,
+		    a.quiet);
+	cmd_nodes_clear(&a.nodes);
 	return rc;
 }

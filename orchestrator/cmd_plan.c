@@ -1,40 +1,38 @@
 /*
  * cmd_plan.c: rangectl plan FILE [--json]
  */
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "rangectl/cmd.h"
 #include "rangectl/plan_print.h"
 #include "rangectl/range.h"
 
+static int
+plan_option(const struct cmd_ctx *ctx, int key, const char *value, void *arg)
+{
+	bool *json = arg;
+
+	(void)value;
+	if (key != 'j')
+		return cmd_usage_error(ctx, "unknown option");
+	*json = true;
+	return CMD_GO_ON;
+}
+
 int
 cmd_plan(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct diag_list diags;
 	struct range range;
 	bool json = false;
-	int c, rc = EXIT_FAILED;
+	int rc;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			cmd_print_help(ctx->cmd);
-			return EXIT_OK;
-		default:
-			return cmd_usage_error(ctx, "unknown option");
-		}
-	}
+	rc = cmd_parse_options(ctx, argc, argv, plan_option, &json);
+	if (rc != CMD_GO_ON)
+		return rc;
+	rc = EXIT_FAILED;
 	if (argc - optind != 1)
 		return cmd_usage_error(ctx, "give exactly one scenario file");
 	diag_list_init(&diags);

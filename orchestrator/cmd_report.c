@@ -2,7 +2,6 @@
  * cmd_report.c: rangectl report DIR [--json | --html FILE]
  */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -77,42 +76,42 @@ cleanup:
 	return rc;
 }
 
+struct report_args {
+	bool json;
+	const char *html;	/* --html's FILE, or NULL */
+};
+
+static int
+report_option(const struct cmd_ctx *ctx, int key, const char *value,
+    void *arg)
+{
+	struct report_args *a = arg;
+
+	switch (key) {
+	case 'j': a->json = true; break;
+	case 'H': a->html = value; break;
+	default: return cmd_usage_error(ctx, "unknown option");
+	}
+	return CMD_GO_ON;
+}
+
 int
 cmd_report(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "html", required_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct report_args a = { false, NULL };
 	struct report report;
-	const char *html = NULL;
 	char *error = NULL;
-	bool json = false;
-	int c, rc = EXIT_OK;
+	int rc;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'H':
-			html = optarg;
-			break;
-		case 'h':
-			cmd_print_help(ctx->cmd);
-			return EXIT_OK;
-		default:
-			return cmd_usage_error(ctx, "unknown option");
-		}
-	}
+	rc = cmd_parse_options(ctx, argc, argv, report_option, &a);
+	if (rc != CMD_GO_ON)
+		return rc;
+	rc = EXIT_OK;
 	if (argc - optind != 1)
 		return cmd_usage_error(ctx, "give exactly one state folder");
-	if (json && html != NULL)
+	if (a.json && a.html != NULL)
 		return cmd_usage_error(ctx, "give --json or --html, not both");
-	if (html != NULL && html[0] == '\0')
+	if (a.html != NULL && a.html[0] == '\0')
 		return cmd_usage_error(ctx, "--html needs a file name, or - "
 		    "for standard output");
 	if (report_load(&report, argv[optind], &error) < 0) {
@@ -120,11 +119,11 @@ cmd_report(struct cmd_ctx *ctx, int argc, char **argv)
 		free(error);
 		return EXIT_FAILED;
 	}
-	if (html != NULL && strcmp(html, "-") == 0)
+	if (a.html != NULL && strcmp(a.html, "-") == 0)
 		rc = html_to_stdout(&report) == 0 ? EXIT_OK : EXIT_FAILED;
-	else if (html != NULL)
-		rc = html_to_file(&report, html) == 0 ? EXIT_OK : EXIT_FAILED;
-	else if (json)
+	else if (a.html != NULL)
+		rc = html_to_file(&report, a.html) == 0 ? EXIT_OK : EXIT_FAILED;
+	else if (a.json)
 		rc = report_print_json(&report, stdout) == 0 ? EXIT_OK :
 		    EXIT_FAILED;
 	else

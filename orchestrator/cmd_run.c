@@ -2,7 +2,6 @@
  * cmd_run.c: rangectl run FILE: up, then the exercise until it ends.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
@@ -382,84 +381,73 @@ parse_speed(const char *text, double *speed)
 	    *speed > 0 && *speed <= 100000 ? 0 : -1;
 }
 
+/* A duration option's value into *seconds, or a usage error naming it. */
+static int
+duration_option(const struct cmd_ctx *ctx, const char *name,
+    const char *value, long *seconds)
+{
+	const char *why;
+
+	if (units_parse_duration(value, seconds, &why) < 0)
+		return cmd_usage_error(ctx, "invalid --%s '%s': %s", name, value,
+		    why);
+	return CMD_GO_ON;
+}
+
+static int
+run_option(const struct cmd_ctx *ctx, int key, const char *value, void *arg)
+{
+	struct run_args *a = arg;
+	long seconds;
+	int rc = CMD_GO_ON;
+
+	switch (key) {
+	case 'c': a->connect = value; break;
+	case 'U': cmd_nodes_add(&a->nodes, value); break;
+	case 's': a->state_dir = value; break;
+	case 'l': a->listen = strcmp(value, "off") == 0 ? NULL : value; break;
+	case 'W': a->web_root = value; break;
+	case 'C': a->tls_cert = value; break;
+	case 'K': a->tls_key = value; break;
+	case 'p': a->pool_root = value; break;
+	case 'N': a->netns = value; break;
+	case 'n': a->no_up = true; break;
+	case 'w': a->wait_for_start = true; break;
+	case 'j': a->json = true; break;
+	case 'q': a->quiet = true; break;
+	case 'S':
+		if (parse_speed(value, &a->speed) < 0)
+			rc = cmd_usage_error(ctx, "invalid --speed '%s': give a "
+			    "number above 0, at most 100000", value);
+		break;
+	case 't':
+		rc = duration_option(ctx, "timeout", value, &a->timeout);
+		break;
+	case 'L':
+		rc = duration_option(ctx, "linger", value, &a->linger);
+		break;
+	case 'k':
+		rc = duration_option(ctx, "keepalive", value, &seconds);
+		if (rc == CMD_GO_ON && (seconds < 1 || seconds > 3600))
+			rc = cmd_usage_error(ctx, "invalid --keepalive '%s': "
+			    "give 1s to 1h", value);
+		if (rc == CMD_GO_ON)
+			a->keepalive = seconds;
+		break;
+	default:
+		rc = cmd_usage_error(ctx, "unknown option");
+	}
+	return rc;
+}
+
 /* The options into *a, then the run; a's node list stays the caller's. */
 static int
 parse_and_run(struct cmd_ctx *ctx, int argc, char **argv, struct run_args *a)
 {
-	static const struct option longopts[] = {
-		{ "connect", required_argument, NULL, 'c' },
-		{ "node", required_argument, NULL, 'U' },
-		{ "state", required_argument, NULL, 's' },
-		{ "speed", required_argument, NULL, 'S' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "linger", required_argument, NULL, 'L' },
-		{ "keepalive", required_argument, NULL, 'k' },
-		{ "netns", required_argument, NULL, 'N' },
-		{ "web", required_argument, NULL, 'W' },
-		{ "tls-cert", required_argument, NULL, 'C' },
-		{ "tls-key", required_argument, NULL, 'K' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "pool-dir", required_argument, NULL, 'p' },
-		{ "no-up", no_argument, NULL, 'n' },
-		{ "wait", no_argument, NULL, 'w' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *why;
-	long seconds;
-	int c;
+	int rc = cmd_parse_options(ctx, argc, argv, run_option, a);
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "c:s:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c': a->connect = optarg; break;
-		case 'U': cmd_nodes_add(&a->nodes, optarg); break;
-		case 's': a->state_dir = optarg; break;
-		case 'l': a->listen = strcmp(optarg, "off") == 0 ? NULL : optarg;
-			break;
-		case 'W': a->web_root = optarg; break;
-		case 'C': a->tls_cert = optarg; break;
-		case 'K': a->tls_key = optarg; break;
-		case 'p': a->pool_root = optarg; break;
-		case 'N': a->netns = optarg; break;
-		case 'n': a->no_up = true; break;
-		case 'w': a->wait_for_start = true; break;
-		case 'j': a->json = true; break;
-		case 'q': a->quiet = true; break;
-		case 'h': cmd_print_help(ctx->cmd); return EXIT_OK;
-		case 'S':
-			if (parse_speed(optarg, &a->speed) < 0)
-				return cmd_usage_error(ctx, "invalid --speed '%s': "
-				    "give a number above 0, at most 100000",
-				    optarg);
-			break;
-		case 't':
-			if (units_parse_duration(optarg, &seconds, &why) < 0)
-				return cmd_usage_error(ctx, "invalid --timeout "
-				    "'%s': %s", optarg, why);
-			a->timeout = seconds;
-			break;
-		case 'L':
-			if (units_parse_duration(optarg, &seconds, &why) < 0)
-				return cmd_usage_error(ctx, "invalid --linger "
-				    "'%s': %s", optarg, why);
-			a->linger = seconds;
-			break;
-		case 'k':
-			if (units_parse_duration(optarg, &seconds, &why) < 0)
-				return cmd_usage_error(ctx, "invalid --keepalive "
-				    "'%s': %s", optarg, why);
-			if (seconds < 1 || seconds > 3600)
-				return cmd_usage_error(ctx, "invalid --keepalive "
-				    "'%s': give 1s to 1h", optarg);
-			a->keepalive = seconds;
-			break;
-		default:
-			return cmd_usage_error(ctx, "unknown option");
-		}
-	}
+	if (rc != CMD_GO_ON)
+		return rc;
 	if (argc - optind != 1)
 		return cmd_usage_error(ctx, "give exactly one scenario file");
 	return run(ctx, argv[optind], a);

@@ -1,12 +1,12 @@
 /*
  * cmd_up.c: rangectl up FILE [--connect URI | --node URI...]
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rangectl/cluster.h"
 #include "rangectl/cmd.h"
@@ -154,55 +154,43 @@ run_up(const struct cmd_ctx *ctx, const char *file, const struct up_args *args)
 	return rc;
 }
 
+static int
+up_option(const struct cmd_ctx *ctx, int key, const char *value, void *arg)
+{
+	struct up_args *a = arg;
+	const char *why;
+	long seconds;
+
+	switch (key) {
+	case 'c': a->connect = value; break;
+	case 'N': cmd_nodes_add(&a->nodes, value); break;
+	case 'p': a->pool_root = value; break;
+	case 'n': a->timeout = 0; break;
+	case 'j': a->json = true; break;
+	case 'q': a->quiet = true; break;
+	case 't':
+		if (units_parse_duration(value, &seconds, &why) < 0)
+			return cmd_usage_error(ctx, "invalid --timeout '%s': %s",
+			    value, why);
+		a->timeout = seconds;
+		break;
+	default:
+		return cmd_usage_error(ctx, "unknown option");
+	}
+	return CMD_GO_ON;
+}
+
 int
 cmd_up(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "connect", required_argument, NULL, 'c' },
-		{ "node", required_argument, NULL, 'N' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "no-wait", no_argument, NULL, 'n' },
-		{ "pool-dir", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct up_args args = { .timeout = CMD_READY_TIMEOUT,
 	    .pool_root = CMD_POOL_ROOT };
-	const char *why;
-	long seconds;
-	int c, rc;
+	int rc;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "c:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c': args.connect = optarg; break;
-		case 'N': cmd_nodes_add(&args.nodes, optarg); break;
-		case 'p': args.pool_root = optarg; break;
-		case 'n': args.timeout = 0; break;
-		case 'j': args.json = true; break;
-		case 'q': args.quiet = true; break;
-		case 'h':
-			cmd_nodes_clear(&args.nodes);
-			cmd_print_help(ctx->cmd);
-			return EXIT_OK;
-		case 't':
-			if (units_parse_duration(optarg, &seconds, &why) < 0) {
-				cmd_nodes_clear(&args.nodes);
-				return cmd_usage_error(ctx, "invalid --timeout "
-				    "'%s': %s", optarg, why);
-			}
-			args.timeout = seconds;
-			break;
-		default:
-			cmd_nodes_clear(&args.nodes);
-			return cmd_usage_error(ctx, "unknown option");
-		}
-	}
-	if (argc - optind != 1)
+	rc = cmd_parse_options(ctx, argc, argv, up_option, &args);
+	if (rc == CMD_GO_ON && argc - optind != 1)
 		rc = cmd_usage_error(ctx, "give exactly one scenario file");
-	else
+	else if (rc == CMD_GO_ON)
 		rc = run_up(ctx, argv[optind], &args);
 	cmd_nodes_clear(&args.nodes);
 	return rc;

@@ -4,10 +4,10 @@
  * Checks each scenario as `up` would (loading and planning it) without
  * touching a hypervisor, and prints every problem of every file.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "rangectl/cmd.h"
 #include "rangectl/range.h"
@@ -48,42 +48,44 @@ validate_one(const char *path, bool quiet, json_t *files)
 	return ok;
 }
 
+struct validate_args {
+	bool json;
+	bool quiet;
+};
+
+static int
+validate_option(const struct cmd_ctx *ctx, int key, const char *value,
+    void *arg)
+{
+	struct validate_args *a = arg;
+
+	(void)value;
+	switch (key) {
+	case 'j': a->json = true; break;
+	case 'q': a->quiet = true; break;
+	default: return cmd_usage_error(ctx, "unknown option");
+	}
+	return CMD_GO_ON;
+}
+
 int
 cmd_validate(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool json = false, quiet = false, all_ok = true;
+	struct validate_args a = { false, false };
+	bool all_ok = true;
 	json_t *files = NULL;
-	int c, i;
+	int i, rc;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 'h':
-			cmd_print_help(ctx->cmd);
-			return EXIT_OK;
-		default:
-			return cmd_usage_error(ctx, "unknown option");
-		}
-	}
+	rc = cmd_parse_options(ctx, argc, argv, validate_option, &a);
+	if (rc != CMD_GO_ON)
+		return rc;
 	if (optind == argc)
 		return cmd_usage_error(ctx, "no scenario file given");
-	if (json)
+	if (a.json)
 		files = json_array();
 	for (i = optind; i < argc; i++)
-		all_ok &= validate_one(argv[i], quiet, files);
-	if (json) {
+		all_ok &= validate_one(argv[i], a.quiet, files);
+	if (a.json) {
 		json_t *doc = json_pack("{s:b, s:o}", "valid", all_ok, "files",
 		    files);
 

@@ -1,6 +1,8 @@
 /*
  * main.c: rangectl's entry point: global options, then one command from
- * the table. Help is generated from the table, so it cannot go stale.
+ * the table. Each command's options are a table here too: its getopt
+ * table, its --help and the bash completion's options are made from them,
+ * so none can go stale.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,87 +11,140 @@
 #include "rangectl/cmd.h"
 #include "rangectl/util.h"
 
+/*
+ * Each command's options, in the order getopt_long matches abbreviations
+ * against them (an ambiguous one lists its matches in this order). Keys
+ * are those the command's handler switches on.
+ */
+static const struct cmd_option validate_options[] = {
+	{ "json", 'j', false, NULL, "print the result of every file as JSON" },
+	{ "quiet", 'q', true, NULL, "print nothing for valid files" },
+	CMD_OPTION_HELP,
+	{ NULL },
+};
+
+static const struct cmd_option plan_options[] = {
+	{ "json", 'j', false, NULL, "print the plan as JSON instead of tables" },
+	CMD_OPTION_HELP,
+	{ NULL },
+};
+
+static const struct cmd_option up_options[] = {
+	{ "connect", 'c', true, "URI", "libvirt URI (default: the scenario's "
+	  "exercise.connect, else qemu:///system)" },
+	{ "node", 'N', false, "URI", "a libvirt host to spread the range over "
+	  "(repeat it; replaces the scenario's nodes)" },
+	{ "timeout", 't', false, "DURATION", "how long to wait for the guests' "
+	  "agents (default 5m)" },
+	{ "no-wait", 'n', false, NULL, "do not wait for the guests" },
+	{ "pool-dir", 'p', false, "DIR", "where overlay volumes go (default "
+	  CMD_POOL_ROOT ")" },
+	{ "json", 'j', false, NULL, "print the result as JSON" },
+	{ "quiet", 'q', true, NULL, "no progress" },
+	CMD_OPTION_HELP,
+	{ NULL },
+};
+
+static const struct cmd_option down_options[] = {
+	{ "connect", 'c', true, "URI", "libvirt URI" },
+	{ "node", 'N', false, "URI", "a node of the range (repeat it)" },
+	{ "json", 'j', false, NULL, "print the result as JSON" },
+	{ "quiet", 'q', true, NULL, "no progress" },
+	CMD_OPTION_HELP,
+	{ NULL },
+};
+
+static const struct cmd_option status_options[] = {
+	{ "connect", 'c', true, "URI", "libvirt URI" },
+	{ "node", 'N', false, "URI", "a node of the range (repeat it)" },
+	{ "json", 'j', false, NULL, "print the status as JSON" },
+	CMD_OPTION_HELP,
+	{ NULL },
+};
+
+static const struct cmd_option run_options[] = {
+	{ "connect", 'c', true, "URI", "libvirt URI" },
+	{ "node", 'U', false, "URI", "a node of the range (repeat it), as for "
+	  "up" },
+	{ "state", 's', true, "DIR", "the journal's folder (default "
+	  "./state/EXERCISE); a run resumes from the journal found there" },
+	{ "speed", 'S', false, "N", "exercise seconds per real second (default "
+	  "1, at most 100000; 60 runs an hour in a minute)" },
+	{ "listen", 'l', false, "ADDR:PORT", "where the dashboard and API "
+	  "listen (default 127.0.0.1:8080; 'off' for none)" },
+	{ "linger", 'L', false, "DURATION", "how long the dashboard stays up "
+	  "after the end (default 10s)" },
+	{ "keepalive", 'k', false, "DURATION", "how often live-event streams "
+	  "get a ping (default 20s, 1s to 1h)" },
+	{ "netns", 'N', false, "NAME", "listen here, then run the checks inside "
+	  "the network namespace NAME, where the guests are (ip netns)" },
+	{ "web", 'W', false, "DIR", "the dashboard's files (default: web/ of "
+	  "the source tree or of the installation)" },
+	{ "tls-cert", 'C', false, "FILE", "serve HTTPS with this PEM "
+	  "certificate..." },
+	{ "tls-key", 'K', false, "FILE", "...and its key" },
+	{ "timeout", 't', false, "DURATION", "how long up waits for the guests "
+	  "(default 5m)" },
+	{ "pool-dir", 'p', false, "DIR", "where overlay volumes go" },
+	{ "no-up", 'n', false, NULL, "do not provision: the range is up "
+	  "already" },
+	{ "wait", 'w', false, NULL, "keep the clock pending until a controller "
+	  "starts it" },
+	{ "json", 'j', false, NULL, "print the final scores as JSON" },
+	{ "quiet", 'q', true, NULL, "no progress and no event log" },
+	CMD_OPTION_HELP,
+	{ NULL },
+};
+
+static const struct cmd_option report_options[] = {
+	{ "json", 'j', false, NULL, "print the report as JSON instead of "
+	  "tables" },
+	{ "html", 'H', false, "FILE", "write it as one self-contained HTML page "
+	  "to FILE (- for standard output), with a chart of the scores" },
+	CMD_OPTION_HELP,
+	{ NULL },
+};
+
 static const struct cmd commands[] = {
 	{ "validate", "FILE... [--json]",
 	  "check scenarios and print every problem as FILE:LINE:COL: message",
-	  "  --json         print the result of every file as JSON\n"
-	  "  -q, --quiet    print nothing for valid files\n",
-	  cmd_validate },
+	  validate_options, NULL, cmd_validate },
 	{ "plan", "FILE [--json]",
 	  "print the expanded range: networks, hosts, addresses, MACs, "
 	  "bridges, routes, inject targets",
-	  "  --json         print the plan as JSON instead of tables\n",
-	  cmd_plan },
+	  plan_options, NULL, cmd_plan },
 	{ "up", "FILE [--connect URI | --node URI...] [--timeout DURATION] "
 	  "[--no-wait] [--json]",
 	  "build the range (idempotent) and wait until every host is ready",
-	  "  -c, --connect URI   libvirt URI (default: the scenario's "
-	  "exercise.connect,\n                      else qemu:///system)\n"
-	  "  --node URI          a libvirt host to spread the range over "
-	  "(repeat it;\n                      replaces the scenario's nodes)\n"
-	  "  --timeout DURATION  how long to wait for the guests' agents "
-	  "(default 5m)\n"
-	  "  --no-wait           do not wait for the guests\n"
-	  "  --pool-dir DIR      where overlay volumes go (default "
-	  "/var/lib/rangectl/pools)\n"
-	  "  --json              print the result as JSON\n"
-	  "  -q, --quiet         no progress\n",
-	  CMD_VIRT(cmd_up) },
+	  up_options, NULL, CMD_VIRT(cmd_up) },
 	{ "down", "FILE [--connect URI | --node URI...] [--json]",
 	  "remove every object of the range, and nothing else",
-	  "  -c, --connect URI   libvirt URI\n"
-	  "  --node URI          a node of the range (repeat it)\n"
-	  "  --json              print the result as JSON\n"
-	  "  -q, --quiet         no progress\n",
-	  CMD_VIRT(cmd_down) },
+	  down_options, NULL, CMD_VIRT(cmd_down) },
 	{ "status", "FILE [--connect URI | --node URI...] [--json]",
 	  "show each network and host of the range with its state",
-	  "  -c, --connect URI   libvirt URI\n"
-	  "  --node URI          a node of the range (repeat it)\n"
-	  "  --json              print the status as JSON\n",
-	  CMD_VIRT(cmd_status) },
+	  status_options, NULL, CMD_VIRT(cmd_status) },
 	{ "run", "FILE [--connect URI] [--listen ADDR:PORT] [--state DIR] "
 	  "[--speed N]",
 	  "build the range, then run the exercise: clock, injects, scoring, "
 	  "journal",
-	  "  -c, --connect URI   libvirt URI\n"
-	  "  --node URI          a node of the range (repeat it), as for up\n"
-	  "  -s, --state DIR     the journal's folder (default "
-	  "./state/EXERCISE);\n"
-	  "                      a run resumes from the journal found there\n"
-	  "  --speed N           exercise seconds per real second (default 1; "
-	  "60 runs\n                      an hour in a minute)\n"
-	  "  --listen ADDR:PORT  where the dashboard and API listen (default "
-	  "127.0.0.1:8080;\n                      'off' for none)\n"
-	  "  --linger DURATION   how long the dashboard stays up after the "
-	  "end (default 10s)\n"
-	  "  --keepalive DURATION\n                      how often live-event "
-	  "streams get a ping (default 20s)\n"
-	  "  --tls-cert FILE     serve HTTPS with this PEM certificate...\n"
-	  "  --tls-key FILE      ...and its key\n"
-	  "  --web DIR           the dashboard's files (default: web/ of the "
-	  "source tree\n                      or of the installation)\n"
-	  "  --wait              keep the clock pending until a controller "
-	  "starts it\n"
-	  "  --netns NAME        listen here, then run the checks inside the "
-	  "network\n                      namespace NAME, where the guests "
-	  "are (ip netns)\n"
-	  "  --no-up             do not provision: the range is up already\n"
-	  "  --timeout DURATION  how long up waits for the guests (default 5m)\n"
-	  "  --pool-dir DIR      where overlay volumes go\n"
-	  "  --json              print the final scores as JSON\n"
-	  "  -q, --quiet         no progress and no event log\n"
-	  "signals: INT or TERM finish the round and stop (the next run "
-	  "resumes);\n  USR1 pauses the clock, USR2 resumes it.\n",
+	  run_options, "signals: INT or TERM finish the round and stop (the "
+	  "next run resumes); USR1 pauses the clock, USR2 resumes it.",
 	  CMD_VIRT(cmd_run) },
 	{ "report", "DIR [--json | --html FILE]",
 	  "print the after-action report of a run from its state folder's "
 	  "journal",
-	  "  --json         print the report as JSON instead of tables\n"
-	  "  --html FILE    write it as one self-contained HTML page to FILE "
-	  "(- for\n                 standard output), with a chart of the "
-	  "scores\n",
-	  cmd_report },
+	  report_options, NULL, cmd_report },
+};
+
+/* The options before the command; main matches them whole, in its loop. */
+enum { GLOBAL_VERSION = 'V' };
+
+static const struct cmd_option global_options[] = {
+	{ "verbose", 'v', true, NULL, "say more (repeat for more still)" },
+	{ "help", CMD_KEY_HELP, true, NULL, "this help; COMMAND --help for a "
+	  "command's" },
+	{ "version", GLOBAL_VERSION, false, NULL, "print the version" },
+	{ NULL },
 };
 
 static void
@@ -104,11 +159,9 @@ print_main_help(FILE *out)
 	    "score.\n\ncommands:\n");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\nglobal options:\n"
-	    "  -v, --verbose  say more (repeat for more still)\n"
-	    "  -h, --help     this help; COMMAND --help for a command's\n"
-	    "  --version      print the version\n\n"
-	    "exit status: 0 success, 1 invalid input or failed work, "
+	fprintf(out, "\nglobal options:\n");
+	cmd_print_option_help(global_options, out);
+	fprintf(out, "\nexit status: 0 success, 1 invalid input or failed work, "
 	    "2 usage error.\nSee rangectl(1) and rangectl-scenario(5).\n");
 }
 
@@ -139,6 +192,40 @@ unknown_command(const char *name)
 	return EXIT_USAGE;
 }
 
+/*
+ * "help --commands" and "help --options [COMMAND]": the commands, and the
+ * options of one (or the global ones), one a line, for the bash
+ * completion, which asks the binary it completes rather than keep a list
+ * of its own (see docs/internals/commands.md).
+ */
+static int
+run_help_list(int argc, char **argv)
+{
+	const struct cmd *cmd;
+	size_t i;
+
+	if (strcmp(argv[1], "--commands") == 0 && argc == 2) {
+		for (i = 0; i < ARRAY_SIZE(commands); i++)
+			printf("%s\n", commands[i].name);
+		printf("help\n");
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--options") == 0 && argc == 2) {
+		cmd_print_option_list(global_options, stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--options") != 0 || argc != 3) {
+		fprintf(stderr, "usage: rangectl help [COMMAND | --commands | "
+		    "--options [COMMAND]]\n");
+		return EXIT_USAGE;
+	}
+	cmd = find_command(argv[2]);
+	if (cmd == NULL)
+		return unknown_command(argv[2]);
+	cmd_print_option_list(cmd->options, stdout);
+	return EXIT_OK;
+}
+
 /* "help COMMAND": the same as "COMMAND --help". */
 static int
 run_help(int argc, char **argv)
@@ -149,6 +236,8 @@ run_help(int argc, char **argv)
 		print_main_help(stdout);
 		return EXIT_OK;
 	}
+	if (argv[1][0] == '-')
+		return run_help_list(argc, argv);
 	cmd = find_command(argv[1]);
 	if (cmd == NULL)
 		return unknown_command(argv[1]);
@@ -156,27 +245,40 @@ run_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* The global option argv spells in full ("-v", "--verbose"), or NULL. */
+static const struct cmd_option *
+find_global(const char *arg)
+{
+	const struct cmd_option *o;
+
+	for (o = global_options; o->name != NULL; o++)
+		if ((o->letter && arg[1] == o->key && arg[2] == '\0') ||
+		    (strncmp(arg, "--", 2) == 0 && strcmp(arg + 2, o->name) == 0))
+			return o;
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
+	const struct cmd_option *o;
 	struct cmd_ctx ctx = { 0 };
 	int i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			print_main_help(stdout);
-			return EXIT_OK;
-		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("rangectl %s\n", RANGECTL_VERSION);
-			return EXIT_OK;
-		} else if (strcmp(argv[i], "-v") == 0 ||
-		    strcmp(argv[i], "--verbose") == 0) {
-			ctx.verbose++;
-		} else {
+		o = find_global(argv[i]);
+		if (o == NULL) {
 			fprintf(stderr, "rangectl: unknown option '%s'\n", argv[i]);
 			print_main_help(stderr);
 			return EXIT_USAGE;
+		} else if (o->key == CMD_KEY_HELP) {
+			print_main_help(stdout);
+			return EXIT_OK;
+		} else if (o->key == GLOBAL_VERSION) {
+			printf("rangectl %s\n", RANGECTL_VERSION);
+			return EXIT_OK;
 		}
+		ctx.verbose++;
 	}
 	if (i == argc) {
 		print_main_help(stderr);

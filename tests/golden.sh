@@ -202,6 +202,25 @@ report_html_file_case() {
 		report "$dir/state" --html "$dir/none/r.html"
 }
 
+# Every command answers --help, -h and help COMMAND alike: exit 0, exactly
+# tests/help/COMMAND.txt on stdout, nothing on stderr; rangectl --help and
+# -h print tests/help/rangectl.txt. The commands are those of the binary's
+# table (help --commands), so a new one needs its file.
+help_case() {
+	local want=tests/help/$1.txt name="help: rangectl ${*:2}"
+	shift
+	run "$@"
+	[ "${RANGECTL_REGENERATE:-0}" = 1 ] && [ "$rc" -eq 0 ] && cp "$tmp/out" "$want"
+	if [ "$rc" -ne 0 ] || [ -s "$tmp/err" ]; then
+		fail "$name" "exit status $rc, expected 0 and no message"
+		cat "$tmp/err"
+	elif [ ! -f "$want" ]; then
+		fail "$name" "no $want (RANGECTL_REGENERATE=1 writes it)"
+	else
+		same "$want" "$tmp/out" "$name" && pass "$name"
+	fi
+}
+
 # up over three of the test driver's nodes (tests/nodes/), named with
 # their underlay addresses in the scenario: each team on a node of its own,
 # the shared network on all three, said in --json. Each test:///FILE is a
@@ -276,6 +295,14 @@ else
 	done
 	for yaml in scenarios/*.yaml; do
 		[ -e "$yaml" ] && validate_case "$yaml"
+	done
+	help_case rangectl --help
+	help_case rangectl -h
+	for cmd in $("$rangectl" help --commands); do
+		[ "$cmd" = help ] && continue
+		help_case "$cmd" "$cmd" --help
+		help_case "$cmd" "$cmd" -h
+		help_case "$cmd" help "$cmd"
 	done
 	for jsonl in tests/journals/*.jsonl; do
 		[ -e "$jsonl" ] && report_case "$jsonl"

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define RANGECTL_VERSION "0.1.0"
 
@@ -34,20 +35,71 @@ struct cmd_ctx {
 	const struct cmd *cmd;	/* the command being run, for its usage */
 };
 
+/*
+ * One option of a command, the one place it is spelled: the command's
+ * getopt_long table and short options, its lines of --help and what
+ * `rangectl help --options` tells the bash completion are made from it.
+ * A command's table ends with CMD_OPTION_HELP, then { NULL }.
+ */
+struct cmd_option {
+	const char *name;	/* the long option, without its "--" */
+	int key;	/* getopt_long's val: what the command's handler gets */
+	bool letter;	/* -KEY is its short option too */
+	const char *value;	/* the value's name ("URI"), NULL if it takes none */
+	const char *help;	/* a sentence or more; --help wraps it */
+};
+
+/* Every command answers -h and --help, and cmd_parse_options does it. */
+#define CMD_KEY_HELP 'h'
+#define CMD_OPTION_HELP { "help", CMD_KEY_HELP, true, NULL, "this help" }
+
 struct cmd {
 	const char *name;
-	const char *args;	/* "FILE... [--json]" */
-	const char *summary;	/* one line */
-	const char *options;	/* the option lines of its --help */
+	const char *args;	/* the synopsis after the name: "FILE... [--json]" */
+	const char *summary;	/* one sentence, without its period */
+	const struct cmd_option *options;
+	const char *notes;	/* a paragraph after the options, or NULL */
 	/* argv[0] is the command's name; returns an exit status. */
 	int (*run)(struct cmd_ctx *ctx, int argc, char **argv);
 };
+
+/* What a handler returns to go on parsing, and cmd_parse_options at the end. */
+#define CMD_GO_ON (-1)
+
+/*
+ * Takes one option of ctx->cmd: key is its cmd_option's, value its value
+ * (NULL if it takes none), arg the command's. Returns CMD_GO_ON, or an
+ * exit status to stop with (having said why).
+ */
+typedef int cmd_option_fn(const struct cmd_ctx *ctx, int key,
+    const char *value, void *arg);
+
+/*
+ * Parses the options of argv (argv[0] is the command's name) by the table
+ * of ctx->cmd with getopt_long, so that they may come before or after the
+ * operands, handing each to handle in order. --help prints the command's
+ * help and stops with EXIT_OK; an unknown option, or one without its
+ * value, is a usage error (getopt_long says which). Returns CMD_GO_ON with
+ * optind at the first operand, or the exit status to stop with.
+ */
+int cmd_parse_options(const struct cmd_ctx *ctx, int argc, char **argv,
+    cmd_option_fn *handle, void *arg);
 
 /* Prints the command's usage to stderr and returns EXIT_USAGE. */
 int cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Prints the command's full help to stdout. */
 void cmd_print_help(const struct cmd *cmd);
+/* Prints an option table's lines of help ("  -c, --connect URI  ...") to out. */
+void cmd_print_option_help(const struct cmd_option *options, FILE *out);
+/*
+ * Prints each spelling of each option of the table, one a line, followed
+ * by a blank and its value's name if it takes one ("-c URI", "--connect
+ * URI", "--json"): what the bash completion reads.
+ */
+void cmd_print_option_list(const struct cmd_option *options, FILE *out);
+/* Prints text from column col on, wrapped, later lines indented to col. */
+void cmd_print_wrapped(FILE *out, const char *text, int col);
 
 /* How long up waits for guest agents, and where overlays go, by default. */
 #define CMD_READY_TIMEOUT 300

@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
-# The bash completion of rangectl (contrib/bash-completion/rangectl).
+# The bash completion of rangectl (contrib/bash-completion/rangectl), and
+# rangectl(1), against the option tables of the binary.
 #
-# usage: tests/completion/run.sh [BUILD]
+# usage: tests/completion/run.sh BUILD
 #
-# Sources it in this bash and asks it what a TAB would offer on a few
-# command lines, in a scratch folder of scenarios and folders. Then, so that
-# the completion and the program cannot drift apart: the commands it offers
-# are those of `BUILD/rangectl --help` (main.c's table when no BUILD), the
-# options it offers for each command are exactly those of the command's
-# getopt table in orchestrator/cmd_*.c, and it knows which of them take a
-# value (required_argument, and the short ones of the option string).
+# Sources the completion in this bash and asks it what a TAB would offer
+# on a few command lines, in a scratch folder of scenarios and folders,
+# with BUILD first in PATH. The completion asks the binary for its commands
+# and options (`rangectl help --commands`, `help --options COMMAND`), so
+# that they cannot drift apart; this checks that it offers exactly those,
+# completes a value after exactly the options that take one (and knows the
+# kind of every value the tables name), and asks the rangectl typed on the
+# line, not another. Then that docs/rangectl.1 describes every option of
+# every command in that command's entry, and no option the table lacks.
 set -u
-build=${1:-}
+build=${1:?usage: tests/completion/run.sh BUILD}
 cd "$(dirname "$0")/../.." || exit 1
 src=$PWD
+build=$(cd "$build" && pwd) || exit 1
+rangectl=$build/rangectl
+PATH=$build:$PATH
 passed=0 failed=0
 ok() { echo "ok $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
 
+[ -x "$rangectl" ] || { fail "$rangectl" "not built"; echo "$passed passed, $failed failed"; exit 1; }
 # shellcheck source=../../contrib/bash-completion/rangectl
 . contrib/bash-completion/rangectl || { fail "source the completion"; echo "$passed passed, $failed failed"; exit 1; }
 complete -p rangectl >/dev/null 2>&1 && ok "complete -F _rangectl rangectl is registered" ||
@@ -92,58 +99,116 @@ expect "rangectl up demo.yaml --connect qemu:///s" ///system ///session
 expect "rangectl down demo.yaml -c test" test:///default
 expect "rangectl run demo.yaml --tls-cert no" notes.txt
 expect "rangectl report state --html no" notes.txt
+
+# --- the completion asks the binary -------------------------------------
+
+commands=$("$rangectl" help --commands)
+expect "rangectl " $commands
+# The table's commands are those of the main help, and every one answers --help.
+listed=$("$rangectl" --help | sed -n '/^commands:/,/^$/p' | awk 'NF > 1 { print $1 }' | tr '\n' ' ')
+[ "$listed" = "$(grep -vx help <<<"$commands" | tr '\n' ' ')" ] &&
+	ok "help --commands lists the commands of --help: $listed" ||
+	fail "help --commands" "'$(echo $commands)', --help lists '$listed'"
+expect "rangectl -" $("$rangectl" help --options | awk '$1 ~ /^--/ { print $1 }')
+
+# Each command: --<TAB> offers exactly its long options; after an option
+# that takes a value, the value's completion, not the operand's (and the
+# completion knows that value's kind); after one that takes none, the
+# operand's again.
+for cmd in $commands; do
+	[ "$cmd" = help ] && continue
+	table=$("$rangectl" help --options "$cmd")
+	expect "rangectl $cmd demo.yaml --" $(awk '$1 ~ /^--/ { print $1 }' <<<"$table")
+	operand=$(tab "rangectl $cmd demo.yaml " | tr '\n' ' ')
+	wrong=()
+	while read -r spelling value; do
+		after=$(tab "rangectl $cmd demo.yaml $spelling " | tr '\n' ' ')
+		if [ -z "$value" ]; then
+			[ "$after" = "$operand" ] || wrong+=("$spelling completes '$after', not the operand")
+		elif ! _rangectl_value "$spelling" "$value" "" >/dev/null; then
+			wrong+=("$spelling $value: a value the completion does not know")
+		elif [ "$after" = "$operand" ]; then
+			wrong+=("$spelling $value completes the operand")
+		fi
+	done <<<"$table"
+	valued=$(awk '$2 != "" { print $1 }' <<<"$table" | tr '\n' ' ')
+	[ ${#wrong[@]} -eq 0 ] && ok "$cmd: a value after ${valued:-no option }and after no other option" ||
+		fail "$cmd: values" "$(printf '%s; ' "${wrong[@]}")"
+done
+
+# Each synopsis, written by hand as it is the usage line of every usage
+# error too, names only options of its command's table.
+for cmd in $commands; do
+	[ "$cmd" = help ] && continue
+	synopsis=$("$rangectl" help "$cmd" | head -n 1)
+	table=" $("$rangectl" help --options "$cmd" | awk '{ print $1 }' | tr '\n' ' ') "
+	extra=()
+	for o in $(grep -oE -- '-(-[a-z]+)+|-[a-zA-Z]' <<<"${synopsis#usage: rangectl }"); do
+		[[ $table == *" $o "* ]] || extra+=("$o")
+	done
+	[ ${#extra[@]} -eq 0 ] && ok "$cmd: its synopsis names only options of its table" ||
+		fail "$cmd: its synopsis" "names ${extra[*]}, which its table lacks"
+done
+
+# The rangectl typed on the line is the one asked: another in PATH first
+# changes nothing for BUILD/rangectl, and is asked for plain rangectl. One
+# that cannot be run gets nothing offered, and no error.
+fake=$scratch/fake
+mkdir -p "$fake"
+printf '#!/bin/sh\n[ "$1 $2" = "help --options" ] && echo --fake\nexit 0\n' >"$fake/rangectl"
+chmod +x "$fake/rangectl"
+PATH=$fake:$PATH expect "$rangectl run --sp" --speed
+PATH=$fake:$PATH expect "rangectl run --" --fake
+expect "/nonexistent/rangectl ru"
+
 cd "$src" || exit 1
 
-# --- no drift ---------------------------------------------------------------
+# --- rangectl(1) -----------------------------------------------------------
 
-# The commands: rangectl --help's list, else main.c's table.
-if [ -n "$build" ] && [ -x "$build/rangectl" ]; then
-	commands=$("$build/rangectl" --help | sed -n '/^commands:/,/^$/p' | awk 'NF > 1 { print $1 }')
-	from="$build/rangectl --help"
-else
-	commands=$(sed -n '/^static const struct cmd commands/,/^};/p' orchestrator/main.c |
-		sed -n 's/^\t{ "\([a-z-]*\)",.*/\1/p')
-	from="orchestrator/main.c"
-fi
-got=$(printf '%s\n' $_rangectl_commands | grep -vx help | sort | tr '\n' ' ')
-want=$(printf '%s\n' $commands | sort | tr '\n' ' ')
-[ -n "$want" ] && [ "$got" = "$want" ] && ok "the commands are those of $from: $want" ||
-	fail "the commands" "the completion has '$got', $from '$want'"
+# The lines of each command's entry in COMMANDS (from ".TP" then
+# ".B[I] command" to the next such entry or section) as "COMMAND<TAB>LINE",
+# and those of OPTIONS, the global options, as "-<TAB>LINE".
+man_entries() {
+	awk -v commands=" $(echo $commands) " '
+		/^\.SH / { cmd = $2 == "OPTIONS" ? "-" : ""; section = $2 }
+		section == "COMMANDS" && prev == ".TP" && depth == 0 &&
+		    $1 ~ /^\.BI?$/ && index(commands, " " $2 " ") { cmd = $2 }
+		/^\.RS/ { depth++ } /^\.RE/ { depth-- }
+		cmd != "" { print cmd "\t" $0 }
+		{ prev = $0 }' docs/rangectl.1
+}
 
-all_valued=""
-# Each cmd_*.c with a getopt table: its long options, which take a value,
-# and the short options of its option string that take one ("c:s:qh").
-for f in orchestrator/cmd_*.c; do
-	grep -q 'struct option' "$f" || continue
-	cmd=${f#orchestrator/cmd_}
-	cmd=${cmd%.c}
-	table=$(sed -n '/struct option/,/{ NULL, 0, NULL, 0 }/p' "$f")
-	long=$(sed -n 's/^[[:space:]]*{ "\([a-z0-9-]*\)", \([a-z_]*\)_argument.*/--\1 \2/p' <<<"$table")
-	want=$(awk '{ print $1 }' <<<"$long" | sort | tr '\n' ' ')
-	got=$(printf '%s\n' $(_rangectl_options "$cmd") | sort | tr '\n' ' ')
-	[ -n "$want" ] && [ "$got" = "$want" ] && ok "$cmd: the options of $f's getopt table" ||
-		fail "$cmd: the options of $f's getopt table" "the completion has '$got', $f '$want'"
-	valued=$(awk '$2 != "no" { print $1 }' <<<"$long")
-	optstring=$(sed -n 's/.*getopt_long([^,]*, [^,]*, "\([^"]*\)".*/\1/p' "$f")
-	for ((i = 0; i < ${#optstring}; i++)); do
-		[ "${optstring:i+1:1}" = ":" ] && valued+=$'\n'"-${optstring:i:1}"
+# man_check NAME SPELLING...: the entry NAME describes every SPELLING, and
+# no option as an item (.TP, then .B...) that is not one of them.
+man_check() {
+	local name=$1 text spelling pattern missing=() extra=() table
+	shift
+	text=$(awk -F '\t' -v c="$name" '$1 == c { print $2 }' <<<"$entries")
+	for spelling in "$@"; do
+		# As troff spells it, not inside a longer option: \-\-no\-up, \-q.
+		pattern=$(sed 's/-/\\\\-/g' <<<"$spelling")
+		grep -Eq "(^|[^-])$pattern([^a-z0-9\\]|$)" <<<"$text" || missing+=("$spelling")
 	done
-	missing=()
-	for o in $valued; do
-		[[ " $_rangectl_with_value " == *" $o "* ]] || missing+=("$o")
+	[ -n "$text" ] && [ ${#missing[@]} -eq 0 ] && ok "rangectl(1) describes every option of $name" ||
+		fail "rangectl(1), $name" "its entry lacks ${missing[*]:-everything}"
+	table=" $* "
+	for spelling in $(awk '/^\.(TP|TQ)$/ { item = 1; next }
+		item && /^\.B/ { while (match($0, /\\-(\\-[a-z]+(\\-[a-z]+)*|[a-zA-Z])/)) {
+			print substr($0, RSTART, RLENGTH); $0 = substr($0, RSTART + RLENGTH) } }
+		{ item = 0 }' <<<"$text" | sed 's/\\-/-/g'); do
+		[[ $table == *" $spelling "* ]] || extra+=("$spelling")
 	done
-	[ ${#missing[@]} -eq 0 ] && ok "$cmd: the completion knows which options take a value:" \
-		"$(echo ${valued:-none})" ||
-		fail "$cmd: options that take a value" "the completion misses ${missing[*]}"
-	all_valued+=" $valued"
+	[ ${#extra[@]} -eq 0 ] && ok "rangectl(1) describes no option $name lacks" ||
+		fail "rangectl(1), $name" "describes ${extra[*]}, which its table lacks"
+}
+
+entries=$(man_entries)
+# -h and --help, every command's, are described once, in OPTIONS.
+for cmd in $commands; do
+	[ "$cmd" = help ] ||
+		man_check "$cmd" $("$rangectl" help --options "$cmd" | awk '$1 != "-h" && $1 != "--help" { print $1 }')
 done
-# And it completes a value after no option that takes none.
-extra=()
-for o in $_rangectl_with_value; do
-	[[ " $(echo $all_valued) " == *" $o "* ]] || extra+=("$o")
-done
-[ ${#extra[@]} -eq 0 ] && ok "every option the completion gives a value takes one" ||
-	fail "options the completion gives a value" "${extra[*]} take none"
+man_check - $("$rangectl" help --options | awk '{ print $1 }')
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -251,9 +251,12 @@ install_and_check() {
 		"$bin" status "$dest$prefix/share/rangectl/scenarios/demo.yaml" --connect test:///default
 	dashboard_ok "$dest" "$prefix"
 	unit_ok "$dest" "$prefix"
-	check "$prefix: the installed completion loads and completes 'rangectl ru'" bash -c '
-		. "$1" && COMP_LINE="rangectl ru" COMP_POINT=11 && _rangectl &&
-		[ "${COMPREPLY[*]}" = run ]' - "$dest$prefix/share/bash-completion/completions/rangectl"
+	# It asks the rangectl it completes, the installed one first in PATH.
+	check "$prefix: the installed completion loads and completes 'rangectl ru' and 'rangectl run --sp'" bash -c '
+		PATH=$2:$PATH && . "$1" && COMP_LINE="rangectl ru" COMP_POINT=11 && _rangectl &&
+		[ "${COMPREPLY[*]}" = run ] && COMP_LINE="rangectl run --sp" COMP_POINT=17 &&
+		_rangectl && [ "${COMPREPLY[*]}" = --speed ]' - \
+		"$dest$prefix/share/bash-completion/completions/rangectl" "$dest$prefix/bin"
 	check "$prefix: make uninstall DESTDIR=... ${args[*]}" \
 		make -s uninstall BUILD="$tmp/build" DESTDIR="$dest" "${args[@]}"
 	left=$(cd "$dest" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ')
