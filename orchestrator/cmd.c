@@ -16,7 +16,7 @@
 
 #include "rangectl/util.h"
 
-/* The width of --help; an option spelled longer than SPELL_MAX gets its own line. */
+/* The width of --help; an option spelled longer than SPELL_MAX has a line. */
 #define HELP_WIDTH 79
 #define SPELL_MAX 18
 
@@ -32,8 +32,9 @@ spell_option(const struct cmd_option *o, char *buf, size_t size)
 	return snprintf(buf, size, "--%s%s%s", o->name, blank, value);
 }
 
-void
-cmd_print_wrapped(FILE *out, const char *text, int col)
+/* Prints text from column col on, wrapped, later lines indented to col. */
+static void
+print_wrapped(FILE *out, const char *text, int col)
 {
 	int at = col;
 	size_t n;
@@ -74,7 +75,7 @@ cmd_print_option_help(const struct cmd_option *options, FILE *out)
 			fprintf(out, "  %s\n%*s", spelled, width + 4, "");
 		else
 			fprintf(out, "  %-*s  ", width, spelled);
-		cmd_print_wrapped(out, o->help, width + 4);
+		print_wrapped(out, o->help, width + 4);
 	}
 }
 
@@ -98,12 +99,12 @@ cmd_print_help(const struct cmd *cmd)
 	char *summary = xasprintf("%s.", cmd->summary);
 
 	printf("usage: rangectl %s %s\n\n", cmd->name, cmd->args);
-	cmd_print_wrapped(stdout, summary, 0);
+	print_wrapped(stdout, summary, 0);
 	printf("\noptions:\n");
 	cmd_print_option_help(cmd->options, stdout);
 	if (cmd->notes != NULL) {
 		putchar('\n');
-		cmd_print_wrapped(stdout, cmd->notes, 0);
+		print_wrapped(stdout, cmd->notes, 0);
 	}
 	free(summary);
 }

@@ -57,7 +57,7 @@ struct cmd {
 	const char *name;
 	const char *args;	/* the synopsis after the name: "FILE... [--json]" */
 	const char *summary;	/* one sentence, without its period */
-	const struct cmd_option *options;
+	const struct cmd_option *options;	/* as above */
 	const char *notes;	/* a paragraph after the options, or NULL */
 	/* argv[0] is the command's name; returns an exit status. */
 	int (*run)(struct cmd_ctx *ctx, int argc, char **argv);
@@ -90,7 +90,7 @@ int cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Prints the command's full help to stdout. */
 void cmd_print_help(const struct cmd *cmd);
-/* Prints an option table's lines of help ("  -c, --connect URI  ...") to out. */
+/* Prints the --help lines of an option table ("  -c, --connect URI ..."). */
 void cmd_print_option_help(const struct cmd_option *options, FILE *out);
 /*
  * Prints each spelling of each option of the table, one a line, followed
@@ -98,8 +98,6 @@ void cmd_print_option_help(const struct cmd_option *options, FILE *out);
  * URI", "--json"): what the bash completion reads.
  */
 void cmd_print_option_list(const struct cmd_option *options, FILE *out);
-/* Prints text from column col on, wrapped, later lines indented to col. */
-void cmd_print_wrapped(FILE *out, const char *text, int col);
 
 /* How long up waits for guest agents, and where overlays go, by default. */
 #define CMD_READY_TIMEOUT 300
