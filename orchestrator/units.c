@@ -192,3 +192,19 @@ units_format_duration(long seconds, char *buf, size_t size)
 	if ((s || seconds == 0) && (size_t)n < size)
 		snprintf(buf + n, size - (size_t)n, "%lds", s);
 }
+
+const char *
+units_format_clock(double seconds, char *buf)
+{
+	long s = 0;
+
+	/* A hostile journal's time is capped: casting past LONG_MAX is UB. */
+	if (seconds >= 1e15)
+		s = 999999999999999L;
+	else if (seconds > 0)
+		s = (long)seconds;
+
+	snprintf(buf, UNITS_CLOCK_SIZE, "%ld:%02ld:%02ld", s / 3600,
+	    s / 60 % 60, s % 60);
+	return buf;
+}

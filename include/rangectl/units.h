@@ -26,5 +26,11 @@ int units_parse_int(const char *text, long min, long max, long *value,
 int units_check_id(const char *text, size_t max, const char **why);
 /* "4h", "1h30m", "90s", "0s": the shortest form that reads back the same. */
 void units_format_duration(long seconds, char *buf, size_t size);
+/*
+ * Exercise seconds as a clock, H:MM:SS, the fraction dropped and a
+ * negative time as 0:00:00. Returns buf, of UNITS_CLOCK_SIZE bytes.
+ */
+#define UNITS_CLOCK_SIZE 32
+const char *units_format_clock(double seconds, char *buf);
 
 #endif

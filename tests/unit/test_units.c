@@ -59,6 +59,25 @@ TEST(duration_format_reads_back)
 	CHECK_STR_EQ(buf, "0s");
 }
 
+TEST(clock_format)
+{
+	static const struct {
+		double seconds;
+		const char *text;
+	} cases[] = {
+		{ 0, "0:00:00" }, { 59.999, "0:00:59" }, { 60, "0:01:00" },
+		{ 3599.5, "0:59:59" }, { 3600, "1:00:00" },
+		{ 90061, "25:01:01" }, { -5, "0:00:00" },
+		{ 1e300, "277777777777:46:39" },
+	};
+	char buf[UNITS_CLOCK_SIZE];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		CHECK_STR_EQ(units_format_clock(cases[i].seconds, buf),
+		    cases[i].text);
+}
+
 static const struct {
 	const char *text;
 	unsigned long long bytes;	/* 0: must be refused */
