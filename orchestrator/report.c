@@ -184,19 +184,216 @@ pick(const json_t *ev, const struct field *fields)
 	return o;
 }
 
+/* ---- the lists of the model -------------------------------------------- */
+
+/* A new entry, zeroed, at the end of the list *itemsp of *n. */
+static void *
+list_push(void *itemsp, size_t *n, size_t *alloc, size_t size)
+{
+	char *item;
+
+	xgrow(itemsp, alloc, *n + 1, size);
+	item = (char *)*(void **)itemsp + *n * size;
+	(*n)++;
+	memset(item, 0, size);
+	return item;
+}
+
+/* The following add an event, checked already, to its list. */
+static void
+add_clock(struct report_lists *l, const json_t *ev)
+{
+	struct report_clock *c = list_push(&l->clock, &l->n_clock,
+	    &l->clock_alloc, sizeof(*c));
+	const json_t *speed = json_object_get(ev, "speed");
+
+	c->t = ms(num(ev, "t"));
+	c->state = xstrdup(str(ev, "state"));
+	if (json_is_integer(speed)) {
+		c->speed_kind = REPORT_SPEED_INTEGER;
+		c->speed_integer = json_integer_value(speed);
+	} else if (json_is_real(speed)) {
+		c->speed_kind = REPORT_SPEED_REAL;
+		c->speed = ms(json_real_value(speed));
+	}
+	c->reason = dup_or_null(str(ev, "reason"));
+	c->by = dup_or_null(str(ev, "by"));
+}
+
+/* An active compromise c of round ev. */
+static void
+add_penalty(struct report_lists *l, const json_t *ev, const json_t *c)
+{
+	struct report_penalty *p = list_push(&l->penalties, &l->n_penalties,
+	    &l->penalties_alloc, sizeof(*p));
+
+	p->round = json_integer_value(json_object_get(ev, "n"));
+	p->at = ms(num(ev, "at"));
+	p->team = xstrdup(str(c, "team"));
+	p->host = xstrdup(str(c, "host"));
+	p->inject = xstrdup(str(c, "inject"));
+	p->penalty = json_integer_value(json_object_get(c, "penalty"));
+	p->reason = dup_or_null(str(c, "reason"));
+}
+
+static void
+add_incident(struct report_lists *l, const json_t *ev)
+{
+	struct report_incident *x = list_push(&l->reports, &l->n_reports,
+	    &l->reports_alloc, sizeof(*x));
+
+	x->t = ms(num(ev, "t"));
+	x->id = xstrdup(str(ev, "id"));
+	x->team = xstrdup(str(ev, "team"));
+	x->author = dup_or_null(str(ev, "author"));
+	x->title = xstrdup(str(ev, "title"));
+	x->body = dup_or_null(str(ev, "body"));
+	x->inject = dup_or_null(str(ev, "inject"));
+}
+
+static void
+add_grade(struct report_lists *l, const json_t *ev)
+{
+	struct report_grade *g = list_push(&l->grades, &l->n_grades,
+	    &l->grades_alloc, sizeof(*g));
+
+	g->t = ms(num(ev, "t"));
+	g->report = xstrdup(str(ev, "report"));
+	g->team = xstrdup(str(ev, "team"));
+	g->points = json_integer_value(json_object_get(ev, "points"));
+	g->comment = dup_or_null(str(ev, "comment"));
+	g->by = dup_or_null(str(ev, "by"));
+}
+
+static void
+add_adjustment(struct report_lists *l, const json_t *ev)
+{
+	struct report_adjustment *j = list_push(&l->adjustments,
+	    &l->n_adjustments, &l->adjustments_alloc, sizeof(*j));
+
+	j->t = ms(num(ev, "t"));
+	j->team = xstrdup(str(ev, "team"));
+	j->points = json_integer_value(json_object_get(ev, "points"));
+	j->reason = xstrdup(str(ev, "reason"));
+	j->by = dup_or_null(str(ev, "by"));
+}
+
+static void
+add_message(struct report_lists *l, const json_t *ev)
+{
+	struct report_message *m = list_push(&l->messages, &l->n_messages,
+	    &l->messages_alloc, sizeof(*m));
+
+	m->t = ms(num(ev, "t"));
+	m->inject = dup_or_null(str(ev, "inject"));
+	m->to = copy_strings(json_object_get(ev, "to"), &m->n_to);
+	m->text = xstrdup(str(ev, "text"));
+	m->by = dup_or_null(str(ev, "by"));
+}
+
+static void
+add_host(struct report_lists *l, const json_t *ev)
+{
+	struct report_host *h = list_push(&l->hosts, &l->n_hosts,
+	    &l->hosts_alloc, sizeof(*h));
+
+	h->t = ms(num(ev, "t"));
+	h->name = xstrdup(str(ev, "name"));
+	h->team = dup_or_null(str(ev, "team"));
+	h->state = xstrdup(str(ev, "state"));
+	h->reason = dup_or_null(str(ev, "reason"));
+}
+
+static void
+add_link(struct report_lists *l, const json_t *ev)
+{
+	struct report_link *k = list_push(&l->links, &l->n_links,
+	    &l->links_alloc, sizeof(*k));
+	const json_t *ok = json_object_get(ev, "ok");
+
+	k->t = ms(num(ev, "t"));
+	k->host = xstrdup(str(ev, "host"));
+	k->network = xstrdup(str(ev, "network"));
+	k->up = json_is_true(json_object_get(ev, "up"));
+	k->inject = dup_or_null(str(ev, "inject"));
+	k->has_ok = json_is_boolean(ok);
+	k->ok = json_is_true(ok);
+	k->error = dup_or_null(str(ev, "error"));
+}
+
+/* Frees every entry of every list; l is then empty. */
+static void
+lists_clear(struct report_lists *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n_clock; i++) {
+		free(l->clock[i].state);
+		free(l->clock[i].reason);
+		free(l->clock[i].by);
+	}
+	for (i = 0; i < l->n_penalties; i++) {
+		free(l->penalties[i].team);
+		free(l->penalties[i].host);
+		free(l->penalties[i].inject);
+		free(l->penalties[i].reason);
+	}
+	for (i = 0; i < l->n_reports; i++) {
+		free(l->reports[i].id);
+		free(l->reports[i].team);
+		free(l->reports[i].author);
+		free(l->reports[i].title);
+		free(l->reports[i].body);
+		free(l->reports[i].inject);
+	}
+	for (i = 0; i < l->n_grades; i++) {
+		free(l->grades[i].report);
+		free(l->grades[i].team);
+		free(l->grades[i].comment);
+		free(l->grades[i].by);
+	}
+	for (i = 0; i < l->n_adjustments; i++) {
+		free(l->adjustments[i].team);
+		free(l->adjustments[i].reason);
+		free(l->adjustments[i].by);
+	}
+	for (i = 0; i < l->n_messages; i++) {
+		free(l->messages[i].inject);
+		free_strings(l->messages[i].to, l->messages[i].n_to);
+		free(l->messages[i].text);
+		free(l->messages[i].by);
+	}
+	for (i = 0; i < l->n_hosts; i++) {
+		free(l->hosts[i].name);
+		free(l->hosts[i].team);
+		free(l->hosts[i].state);
+		free(l->hosts[i].reason);
+	}
+	for (i = 0; i < l->n_links; i++) {
+		free(l->links[i].host);
+		free(l->links[i].network);
+		free(l->links[i].inject);
+		free(l->links[i].error);
+	}
+	free(l->clock);
+	free(l->penalties);
+	free(l->reports);
+	free(l->grades);
+	free(l->adjustments);
+	free(l->messages);
+	free(l->hosts);
+	free(l->links);
+	memset(l, 0, sizeof(*l));
+}
+
 void
 report_init(struct report *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->state = "pending";
-	r->clock = json_array();
-	r->penalties = json_array();
 	r->reports = json_array();
 	r->grades = json_array();
-	r->adjustments = json_array();
 	r->messages = json_array();
-	r->hosts = json_array();
-	r->links = json_array();
 }
 
 static void
@@ -248,14 +445,10 @@ report_clear(struct report *r)
 	free(r->injects);
 	free(r->name);
 	free(r->title);
-	json_decref(r->clock);
-	json_decref(r->penalties);
+	lists_clear(&r->lists);
 	json_decref(r->reports);
 	json_decref(r->grades);
-	json_decref(r->adjustments);
 	json_decref(r->messages);
-	json_decref(r->hosts);
-	json_decref(r->links);
 	memset(r, 0, sizeof(*r));
 	r->state = "pending";
 }
@@ -481,7 +674,7 @@ apply_clock(struct apply *a)
 		    "'%s'", state);
 	a->r->state = states[i];
 	a->r->interrupted = i == 0;
-	json_array_append_new(a->r->clock, pick(a->ev, clock_fields));
+	add_clock(&a->r->lists, a->ev);
 	return 0;
 }
 
@@ -677,15 +870,8 @@ add_penalties(struct report *r, const json_t *ev)
 	for (i = 0; i < json_array_size(comps); i++) {
 		const json_t *c = json_array_get(comps, i);
 
-		if (!json_is_true(json_object_get(c, "active")))
-			continue;
-		json_array_append_new(r->penalties, json_pack("{s:O, s:f, s:O, "
-		    "s:O, s:O, s:O, s:o}", "round", json_object_get(ev, "n"),
-		    "at", ms(num(ev, "at")), "team", json_object_get(c, "team"),
-		    "host", json_object_get(c, "host"), "inject",
-		    json_object_get(c, "inject"), "penalty",
-		    json_object_get(c, "penalty"), "reason", str(c, "reason") ?
-		    json_string(str(c, "reason")) : json_null()));
+		if (json_is_true(json_object_get(c, "active")))
+			add_penalty(&r->lists, ev, c);
 	}
 }
 
@@ -708,6 +894,7 @@ apply_grade(struct apply *a)
 	    known_team(a, a->ev, "team", "") < 0 || score(a) < 0)
 		return -1;
 	json_array_append_new(a->r->grades, pick(a->ev, grade_fields));
+	add_grade(&a->r->lists, a->ev);
 	return 0;
 }
 
@@ -717,8 +904,7 @@ apply_adjustment(struct apply *a)
 	if (check(a, a->ev, adjustment_fields, "") < 0 ||
 	    known_team(a, a->ev, "team", "") < 0 || score(a) < 0)
 		return -1;
-	json_array_append_new(a->r->adjustments, pick(a->ev,
-	    adjustment_fields));
+	add_adjustment(&a->r->lists, a->ev);
 	return 0;
 }
 
@@ -754,6 +940,7 @@ apply_incident(struct apply *a)
 	    known_team(a, a->ev, "team", "") < 0)
 		return -1;
 	json_array_append_new(a->r->reports, pick(a->ev, report_fields));
+	add_incident(&a->r->lists, a->ev);
 	return 0;
 }
 
@@ -770,19 +957,28 @@ listed(struct apply *a, const struct field *fields, json_t *list)
 static int
 apply_message(struct apply *a)
 {
-	return listed(a, message_fields, a->r->messages);
+	if (listed(a, message_fields, a->r->messages) < 0)
+		return -1;
+	add_message(&a->r->lists, a->ev);
+	return 0;
 }
 
 static int
 apply_host(struct apply *a)
 {
-	return listed(a, host_event_fields, a->r->hosts);
+	if (check(a, a->ev, host_event_fields, "") < 0)
+		return -1;
+	add_host(&a->r->lists, a->ev);
+	return 0;
 }
 
 static int
 apply_link(struct apply *a)
 {
-	return listed(a, link_fields, a->r->links);
+	if (check(a, a->ev, link_fields, "") < 0)
+		return -1;
+	add_link(&a->r->lists, a->ev);
+	return 0;
 }
 
 /* ---- replay ------------------------------------------------------------ */
@@ -905,95 +1101,4 @@ cleanup:
 	free(why);
 	free(path);
 	return rc;
-}
-
-/* ---- penalties as runs of rounds ---------------------------------------- */
-
-static const char *const penalty_keys[] = { "team", "host", "inject",
-	"reason" };
-
-static const char *
-penalty_str(const json_t *entry, const char *key)
-{
-	return json_string_value(json_object_get(entry, key));
-}
-
-static long long
-penalty_round(const json_t *entry)
-{
-	return json_integer_value(json_object_get(entry, "round"));
-}
-
-static int
-penalty_cmp_key(const json_t *x, const json_t *y, const char *key)
-{
-	const char *sx = penalty_str(x, key), *sy = penalty_str(y, key);
-
-	return sx && sy ? strcmp(sx, sy) : (sx != NULL) - (sy != NULL);
-}
-
-/* Orders by team, host, inject, reason (none first), then round. */
-static int
-penalty_cmp(const void *a, const void *b)
-{
-	const json_t *x = *(const json_t *const *)a;
-	const json_t *y = *(const json_t *const *)b;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(penalty_keys); i++) {
-		int c = penalty_cmp_key(x, y, penalty_keys[i]);
-
-		if (c != 0)
-			return c;
-	}
-	return (penalty_round(x) > penalty_round(y)) -
-	    (penalty_round(x) < penalty_round(y));
-}
-
-static int
-penalty_run_cmp(const void *a, const void *b)
-{
-	const struct report_penalty_run *x = a, *y = b;
-
-	if (x->from != y->from)
-		return x->from < y->from ? -1 : 1;
-	return penalty_cmp(&x->first, &y->first);
-}
-
-/* The same compromise for the same reason: one run if rounds follow. */
-static bool
-same_penalty(const json_t *x, const json_t *y)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(penalty_keys); i++)
-		if (penalty_cmp_key(x, y, penalty_keys[i]) != 0)
-			return false;
-	return true;
-}
-
-struct report_penalty_run *
-report_penalty_runs(const json_t *penalties, size_t *count)
-{
-	size_t n = json_array_size(penalties), i, k = 0;
-	const json_t **e = xcalloc(n ? n : 1, sizeof(*e));
-	struct report_penalty_run *runs = xcalloc(n ? n : 1, sizeof(*runs));
-
-	for (i = 0; i < n; i++)
-		e[i] = json_array_get(penalties, i);
-	qsort(e, n, sizeof(*e), penalty_cmp);
-	for (i = 0; i < n; i++) {
-		long long rn = penalty_round(e[i]);
-
-		if (k == 0 || !same_penalty(runs[k - 1].first, e[i]) ||
-		    runs[k - 1].to + 1 != rn)
-			runs[k++] = (struct report_penalty_run){ e[i], rn, rn, 0 };
-		runs[k - 1].to = rn;
-		runs[k - 1].points += json_integer_value(json_object_get(e[i],
-		    "penalty"));
-	}
-	free(e);
-	qsort(runs, k, sizeof(*runs), penalty_run_cmp);
-	*count = k;
-	return runs;
 }

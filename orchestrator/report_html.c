@@ -1,10 +1,11 @@
 /*
  * report_html.c: the after-action report as one self-contained HTML page.
  *
- * Pure: the report in, HTML out. It renders what report_to_json() gives,
- * so the page holds the very data of `report --json`: nothing is counted
- * again here, only laid out (penalties grouped into runs of rounds, the
- * MSEL put in time order). The page needs nothing beyond itself: the
+ * Pure: the model (struct report) in, HTML out. The page holds the very
+ * data of `report --json` (report_json.c renders the same model):
+ * nothing is counted again here, only laid out, in the orders of
+ * report_layout.c (penalties grouped into runs of rounds, the MSEL in
+ * time order, teams by score). The page needs nothing beyond itself: the
  * style is inline, the score chart is inline SVG, there is no script and
  * no link to any other resource. Every string of the journal is escaped,
  * since trainees write report titles and bodies, and control writes
@@ -23,50 +24,8 @@
 /* What is shown of an exec's output, and the rest said in a note. */
 #define HTML_OUT_BYTES 1000
 #define HTML_OUT_LINES 12
-#define CLOCK_TEXT 32
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-static double
-jnum(const json_t *o, const char *key)
-{
-	return json_number_value(json_object_get(o, key));
-}
-
-static long long
-jint(const json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
-}
-
-static bool
-jtrue(const json_t *o, const char *key)
-{
-	return json_is_true(json_object_get(o, key));
-}
-
-static bool
-str_same(const char *a, const char *b)
-{
-	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
-}
-
-/* Exercise seconds as H:MM:SS, the fraction dropped (as the text report). */
-static const char *
-clock_text(double t, char *buf)
-{
-	long s = t > 0 ? (long)t : 0;
-
-	snprintf(buf, CLOCK_TEXT, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60,
-	    s % 60);
-	return buf;
-}
 
 /*
  * Writes n bytes of s escaped for HTML text and attribute values alike.
@@ -125,9 +84,9 @@ html_td(FILE *out, const char *cls, const char *s)
 static void
 html_td_clock(FILE *out, double t)
 {
-	char at[CLOCK_TEXT];
+	char at[UNITS_CLOCK_SIZE];
 
-	fprintf(out, "<td class=\"num\">%s</td>", clock_text(t, at));
+	fprintf(out, "<td class=\"num\">%s</td>", units_format_clock(t, at));
 }
 
 /*
@@ -158,15 +117,15 @@ html_td_points(FILE *out, long long points)
 
 /* A list of strings as "a, b, c", escaped; "—" when empty. */
 static void
-html_list(FILE *out, const json_t *list)
+html_list(FILE *out, char *const *items, size_t n)
 {
 	size_t i;
 
-	if (json_array_size(list) == 0)
+	if (n == 0)
 		fputs(html_dash, out);
-	for (i = 0; i < json_array_size(list); i++) {
+	for (i = 0; i < n; i++) {
 		fputs(i ? ", " : "", out);
-		html_text(out, json_string_value(json_array_get(list, i)), "");
+		html_text(out, items[i], "");
 	}
 }
 
@@ -205,7 +164,7 @@ section_open(FILE *out, const char *id, const char *title, size_t n)
 	return n > 0;
 }
 
-/* ---- teams: order, colours and dashes ----------------------------------- */
+/* ---- teams: colours and dashes ------------------------------------------ */
 
 /*
  * The Okabe-Ito palette, which readers with colour blindness can tell
@@ -252,37 +211,6 @@ team_swatch(FILE *out, size_t i)
 	team_stroke(out, "line", i);
 	fputs(" x1=\"1\" y1=\"6\" x2=\"43\" y2=\"6\"/></svg>", out);
 }
-
-struct ranked {
-	const json_t *team;
-	size_t index;	/* in the exercise's order: its colour */
-};
-
-static int
-ranked_cmp(const void *a, const void *b)
-{
-	const struct ranked *x = a, *y = b;
-	long long sx = jint(x->team, "score"), sy = jint(y->team, "score");
-
-	if (sx != sy)
-		return sx > sy ? -1 : 1;
-	return (x->index > y->index) - (x->index < y->index);
-}
-
-/* The teams by score, ties in the exercise's order; the caller frees. */
-static struct ranked *
-teams_ranked(const json_t *teams)
-{
-	size_t n = json_array_size(teams), i;
-	struct ranked *r = xcalloc(n ? n : 1, sizeof(*r));
-
-	for (i = 0; i < n; i++)
-		r[i] = (struct ranked){ json_array_get(teams, i), i };
-	qsort(r, n, sizeof(*r), ranked_cmp);
-	return r;
-}
-
-/* ---- head and exercise -------------------------------------------------- */
 
 static const char html_style[] =
 	":root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--zebra:#f3f5f7;"
@@ -382,42 +310,41 @@ static const char html_style[] =
 	"}\n";
 
 static void
-print_head(const json_t *ex, FILE *out)
+print_head(const struct report *r, FILE *out)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">\n"
 	    "<meta name=\"generator\" content=\"rangectl report\">\n"
 	    "<title>After-action report: ", out);
-	html_text(out, jstr(ex, "title") ? jstr(ex, "title") : jstr(ex, "name"),
-	    "");
+	html_text(out, r->title ? r->title : r->name, "");
 	fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n",
 	    html_style);
 }
 
 /* The banner: how far the clock went, and whether the run was cut. */
 static void
-print_banner(const json_t *ex, FILE *out)
+print_banner(const struct report *r, FILE *out)
 {
-	const char *state = jstr(ex, "state");
-	char at[CLOCK_TEXT], of[CLOCK_TEXT];
+	char at[UNITS_CLOCK_SIZE], of[UNITS_CLOCK_SIZE];
 
-	clock_text(jnum(ex, "elapsed"), at);
-	clock_text(jnum(ex, "duration"), of);
-	if (str_same(state, "pending"))
+	units_format_clock(r->elapsed, at);
+	units_format_clock((double)r->duration, of);
+	if (strcmp(r->state, "pending") == 0)
 		fputs("<p class=\"banner pending\">Pending: the clock never "
 		    "started.</p>\n", out);
-	else if (jtrue(ex, "interrupted"))
+	else if (r->interrupted)
 		fprintf(out, "<p class=\"banner interrupted\">Interrupted at "
 		    "%s of %s: the journal ends while the clock was running, "
 		    "so rangectl stopped before the end (run it again with the "
 		    "same --state folder to resume).</p>\n", at, of);
-	else if (str_same(state, "ended"))
+	else if (strcmp(r->state, "ended") == 0)
 		fprintf(out, "<p class=\"banner ended\">Ended at %s of %s."
 		    "</p>\n", at, of);
 	else
 		fprintf(out, "<p class=\"banner\">%s at %s of %s.</p>\n",
-		    str_same(state, "paused") ? "Paused" : "Running", at, of);
+		    strcmp(r->state, "paused") == 0 ? "Paused" : "Running", at,
+		    of);
 }
 
 static void
@@ -429,37 +356,32 @@ fact(FILE *out, const char *term, const char *value)
 }
 
 static void
-print_facts(const json_t *doc, const json_t *ex, FILE *out)
+print_facts(const struct report *r, FILE *out)
 {
-	char buf[96], a[CLOCK_TEXT], b[CLOCK_TEXT], every[32];
-	const json_t *injects = json_object_get(doc, "injects");
+	char buf[96], a[UNITS_CLOCK_SIZE], b[UNITS_CLOCK_SIZE], every[32];
 	size_t i, fired = 0;
 
-	for (i = 0; i < json_array_size(injects); i++)
-		fired += json_array_size(json_object_get(json_array_get(injects,
-		    i), "firings")) > 0;
+	for (i = 0; i < r->n_injects; i++)
+		fired += r->injects[i].n_firings > 0;
 	fputs("<dl class=\"facts\">\n", out);
-	fact(out, "Exercise", jstr(ex, "name"));
-	fact(out, "State", jtrue(ex, "interrupted") ? "interrupted" :
-	    jstr(ex, "state"));
-	snprintf(buf, sizeof(buf), "%s of %s", clock_text(jnum(ex, "elapsed"),
-	    a), clock_text(jnum(ex, "duration"), b));
+	fact(out, "Exercise", r->name);
+	fact(out, "State", r->interrupted ? "interrupted" : r->state);
+	snprintf(buf, sizeof(buf), "%s of %s", units_format_clock(r->elapsed,
+	    a), units_format_clock((double)r->duration, b));
 	fact(out, "Elapsed", buf);
-	units_format_duration((long)jint(ex, "duration"), buf, sizeof(buf));
+	units_format_duration(r->duration, buf, sizeof(buf));
 	fact(out, "Duration", buf);
-	units_format_duration((long)jint(ex, "interval"), every, sizeof(every));
-	snprintf(buf, sizeof(buf), "%lld, one every %s", jint(ex, "rounds"),
+	units_format_duration(r->interval, every, sizeof(every));
+	snprintf(buf, sizeof(buf), "%zu, one every %s", r->ledger.n_rounds,
 	    every);
 	fact(out, "Scoring rounds", buf);
-	units_format_duration((long)jint(ex, "timeout"), buf, sizeof(buf));
+	units_format_duration(r->timeout, buf, sizeof(buf));
 	fact(out, "Check timeout", buf);
-	snprintf(buf, sizeof(buf), "%zu", json_array_size(json_object_get(doc,
-	    "teams")));
+	snprintf(buf, sizeof(buf), "%zu", r->ledger.n_teams);
 	fact(out, "Teams", buf);
-	snprintf(buf, sizeof(buf), "%zu, %zu fired", json_array_size(injects),
-	    fired);
+	snprintf(buf, sizeof(buf), "%zu, %zu fired", r->n_injects, fired);
 	fact(out, "Injects", buf);
-	snprintf(buf, sizeof(buf), "%lld", jint(ex, "events"));
+	snprintf(buf, sizeof(buf), "%llu", r->events);
 	fact(out, "Journal events", buf);
 	fputs("</dl>\n", out);
 }
@@ -474,20 +396,18 @@ static const char *const html_sections[][2] = {
 };
 
 static void
-print_header(const json_t *doc, FILE *out)
+print_header(const struct report *r, FILE *out)
 {
-	const json_t *ex = json_object_get(doc, "exercise");
 	size_t i;
 
 	fputs("<header>\n<h1>", out);
-	html_text(out, jstr(ex, "title") ? jstr(ex, "title") : jstr(ex, "name"),
-	    "");
+	html_text(out, r->title ? r->title : r->name, "");
 	fputs("</h1>\n<p class=\"sub\">After-action report of exercise "
 	    "<span class=\"id\">", out);
-	html_text(out, jstr(ex, "name"), "");
+	html_text(out, r->name, "");
 	fputs("</span>, from its journal</p>\n", out);
-	print_banner(ex, out);
-	print_facts(doc, ex, out);
+	print_banner(r, out);
+	print_facts(r, out);
 	fputs("</header>\n<nav aria-label=\"Contents\"><ul>\n", out);
 	for (i = 0; i < ARRAY_SIZE(html_sections); i++)
 		fprintf(out, "<li><a href=\"#%s\">%s</a></li>\n",
@@ -498,38 +418,38 @@ print_header(const json_t *doc, FILE *out)
 /* ---- scores ------------------------------------------------------------- */
 
 static void
-print_scores(const json_t *doc, FILE *out)
+print_scores(const struct report *r, FILE *out)
 {
 	static const char *const heads[] = { "#Rank", "Team", "Name", "Role",
 		"#Score", "#Availability", "#Penalties", "#Reports",
 		"#Adjustments" };
-	const json_t *teams = json_object_get(doc, "teams");
-	struct ranked *order = teams_ranked(teams);
+	const struct score_team **order = report_teams_by_score(r);
 	char buf[POINTS_TEXT];
 	size_t i;
 
-	if (!section_open(out, "scores", "Scores", json_array_size(teams)))
+	if (!section_open(out, "scores", "Scores", r->ledger.n_teams))
 		goto cleanup;
 	fputs("<p class=\"note\">Each score is availability − penalties + "
 	    "reports + adjustments.</p>\n", out);
 	table_open(out, "scores", heads, ARRAY_SIZE(heads), true);
-	for (i = 0; i < json_array_size(teams); i++) {
-		const json_t *t = order[i].team;
+	for (i = 0; i < r->ledger.n_teams; i++) {
+		const struct score_team *t = order[i];
 
 		fprintf(out, "<tr><td class=\"num\">%zu</td><td "
 		    "class=\"team\">", i + 1);
-		team_swatch(out, order[i].index);
+		/* Its colour is its place in the exercise's order. */
+		team_swatch(out, (size_t)(t - r->ledger.teams));
 		fputs("<span class=\"id\">", out);
-		html_text(out, jstr(t, "id"), "");
+		html_text(out, t->team->id, "");
 		fputs("</span></td>", out);
-		html_td(out, NULL, jstr(t, "name"));
-		html_td(out, NULL, jstr(t, "role"));
+		html_td(out, NULL, t->team->name);
+		html_td(out, NULL, role_name(t->team->role));
 		fprintf(out, "<td class=\"num score\">%s</td><td class=\"num\">"
-		    "%lld</td>", points_text(jint(t, "score"), false, buf),
-		    jint(t, "availability"));
-		html_td_points(out, -jint(t, "penalties"));
-		html_td_points(out, jint(t, "reports"));
-		html_td_points(out, jint(t, "adjustments"));
+		    "%lld</td>", points_text(score_total(t), false, buf),
+		    t->availability);
+		html_td_points(out, -t->penalties);
+		html_td_points(out, t->reports);
+		html_td_points(out, t->adjustments);
 		fputs("</tr>\n", out);
 	}
 	table_close(out);
@@ -554,8 +474,7 @@ struct chart {
 	double xmax;	/* exercise seconds at the right edge */
 	double lo, hi;	/* scores at the bottom and top edges */
 	double ystep;	/* between y ticks */
-	const json_t *rounds;
-	const json_t *teams;
+	const struct score_ledger *l;	/* its rounds and teams, not empty */
 	double end;	/* of the journal: a last point after the rounds */
 	const char *stop;	/* how the journal ends: "interrupted"... */
 };
@@ -573,18 +492,11 @@ chart_y(const struct chart *c, double v)
 	    (CHART_BASE - CHART_TOP);
 }
 
-/* The score of the team of that id after round i. */
-static long long
-round_score(const struct chart *c, size_t i, const char *id)
+/* The last round's time. */
+static double
+chart_last_at(const struct chart *c)
 {
-	return (long long)json_integer_value(json_object_get(json_object_get(
-	    json_array_get(c->rounds, i), "scores"), id));
-}
-
-static const json_t *
-chart_team(const struct chart *c, size_t j)
-{
-	return json_array_get(c->teams, j);
+	return c->l->rounds[c->l->n_rounds - 1].at;
 }
 
 /* 1, 2 or 5 times a power of ten, the least at least raw. */
@@ -607,15 +519,13 @@ chart_y_range(struct chart *c)
 	double lo = 0, hi = 0, v;
 	size_t i, j;
 
-	for (j = 0; j < json_array_size(c->teams); j++) {
-		const char *id = jstr(chart_team(c, j), "id");
-
-		for (i = 0; i < json_array_size(c->rounds); i++) {
-			v = (double)round_score(c, i, id);
+	for (j = 0; j < c->l->n_teams; j++) {
+		for (i = 0; i < c->l->n_rounds; i++) {
+			v = (double)c->l->rounds[i].scores[j];
 			lo = fmin(lo, v);
 			hi = fmax(hi, v);
 		}
-		v = (double)jint(chart_team(c, j), "score");
+		v = (double)score_total(&c->l->teams[j]);
 		lo = fmin(lo, v);
 		hi = fmax(hi, v);
 	}
@@ -626,21 +536,16 @@ chart_y_range(struct chart *c)
 	c->hi = ceil(hi / c->ystep) * c->ystep;
 }
 
-/* The chart of doc, whose rounds and teams must not be empty. */
+/* The chart of r, whose rounds and teams must not be empty. */
 static void
-chart_init(struct chart *c, const json_t *doc)
+chart_init(struct chart *c, const struct report *r)
 {
-	const json_t *ex = json_object_get(doc, "exercise");
-	const json_t *last;
-
-	c->rounds = json_object_get(doc, "rounds");
-	c->teams = json_object_get(doc, "teams");
-	last = json_array_get(c->rounds, json_array_size(c->rounds) - 1);
-	c->end = fmax(jnum(last, "at"), jnum(ex, "elapsed"));
-	c->xmax = fmax(c->end, jnum(ex, "duration"));
+	c->l = &r->ledger;
+	c->end = fmax(chart_last_at(c), r->elapsed);
+	c->xmax = fmax(c->end, (double)r->duration);
 	if (c->xmax <= 0)
 		c->xmax = 60;
-	c->stop = jtrue(ex, "interrupted") ? "interrupted" : jstr(ex, "state");
+	c->stop = r->interrupted ? "interrupted" : r->state;
 	chart_y_range(c);
 }
 
@@ -671,13 +576,13 @@ static void
 chart_x_axis(const struct chart *c, FILE *out)
 {
 	long step = chart_x_step(c->xmax), t;
-	char at[CLOCK_TEXT];
+	char at[UNITS_CLOCK_SIZE];
 	double x;
 
 	for (t = 0; t <= (long)c->xmax; t += step) {
 		x = chart_x(c, (double)t);
 		/* H:MM:SS, or H:MM when every tick is a whole minute. */
-		clock_text((double)t, at);
+		units_format_clock((double)t, at);
 		if (step % 60 == 0)
 			at[strlen(at) - 3] = '\0';
 		if (t > 0)
@@ -720,8 +625,8 @@ chart_y_axis(const struct chart *c, FILE *out)
 static bool
 chart_has_end(const struct chart *c, size_t j)
 {
-	return round_score(c, json_array_size(c->rounds) - 1,
-	    jstr(chart_team(c, j), "id")) != jint(chart_team(c, j), "score");
+	return c->l->rounds[c->l->n_rounds - 1].scores[j] !=
+	    score_total(&c->l->teams[j]);
 }
 
 /*
@@ -732,24 +637,23 @@ chart_has_end(const struct chart *c, size_t j)
 static void
 chart_line(const struct chart *c, size_t j, FILE *out)
 {
-	const json_t *t = chart_team(c, j);
-	size_t i, n = json_array_size(c->rounds);
+	const struct score_team *t = &c->l->teams[j];
 	char buf[POINTS_TEXT];
+	size_t i;
 
 	team_stroke(out, "polyline", j);
 	fputs(" stroke-linejoin=\"round\" data-team=\"", out);
-	html_text(out, jstr(t, "id"), "");
+	html_text(out, t->team->id, "");
 	fprintf(out, "\" points=\"%.1f,%.1f", chart_x(c, 0), chart_y(c, 0));
-	for (i = 0; i < n; i++)
-		fprintf(out, " %.1f,%.1f", chart_x(c, jnum(json_array_get(
-		    c->rounds, i), "at")), chart_y(c, (double)round_score(c, i,
-		    jstr(t, "id"))));
+	for (i = 0; i < c->l->n_rounds; i++)
+		fprintf(out, " %.1f,%.1f", chart_x(c, c->l->rounds[i].at),
+		    chart_y(c, (double)c->l->rounds[i].scores[j]));
 	if (chart_has_end(c, j))
 		fprintf(out, " %.1f,%.1f", chart_x(c, c->end), chart_y(c,
-		    (double)jint(t, "score")));
+		    (double)score_total(t)));
 	fputs("\"><title>", out);
-	html_text(out, jstr(t, "id"), "");
-	fprintf(out, ": %s</title></polyline>\n", points_text(jint(t, "score"),
+	html_text(out, t->team->id, "");
+	fprintf(out, ": %s</title></polyline>\n", points_text(score_total(t),
 	    false, buf));
 }
 
@@ -788,17 +692,15 @@ end_labels_spread(struct end_label *l, size_t n)
 static void
 chart_end_labels(const struct chart *c, FILE *out)
 {
-	size_t n = json_array_size(c->teams), i;
+	size_t n = c->l->n_teams, i;
 	struct end_label *l = xcalloc(n, sizeof(*l));
-	const json_t *last = json_array_get(c->rounds,
-	    json_array_size(c->rounds) - 1);
 	double x = 0;
 
 	for (i = 0; i < n; i++) {
 		l[i].x0 = chart_x(c, chart_has_end(c, i) ? c->end :
-		    jnum(last, "at"));
-		l[i].y0 = l[i].y = chart_y(c, (double)jint(chart_team(c, i),
-		    "score"));
+		    chart_last_at(c));
+		l[i].y0 = l[i].y = chart_y(c,
+		    (double)score_total(&c->l->teams[i]));
 		l[i].team = i;
 		x = fmax(x, l[i].x0 + 16);
 	}
@@ -812,7 +714,7 @@ chart_end_labels(const struct chart *c, FILE *out)
 		    "y=\"%.1f\" class=\"label\" style=\"fill:%s\">",
 		    l[i].x0 + 3, l[i].y0, x - 3, l[i].y, color, x, l[i].y + 5,
 		    color);
-		html_text(out, jstr(chart_team(c, l[i].team), "id"), "");
+		html_text(out, c->l->teams[l[i].team].team->id, "");
 		fputs("</text>\n", out);
 	}
 	free(l);
@@ -822,7 +724,7 @@ chart_end_labels(const struct chart *c, FILE *out)
 static void
 chart_stop(const struct chart *c, FILE *out)
 {
-	char at[CLOCK_TEXT];
+	char at[UNITS_CLOCK_SIZE];
 	double x = chart_x(c, c->end);
 
 	if (c->end >= c->xmax || c->stop == NULL)
@@ -832,7 +734,7 @@ chart_stop(const struct chart *c, FILE *out)
 	fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"end\" "
 	    "class=\"halo\">", x - 5, CHART_TOP + 12);
 	html_text(out, c->stop, "");
-	fprintf(out, " at %s</text>\n", clock_text(c->end, at));
+	fprintf(out, " at %s</text>\n", units_format_clock(c->end, at));
 }
 
 static void
@@ -842,45 +744,44 @@ chart_legend(const struct chart *c, FILE *out)
 	size_t j;
 
 	fputs("<ul class=\"legend\">\n", out);
-	for (j = 0; j < json_array_size(c->teams); j++) {
-		const json_t *t = chart_team(c, j);
+	for (j = 0; j < c->l->n_teams; j++) {
+		const struct score_team *t = &c->l->teams[j];
 
 		fputs("<li>", out);
 		team_swatch(out, j);
 		fputs("<span class=\"id\">", out);
-		html_text(out, jstr(t, "id"), "");
+		html_text(out, t->team->id, "");
 		fputs("</span>", out);
-		if (jstr(t, "name") != NULL) {
+		if (t->team->name != NULL) {
 			fputs(" ", out);
-			html_text(out, jstr(t, "name"), "");
+			html_text(out, t->team->name, "");
 		}
-		fprintf(out, " (%s)</li>\n", points_text(jint(t, "score"),
-		    false, buf));
+		fprintf(out, " (%s)</li>\n", points_text(score_total(t), false,
+		    buf));
 	}
 	fputs("</ul>\n", out);
 }
 
 static void
-print_chart(const json_t *doc, FILE *out)
+print_chart(const struct report *r, FILE *out)
 {
 	struct chart c;
 	size_t j;
 
 	fputs("\n<section id=\"chart\">\n<h2>Score over time</h2>\n", out);
-	if (json_array_size(json_object_get(doc, "rounds")) == 0 ||
-	    json_array_size(json_object_get(doc, "teams")) == 0) {
+	if (r->ledger.n_rounds == 0 || r->ledger.n_teams == 0) {
 		fputs("<p class=\"none\">No scoring round ran: there is "
 		    "nothing to chart.</p>\n</section>\n", out);
 		return;
 	}
-	chart_init(&c, doc);
+	chart_init(&c, r);
 	fprintf(out, "<figure>\n<svg class=\"chart\" viewBox=\"0 0 %d %d\" "
 	    "role=\"img\" aria-labelledby=\"chart-title\">\n<title "
 	    "id=\"chart-title\">Each team's score over exercise time</title>\n",
 	    CHART_W, CHART_H);
 	chart_y_axis(&c, out);
 	chart_x_axis(&c, out);
-	for (j = 0; j < json_array_size(c.teams); j++)
+	for (j = 0; j < c.l->n_teams; j++)
 		chart_line(&c, j, out);
 	chart_stop(&c, out);
 	chart_end_labels(&c, out);
@@ -895,44 +796,24 @@ print_chart(const json_t *doc, FILE *out)
 
 /* ---- the MSEL as it happened -------------------------------------------- */
 
-struct msel_entry {
-	const json_t *inject;
-	size_t index;
-};
-
-/* Clock injects by time, then manual ones; ties in the MSEL's order. */
-static int
-msel_cmp(const void *a, const void *b)
-{
-	const struct msel_entry *x = a, *y = b;
-	bool mx = jtrue(x->inject, "manual"), my = jtrue(y->inject, "manual");
-
-	if (mx != my)
-		return mx ? 1 : -1;
-	if (jint(x->inject, "at") != jint(y->inject, "at"))
-		return jint(x->inject, "at") < jint(y->inject, "at") ? -1 : 1;
-	return (x->index > y->index) - (x->index < y->index);
-}
-
 /* The rows a firing takes: one a result, else one a lost target, or one. */
 static size_t
-firing_rows(const json_t *f)
+firing_rows(const struct report_firing *f)
 {
-	size_t n = json_array_size(json_object_get(f, "results"));
+	size_t n = f->n_results;
 
-	if (n == 0 && jtrue(f, "lost"))
-		n = json_array_size(json_object_get(f, "targets"));
+	if (n == 0 && f->lost)
+		n = f->n_targets;
 	return n > 0 ? n : 1;
 }
 
 static size_t
-inject_rows(const json_t *inj)
+inject_rows(const struct report_inject *inj)
 {
-	const json_t *firings = json_object_get(inj, "firings");
 	size_t i, n = 0;
 
-	for (i = 0; i < json_array_size(firings); i++)
-		n += firing_rows(json_array_get(firings, i));
+	for (i = 0; i < inj->n_firings; i++)
+		n += firing_rows(&inj->firings[i]);
 	return n > 0 ? n : 1;
 }
 
@@ -965,95 +846,90 @@ html_output(FILE *out, const char *cls, const char *s)
 
 /* Target; result, exit status and time taken; then error and output. */
 static void
-msel_result(FILE *out, const json_t *res, bool lost)
+msel_result(FILE *out, const struct report_result *res, bool lost)
 {
-	const char *cls = jtrue(res, "ok") ? "ok" : lost ? "lost" : "failed";
+	const char *cls = res->ok ? "ok" : lost ? "lost" : "failed";
 
-	html_td(out, "id", jstr(res, "host"));
+	html_td(out, "id", res->host);
 	fprintf(out, "<td class=\"result\"><span class=\"%s\">%s</span>",
 	    cls, cls);
 	/* A lost action was never seen to end: no status, no time. */
-	if (json_is_integer(json_object_get(res, "exit")))
+	if (res->has_exit)
 		fprintf(out, "<div class=\"note\">exit %lld, %.1f s</div>",
-		    jint(res, "exit"), jnum(res, "seconds"));
-	else if (jtrue(res, "ok") || !lost)
-		fprintf(out, "<div class=\"note\">%.1f s</div>",
-		    jnum(res, "seconds"));
+		    res->exit, res->seconds);
+	else if (res->ok || !lost)
+		fprintf(out, "<div class=\"note\">%.1f s</div>", res->seconds);
 	fputs("</td><td>", out);
-	if (jstr(res, "error") != NULL) {
+	if (res->error != NULL) {
 		fputs("<div>", out);
-		html_text(out, jstr(res, "error"), "");
+		html_text(out, res->error, "");
 		fputs("</div>", out);
 	}
-	html_output(out, "out", jstr(res, "out"));
-	html_output(out, "err", jstr(res, "err"));
+	html_output(out, "out", res->out);
+	html_output(out, "err", res->err);
 	fputs("</td>", out);
 }
 
-/* A firing's row with no result: a lost target, or a message sent. */
+/* A firing's row i with no result: a lost target, or a message sent. */
 static void
-msel_no_result(FILE *out, const json_t *inj, const json_t *f, size_t i)
+msel_no_result(FILE *out, const struct report_inject *inj,
+    const struct report_firing *f, size_t i)
 {
-	const char *host = json_string_value(json_array_get(json_object_get(f,
-	    "targets"), i));
-	bool lost = jtrue(f, "lost");
-
-	html_td(out, "id", host);
+	html_td(out, "id", i < f->n_targets ? f->targets[i] : NULL);
 	fprintf(out, "<td class=\"result\"><span class=\"%s\">%s</span></td>"
-	    "<td>", lost ? "lost" : "ok", lost ? "lost" :
-	    str_same(jstr(inj, "action"), "message") ? "sent" : "done");
-	html_text(out, jstr(f, "error"), "");
+	    "<td>", f->lost ? "lost" : "ok", f->lost ? "lost" :
+	    strcmp(inj->action, "message") == 0 ? "sent" : "done");
+	html_text(out, f->lost ? REPORT_LOST : NULL, "");
 	fputs("</td>", out);
 }
 
 /* When, how late and by whom: a cell spanning the firing's rows. */
 static void
-msel_firing_cell(FILE *out, const json_t *f, size_t rows, bool several)
+msel_firing_cell(FILE *out, const struct report_firing *f, size_t rows,
+    bool several)
 {
-	char at[CLOCK_TEXT], late[32];
+	char at[UNITS_CLOCK_SIZE], late[32];
 
 	fprintf(out, "<td class=\"fired\" rowspan=\"%zu\">", rows);
 	if (several)
-		fprintf(out, "#%lld at ", jint(f, "firing"));
-	fprintf(out, "%s<div class=\"note\">", clock_text(jnum(f, "actual"),
+		fprintf(out, "#%ld at ", f->n);
+	fprintf(out, "%s<div class=\"note\">", units_format_clock(f->actual,
 	    at));
-	if (!jtrue(f, "manual") && jnum(f, "late") >= 1.0) {
+	if (!f->manual && f->late >= 1.0) {
 		/* Whole seconds, as the fired time drops the fraction. */
-		units_format_duration((long)jnum(f, "late"), late,
-		    sizeof(late));
+		units_format_duration((long)f->late, late, sizeof(late));
 		fprintf(out, "%s late, ", late);
-	} else if (!jtrue(f, "manual")) {
+	} else if (!f->manual) {
 		fputs("on time, ", out);
 	}
 	fputs("by ", out);
-	html_text(out, jstr(f, "by"), jtrue(f, "manual") ? "hand" :
-	    "the clock");
+	html_text(out, f->by, f->manual ? "hand" : "the clock");
 	fputs("</div></td>", out);
 }
 
 /* The inject's own cells, spanning all its rows. */
 static void
-msel_inject_cells(FILE *out, const json_t *inj, size_t rows)
+msel_inject_cells(FILE *out, const struct report_inject *inj, size_t rows)
 {
-	char at[CLOCK_TEXT];
+	char at[UNITS_CLOCK_SIZE];
 
 	fprintf(out, "<td class=\"num\" rowspan=\"%zu\">%s</td><td class="
 	    "\"inject\" rowspan=\"%zu\"><strong class=\"id\">", rows,
-	    jtrue(inj, "manual") ? "manual" : clock_text(jnum(inj, "at"), at),
+	    inj->manual ? "manual" : units_format_clock((double)inj->at, at),
 	    rows);
-	html_text(out, jstr(inj, "id"), "");
+	html_text(out, inj->id, "");
 	fputs("</strong> (", out);
-	html_text(out, jstr(inj, "action"), "");
-	if (json_array_size(json_object_get(inj, "to")) > 0) {
+	html_text(out, inj->action, "");
+	if (inj->n_to > 0) {
 		fputs(" to ", out);
-		html_list(out, json_object_get(inj, "to"));
+		html_list(out, inj->to, inj->n_to);
 	}
 	fputs(")", out);
-	if (jstr(inj, "title") != NULL) {
+	if (inj->title != NULL) {
 		fputs("<br>", out);
-		html_text(out, jstr(inj, "title"), "");
+		html_text(out, inj->title, "");
 	}
-	if (!jtrue(inj, "listed"))
+	if (!inj->listed)
 		fputs("<div class=\"note\">not in the exercise's MSEL</div>",
 		    out);
 	fputs("</td>", out);
@@ -1061,18 +937,17 @@ msel_inject_cells(FILE *out, const json_t *inj, size_t rows)
 
 /* A firing's rows; the first continues the row already open. */
 static void
-msel_firing(FILE *out, const json_t *inj, const json_t *f, bool several)
+msel_firing(FILE *out, const struct report_inject *inj,
+    const struct report_firing *f, bool several)
 {
-	const json_t *results = json_object_get(f, "results");
 	size_t i, rows = firing_rows(f);
 
 	msel_firing_cell(out, f, rows, several);
 	for (i = 0; i < rows; i++) {
 		if (i > 0)
 			fputs("<tr>", out);
-		if (json_array_size(results) > 0)
-			msel_result(out, json_array_get(results, i),
-			    jtrue(f, "lost"));
+		if (f->n_results > 0)
+			msel_result(out, &f->results[i], f->lost);
 		else
 			msel_no_result(out, inj, f, i);
 		fputs("</tr>\n", out);
@@ -1080,47 +955,43 @@ msel_firing(FILE *out, const json_t *inj, const json_t *f, bool several)
 }
 
 static void
-msel_inject(FILE *out, const json_t *inj)
+msel_inject(FILE *out, const struct report_inject *inj)
 {
-	const json_t *firings = json_object_get(inj, "firings");
-	size_t i, n = json_array_size(firings);
+	size_t i;
 
 	fputs("<tbody>\n<tr>", out);
 	msel_inject_cells(out, inj, inject_rows(inj));
-	if (n == 0)
+	if (inj->n_firings == 0)
 		fputs("<td colspan=\"4\" class=\"none\">not fired</td></tr>\n",
 		    out);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < inj->n_firings; i++) {
 		if (i > 0)
 			fputs("<tr>", out);
-		msel_firing(out, inj, json_array_get(firings, i), n > 1);
+		msel_firing(out, inj, &inj->firings[i], inj->n_firings > 1);
 	}
 	fputs("</tbody>\n", out);
 }
 
 static void
-print_msel(const json_t *doc, FILE *out)
+print_msel(const struct report *r, FILE *out)
 {
 	static const char *const heads[] = { "#Scheduled", "Inject", "Fired",
 		"Target", "Result", "Error and output" };
-	const json_t *injects = json_object_get(doc, "injects");
-	size_t i, n = json_array_size(injects);
-	struct msel_entry *e = xcalloc(n ? n : 1, sizeof(*e));
+	const struct report_inject **order = report_injects_by_time(r);
+	size_t i;
 
-	for (i = 0; i < n; i++)
-		e[i] = (struct msel_entry){ json_array_get(injects, i), i };
-	qsort(e, n, sizeof(*e), msel_cmp);
-	if (section_open(out, "msel", "The MSEL as it happened", n)) {
+	if (section_open(out, "msel", "The MSEL as it happened",
+	    r->n_injects)) {
 		fprintf(out, "<p class=\"note\">Each inject with every firing, "
 		    "and each firing's result on every target; output is cut "
 		    "after %d lines or %d bytes.</p>\n", HTML_OUT_LINES,
 		    HTML_OUT_BYTES);
 		table_open(out, "msel", heads, ARRAY_SIZE(heads), false);
-		for (i = 0; i < n; i++)
-			msel_inject(out, e[i].inject);
+		for (i = 0; i < r->n_injects; i++)
+			msel_inject(out, order[i]);
 		fputs("</table>\n</section>\n", out);
 	}
-	free(e);
+	free(order);
 }
 
 /* ---- penalties, one row per run of rounds ------------------------------- */
@@ -1128,29 +999,28 @@ print_msel(const json_t *doc, FILE *out)
 static void
 penalty_row(FILE *out, const struct report_penalty_run *run)
 {
-	const json_t *p = run->first;
+	const struct report_penalty *p = run->first;
 
 	fprintf(out, "<tr><td class=\"num\">%lld", run->from);
 	if (run->to != run->from)
 		fprintf(out, "–%lld", run->to);
 	fputs("</td>", out);
-	html_td_clock(out, jnum(p, "at"));
-	html_td(out, "id", jstr(p, "team"));
-	html_td(out, "id", jstr(p, "host"));
-	html_td(out, "id", jstr(p, "inject"));
+	html_td_clock(out, p->at);
+	html_td(out, "id", p->team);
+	html_td(out, "id", p->host);
+	html_td(out, "id", p->inject);
 	html_td_points(out, -run->points);
-	html_td(out, NULL, jstr(p, "reason"));
+	html_td(out, NULL, p->reason);
 	fputs("</tr>\n", out);
 }
 
 static void
-print_penalties(const json_t *doc, FILE *out)
+print_penalties(const struct report *r, FILE *out)
 {
 	static const char *const heads[] = { "#Rounds", "#From", "Team", "Host",
 		"Inject", "#Points", "Reason" };
 	size_t n, i;
-	struct report_penalty_run *runs = report_penalty_runs(json_object_get(doc,
-	    "penalties"), &n);
+	struct report_penalty_run *runs = report_penalty_runs(r, &n);
 
 	if (section_open(out, "penalties", "Penalties", n)) {
 		fputs("<p class=\"note\">Active compromises, one row per run "
@@ -1166,194 +1036,255 @@ print_penalties(const json_t *doc, FILE *out)
 
 /* ---- the lists: reports, grades, adjustments, messages, hosts... ------- */
 
-enum column_kind {
-	COL_TEXT,	/* a string, escaped */
-	COL_ID,	/* the same, as an identifier */
-	COL_CLOCK,	/* exercise seconds, as H:MM:SS */
-	COL_POINTS,	/* an integer with its sign */
-	COL_SPEED,	/* the clock's speed, "30×" */
-	COL_LIST,	/* a list of strings */
-	COL_REPORT,	/* an incident report's title, then its body */
-	COL_LINK,	/* up or down */
-	COL_OK,	/* ok, or failed with the error */
-};
-
-struct column {
-	const char *head;
-	const char *key;
-	enum column_kind kind;
-};
-
+/*
+ * Opens a list's section and table, its id the table's class, or says
+ * "none" and returns false when it has no entry; list_close() closes it.
+ */
 static bool
-column_right(enum column_kind kind)
+list_open(FILE *out, const char *id, const char *title,
+    const char *const *heads, size_t n_heads, size_t n)
 {
-	return kind == COL_CLOCK || kind == COL_POINTS || kind == COL_SPEED;
-}
-
-/* ok, or failed with its error; "—" when the event does not say. */
-static void
-column_ok(FILE *out, const json_t *o, const char *key)
-{
-	if (json_object_get(o, key) == NULL) {
-		fprintf(out, "<td>%s</td>", html_dash);
-		return;
-	}
-	if (jtrue(o, key)) {
-		fputs("<td class=\"ok\">ok</td>", out);
-		return;
-	}
-	fputs("<td><span class=\"failed\">failed</span>: ", out);
-	html_text(out, jstr(o, "error"), "no reason given");
-	fputs("</td>", out);
+	if (!section_open(out, id, title, n))
+		return false;
+	table_open(out, id, heads, n_heads, true);
+	return true;
 }
 
 static void
-column_cell(FILE *out, const struct column *col, const json_t *o)
+list_close(FILE *out)
 {
-	const char *s = jstr(o, col->key);
-
-	switch (col->kind) {
-	case COL_TEXT: html_td(out, NULL, s); break;
-	case COL_ID: html_td(out, "id", s); break;
-	case COL_CLOCK: html_td_clock(out, jnum(o, col->key)); break;
-	case COL_POINTS: html_td_points(out, jint(o, col->key)); break;
-	case COL_SPEED:
-		if (json_is_number(json_object_get(o, col->key)))
-			fprintf(out, "<td class=\"num\">%g×</td>",
-			    jnum(o, col->key));
-		else
-			fprintf(out, "<td class=\"num\">%s</td>", html_dash);
-		break;
-	case COL_LIST:
-		fputs("<td>", out);
-		html_list(out, json_object_get(o, col->key));
-		fputs("</td>", out);
-		break;
-	case COL_REPORT:
-		fputs("<td><strong>", out);
-		html_text(out, s, "");
-		fputs("</strong><div class=\"body\">", out);
-		html_text(out, jstr(o, "body"), "");
-		fputs("</div></td>", out);
-		break;
-	case COL_LINK:
-		fprintf(out, "<td>%s</td>", jtrue(o, col->key) ? "up" : "down");
-		break;
-	case COL_OK:
-		column_ok(out, o, col->key);
-		break;
-	}
-}
-
-/* A section listing the entries of doc's key, one row each, in order. */
-static void
-print_list(FILE *out, const json_t *doc, const char *id, const char *title,
-    const struct column *cols)
-{
-	const json_t *list = json_object_get(doc, id);
-	size_t i, j;
-
-	if (!section_open(out, id, title, json_array_size(list)))
-		return;
-	fprintf(out, "<table class=\"%s\">\n<thead><tr>", id);
-	for (j = 0; cols[j].head != NULL; j++)
-		fprintf(out, column_right(cols[j].kind) ? "<th class=\"num\">%s"
-		    "</th>" : "<th>%s</th>", cols[j].head);
-	fputs("</tr></thead>\n<tbody>\n", out);
-	for (i = 0; i < json_array_size(list); i++) {
-		fputs("<tr>", out);
-		for (j = 0; cols[j].head != NULL; j++)
-			column_cell(out, &cols[j], json_array_get(list, i));
-		fputs("</tr>\n", out);
-	}
 	table_close(out);
 	fputs("</section>\n", out);
 }
 
-static const struct column report_columns[] = {
-	{ "At", "t", COL_CLOCK }, { "Team", "team", COL_ID },
-	{ "Report", "id", COL_ID }, { "Author", "author", COL_TEXT },
-	{ "On inject", "inject", COL_ID }, { "Title and text", "title",
-	COL_REPORT }, { NULL, NULL, COL_TEXT },
-};
-static const struct column grade_columns[] = {
-	{ "At", "t", COL_CLOCK }, { "Team", "team", COL_ID },
-	{ "Report", "report", COL_ID }, { "Points", "points", COL_POINTS },
-	{ "By", "by", COL_TEXT }, { "Comment", "comment", COL_TEXT },
-	{ NULL, NULL, COL_TEXT },
-};
-static const struct column adjustment_columns[] = {
-	{ "At", "t", COL_CLOCK }, { "Team", "team", COL_ID },
-	{ "Points", "points", COL_POINTS }, { "By", "by", COL_TEXT },
-	{ "Reason", "reason", COL_TEXT }, { NULL, NULL, COL_TEXT },
-};
-static const struct column message_columns[] = {
-	{ "At", "t", COL_CLOCK }, { "To", "to", COL_LIST },
-	{ "From inject", "inject", COL_ID }, { "By", "by", COL_TEXT },
-	{ "Text", "text", COL_TEXT }, { NULL, NULL, COL_TEXT },
-};
-static const struct column host_columns[] = {
-	{ "At", "t", COL_CLOCK }, { "Host", "name", COL_ID },
-	{ "Team", "team", COL_ID }, { "State", "state", COL_TEXT },
-	{ "Reason", "reason", COL_TEXT }, { NULL, NULL, COL_TEXT },
-};
-static const struct column link_columns[] = {
-	{ "At", "t", COL_CLOCK }, { "Host", "host", COL_ID },
-	{ "Network", "network", COL_ID }, { "Link", "up", COL_LINK },
-	{ "Inject", "inject", COL_ID }, { "Result", "ok", COL_OK },
-	{ NULL, NULL, COL_TEXT },
-};
-static const struct column clock_columns[] = {
-	{ "At", "t", COL_CLOCK }, { "State", "state", COL_TEXT },
-	{ "Speed", "speed", COL_SPEED }, { "Reason", "reason", COL_TEXT },
-	{ "By", "by", COL_TEXT }, { NULL, NULL, COL_TEXT },
-};
+static void
+print_reports(const struct report *r, FILE *out)
+{
+	static const char *const heads[] = { "#At", "Team", "Report", "Author",
+		"On inject", "Title and text" };
+	size_t i;
+
+	if (!list_open(out, "reports", "Incident reports", heads,
+	    ARRAY_SIZE(heads), r->lists.n_reports))
+		return;
+	for (i = 0; i < r->lists.n_reports; i++) {
+		const struct report_incident *x = &r->lists.reports[i];
+
+		fputs("<tr>", out);
+		html_td_clock(out, x->t);
+		html_td(out, "id", x->team);
+		html_td(out, "id", x->id);
+		html_td(out, NULL, x->author);
+		html_td(out, "id", x->inject);
+		fputs("<td><strong>", out);
+		html_text(out, x->title, "");
+		fputs("</strong><div class=\"body\">", out);
+		html_text(out, x->body, "");
+		fputs("</div></td></tr>\n", out);
+	}
+	list_close(out);
+}
 
 static void
-print_lists(const json_t *doc, FILE *out)
+print_grades(const struct report *r, FILE *out)
 {
-	print_list(out, doc, "reports", "Incident reports", report_columns);
-	print_list(out, doc, "grades", "Grades", grade_columns);
-	print_list(out, doc, "adjustments", "Adjustments", adjustment_columns);
-	print_list(out, doc, "messages", "Messages", message_columns);
-	print_list(out, doc, "hosts", "Host state changes", host_columns);
-	print_list(out, doc, "links", "Link events", link_columns);
-	print_list(out, doc, "clock", "Clock", clock_columns);
+	static const char *const heads[] = { "#At", "Team", "Report", "#Points",
+		"By", "Comment" };
+	size_t i;
+
+	if (!list_open(out, "grades", "Grades", heads, ARRAY_SIZE(heads),
+	    r->lists.n_grades))
+		return;
+	for (i = 0; i < r->lists.n_grades; i++) {
+		const struct report_grade *g = &r->lists.grades[i];
+
+		fputs("<tr>", out);
+		html_td_clock(out, g->t);
+		html_td(out, "id", g->team);
+		html_td(out, "id", g->report);
+		html_td_points(out, g->points);
+		html_td(out, NULL, g->by);
+		html_td(out, NULL, g->comment);
+		fputs("</tr>\n", out);
+	}
+	list_close(out);
+}
+
+static void
+print_adjustments(const struct report *r, FILE *out)
+{
+	static const char *const heads[] = { "#At", "Team", "#Points", "By",
+		"Reason" };
+	size_t i;
+
+	if (!list_open(out, "adjustments", "Adjustments", heads,
+	    ARRAY_SIZE(heads), r->lists.n_adjustments))
+		return;
+	for (i = 0; i < r->lists.n_adjustments; i++) {
+		const struct report_adjustment *j = &r->lists.adjustments[i];
+
+		fputs("<tr>", out);
+		html_td_clock(out, j->t);
+		html_td(out, "id", j->team);
+		html_td_points(out, j->points);
+		html_td(out, NULL, j->by);
+		html_td(out, NULL, j->reason);
+		fputs("</tr>\n", out);
+	}
+	list_close(out);
+}
+
+static void
+print_messages(const struct report *r, FILE *out)
+{
+	static const char *const heads[] = { "#At", "To", "From inject", "By",
+		"Text" };
+	size_t i;
+
+	if (!list_open(out, "messages", "Messages", heads, ARRAY_SIZE(heads),
+	    r->lists.n_messages))
+		return;
+	for (i = 0; i < r->lists.n_messages; i++) {
+		const struct report_message *m = &r->lists.messages[i];
+
+		fputs("<tr>", out);
+		html_td_clock(out, m->t);
+		fputs("<td>", out);
+		html_list(out, m->to, m->n_to);
+		fputs("</td>", out);
+		html_td(out, "id", m->inject);
+		html_td(out, NULL, m->by);
+		html_td(out, NULL, m->text);
+		fputs("</tr>\n", out);
+	}
+	list_close(out);
+}
+
+static void
+print_hosts(const struct report *r, FILE *out)
+{
+	static const char *const heads[] = { "#At", "Host", "Team", "State",
+		"Reason" };
+	size_t i;
+
+	if (!list_open(out, "hosts", "Host state changes", heads,
+	    ARRAY_SIZE(heads), r->lists.n_hosts))
+		return;
+	for (i = 0; i < r->lists.n_hosts; i++) {
+		const struct report_host *h = &r->lists.hosts[i];
+
+		fputs("<tr>", out);
+		html_td_clock(out, h->t);
+		html_td(out, "id", h->name);
+		html_td(out, "id", h->team);
+		html_td(out, NULL, h->state);
+		html_td(out, NULL, h->reason);
+		fputs("</tr>\n", out);
+	}
+	list_close(out);
+}
+
+/* ok, or failed with its error. */
+static void
+link_result(FILE *out, const struct report_link *k)
+{
+	if (k->has_ok && k->ok) {
+		fputs("<td class=\"ok\">ok</td>", out);
+		return;
+	}
+	fputs("<td><span class=\"failed\">failed</span>: ", out);
+	html_text(out, k->error, "no reason given");
+	fputs("</td>", out);
+}
+
+static void
+print_links(const struct report *r, FILE *out)
+{
+	static const char *const heads[] = { "#At", "Host", "Network", "Link",
+		"Inject", "Result" };
+	size_t i;
+
+	if (!list_open(out, "links", "Link events", heads, ARRAY_SIZE(heads),
+	    r->lists.n_links))
+		return;
+	for (i = 0; i < r->lists.n_links; i++) {
+		const struct report_link *k = &r->lists.links[i];
+
+		fputs("<tr>", out);
+		html_td_clock(out, k->t);
+		html_td(out, "id", k->host);
+		html_td(out, "id", k->network);
+		fprintf(out, "<td>%s</td>", k->up ? "up" : "down");
+		html_td(out, "id", k->inject);
+		link_result(out, k);
+		fputs("</tr>\n", out);
+	}
+	list_close(out);
+}
+
+/* The clock's speed, "30×", as the journal wrote it. */
+static void
+clock_speed(FILE *out, const struct report_clock *c)
+{
+	if (c->speed_kind == REPORT_SPEED_INTEGER)
+		fprintf(out, "<td class=\"num\">%g×</td>",
+		    (double)c->speed_integer);
+	else if (c->speed_kind == REPORT_SPEED_REAL)
+		fprintf(out, "<td class=\"num\">%g×</td>", c->speed);
+	else
+		fprintf(out, "<td class=\"num\">%s</td>", html_dash);
+}
+
+static void
+print_clock(const struct report *r, FILE *out)
+{
+	static const char *const heads[] = { "#At", "State", "#Speed", "Reason",
+		"By" };
+	size_t i;
+
+	if (!list_open(out, "clock", "Clock", heads, ARRAY_SIZE(heads),
+	    r->lists.n_clock))
+		return;
+	for (i = 0; i < r->lists.n_clock; i++) {
+		const struct report_clock *c = &r->lists.clock[i];
+
+		fputs("<tr>", out);
+		html_td_clock(out, c->t);
+		html_td(out, NULL, c->state);
+		clock_speed(out, c);
+		html_td(out, NULL, c->reason);
+		html_td(out, NULL, c->by);
+		fputs("</tr>\n", out);
+	}
+	list_close(out);
 }
 
 /* ---- rounds, and the page ----------------------------------------------- */
 
 static void
-print_rounds(const json_t *doc, FILE *out)
+print_rounds(const struct report *r, FILE *out)
 {
-	const json_t *rounds = json_object_get(doc, "rounds");
-	const json_t *teams = json_object_get(doc, "teams");
+	const struct score_ledger *l = &r->ledger;
 	char buf[POINTS_TEXT];
 	size_t i, j;
 
 	if (!section_open(out, "rounds", "Scores after each round",
-	    json_array_size(rounds)))
+	    l->n_rounds))
 		return;
 	fputs("<table class=\"rounds\">\n<thead><tr><th class=\"num\">Round"
 	    "</th><th class=\"num\">At</th>", out);
-	for (j = 0; j < json_array_size(teams); j++) {
+	for (j = 0; j < l->n_teams; j++) {
 		fputs("<th class=\"num\"><span class=\"id\">", out);
-		html_text(out, jstr(json_array_get(teams, j), "id"), "");
+		html_text(out, l->teams[j].team->id, "");
 		fputs("</span></th>", out);
 	}
 	fputs("</tr></thead>\n<tbody>\n", out);
-	for (i = 0; i < json_array_size(rounds); i++) {
-		const json_t *r = json_array_get(rounds, i);
-		const json_t *scores = json_object_get(r, "scores");
-
-		fprintf(out, "<tr><td class=\"num\">%lld</td>", jint(r, "n"));
-		html_td_clock(out, jnum(r, "at"));
-		for (j = 0; j < json_array_size(teams); j++) {
-			const char *id = jstr(json_array_get(teams, j), "id");
-
+	for (i = 0; i < l->n_rounds; i++) {
+		fprintf(out, "<tr><td class=\"num\">%ld</td>", l->rounds[i].n);
+		html_td_clock(out, l->rounds[i].at);
+		for (j = 0; j < l->n_teams; j++)
 			fprintf(out, "<td class=\"num\">%s</td>",
-			    points_text(jint(scores, id), false, buf));
-		}
+			    points_text(l->rounds[i].scores[j], false, buf));
 		fputs("</tr>\n", out);
 	}
 	table_close(out);
@@ -1361,22 +1292,22 @@ print_rounds(const json_t *doc, FILE *out)
 }
 
 int
-report_print_html(const struct report *report, FILE *out)
+report_print_html(const struct report *r, FILE *out)
 {
-	static void (*const sections[])(const json_t *, FILE *) = {
+	static void (*const sections[])(const struct report *, FILE *) = {
 		print_header, print_scores, print_chart, print_msel,
-		print_penalties, print_lists, print_rounds,
+		print_penalties, print_reports, print_grades, print_adjustments,
+		print_messages, print_hosts, print_links, print_clock,
+		print_rounds,
 	};
-	json_t *doc = report_to_json(report);
 	size_t i;
 
-	print_head(json_object_get(doc, "exercise"), out);
+	print_head(r, out);
 	for (i = 0; i < ARRAY_SIZE(sections); i++)
-		sections[i](doc, out);
+		sections[i](r, out);
 	fprintf(out, "\n<footer>Made by <code>rangectl report</code> from the "
-	    "journal alone (%lld events). Times are exercise time, h:mm:ss "
+	    "journal alone (%llu events). Times are exercise time, h:mm:ss "
 	    "from the start of the clock.</footer>\n</body>\n</html>\n",
-	    jint(json_object_get(doc, "exercise"), "events"));
-	json_decref(doc);
+	    r->events);
 	return ferror(out) ? -1 : 0;
 }

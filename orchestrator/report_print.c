@@ -1,6 +1,7 @@
 /*
- * report_print.c: rendering a report as JSON (for scripts) or as tables
- * (for people). Pure: data in, text out.
+ * report_print.c: the report as tables for people to read. Pure: the
+ * model in, text out. Every string of the journal goes through put(),
+ * pad() and rpad(), never straight into a format.
  */
 #include "rangectl/report.h"
 
@@ -10,166 +11,55 @@
 #include "rangectl/units.h"
 #include "rangectl/util.h"
 
-/* ---- JSON -------------------------------------------------------------- */
-
-static json_t *
-string_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *
-strings_to_json(char *const *items, size_t n)
-{
-	json_t *list = json_array();
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		json_array_append_new(list, json_string(items[i]));
-	return list;
-}
-
-static json_t *
-result_to_json(const struct report_result *res)
-{
-	return json_pack("{s:s, s:b, s:o, s:o, s:s, s:s, s:f}", "host",
-	    res->host, "ok", res->ok, "error", string_or_null(res->error),
-	    "exit", res->has_exit ? json_integer(res->exit) : json_null(),
-	    "out", res->out, "err", res->err, "seconds", res->seconds);
-}
-
-static json_t *
-firing_to_json(const struct report_firing *f)
-{
-	json_t *results = json_array();
-	size_t i;
-
-	for (i = 0; i < f->n_results; i++)
-		json_array_append_new(results, result_to_json(&f->results[i]));
-	return json_pack("{s:I, s:o, s:f, s:f, s:b, s:o, s:o, s:b, s:o, s:o}",
-	    "firing", (json_int_t)f->n, "scheduled", f->manual ? json_null() :
-	    json_real(f->scheduled), "actual", f->actual, "late", f->late,
-	    "manual", f->manual, "by", string_or_null(f->by), "targets",
-	    strings_to_json(f->targets, f->n_targets), "lost", f->lost,
-	    "error", string_or_null(f->lost ? REPORT_LOST : NULL), "results",
-	    results);
-}
-
-static json_t *
-inject_to_json(const struct report_inject *inj)
-{
-	json_t *firings = json_array();
-	size_t i;
-
-	for (i = 0; i < inj->n_firings; i++)
-		json_array_append_new(firings, firing_to_json(&inj->firings[i]));
-	return json_pack("{s:s, s:o, s:s, s:o, s:b, s:b, s:o, s:o, s:o}", "id",
-	    inj->id, "title", string_or_null(inj->title), "action",
-	    inj->action, "at", inj->manual ? json_null() :
-	    json_integer(inj->at), "manual", inj->manual, "listed",
-	    inj->listed, "targets", strings_to_json(inj->targets,
-	    inj->n_targets), "to", strings_to_json(inj->to, inj->n_to),
-	    "firings", firings);
-}
-
-static json_t *
-exercise_to_json(const struct report *r)
-{
-	return json_pack("{s:o, s:o, s:s, s:b, s:f, s:I, s:I, s:I, s:I, s:I}",
-	    "name", string_or_null(r->name), "title", string_or_null(r->title),
-	    "state", r->state, "interrupted", r->interrupted, "elapsed",
-	    r->elapsed, "duration", (json_int_t)r->duration, "interval",
-	    (json_int_t)r->interval, "timeout", (json_int_t)r->timeout,
-	    "rounds", (json_int_t)r->ledger.n_rounds, "events",
-	    (json_int_t)r->events);
-}
-
-/* The ledger's teams, as the scores API gives them. */
-static json_t *
-teams_to_json(const struct report *r)
-{
-	json_t *scores = score_to_json(&r->ledger);
-	json_t *teams = json_incref(json_object_get(scores, "teams"));
-
-	json_decref(scores);
-	return teams;
-}
-
-json_t *
-report_to_json(const struct report *r)
-{
-	json_t *injects = json_array();
-	size_t i;
-
-	for (i = 0; i < r->n_injects; i++)
-		json_array_append_new(injects, inject_to_json(&r->injects[i]));
-	return json_pack("{s:o, s:o, s:o, s:o, s:O, s:O, s:O, s:O, s:O, s:O, "
-	    "s:O, s:O}", "exercise", exercise_to_json(r), "teams",
-	    teams_to_json(r), "rounds", score_history_to_json(&r->ledger),
-	    "injects", injects, "penalties", r->penalties, "reports",
-	    r->reports, "grades", r->grades, "adjustments", r->adjustments,
-	    "messages", r->messages, "hosts", r->hosts, "links", r->links,
-	    "clock", r->clock);
-}
-
-int
-report_print_json(const struct report *r, FILE *out)
-{
-	json_t *doc = report_to_json(r);
-	int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	    JSON_REAL_PRECISION(15));
-
-	if (fputc('\n', out) == EOF)
-		rc = -1;
-	json_decref(doc);
-	return rc;
-}
-
-/* ---- text: helpers ----------------------------------------------------- */
-
-#define CLOCK_TEXT 32
 #define PLURAL(n) ((n) == 1 ? "" : "s")
 
-/* Exercise seconds as H:MM:SS, the fraction dropped. */
-static const char *
-clock_text(double t, char *buf)
-{
-	long s = t > 0 ? (long)t : 0;
+/* ---- helpers ------------------------------------------------------------ */
 
-	snprintf(buf, CLOCK_TEXT, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60,
-	    s % 60);
-	return buf;
-}
-
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-static const char *
-jstr_or(const json_t *o, const char *key, const char *otherwise)
-{
-	const char *s = jstr(o, key);
-
-	return s != NULL ? s : otherwise;
-}
-
-static double
-jnum(const json_t *o, const char *key)
-{
-	return json_number_value(json_object_get(o, key));
-}
-
-/* Prints "a, b, c" of a list of strings. */
+/* Writes s, a string of the journal; NULL as nothing. */
 static void
-print_list(const json_t *list, FILE *out)
+put(FILE *out, const char *s)
 {
-	size_t i;
+	if (s != NULL)
+		fputs(s, out);
+}
 
-	for (i = 0; i < json_array_size(list); i++)
-		fprintf(out, "%s%s", i ? ", " : "",
-		    json_string_value(json_array_get(list, i)));
+/* The width put() gives s. */
+static size_t
+width(const char *s)
+{
+	return s != NULL ? strlen(s) : 0;
+}
+
+static void
+spaces(FILE *out, size_t n)
+{
+	while (n-- > 0)
+		fputc(' ', out);
+}
+
+/* s left-aligned in a column of w. */
+static void
+pad(FILE *out, const char *s, int w)
+{
+	put(out, s);
+	if ((size_t)w > width(s))
+		spaces(out, (size_t)w - width(s));
+}
+
+/* The width of a column headed by s, at least least. */
+static int
+column(const char *s, size_t least)
+{
+	return (int)(width(s) > least ? width(s) : least);
+}
+
+/* s right-aligned in a column of w. */
+static void
+rpad(FILE *out, const char *s, int w)
+{
+	if ((size_t)w > width(s))
+		spaces(out, (size_t)w - width(s));
+	put(out, s);
 }
 
 static int
@@ -178,8 +68,8 @@ widest_team_id(const struct report *r, int least)
 	size_t i, w = (size_t)least;
 
 	for (i = 0; i < r->sc.n_teams; i++)
-		if (strlen(r->sc.teams[i].id) > w)
-			w = strlen(r->sc.teams[i].id);
+		if (width(r->sc.teams[i].id) > w)
+			w = width(r->sc.teams[i].id);
 	return (int)w;
 }
 
@@ -191,8 +81,7 @@ widest_team_id(const struct report *r, int least)
 struct entry {
 	double t;
 	size_t list;
-	size_t i;
-	const json_t *o;
+	size_t i;	/* in its list */
 };
 
 static int
@@ -207,36 +96,23 @@ entry_cmp(const void *a, const void *b)
 	return (x->i > y->i) - (x->i < y->i);
 }
 
-/* The entries of lists[0..n), sorted; the caller frees them. */
-static struct entry *
-timeline(json_t *const *lists, size_t n, size_t *count)
-{
-	struct entry *e;
-	size_t l, i, k = 0;
-
-	for (l = 0; l < n; l++)
-		k += json_array_size(lists[l]);
-	e = xcalloc(k, sizeof(*e));
-	*count = k;
-	for (k = 0, l = 0; l < n; l++)
-		for (i = 0; i < json_array_size(lists[l]); i++, k++)
-			e[k] = (struct entry){ jnum(json_array_get(lists[l], i),
-			    "t"), l, i, json_array_get(lists[l], i) };
-	qsort(e, *count, sizeof(*e), entry_cmp);
-	return e;
-}
-
-/* ---- text: header and clock -------------------------------------------- */
+/* ---- header and clock --------------------------------------------------- */
 
 static void
 print_header(const struct report *r, FILE *out)
 {
-	char at[CLOCK_TEXT], of[CLOCK_TEXT], every[32];
+	char at[UNITS_CLOCK_SIZE], of[UNITS_CLOCK_SIZE], every[32];
 
-	fprintf(out, "exercise %s%s%s%s: ", r->name, r->title ? " (" : "",
-	    r->title ? r->title : "", r->title ? ")" : "");
-	clock_text(r->elapsed, at);
-	clock_text((double)r->duration, of);
+	fputs("exercise ", out);
+	put(out, r->name);
+	if (r->title != NULL) {
+		fputs(" (", out);
+		put(out, r->title);
+		fputc(')', out);
+	}
+	fputs(": ", out);
+	units_format_clock(r->elapsed, at);
+	units_format_clock((double)r->duration, of);
 	if (strcmp(r->state, "pending") == 0)
 		fprintf(out, "pending: the clock never started\n");
 	else if (r->interrupted)
@@ -257,49 +133,36 @@ print_header(const struct report *r, FILE *out)
 static void
 print_clock(const struct report *r, FILE *out)
 {
-	char at[CLOCK_TEXT];
+	char at[UNITS_CLOCK_SIZE];
 	size_t i;
 
 	fprintf(out, "clock\n");
-	if (json_array_size(r->clock) == 0)
+	if (r->lists.n_clock == 0)
 		fprintf(out, "  never started\n");
-	for (i = 0; i < json_array_size(r->clock); i++) {
-		const json_t *c = json_array_get(r->clock, i);
+	for (i = 0; i < r->lists.n_clock; i++) {
+		const struct report_clock *c = &r->lists.clock[i];
 
-		fprintf(out, "  %s  %-8s %s", clock_text(jnum(c, "t"), at),
-		    jstr(c, "state"), jstr_or(c, "reason", ""));
-		if (jstr(c, "by") != NULL)
-			fprintf(out, ", by %s", jstr(c, "by"));
+		fprintf(out, "  %s  ", units_format_clock(c->t, at));
+		pad(out, c->state, 8);
+		fputc(' ', out);
+		put(out, c->reason);
+		if (c->by != NULL) {
+			fputs(", by ", out);
+			put(out, c->by);
+		}
 		fputc('\n', out);
 	}
 }
 
-/* ---- text: scores ------------------------------------------------------ */
-
-static int
-team_by_score(const void *a, const void *b)
-{
-	const struct score_team *x = *(const struct score_team *const *)a;
-	const struct score_team *y = *(const struct score_team *const *)b;
-	long long sx = score_total(x), sy = score_total(y);
-
-	if (sx != sy)
-		return sx > sy ? -1 : 1;
-	/* Ties keep the exercise's order: teams point into one array. */
-	return (x > y) - (x < y);
-}
+/* ---- scores ------------------------------------------------------------- */
 
 static void
 print_scores(const struct report *r, FILE *out)
 {
-	const struct score_team **order = xcalloc(r->ledger.n_teams,
-	    sizeof(*order));
+	const struct score_team **order = report_teams_by_score(r);
 	int w = widest_team_id(r, 4);
 	size_t i;
 
-	for (i = 0; i < r->ledger.n_teams; i++)
-		order[i] = &r->ledger.teams[i];
-	qsort(order, r->ledger.n_teams, sizeof(*order), team_by_score);
 	fprintf(out, "scores after %zu rounds (each score is the sum of the "
 	    "four columns after it)\n", r->ledger.n_rounds);
 	fprintf(out, "RANK  %-*s  ROLE   %6s  %12s  %9s  %7s  %11s  NAME\n", w,
@@ -308,30 +171,35 @@ print_scores(const struct report *r, FILE *out)
 	for (i = 0; i < r->ledger.n_teams; i++) {
 		const struct score_team *t = order[i];
 
-		fprintf(out, "%4zu  %-*s  %-5s  %6lld  %12lld  %9lld  %7lld  "
-		    "%11lld  %s\n", i + 1, w, t->team->id, role_name(t->team->role),
-		    score_total(t), t->availability, -t->penalties, t->reports,
-		    t->adjustments, t->team->name ? t->team->name : "-");
+		fprintf(out, "%4zu  ", i + 1);
+		pad(out, t->team->id, w);
+		fprintf(out, "  %-5s  %6lld  %12lld  %9lld  %7lld  %11lld  ",
+		    role_name(t->team->role), score_total(t), t->availability,
+		    -t->penalties, t->reports, t->adjustments);
+		put(out, t->team->name ? t->team->name : "-");
+		fputc('\n', out);
 	}
 	free(order);
 }
 
-/* ---- text: the MSEL as it happened ------------------------------------- */
+/* ---- the MSEL as it happened -------------------------------------------- */
 
 /* A result; lost: the engine said, on resuming, that it never came. */
 static void
 print_result(const struct report_result *res, bool lost, int w, FILE *out)
 {
-	if (res->ok && res->has_exit)
-		fprintf(out, "      %-*s  ok      exit %lld, %.1f s\n", w,
-		    res->host, res->exit, res->seconds);
-	else if (res->ok)
-		fprintf(out, "      %-*s  ok      %.1f s\n", w, res->host,
+	fputs("      ", out);
+	pad(out, res->host, w);
+	if (res->ok && res->has_exit) {
+		fprintf(out, "  ok      exit %lld, %.1f s\n", res->exit,
 		    res->seconds);
-	else
-		fprintf(out, "      %-*s  %-6s  %s\n", w, res->host, lost ?
-		    "LOST" : "FAILED", res->error ? res->error :
-		    "no reason given");
+	} else if (res->ok) {
+		fprintf(out, "  ok      %.1f s\n", res->seconds);
+	} else {
+		fprintf(out, "  %-6s  ", lost ? "LOST" : "FAILED");
+		put(out, res->error ? res->error : "no reason given");
+		fputc('\n', out);
+	}
 }
 
 static int
@@ -340,25 +208,27 @@ widest_target(const struct report_firing *f)
 	size_t i, w = 4;
 
 	for (i = 0; i < f->n_results; i++)
-		if (strlen(f->results[i].host) > w)
-			w = strlen(f->results[i].host);
+		if (width(f->results[i].host) > w)
+			w = width(f->results[i].host);
 	for (i = 0; i < f->n_targets; i++)
-		if (strlen(f->targets[i]) > w)
-			w = strlen(f->targets[i]);
+		if (width(f->targets[i]) > w)
+			w = width(f->targets[i]);
 	return (int)w;
 }
 
 static void
 print_firing(const struct report_firing *f, FILE *out)
 {
-	char at[CLOCK_TEXT], late[32];
+	char at[UNITS_CLOCK_SIZE], late[32];
 	size_t i;
 
-	fprintf(out, "    firing %ld at %s", f->n, clock_text(f->actual, at));
+	fprintf(out, "    firing %ld at %s", f->n, units_format_clock(f->actual,
+	    at));
 	if (f->manual) {
-		fprintf(out, " by %s", f->by ? f->by : "hand");
+		fputs(" by ", out);
+		put(out, f->by ? f->by : "hand");
 	} else if (f->late >= 1.0) {
-		/* Whole seconds dropped, as clock_text drops them. */
+		/* Whole seconds dropped, as the clock drops them. */
 		units_format_duration((long)f->late, late, sizeof(late));
 		fprintf(out, ", %s late", late);
 	} else {
@@ -374,25 +244,36 @@ print_firing(const struct report_firing *f, FILE *out)
 			    out);
 		return;
 	}
-	for (i = 0; i < f->n_targets; i++)
-		fprintf(out, "      %-*s  LOST    %s\n", widest_target(f),
-		    f->targets[i], REPORT_LOST);
+	for (i = 0; i < f->n_targets; i++) {
+		fputs("      ", out);
+		pad(out, f->targets[i], widest_target(f));
+		fputs("  LOST    " REPORT_LOST "\n", out);
+	}
 	if (f->n_targets == 0)
-		fprintf(out, "      LOST    %s\n", REPORT_LOST);
+		fputs("      LOST    " REPORT_LOST "\n", out);
 }
 
 static void
 print_inject(const struct report_inject *inj, FILE *out)
 {
-	char at[CLOCK_TEXT];
+	char at[UNITS_CLOCK_SIZE];
 	size_t i;
 
-	fprintf(out, "%-8s  %s (%s", inj->manual ? "manual" :
-	    clock_text((double)inj->at, at), inj->id, inj->action);
-	for (i = 0; i < inj->n_to; i++)
-		fprintf(out, "%s%s", i ? ", " : " to ", inj->to[i]);
-	fprintf(out, ")%s%s%s\n", inj->title ? ": " : "",
-	    inj->title ? inj->title : "", inj->listed ? "" :
+	fprintf(out, "%-8s  ", inj->manual ? "manual" :
+	    units_format_clock((double)inj->at, at));
+	put(out, inj->id);
+	fputs(" (", out);
+	put(out, inj->action);
+	for (i = 0; i < inj->n_to; i++) {
+		fputs(i ? ", " : " to ", out);
+		put(out, inj->to[i]);
+	}
+	fputc(')', out);
+	if (inj->title != NULL) {
+		fputs(": ", out);
+		put(out, inj->title);
+	}
+	fprintf(out, "%s\n", inj->listed ? "" :
 	    " [not in the exercise's MSEL]");
 	if (inj->n_firings == 0)
 		fprintf(out, "    not fired\n");
@@ -400,30 +281,12 @@ print_inject(const struct report_inject *inj, FILE *out)
 		print_firing(&inj->firings[i], out);
 }
 
-/* Clock injects by time, then manual ones; ties in the MSEL's order. */
-static int
-inject_by_time(const void *a, const void *b)
-{
-	const struct report_inject *x = *(const struct report_inject *const *)a;
-	const struct report_inject *y = *(const struct report_inject *const *)b;
-
-	if (x->manual != y->manual)
-		return x->manual ? 1 : -1;
-	if (x->at != y->at)
-		return x->at < y->at ? -1 : 1;
-	return (x > y) - (x < y);
-}
-
 static void
 print_injects(const struct report *r, FILE *out)
 {
-	const struct report_inject **order = xcalloc(r->n_injects,
-	    sizeof(*order));
+	const struct report_inject **order = report_injects_by_time(r);
 	size_t i;
 
-	for (i = 0; i < r->n_injects; i++)
-		order[i] = &r->injects[i];
-	qsort(order, r->n_injects, sizeof(*order), inject_by_time);
 	fprintf(out, "injects: the MSEL as it happened\n");
 	if (r->n_injects == 0)
 		fprintf(out, "  none\n");
@@ -432,31 +295,55 @@ print_injects(const struct report *r, FILE *out)
 	free(order);
 }
 
-/* ---- text: penalties, one line per run of rounds ------------------------ */
+/* ---- penalties, one line per run of rounds ------------------------------ */
 
-/* The width of a column of the runs' key, at least least. */
-static int
-widest_in_runs(const struct report_penalty_run *runs, size_t n,
-    const char *key, size_t least)
+/* The widths of the host and inject columns, at least 4 and 6. */
+static void
+widest_in_runs(const struct report_penalty_run *runs, size_t n, int *hw,
+    int *iw)
 {
-	size_t i, w = least;
+	size_t i, h = 4, j = 6;
 
-	for (i = 0; i < n; i++)
-		if (strlen(jstr(runs[i].first, key)) > w)
-			w = strlen(jstr(runs[i].first, key));
-	return (int)w;
+	for (i = 0; i < n; i++) {
+		if (width(runs[i].first->host) > h)
+			h = width(runs[i].first->host);
+		if (width(runs[i].first->inject) > j)
+			j = width(runs[i].first->inject);
+	}
+	*hw = (int)h;
+	*iw = (int)j;
+}
+
+static void
+print_penalty_run(const struct report_penalty_run *run, int w, int hw,
+    int iw, FILE *out)
+{
+	const struct report_penalty *p = run->first;
+	char rounds[48], at[UNITS_CLOCK_SIZE];
+
+	if (run->from == run->to)
+		snprintf(rounds, sizeof(rounds), "%lld", run->from);
+	else
+		snprintf(rounds, sizeof(rounds), "%lld-%lld", run->from, run->to);
+	fprintf(out, "%-9s  %-8s  ", rounds, units_format_clock(p->at, at));
+	pad(out, p->team, w);
+	fputs("  ", out);
+	pad(out, p->host, hw);
+	fputs("  ", out);
+	pad(out, p->inject, iw);
+	fprintf(out, "  %7lld  ", -run->points);
+	put(out, p->reason ? p->reason : "-");
+	fputc('\n', out);
 }
 
 static void
 print_penalties(const struct report *r, FILE *out)
 {
 	size_t n, i;
-	struct report_penalty_run *runs = report_penalty_runs(r->penalties, &n);
-	int w = widest_team_id(r, 4);
-	int hw = widest_in_runs(runs, n, "host", 4);
-	int iw = widest_in_runs(runs, n, "inject", 6);
-	char rounds[48], at[CLOCK_TEXT];
+	struct report_penalty_run *runs = report_penalty_runs(r, &n);
+	int w = widest_team_id(r, 4), hw, iw;
 
+	widest_in_runs(runs, n, &hw, &iw);
 	fprintf(out, "penalties: active compromises, one line per run of "
 	    "rounds\n");
 	if (n == 0)
@@ -465,137 +352,203 @@ print_penalties(const struct report *r, FILE *out)
 		fprintf(out, "%-9s  %-8s  %-*s  %-*s  %-*s  %7s  REASON\n",
 		    "ROUNDS", "FROM", w, "TEAM", hw, "HOST", iw, "INJECT",
 		    "POINTS");
-	for (i = 0; i < n; i++) {
-		const json_t *p = runs[i].first;
-
-		if (runs[i].from == runs[i].to)
-			snprintf(rounds, sizeof(rounds), "%lld", runs[i].from);
-		else
-			snprintf(rounds, sizeof(rounds), "%lld-%lld", runs[i].from,
-			    runs[i].to);
-		fprintf(out, "%-9s  %-8s  %-*s  %-*s  %-*s  %7lld  %s\n",
-		    rounds, clock_text(jnum(p, "at"), at), w, jstr(p, "team"),
-		    hw, jstr(p, "host"), iw, jstr(p, "inject"), -runs[i].points,
-		    jstr_or(p, "reason", "-"));
-	}
+	for (i = 0; i < n; i++)
+		print_penalty_run(&runs[i], w, hw, iw, out);
 	free(runs);
 }
 
-/* ---- text: reports, grades, adjustments -------------------------------- */
+/* ---- reports, grades, adjustments --------------------------------------- */
+
+enum { POINTS_REPORT, POINTS_GRADE, POINTS_ADJUSTMENT };
 
 static void
-print_points_entry(const struct entry *e, int w, FILE *out)
+print_incident(const struct report_incident *x, FILE *out)
 {
-	const json_t *o = e->o;
-	char at[CLOCK_TEXT];
-
-	fprintf(out, "%-8s  %-*s  ", clock_text(e->t, at), w, jstr(o, "team"));
-	if (e->list == 0) {
-		fprintf(out, "%6s  report %s by %s: %s", "-", jstr(o, "id"),
-		    jstr_or(o, "author", "?"), jstr(o, "title"));
-		if (jstr(o, "inject") != NULL)
-			fprintf(out, " (on inject %s)", jstr(o, "inject"));
-	} else if (e->list == 1) {
-		fprintf(out, "%+6lld  grade of report %s by %s: %s",
-		    json_integer_value(json_object_get(o, "points")),
-		    jstr(o, "report"), jstr_or(o, "by", "?"),
-		    jstr_or(o, "comment", "no comment"));
-	} else {
-		fprintf(out, "%+6lld  adjustment by %s: %s",
-		    json_integer_value(json_object_get(o, "points")),
-		    jstr_or(o, "by", "?"), jstr(o, "reason"));
+	fprintf(out, "%6s  report ", "-");
+	put(out, x->id);
+	fputs(" by ", out);
+	put(out, x->author ? x->author : "?");
+	fputs(": ", out);
+	put(out, x->title);
+	if (x->inject != NULL) {
+		fputs(" (on inject ", out);
+		put(out, x->inject);
+		fputc(')', out);
 	}
+}
+
+static void
+print_grade(const struct report_grade *g, FILE *out)
+{
+	fprintf(out, "%+6lld  grade of report ", g->points);
+	put(out, g->report);
+	fputs(" by ", out);
+	put(out, g->by ? g->by : "?");
+	fputs(": ", out);
+	put(out, g->comment ? g->comment : "no comment");
+}
+
+static void
+print_adjustment(const struct report_adjustment *j, FILE *out)
+{
+	fprintf(out, "%+6lld  adjustment by ", j->points);
+	put(out, j->by ? j->by : "?");
+	fputs(": ", out);
+	put(out, j->reason);
+}
+
+/* The team of an entry of the timeline of points. */
+static const char *
+points_team(const struct report_lists *l, const struct entry *e)
+{
+	if (e->list == POINTS_REPORT)
+		return l->reports[e->i].team;
+	if (e->list == POINTS_GRADE)
+		return l->grades[e->i].team;
+	return l->adjustments[e->i].team;
+}
+
+static void
+print_points_entry(const struct report_lists *l, const struct entry *e,
+    int w, FILE *out)
+{
+	char at[UNITS_CLOCK_SIZE];
+
+	fprintf(out, "%-8s  ", units_format_clock(e->t, at));
+	pad(out, points_team(l, e), w);
+	fputs("  ", out);
+	if (e->list == POINTS_REPORT)
+		print_incident(&l->reports[e->i], out);
+	else if (e->list == POINTS_GRADE)
+		print_grade(&l->grades[e->i], out);
+	else
+		print_adjustment(&l->adjustments[e->i], out);
 	fputc('\n', out);
 }
 
 static void
 print_points(const struct report *r, FILE *out)
 {
-	json_t *lists[] = { r->reports, r->grades, r->adjustments };
-	size_t n, i;
-	struct entry *e = timeline(lists, ARRAY_SIZE(lists), &n);
+	const struct report_lists *l = &r->lists;
+	size_t n = l->n_reports + l->n_grades + l->n_adjustments, i, k = 0;
+	struct entry *e = xcalloc(n ? n : 1, sizeof(*e));
 	int w = widest_team_id(r, 4);
 
+	for (i = 0; i < l->n_reports; i++)
+		e[k++] = (struct entry){ l->reports[i].t, POINTS_REPORT, i };
+	for (i = 0; i < l->n_grades; i++)
+		e[k++] = (struct entry){ l->grades[i].t, POINTS_GRADE, i };
+	for (i = 0; i < l->n_adjustments; i++)
+		e[k++] = (struct entry){ l->adjustments[i].t, POINTS_ADJUSTMENT,
+		    i };
+	qsort(e, n, sizeof(*e), entry_cmp);
 	fprintf(out, "reports, grades and adjustments\n");
 	if (n == 0)
 		fprintf(out, "  none\n");
 	else
 		fprintf(out, "%-8s  %-*s  %6s  WHAT\n", "AT", w, "TEAM", "POINTS");
 	for (i = 0; i < n; i++)
-		print_points_entry(&e[i], w, out);
+		print_points_entry(l, &e[i], w, out);
 	free(e);
 }
 
-/* ---- text: messages, hosts and links ----------------------------------- */
+/* ---- messages, hosts and links ------------------------------------------ */
 
 static void
 print_messages(const struct report *r, FILE *out)
 {
-	char at[CLOCK_TEXT];
-	size_t i;
+	char at[UNITS_CLOCK_SIZE];
+	size_t i, j;
 
 	fprintf(out, "messages\n");
-	if (json_array_size(r->messages) == 0)
+	if (r->lists.n_messages == 0)
 		fprintf(out, "  none\n");
-	for (i = 0; i < json_array_size(r->messages); i++) {
-		const json_t *m = json_array_get(r->messages, i);
+	for (i = 0; i < r->lists.n_messages; i++) {
+		const struct report_message *m = &r->lists.messages[i];
 
-		fprintf(out, "%-8s  to ", clock_text(jnum(m, "t"), at));
-		print_list(json_object_get(m, "to"), out);
-		if (jstr(m, "inject") != NULL)
-			fprintf(out, ", from inject %s", jstr(m, "inject"));
-		if (jstr(m, "by") != NULL)
-			fprintf(out, ", by %s", jstr(m, "by"));
-		fprintf(out, ": %s\n", jstr(m, "text"));
+		fprintf(out, "%-8s  to ", units_format_clock(m->t, at));
+		for (j = 0; j < m->n_to; j++) {
+			fputs(j ? ", " : "", out);
+			put(out, m->to[j]);
+		}
+		if (m->inject != NULL) {
+			fputs(", from inject ", out);
+			put(out, m->inject);
+		}
+		if (m->by != NULL) {
+			fputs(", by ", out);
+			put(out, m->by);
+		}
+		fputs(": ", out);
+		put(out, m->text);
+		fputc('\n', out);
 	}
 }
 
 static void
-print_machine_entry(const struct entry *e, FILE *out)
+print_host(const struct report_host *h, FILE *out)
 {
-	const json_t *o = e->o;
-	char at[CLOCK_TEXT];
-
-	fprintf(out, "%-8s  ", clock_text(e->t, at));
-	if (e->list == 0) {
-		fprintf(out, "%s %s", jstr(o, "name"), jstr(o, "state"));
-		if (jstr(o, "reason") != NULL)
-			fprintf(out, ": %s", jstr(o, "reason"));
-	} else {
-		fprintf(out, "%s link to %s %s", jstr(o, "host"),
-		    jstr(o, "network"), json_is_true(json_object_get(o, "up")) ?
-		    "up" : "down");
-		if (jstr(o, "inject") != NULL)
-			fprintf(out, " (inject %s)", jstr(o, "inject"));
-		if (json_is_false(json_object_get(o, "ok")))
-			fprintf(out, ", FAILED: %s", jstr_or(o, "error",
-			    "no reason given"));
+	put(out, h->name);
+	fputc(' ', out);
+	put(out, h->state);
+	if (h->reason != NULL) {
+		fputs(": ", out);
+		put(out, h->reason);
 	}
-	fputc('\n', out);
+}
+
+static void
+print_link(const struct report_link *k, FILE *out)
+{
+	put(out, k->host);
+	fputs(" link to ", out);
+	put(out, k->network);
+	fputs(k->up ? " up" : " down", out);
+	if (k->inject != NULL) {
+		fputs(" (inject ", out);
+		put(out, k->inject);
+		fputc(')', out);
+	}
+	if (k->has_ok && !k->ok) {
+		fputs(", FAILED: ", out);
+		put(out, k->error ? k->error : "no reason given");
+	}
 }
 
 static void
 print_machines(const struct report *r, FILE *out)
 {
-	json_t *lists[] = { r->hosts, r->links };
-	size_t n, i;
-	struct entry *e = timeline(lists, ARRAY_SIZE(lists), &n);
+	const struct report_lists *l = &r->lists;
+	size_t n = l->n_hosts + l->n_links, i, k = 0;
+	struct entry *e = xcalloc(n ? n : 1, sizeof(*e));
+	char at[UNITS_CLOCK_SIZE];
 
+	for (i = 0; i < l->n_hosts; i++)
+		e[k++] = (struct entry){ l->hosts[i].t, 0, i };
+	for (i = 0; i < l->n_links; i++)
+		e[k++] = (struct entry){ l->links[i].t, 1, i };
+	qsort(e, n, sizeof(*e), entry_cmp);
 	fprintf(out, "hosts and links\n");
 	if (n == 0)
 		fprintf(out, "  none\n");
-	for (i = 0; i < n; i++)
-		print_machine_entry(&e[i], out);
+	for (i = 0; i < n; i++) {
+		fprintf(out, "%-8s  ", units_format_clock(e[i].t, at));
+		if (e[i].list == 0)
+			print_host(&l->hosts[e[i].i], out);
+		else
+			print_link(&l->links[e[i].i], out);
+		fputc('\n', out);
+	}
 	free(e);
 }
 
-/* ---- text: rounds ------------------------------------------------------ */
+/* ---- rounds ------------------------------------------------------------- */
 
 static void
 print_rounds(const struct report *r, FILE *out)
 {
 	const struct score_ledger *l = &r->ledger;
-	char at[CLOCK_TEXT];
+	char at[UNITS_CLOCK_SIZE];
 	size_t i, j;
 
 	fprintf(out, "rounds: each team's score after it\n");
@@ -604,15 +557,16 @@ print_rounds(const struct report *r, FILE *out)
 		return;
 	}
 	fprintf(out, "ROUND  %-8s", "AT");
-	for (j = 0; j < l->n_teams; j++)
-		fprintf(out, "  %6s", l->teams[j].team->id);
+	for (j = 0; j < l->n_teams; j++) {
+		fputs("  ", out);
+		rpad(out, l->teams[j].team->id, 6);
+	}
 	fputc('\n', out);
 	for (i = 0; i < l->n_rounds; i++) {
 		fprintf(out, "%5ld  %-8s", l->rounds[i].n,
-		    clock_text(l->rounds[i].at, at));
+		    units_format_clock(l->rounds[i].at, at));
 		for (j = 0; j < l->n_teams; j++)
-			fprintf(out, "  %*lld", (int)(strlen(l->teams[j].team->id) >
-			    6 ? strlen(l->teams[j].team->id) : 6),
+			fprintf(out, "  %*lld", column(l->teams[j].team->id, 6),
 			    l->rounds[i].scores[j]);
 		fputc('\n', out);
 	}

@@ -10,8 +10,11 @@
  * stops the replay with an error naming its seq, since a report must not
  * guess. Unknown types are skipped: a later rangectl may add some.
  *
- * The lists that are only ever shown (penalties, grades...) are kept as
- * JSON objects already in the shape report_to_json() gives them.
+ * struct report is the one model every renderer reads: report_json.c
+ * (--json, and the dashboard's injects), report_print.c (text) and
+ * report_html.c; report_layout.c holds the orders they share. Every
+ * string of the model comes from the journal, which is hostile input:
+ * renderers escape them for what they write.
  */
 #ifndef RANGECTL_REPORT_H
 #define RANGECTL_REPORT_H
@@ -75,6 +78,114 @@ struct report_inject {
 	size_t firings_alloc;
 };
 
+/* A change of the clock. */
+struct report_clock {
+	double t;	/* exercise seconds, to the millisecond */
+	char *state;	/* "running", "paused" or "ended" */
+	/* The speed as the journal wrote it: an integer stays one. */
+	enum report_speed {
+		REPORT_SPEED_NONE,	/* not given */
+		REPORT_SPEED_INTEGER,	/* speed_integer */
+		REPORT_SPEED_REAL,	/* speed, to the millisecond */
+	} speed_kind;
+	long long speed_integer;
+	double speed;
+	char *reason;	/* NULL when none */
+	char *by;	/* NULL when none */
+};
+
+/* What an active compromise cost its team in one round. */
+struct report_penalty {
+	long long round;
+	double at;	/* the round's exercise seconds */
+	char *team;
+	char *host;
+	char *inject;
+	long long penalty;	/* points lost, positive */
+	char *reason;	/* NULL when none */
+};
+
+/* An incident report, as a team sent it (the journal's report event). */
+struct report_incident {
+	double t;
+	char *id;
+	char *team;
+	char *author;	/* NULL when none */
+	char *title;
+	char *body;	/* NULL when none */
+	char *inject;	/* the inject it is about; NULL when none */
+};
+
+struct report_grade {
+	double t;
+	char *report;	/* the incident report's id */
+	char *team;
+	long long points;
+	char *comment;	/* NULL when none */
+	char *by;	/* NULL when none */
+};
+
+struct report_adjustment {
+	double t;
+	char *team;
+	long long points;
+	char *reason;
+	char *by;	/* NULL when none */
+};
+
+struct report_message {
+	double t;
+	char *inject;	/* the inject that sent it; NULL: sent by hand */
+	char **to;	/* team ids */
+	size_t n_to;
+	char *text;
+	char *by;	/* NULL when none */
+};
+
+/* A host's change of state, as libvirt told the engine. */
+struct report_host {
+	double t;
+	char *name;
+	char *team;	/* NULL when none */
+	char *state;
+	char *reason;	/* NULL when none */
+};
+
+/* A link set up or down. */
+struct report_link {
+	double t;
+	char *host;
+	char *network;
+	bool up;
+	char *inject;	/* NULL when none */
+	bool has_ok;	/* the event says whether it worked: ok */
+	bool ok;
+	char *error;	/* NULL when none */
+};
+
+/*
+ * The events that are only listed, each list in journal order; the
+ * report owns every entry and its strings.
+ */
+struct report_lists {
+	struct report_clock *clock;
+	size_t n_clock, clock_alloc;
+	struct report_penalty *penalties;	/* every active compromise */
+	size_t n_penalties, penalties_alloc;
+	struct report_incident *reports;
+	size_t n_reports, reports_alloc;
+	struct report_grade *grades;
+	size_t n_grades, grades_alloc;
+	struct report_adjustment *adjustments;
+	size_t n_adjustments, adjustments_alloc;
+	struct report_message *messages;
+	size_t n_messages, messages_alloc;
+	struct report_host *hosts;
+	size_t n_hosts, hosts_alloc;
+	struct report_link *links;
+	size_t n_links, links_alloc;
+};
+
 struct report {
 	bool started;	/* the exercise event was read */
 	char *name;
@@ -97,15 +208,17 @@ struct report {
 	struct report_inject *injects;
 	size_t n_injects;
 	size_t injects_alloc;
-	json_t *clock;	/* [{t, state, speed, reason, by}] */
-	json_t *penalties;	/* [{round, at, team, host, inject, penalty,
-				 * reason}]: every active compromise */
-	json_t *reports;	/* [{t, id, team, author, title, body, inject}] */
-	json_t *grades;	/* [{t, report, team, points, comment, by}] */
-	json_t *adjustments;	/* [{t, team, points, reason, by}] */
+	struct report_lists lists;
+	/*
+	 * The same messages, grades and reports as JSON, in the shape
+	 * report_to_json() gives them, for the dashboard's view (view.c)
+	 * alone, which filters and serves them as they are. No renderer
+	 * reads them; they can go once view.c reads lists.
+	 */
 	json_t *messages;	/* [{t, inject, to, text, by}] */
-	json_t *hosts;	/* [{t, name, team, state, reason}] */
-	json_t *links;	/* [{t, host, network, up, inject, ok, error}] */
+	json_t *grades;	/* [{t, report, team, points, comment, by}] */
+	json_t *reports;	/* [{t, id, team, author, title, body,
+				 * inject}] */
 };
 
 /* An empty report, before any event: report_clear() it after use. */
@@ -136,28 +249,47 @@ const struct report_inject *report_inject(const struct report *report,
  * The report as a new JSON object (the caller releases it): exercise,
  * teams, rounds, injects, penalties, reports, grades, adjustments,
  * messages, hosts, links, clock. Times are exercise seconds.
+ * (report_json.c)
  */
 json_t *report_to_json(const struct report *report);
+/* Writes the JSON, indented, ending with a newline. 0, or -1. */
+int report_print_json(const struct report *report, FILE *out);
 
 /*
  * Consecutive rounds in which one compromise cost its team, for one
  * reason: what the text and HTML reports show as one line.
+ * (report_layout.c, as the two orders after it)
  */
 struct report_penalty_run {
-	const json_t *first;	/* borrowed: the run's first entry */
+	const struct report_penalty *first;	/* the run's first round */
 	long long from, to;	/* rounds */
 	long long points;	/* lost in all (positive) */
 };
 /*
- * The entries of penalties (report->penalties, or its copy in
- * report_to_json()) as runs, ordered by first round. Returns an array of
- * *count runs that the caller frees.
+ * The report's penalties as runs, ordered by first round. Returns an
+ * array of *count runs that the caller frees; they point into report.
  */
-struct report_penalty_run *report_penalty_runs(const json_t *penalties,
+struct report_penalty_run *report_penalty_runs(const struct report *report,
     size_t *count);
-/* Writes the JSON, indented, ending with a newline. 0, or -1. */
-int report_print_json(const struct report *report, FILE *out);
-/* Writes the report as tables for people to read. */
+/*
+ * The MSEL as it happened: clock injects by time, then manual ones, ties
+ * in the MSEL's order. An array of report->n_injects pointers into
+ * report, which the caller frees.
+ */
+const struct report_inject **report_injects_by_time(
+    const struct report *report);
+/*
+ * The ledger's teams by score, highest first, ties in the exercise's
+ * order. An array of report->ledger.n_teams pointers into the ledger,
+ * which the caller frees.
+ */
+const struct score_team **report_teams_by_score(const struct report *report);
+
+/*
+ * Writes the report as tables for people to read (report_print.c). Every
+ * string of the journal is written with its control characters escaped
+ * (str_put_visible()), so that no journal can drive the terminal.
+ */
 void report_print(const struct report *report, FILE *out);
 /*
  * Writes the report as one self-contained HTML page (report_html.c): the

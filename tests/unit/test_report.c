@@ -115,7 +115,7 @@ TEST(scores_are_the_ledgers)
 	CHECK_INT_EQ(total(&r, "red"), 0);
 	CHECK(report_team(&r, "nobody") == NULL);
 	CHECK_INT_EQ(r.ledger.n_rounds, 6);
-	CHECK_INT_EQ(json_array_size(r.penalties), 3);
+	CHECK_INT_EQ(r.lists.n_penalties, 3);
 	score_ledger_clear(&lr.ledger);
 	free(error);
 	report_clear(&r);
@@ -139,7 +139,7 @@ TEST(exercise_and_clock)
 	CHECK(!r.interrupted);
 	CHECK(r.elapsed == 3600.0);
 	CHECK_INT_EQ(r.events, 29);
-	CHECK_INT_EQ(json_array_size(r.clock), 4);
+	CHECK_INT_EQ(r.lists.n_clock, 4);
 	report_clear(&r);
 }
 
@@ -261,6 +261,59 @@ TEST(json_shape)
 	CHECK_INT_EQ(json_array_size(json_object_get(doc, "hosts")), 2);
 	CHECK_INT_EQ(json_array_size(json_object_get(doc, "links")), 2);
 	json_decref(doc);
+	report_clear(&r);
+}
+
+/* The lists of the model, typed, as the edge journal has them. */
+TEST(lists_typed)
+{
+	const struct report_lists *l;
+	struct report r;
+	size_t n;
+	struct report_penalty_run *runs;
+
+	if (!CHECK_INT_EQ(load(&r, "edge"), 0))
+		return;
+	l = &r.lists;
+	/* The speed as written: an integer, none, a real. */
+	if (CHECK_INT_EQ(l->n_clock, 4)) {
+		CHECK_INT_EQ(l->clock[0].speed_kind, REPORT_SPEED_INTEGER);
+		CHECK_INT_EQ(l->clock[0].speed_integer, 2);
+		CHECK_INT_EQ(l->clock[1].speed_kind, REPORT_SPEED_NONE);
+		CHECK(l->clock[1].reason == NULL);
+		CHECK_STR_EQ(l->clock[1].by, "ctl");
+		CHECK_INT_EQ(l->clock[2].speed_kind, REPORT_SPEED_REAL);
+		CHECK(l->clock[2].speed == 0.5);
+	}
+	/* A link event that does not say whether it worked, one that does. */
+	if (CHECK_INT_EQ(l->n_links, 3)) {
+		CHECK(!l->links[0].has_ok);
+		CHECK(l->links[1].has_ok && !l->links[1].ok);
+		CHECK(l->links[1].error == NULL);
+		CHECK_STR_EQ(l->links[2].error, "no such interface");
+	}
+	if (CHECK_INT_EQ(l->n_reports, 2)) {
+		CHECK(l->reports[0].author == NULL);
+		CHECK(l->reports[0].body == NULL);
+		CHECK_STR_EQ(l->reports[1].body, "first\nsecond");
+	}
+	if (CHECK_INT_EQ(l->n_messages, 2))
+		CHECK(l->messages[1].n_to == 0 &&
+		    l->messages[1].inject == NULL);
+	CHECK_INT_EQ(l->n_grades, 1);
+	CHECK_INT_EQ(l->n_adjustments, 2);
+	CHECK_INT_EQ(l->n_hosts, 2);
+	/* Every active compromise of every round; runs of following rounds. */
+	CHECK_INT_EQ(l->n_penalties, 6);
+	runs = report_penalty_runs(&r, &n);
+	if (CHECK_INT_EQ(n, 4)) {
+		CHECK(runs[0].from == 1 && runs[0].to == 3);
+		CHECK_INT_EQ(runs[0].points, 6);
+		CHECK(runs[0].first->reason == NULL);
+		CHECK_STR_EQ(runs[1].first->reason, "beacon");
+		CHECK(runs[3].from == 5 && runs[3].to == 5);
+	}
+	free(runs);
 	report_clear(&r);
 }
 
