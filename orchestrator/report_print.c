@@ -1,7 +1,8 @@
 /*
  * report_print.c: the report as tables for people to read. Pure: the
  * model in, text out. Every string of the journal goes through put(),
- * pad() and rpad(), never straight into a format.
+ * pad() and rpad(), never straight into a format, so that its control
+ * characters are escaped (str_put_visible()) and columns still line up.
  */
 #include "rangectl/report.h"
 
@@ -15,19 +16,22 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* Writes s, a string of the journal; NULL as nothing. */
+/*
+ * Writes s, a string of the journal, its control characters escaped: a
+ * report title must not clear the screen of whoever reads the report.
+ * NULL writes nothing.
+ */
 static void
 put(FILE *out, const char *s)
 {
-	if (s != NULL)
-		fputs(s, out);
+	str_put_visible(out, s);
 }
 
 /* The width put() gives s. */
 static size_t
 width(const char *s)
 {
-	return s != NULL ? strlen(s) : 0;
+	return str_visible_len(s);
 }
 
 static void

@@ -172,6 +172,74 @@ strbuf_free(struct strbuf *sb)
 	strbuf_init(sb);
 }
 
+/* The longest escape of one character: two bytes as octal. */
+#define VISIBLE_ESCAPE 9
+
+/*
+ * The escape of the character at s into buf (NUL-terminated), and the
+ * bytes of s it stands for; 0 when s[0] stands for itself.
+ */
+static size_t
+visible_escape(const char *s, char buf[VISIBLE_ESCAPE])
+{
+	unsigned char c = (unsigned char)s[0], d = (unsigned char)s[1];
+	const char *named = c == '\t' ? "t" : c == '\n' ? "n" : c == '\r' ?
+	    "r" : c == '\\' ? "\\" : NULL;
+
+	if (named != NULL) {
+		snprintf(buf, VISIBLE_ESCAPE, "\\%s", named);
+		return 1;
+	}
+	if (c < 0x20 || c == 0x7f) {
+		snprintf(buf, VISIBLE_ESCAPE, "\\%03o", c);
+		return 1;
+	}
+	if (c == 0xc2 && d >= 0x80 && d <= 0x9f) {
+		snprintf(buf, VISIBLE_ESCAPE, "\\%03o\\%03o", c, d);
+		return 2;
+	}
+	return 0;
+}
+
+void
+str_put_visible(FILE *out, const char *s)
+{
+	char esc[VISIBLE_ESCAPE];
+	size_t i = 0, plain, n;
+
+	while (s != NULL && s[i] != '\0') {
+		/* Runs of plain text go out at once. */
+		for (plain = i; s[i] != '\0' && visible_escape(s + i, esc) == 0;
+		    i++)
+			;
+		fwrite(s + plain, 1, i - plain, out);
+		if (s[i] == '\0')
+			break;
+		n = visible_escape(s + i, esc);
+		fputs(esc, out);
+		i += n;
+	}
+}
+
+size_t
+str_visible_len(const char *s)
+{
+	char esc[VISIBLE_ESCAPE];
+	size_t i = 0, len = 0, n;
+
+	while (s != NULL && s[i] != '\0') {
+		n = visible_escape(s + i, esc);
+		if (n == 0) {
+			len++;
+			i++;
+		} else {
+			len += strlen(esc);
+			i += n;
+		}
+	}
+	return len;
+}
+
 size_t
 str_distance(const char *a, const char *b, size_t cap)
 {

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -43,6 +44,19 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 /* Returns the string and leaves sb empty; the caller frees it. */
 char *strbuf_steal(struct strbuf *sb);
 void strbuf_free(struct strbuf *sb);
+
+/*
+ * Writes s to out so that it cannot drive a terminal: each control
+ * character is written as its escape in C, so that the text still says
+ * what it held: \t, \n and \r, others as octal bytes (ESC as \033, DEL
+ * as \177, and the C1 controls U+0080..U+009F, which terminals may also
+ * obey, as the octal of their two UTF-8 bytes, \302\233 for CSI), and
+ * the backslash itself as \\, so that no text can pass for an escape.
+ * Everything else is written as it is. NULL writes nothing.
+ */
+void str_put_visible(FILE *out, const char *s);
+/* The bytes str_put_visible() writes for s: to pad columns with. */
+size_t str_visible_len(const char *s);
 
 /* Levenshtein distance, capped at cap + 1 for speed. */
 size_t str_distance(const char *a, const char *b, size_t cap);

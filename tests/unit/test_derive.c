@@ -97,3 +97,48 @@ TEST(distance)
 	CHECK_INT_EQ(str_distance("a", "abcdef", 2), 3);
 	CHECK_INT_EQ(str_distance("", "ab", 2), 2);
 }
+
+/* s as str_put_visible() writes it, checked against its length. */
+static char *
+visible(const char *s)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f == NULL)
+		abort();
+	str_put_visible(f, s);
+	fclose(f);
+	CHECK_INT_EQ(str_visible_len(s), len);
+	return text;
+}
+
+TEST(visible_text)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain text, é and €", "plain text, é and €" },
+		{ "\x1b[2J\x1b[31mred", "\\033[2J\\033[31mred" },
+		{ "tab\there\nnew\rline", "tab\\there\\nnew\\rline" },
+		{ "bell\a del\x7f bs\b", "bell\\007 del\\177 bs\\010" },
+		{ "C1 \xc2\x9b" "31m and \xc2\x85", "C1 \\302\\23331m and "
+		  "\\302\\205" },
+		/* U+00A0 and U+00E9 are no controls, though they start alike. */
+		{ "\xc2\xa0\xc3\xa9", "\xc2\xa0\xc3\xa9" },
+		{ "back\\slash \\033", "back\\\\slash \\\\033" },
+		{ "", "" },
+	};
+	size_t i;
+	char *got;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		got = visible(cases[i].in);
+		CHECK_STR_EQ(got, cases[i].out);
+		free(got);
+	}
+	got = visible(NULL);
+	CHECK_STR_EQ(got, "");
+	free(got);
+}
