@@ -1184,11 +1184,15 @@ print_hosts(const struct report *r, FILE *out)
 	list_close(out);
 }
 
-/* ok, or failed with its error. */
+/* ok, or failed with its error; "—" when the event does not say. */
 static void
 link_result(FILE *out, const struct report_link *k)
 {
-	if (k->has_ok && k->ok) {
+	if (!k->has_ok) {
+		fprintf(out, "<td>%s</td>", html_dash);
+		return;
+	}
+	if (k->ok) {
 		fputs("<td class=\"ok\">ok</td>", out);
 		return;
 	}
