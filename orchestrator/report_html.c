@@ -30,7 +30,8 @@
 /*
  * Writes n bytes of s escaped for HTML text and attribute values alike.
  * Control characters other than tab and line ends, which HTML does not
- * allow, become U+FFFD; jansson has checked that the text is UTF-8.
+ * allow, become U+FFFD: C0, DEL, and C1 (U+0080..U+009F, the two bytes
+ * C2 80..C2 9F); jansson has checked that the text is UTF-8.
  */
 static void
 html_escape(FILE *out, const char *s, size_t n)
@@ -40,6 +41,12 @@ html_escape(FILE *out, const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
+		if (c == 0xc2 && i + 1 < n &&
+		    ((unsigned char)s[i + 1] & 0xe0) == 0x80) {
+			fputs("\xef\xbf\xbd", out);
+			i++;
+			continue;
+		}
 		switch (c) {
 		case '&': fputs("&amp;", out); break;
 		case '<': fputs("&lt;", out); break;
