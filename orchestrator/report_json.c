@@ -96,12 +96,14 @@ static json_t *
 clock_to_json(const struct report_lists *l, size_t i)
 {
 	const struct report_clock *c = &l->clock[i];
-	json_t *speed = json_null();
+	json_t *speed;
 
 	if (c->speed_kind == REPORT_SPEED_INTEGER)
 		speed = json_integer(c->speed_integer);
 	else if (c->speed_kind == REPORT_SPEED_REAL)
 		speed = json_real(c->speed);
+	else
+		speed = json_null();
 	return json_pack("{s:f, s:s, s:o, s:o, s:o}", "t", c->t, "state",
 	    c->state, "speed", speed, "reason", string_or_null(c->reason),
 	    "by", string_or_null(c->by));

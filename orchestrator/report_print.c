@@ -458,6 +458,8 @@ print_points(const struct report *r, FILE *out)
 
 /* ---- messages, hosts and links ------------------------------------------ */
 
+enum { MACHINE_HOST, MACHINE_LINK };
+
 static void
 print_messages(const struct report *r, FILE *out)
 {
@@ -528,16 +530,16 @@ print_machines(const struct report *r, FILE *out)
 	char at[UNITS_CLOCK_SIZE];
 
 	for (i = 0; i < l->n_hosts; i++)
-		e[k++] = (struct entry){ l->hosts[i].t, 0, i };
+		e[k++] = (struct entry){ l->hosts[i].t, MACHINE_HOST, i };
 	for (i = 0; i < l->n_links; i++)
-		e[k++] = (struct entry){ l->links[i].t, 1, i };
+		e[k++] = (struct entry){ l->links[i].t, MACHINE_LINK, i };
 	qsort(e, n, sizeof(*e), entry_cmp);
 	fprintf(out, "hosts and links\n");
 	if (n == 0)
 		fprintf(out, "  none\n");
 	for (i = 0; i < n; i++) {
 		fprintf(out, "%-8s  ", units_format_clock(e[i].t, at));
-		if (e[i].list == 0)
+		if (e[i].list == MACHINE_HOST)
 			print_host(&l->hosts[e[i].i], out);
 		else
 			print_link(&l->links[e[i].i], out);
