@@ -1,6 +1,6 @@
 /* rangectl dashboard: plain JavaScript, no framework, nothing from elsewhere.
  *
- * Talks to the API of spec/interfaces-v1.md under api/v1/ with the token
+ * Talks to the API of docs/api.md under api/v1/ with the token
  * kept in sessionStorage, listens to api/v1/events (Server-Sent Events) and
  * refetches what an event says has changed. Everything the server sends
  * (guest output, trainee-written reports, messages) goes into the page as

@@ -1,5 +1,5 @@
 /*
- * api.h: the HTTP API of interfaces-v1.md, as a pure function from a
+ * api.h: the HTTP API (docs/api.md), as a pure function from a
  * request to an answer, so that it can be tested and fuzzed without a
  * server. http.c owns the sockets; routes that keep the connection (the
  * event stream, the console) are answered with what http.c must do.
