@@ -284,6 +284,10 @@ for pid in "${streams[@]}"; do
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 done
+# The demo lasts 3 minutes at speed 10: from here on, the clock runs only
+# for the rows that need it, so that the exercise does not end before the
+# stop row.
+clock_to paused || e2e_fail "the clock cannot be paused"
 
 # events_of WHO: "NAME<TAB>DATA" per event of WHO's stream.
 events_of() { awk '/^event: / { name = substr($0, 8) } /^data: / && name != "" { print name "\t" substr($0, 7); name = "" }' "$RH_DIR/sse-$1"; }
@@ -317,12 +321,12 @@ done
 
 # ---- every other row, then the probes, then the stop -----------------------
 
-# The demo lasts 3 minutes at speed 10: rows that need no clock are asked
-# of a paused one, so that the exercise does not end before the stop.
-clock_to paused || e2e_fail "the clock cannot be paused"
-
 while IFS= read -r row; do
-	[ "$(cut -f3 <<<"$row")" != pending ] && ! is_stop "$row" && ask "$row"
+	clk=$(cut -f3 <<<"$row")
+	{ [ "$clk" = pending ] || is_stop "$row"; } && continue
+	ask "$row"
+	# A row that resumed the clock leaves it paused again.
+	[ "$clk" = - ] || clock_to paused || e2e_fail "the clock cannot be paused after $row"
 done <"$tables/status"
 
 # Likely paths, asked as a controller: what answers must be a route. Those
@@ -360,5 +364,18 @@ while IFS= read -r row; do
 	is_stop "$row" && ask "$row"
 done <"$tables/status"
 
-stop_server
+# A controller's stop ends the run, cleanly (under the sanitizers too).
+for _ in $(seq 300); do
+	kill -0 "$server" 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 "$server" 2>/dev/null; then
+	e2e_fail "the run is still going 30 s after the stop"
+	stop_server
+else
+	wait "$server"
+	rc=$?
+	e2e_check "the run ends with status 0 after the stop ($rc)" test "$rc" = 0
+	[ "$rc" = 0 ] || tail -n 20 "$RH_DIR/log" | sed 's/^/#   /'
+fi
 e2e_summary
