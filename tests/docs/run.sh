@@ -376,6 +376,11 @@ else
 	wait "$server"
 	rc=$?
 	e2e_check "the run ends with status 0 after the stop ($rc)" test "$rc" = 0
-	[ "$rc" = 0 ] || tail -n 20 "$RH_DIR/log" | sed 's/^/#   /'
+	# A sanitizer's report from its first line, else the log's end.
+	if [ "$rc" != 0 ] && grep -q 'ERROR: [A-Za-z]*Sanitizer\|runtime error' "$RH_DIR/log"; then
+		grep -A 60 -m 1 'ERROR: [A-Za-z]*Sanitizer\|runtime error' "$RH_DIR/log" | sed 's/^/#   /'
+	elif [ "$rc" != 0 ]; then
+		tail -n 20 "$RH_DIR/log" | sed 's/^/#   /'
+	fi
 fi
 e2e_summary
