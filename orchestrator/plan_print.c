@@ -3,317 +3,558 @@
  */
 #include "rangectl/plan_print.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rangectl/units.h"
 #include "rangectl/util.h"
 
-static json_t *
-json_string_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *
-json_ip_or_null(uint32_t addr)
-{
-	char text[IPV4_TEXT];
-
-	if (addr == 0)
-		return json_null();
-	ipv4_format(addr, text);
-	return json_string(text);
-}
-
-static json_t *
-json_cidr(const struct cidr *c)
-{
-	char text[CIDR_TEXT];
-
-	cidr_format(c, text);
-	return json_string(text);
-}
-
-static json_t *
-team_to_json(const struct scenario_team *t)
-{
-	json_t *members = json_array();
-	size_t i;
-
-	for (i = 0; i < t->members.count; i++)
-		json_array_append_new(members, json_string(t->members.items[i]));
-	return json_pack("{s:s, s:s, s:I, s:o, s:o}", "id", t->id, "role",
-	    role_name(t->role), "index", (json_int_t)t->index, "name",
-	    json_string_or_null(t->name), "members", members);
-}
-
-static json_t *
-network_to_json(const struct plan *plan, const struct plan_network *net)
-{
-	json_t *gw = net->gateway == PLAN_NONE ? json_null() :
-	    json_string(plan->hosts[net->gateway].name);
-
-	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:b, s:o, s:o}", "name",
-	    net->name, "id", net->src->id, "team",
-	    json_string_or_null(net->team ? net->team->id : NULL), "cidr",
-	    json_cidr(&net->cidr), "bridge", net->bridge, "isolated",
-	    net->src->isolated, "gateway", gw, "rangectl_address",
-	    json_ip_or_null(net->host_side));
-}
-
-static json_t *
-nics_to_json(const struct plan *plan, const struct plan_host *host)
-{
-	json_t *nics = json_array();
-	size_t i;
-
-	for (i = 0; i < host->n_nics; i++) {
-		const struct plan_nic *nic = &host->nics[i];
-		const struct plan_network *net = &plan->networks[nic->network];
-
-		json_array_append_new(nics, json_pack("{s:s, s:s, s:i, s:s}",
-		    "network", net->name, "ip", nic->ip_text, "prefix",
-		    net->cidr.prefix, "mac", nic->mac_text));
-	}
-	return nics;
-}
-
-static json_t *
-routes_to_json(const struct plan_host *host)
-{
-	json_t *routes = json_array();
-	size_t i;
-
-	for (i = 0; i < host->n_routes; i++)
-		json_array_append_new(routes, json_pack("{s:o, s:o}", "to",
-		    json_cidr(&host->routes[i].to), "via",
-		    json_ip_or_null(host->routes[i].via)));
-	return routes;
-}
-
-static json_t *
-services_to_json(const struct scenario_host *src)
-{
-	json_t *services = json_array();
-	size_t i;
-
-	for (i = 0; i < src->n_services; i++) {
-		const struct scenario_check *c = &src->services[i];
-
-		json_array_append_new(services, json_pack("{s:s, s:s, s:o, s:I}",
-		    "id", c->id, "check", check_kind_name(c->kind), "port",
-		    c->port > 0 ? json_integer(c->port) : json_null(), "points",
-		    (json_int_t)c->points));
-	}
-	return services;
-}
-
-static json_t *
-host_to_json(const struct plan *plan, const struct plan_host *host)
-{
-	const struct scenario_host *src = host->src;
-	json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:I, s:I, s:b, s:o, s:o, "
-	    "s:o, s:o}", "name", host->name, "id", src->id, "team",
-	    json_string_or_null(host->team ? host->team->id : NULL), "image",
-	    src->image, "memory", (json_int_t)src->memory, "vcpus",
-	    (json_int_t)src->vcpus, "router", src->router, "gateway",
-	    json_ip_or_null(host->gateway), "nics", nics_to_json(plan, host),
-	    "routes", routes_to_json(host), "services", services_to_json(src));
-
-	/* Only a range spread over nodes says where each host goes. */
-	if (plan->sc->n_nodes > 0)
-		json_object_set_new(o, "node",
-		    json_string(plan->sc->nodes[host->node].uri));
-	return o;
-}
-
-static json_t *
-host_names(const struct plan *plan, const size_t *indexes, size_t n)
-{
-	json_t *names = json_array();
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		json_array_append_new(names,
-		    json_string(plan->hosts[indexes[i]].name));
-	return names;
-}
-
-/* Sets key to the string when there is one: absent keys mean "not given". */
-static void
-set_string(json_t *o, const char *key, const char *value)
-{
-	if (value != NULL)
-		json_object_set_new(o, key, json_string(value));
-}
-
-static json_t *
-check_to_json(const struct scenario_check *c)
-{
-	json_t *o = json_pack("{s:s}", "check", check_kind_name(c->kind));
-
-	if (c->port > 0)
-		json_object_set_new(o, "port", json_integer(c->port));
-	set_string(o, "path", c->path);
-	if (c->kind == CHECK_HTTP)
-		json_object_set_new(o, "expect_status",
-		    json_integer(c->expect_status));
-	set_string(o, "expect_body", c->expect_body);
-	set_string(o, "command", c->command);
-	json_object_set_new(o, "penalty", json_integer(c->penalty));
-	return o;
-}
-
-/* What the action does, beyond whom it targets. */
-static void
-action_details_to_json(json_t *o, const struct scenario_inject *src)
-{
-	set_string(o, "command", src->command);
-	set_string(o, "nic", src->nic);
-	if (src->action == ACTION_LINK_DOWN)
-		json_object_set_new(o, "duration", json_integer(src->duration));
-	set_string(o, "text", src->text);
-	if (src->compromise != NULL)
-		json_object_set_new(o, "compromise",
-		    check_to_json(src->compromise));
-}
-
-static json_t *
-image_to_json(const struct scenario *sc, const struct scenario_image *img)
-{
-	json_t *o = json_pack("{s:s}", "id", img->id);
-	char *path;
-
-	if (img->kernel != NULL) {
-		path = scenario_path(sc, img->kernel);
-		set_string(o, "kernel", path);
-		free(path);
-	}
-	if (img->initrd != NULL) {
-		path = scenario_path(sc, img->initrd);
-		set_string(o, "initrd", path);
-		free(path);
-	}
-	set_string(o, "cmdline", img->cmdline);
-	if (img->disk != NULL) {
-		path = scenario_path(sc, img->disk);
-		set_string(o, "disk", path);
-		free(path);
-		json_object_set_new(o, "format", json_string(img->format ==
-		    FORMAT_RAW ? "raw" : "qcow2"));
-		json_object_set_new(o, "cloud_init", json_boolean(img->cloud_init));
-	}
-	return o;
-}
-
-static json_t *
-inject_to_json(const struct plan *plan, const struct plan_inject *inj)
-{
-	const struct scenario_inject *src = inj->src;
-	json_t *o, *to;
-	size_t i;
-
-	o = json_pack("{s:s, s:o, s:o, s:b, s:s, s:o}", "id", src->id, "title",
-	    json_string_or_null(src->title), "at", src->manual ? json_null() :
-	    json_integer(src->at), "manual", src->manual, "action",
-	    action_name(src->action), "targets",
-	    host_names(plan, inj->targets, inj->n_targets));
-	if (src->from != NULL)
-		json_object_set_new(o, "from",
-		    host_names(plan, inj->from, inj->n_from));
-	if (src->to != NULL) {
-		to = json_array();
-		for (i = 0; i < inj->n_to; i++)
-			json_array_append_new(to, json_string(inj->to[i]->id));
-		json_object_set_new(o, "to", to);
-	}
-	action_details_to_json(o, src);
-	return o;
-}
-
-
-json_t *
-plan_to_json(const struct plan *plan)
-{
-	const struct scenario *sc = plan->sc;
-	json_t *teams = json_array(), *networks = json_array();
-	json_t *hosts = json_array(), *injects = json_array();
-	json_t *instructors = json_array(), *images = json_array();
-	size_t i;
-
-	for (i = 0; i < sc->n_teams; i++)
-		json_array_append_new(teams, team_to_json(&sc->teams[i]));
-	for (i = 0; i < sc->instructors.count; i++)
-		json_array_append_new(instructors,
-		    json_string(sc->instructors.items[i]));
-	for (i = 0; i < sc->n_images; i++)
-		json_array_append_new(images, image_to_json(sc, &sc->images[i]));
-	for (i = 0; i < plan->n_networks; i++)
-		json_array_append_new(networks,
-		    network_to_json(plan, &plan->networks[i]));
-	for (i = 0; i < plan->n_hosts; i++)
-		json_array_append_new(hosts, host_to_json(plan, &plan->hosts[i]));
-	for (i = 0; i < plan->n_injects; i++)
-		json_array_append_new(injects,
-		    inject_to_json(plan, &plan->injects[i]));
-	return json_pack("{s:{s:s, s:o, s:I, s:o}, s:o, s:o, s:o, s:o, s:o, "
-	    "s:o, s:{s:I, s:I}}", "exercise", "name", sc->exercise.name, "title",
-	    json_string_or_null(sc->exercise.title), "duration",
-	    (json_int_t)sc->exercise.duration, "connect",
-	    json_string_or_null(sc->exercise.connect), "teams", teams,
-	    "instructors", instructors, "images", images, "networks", networks,
-	    "hosts", hosts,
-	    "injects", injects, "scoring", "interval",
-	    (json_int_t)sc->scoring.interval, "timeout",
-	    (json_int_t)sc->scoring.timeout);
-}
-
-/* jansson writes in small pieces: gather them into large writes. */
-struct json_sink {
+/*
+ * plan --json is written as it is walked, with no JSON tree in between:
+ * for 10,000 hosts, building, dumping and freeing a jansson tree was four
+ * fifths of the command's time and most of its memory. The bytes are
+ * those jansson wrote with JSON_INDENT(2) | JSON_PRESERVE_ORDER (the
+ * golden files and tests/unit/test_plan_print.c hold it to them): two
+ * spaces a level, ", " as ",\n", UTF-8 written as it is, only '"', '\\'
+ * and the control characters escaped.
+ */
+struct json_out {
 	FILE *out;
+	int depth;	/* containers open */
+	bool has_items;	/* the innermost open container has a value */
+	bool failed;	/* a write failed, or a string was not UTF-8 */
 	size_t len;
 	char buf[64 * 1024];
 };
 
-static int
-json_sink_flush(struct json_sink *sink)
-{
-	size_t n = sink->len;
+#define JSON_OUT_MAX_DEPTH 8
 
-	sink->len = 0;
-	return fwrite(sink->buf, 1, n, sink->out) == n ? 0 : -1;
+static void
+json_out_flush(struct json_out *o)
+{
+	if (o->len > 0 && fwrite(o->buf, 1, o->len, o->out) != o->len)
+		o->failed = true;
+	o->len = 0;
 }
 
-static int
-json_sink_write(const char *data, size_t size, void *arg)
+static void
+json_out_raw(struct json_out *o, const char *data, size_t n)
 {
-	struct json_sink *sink = arg;
+	if (o->len + n > sizeof(o->buf)) {
+		json_out_flush(o);
+		if (n > sizeof(o->buf)) {
+			if (fwrite(data, 1, n, o->out) != n)
+				o->failed = true;
+			return;
+		}
+	}
+	memcpy(o->buf + o->len, data, n);
+	o->len += n;
+}
 
-	if (sink->len + size > sizeof(sink->buf) && json_sink_flush(sink) < 0)
-		return -1;
-	if (size > sizeof(sink->buf))
-		return fwrite(data, 1, size, sink->out) == size ? 0 : -1;
-	memcpy(sink->buf + sink->len, data, size);
-	sink->len += size;
+static void
+json_out_char(struct json_out *o, char c)
+{
+	if (o->len == sizeof(o->buf))
+		json_out_flush(o);
+	o->buf[o->len++] = c;
+}
+
+/*
+ * The length of the UTF-8 sequence at s (1 to 4), or 0 when it is not one:
+ * a stray continuation byte, an overlong form, a surrogate, past U+10FFFF
+ * or cut short. jansson refuses exactly these.
+ */
+static size_t
+utf8_sequence(const unsigned char *s)
+{
+	unsigned c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80 || (c == 0xf0 && s[1] < 0x90) ||
+		    (c == 0xf4 && s[1] > 0x8f))
+			return 0;
+		return 4;
+	}
 	return 0;
+}
+
+static bool
+utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	for (; *p != '\0'; p += n)
+		if ((n = utf8_sequence(p)) == 0)
+			return false;
+	return true;
+}
+
+/* The escape of a character below 0x20, '"' or '\\', as jansson writes it. */
+static void
+json_out_escape(struct json_out *o, unsigned char c)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+	switch (c) {
+	case '"': json_out_raw(o, "\\\"", 2); break;
+	case '\\': json_out_raw(o, "\\\\", 2); break;
+	case '\b': json_out_raw(o, "\\b", 2); break;
+	case '\f': json_out_raw(o, "\\f", 2); break;
+	case '\n': json_out_raw(o, "\\n", 2); break;
+	case '\r': json_out_raw(o, "\\r", 2); break;
+	case '\t': json_out_raw(o, "\\t", 2); break;
+	default: json_out_raw(o, u, sizeof(u)); break;
+	}
+}
+
+/*
+ * s quoted, in runs copied whole between the bytes to escape. A string
+ * that is not UTF-8 fails the whole output, as it failed jansson's.
+ */
+static void
+json_out_quoted(struct json_out *o, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	size_t n;
+
+	json_out_char(o, '"');
+	for (;;) {
+		while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		json_out_raw(o, (const char *)run, (size_t)(p - run));
+		if (*p == '\0')
+			break;
+		if (*p >= 0x80) {
+			if ((n = utf8_sequence(p)) == 0) {
+				o->failed = true;
+				return;
+			}
+			run = p;
+			p += n;
+			continue;
+		}
+		json_out_escape(o, *p++);
+		run = p;
+	}
+	json_out_char(o, '"');
+}
+
+/* What comes before a value: the comma, a new line, the indent, the key. */
+static void
+json_out_begin(struct json_out *o, const char *key)
+{
+	static const char spaces[2 * JSON_OUT_MAX_DEPTH + 1] = "                ";
+
+	if (o->depth == 0)
+		return;
+	if (o->has_items)
+		json_out_char(o, ',');
+	json_out_char(o, '\n');
+	json_out_raw(o, spaces, 2 * (size_t)o->depth);
+	o->has_items = true;
+	if (key != NULL) {	/* our own keys: nothing to escape */
+		json_out_char(o, '"');
+		json_out_raw(o, key, strlen(key));
+		json_out_raw(o, "\": ", 3);
+	}
+}
+
+/* Opens an object ('{') or an array ('['); key is NULL in an array. */
+static void
+json_out_open(struct json_out *o, const char *key, char bracket)
+{
+	json_out_begin(o, key);
+	json_out_char(o, bracket);
+	o->depth++;
+	o->has_items = false;
+}
+
+/* Closes the innermost container; empty, it is "{}" or "[]". */
+static void
+json_out_close(struct json_out *o, char bracket)
+{
+	static const char spaces[2 * JSON_OUT_MAX_DEPTH + 1] = "                ";
+
+	o->depth--;
+	if (o->has_items) {
+		json_out_char(o, '\n');
+		json_out_raw(o, spaces, 2 * (size_t)o->depth);
+	}
+	json_out_char(o, bracket);
+	o->has_items = true;
+}
+
+/* s, or null when there is none. */
+static void
+json_out_string(struct json_out *o, const char *key, const char *s)
+{
+	json_out_begin(o, key);
+	if (s != NULL)
+		json_out_quoted(o, s);
+	else
+		json_out_raw(o, "null", 4);
+}
+
+/* Only when there is one: an absent key means "not given". */
+static void
+json_out_string_if(struct json_out *o, const char *key, const char *s)
+{
+	if (s != NULL)
+		json_out_string(o, key, s);
+}
+
+static void
+json_out_int(struct json_out *o, const char *key, long long v)
+{
+	char text[24], *p = text + sizeof(text);
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	json_out_begin(o, key);
+	json_out_raw(o, p, (size_t)(text + sizeof(text) - p));
+}
+
+static void
+json_out_bool(struct json_out *o, const char *key, bool v)
+{
+	json_out_begin(o, key);
+	json_out_raw(o, v ? "true" : "false", v ? 4 : 5);
+}
+
+static void
+json_out_null(struct json_out *o, const char *key)
+{
+	json_out_begin(o, key);
+	json_out_raw(o, "null", 4);
+}
+
+/* An address, null for none (0). */
+static void
+json_out_ip(struct json_out *o, const char *key, uint32_t addr)
+{
+	char text[IPV4_TEXT];
+
+	if (addr == 0) {
+		json_out_null(o, key);
+		return;
+	}
+	ipv4_format(addr, text);
+	json_out_begin(o, key);
+	json_out_char(o, '"');
+	json_out_raw(o, text, strlen(text));
+	json_out_char(o, '"');
+}
+
+static void
+json_out_cidr(struct json_out *o, const char *key, const struct cidr *c)
+{
+	char text[CIDR_TEXT];
+
+	cidr_format(c, text);
+	json_out_begin(o, key);
+	json_out_char(o, '"');
+	json_out_raw(o, text, strlen(text));
+	json_out_char(o, '"');
+}
+
+static void
+team_to_json(struct json_out *o, const struct scenario_team *t)
+{
+	size_t i;
+
+	json_out_open(o, NULL, '{');
+	json_out_string(o, "id", t->id);
+	json_out_string(o, "role", role_name(t->role));
+	json_out_int(o, "index", (long long)t->index);
+	json_out_string(o, "name", t->name);
+	json_out_open(o, "members", '[');
+	for (i = 0; i < t->members.count; i++)
+		json_out_string(o, NULL, t->members.items[i]);
+	json_out_close(o, ']');
+	json_out_close(o, '}');
+}
+
+/*
+ * A file of the image, joined to the scenario's folder. A path that is
+ * not UTF-8 (a folder so named) is left out, as jansson left it out.
+ */
+static void
+image_path_to_json(struct json_out *o, const struct scenario *sc,
+    const char *key, const char *file)
+{
+	char *path;
+
+	if (file == NULL)
+		return;
+	path = scenario_path(sc, file);
+	if (utf8_valid(path))
+		json_out_string(o, key, path);
+	free(path);
+}
+
+static void
+image_to_json(struct json_out *o, const struct scenario *sc,
+    const struct scenario_image *img)
+{
+	json_out_open(o, NULL, '{');
+	json_out_string(o, "id", img->id);
+	image_path_to_json(o, sc, "kernel", img->kernel);
+	image_path_to_json(o, sc, "initrd", img->initrd);
+	json_out_string_if(o, "cmdline", img->cmdline);
+	if (img->disk != NULL) {
+		image_path_to_json(o, sc, "disk", img->disk);
+		json_out_string(o, "format", img->format == FORMAT_RAW ? "raw" :
+		    "qcow2");
+		json_out_bool(o, "cloud_init", img->cloud_init);
+	}
+	json_out_close(o, '}');
+}
+
+static void
+network_to_json(struct json_out *o, const struct plan *plan,
+    const struct plan_network *net)
+{
+	json_out_open(o, NULL, '{');
+	json_out_string(o, "name", net->name);
+	json_out_string(o, "id", net->src->id);
+	json_out_string(o, "team", net->team ? net->team->id : NULL);
+	json_out_cidr(o, "cidr", &net->cidr);
+	json_out_string(o, "bridge", net->bridge);
+	json_out_bool(o, "isolated", net->src->isolated);
+	json_out_string(o, "gateway", net->gateway == PLAN_NONE ? NULL :
+	    plan->hosts[net->gateway].name);
+	json_out_ip(o, "rangectl_address", net->host_side);
+	json_out_close(o, '}');
+}
+
+static void
+nics_to_json(struct json_out *o, const struct plan *plan,
+    const struct plan_host *host)
+{
+	size_t i;
+
+	json_out_open(o, "nics", '[');
+	for (i = 0; i < host->n_nics; i++) {
+		const struct plan_nic *nic = &host->nics[i];
+		const struct plan_network *net = &plan->networks[nic->network];
+
+		json_out_open(o, NULL, '{');
+		json_out_string(o, "network", net->name);
+		json_out_string(o, "ip", nic->ip_text);
+		json_out_int(o, "prefix", net->cidr.prefix);
+		json_out_string(o, "mac", nic->mac_text);
+		json_out_close(o, '}');
+	}
+	json_out_close(o, ']');
+}
+
+static void
+routes_to_json(struct json_out *o, const struct plan_host *host)
+{
+	size_t i;
+
+	json_out_open(o, "routes", '[');
+	for (i = 0; i < host->n_routes; i++) {
+		json_out_open(o, NULL, '{');
+		json_out_cidr(o, "to", &host->routes[i].to);
+		json_out_ip(o, "via", host->routes[i].via);
+		json_out_close(o, '}');
+	}
+	json_out_close(o, ']');
+}
+
+static void
+services_to_json(struct json_out *o, const struct scenario_host *src)
+{
+	size_t i;
+
+	json_out_open(o, "services", '[');
+	for (i = 0; i < src->n_services; i++) {
+		const struct scenario_check *c = &src->services[i];
+
+		json_out_open(o, NULL, '{');
+		json_out_string(o, "id", c->id);
+		json_out_string(o, "check", check_kind_name(c->kind));
+		if (c->port > 0)
+			json_out_int(o, "port", c->port);
+		else
+			json_out_null(o, "port");
+		json_out_int(o, "points", c->points);
+		json_out_close(o, '}');
+	}
+	json_out_close(o, ']');
+}
+
+static void
+host_to_json(struct json_out *o, const struct plan *plan,
+    const struct plan_host *host)
+{
+	const struct scenario_host *src = host->src;
+
+	json_out_open(o, NULL, '{');
+	json_out_string(o, "name", host->name);
+	json_out_string(o, "id", src->id);
+	json_out_string(o, "team", host->team ? host->team->id : NULL);
+	json_out_string(o, "image", src->image);
+	json_out_int(o, "memory", (long long)src->memory);
+	json_out_int(o, "vcpus", src->vcpus);
+	json_out_bool(o, "router", src->router);
+	json_out_ip(o, "gateway", host->gateway);
+	nics_to_json(o, plan, host);
+	routes_to_json(o, host);
+	services_to_json(o, src);
+	/* Only a range spread over nodes says where each host goes. */
+	if (plan->sc->n_nodes > 0)
+		json_out_string(o, "node", plan->sc->nodes[host->node].uri);
+	json_out_close(o, '}');
+}
+
+static void
+host_names(struct json_out *o, const char *key, const struct plan *plan,
+    const size_t *indexes, size_t n)
+{
+	size_t i;
+
+	json_out_open(o, key, '[');
+	for (i = 0; i < n; i++)
+		json_out_string(o, NULL, plan->hosts[indexes[i]].name);
+	json_out_close(o, ']');
+}
+
+static void
+check_to_json(struct json_out *o, const struct scenario_check *c)
+{
+	json_out_open(o, "compromise", '{');
+	json_out_string(o, "check", check_kind_name(c->kind));
+	if (c->port > 0)
+		json_out_int(o, "port", c->port);
+	json_out_string_if(o, "path", c->path);
+	if (c->kind == CHECK_HTTP)
+		json_out_int(o, "expect_status", c->expect_status);
+	json_out_string_if(o, "expect_body", c->expect_body);
+	json_out_string_if(o, "command", c->command);
+	json_out_int(o, "penalty", c->penalty);
+	json_out_close(o, '}');
+}
+
+static void
+inject_to_json(struct json_out *o, const struct plan *plan,
+    const struct plan_inject *inj)
+{
+	const struct scenario_inject *src = inj->src;
+	size_t i;
+
+	json_out_open(o, NULL, '{');
+	json_out_string(o, "id", src->id);
+	json_out_string(o, "title", src->title);
+	if (src->manual)
+		json_out_null(o, "at");
+	else
+		json_out_int(o, "at", src->at);
+	json_out_bool(o, "manual", src->manual);
+	json_out_string(o, "action", action_name(src->action));
+	host_names(o, "targets", plan, inj->targets, inj->n_targets);
+	if (src->from != NULL)
+		host_names(o, "from", plan, inj->from, inj->n_from);
+	if (src->to != NULL) {
+		json_out_open(o, "to", '[');
+		for (i = 0; i < inj->n_to; i++)
+			json_out_string(o, NULL, inj->to[i]->id);
+		json_out_close(o, ']');
+	}
+	/* What the action does, beyond whom it targets. */
+	json_out_string_if(o, "command", src->command);
+	json_out_string_if(o, "nic", src->nic);
+	if (src->action == ACTION_LINK_DOWN)
+		json_out_int(o, "duration", src->duration);
+	json_out_string_if(o, "text", src->text);
+	if (src->compromise != NULL)
+		check_to_json(o, src->compromise);
+	json_out_close(o, '}');
+}
+
+static void
+exercise_to_json(struct json_out *o, const struct scenario *sc)
+{
+	json_out_open(o, "exercise", '{');
+	json_out_string(o, "name", sc->exercise.name);
+	json_out_string(o, "title", sc->exercise.title);
+	json_out_int(o, "duration", (long long)sc->exercise.duration);
+	json_out_string(o, "connect", sc->exercise.connect);
+	json_out_close(o, '}');
+}
+
+static void
+plan_to_json(struct json_out *o, const struct plan *plan)
+{
+	const struct scenario *sc = plan->sc;
+	size_t i;
+
+	json_out_open(o, NULL, '{');
+	exercise_to_json(o, sc);
+	json_out_open(o, "teams", '[');
+	for (i = 0; i < sc->n_teams; i++)
+		team_to_json(o, &sc->teams[i]);
+	json_out_close(o, ']');
+	json_out_open(o, "instructors", '[');
+	for (i = 0; i < sc->instructors.count; i++)
+		json_out_string(o, NULL, sc->instructors.items[i]);
+	json_out_close(o, ']');
+	json_out_open(o, "images", '[');
+	for (i = 0; i < sc->n_images; i++)
+		image_to_json(o, sc, &sc->images[i]);
+	json_out_close(o, ']');
+	json_out_open(o, "networks", '[');
+	for (i = 0; i < plan->n_networks; i++)
+		network_to_json(o, plan, &plan->networks[i]);
+	json_out_close(o, ']');
+	json_out_open(o, "hosts", '[');
+	for (i = 0; i < plan->n_hosts && !o->failed; i++)
+		host_to_json(o, plan, &plan->hosts[i]);
+	json_out_close(o, ']');
+	json_out_open(o, "injects", '[');
+	for (i = 0; i < plan->n_injects && !o->failed; i++)
+		inject_to_json(o, plan, &plan->injects[i]);
+	json_out_close(o, ']');
+	json_out_open(o, "scoring", '{');
+	json_out_int(o, "interval", (long long)sc->scoring.interval);
+	json_out_int(o, "timeout", (long long)sc->scoring.timeout);
+	json_out_close(o, '}');
+	json_out_close(o, '}');
 }
 
 int
 plan_print_json(const struct plan *plan, FILE *out)
 {
-	struct json_sink *sink = xmalloc(sizeof(*sink));
-	json_t *doc = plan_to_json(plan);
+	struct json_out *o = xcalloc(1, sizeof(*o));
 	int rc;
 
-	sink->out = out;
-	sink->len = 0;
-	rc = json_dump_callback(doc, json_sink_write, sink,
-	    JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (json_sink_write("\n", 1, sink) < 0 || json_sink_flush(sink) < 0)
-		rc = -1;
-	json_decref(doc);
-	free(sink);
+	o->out = out;
+	plan_to_json(o, plan);
+	json_out_char(o, '\n');
+	json_out_flush(o);
+	rc = o->failed ? -1 : 0;
+	free(o);
 	return rc;
 }
 

@@ -4,14 +4,14 @@
 #ifndef RANGECTL_PLAN_PRINT_H
 #define RANGECTL_PLAN_PRINT_H
 
-#include <jansson.h>
 #include <stdio.h>
 
 #include "rangectl/plan.h"
 
-/* The plan as a new JSON object; the caller releases it with json_decref. */
-json_t *plan_to_json(const struct plan *plan);
-/* Writes the JSON, indented, keys in a fixed order, ending with a newline. */
+/*
+ * Writes the plan as JSON, indented, keys in a fixed order, ending with a
+ * newline, as it goes (no tree). Returns 0, or -1 when a write failed.
+ */
 int plan_print_json(const struct plan *plan, FILE *out);
 void plan_print_table(const struct plan *plan, FILE *out);
 
