@@ -4,6 +4,7 @@
 #include "rangectl/cidr.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* One decimal octet, 0-255, without leading zeros (010 is ambiguous). */
 static int
@@ -106,13 +107,19 @@ cidr_parse(const char *text, struct cidr *out, const char **why)
 	return 0;
 }
 
+/* By hand too: plan --json writes every network's and every route's. */
 void
 cidr_format(const struct cidr *c, char buf[CIDR_TEXT])
 {
-	char ip[IPV4_TEXT];
+	char *p;
 
-	ipv4_format(c->net, ip);
-	snprintf(buf, CIDR_TEXT, "%s/%d", ip, c->prefix);
+	ipv4_format(c->net, buf);
+	p = buf + strlen(buf);
+	*p++ = '/';
+	if (c->prefix >= 10)
+		*p++ = (char)('0' + c->prefix / 10 % 10);
+	*p++ = (char)('0' + c->prefix % 10);
+	*p = '\0';
 }
 
 uint32_t

@@ -51,14 +51,30 @@ planner_error(struct planner *p, struct pos pos, const char *fmt, ...)
 	p->errors++;
 }
 
-/* The libvirt name of an object of a team, or shared when team is NULL. */
+/*
+ * The libvirt name of an object of a team, or shared when team is NULL.
+ * Joined by hand: a plan names every host and looks up every NIC's
+ * network by name, and xasprintf's two vsnprintf passes were a tenth of
+ * plan_build.
+ */
 static char *
 object_name(const struct scenario *sc, const struct scenario_team *team,
     const char *id)
 {
-	if (team == NULL)
-		return xasprintf("%s-%s", sc->exercise.name, id);
-	return xasprintf("%s-%s-%s", sc->exercise.name, team->id, id);
+	size_t ex = strlen(sc->exercise.name), tm = team ? strlen(team->id) : 0;
+	size_t n = strlen(id);
+	char *name = xmalloc(ex + 1 + (team ? tm + 1 : 0) + n + 1), *p = name;
+
+	memcpy(p, sc->exercise.name, ex);
+	p += ex;
+	*p++ = '-';
+	if (team != NULL) {
+		memcpy(p, team->id, tm);
+		p += tm;
+		*p++ = '-';
+	}
+	memcpy(p, id, n + 1);
+	return name;
 }
 
 static size_t
@@ -405,6 +421,20 @@ assign_addresses(struct planner *p)
 	free(next);
 }
 
+/* "52:54:00:ab:cd:ef": by hand, as snprintf was a sixth of plan_build. */
+static void
+mac_format(const unsigned char mac[6], char text[PLAN_MAC_TEXT])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < 6; i++) {
+		text[3 * i] = hex[mac[i] >> 4];
+		text[3 * i + 1] = hex[mac[i] & 15];
+		text[3 * i + 2] = i < 5 ? ':' : '\0';
+	}
+}
+
 /* Distinct MACs per range: a clash (one in 2^24 per pair) takes the next. */
 static void
 assign_macs(struct planner *p)
@@ -425,10 +455,7 @@ assign_macs(struct planner *p)
 				plan_derive_mac(sc->exercise.name, host->team ?
 				    host->team->id : NULL, host->src->id,
 				    nic->src->network, attempt++, nic->mac);
-				snprintf(nic->mac_text, sizeof(nic->mac_text),
-				    "%02x:%02x:%02x:%02x:%02x:%02x", nic->mac[0],
-				    nic->mac[1], nic->mac[2], nic->mac[3],
-				    nic->mac[4], nic->mac[5]);
+				mac_format(nic->mac, nic->mac_text);
 			} while (strmap_add(&seen, nic->mac_text, nic) != NULL);
 		}
 	}
@@ -557,31 +584,57 @@ route_through(struct planner *p, struct plan_host *host,
 	}
 }
 
+/* The bucket of a team in plan_routes(): its index, or n_teams for none. */
+static size_t
+team_slot(const struct scenario *sc, const struct scenario_team *team)
+{
+	return team != NULL ? (size_t)(team - sc->teams) : sc->n_teams;
+}
+
+/*
+ * Routers are bucketed by team, in plan order within each, so that a blue
+ * host looks only at its own team's routers: one pass over the hosts, not
+ * hosts times routers (10,000 hosts and 500 routers were 5 million steps).
+ * Red and white hosts still go through every router, in plan order.
+ */
 static void
 plan_routes(struct planner *p)
 {
+	const struct scenario *sc = p->sc;
 	struct plan *plan = p->plan;
-	size_t *routers = xcalloc(plan->n_hosts, sizeof(*routers));
-	size_t n_routers = 0, i, j;
+	size_t *all = xcalloc(plan->n_hosts, sizeof(*all));
+	size_t *by_team = xcalloc(plan->n_hosts, sizeof(*by_team));
+	size_t *first = xcalloc(sc->n_teams + 2, sizeof(*first));
+	size_t n_all = 0, i, j, slot, from, to;
 
 	for (i = 0; i < plan->n_hosts; i++)
-		if (plan->hosts[i].src->router)
-			routers[n_routers++] = i;
+		if (plan->hosts[i].src->router) {
+			all[n_all++] = i;
+			first[team_slot(sc, plan->hosts[i].team) + 1]++;
+		}
+	for (slot = 0; slot <= sc->n_teams; slot++)
+		first[slot + 1] += first[slot];
+	/* first[slot] moves to the bucket's end, then back by one bucket. */
+	for (i = 0; i < n_all; i++)
+		by_team[first[team_slot(sc, plan->hosts[all[i]].team)]++] = all[i];
+	memmove(first + 1, first, (sc->n_teams + 1) * sizeof(*first));
+	first[0] = 0;
 	for (i = 0; i < plan->n_hosts; i++) {
 		struct plan_host *host = &plan->hosts[i];
 		int role = host->team ? host->team->role : ROLE_NONE;
+		bool everyone = role == ROLE_RED || role == ROLE_WHITE;
+		const size_t *routers = everyone ? all : by_team;
 
-		for (j = 0; j < n_routers; j++) {
-			const struct plan_host *router = &plan->hosts[routers[j]];
-
-			if (routers[j] == i)
-				continue;
-			if (router->team == host->team ||
-			    role == ROLE_RED || role == ROLE_WHITE)
-				route_through(p, host, router);
-		}
+		slot = team_slot(sc, host->team);
+		from = everyone ? 0 : first[slot];
+		to = everyone ? n_all : first[slot + 1];
+		for (j = from; j < to; j++)
+			if (routers[j] != i)
+				route_through(p, host, &plan->hosts[routers[j]]);
 	}
-	free(routers);
+	free(first);
+	free(by_team);
+	free(all);
 }
 
 /* The hosts a selector matches, as a new array of host indexes. */
