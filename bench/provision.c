@@ -10,6 +10,10 @@
  * qcow2 overlay volume on BASE, made through libvirt from the XML of
  * xml_volume(), median of 11, for each base given.
  *
+ * Each `down` is side by side with the bare loop it is held to
+ * (bare_down()), on the same range just made by `up`, the two taking turns
+ * to go first.
+ *
  * The first form then times `up` and `down` of 1,000 hosts on one node and
  * over four, each node a test driver instance of its own (test:///FILE):
  * the nodes work in parallel, as separate machines would.
@@ -98,6 +102,75 @@ cycle(const struct plan *plan, struct virt *virt, double *up, double *down)
 	*down = now() - t0;
 	if (rc < 0)
 		fprintf(stderr, "bench: %s\n", error);
+	free(error);
+	progress_destroy(&progress);
+	return rc;
+}
+
+/*
+ * The limit `down` is held to: what any tool must do to remove the same
+ * objects, and no more. One listing of each kind; every domain and
+ * network whose name starts with "{exercise}-" destroyed (all run after
+ * `up`) and undefined, with the flags `down` uses; no tags read, no state
+ * asked. Its time in seconds, or -1. Never inlined, so that a profiler
+ * (valgrind --toggle-collect=bare_down) can weigh it against `down`.
+ */
+__attribute__((noinline)) static double
+bare_down(virConnectPtr conn, const char *exercise)
+{
+	size_t n = strlen(exercise);
+	virDomainPtr *doms = NULL;
+	virNetworkPtr *nets = NULL;
+	double t0 = now();
+	int nd, nn, i, rc = 0;
+
+	nd = virConnectListAllDomains(conn, &doms, 0);
+	for (i = 0; i < nd; i++) {
+		const char *name = virDomainGetName(doms[i]);
+
+		if (strncmp(name, exercise, n) == 0 && name[n] == '-' &&
+		    (virDomainDestroy(doms[i]) < 0 ||
+		    virDomainUndefineFlags(doms[i],
+		    VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+		    VIR_DOMAIN_UNDEFINE_MANAGED_SAVE) < 0))
+			rc = -1;
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	nn = virConnectListAllNetworks(conn, &nets, 0);
+	for (i = 0; i < nn; i++) {
+		const char *name = virNetworkGetName(nets[i]);
+
+		if (strncmp(name, exercise, n) == 0 && name[n] == '-' &&
+		    (virNetworkDestroy(nets[i]) < 0 ||
+		    virNetworkUndefine(nets[i]) < 0))
+			rc = -1;
+		virNetworkFree(nets[i]);
+	}
+	free(nets);
+	if (nd < 0 || nn < 0 || rc < 0) {
+		fprintf(stderr, "bench: bare loop: %s\n", virt_last_error());
+		return -1;
+	}
+	return now() - t0;
+}
+
+/* One up, then the bare loop in place of down; its time in seconds. */
+static int
+bare_cycle(const struct plan *plan, struct virt *virt, double *bare)
+{
+	struct provision_opts opts = { .threads = 8, .pool_path = "/tmp/bench" };
+	struct provision_counts counts;
+	struct progress progress;
+	char *error = NULL;
+	int rc;
+
+	progress_init(&progress, stderr, true);
+	rc = provision_up(plan, virt, &opts, &progress, &counts, &error);
+	if (rc < 0)
+		fprintf(stderr, "bench: %s\n", error);
+	else if ((*bare = bare_down(virt->conn, plan->sc->exercise.name)) < 0)
+		rc = -1;
 	free(error);
 	progress_destroy(&progress);
 	return rc;
@@ -316,6 +389,7 @@ int
 main(int argc, char **argv)
 {
 	static double up[N_SIZES][MAX_RUNS], down[N_SIZES][MAX_RUNS];
+	static double bare[N_SIZES][MAX_RUNS];
 	int runs = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 11, r;
 	struct scenario *sc[N_SIZES];
 	struct plan *plan[N_SIZES];
@@ -344,21 +418,34 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench: %s\n", error);
 		return 1;
 	}
+	/* down and the bare loop take turns going first, run by run. */
 	for (r = 0; r < runs; r++)
-		for (s = 0; s < N_SIZES; s++)
-			if (cycle(plan[s], &virt, &up[s][r], &down[s][r]) < 0)
-				return 1;
-	printf("bench/provision: test:///default, %d runs, median (min, max)\n"
-	    "%6s | %-26s | %-26s | %s\n", runs, "hosts", "up ms",
-	    "down ms", "up us/host");
+		for (s = 0; s < N_SIZES; s++) {
+			int k;
+
+			for (k = 0; k < 2; k++)
+				if ((k == r % 2 ? cycle(plan[s], &virt,
+				    &up[s][r], &down[s][r]) : bare_cycle(plan[s],
+				    &virt, &bare[s][r])) < 0)
+					return 1;
+		}
+	printf("bench/provision: test:///default, %d runs, median (min, max);"
+	    " bare = one listing, then destroy+undefine of each object of the"
+	    " range's names, no tags read (bare_down())\n"
+	    "%6s | %-26s | %-26s | %-26s | %-7s | %s\n", runs, "hosts", "up ms",
+	    "down ms", "bare loop ms", "down/bare", "up us/host");
 	for (s = 0; s < N_SIZES; s++) {
 		double mu = median(up[s], runs), md = median(down[s], runs);
+		double mb = median(bare[s], runs);
 
-		printf("%6zu | %8.2f (%7.2f, %7.2f) | %8.2f (%7.2f, %7.2f) | %.0f\n",
+		printf("%6zu | %8.2f (%7.2f, %7.2f) | %8.2f (%7.2f, %7.2f) | "
+		    "%8.2f (%7.2f, %7.2f) | %6.2fx | %.0f\n",
 		    sizes[s], mu * 1e3, up[s][0] * 1e3, up[s][runs - 1] * 1e3,
 		    md * 1e3, down[s][0] * 1e3, down[s][runs - 1] * 1e3,
+		    mb * 1e3, bare[s][0] * 1e3, bare[s][runs - 1] * 1e3, md / mb,
 		    mu * 1e6 / (double)sizes[s]);
 	}
+	printf("target: down at most 1.3x the bare loop\n");
 	printf("up 500 / up 100 = %.1fx (linear: 5x); target: 500 hosts up in "
 	    "under 2 s\n", median(up[2], runs) / median(up[1], runs));
 	virt_close(&virt);

@@ -18,14 +18,17 @@ could_be_ours(const char *name, const char *range)
 	return strncmp(name, range, n) == 0 && name[n] == '-';
 }
 
+/*
+ * Tags d when it is range's. Its state is asked only then, and only when
+ * states is set: `down` needs none (virDomainDestroy says when a domain
+ * was not running), and each call costs libvirt a lookup of the domain.
+ */
 static void
-tag_domain(struct inventory_domain *d, const char *range)
+tag_domain(struct inventory_domain *d, const char *range, bool states)
 {
 	char *meta;
 	int state, reason;
 
-	d->active = virDomainGetState(d->dom, &state, &reason, 0) == 0 &&
-	    state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_NOSTATE;
 	if (!could_be_ours(d->name, range))
 		return;
 	meta = virDomainGetMetadata(d->dom, VIR_DOMAIN_METADATA_ELEMENT,
@@ -34,14 +37,17 @@ tag_domain(struct inventory_domain *d, const char *range)
 	    strcmp(d->tag.range, range) == 0)
 		d->owner = OWNER_OURS;
 	free(meta);
+	if (states && d->owner == OWNER_OURS)
+		d->active = virDomainGetState(d->dom, &state, &reason, 0) == 0 &&
+		    state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_NOSTATE;
 }
 
+/* As tag_domain(); a network's tag is in its XML (no metadata API in 9.0). */
 static void
-tag_network(struct inventory_network *n, const char *range)
+tag_network(struct inventory_network *n, const char *range, bool states)
 {
 	char *xml;
 
-	n->active = virNetworkIsActive(n->net) == 1;
 	if (!could_be_ours(n->name, range))
 		return;
 	xml = virNetworkGetXMLDesc(n->net, 0);
@@ -49,11 +55,13 @@ tag_network(struct inventory_network *n, const char *range)
 	    strcmp(n->tag.range, range) == 0)
 		n->owner = OWNER_OURS;
 	free(xml);
+	if (states && n->owner == OWNER_OURS)
+		n->active = virNetworkIsActive(n->net) == 1;
 }
 
 static int
 load_domains(struct inventory *inv, virConnectPtr conn, const char *range,
-    char **error)
+    bool states, char **error)
 {
 	virDomainPtr *doms = NULL;
 	int n = virConnectListAllDomains(conn, &doms, 0), i;
@@ -69,7 +77,7 @@ load_domains(struct inventory *inv, virConnectPtr conn, const char *range,
 
 		d->dom = doms[i];
 		d->name = xstrdup(virDomainGetName(doms[i]));
-		tag_domain(d, range);
+		tag_domain(d, range, states);
 		strmap_add(&inv->domain_by_name, d->name, d);
 	}
 	free(doms);
@@ -78,7 +86,7 @@ load_domains(struct inventory *inv, virConnectPtr conn, const char *range,
 
 static int
 load_networks(struct inventory *inv, virConnectPtr conn, const char *range,
-    char **error)
+    bool states, char **error)
 {
 	virNetworkPtr *nets = NULL;
 	int n = virConnectListAllNetworks(conn, &nets, 0), i;
@@ -94,10 +102,25 @@ load_networks(struct inventory *inv, virConnectPtr conn, const char *range,
 
 		net->net = nets[i];
 		net->name = xstrdup(virNetworkGetName(nets[i]));
-		tag_network(net, range);
+		tag_network(net, range, states);
 		strmap_add(&inv->network_by_name, net->name, net);
 	}
 	free(nets);
+	return 0;
+}
+
+static int
+load(struct inventory *inv, virConnectPtr conn, const char *range,
+    bool states, char **error)
+{
+	memset(inv, 0, sizeof(*inv));
+	strmap_init(&inv->domain_by_name);
+	strmap_init(&inv->network_by_name);
+	if (load_domains(inv, conn, range, states, error) < 0 ||
+	    load_networks(inv, conn, range, states, error) < 0) {
+		inventory_clear(inv);
+		return -1;
+	}
 	return 0;
 }
 
@@ -105,15 +128,14 @@ int
 inventory_load(struct inventory *inv, virConnectPtr conn, const char *range,
     char **error)
 {
-	memset(inv, 0, sizeof(*inv));
-	strmap_init(&inv->domain_by_name);
-	strmap_init(&inv->network_by_name);
-	if (load_domains(inv, conn, range, error) < 0 ||
-	    load_networks(inv, conn, range, error) < 0) {
-		inventory_clear(inv);
-		return -1;
-	}
-	return 0;
+	return load(inv, conn, range, true, error);
+}
+
+int
+inventory_load_tags(struct inventory *inv, virConnectPtr conn,
+    const char *range, char **error)
+{
+	return load(inv, conn, range, false, error);
 }
 
 void

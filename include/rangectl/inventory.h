@@ -3,8 +3,9 @@
  *
  * One listing call per kind of object; then only the objects whose names
  * could be the range's (they start with "{exercise}-") are asked for their
- * tag, so a hypervisor shared by many ranges costs one call per object of
- * this range, not one per object on it.
+ * tag, and only those tagged the range's for their state, so a hypervisor
+ * shared by many ranges costs one or two calls per object of this range,
+ * none per object of others.
  */
 #ifndef RANGECTL_INVENTORY_H
 #define RANGECTL_INVENTORY_H
@@ -26,7 +27,7 @@ struct inventory_domain {
 	char *name;
 	enum inventory_owner owner;
 	struct xml_tag tag;
-	bool active;
+	bool active;	/* asked of ours only, by inventory_load() only */
 };
 
 struct inventory_network {
@@ -34,7 +35,7 @@ struct inventory_network {
 	char *name;
 	enum inventory_owner owner;
 	struct xml_tag tag;
-	bool active;
+	bool active;	/* as inventory_domain.active */
 };
 
 struct inventory {
@@ -51,6 +52,12 @@ struct inventory {
  * 0, or -1 with *error set (the caller frees it).
  */
 int inventory_load(struct inventory *inv, virConnectPtr conn,
+    const char *range, char **error);
+/*
+ * The same without the states (every `active` false): one call fewer per
+ * object, for `down`, which removes whatever the state.
+ */
+int inventory_load_tags(struct inventory *inv, virConnectPtr conn,
     const char *range, char **error);
 void inventory_clear(struct inventory *inv);
 

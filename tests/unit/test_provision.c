@@ -180,6 +180,43 @@ TEST(down_leaves_neighbours_alone)
 	range_clear(&range);
 }
 
+/*
+ * down asks no state: it destroys every tagged object and takes "not
+ * running" for done. A guest shut off and a network stopped by hand go
+ * all the same.
+ */
+TEST(down_removes_what_is_stopped)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c;
+	struct range range;
+	struct virt virt;
+	char *error = NULL;
+	virDomainPtr dom;
+	virNetworkPtr net;
+
+	if (!CHECK(load(&range, "scenarios/demo.yaml")) ||
+	    !CHECK(virt_open(&virt, URI, &error) == 0))
+		return;
+	CHECK_INT_EQ(up(&range, &virt, &opts, &c), 0);
+	dom = virDomainLookupByName(virt.conn, range.plan->hosts[0].name);
+	net = virNetworkLookupByName(virt.conn, range.plan->networks[0].name);
+	if (CHECK(dom != NULL && net != NULL)) {
+		CHECK_INT_EQ(virDomainDestroy(dom), 0);
+		CHECK_INT_EQ(virNetworkDestroy(net), 0);
+		CHECK_INT_EQ(virDomainIsActive(dom), 0);
+	}
+	CHECK_INT_EQ(down(&range, &virt),
+	    range.plan->n_networks + range.plan->n_hosts);
+	CHECK_INT_EQ(tagged_objects(&virt, "demo"), 0);
+	if (dom != NULL)
+		virDomainFree(dom);
+	if (net != NULL)
+		virNetworkFree(net);
+	virt_close(&virt);
+	range_clear(&range);
+}
+
 TEST(name_taken_by_a_stranger_fails_cleanly)
 {
 	static const char foreign[] = "<domain type='test'><name>demo-ro-web"
