@@ -1,6 +1,7 @@
 # rangectl: a cyber-exercise range orchestrator.
 #
-#	make [all] | demo | check | asan | lint | fuzz [FUZZ_SECONDS=60] | bench
+#	make [all] | demo | check | asan | lint | fuzz [FUZZ_SECONDS=60]
+#	     | bench [OLD_REV=COMMIT] | bench-plan [OLD_REV=COMMIT]
 #	     | install | uninstall [DESTDIR=...] [PREFIX=/usr/local] | clean
 #
 # WERROR=1 (CI sets it) turns warnings into errors. BUILD is the folder that
@@ -51,7 +52,7 @@ TESTOBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/test_*.c))
 TESTS	= $(TESTOBJS:$(BUILD)/tests/unit/%.o=$(BUILD)/tests/%)
 FUZZERS	= $(BUILD)/fuzz_scenario $(BUILD)/fuzz_agent $(BUILD)/fuzz_api
 BENCHES	= $(BUILD)/bench/provision $(BUILD)/bench/engine $(BUILD)/bench/sse_client \
-	  $(BUILD)/bench/place
+	  $(BUILD)/bench/place $(BUILD)/bench/yaml_parse
 SEEDS	= $(wildcard scenarios/*.yaml tests/scenarios/*.yaml)
 
 ASAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -119,13 +120,24 @@ demo: all
 images:
 	images/build.sh images/build
 
-bench: all $(BENCHES)
-	bench/plan $(BUILD)/rangectl
+bench: all $(BENCHES) $(if $(OLD_REV),old-rangectl)
+	bench/plan $(BUILD)/rangectl $(if $(OLD_REV),$(BUILD)/old/build/rangectl)
 	bench/keys $(BUILD)/rangectl
 	$(BUILD)/bench/provision
 	$(BUILD)/bench/engine
 	$(BUILD)/bench/place
 	bench/http $(BUILD)
+
+# bench/plan alone; with OLD_REV=COMMIT, side by side with the rangectl of
+# that commit, built from `git archive` in $(BUILD)/old (make bench takes
+# OLD_REV too).
+bench-plan: all $(BUILD)/bench/yaml_parse $(if $(OLD_REV),old-rangectl)
+	bench/plan $(BUILD)/rangectl $(if $(OLD_REV),$(BUILD)/old/build/rangectl)
+
+old-rangectl:
+	rm -rf $(BUILD)/old && mkdir -p $(BUILD)/old
+	git archive $(OLD_REV) | tar -x -C $(BUILD)/old
+	$(MAKE) -C $(BUILD)/old BUILD=build build/rangectl
 
 # The end-to-end tests run the same binary under a real libvirtd already;
 # under the sanitizers they would only be slower.
@@ -221,7 +233,7 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps check demo images bench asan fuzz lint install uninstall clean FORCE
+.PHONY: all deps check demo images bench bench-plan old-rangectl asan fuzz lint install uninstall clean FORCE
 
 -include $(OBJS:.o=.d) $(TESTOBJS:.o=.d) $(FUZZERS:$(BUILD)/%=$(BUILD)/tests/fuzz/%.d) \
 	$(VIRTMAIN:.o=.d) \
