@@ -50,7 +50,8 @@ VIRTMAIN = $(BUILD)/orchestrator/main-virt.o
 LIB	= $(BUILD)/librangectl.a
 TESTOBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/test_*.c))
 TESTS	= $(TESTOBJS:$(BUILD)/tests/unit/%.o=$(BUILD)/tests/%)
-FUZZERS	= $(BUILD)/fuzz_scenario $(BUILD)/fuzz_agent $(BUILD)/fuzz_api
+FUZZERS	= $(BUILD)/fuzz_scenario $(BUILD)/fuzz_agent $(BUILD)/fuzz_api \
+	  $(BUILD)/fuzz_journal
 BENCHES	= $(BUILD)/bench/provision $(BUILD)/bench/engine $(BUILD)/bench/sse_client \
 	  $(BUILD)/bench/place $(BUILD)/bench/yaml_parse
 SEEDS	= $(wildcard scenarios/*.yaml tests/scenarios/*.yaml)
@@ -148,15 +149,19 @@ asan:
 # A hang is a bug too (a scenario can come from anyone), hence -timeout.
 # fuzz_agent reads the guest agent's answers (a guest can be anyone's too);
 # its seeds are needed, as libFuzzer cannot see into jansson to find JSON.
+# fuzz_journal reads journals line by line (seeds: tests/journals/), as
+# `rangectl report` does: anyone may hand one over.
 # fuzz_api takes requests as anyone may send them (FLAGS METHOD\0PATH\0
 # TOKEN\0BODY, see the file) and runs from here, for scenarios/demo.yaml.
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE="$(FUZZSAN)" build-fuzz/fuzz_scenario \
-		build-fuzz/fuzz_agent build-fuzz/fuzz_api
-	@mkdir -p build-fuzz/corpus build-fuzz/corpus-agent build-fuzz/corpus-api
+		build-fuzz/fuzz_agent build-fuzz/fuzz_api build-fuzz/fuzz_journal
+	@mkdir -p build-fuzz/corpus build-fuzz/corpus-agent build-fuzz/corpus-api \
+		build-fuzz/corpus-journal
 	@for f in $(SEEDS); do cp $$f build-fuzz/corpus/$$(echo $$f | tr / _); done
 	@cp tests/fuzz/agent/*.json build-fuzz/corpus-agent/
 	@cp tests/fuzz/api/* build-fuzz/corpus-api/
+	@cp tests/journals/*.jsonl build-fuzz/corpus-journal/
 	build-fuzz/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 		-timeout=10 -dict=tests/fuzz/scenario.dict \
 		-artifact_prefix=build-fuzz/ build-fuzz/corpus
@@ -166,6 +171,9 @@ fuzz:
 	build-fuzz/fuzz_api -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 		-timeout=10 -dict=tests/fuzz/api.dict \
 		-artifact_prefix=build-fuzz/api- build-fuzz/corpus-api
+	build-fuzz/fuzz_journal -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		-timeout=10 -dict=tests/fuzz/journal.dict \
+		-artifact_prefix=build-fuzz/journal- build-fuzz/corpus-journal
 
 # One configuration (-D) keeps cppcheck from trying every #ifdef; the
 # system headers are libraries' business, not ours. tools/symgraph.sh reads

@@ -1,0 +1,326 @@
+/*
+ * event.h: every journal event, typed, and the one table that knows them.
+ *
+ * The journal (journal.h) is the exercise's only truth, and anyone may
+ * hand rangectl a journal, so every event is read here and nowhere else:
+ * event_decode() checks a JSON object against its type's fields and fills
+ * a struct event, or fails with a sentence naming the journal's line
+ * ("event 7 (inject): 'firing' must be an integer"); the engine's replay,
+ * its live observers, the score ledger, the report and the API's live
+ * stream all read through it, so they all accept and refuse the same.
+ * Writers fill a struct event and journal event_encode()'s object.
+ *
+ * Strings of a decoded event are borrowed from the JSON object, which
+ * must outlive it; its lists are the event's own (event_clear frees
+ * them). An event to encode borrows everything from its writer.
+ *
+ * docs/internals/events.md is the reference of every type; a unit test
+ * (tests/unit/test_event.c) holds it to event_table.
+ */
+#ifndef RANGECTL_EVENT_H
+#define RANGECTL_EVENT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rangectl/exclock.h"
+
+/*
+ * The journal's format, in its exercise event ("format"). A journal
+ * without one was written before the format was numbered: format 1,
+ * whose events are those of format 2.
+ */
+#define EVENT_FORMAT 2
+
+enum event_type {
+	EVENT_EXERCISE,
+	EVENT_CLOCK,
+	EVENT_INJECT,
+	EVENT_INJECT_RESULT,
+	EVENT_ROUND,
+	EVENT_LINK,
+	EVENT_MESSAGE,
+	EVENT_REPORT,
+	EVENT_GRADE,
+	EVENT_ADJUSTMENT,
+	EVENT_HOST,
+	EVENT_REVERT,
+	EVENT_TYPES	/* the count, not a type */
+};
+
+/* Who may see an event as it happens (the API's live stream). */
+enum event_audience {
+	EVENT_NOBODY,	/* nobody: the journal and the report only */
+	EVENT_STAFF,	/* controllers and instructors */
+	EVENT_TEAM,	/* they, and the trainees of the event's team */
+	EVENT_ADDRESSED,	/* they, and the trainees of the teams in "to" */
+	EVENT_EVERYONE,
+};
+
+/* ---- the exercise event's lists ---------------------------------------- */
+
+struct event_team {
+	const char *id;
+	const char *name;	/* NULL when none */
+	int role;	/* enum team_role: red, blue or white */
+};
+
+struct event_msel {
+	const char *id;
+	const char *title;	/* NULL when none */
+	long at;	/* exercise seconds; -1 when manual */
+	const char *action;
+	const char **targets;	/* host names */
+	size_t n_targets;
+	const char **to;	/* team ids (a message's); absent: none */
+	size_t n_to;
+};
+
+struct event_service {
+	const char *id;
+	const char *check;	/* its kind: tcp, http, exec */
+	long long points;
+};
+
+struct event_host_entry {
+	const char *name;
+	const char *team;	/* NULL when none */
+	struct event_service *services;
+	size_t n_services;
+};
+
+struct event_exercise {
+	int format;	/* EVENT_FORMAT; 1 when the journal says none */
+	const char *name;
+	const char *title;	/* NULL when none */
+	long duration;	/* exercise seconds */
+	long interval;	/* between rounds */
+	long timeout;	/* of each check */
+	const char *scenario;	/* its absolute path; NULL when absent */
+	struct event_team *teams;
+	size_t n_teams;
+	struct event_msel *injects;
+	size_t n_injects;
+	struct event_host_entry *hosts;
+	size_t n_hosts;
+};
+
+struct event_clock {
+	enum exclock_state state;	/* RUNNING, PAUSED or ENDED */
+	bool has_speed;
+	double speed;
+	const char *reason;	/* NULL when none */
+	const char *by;	/* NULL: the engine */
+};
+
+struct event_inject {
+	const char *id;
+	const char *action;
+	long long firing;	/* 1, 2... per inject */
+	double scheduled;	/* exercise seconds; < 0 (null) when manual */
+	double actual;
+	double late;
+	bool manual;
+	const char *by;	/* NULL: the clock */
+	const char **targets;	/* host names */
+	size_t n_targets;
+};
+
+/* An action's result on one target. */
+struct event_result {
+	const char *host;
+	const char *via;	/* the from host, or NULL */
+	bool ok;
+	const char *error;	/* a sentence, or NULL */
+	bool has_exit;
+	long long exit;
+	const char *out;	/* NULL when absent */
+	const char *err;
+	bool has_seconds;
+	double seconds;
+	const char *command;	/* exec: as filled in; NULL otherwise */
+};
+
+struct event_inject_result {
+	const char *id;
+	long long firing;
+	struct event_result *results;
+	size_t n_results;
+	bool lost;	/* written at a restart: the results never came */
+};
+
+struct event_check {
+	const char *team;
+	const char *host;
+	const char *service;
+	const char *kind;	/* NULL when absent */
+	bool up;
+	long long points;	/* earned: 0 when down */
+	const char *reason;	/* NULL when none */
+};
+
+struct event_compromise {
+	const char *team;
+	const char *host;
+	const char *inject;
+	const char *kind;	/* NULL when absent */
+	bool active;
+	long long penalty;	/* lost: 0 when not active */
+	const char *reason;	/* NULL when none */
+};
+
+struct event_round {
+	long long n;
+	double at;	/* n * interval */
+	bool has_late;
+	double late;
+	struct event_check *checks;
+	size_t n_checks;
+	struct event_compromise *compromises;
+	size_t n_compromises;
+};
+
+struct event_link {
+	const char *host;
+	const char *network;
+	bool up;
+	const char *inject;	/* the link_down, or NULL */
+	bool has_ok;
+	bool ok;
+	const char *error;	/* NULL when none */
+};
+
+struct event_message {
+	const char *inject;	/* NULL when none */
+	const char **to;	/* team ids */
+	size_t n_to;
+	const char *text;
+	const char *by;	/* NULL: the clock */
+};
+
+struct event_report {
+	const char *id;	/* r1, r2... */
+	const char *team;
+	const char *author;	/* NULL when none */
+	const char *title;
+	const char *body;	/* NULL when absent */
+	const char *inject;	/* NULL when none */
+};
+
+struct event_grade {
+	const char *report;
+	const char *team;
+	long long points;
+	const char *comment;	/* NULL when none */
+	const char *by;
+};
+
+struct event_adjustment {
+	const char *team;
+	long long points;
+	const char *reason;
+	const char *by;
+};
+
+struct event_host {
+	const char *name;
+	const char *team;	/* NULL when none */
+	const char *state;	/* libvirt's: running, shutoff, crashed... */
+	const char *reason;	/* NULL when none */
+};
+
+struct event_revert {
+	const char *host;
+	const char *by;	/* NULL when none */
+	bool has_ok;
+	bool ok;
+	const char *error;	/* NULL when none */
+};
+
+struct event {
+	enum event_type type;
+	unsigned long long seq;	/* 0 before it is journaled */
+	bool has_t;	/* false: the journal gives it the time of writing */
+	double t;	/* exercise seconds */
+	double wall;	/* Unix time; 0 before it is journaled */
+	union {
+		struct event_exercise exercise;
+		struct event_clock clock;
+		struct event_inject inject;
+		struct event_inject_result inject_result;
+		struct event_round round;
+		struct event_link link;
+		struct event_message message;
+		struct event_report report;
+		struct event_grade grade;
+		struct event_adjustment adjustment;
+		struct event_host host;
+		struct event_revert revert;
+	} u;
+};
+
+/* What decoding one event needs: event.c's own. */
+struct event_decoder;
+
+/* A field of an event at its top level, for its reference. */
+struct event_field {
+	const char *key;
+	int kind;	/* event.c's: a string, a number, a list... */
+};
+
+/* One row of the table of event types. */
+struct event_kind {
+	const char *name;	/* its "type" */
+	const struct event_field *fields;	/* ends with a NULL key */
+	enum event_audience audience;
+	/* The live stream's event name ("inject", "state"...), or NULL. */
+	const char *live;
+	bool scores;	/* it changes the scores: everyone gets them anew */
+	int (*decode)(struct event_decoder *d, const json_t *o, struct event *ev);
+	json_t *(*encode)(const struct event *ev);
+};
+
+/* Indexed by enum event_type. */
+extern const struct event_kind event_table[EVENT_TYPES];
+
+/* The type's name, "?" for none. */
+const char *event_type_name(enum event_type type);
+/* EVENT_TYPES when name is no type. */
+enum event_type event_type_parse(const char *name);
+/*
+ * A field's kind for its reference: "string", "integer or null", "list"...
+ * (with " (optional)" when it may be absent), from the table.
+ */
+const char *event_field_kind(int kind);
+bool event_field_optional(int kind);
+
+/* An empty event of type, at no time yet: fill it, then encode it. */
+void event_init(struct event *ev, enum event_type type);
+/*
+ * Decodes and checks o, the event on line (its seq in the journal, which
+ * journal_replay holds to its line number; 0 to take o's own "seq").
+ * Returns 0, or -1 with *error set (the caller frees it) to
+ * "event LINE (TYPE): WHAT", for a type it does not know too; ev is then
+ * cleared. o must outlive ev.
+ */
+int event_decode(const json_t *o, unsigned long long line, struct event *ev,
+    char **error);
+/* Frees what event_decode() allocated (never the strings); NULL is safe. */
+void event_clear(struct event *ev);
+/*
+ * The event as the journal holds it, a new object without seq and wall
+ * (journal_append() and the engine add them), with t when has_t.
+ */
+json_t *event_encode(const struct event *ev);
+
+/*
+ * Whether someone may see ev as it happens: staff (controllers and
+ * instructors) see every event shown live; a trainee of team (an id)
+ * sees those for everyone, their team's and those addressed to it.
+ */
+bool event_visible(const struct event *ev, bool staff, const char *team);
+/* The team an event concerns, for EVENT_TEAM (NULL: none). */
+const char *event_team(const struct event *ev);
+
+#endif
