@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rangectl/event.h"
 #include "rangectl/util.h"
 
 /* A path cut at its slashes: /api/v1/hosts/x/console is 5 segments. */
@@ -521,71 +522,80 @@ sse_append(struct strbuf *sb, const char *name, json_t *doc)
 	json_decref(doc);
 }
 
-static bool
-sees_team_of(const struct auth_user *u, const json_t *event, const char *key)
-{
-	return view_may_see_team(u, json_string_value(json_object_get(event,
-	    key)));
-}
-
-/* Whether a message event is addressed to u's team. */
-static bool
-message_for(const struct auth_user *u, const json_t *event)
-{
-	const json_t *to = json_object_get(event, "to");
-	size_t i;
-
-	if (u == NULL || u->role != AUTH_TRAINEE)
-		return true;
-	for (i = 0; i < json_array_size(to); i++)
-		if (view_may_see_team(u, json_string_value(json_array_get(to, i))))
-			return true;
-	return false;
-}
-
+/* The scores anew, to everyone, after an event that changed them. */
 static void
-score_events(struct api *api, struct strbuf *sb, const json_t *event,
-    const char *type)
+score_events(struct api *api, struct strbuf *sb)
 {
 	size_t len;
 	char *scores = view_scores_text(api->view, &len);
 
 	strbuf_printf(sb, "event: score\ndata: %s\n\n", scores);
 	free(scores);
-	if (strcmp(type, "round") == 0)
-		sse_append(sb, "round", json_pack("{s:O, s:O}", "n",
-		    json_object_get(event, "n"), "at", json_object_get(event,
-		    "at")));
+}
+
+/* What the live stream says of ev (event is its journal line), new. */
+static json_t *
+live_data(struct api *api, const json_t *event, const struct event *ev)
+{
+	switch (ev->type) {
+	case EVENT_CLOCK:
+		return exercise_json(api);
+	case EVENT_ROUND:
+		return json_pack("{s:I, s:f}", "n", (json_int_t)ev->u.round.n,
+		    "at", ev->u.round.at);
+	case EVENT_HOST:
+		return json_pack("{s:s, s:o, s:s, s:o}", "name", ev->u.host.name,
+		    "team", ev->u.host.team ? json_string(ev->u.host.team) :
+		    json_null(), "state", ev->u.host.state, "reason",
+		    ev->u.host.reason ? json_string(ev->u.host.reason) :
+		    json_null());
+	default:
+		/* Firings, messages, reports and grades: as journaled. */
+		return json_deep_copy(event);
+	}
+}
+
+/*
+ * http.c greets a new stream with {"type":"clock"} and {"type":
+ * "adjustment"} alone, for the state and the scores as they stand: what
+ * is sent for those does not depend on an event's fields.
+ */
+static bool
+greeting(const json_t *event, struct event *ev)
+{
+	enum event_type type = event_type_parse(json_string_value(
+	    json_object_get(event, "type")));
+
+	if (json_object_size(event) != 1 || (type != EVENT_CLOCK &&
+	    type != EVENT_ADJUSTMENT))
+		return false;
+	event_init(ev, type);
+	return true;
 }
 
 char *
 api_event_for(struct api *api, const json_t *event, const struct auth_user *u)
 {
-	const char *type = json_string_value(json_object_get(event, "type"));
 	bool staff = u == NULL || u->role != AUTH_TRAINEE;
+	const struct event_kind *kind;
+	struct event ev;
 	struct strbuf sb;
+	char *error = NULL;
 
-	if (type == NULL)
+	/* The engine's own events: one that does not decode is not sent. */
+	if (event_decode(event, 0, &ev, &error) < 0 && !greeting(event, &ev)) {
+		free(error);
 		return NULL;
+	}
+	free(error);
+	kind = &event_table[ev.type];
 	strbuf_init(&sb);
-	if (strcmp(type, "round") == 0 || strcmp(type, "adjustment") == 0 ||
-	    strcmp(type, "grade") == 0)
-		score_events(api, &sb, event, type);
-	if (strcmp(type, "clock") == 0)
-		sse_append(&sb, "state", exercise_json(api));
-	else if ((strcmp(type, "inject") == 0 ||
-	    strcmp(type, "inject_result") == 0) && staff)
-		sse_append(&sb, "inject", json_deep_copy(event));
-	else if (strcmp(type, "host") == 0 && sees_team_of(u, event, "team"))
-		sse_append(&sb, "host", json_pack("{s:O, s:O, s:O, s:O}", "name",
-		    json_object_get(event, "name"), "team", json_object_get(event,
-		    "team"), "state", json_object_get(event, "state"), "reason",
-		    json_object_get(event, "reason")));
-	else if (strcmp(type, "message") == 0 && message_for(u, event))
-		sse_append(&sb, "message", json_deep_copy(event));
-	else if ((strcmp(type, "report") == 0 || strcmp(type, "grade") == 0) &&
-	    sees_team_of(u, event, "team"))
-		sse_append(&sb, "report", json_deep_copy(event));
+	if (kind->scores)
+		score_events(api, &sb);
+	if (kind->live != NULL && event_visible(&ev, staff, staff || u->team ==
+	    NULL ? NULL : u->team->id))
+		sse_append(&sb, kind->live, live_data(api, event, &ev));
+	event_clear(&ev);
 	if (sb.len == 0) {
 		strbuf_free(&sb);
 		return NULL;

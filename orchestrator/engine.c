@@ -69,38 +69,76 @@ engine_log(struct engine *e, const char *fmt, ...)
 	fflush(e->opts.log);
 }
 
+/* A list of strings as JSON, new. */
+json_t *
+engine_strings_json(const char *const *items, size_t n)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, json_string(items[i]));
+	return list;
+}
+
 /* What a checkpoint must know of the journal's last events. */
 static void
-note_journaled(struct engine *e, const json_t *event)
+note_journaled(struct engine *e, const struct event *ev)
 {
-	const char *type = json_string_value(json_object_get(event, "type"));
 	char *key;
 
-	e->last_t = json_number_value(json_object_get(event, "t"));
-	e->last_wall = json_number_value(json_object_get(event, "wall"));
-	if (type == NULL)
-		return;
-	if (strcmp(type, "clock") == 0) {
+	e->last_t = ev->t;
+	e->last_wall = ev->wall;
+	if (ev->type == EVENT_CLOCK) {
 		e->clock_journaled = e->clock.state;
 		e->speed_journaled = e->clock.speed;
-	} else if (strcmp(type, "inject") == 0 ||
-	    strcmp(type, "inject_result") == 0) {
-		key = engine_firing_key(json_string_value(json_object_get(event,
-		    "id")), json_integer_value(json_object_get(event, "firing")));
-		if (type[6] == '\0')
-			json_object_set(e->open_firings, key, json_object_get(event,
-			    "targets"));
-		else
-			json_object_del(e->open_firings, key);
+	} else if (ev->type == EVENT_INJECT) {
+		key = engine_firing_key(ev->u.inject.id, ev->u.inject.firing);
+		json_object_set_new(e->open_firings, key, engine_strings_json(
+		    ev->u.inject.targets, ev->u.inject.n_targets));
+		free(key);
+	} else if (ev->type == EVENT_INJECT_RESULT) {
+		key = engine_firing_key(ev->u.inject_result.id,
+		    ev->u.inject_result.firing);
+		json_object_del(e->open_firings, key);
 		free(key);
 	}
 }
 
 /*
- * Journals event (stolen) at the exercise time now (unless it has its own
- * "t") and, for the ledger's
- * types, applies it. Returns 0 once it counts; -1 when the journal failed:
- * the clock is then stopped, since nothing may count unrecorded.
+ * What a journaled event changes: the ledger (under the lock, for
+ * engine_snapshot's readers) and what a checkpoint notes. The event was
+ * made here, so one that does not decode is a bug, said in the log.
+ */
+static void
+apply_journaled(struct engine *e, const json_t *event)
+{
+	struct event ev;
+	char *error = NULL;
+
+	if (event_decode(event, 0, &ev, &error) < 0) {
+		engine_log(e, "warning: the engine journaled a malformed event: "
+		    "%s", error);
+		free(error);
+		return;
+	}
+	pthread_mutex_lock(&e->lock);
+	if (score_apply(&e->ledger, &ev, &error) < 0)
+		engine_log(e, "warning: %s", error);
+	e->syncs = e->journal.syncs;
+	e->sync_seconds = e->journal.sync_seconds;
+	e->sync_max = e->journal.sync_max;
+	pthread_mutex_unlock(&e->lock);
+	note_journaled(e, &ev);
+	event_clear(&ev);
+	free(error);
+}
+
+/*
+ * Journals event (stolen: made by event_encode()) at the exercise time
+ * now (unless it has its own "t") and, for the ledger's types, applies
+ * it. Returns 0 once it counts; -1 when the journal failed: the clock is
+ * then stopped, since nothing may count unrecorded.
  */
 int
 engine_journal(struct engine *e, json_t *event)
@@ -126,14 +164,7 @@ engine_journal(struct engine *e, json_t *event)
 		}
 		rc = -1;
 	} else {
-		pthread_mutex_lock(&e->lock);
-		if (score_apply(&e->ledger, event, &error) < 0)
-			engine_log(e, "warning: %s", error);
-		e->syncs = e->journal.syncs;
-		e->sync_seconds = e->journal.sync_seconds;
-		e->sync_max = e->journal.sync_max;
-		pthread_mutex_unlock(&e->lock);
-		note_journaled(e, event);
+		apply_journaled(e, event);
 		if (e->opts.observe != NULL)
 			e->opts.observe(e->opts.observe_ctx, event);
 	}
@@ -223,6 +254,35 @@ struct firing {
 	unsigned n;
 };
 
+/*
+ * The inject_result event of a firing, from inject_run()'s results
+ * (borrowed). Results that are not what the journal holds would be a bug
+ * of inject.c: the firing then has one result saying so, and no other.
+ */
+static json_t *
+result_event(const char *id, unsigned n, const json_t *results)
+{
+	struct event_result broken = { .host = "?" };
+	struct event ev;
+	char *error = NULL;
+	json_t *o;
+
+	event_init(&ev, EVENT_INJECT_RESULT);
+	ev.u.inject_result.id = id;
+	ev.u.inject_result.firing = n;
+	if (event_decode_results(results, &ev.u.inject_result, &error) < 0) {
+		broken.error = error;
+		ev.u.inject_result.results = &broken;
+		ev.u.inject_result.n_results = 1;
+		o = event_encode(&ev);
+	} else {
+		o = event_encode(&ev);
+		event_clear(&ev);
+	}
+	free(error);
+	return o;
+}
+
 static void *
 firing_thread(void *arg)
 {
@@ -237,34 +297,35 @@ firing_thread(void *arg)
 	cluster_refs_drop(&refs);
 
 	d->kind = DONE_EVENT;
-	d->event = json_pack("{s:s, s:s, s:I, s:o}", "type", "inject_result",
-	    "id", e->plan->injects[f->inject].src->id, "firing",
-	    (json_int_t)f->n, "results", results);
+	d->event = result_event(e->plan->injects[f->inject].src->id, f->n,
+	    results);
+	json_decref(results);
 	free(f);
 	engine_post(e, d);
 	return NULL;
 }
 
-static json_t *
+/* The names of the inject's targets, a new array of borrowed strings. */
+static const char **
 target_names(const struct plan *plan, const struct plan_inject *pi)
 {
-	json_t *names = json_array();
+	const char **names = xcalloc(pi->n_targets + 1, sizeof(*names));
 	size_t i;
 
 	for (i = 0; i < pi->n_targets; i++)
-		json_array_append_new(names, json_string(
-		    plan->hosts[pi->targets[i]].name));
+		names[i] = plan->hosts[pi->targets[i]].name;
 	return names;
 }
 
-static json_t *
+/* The ids of a message's teams, a new array of borrowed strings. */
+static const char **
 recipient_ids(const struct plan_inject *pi)
 {
-	json_t *ids = json_array();
+	const char **ids = xcalloc(pi->n_to + 1, sizeof(*ids));
 	size_t i;
 
 	for (i = 0; i < pi->n_to; i++)
-		json_array_append_new(ids, json_string(pi->to[i]->id));
+		ids[i] = pi->to[i]->id;
 	return ids;
 }
 
@@ -318,6 +379,31 @@ forget_links_of(struct engine *e, size_t inject)
 }
 
 /*
+ * A message inject's message, and its inject_result at once: there is
+ * nothing to wait for.
+ */
+static int
+journal_message(struct engine *e, size_t i, const char *by)
+{
+	const struct plan_inject *pi = &e->plan->injects[i];
+	const char **to = recipient_ids(pi);
+	struct event ev;
+	int rc;
+
+	event_init(&ev, EVENT_MESSAGE);
+	ev.u.message = (struct event_message){ .inject = pi->src->id, .to = to,
+	    .n_to = pi->n_to, .text = pi->src->text, .by = by };
+	rc = engine_journal(e, event_encode(&ev));
+	free(to);
+	if (rc < 0)
+		return -1;
+	event_init(&ev, EVENT_INJECT_RESULT);
+	ev.u.inject_result.id = pi->src->id;
+	ev.u.inject_result.firing = e->firings[i];
+	return engine_journal(e, event_encode(&ev));
+}
+
+/*
  * Fires plan inject i: journaled first, so that a crash can lose its
  * results but never fire it twice. scheduled < 0 for a manual firing.
  */
@@ -326,18 +412,20 @@ engine_fire(struct engine *e, size_t i, double scheduled, const char *by)
 {
 	const struct plan_inject *pi = &e->plan->injects[i];
 	double actual = exercise_now(e);
+	const char **targets = target_names(e->plan, pi);
 	struct firing *f;
-	json_t *event;
+	struct event ev;
+	int rc;
 
-	event = json_pack("{s:s, s:s, s:s, s:I, s:o, s:f, s:f, s:b, s:o, s:o}",
-	    "type", "inject", "id", pi->src->id, "action",
-	    action_name(pi->src->action), "firing",
-	    (json_int_t)(e->firings[i] + 1), "scheduled", scheduled >= 0 ?
-	    json_real(scheduled) : json_null(), "actual", actual, "late",
-	    scheduled >= 0 ? actual - scheduled : 0.0, "manual", by != NULL,
-	    "by", by != NULL ? json_string(by) : json_null(), "targets",
-	    target_names(e->plan, pi));
-	if (engine_journal(e, event) < 0)
+	event_init(&ev, EVENT_INJECT);
+	ev.u.inject = (struct event_inject){ .id = pi->src->id, .action =
+	    action_name(pi->src->action), .firing = e->firings[i] + 1,
+	    .scheduled = scheduled >= 0 ? scheduled : -1, .actual = actual,
+	    .late = scheduled >= 0 ? actual - scheduled : 0.0, .manual = by !=
+	    NULL, .by = by, .targets = targets, .n_targets = pi->n_targets };
+	rc = engine_journal(e, event_encode(&ev));
+	free(targets);
+	if (rc < 0)
 		return -1;
 	e->firings[i]++;
 	e->fired[i] = true;
@@ -347,16 +435,8 @@ engine_fire(struct engine *e, size_t i, double scheduled, const char *by)
 	engine_log(e, "inject '%s' (%s) fired%s on %zu target(s)%s", pi->src->id,
 	    action_name(pi->src->action), by ? " by hand" : "", pi->n_targets,
 	    scheduled >= 0 && actual - scheduled >= 1.0 ? ", late" : "");
-	if (pi->src->action == ACTION_MESSAGE) {
-		if (engine_journal(e, json_pack("{s:s, s:s, s:o, s:s, s:o}",
-		    "type", "message", "inject", pi->src->id, "to",
-		    recipient_ids(pi), "text", pi->src->text, "by", by ?
-		    json_string(by) : json_null())) < 0)
-			return -1;
-		return engine_journal(e, json_pack("{s:s, s:s, s:I, s:[]}",
-		    "type", "inject_result", "id", pi->src->id, "firing",
-		    (json_int_t)e->firings[i], "results"));
-	}
+	if (pi->src->action == ACTION_MESSAGE)
+		return journal_message(e, i, by);
 	f = xcalloc(1, sizeof(*f));
 	*f = (struct firing){ .e = e, .inject = i, .n = e->firings[i] };
 	engine_spawn(e, firing_thread, f);
@@ -395,6 +475,7 @@ link_thread(void *arg)
 	virConnectPtr conn = engine_conn_host(e, job->link.host);
 	struct engine_done *d = xcalloc(1, sizeof(*d));
 	char *error = NULL;
+	struct event ev;
 
 	if (conn == NULL)
 		error = xstrdup("no connection to libvirt");
@@ -402,11 +483,13 @@ link_thread(void *arg)
 		inject_set_link(conn, e->plan, job->link.host,
 		    job->link.network, true, &error);
 	d->kind = DONE_EVENT;
-	d->event = json_pack("{s:s, s:s, s:s, s:b, s:s, s:b, s:o}", "type",
-	    "link", "host", e->plan->hosts[job->link.host].name, "network",
-	    e->plan->networks[job->link.network].name, "up", 1, "inject",
-	    e->plan->injects[job->link.inject].src->id, "ok", error == NULL,
-	    "error", error ? json_string(error) : json_null());
+	event_init(&ev, EVENT_LINK);
+	ev.u.link = (struct event_link){ .host =
+	    e->plan->hosts[job->link.host].name, .network =
+	    e->plan->networks[job->link.network].name, .up = true, .inject =
+	    e->plan->injects[job->link.inject].src->id, .has_ok = true, .ok =
+	    error == NULL, .error = error };
+	d->event = event_encode(&ev);
 	free(error);
 	if (conn != NULL)
 		virConnectClose(conn);
@@ -525,14 +608,17 @@ round_done(struct engine *e, struct round *r)
 int
 engine_clock_event(struct engine *e, const char *reason, const char *by)
 {
+	struct event ev;
+
 	engine_log(e, "clock %s (%s)", exclock_state_name(e->clock.state),
 	    reason);
 	/* At the instant of the change, not after the journal's own time. */
-	return engine_journal(e, json_pack("{s:s, s:s, s:f, s:s, s:o, s:f}",
-	    "type", "clock", "state", exclock_state_name(e->clock.state),
-	    "speed", e->clock.speed, "reason", reason, "by", by ?
-	    json_string(by) : json_null(), "t", round(e->clock.offset *
-	    1000.0) / 1000.0));
+	event_init(&ev, EVENT_CLOCK);
+	ev.has_t = true;
+	ev.t = round(e->clock.offset * 1000.0) / 1000.0;
+	ev.u.clock = (struct event_clock){ .state = e->clock.state, .has_speed =
+	    true, .speed = e->clock.speed, .reason = reason, .by = by };
+	return engine_journal(e, event_encode(&ev));
 }
 
 static void

@@ -81,6 +81,8 @@ team_exists(const struct engine *e, const char *id)
 static int
 adjust(struct engine *e, const struct engine_command *cmd, char **error)
 {
+	struct event ev;
+
 	if (!team_exists(e, cmd->arg))
 		return refuse(error, "there is no team '%s'", cmd->arg ?
 		    cmd->arg : "");
@@ -88,10 +90,10 @@ adjust(struct engine *e, const struct engine_command *cmd, char **error)
 		return refuse(error, "an adjustment needs a reason");
 	engine_log(e, "adjustment of %lld for team %s by %s: %s", cmd->points,
 	    cmd->arg, cmd->by ? cmd->by : "?", cmd->text);
-	if (engine_journal(e, json_pack("{s:s, s:s, s:I, s:s, s:o}", "type",
-	    "adjustment", "team", cmd->arg, "points", (json_int_t)cmd->points,
-	    "reason", cmd->text, "by", cmd->by ? json_string(cmd->by) :
-	    json_null())) < 0)
+	event_init(&ev, EVENT_ADJUSTMENT);
+	ev.u.adjustment = (struct event_adjustment){ .team = cmd->arg, .points =
+	    cmd->points, .reason = cmd->text, .by = cmd->by };
+	if (engine_journal(e, event_encode(&ev)) < 0)
 		return refuse(error, "%s", e->failure);
 	return 0;
 }
@@ -100,6 +102,7 @@ static int
 file_report(struct engine *e, const struct engine_command *cmd,
     json_t **answer, char **error)
 {
+	struct event ev;
 	char *id;
 	int rc = 0;
 
@@ -112,11 +115,11 @@ file_report(struct engine *e, const struct engine_command *cmd,
 	    PLAN_NONE)
 		return refuse(error, "there is no inject '%s'", cmd->inject);
 	id = xasprintf("r%zu", json_object_size(e->reports) + 1);
-	if (engine_journal(e, json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o}",
-	    "type", "report", "id", id, "team", cmd->arg, "author", cmd->by ?
-	    json_string(cmd->by) : json_null(), "title", cmd->text, "body",
-	    cmd->body ? cmd->body : "", "inject", cmd->inject ?
-	    json_string(cmd->inject) : json_null())) < 0) {
+	event_init(&ev, EVENT_REPORT);
+	ev.u.report = (struct event_report){ .id = id, .team = cmd->arg,
+	    .author = cmd->by, .title = cmd->text, .body = cmd->body ?
+	    cmd->body : "", .inject = cmd->inject };
+	if (engine_journal(e, event_encode(&ev)) < 0) {
 		rc = refuse(error, "%s", e->failure);
 	} else {
 		json_object_set_new(e->reports, id, json_string(cmd->arg));
@@ -133,17 +136,17 @@ grade(struct engine *e, const struct engine_command *cmd, char **error)
 {
 	const char *team = json_string_value(json_object_get(e->reports,
 	    cmd->arg ? cmd->arg : ""));
+	struct event ev;
 
 	if (team == NULL)
 		return refuse(error, "there is no report '%s'", cmd->arg ?
 		    cmd->arg : "");
 	engine_log(e, "report %s of team %s graded %lld", cmd->arg, team,
 	    cmd->points);
-	if (engine_journal(e, json_pack("{s:s, s:s, s:s, s:I, s:o, s:o}",
-	    "type", "grade", "report", cmd->arg, "team", team, "points",
-	    (json_int_t)cmd->points, "comment", cmd->text ?
-	    json_string(cmd->text) : json_null(), "by", cmd->by ?
-	    json_string(cmd->by) : json_null())) < 0)
+	event_init(&ev, EVENT_GRADE);
+	ev.u.grade = (struct event_grade){ .report = cmd->arg, .team = team,
+	    .points = cmd->points, .comment = cmd->text, .by = cmd->by };
+	if (engine_journal(e, event_encode(&ev)) < 0)
 		return refuse(error, "%s", e->failure);
 	return 0;
 }
@@ -162,6 +165,7 @@ revert_thread(void *arg)
 	virConnectPtr conn = engine_conn_host(e, job->host);
 	struct engine_done *d = xcalloc(1, sizeof(*d));
 	char *error = NULL;
+	struct event ev;
 
 	if (conn == NULL)
 		error = xasprintf("no connection to libvirt at '%s'",
@@ -169,9 +173,11 @@ revert_thread(void *arg)
 	else
 		inject_revert(conn, e->plan, job->host, &error);
 	d->kind = DONE_EVENT;
-	d->event = json_pack("{s:s, s:s, s:s, s:b, s:o}", "type", "revert",
-	    "host", e->plan->hosts[job->host].name, "by", job->by, "ok",
-	    error == NULL, "error", error ? json_string(error) : json_null());
+	event_init(&ev, EVENT_REVERT);
+	ev.u.revert = (struct event_revert){ .host =
+	    e->plan->hosts[job->host].name, .by = job->by, .has_ok = true,
+	    .ok = error == NULL, .error = error };
+	d->event = event_encode(&ev);
 	free(error);
 	free(job->by);
 	free(job);
@@ -301,29 +307,33 @@ engine_snapshot(struct engine *e)
 void
 engine_log_event(struct engine *e, const json_t *event)
 {
-	const char *type = json_string_value(json_object_get(event, "type"));
-	const json_t *results = json_object_get(event, "results");
+	struct event ev;
+	char *error = NULL;
 	size_t i, ok = 0;
 
-	if (type != NULL && strcmp(type, "inject_result") == 0) {
-		for (i = 0; i < json_array_size(results); i++)
-			ok += json_is_true(json_object_get(json_array_get(results,
-			    i), "ok"));
-		engine_log(e, "inject '%s' done: %zu of %zu target(s) ok",
-		    json_string_value(json_object_get(event, "id")), ok,
-		    json_array_size(results));
-		for (i = 0; i < json_array_size(results); i++) {
-			const json_t *r = json_array_get(results, i);
-
-			if (!json_is_true(json_object_get(r, "ok")))
-				engine_log(e, "  %s: %s", json_string_value(
-				    json_object_get(r, "host")), json_string_value(
-				    json_object_get(r, "error")));
-		}
-	} else if (type != NULL) {
-		engine_log(e, "%s %s: %s", type, json_string_value(
-		    json_object_get(event, "host")), json_is_true(
-		    json_object_get(event, "ok")) ? "done" : json_string_value(
-		    json_object_get(event, "error")));
+	if (event_decode(event, 0, &ev, &error) < 0) {
+		engine_log(e, "warning: %s", error);
+		free(error);
+		return;
 	}
+	if (ev.type == EVENT_INJECT_RESULT) {
+		const struct event_inject_result *ir = &ev.u.inject_result;
+
+		for (i = 0; i < ir->n_results; i++)
+			ok += ir->results[i].ok;
+		engine_log(e, "inject '%s' done: %zu of %zu target(s) ok", ir->id,
+		    ok, ir->n_results);
+		for (i = 0; i < ir->n_results; i++)
+			if (!ir->results[i].ok)
+				engine_log(e, "  %s: %s", ir->results[i].host,
+				    ir->results[i].error ? ir->results[i].error :
+				    "(no reason)");
+	} else if (ev.type == EVENT_LINK) {
+		engine_log(e, "link %s: %s", ev.u.link.host, ev.u.link.ok ?
+		    "done" : ev.u.link.error);
+	} else if (ev.type == EVENT_REVERT) {
+		engine_log(e, "revert %s: %s", ev.u.revert.host, ev.u.revert.ok ?
+		    "done" : ev.u.revert.error);
+	}
+	event_clear(&ev);
 }

@@ -95,6 +95,7 @@ record_state(struct engine *e, size_t host, const char *state,
     const char *why)
 {
 	const struct plan_host *h = &e->plan->hosts[host];
+	struct event ev;
 
 	if (e->journaled_state[host] != NULL &&
 	    strcmp(e->journaled_state[host], state) == 0)
@@ -102,9 +103,10 @@ record_state(struct engine *e, size_t host, const char *state,
 	free(e->journaled_state[host]);
 	e->journaled_state[host] = xstrdup(state);
 	engine_log(e, "host %s is %s: %s", h->name, state, why);
-	engine_journal(e, json_pack("{s:s, s:s, s:o, s:s, s:s}", "type", "host",
-	    "name", h->name, "team", h->team ? json_string(h->team->id) :
-	    json_null(), "state", state, "reason", why));
+	event_init(&ev, EVENT_HOST);
+	ev.u.host = (struct event_host){ .name = h->name, .team = h->team ?
+	    h->team->id : NULL, .state = state, .reason = why };
+	engine_journal(e, event_encode(&ev));
 }
 
 void

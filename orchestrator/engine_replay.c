@@ -50,12 +50,6 @@ network_index(const struct engine *e, const char *name)
 	return PLAN_NONE;
 }
 
-static const char *
-str(const json_t *event, const char *key)
-{
-	return json_string_value(json_object_get(event, key));
-}
-
 char *
 engine_firing_key(const char *id, long long firing)
 {
@@ -63,125 +57,124 @@ engine_firing_key(const char *id, long long firing)
 }
 
 static int
-replay_exercise(struct replay *r, const json_t *ev)
+replay_exercise(struct replay *r, const struct event_exercise *x)
 {
-	const char *name = str(ev, "name");
-
-	if (name == NULL || strcmp(name, r->e->plan->sc->exercise.name) != 0) {
+	if (strcmp(x->name, r->e->plan->sc->exercise.name) != 0) {
 		r->error = xasprintf("the journal in '%s' belongs to exercise "
 		    "'%s', not '%s'; give another --state folder",
-		    r->e->state_dir, name ? name : "(none)",
-		    r->e->plan->sc->exercise.name);
+		    r->e->state_dir, x->name, r->e->plan->sc->exercise.name);
 		return -1;
 	}
 	return 0;
 }
 
 static void
-replay_inject(struct replay *r, const json_t *ev)
+replay_inject(struct replay *r, const struct event_inject *in)
 {
 	struct engine *e = r->e;
-	size_t i = engine_inject_index(e, str(ev, "id"));
-	json_int_t firing = json_integer_value(json_object_get(ev, "firing"));
+	size_t i = engine_inject_index(e, in->id);
 	char *key;
 
 	if (i == PLAN_NONE)
 		return;	/* the scenario changed since: nothing to fire again */
-	if ((unsigned)firing > e->firings[i])
-		e->firings[i] = (unsigned)firing;
+	if ((unsigned)in->firing > e->firings[i])
+		e->firings[i] = (unsigned)in->firing;
 	e->fired[i] = true;
-	if (!json_is_null(json_object_get(ev, "scheduled")))
+	if (in->scheduled >= 0)
 		schedule_mark_fired(&e->schedule, i);
-	engine_note_link_down(e, i, json_number_value(json_object_get(ev,
-	    "actual")));
-	key = engine_firing_key(str(ev, "id"), firing);
-	json_object_set(e->open_firings, key, json_object_get(ev, "targets"));
+	engine_note_link_down(e, i, in->actual);
+	key = engine_firing_key(in->id, in->firing);
+	json_object_set_new(e->open_firings, key, engine_strings_json(
+	    in->targets, in->n_targets));
 	free(key);
 }
 
 static void
-replay_link(struct replay *r, const json_t *ev)
+replay_link(struct replay *r, const struct event_link *l)
 {
-	size_t host = engine_host_index(r->e, str(ev, "host"));
-	size_t net = network_index(r->e, str(ev, "network"));
+	size_t host = engine_host_index(r->e, l->host);
+	size_t net = network_index(r->e, l->network);
 
-	if (host != PLAN_NONE && net != PLAN_NONE &&
-	    json_is_true(json_object_get(ev, "up")))
+	if (host != PLAN_NONE && net != PLAN_NONE && l->up)
 		engine_forget_link(r->e, host, net);
 }
 
 static void
-replay_host(struct replay *r, const json_t *ev)
+replay_host(struct replay *r, const struct event_host *h)
 {
-	size_t host = engine_host_index(r->e, str(ev, "name"));
+	size_t host = engine_host_index(r->e, h->name);
 
-	if (host == PLAN_NONE || str(ev, "state") == NULL)
+	if (host == PLAN_NONE)
 		return;
 	free(r->e->journaled_state[host]);
-	r->e->journaled_state[host] = xstrdup(str(ev, "state"));
+	r->e->journaled_state[host] = xstrdup(h->state);
 }
 
 static void
-replay_result(struct replay *r, const json_t *ev)
+replay_result(struct replay *r, const struct event_inject_result *ir)
 {
-	char *key = engine_firing_key(str(ev, "id") ? str(ev, "id") : "",
-	    json_integer_value(json_object_get(ev, "firing")));
+	char *key = engine_firing_key(ir->id, ir->firing);
 
 	json_object_del(r->e->open_firings, key);
 	free(key);
 }
 
+/* What one decoded event changes in the engine. */
 static int
-replay_round(struct replay *r, const json_t *ev)
+replay_event(struct replay *r, const struct event *ev)
 {
-	if (score_apply(&r->e->ledger, ev, &r->error) < 0)
-		return -1;
-	r->e->next_round = (long)json_integer_value(json_object_get(ev, "n")) +
-	    1;
-	return 0;
+	switch (ev->type) {
+	case EVENT_EXERCISE:
+		return replay_exercise(r, &ev->u.exercise);
+	case EVENT_CLOCK:
+		r->e->clock_journaled = ev->u.clock.state;
+		r->e->speed_journaled = ev->u.clock.speed;
+		return 0;
+	case EVENT_INJECT:
+		replay_inject(r, &ev->u.inject);
+		return 0;
+	case EVENT_INJECT_RESULT:
+		replay_result(r, &ev->u.inject_result);
+		return 0;
+	case EVENT_ROUND:
+		r->e->next_round = (long)ev->u.round.n + 1;
+		return score_apply(&r->e->ledger, ev, &r->error);
+	case EVENT_GRADE:
+	case EVENT_ADJUSTMENT:
+		return score_apply(&r->e->ledger, ev, &r->error);
+	case EVENT_REPORT:
+		json_object_set_new(r->e->reports, ev->u.report.id,
+		    json_string(ev->u.report.team));
+		return 0;
+	case EVENT_LINK:
+		replay_link(r, &ev->u.link);
+		return 0;
+	case EVENT_HOST:
+		replay_host(r, &ev->u.host);
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 static int
-replay_one(const json_t *ev, void *ctx)
+replay_one(const json_t *o, void *ctx)
 {
 	struct replay *r = ctx;
-	const char *type = str(ev, "type");
+	struct event ev;
+	int rc;
 
+	/* As rangectl report reads it: a damaged journal is not guessed at. */
+	if (event_decode(o, 0, &ev, &r->error) < 0)
+		return -1;
 	/* Whoever watches live events sees the past ones first. */
 	if (r->e->opts.observe != NULL)
-		r->e->opts.observe(r->e->opts.observe_ctx, ev);
-	r->e->last_t = json_number_value(json_object_get(ev, "t"));
-	r->e->last_wall = json_number_value(json_object_get(ev, "wall"));
-	if (type == NULL)
-		return 0;
-	if (strcmp(type, "exercise") == 0)
-		return replay_exercise(r, ev);
-	if (strcmp(type, "clock") == 0) {
-		const char *state = str(ev, "state");
-
-		r->e->clock_journaled = state == NULL ? EXCLOCK_PENDING :
-		    strcmp(state, "running") == 0 ? EXCLOCK_RUNNING :
-		    strcmp(state, "paused") == 0 ? EXCLOCK_PAUSED : EXCLOCK_ENDED;
-		r->e->speed_journaled = json_number_value(json_object_get(ev,
-		    "speed"));
-	} else if (strcmp(type, "inject") == 0) {
-		replay_inject(r, ev);
-	} else if (strcmp(type, "inject_result") == 0) {
-		replay_result(r, ev);
-	} else if (strcmp(type, "round") == 0) {
-		return replay_round(r, ev);
-	} else if (strcmp(type, "grade") == 0 || strcmp(type,
-	    "adjustment") == 0) {
-		return score_apply(&r->e->ledger, ev, &r->error);
-	} else if (strcmp(type, "report") == 0 && str(ev, "id") != NULL) {
-		json_object_set_new(r->e->reports, str(ev, "id"),
-		    json_string(str(ev, "team") ? str(ev, "team") : ""));
-	} else if (strcmp(type, "link") == 0) {
-		replay_link(r, ev);
-	} else if (strcmp(type, "host") == 0) {
-		replay_host(r, ev);
-	}
-	return 0;
+		r->e->opts.observe(r->e->opts.observe_ctx, o);
+	r->e->last_t = ev.t;
+	r->e->last_wall = ev.wall;
+	rc = replay_event(r, &ev);
+	event_clear(&ev);
+	return rc;
 }
 
 /* The clock where the journal left it; a running one ran on meanwhile. */
@@ -228,55 +221,123 @@ replay(struct engine *e, char **error)
 	return n < 0 ? -1 : 0;
 }
 
+/* The exercise event's MSEL, of plan (borrowed strings, new arrays). */
+static struct event_msel *
+msel_of(const struct plan *plan)
+{
+	struct event_msel *msel = xcalloc(plan->n_injects + 1, sizeof(*msel));
+	size_t i, j;
+
+	for (i = 0; i < plan->n_injects; i++) {
+		const struct plan_inject *pi = &plan->injects[i];
+		struct event_msel *m = &msel[i];
+
+		*m = (struct event_msel){ .id = pi->src->id, .title =
+		    pi->src->title, .at = pi->src->manual ? -1 : pi->src->at,
+		    .action = action_name(pi->src->action), .n_targets =
+		    pi->n_targets, .n_to = pi->n_to };
+		m->targets = xcalloc(pi->n_targets + 1, sizeof(*m->targets));
+		for (j = 0; j < pi->n_targets; j++)
+			m->targets[j] = plan->hosts[pi->targets[j]].name;
+		m->to = xcalloc(pi->n_to + 1, sizeof(*m->to));
+		for (j = 0; j < pi->n_to; j++)
+			m->to[j] = pi->to[j]->id;
+	}
+	return msel;
+}
+
+/* The exercise event's hosts and their services, of plan. */
+static struct event_host_entry *
+hosts_of(const struct plan *plan)
+{
+	struct event_host_entry *hosts = xcalloc(plan->n_hosts + 1,
+	    sizeof(*hosts));
+	size_t i, j;
+
+	for (i = 0; i < plan->n_hosts; i++) {
+		const struct plan_host *h = &plan->hosts[i];
+
+		hosts[i] = (struct event_host_entry){ .name = h->name, .team =
+		    h->team ? h->team->id : NULL, .n_services =
+		    h->src->n_services };
+		hosts[i].services = xcalloc(h->src->n_services + 1,
+		    sizeof(*hosts[i].services));
+		for (j = 0; j < h->src->n_services; j++)
+			hosts[i].services[j] = (struct event_service){ .id =
+			    h->src->services[j].id, .check = check_kind_name(
+			    h->src->services[j].kind), .points =
+			    h->src->services[j].points };
+	}
+	return hosts;
+}
+
 json_t *
 engine_exercise_event(const struct plan *plan)
 {
 	const struct scenario *sc = plan->sc;
-	json_t *teams = json_array(), *injects = json_array(), *hosts =
-	    json_array();
-	size_t i, j;
+	struct event ev;
+	json_t *o;
+	size_t i;
 
+	event_init(&ev, EVENT_EXERCISE);
+	ev.has_t = false;
+	ev.u.exercise.name = sc->exercise.name;
+	ev.u.exercise.title = sc->exercise.title;
+	ev.u.exercise.duration = sc->exercise.duration;
+	ev.u.exercise.interval = sc->scoring.interval;
+	ev.u.exercise.timeout = sc->scoring.timeout;
+	ev.u.exercise.scenario = sc->path;
+	ev.u.exercise.teams = xcalloc(sc->n_teams + 1,
+	    sizeof(*ev.u.exercise.teams));
 	for (i = 0; i < sc->n_teams; i++)
-		json_array_append_new(teams, json_pack("{s:s, s:o, s:s}", "id",
-		    sc->teams[i].id, "name", sc->teams[i].name ?
-		    json_string(sc->teams[i].name) : json_null(), "role",
-		    role_name(sc->teams[i].role)));
-	for (i = 0; i < plan->n_injects; i++) {
-		const struct plan_inject *pi = &plan->injects[i];
-		json_t *targets = json_array(), *to = json_array();
+		ev.u.exercise.teams[i] = (struct event_team){ .id =
+		    sc->teams[i].id, .name = sc->teams[i].name, .role =
+		    sc->teams[i].role };
+	ev.u.exercise.n_teams = sc->n_teams;
+	ev.u.exercise.injects = msel_of(plan);
+	ev.u.exercise.n_injects = plan->n_injects;
+	ev.u.exercise.hosts = hosts_of(plan);
+	ev.u.exercise.n_hosts = plan->n_hosts;
+	o = event_encode(&ev);
+	event_clear(&ev);
+	return o;
+}
 
-		for (j = 0; j < pi->n_targets; j++)
-			json_array_append_new(targets, json_string(
-			    plan->hosts[pi->targets[j]].name));
-		for (j = 0; j < pi->n_to; j++)
-			json_array_append_new(to, json_string(pi->to[j]->id));
-		json_array_append_new(injects, json_pack("{s:s, s:o, s:o, s:s, "
-		    "s:o, s:o}", "id", pi->src->id, "title", pi->src->title ?
-		    json_string(pi->src->title) : json_null(), "at",
-		    pi->src->manual ? json_null() : json_integer(pi->src->at),
-		    "action", action_name(pi->src->action), "targets", targets,
-		    "to", to));
-	}
-	for (i = 0; i < plan->n_hosts; i++) {
-		const struct plan_host *h = &plan->hosts[i];
-		json_t *services = json_array();
+/* Target i of a checkpoint's open firing ("?" if it is not a name). */
+static const char *
+host_name(const json_t *targets, size_t i)
+{
+	const char *name = json_string_value(json_array_get(targets, i));
 
-		for (j = 0; j < h->src->n_services; j++)
-			json_array_append_new(services, json_pack("{s:s, s:s, s:I}",
-			    "id", h->src->services[j].id, "check", check_kind_name(
-			    h->src->services[j].kind), "points", (json_int_t)
-			    h->src->services[j].points));
-		json_array_append_new(hosts, json_pack("{s:s, s:o, s:o}", "name",
-		    h->name, "team", h->team ? json_string(h->team->id) :
-		    json_null(), "services", services));
-	}
-	return json_pack("{s:s, s:s, s:o, s:I, s:I, s:I, s:s, s:o, s:o, s:o}",
-	    "type", "exercise", "name", sc->exercise.name, "title",
-	    sc->exercise.title ? json_string(sc->exercise.title) : json_null(),
-	    "duration", (json_int_t)sc->exercise.duration, "interval",
-	    (json_int_t)sc->scoring.interval, "timeout",
-	    (json_int_t)sc->scoring.timeout, "scenario", sc->path, "teams",
-	    teams, "injects", injects, "hosts", hosts);
+	return name != NULL ? name : "?";
+}
+
+/* The results of a firing cut off by a crash: lost, and said so. */
+static void
+journal_lost_firing(struct engine *e, const char *key, const json_t *targets)
+{
+	const char *hash = strrchr(key, '#');
+	char *id = xstrndup(key, (size_t)(hash - key));
+	struct event_result *results = xcalloc(json_array_size(targets) + 1,
+	    sizeof(*results));
+	struct event ev;
+	size_t i;
+
+	for (i = 0; i < json_array_size(targets); i++)
+		results[i] = (struct event_result){ .host = host_name(targets,
+		    i), .error = "rangectl stopped "
+		    "before this firing's result came back; the action may or "
+		    "may not have run", .out = "", .err = "", .has_seconds =
+		    true };
+	engine_log(e, "inject '%s' firing %s: results lost in the last stop",
+	    id, hash + 1);
+	event_init(&ev, EVENT_INJECT_RESULT);
+	ev.u.inject_result = (struct event_inject_result){ .id = id, .firing =
+	    atoll(hash + 1), .results = results, .n_results =
+	    json_array_size(targets), .lost = true };
+	engine_journal(e, event_encode(&ev));
+	free(results);
+	free(id);
 }
 
 /* Results of firings cut off by a crash: lost, and said so. */
@@ -284,35 +345,13 @@ static void
 journal_lost_firings(struct engine *e)
 {
 	/* A copy: journaling each result takes it out of open_firings. */
-	json_t *open = json_deep_copy(e->open_firings), *targets, *results;
-	const char *key;
+	json_t *open = json_deep_copy(e->open_firings);
 	void *iter;
 
 	for (iter = json_object_iter(open); iter != NULL;
-	    iter = json_object_iter_next(open, iter)) {
-		size_t i;
-		char *id;
-		const char *hash;
-
-		key = json_object_iter_key(iter);
-		targets = json_object_iter_value(iter);
-		hash = strrchr(key, '#');
-		id = xstrndup(key, (size_t)(hash - key));
-		results = json_array();
-		for (i = 0; i < json_array_size(targets); i++)
-			json_array_append_new(results, json_pack("{s:O, s:n, s:b, "
-			    "s:s, s:n, s:s, s:s, s:f}", "host", json_array_get(
-			    targets, i), "via", "ok", 0, "error", "rangectl "
-			    "stopped before this firing's result came back; the "
-			    "action may or may not have run", "exit", "out", "",
-			    "err", "", "seconds", 0.0));
-		engine_log(e, "inject '%s' firing %s: results lost in the last "
-		    "stop", id, hash + 1);
-		engine_journal(e, json_pack("{s:s, s:s, s:I, s:o, s:b}", "type",
-		    "inject_result", "id", id, "firing", (json_int_t)atoll(hash +
-		    1), "results", results, "lost", 1));
-		free(id);
-	}
+	    iter = json_object_iter_next(open, iter))
+		journal_lost_firing(e, json_object_iter_key(iter),
+		    json_object_iter_value(iter));
 	json_decref(open);
 }
 
@@ -410,7 +449,7 @@ engine_new_cluster(const struct plan *plan, struct cluster *cl,
 	exclock_init(&e->clock, (double)plan->sc->exercise.duration,
 	    e->opts.speed);
 	schedule_init(&e->schedule, plan);
-	score_ledger_init(&e->ledger, plan->sc);
+	score_ledger_init(&e->ledger, plan->sc->teams, plan->sc->n_teams);
 	index_hosts(e);
 	e->firings = xcalloc(plan->n_injects + 1, sizeof(*e->firings));
 	e->fired = xcalloc(plan->n_injects + 1, sizeof(*e->fired));

@@ -10,6 +10,7 @@
 #include "rangectl/event.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,8 @@ enum field_kind {
 #define FIELD_KIND 0x0f
 #define FIELD_NULL 0x10	/* null will do too */
 #define FIELD_OPT 0x20	/* may be absent */
+/* Where an entry's field goes: its offset in struct T, plus one. */
+#define AT(T, member) (offsetof(struct T, member) + 1)
 
 static const char *const field_what[] = {
 	"", "a string", "an integer", "a number", "true or false", "a list",
@@ -85,24 +88,90 @@ field_ok(const json_t *v, int kind)
 	}
 }
 
+/* No table of ours has more fields than this. */
+#define FIELDS_MAX 16
+
 /*
- * Checks o's fields against the table, which ends with a NULL key; where
- * names o within the event ("results[2]"), "" for the event itself.
+ * Each field's value in object o (NULL: absent), into vals[], by one walk
+ * over o's members rather than a hash look-up per field: a round's checks
+ * are most of a journal, and this is most of the time spent on them.
+ */
+static void
+gather(const json_t *o, const struct event_field *fields, const json_t **vals)
+{
+	const char *key;
+	void *it;
+	size_t i;
+
+	for (i = 0; fields[i].key != NULL; i++)
+		vals[i] = NULL;
+	for (it = json_object_iter((json_t *)o); it != NULL;
+	    it = json_object_iter_next((json_t *)o, it)) {
+		key = json_object_iter_key(it);
+		for (i = 0; fields[i].key != NULL; i++)
+			if (key[0] == fields[i].key[0] &&
+			    strcmp(key, fields[i].key) == 0) {
+				vals[i] = json_object_iter_value(it);
+				break;
+			}
+	}
+}
+
+/* Puts a checked value v where f says, in the struct at slot. */
+static void
+store(char *slot, const struct event_field *f, const json_t *v)
+{
+	bool given = v != NULL && !json_is_null(v);
+
+	if (f->at != 0) {
+		switch (f->kind & FIELD_KIND) {
+		case FIELD_STR:
+			*(const char **)(void *)(slot + f->at - 1) =
+			    json_string_value(v);
+			break;
+		case FIELD_INT:
+			*(long long *)(void *)(slot + f->at - 1) =
+			    json_integer_value(v);
+			break;
+		case FIELD_NUM:
+			*(double *)(void *)(slot + f->at - 1) = json_number_value(v);
+			break;
+		case FIELD_BOOL:
+			*(bool *)(slot + f->at - 1) = json_is_true(v);
+			break;
+		default:
+			break;
+		}
+	}
+	if (f->has != 0)
+		*(bool *)(slot + f->has - 1) = given;
+}
+
+/*
+ * Checks o's fields against the table, which ends with a NULL key, and
+ * stores those the table places into the struct at slot (unless NULL);
+ * where names o within the event ("teams[2]"), "" for the event itself.
  */
 static int
 check(struct event_decoder *d, const json_t *o,
-    const struct event_field *fields, const char *where)
+    const struct event_field *fields, const char *where, char *slot)
 {
 	const char *dot = where[0] ? "." : "";
+	const json_t *vals[FIELDS_MAX], *v;
 	size_t i;
 
 	if (!json_is_object(o))
 		return bad(d, "'%s' must be an object", where);
-	for (i = 0; fields[i].key != NULL; i++)
-		if (!field_ok(json_object_get(o, fields[i].key), fields[i].kind))
+	gather(o, fields, vals);
+	for (i = 0; fields[i].key != NULL; i++) {
+		v = vals[i];
+		if (!field_ok(v, fields[i].kind))
 			return bad(d, "'%s%s%s' must be %s%s", where, dot,
 			    fields[i].key, field_what[fields[i].kind & FIELD_KIND],
 			    fields[i].kind & FIELD_NULL ? " or null" : "");
+		if (slot != NULL)
+			store(slot, &fields[i], v);
+	}
 	return 0;
 }
 
@@ -127,12 +196,6 @@ integer(const json_t *o, const char *key)
 	return (long long)json_integer_value(json_object_get(o, key));
 }
 
-static bool
-flag(const json_t *o, const char *key)
-{
-	return json_is_true(json_object_get(o, key));
-}
-
 /* A checked list of strings, borrowed one by one; NULL when empty. */
 static const char **
 strings(const json_t *o, const char *key, size_t *n)
@@ -150,31 +213,43 @@ strings(const json_t *o, const char *key, size_t *n)
 	return items;
 }
 
+
 /*
- * Checks every entry of o's list key against fields, then has each read
- * by fill into its slot of a new array of n_out entries of size bytes.
+ * Reads every entry of o's list key into a new array (*items, *n entries
+ * of size bytes; NULL when none), each field checked then stored where
+ * its table says: one look-up per field, as rounds are most of a journal.
+ * prefix names o within the event ("hosts[2]"), "" for the event itself.
  */
 static int
-entries(struct event_decoder *d, const json_t *o, const char *key,
-    const char *where, const struct event_field *fields, size_t size,
-    void *out, size_t *n_out, void (*fill)(void *slot, const json_t *entry))
+read_entries(struct event_decoder *d, const json_t *o, const char *key,
+    const char *prefix, const struct event_field *fields, size_t size,
+    void **items, size_t *n)
 {
-	const json_t *list = json_object_get(o, key);
-	size_t i, n = json_array_size(list);
-	char place[80];
-	char *items;
+	const json_t *list = json_object_get(o, key), *entry, *v;
+	const json_t *vals[FIELDS_MAX];
+	const char *dot = prefix[0] ? "." : "";
+	char *out;
+	size_t i, j;
 
-	for (i = 0; i < n; i++) {
-		snprintf(place, sizeof(place), "%s%s%s[%zu]", where, where[0] ?
-		    "." : "", key, i);
-		if (check(d, json_array_get(list, i), fields, place) < 0)
-			return -1;
+	*n = json_array_size(list);
+	out = *n ? xcalloc(*n, size) : NULL;
+	*items = out;
+	for (i = 0; i < *n; i++) {
+		entry = json_array_get(list, i);
+		if (!json_is_object(entry))
+			return bad(d, "'%s%s%s[%zu]' must be an object", prefix, dot,
+			    key, i);
+		gather(entry, fields, vals);
+		for (j = 0; fields[j].key != NULL; j++) {
+			v = vals[j];
+			if (!field_ok(v, fields[j].kind))
+				return bad(d, "'%s%s%s[%zu].%s' must be %s%s", prefix,
+				    dot, key, i, fields[j].key,
+				    field_what[fields[j].kind & FIELD_KIND],
+				    fields[j].kind & FIELD_NULL ? " or null" : "");
+			store(out + i * size, &fields[j], v);
+		}
 	}
-	items = n ? xcalloc(n, size) : NULL;
-	for (i = 0; i < n; i++)
-		fill(items + i * size, json_array_get(list, i));
-	*(void **)out = items;
-	*n_out = n;
 	return 0;
 }
 
@@ -206,30 +281,44 @@ set(json_t *o, const char *key, json_t *v)
 /* ---- exercise ---------------------------------------------------------- */
 
 static const struct event_field exercise_fields[] = {
-	{ "name", FIELD_STR }, { "title", FIELD_STR | FIELD_NULL },
-	{ "duration", FIELD_INT }, { "interval", FIELD_INT },
-	{ "timeout", FIELD_INT }, { "teams", FIELD_LIST },
-	{ "injects", FIELD_LIST }, { "hosts", FIELD_LIST },
-	{ "scenario", FIELD_STR | FIELD_OPT }, { "format", FIELD_INT | FIELD_OPT },
-	{ NULL, 0 },
+	{ .key = "name", .kind = FIELD_STR },
+	{ .key = "title", .kind = FIELD_STR | FIELD_NULL },
+	{ .key = "duration", .kind = FIELD_INT },
+	{ .key = "interval", .kind = FIELD_INT },
+	{ .key = "timeout", .kind = FIELD_INT },
+	{ .key = "teams", .kind = FIELD_LIST },
+	{ .key = "injects", .kind = FIELD_LIST },
+	{ .key = "hosts", .kind = FIELD_LIST },
+	{ .key = "scenario", .kind = FIELD_STR | FIELD_OPT },
+	{ .key = "format", .kind = FIELD_INT | FIELD_OPT },
+	{ .key = NULL },
 };
 static const struct event_field team_fields[] = {
-	{ "id", FIELD_STR }, { "name", FIELD_STR | FIELD_NULL },
-	{ "role", FIELD_STR }, { NULL, 0 },
+	{ .key = "id", .kind = FIELD_STR },
+	{ .key = "name", .kind = FIELD_STR | FIELD_NULL },
+	{ .key = "role", .kind = FIELD_STR },
+	{ .key = NULL },
 };
 static const struct event_field msel_fields[] = {
-	{ "id", FIELD_STR }, { "title", FIELD_STR | FIELD_NULL },
-	{ "at", FIELD_INT | FIELD_NULL }, { "action", FIELD_STR },
-	{ "targets", FIELD_STRS }, { "to", FIELD_STRS | FIELD_OPT },
-	{ NULL, 0 },
+	{ .key = "id", .kind = FIELD_STR },
+	{ .key = "title", .kind = FIELD_STR | FIELD_NULL },
+	{ .key = "at", .kind = FIELD_INT | FIELD_NULL },
+	{ .key = "action", .kind = FIELD_STR },
+	{ .key = "targets", .kind = FIELD_STRS },
+	{ .key = "to", .kind = FIELD_STRS | FIELD_OPT },
+	{ .key = NULL },
 };
 static const struct event_field host_entry_fields[] = {
-	{ "name", FIELD_STR }, { "team", FIELD_STR | FIELD_NULL },
-	{ "services", FIELD_LIST }, { NULL, 0 },
+	{ .key = "name", .kind = FIELD_STR },
+	{ .key = "team", .kind = FIELD_STR | FIELD_NULL },
+	{ .key = "services", .kind = FIELD_LIST },
+	{ .key = NULL },
 };
 static const struct event_field service_fields[] = {
-	{ "id", FIELD_STR }, { "check", FIELD_STR }, { "points", FIELD_INT },
-	{ NULL, 0 },
+	{ "id", FIELD_STR, AT(event_service, id), 0 },
+	{ "check", FIELD_STR, AT(event_service, check), 0 },
+	{ "points", FIELD_INT, AT(event_service, points), 0 },
+	{ NULL, 0, 0, 0 },
 };
 
 static int
@@ -246,7 +335,7 @@ decode_teams(struct event_decoder *d, const json_t *o, struct event_exercise *x)
 		struct event_team *team = &x->teams[i];
 
 		snprintf(where, sizeof(where), "teams[%zu]", i);
-		if (check(d, t, team_fields, where) < 0)
+		if (check(d, t, team_fields, where, NULL) < 0)
 			return -1;
 		for (j = 0; j < i; j++)
 			if (strcmp(x->teams[j].id, str(t, "id")) == 0)
@@ -276,7 +365,7 @@ decode_msel(struct event_decoder *d, const json_t *o, struct event_exercise *x)
 		struct event_msel *inj = &x->injects[i];
 
 		snprintf(where, sizeof(where), "injects[%zu]", i);
-		if (check(d, m, msel_fields, where) < 0)
+		if (check(d, m, msel_fields, where, NULL) < 0)
 			return -1;
 		for (j = 0; j < i; j++)
 			if (strcmp(x->injects[j].id, str(m, "id")) == 0)
@@ -294,22 +383,14 @@ decode_msel(struct event_decoder *d, const json_t *o, struct event_exercise *x)
 	return 0;
 }
 
-static void
-fill_service(void *slot, const json_t *o)
-{
-	struct event_service *s = slot;
-
-	s->id = str(o, "id");
-	s->check = str(o, "check");
-	s->points = integer(o, "points");
-}
-
 static int
 decode_hosts(struct event_decoder *d, const json_t *o, struct event_exercise *x)
 {
 	const json_t *list = json_object_get(o, "hosts");
 	char where[32];
+	void *items;
 	size_t i;
+	int rc;
 
 	x->hosts = json_array_size(list) ? xcalloc(json_array_size(list),
 	    sizeof(*x->hosts)) : NULL;
@@ -318,11 +399,12 @@ decode_hosts(struct event_decoder *d, const json_t *o, struct event_exercise *x)
 		struct event_host_entry *host = &x->hosts[i];
 
 		snprintf(where, sizeof(where), "hosts[%zu]", i);
-		x->n_hosts = i;	/* this one's services are not its yet */
-		if (check(d, h, host_entry_fields, where) < 0 ||
-		    entries(d, h, "services", where, service_fields,
-		    sizeof(*host->services), &host->services,
-		    &host->n_services, fill_service) < 0)
+		if (check(d, h, host_entry_fields, where, NULL) < 0)
+			return -1;
+		rc = read_entries(d, h, "services", where, service_fields,
+		    sizeof(*host->services), &items, &host->n_services);
+		host->services = items;
+		if (rc < 0)
 			return -1;
 		host->name = str(h, "name");
 		host->team = str(h, "team");
@@ -405,9 +487,14 @@ encode_exercise(const struct event *ev)
 /* ---- clock ------------------------------------------------------------- */
 
 static const struct event_field clock_fields[] = {
-	{ "state", FIELD_STR }, { "speed", FIELD_NUM | FIELD_OPT },
-	{ "reason", FIELD_STR | FIELD_NULL | FIELD_OPT },
-	{ "by", FIELD_STR | FIELD_NULL | FIELD_OPT }, { NULL, 0 },
+	{ .key = "state", .kind = FIELD_STR },
+	{ .key = "speed", .kind = FIELD_NUM | FIELD_OPT,
+	  .at = AT(event_clock, speed), .has = AT(event_clock, has_speed) },
+	{ .key = "reason", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_clock, reason) },
+	{ .key = "by", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_clock, by) },
+	{ .key = NULL },
 };
 
 static int
@@ -426,10 +513,6 @@ decode_clock(struct event_decoder *d, const json_t *o, struct event *ev)
 		return bad(d, "'state' must be running, paused or ended, not "
 		    "'%s'", state);
 	c->state = states[i];
-	c->has_speed = json_object_get(o, "speed") != NULL;
-	c->speed = num(o, "speed");
-	c->reason = str(o, "reason");
-	c->by = str(o, "by");
 	return 0;
 }
 
@@ -449,11 +532,17 @@ encode_clock(const struct event *ev)
 /* ---- inject ------------------------------------------------------------ */
 
 static const struct event_field inject_fields[] = {
-	{ "id", FIELD_STR }, { "action", FIELD_STR }, { "firing", FIELD_INT },
-	{ "scheduled", FIELD_NUM | FIELD_NULL }, { "actual", FIELD_NUM },
-	{ "late", FIELD_NUM }, { "manual", FIELD_BOOL },
-	{ "by", FIELD_STR | FIELD_NULL }, { "targets", FIELD_STRS },
-	{ NULL, 0 },
+	{ .key = "id", .kind = FIELD_STR, .at = AT(event_inject, id) },
+	{ .key = "action", .kind = FIELD_STR, .at = AT(event_inject, action) },
+	{ .key = "firing", .kind = FIELD_INT, .at = AT(event_inject, firing) },
+	{ .key = "scheduled", .kind = FIELD_NUM | FIELD_NULL },
+	{ .key = "actual", .kind = FIELD_NUM, .at = AT(event_inject, actual) },
+	{ .key = "late", .kind = FIELD_NUM, .at = AT(event_inject, late) },
+	{ .key = "manual", .kind = FIELD_BOOL, .at = AT(event_inject, manual) },
+	{ .key = "by", .kind = FIELD_STR | FIELD_NULL,
+	  .at = AT(event_inject, by) },
+	{ .key = "targets", .kind = FIELD_STRS },
+	{ .key = NULL },
 };
 
 static int
@@ -461,17 +550,10 @@ decode_inject(struct event_decoder *d, const json_t *o, struct event *ev)
 {
 	struct event_inject *in = &ev->u.inject;
 
-	in->firing = integer(o, "firing");
 	if (in->firing < 1)
 		return bad(d, "'firing' must be 1 or more, not %lld", in->firing);
-	in->id = str(o, "id");
-	in->action = str(o, "action");
 	in->scheduled = json_is_null(json_object_get(o, "scheduled")) ? -1 :
 	    num(o, "scheduled");
-	in->actual = num(o, "actual");
-	in->late = num(o, "late");
-	in->manual = flag(o, "manual");
-	in->by = str(o, "by");
 	in->targets = strings(o, "targets", &in->n_targets);
 	return 0;
 }
@@ -492,48 +574,61 @@ encode_inject(const struct event *ev)
 /* ---- inject_result ----------------------------------------------------- */
 
 static const struct event_field result_event_fields[] = {
-	{ "id", FIELD_STR }, { "firing", FIELD_INT }, { "results", FIELD_LIST },
-	{ "lost", FIELD_BOOL | FIELD_OPT }, { NULL, 0 },
+	{ .key = "id", .kind = FIELD_STR, .at = AT(event_inject_result, id) },
+	{ .key = "firing", .kind = FIELD_INT,
+	  .at = AT(event_inject_result, firing) },
+	{ .key = "results", .kind = FIELD_LIST },
+	{ .key = "lost", .kind = FIELD_BOOL | FIELD_OPT,
+	  .at = AT(event_inject_result, lost) },
+	{ .key = NULL },
 };
 static const struct event_field result_fields[] = {
-	{ "host", FIELD_STR }, { "ok", FIELD_BOOL },
-	{ "error", FIELD_STR | FIELD_NULL | FIELD_OPT },
-	{ "exit", FIELD_INT | FIELD_NULL | FIELD_OPT },
-	{ "out", FIELD_STR | FIELD_OPT }, { "err", FIELD_STR | FIELD_OPT },
-	{ "seconds", FIELD_NUM | FIELD_OPT },
-	{ "via", FIELD_STR | FIELD_NULL | FIELD_OPT },
-	{ "command", FIELD_STR | FIELD_OPT }, { NULL, 0 },
+	{ "host", FIELD_STR, AT(event_result, host), 0 },
+	{ "ok", FIELD_BOOL, AT(event_result, ok), 0 },
+	{ "error", FIELD_STR | FIELD_NULL | FIELD_OPT, AT(event_result, error),
+	  0 },
+	{ "exit", FIELD_INT | FIELD_NULL | FIELD_OPT, AT(event_result, exit),
+	  AT(event_result, has_exit) },
+	{ "out", FIELD_STR | FIELD_OPT, AT(event_result, out), 0 },
+	{ "err", FIELD_STR | FIELD_OPT, AT(event_result, err), 0 },
+	{ "seconds", FIELD_NUM | FIELD_OPT, AT(event_result, seconds),
+	  AT(event_result, has_seconds) },
+	{ "via", FIELD_STR | FIELD_NULL | FIELD_OPT, AT(event_result, via), 0 },
+	{ "command", FIELD_STR | FIELD_OPT, AT(event_result, command), 0 },
+	{ NULL, 0, 0, 0 },
 };
-
-static void
-fill_result(void *slot, const json_t *o)
-{
-	struct event_result *r = slot;
-
-	r->host = str(o, "host");
-	r->via = str(o, "via");
-	r->ok = flag(o, "ok");
-	r->error = str(o, "error");
-	r->has_exit = json_is_integer(json_object_get(o, "exit"));
-	r->exit = integer(o, "exit");
-	r->out = str(o, "out");
-	r->err = str(o, "err");
-	r->has_seconds = json_object_get(o, "seconds") != NULL;
-	r->seconds = num(o, "seconds");
-	r->command = str(o, "command");
-}
 
 static int
 decode_inject_result(struct event_decoder *d, const json_t *o,
     struct event *ev)
 {
 	struct event_inject_result *ir = &ev->u.inject_result;
+	void *items;
+	int rc;
 
-	ir->id = str(o, "id");
-	ir->firing = integer(o, "firing");
-	ir->lost = flag(o, "lost");
-	return entries(d, o, "results", "", result_fields, sizeof(*ir->results),
-	    &ir->results, &ir->n_results, fill_result);
+	rc = read_entries(d, o, "results", "", result_fields,
+	    sizeof(*ir->results), &items, &ir->n_results);
+	ir->results = items;
+	return rc;
+}
+
+int
+event_decode_results(const json_t *list, struct event_inject_result *ir,
+    char **error)
+{
+	struct event_decoder d = { .type = "inject_result", .error = error };
+	void *items;
+	json_t *o;
+	int rc;
+
+	if (!json_is_array(list))
+		return bad(&d, "'results' must be a list");
+	o = json_pack("{s:O}", "results", list);
+	rc = read_entries(&d, o, "results", "", result_fields,
+	    sizeof(*ir->results), &items, &ir->n_results);
+	ir->results = items;
+	json_decref(o);
+	return rc;
 }
 
 /* One target's result, as inject.c makes them. */
@@ -574,64 +669,53 @@ encode_inject_result(const struct event *ev)
 /* ---- round ------------------------------------------------------------- */
 
 static const struct event_field round_fields[] = {
-	{ "n", FIELD_INT }, { "at", FIELD_NUM }, { "late", FIELD_NUM | FIELD_OPT },
-	{ "checks", FIELD_LIST }, { "compromises", FIELD_LIST }, { NULL, 0 },
+	{ .key = "n", .kind = FIELD_INT, .at = AT(event_round, n) },
+	{ .key = "at", .kind = FIELD_NUM, .at = AT(event_round, at) },
+	{ .key = "late", .kind = FIELD_NUM | FIELD_OPT,
+	  .at = AT(event_round, late), .has = AT(event_round, has_late) },
+	{ .key = "checks", .kind = FIELD_LIST },
+	{ .key = "compromises", .kind = FIELD_LIST },
+	{ .key = NULL },
 };
 static const struct event_field check_fields[] = {
-	{ "team", FIELD_STR }, { "host", FIELD_STR }, { "service", FIELD_STR },
-	{ "kind", FIELD_STR | FIELD_OPT }, { "up", FIELD_BOOL },
-	{ "points", FIELD_INT }, { "reason", FIELD_STR | FIELD_NULL | FIELD_OPT },
-	{ NULL, 0 },
+	{ "team", FIELD_STR, AT(event_check, team), 0 },
+	{ "host", FIELD_STR, AT(event_check, host), 0 },
+	{ "service", FIELD_STR, AT(event_check, service), 0 },
+	{ "kind", FIELD_STR | FIELD_OPT, AT(event_check, kind), 0 },
+	{ "up", FIELD_BOOL, AT(event_check, up), 0 },
+	{ "points", FIELD_INT, AT(event_check, points), 0 },
+	{ "reason", FIELD_STR | FIELD_NULL | FIELD_OPT, AT(event_check, reason),
+	  0 },
+	{ NULL, 0, 0, 0 },
 };
 static const struct event_field compromise_fields[] = {
-	{ "team", FIELD_STR }, { "host", FIELD_STR }, { "inject", FIELD_STR },
-	{ "kind", FIELD_STR | FIELD_OPT }, { "active", FIELD_BOOL },
-	{ "penalty", FIELD_INT },
-	{ "reason", FIELD_STR | FIELD_NULL | FIELD_OPT }, { NULL, 0 },
+	{ "team", FIELD_STR, AT(event_compromise, team), 0 },
+	{ "host", FIELD_STR, AT(event_compromise, host), 0 },
+	{ "inject", FIELD_STR, AT(event_compromise, inject), 0 },
+	{ "kind", FIELD_STR | FIELD_OPT, AT(event_compromise, kind), 0 },
+	{ "active", FIELD_BOOL, AT(event_compromise, active), 0 },
+	{ "penalty", FIELD_INT, AT(event_compromise, penalty), 0 },
+	{ "reason", FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  AT(event_compromise, reason), 0 },
+	{ NULL, 0, 0, 0 },
 };
-
-static void
-fill_check(void *slot, const json_t *o)
-{
-	struct event_check *c = slot;
-
-	c->team = str(o, "team");
-	c->host = str(o, "host");
-	c->service = str(o, "service");
-	c->kind = str(o, "kind");
-	c->up = flag(o, "up");
-	c->points = integer(o, "points");
-	c->reason = str(o, "reason");
-}
-
-static void
-fill_compromise(void *slot, const json_t *o)
-{
-	struct event_compromise *c = slot;
-
-	c->team = str(o, "team");
-	c->host = str(o, "host");
-	c->inject = str(o, "inject");
-	c->kind = str(o, "kind");
-	c->active = flag(o, "active");
-	c->penalty = integer(o, "penalty");
-	c->reason = str(o, "reason");
-}
 
 static int
 decode_round(struct event_decoder *d, const json_t *o, struct event *ev)
 {
 	struct event_round *r = &ev->u.round;
+	void *items;
+	int rc;
 
-	r->n = integer(o, "n");
-	r->at = num(o, "at");
-	r->has_late = json_object_get(o, "late") != NULL;
-	r->late = num(o, "late");
-	return entries(d, o, "checks", "", check_fields, sizeof(*r->checks),
-	    &r->checks, &r->n_checks, fill_check) < 0 ||
-	    entries(d, o, "compromises", "", compromise_fields,
-	    sizeof(*r->compromises), &r->compromises, &r->n_compromises,
-	    fill_compromise) < 0 ? -1 : 0;
+	rc = read_entries(d, o, "checks", "", check_fields, sizeof(*r->checks),
+	    &items, &r->n_checks);
+	r->checks = items;
+	if (rc < 0)
+		return -1;
+	rc = read_entries(d, o, "compromises", "", compromise_fields,
+	    sizeof(*r->compromises), &items, &r->n_compromises);
+	r->compromises = items;
+	return rc;
 }
 
 static json_t *
@@ -672,27 +756,17 @@ encode_round(const struct event *ev)
 /* ---- link -------------------------------------------------------------- */
 
 static const struct event_field link_fields[] = {
-	{ "host", FIELD_STR }, { "network", FIELD_STR }, { "up", FIELD_BOOL },
-	{ "inject", FIELD_STR | FIELD_NULL | FIELD_OPT },
-	{ "ok", FIELD_BOOL | FIELD_OPT },
-	{ "error", FIELD_STR | FIELD_NULL | FIELD_OPT }, { NULL, 0 },
+	{ .key = "host", .kind = FIELD_STR, .at = AT(event_link, host) },
+	{ .key = "network", .kind = FIELD_STR, .at = AT(event_link, network) },
+	{ .key = "up", .kind = FIELD_BOOL, .at = AT(event_link, up) },
+	{ .key = "inject", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_link, inject) },
+	{ .key = "ok", .kind = FIELD_BOOL | FIELD_OPT,
+	  .at = AT(event_link, ok), .has = AT(event_link, has_ok) },
+	{ .key = "error", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_link, error) },
+	{ .key = NULL },
 };
-
-static int
-decode_link(struct event_decoder *d, const json_t *o, struct event *ev)
-{
-	struct event_link *l = &ev->u.link;
-
-	(void)d;
-	l->host = str(o, "host");
-	l->network = str(o, "network");
-	l->up = flag(o, "up");
-	l->inject = str(o, "inject");
-	l->has_ok = json_object_get(o, "ok") != NULL;
-	l->ok = flag(o, "ok");
-	l->error = str(o, "error");
-	return 0;
-}
 
 static json_t *
 encode_link(const struct event *ev)
@@ -710,21 +784,21 @@ encode_link(const struct event *ev)
 /* ---- message ----------------------------------------------------------- */
 
 static const struct event_field message_fields[] = {
-	{ "inject", FIELD_STR | FIELD_NULL | FIELD_OPT }, { "to", FIELD_STRS },
-	{ "text", FIELD_STR }, { "by", FIELD_STR | FIELD_NULL | FIELD_OPT },
-	{ NULL, 0 },
+	{ .key = "inject", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_message, inject) },
+	{ .key = "to", .kind = FIELD_STRS },
+	{ .key = "text", .kind = FIELD_STR, .at = AT(event_message, text) },
+	{ .key = "by", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_message, by) },
+	{ .key = NULL },
 };
 
 static int
 decode_message(struct event_decoder *d, const json_t *o, struct event *ev)
 {
-	struct event_message *m = &ev->u.message;
-
+	/* The other fields are stored by the table. */
 	(void)d;
-	m->inject = str(o, "inject");
-	m->to = strings(o, "to", &m->n_to);
-	m->text = str(o, "text");
-	m->by = str(o, "by");
+	ev->u.message.to = strings(o, "to", &ev->u.message.n_to);
 	return 0;
 }
 
@@ -740,26 +814,17 @@ encode_message(const struct event *ev)
 /* ---- report ------------------------------------------------------------ */
 
 static const struct event_field report_fields[] = {
-	{ "id", FIELD_STR }, { "team", FIELD_STR },
-	{ "author", FIELD_STR | FIELD_NULL | FIELD_OPT }, { "title", FIELD_STR },
-	{ "body", FIELD_STR | FIELD_OPT },
-	{ "inject", FIELD_STR | FIELD_NULL | FIELD_OPT }, { NULL, 0 },
+	{ .key = "id", .kind = FIELD_STR, .at = AT(event_report, id) },
+	{ .key = "team", .kind = FIELD_STR, .at = AT(event_report, team) },
+	{ .key = "author", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_report, author) },
+	{ .key = "title", .kind = FIELD_STR, .at = AT(event_report, title) },
+	{ .key = "body", .kind = FIELD_STR | FIELD_OPT,
+	  .at = AT(event_report, body) },
+	{ .key = "inject", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_report, inject) },
+	{ .key = NULL },
 };
-
-static int
-decode_report(struct event_decoder *d, const json_t *o, struct event *ev)
-{
-	struct event_report *r = &ev->u.report;
-
-	(void)d;
-	r->id = str(o, "id");
-	r->team = str(o, "team");
-	r->author = str(o, "author");
-	r->title = str(o, "title");
-	r->body = str(o, "body");
-	r->inject = str(o, "inject");
-	return 0;
-}
 
 static json_t *
 encode_report(const struct event *ev)
@@ -777,28 +842,25 @@ encode_report(const struct event *ev)
 /* ---- grade and adjustment ---------------------------------------------- */
 
 static const struct event_field grade_fields[] = {
-	{ "report", FIELD_STR }, { "team", FIELD_STR }, { "points", FIELD_INT },
-	{ "comment", FIELD_STR | FIELD_NULL | FIELD_OPT },
-	{ "by", FIELD_STR | FIELD_NULL | FIELD_OPT }, { NULL, 0 },
+	{ .key = "report", .kind = FIELD_STR, .at = AT(event_grade, report) },
+	{ .key = "team", .kind = FIELD_STR, .at = AT(event_grade, team) },
+	{ .key = "points", .kind = FIELD_INT, .at = AT(event_grade, points) },
+	{ .key = "comment", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_grade, comment) },
+	{ .key = "by", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_grade, by) },
+	{ .key = NULL },
 };
 static const struct event_field adjustment_fields[] = {
-	{ "team", FIELD_STR }, { "points", FIELD_INT }, { "reason", FIELD_STR },
-	{ "by", FIELD_STR | FIELD_NULL | FIELD_OPT }, { NULL, 0 },
+	{ .key = "team", .kind = FIELD_STR, .at = AT(event_adjustment, team) },
+	{ .key = "points", .kind = FIELD_INT,
+	  .at = AT(event_adjustment, points) },
+	{ .key = "reason", .kind = FIELD_STR,
+	  .at = AT(event_adjustment, reason) },
+	{ .key = "by", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_adjustment, by) },
+	{ .key = NULL },
 };
-
-static int
-decode_grade(struct event_decoder *d, const json_t *o, struct event *ev)
-{
-	struct event_grade *g = &ev->u.grade;
-
-	(void)d;
-	g->report = str(o, "report");
-	g->team = str(o, "team");
-	g->points = integer(o, "points");
-	g->comment = str(o, "comment");
-	g->by = str(o, "by");
-	return 0;
-}
 
 static json_t *
 encode_grade(const struct event *ev)
@@ -808,19 +870,6 @@ encode_grade(const struct event *ev)
 	return json_pack("{s:s, s:s, s:I, s:o, s:o}", "report", g->report,
 	    "team", g->team, "points", (json_int_t)g->points, "comment",
 	    jstr(g->comment), "by", jstr(g->by));
-}
-
-static int
-decode_adjustment(struct event_decoder *d, const json_t *o, struct event *ev)
-{
-	struct event_adjustment *a = &ev->u.adjustment;
-
-	(void)d;
-	a->team = str(o, "team");
-	a->points = integer(o, "points");
-	a->reason = str(o, "reason");
-	a->by = str(o, "by");
-	return 0;
 }
 
 static json_t *
@@ -835,28 +884,24 @@ encode_adjustment(const struct event *ev)
 /* ---- host and revert --------------------------------------------------- */
 
 static const struct event_field host_fields[] = {
-	{ "name", FIELD_STR }, { "team", FIELD_STR | FIELD_NULL | FIELD_OPT },
-	{ "state", FIELD_STR }, { "reason", FIELD_STR | FIELD_NULL | FIELD_OPT },
-	{ NULL, 0 },
+	{ .key = "name", .kind = FIELD_STR, .at = AT(event_host, name) },
+	{ .key = "team", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_host, team) },
+	{ .key = "state", .kind = FIELD_STR, .at = AT(event_host, state) },
+	{ .key = "reason", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_host, reason) },
+	{ .key = NULL },
 };
 static const struct event_field revert_fields[] = {
-	{ "host", FIELD_STR }, { "by", FIELD_STR | FIELD_NULL | FIELD_OPT },
-	{ "ok", FIELD_BOOL | FIELD_OPT },
-	{ "error", FIELD_STR | FIELD_NULL | FIELD_OPT }, { NULL, 0 },
+	{ .key = "host", .kind = FIELD_STR, .at = AT(event_revert, host) },
+	{ .key = "by", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_revert, by) },
+	{ .key = "ok", .kind = FIELD_BOOL | FIELD_OPT,
+	  .at = AT(event_revert, ok), .has = AT(event_revert, has_ok) },
+	{ .key = "error", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_revert, error) },
+	{ .key = NULL },
 };
-
-static int
-decode_host(struct event_decoder *d, const json_t *o, struct event *ev)
-{
-	struct event_host *h = &ev->u.host;
-
-	(void)d;
-	h->name = str(o, "name");
-	h->team = str(o, "team");
-	h->state = str(o, "state");
-	h->reason = str(o, "reason");
-	return 0;
-}
 
 static json_t *
 encode_host(const struct event *ev)
@@ -865,20 +910,6 @@ encode_host(const struct event *ev)
 
 	return json_pack("{s:s, s:o, s:s, s:o}", "name", h->name, "team",
 	    jstr(h->team), "state", h->state, "reason", jstr(h->reason));
-}
-
-static int
-decode_revert(struct event_decoder *d, const json_t *o, struct event *ev)
-{
-	struct event_revert *r = &ev->u.revert;
-
-	(void)d;
-	r->host = str(o, "host");
-	r->by = str(o, "by");
-	r->has_ok = json_object_get(o, "ok") != NULL;
-	r->ok = flag(o, "ok");
-	r->error = str(o, "error");
-	return 0;
 }
 
 static json_t *
@@ -908,19 +939,19 @@ const struct event_kind event_table[EVENT_TYPES] = {
 	[EVENT_ROUND] = { "round", round_fields, EVENT_EVERYONE, "round", true,
 	    decode_round, encode_round },
 	[EVENT_LINK] = { "link", link_fields, EVENT_NOBODY, NULL, false,
-	    decode_link, encode_link },
+	    NULL, encode_link },
 	[EVENT_MESSAGE] = { "message", message_fields, EVENT_ADDRESSED,
 	    "message", false, decode_message, encode_message },
 	[EVENT_REPORT] = { "report", report_fields, EVENT_TEAM, "report", false,
-	    decode_report, encode_report },
+	    NULL, encode_report },
 	[EVENT_GRADE] = { "grade", grade_fields, EVENT_TEAM, "report", true,
-	    decode_grade, encode_grade },
+	    NULL, encode_grade },
 	[EVENT_ADJUSTMENT] = { "adjustment", adjustment_fields, EVENT_EVERYONE,
-	    NULL, true, decode_adjustment, encode_adjustment },
+	    NULL, true, NULL, encode_adjustment },
 	[EVENT_HOST] = { "host", host_fields, EVENT_TEAM, "host", false,
-	    decode_host, encode_host },
+	    NULL, encode_host },
 	[EVENT_REVERT] = { "revert", revert_fields, EVENT_NOBODY, NULL, false,
-	    decode_revert, encode_revert },
+	    NULL, encode_revert },
 };
 
 const char *
@@ -1010,13 +1041,14 @@ event_decode(const json_t *o, unsigned long long line, struct event *ev,
 	}
 	if (!json_is_number(json_object_get(o, "t")))
 		return bad(&d, "'t' must be a number");
-	ev->seq = json_is_integer(seq) ? (unsigned long long)
-	    json_integer_value(seq) : 0;
+	ev->seq = d.line;
 	ev->has_t = true;
 	ev->t = num(o, "t");
 	ev->wall = num(o, "wall");
-	if (check(&d, o, event_table[ev->type].fields, "") < 0 ||
-	    event_table[ev->type].decode(&d, o, ev) < 0) {
+	/* The union's members all begin where it does. */
+	if (check(&d, o, event_table[ev->type].fields, "", (char *)&ev->u) < 0 ||
+	    (event_table[ev->type].decode != NULL &&
+	    event_table[ev->type].decode(&d, o, ev) < 0)) {
 		event_clear(ev);
 		return -1;
 	}

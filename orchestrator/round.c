@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rangectl/agent.h"
+#include "rangectl/event.h"
 #include "rangectl/util.h"
 #include "rangectl/virt.h"
 #include "rangectl/workers.h"
@@ -211,39 +212,50 @@ round_run(struct round *r, const struct cluster_refs *refs)
 	free(x.items);
 }
 
-static json_t *
-reason_json(const struct round_item *it, bool want_reason)
+/* Why a check failed, when it did; NULL otherwise. */
+static const char *
+reason_of(const struct round_item *it)
 {
-	return want_reason && it->reason[0] ? json_string(it->reason) :
-	    json_null();
+	return !it->up && it->reason[0] ? it->reason : NULL;
+}
+
+/* One round_item as the round event's check or compromise. */
+static void
+event_item(const struct round *r, const struct round_item *it,
+    struct event_round *ev)
+{
+	const struct plan_host *host = &r->plan->hosts[it->host];
+
+	if (it->inject == NULL)
+		ev->checks[ev->n_checks++] = (struct event_check){ .team =
+		    host->team->id, .host = host->name, .service = it->check->id,
+		    .kind = check_kind_name(it->check->kind), .up = it->up,
+		    .points = it->up ? it->check->points : 0, .reason =
+		    reason_of(it) };
+	else
+		ev->compromises[ev->n_compromises++] = (struct event_compromise){
+		    .team = host->team->id, .host = host->name, .inject =
+		    it->inject, .kind = check_kind_name(it->check->kind),
+		    .active = it->up, .penalty = it->up ? it->check->penalty : 0,
+		    .reason = reason_of(it) };
 }
 
 json_t *
 round_to_event(const struct round *r)
 {
-	json_t *checks = json_array(), *comps = json_array();
+	struct event ev;
+	json_t *o;
 	size_t i;
 
-	for (i = 0; i < r->n_items; i++) {
-		const struct round_item *it = &r->items[i];
-		const struct plan_host *host = &r->plan->hosts[it->host];
-
-		if (it->inject == NULL)
-			json_array_append_new(checks, json_pack("{s:s, s:s, s:s, "
-			    "s:s, s:b, s:I, s:o}", "team", host->team->id, "host",
-			    host->name, "service", it->check->id, "kind",
-			    check_kind_name(it->check->kind), "up", it->up,
-			    "points", (json_int_t)(it->up ? it->check->points : 0),
-			    "reason", reason_json(it, !it->up)));
-		else
-			json_array_append_new(comps, json_pack("{s:s, s:s, s:s, "
-			    "s:s, s:b, s:I, s:o}", "team", host->team->id, "host",
-			    host->name, "inject", it->inject, "kind",
-			    check_kind_name(it->check->kind), "active", it->up,
-			    "penalty", (json_int_t)(it->up ? it->check->penalty :
-			    0), "reason", reason_json(it, !it->up)));
-	}
-	return json_pack("{s:s, s:I, s:f, s:f, s:o, s:o}", "type", "round", "n",
-	    (json_int_t)r->n, "at", r->at, "late", r->late, "checks", checks,
-	    "compromises", comps);
+	event_init(&ev, EVENT_ROUND);
+	ev.u.round = (struct event_round){ .n = r->n, .at = r->at, .has_late =
+	    true, .late = r->late };
+	ev.u.round.checks = xcalloc(r->n_items + 1, sizeof(*ev.u.round.checks));
+	ev.u.round.compromises = xcalloc(r->n_items + 1,
+	    sizeof(*ev.u.round.compromises));
+	for (i = 0; i < r->n_items; i++)
+		event_item(r, &r->items[i], &ev.u.round);
+	o = event_encode(&ev);
+	event_clear(&ev);
+	return o;
 }

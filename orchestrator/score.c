@@ -3,21 +3,23 @@
  */
 #include "rangectl/score.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rangectl/util.h"
 
 void
-score_ledger_init(struct score_ledger *ledger, const struct scenario *sc)
+score_ledger_init(struct score_ledger *ledger,
+    const struct scenario_team *teams, size_t n_teams)
 {
 	size_t i;
 
 	memset(ledger, 0, sizeof(*ledger));
-	ledger->teams = xcalloc(sc->n_teams, sizeof(*ledger->teams));
-	ledger->n_teams = sc->n_teams;
-	for (i = 0; i < sc->n_teams; i++)
-		ledger->teams[i].team = &sc->teams[i];
+	ledger->teams = xcalloc(n_teams + 1, sizeof(*ledger->teams));
+	ledger->n_teams = n_teams;
+	for (i = 0; i < n_teams; i++)
+		ledger->teams[i].team = &teams[i];
 }
 
 void
@@ -41,9 +43,8 @@ score_total(const struct score_team *t)
 }
 
 static struct score_team *
-find_team(struct score_ledger *ledger, const json_t *entry)
+find_team(struct score_ledger *ledger, const char *id)
 {
-	const char *id = json_string_value(json_object_get(entry, "team"));
 	size_t i;
 
 	for (i = 0; id != NULL && i < ledger->n_teams; i++)
@@ -52,61 +53,57 @@ find_team(struct score_ledger *ledger, const json_t *entry)
 	return NULL;
 }
 
-/* The team and integer field of an entry; -1 when either is missing. */
+/* The event names a team the ledger does not have. Returns -1. */
 static int
-entry_points(struct score_ledger *ledger, const json_t *entry,
-    const char *field, struct score_team **team, long long *points)
+unknown_team(const struct event *ev, const char *where, size_t i,
+    const char *id, char **error)
 {
-	const json_t *value = json_object_get(entry, field);
+	char place[48] = "";
 
-	*team = find_team(ledger, entry);
-	if (*team == NULL || !json_is_integer(value))
-		return -1;
-	*points = json_integer_value(value);
-	return 0;
+	if (where != NULL)
+		snprintf(place, sizeof(place), "%s[%zu].", where, i);
+	*error = xasprintf("event %llu (%s): '%steam' names team '%s', which "
+	    "the exercise event does not list", ev->seq,
+	    event_type_name(ev->type), place, id);
+	return -1;
 }
 
 /*
- * A round counts whole or not at all: every entry is checked before any
- * is added, so a damaged round changes no score.
+ * A round counts whole or not at all: every entry's team is found before
+ * any is added, so a damaged round changes no score.
  */
 static int
-apply_round(struct score_ledger *ledger, const json_t *event, char **error)
+apply_round(struct score_ledger *ledger, const struct event *ev,
+    char **error)
 {
-	const json_t *checks = json_object_get(event, "checks");
-	const json_t *comps = json_object_get(event, "compromises");
+	const struct event_round *r = &ev->u.round;
 	struct score_team *team;
-	long long points;
-	size_t i, pass;
+	size_t i;
 
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < json_array_size(checks); i++) {
-			const json_t *c = json_array_get(checks, i);
-
-			if (entry_points(ledger, c, "points", &team, &points) < 0)
-				goto bad;
-			if (pass == 1 && json_is_true(json_object_get(c, "up")))
-				team->availability += points;
-		}
-		for (i = 0; i < json_array_size(comps); i++) {
-			const json_t *c = json_array_get(comps, i);
-
-			if (entry_points(ledger, c, "penalty", &team, &points) < 0)
-				goto bad;
-			if (pass == 1 && json_is_true(json_object_get(c, "active")))
-				team->penalties += points;
-		}
+	for (i = 0; i < r->n_checks; i++)
+		if (find_team(ledger, r->checks[i].team) == NULL)
+			return unknown_team(ev, "checks", i, r->checks[i].team,
+			    error);
+	for (i = 0; i < r->n_compromises; i++)
+		if (find_team(ledger, r->compromises[i].team) == NULL)
+			return unknown_team(ev, "compromises", i,
+			    r->compromises[i].team, error);
+	for (i = 0; i < r->n_checks; i++) {
+		team = find_team(ledger, r->checks[i].team);
+		if (r->checks[i].up)
+			team->availability += r->checks[i].points;
+	}
+	for (i = 0; i < r->n_compromises; i++) {
+		team = find_team(ledger, r->compromises[i].team);
+		if (r->compromises[i].active)
+			team->penalties += r->compromises[i].penalty;
 	}
 	return 0;
-bad:
-	*error = xasprintf("round %lld of the journal names an unknown team or "
-	    "lacks its points", json_integer_value(json_object_get(event, "n")));
-	return -1;
 }
 
 /* Keeps every team's score as it stands after round n. */
 static void
-record_round(struct score_ledger *ledger, const json_t *event)
+record_round(struct score_ledger *ledger, const struct event_round *round)
 {
 	struct score_round *r;
 	size_t i;
@@ -114,40 +111,41 @@ record_round(struct score_ledger *ledger, const json_t *event)
 	xgrow(&ledger->rounds, &ledger->rounds_alloc, ledger->n_rounds + 1,
 	    sizeof(*ledger->rounds));
 	r = &ledger->rounds[ledger->n_rounds++];
-	r->n = (long)json_integer_value(json_object_get(event, "n"));
-	r->at = json_number_value(json_object_get(event, "at"));
-	r->scores = xcalloc(ledger->n_teams, sizeof(*r->scores));
+	r->n = (long)round->n;
+	r->at = round->at;
+	r->scores = xcalloc(ledger->n_teams + 1, sizeof(*r->scores));
 	for (i = 0; i < ledger->n_teams; i++)
 		r->scores[i] = score_total(&ledger->teams[i]);
 }
 
 int
-score_apply(struct score_ledger *ledger, const json_t *event, char **error)
+score_apply(struct score_ledger *ledger, const struct event *ev,
+    char **error)
 {
-	const char *type = json_string_value(json_object_get(event, "type"));
 	struct score_team *team;
-	long long points;
 
-	if (type == NULL)
-		return 0;
-	if (strcmp(type, "round") == 0) {
-		if (apply_round(ledger, event, error) < 0)
+	switch (ev->type) {
+	case EVENT_ROUND:
+		if (apply_round(ledger, ev, error) < 0)
 			return -1;
-		record_round(ledger, event);
+		record_round(ledger, &ev->u.round);
+		return 0;
+	case EVENT_GRADE:
+		team = find_team(ledger, ev->u.grade.team);
+		if (team == NULL)
+			return unknown_team(ev, NULL, 0, ev->u.grade.team, error);
+		team->reports += ev->u.grade.points;
+		return 0;
+	case EVENT_ADJUSTMENT:
+		team = find_team(ledger, ev->u.adjustment.team);
+		if (team == NULL)
+			return unknown_team(ev, NULL, 0, ev->u.adjustment.team,
+			    error);
+		team->adjustments += ev->u.adjustment.points;
+		return 0;
+	default:
 		return 0;
 	}
-	if (strcmp(type, "grade") != 0 && strcmp(type, "adjustment") != 0)
-		return 0;
-	if (entry_points(ledger, event, "points", &team, &points) < 0) {
-		*error = xasprintf("a %s event of the journal names an unknown "
-		    "team or lacks its points", type);
-		return -1;
-	}
-	if (strcmp(type, "grade") == 0)
-		team->reports += points;
-	else
-		team->adjustments += points;
-	return 0;
 }
 
 json_t *

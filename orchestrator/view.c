@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rangectl/event.h"
 #include "rangectl/journal.h"
 #include "rangectl/util.h"
 
@@ -39,43 +40,35 @@ str(const json_t *o, const char *key)
 
 /* A round: each host's services as the round found them. */
 static void
-note_round(struct view *v, const json_t *event)
+note_round(struct view *v, const struct event_round *round)
 {
-	const json_t *checks = json_object_get(event, "checks");
 	size_t i;
 
-	for (i = 0; i < json_array_size(checks); i++) {
-		const json_t *c = json_array_get(checks, i);
-		const char *host = str(c, "host"), *service = str(c, "service");
+	for (i = 0; i < round->n_checks; i++) {
+		const struct event_check *c = &round->checks[i];
 
-		if (host == NULL || service == NULL)
-			continue;
-		json_object_set_new(json_object_get(host_entry(v, host),
-		    "services"), service, json_pack("{s:O, s:O}", "up",
-		    json_object_get(c, "up"), "reason", json_object_get(c,
-		    "reason") ? json_object_get(c, "reason") : json_null()));
+		json_object_set_new(json_object_get(host_entry(v, c->host),
+		    "services"), c->service, json_pack("{s:b, s:o}", "up", c->up,
+		    "reason", c->reason ? json_string(c->reason) : json_null()));
 	}
 }
 
 static void
-note_host(struct view *v, const json_t *event)
+note_host(struct view *v, const struct event_host *host)
 {
-	const char *name = str(event, "name");
-	json_t *h;
+	json_t *h = host_entry(v, host->name);
 
-	if (name == NULL)
-		return;
-	h = host_entry(v, name);
-	json_object_set(h, "state", json_object_get(event, "state"));
-	json_object_set(h, "reason", json_object_get(event, "reason"));
+	json_object_set_new(h, "state", json_string(host->state));
+	json_object_set_new(h, "reason", host->reason ?
+	    json_string(host->reason) : json_null());
 }
 
 /* Takes an event in; the caller holds the write lock. */
 static void
 apply_locked(struct view *v, const json_t *event)
 {
-	const char *type = str(event, "type");
 	json_int_t seq = json_integer_value(json_object_get(event, "seq"));
+	struct event ev;
 	char *error = NULL;
 
 	/* The same event twice (the view's replay, then the engine's). */
@@ -83,16 +76,21 @@ apply_locked(struct view *v, const json_t *event)
 		return;
 	if (seq > 0)
 		v->last_seq = seq;
-	if (report_apply(&v->report, event, &error) < 0) {
+	v->report.events++;
+	/* Decoded as the engine and the report decode it. */
+	if (event_decode(event, seq > 0 ? (unsigned long long)seq :
+	    v->report.events, &ev, &error) < 0 ||
+	    report_apply_event(&v->report, &ev, &error) < 0) {
 		/* Not expected of the engine's own events; keep going. */
 		fprintf(stderr, "rangectl: the dashboard's view skips %s\n",
 		    error);
 		free(error);
 	}
-	if (type != NULL && strcmp(type, "round") == 0)
-		note_round(v, event);
-	else if (type != NULL && strcmp(type, "host") == 0)
-		note_host(v, event);
+	if (ev.type == EVENT_ROUND)
+		note_round(v, &ev.u.round);
+	else if (ev.type == EVENT_HOST)
+		note_host(v, &ev.u.host);
+	event_clear(&ev);
 	v->version++;
 }
 

@@ -240,7 +240,9 @@ struct event_revert {
 
 struct event {
 	enum event_type type;
-	unsigned long long seq;	/* 0 before it is journaled */
+	/* Its line in the journal (its seq), for messages; 0 before it is
+	 * journaled */
+	unsigned long long seq;
 	bool has_t;	/* false: the journal gives it the time of writing */
 	double t;	/* exercise seconds */
 	double wall;	/* Unix time; 0 before it is journaled */
@@ -267,6 +269,12 @@ struct event_decoder;
 struct event_field {
 	const char *key;
 	int kind;	/* event.c's: a string, a number, a list... */
+	/*
+	 * For the entries of an event's lists: where the value goes in the
+	 * entry's struct, and where whether it was given, each its offset
+	 * plus one (0: not stored there).
+	 */
+	size_t at, has;
 };
 
 /* One row of the table of event types. */
@@ -277,6 +285,11 @@ struct event_kind {
 	/* The live stream's event name ("inject", "state"...), or NULL. */
 	const char *live;
 	bool scores;	/* it changes the scores: everyone gets them anew */
+	/*
+	 * What the field table cannot say (lists, enumerations, nulls that
+	 * mean something), after it checked o and stored its fields; NULL
+	 * when it says everything.
+	 */
 	int (*decode)(struct event_decoder *d, const json_t *o, struct event *ev);
 	json_t *(*encode)(const struct event *ev);
 };
@@ -305,6 +318,13 @@ void event_init(struct event *ev, enum event_type type);
  * cleared. o must outlive ev.
  */
 int event_decode(const json_t *o, unsigned long long line, struct event *ev,
+    char **error);
+/*
+ * Decodes a list of action results (inject.c makes them) into ir, as an
+ * inject_result event's; the strings are borrowed from list. Returns 0,
+ * or -1 with *error set for an entry that is not a result.
+ */
+int event_decode_results(const json_t *list, struct event_inject_result *ir,
     char **error);
 /* Frees what event_decode() allocated (never the strings); NULL is safe. */
 void event_clear(struct event *ev);

@@ -5,10 +5,10 @@
  * so a report needs no scenario file and no libvirt: report_load() replays
  * DIR/journal.jsonl through report_apply(), which feeds the score ledger
  * (score.c) the very events the engine scored by, and joins each inject
- * firing with its results. The event types are those of
- * docs/internals/engine.md; a known event that is malformed for its type
- * stops the replay with an error naming its seq, since a report must not
- * guess. Unknown types are skipped: a later rangectl may add some.
+ * firing with its results. Events are decoded by the event table
+ * (event.h, docs/internals/events.md), as the engine's replay decodes
+ * them: an unknown type, or a known one malformed for its type, stops the
+ * replay with an error naming its seq, since a report must not guess.
  *
  * struct report is the one model every renderer reads: report_json.c
  * (--json, and the dashboard's injects), report_print.c (text) and
@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "rangectl/event.h"
 #include "rangectl/scenario.h"
 #include "rangectl/score.h"
 
@@ -230,6 +231,9 @@ void report_clear(struct report *report);
  * to a sentence naming the event's seq: "event 7 (inject_result): ...".
  */
 int report_apply(struct report *report, const json_t *event, char **error);
+/* The same for an event decoded already (event_decode()). */
+int report_apply_event(struct report *report, const struct event *ev,
+    char **error);
 /*
  * Builds the report of the state folder dir from dir/journal.jsonl.
  * Returns 0, or -1 with *error set (the caller frees it) when dir or its

@@ -6,12 +6,8 @@
  * adjustments. The ledger only ever learns from journal events, so the
  * scores after a replay are those of an uninterrupted run by construction.
  *
- * Events it reads (other types are not its business and are skipped):
- *   {"type":"round","n":N,"t":SECONDS,
- *    "checks":[{"team":T,"up":BOOL,"points":P,...}],
- *    "compromises":[{"team":T,"active":BOOL,"penalty":P,...}]}
- *   {"type":"grade","team":T,"points":P,...}
- *   {"type":"adjustment","team":T,"points":P,"reason":"..."}
+ * It reads the decoded round, grade and adjustment events (event.h);
+ * other types are not its business and change nothing.
  */
 #ifndef RANGECTL_SCORE_H
 #define RANGECTL_SCORE_H
@@ -19,6 +15,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "rangectl/event.h"
 #include "rangectl/scenario.h"
 
 struct score_team {
@@ -43,15 +40,18 @@ struct score_ledger {
 	size_t rounds_alloc;
 };
 
-/* A ledger of sc's teams, all at zero. sc must outlive it. */
-void score_ledger_init(struct score_ledger *ledger, const struct scenario *sc);
+/* A ledger of n_teams teams, all at zero; teams must outlive it. */
+void score_ledger_init(struct score_ledger *ledger,
+    const struct scenario_team *teams, size_t n_teams);
 void score_ledger_clear(struct score_ledger *ledger);
 /*
- * Applies one journal event. Returns 0, or -1 with *error set for an event
- * of the ledger's types that names no team or is malformed: a journal that
- * says so is damaged, and scores must not be guessed.
+ * Applies one decoded journal event. Returns 0, or -1 with *error set
+ * ("event 7 (round): 'checks[0].team' names team...") for an event that
+ * names a team the ledger does not have: a journal that says so is
+ * damaged, and scores must not be guessed. A round counts whole or not
+ * at all.
  */
-int score_apply(struct score_ledger *ledger, const json_t *event,
+int score_apply(struct score_ledger *ledger, const struct event *ev,
     char **error);
 long long score_total(const struct score_team *team);
 /* {"round": N, "teams": [{"id","name","role","score",...}]}, new. */

@@ -250,6 +250,68 @@ remove_file(const char *dir, const char *name)
 	free(path);
 }
 
+/* The journal's text and its count of lines (events); NULL if none. */
+static char *
+journal_text(struct fixture *f, long *lines)
+{
+	char *path = xasprintf("%s/journal.jsonl", f->dir), *text = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	FILE *fp = fopen(path, "r");
+
+	*lines = 0;
+	free(path);
+	if (fp == NULL)
+		return NULL;
+	len = getdelim(&text, &cap, '\0', fp);
+	fclose(fp);
+	for (ssize_t i = 0; i < len; i++)
+		*lines += text[i] == '\n';
+	return text;
+}
+
+/*
+ * With an event appended to the journal (its seq, then rest), the engine
+ * refuses to resume and the report to load, both saying want of the
+ * same event. The line is then cut off again.
+ */
+static void
+both_refuse(struct fixture *f, const char *rest, const char *want)
+{
+	struct engine_opts opts = { .speed = 1, .state_dir = f->dir };
+	char *path = xasprintf("%s/journal.jsonl", f->dir), *before, *text;
+	char *run_error = NULL, *report_error = NULL, *tail;
+	struct report rep;
+	long n;
+	FILE *fp;
+
+	before = journal_text(f, &n);
+	fp = fopen(path, "a");
+	fprintf(fp, "{\"seq\":%ld,%s\n", n + 1, rest);
+	fclose(fp);
+	remove_file(f->dir, "checkpoint.json");
+	tail = xasprintf("event %ld (%s", n + 1, want);
+	CHECK(engine_new(f->range.plan, &f->virt, &opts, &run_error) == NULL);
+	CHECK(report_load(&rep, f->dir, &report_error) < 0);
+	if (CHECK(run_error != NULL && report_error != NULL)) {
+		text = xasprintf("cannot resume from the journal in '%s': %s",
+		    f->dir, tail);
+		CHECK_STR_EQ(run_error, text);
+		free(text);
+		text = xasprintf("journal '%s' %s", path, tail);
+		CHECK_STR_EQ(report_error, text);
+		free(text);
+	}
+	fp = fopen(path, "w");
+	fputs(before ? before : "", fp);
+	fclose(fp);
+	free(tail);
+	free(run_error);
+	free(report_error);
+	free(before);
+	free(path);
+}
+
 TEST(a_fast_clock_fires_the_msel_and_ends)
 {
 	struct fixture f;
@@ -298,6 +360,30 @@ TEST(a_fast_clock_fires_the_msel_and_ends)
 		free(from_checkpoint);
 		free(from_journal);
 		free(path);
+	}
+	{
+		/* The journal says its format; run and report refuse alike. */
+		long n;
+		char *text = journal_text(&f, &n);
+
+		CHECK(text != NULL && strstr(text, "\"format\":2") != NULL &&
+		    strstr(text, "\"format\":2") < strchr(text, '\n'));
+		free(text);
+		both_refuse(&f, "\"type\":\"clock\",\"t\":600,"
+		    "\"wall\":1,\"state\":\"stopped\"}", "clock): 'state' must "
+		    "be running, paused or ended, not 'stopped'");
+		both_refuse(&f, "\"type\":\"flag\",\"t\":600,"
+		    "\"wall\":1}", "flag): 'type' must be one of exercise, clock, "
+		    "inject, inject_result, round, link, message, report, grade, "
+		    "adjustment, host, revert; a journal of format 2 has no other");
+		both_refuse(&f, "\"type\":\"adjustment\",\"t\":"
+		    "600,\"wall\":1,\"team\":\"md\",\"points\":1,\"reason\":"
+		    "\"x\"}", "adjustment): 'team' names team 'md', which the "
+		    "exercise event does not list");
+		/* And it still resumes once the line is gone. */
+		text = resumed_state(&f);
+		CHECK(text != NULL);
+		free(text);
 	}
 	fixture_remove(&f);
 }

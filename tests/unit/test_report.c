@@ -76,10 +76,13 @@ static int
 ledger_one(const json_t *event, void *ctx)
 {
 	struct ledger_replay *lr = ctx;
+	struct event ev;
 	char *error = NULL;
 
-	if (score_apply(&lr->ledger, event, &error) < 0)
+	if (event_decode(event, 0, &ev, &error) < 0 ||
+	    score_apply(&lr->ledger, &ev, &error) < 0)
 		lr->failures++;
+	event_clear(&ev);
 	free(error);
 	return 0;
 }
@@ -94,7 +97,7 @@ TEST(scores_are_the_ledgers)
 	if (!CHECK_INT_EQ(load(&r, "complete"), 0))
 		return;
 	/* The report's teams make the scenario of an independent ledger. */
-	score_ledger_init(&lr.ledger, &r.sc);
+	score_ledger_init(&lr.ledger, r.sc.teams, r.sc.n_teams);
 	CHECK(journal_replay("tests/journals/complete.jsonl", ledger_one, &lr,
 	    &error) > 0);
 	CHECK_INT_EQ(lr.failures, 0);
@@ -365,7 +368,7 @@ TEST(malformed_events_refused)
 	}
 }
 
-TEST(unknown_types_skipped_exercise_first)
+TEST(unknown_types_refused_exercise_first)
 {
 	struct report r;
 	char *error = NULL;
@@ -386,6 +389,15 @@ TEST(unknown_types_skipped_exercise_first)
 	CHECK(error == NULL);
 	CHECK(r.elapsed == 5.0);
 	CHECK_STR_EQ(r.state, "pending");
+	/* A type this rangectl does not know: refused, as the engine does. */
+	CHECK_INT_EQ(apply(&r, "{\"seq\":3,\"type\":\"flag\",\"t\":6}",
+	    &error), -1);
+	CHECK_STR_EQ(error, "event 3 (flag): 'type' must be one of exercise, "
+	    "clock, inject, inject_result, round, link, message, report, "
+	    "grade, adjustment, host, revert; a journal of format 2 has no "
+	    "other");
+	CHECK(r.elapsed == 5.0);
+	free(error);
 	report_clear(&r);
 }
 

@@ -1,5 +1,5 @@
 /*
- * test_score.c: the score arithmetic, from journal events.
+ * test_score.c: the score arithmetic, from decoded journal events.
  */
 #include "harness.h"
 
@@ -19,20 +19,50 @@ demo(void)
 	return sc;
 }
 
+/* Applies ev (line 9), leaving the error, if any, in *why (or freeing it). */
 static int
-apply(struct score_ledger *l, const char *text)
+apply(struct score_ledger *l, struct event *ev, char **why)
 {
-	json_error_t jerr;
-	json_t *ev = json_loads(text, 0, &jerr);
 	char *error = NULL;
 	int rc;
 
-	if (!CHECK(ev != NULL))
-		return -2;
+	ev->seq = 9;
 	rc = score_apply(l, ev, &error);
-	free(error);
-	json_decref(ev);
+	if (why != NULL)
+		*why = error;
+	else
+		free(error);
 	return rc;
+}
+
+static int
+round_of(struct score_ledger *l, long long n, struct event_check *checks,
+    size_t n_checks, struct event_compromise *comps, size_t n_comps,
+    char **why)
+{
+	struct event ev;
+
+	event_init(&ev, EVENT_ROUND);
+	ev.u.round = (struct event_round){ .n = n, .at = (double)n * 60,
+	    .checks = checks, .n_checks = n_checks, .compromises = comps,
+	    .n_compromises = n_comps };
+	return apply(l, &ev, why);
+}
+
+static int
+points_of(struct score_ledger *l, enum event_type type, const char *team,
+    long long points, char **why)
+{
+	struct event ev;
+
+	event_init(&ev, type);
+	if (type == EVENT_GRADE)
+		ev.u.grade = (struct event_grade){ .report = "r1", .team = team,
+		    .points = points };
+	else
+		ev.u.adjustment = (struct event_adjustment){ .team = team,
+		    .points = points, .reason = "late report" };
+	return apply(l, &ev, why);
 }
 
 static long long
@@ -50,24 +80,26 @@ TEST(rounds_penalties_grades_adjustments)
 {
 	struct scenario *sc = demo();
 	struct score_ledger l;
+	struct event_check c1[] = { { .team = "ro", .up = true, .points = 5 },
+		{ .team = "ro", .up = false, .points = 2 },
+		{ .team = "md", .up = true, .points = 2 } };
+	struct event_check c2[] = { { .team = "ro", .up = true, .points = 5 } };
+	struct event_compromise p2[] = {
+		{ .team = "ro", .active = true, .penalty = 10 },
+		{ .team = "md", .active = false, .penalty = 10 } };
+	struct event clock;
 
 	if (!CHECK(sc != NULL))
 		return;
-	score_ledger_init(&l, sc);
-	CHECK_INT_EQ(apply(&l, "{\"type\":\"round\",\"n\":1,\"at\":60,"
-	    "\"checks\":[{\"team\":\"ro\",\"up\":true,\"points\":5},"
-	    "{\"team\":\"ro\",\"up\":false,\"points\":2},"
-	    "{\"team\":\"md\",\"up\":true,\"points\":2}],\"compromises\":[]}"), 0);
-	CHECK_INT_EQ(apply(&l, "{\"type\":\"round\",\"n\":2,\"at\":120,"
-	    "\"checks\":[{\"team\":\"ro\",\"up\":true,\"points\":5}],"
-	    "\"compromises\":[{\"team\":\"ro\",\"active\":true,\"penalty\":10},"
-	    "{\"team\":\"md\",\"active\":false,\"penalty\":10}]}"), 0);
-	CHECK_INT_EQ(apply(&l, "{\"type\":\"grade\",\"team\":\"md\","
-	    "\"points\":7}"), 0);
-	CHECK_INT_EQ(apply(&l, "{\"type\":\"adjustment\",\"team\":\"ro\","
-	    "\"points\":-3,\"reason\":\"late report\"}"), 0);
+	score_ledger_init(&l, sc->teams, sc->n_teams);
+	CHECK_INT_EQ(round_of(&l, 1, c1, 3, NULL, 0, NULL), 0);
+	CHECK_INT_EQ(round_of(&l, 2, c2, 1, p2, 2, NULL), 0);
+	CHECK_INT_EQ(points_of(&l, EVENT_GRADE, "md", 7, NULL), 0);
+	CHECK_INT_EQ(points_of(&l, EVENT_ADJUSTMENT, "ro", -3, NULL), 0);
 	/* Events that are not the ledger's business change nothing. */
-	CHECK_INT_EQ(apply(&l, "{\"type\":\"clock\",\"state\":\"paused\"}"), 0);
+	event_init(&clock, EVENT_CLOCK);
+	clock.u.clock.state = EXCLOCK_PAUSED;
+	CHECK_INT_EQ(apply(&l, &clock, NULL), 0);
 	CHECK_INT_EQ(total(&l, "ro"), 5 + 5 - 10 - 3);
 	CHECK_INT_EQ(total(&l, "md"), 2 + 7);
 	CHECK_INT_EQ(total(&l, "red"), 0);
@@ -83,16 +115,25 @@ TEST(a_damaged_round_counts_not_at_all)
 {
 	struct scenario *sc = demo();
 	struct score_ledger l;
+	struct event_check checks[] = { { .team = "ro", .up = true,
+		.points = 5 } };
+	struct event_compromise comps[] = { { .team = "xx", .active = true,
+		.penalty = 5 } };
+	char *why = NULL;
 
 	if (!CHECK(sc != NULL))
 		return;
-	score_ledger_init(&l, sc);
-	/* The second entry names no team: the first must not count either. */
-	CHECK_INT_EQ(apply(&l, "{\"type\":\"round\",\"n\":1,\"at\":60,"
-	    "\"checks\":[{\"team\":\"ro\",\"up\":true,\"points\":5},"
-	    "{\"team\":\"xx\",\"up\":true,\"points\":5}]}"), -1);
-	CHECK_INT_EQ(apply(&l, "{\"type\":\"grade\",\"team\":\"ro\"}"), -1);
-	CHECK_INT_EQ(apply(&l, "{\"type\":\"adjustment\",\"points\":3}"), -1);
+	score_ledger_init(&l, sc->teams, sc->n_teams);
+	/* The compromise names no team: the check must not count either. */
+	CHECK_INT_EQ(round_of(&l, 1, checks, 1, comps, 1, &why), -1);
+	CHECK_STR_EQ(why, "event 9 (round): 'compromises[0].team' names team "
+	    "'xx', which the exercise event does not list");
+	free(why);
+	CHECK_INT_EQ(points_of(&l, EVENT_GRADE, "xx", 3, &why), -1);
+	CHECK_STR_EQ(why, "event 9 (grade): 'team' names team 'xx', which the "
+	    "exercise event does not list");
+	free(why);
+	CHECK_INT_EQ(points_of(&l, EVENT_ADJUSTMENT, "yy", 3, NULL), -1);
 	CHECK_INT_EQ(total(&l, "ro"), 0);
 	CHECK_INT_EQ(l.n_rounds, 0);
 	score_ledger_clear(&l);
@@ -104,13 +145,14 @@ TEST(json_shapes)
 {
 	struct scenario *sc = demo();
 	struct score_ledger l;
+	struct event_check checks[] = { { .team = "md", .up = true,
+		.points = 4 } };
 	json_t *s, *h;
 
 	if (!CHECK(sc != NULL))
 		return;
-	score_ledger_init(&l, sc);
-	apply(&l, "{\"type\":\"round\",\"n\":1,\"at\":60,\"checks\":[{\"team\":"
-	    "\"md\",\"up\":true,\"points\":4}]}");
+	score_ledger_init(&l, sc->teams, sc->n_teams);
+	round_of(&l, 1, checks, 1, NULL, 0, NULL);
 	s = score_to_json(&l);
 	h = score_history_to_json(&l);
 	CHECK_INT_EQ(json_integer_value(json_object_get(s, "round")), 1);
