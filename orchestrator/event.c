@@ -216,8 +216,8 @@ strings(const json_t *o, const char *key, size_t *n)
 
 /*
  * Reads every entry of o's list key into a new array (*items, *n entries
- * of size bytes; NULL when none), each field checked then stored where
- * its table says: one look-up per field, as rounds are most of a journal.
+ * of size bytes; NULL when none, or on error), each field checked then
+ * stored where its table says, in one walk over the entry (gather()).
  * prefix names o within the event ("hosts[2]"), "" for the event itself.
  */
 static int
@@ -236,21 +236,30 @@ read_entries(struct event_decoder *d, const json_t *o, const char *key,
 	*items = out;
 	for (i = 0; i < *n; i++) {
 		entry = json_array_get(list, i);
-		if (!json_is_object(entry))
-			return bad(d, "'%s%s%s[%zu]' must be an object", prefix, dot,
-			    key, i);
+		if (!json_is_object(entry)) {
+			bad(d, "'%s%s%s[%zu]' must be an object", prefix, dot, key,
+			    i);
+			goto fail;
+		}
 		gather(entry, fields, vals);
 		for (j = 0; fields[j].key != NULL; j++) {
 			v = vals[j];
-			if (!field_ok(v, fields[j].kind))
-				return bad(d, "'%s%s%s[%zu].%s' must be %s%s", prefix,
-				    dot, key, i, fields[j].key,
+			if (!field_ok(v, fields[j].kind)) {
+				bad(d, "'%s%s%s[%zu].%s' must be %s%s", prefix, dot, key,
+				    i, fields[j].key,
 				    field_what[fields[j].kind & FIELD_KIND],
 				    fields[j].kind & FIELD_NULL ? " or null" : "");
+				goto fail;
+			}
 			store(out + i * size, &fields[j], v);
 		}
 	}
 	return 0;
+fail:
+	free(out);
+	*items = NULL;
+	*n = 0;
+	return -1;
 }
 
 /* ---- writing ----------------------------------------------------------- */
