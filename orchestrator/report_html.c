@@ -1233,14 +1233,11 @@ print_links(const struct report *r, FILE *out)
 	list_close(out);
 }
 
-/* The clock's speed, "30×", as the journal wrote it. */
+/* The clock's speed, "30×". */
 static void
 clock_speed(FILE *out, const struct report_clock *c)
 {
-	if (c->speed_kind == REPORT_SPEED_INTEGER)
-		fprintf(out, "<td class=\"num\">%g×</td>",
-		    (double)c->speed_integer);
-	else if (c->speed_kind == REPORT_SPEED_REAL)
+	if (c->speed_kind == REPORT_SPEED_REAL)
 		fprintf(out, "<td class=\"num\">%g×</td>", c->speed);
 	else
 		fprintf(out, "<td class=\"num\">%s</td>", html_dash);

@@ -98,9 +98,7 @@ clock_to_json(const struct report_lists *l, size_t i)
 	const struct report_clock *c = &l->clock[i];
 	json_t *speed;
 
-	if (c->speed_kind == REPORT_SPEED_INTEGER)
-		speed = json_integer(c->speed_integer);
-	else if (c->speed_kind == REPORT_SPEED_REAL)
+	if (c->speed_kind == REPORT_SPEED_REAL)
 		speed = json_real(c->speed);
 	else
 		speed = json_null();

@@ -83,13 +83,14 @@ struct report_inject {
 struct report_clock {
 	double t;	/* exercise seconds, to the millisecond */
 	char *state;	/* "running", "paused" or "ended" */
-	/* The speed as the journal wrote it: an integer stays one. */
+	/*
+	 * The speed, a number as the event table decodes it (an integer
+	 * written by hand reads as the same real the engine writes).
+	 */
 	enum report_speed {
 		REPORT_SPEED_NONE,	/* not given */
-		REPORT_SPEED_INTEGER,	/* speed_integer */
 		REPORT_SPEED_REAL,	/* speed, to the millisecond */
 	} speed_kind;
-	long long speed_integer;
 	double speed;
 	char *reason;	/* NULL when none */
 	char *by;	/* NULL when none */

@@ -278,10 +278,10 @@ TEST(lists_typed)
 	if (!CHECK_INT_EQ(load(&r, "edge"), 0))
 		return;
 	l = &r.lists;
-	/* The speed as written: an integer, none, a real. */
+	/* The speed: an integer written by hand is a number too, none, a real. */
 	if (CHECK_INT_EQ(l->n_clock, 4)) {
-		CHECK_INT_EQ(l->clock[0].speed_kind, REPORT_SPEED_INTEGER);
-		CHECK_INT_EQ(l->clock[0].speed_integer, 2);
+		CHECK_INT_EQ(l->clock[0].speed_kind, REPORT_SPEED_REAL);
+		CHECK(l->clock[0].speed == 2);
 		CHECK_INT_EQ(l->clock[1].speed_kind, REPORT_SPEED_NONE);
 		CHECK(l->clock[1].reason == NULL);
 		CHECK_STR_EQ(l->clock[1].by, "ctl");
