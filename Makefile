@@ -116,10 +116,12 @@ demo: all
 	$(BUILD)/rangectl plan scenarios/demo.yaml
 	tools/demo.sh $(BUILD)
 
-# The appliance guest, from Debian's packages; build.sh is quick when the
-# result is up to date, so it always runs.
+# The appliance guest and the Debian disk image, from Debian's packages;
+# both scripts are quick when their result is up to date, so they always
+# run.  The demo and the end-to-end tests build only the appliance.
 images:
 	images/build.sh images/build
+	images/build-debian.sh images/build
 
 bench: all $(BENCHES) $(if $(OLD_REV),old-rangectl)
 	bench/plan $(BUILD)/rangectl $(if $(OLD_REV),$(BUILD)/old/build/rangectl)

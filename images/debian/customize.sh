@@ -1,0 +1,102 @@
+#!/bin/sh
+# images/debian/customize.sh ROOT EXT4 SIZE UUID WORK MANIFEST
+#
+# mmdebstrap's customize hook for images/build-debian.sh: configures the
+# installed tree ROOT and writes it as an ext4 file system image EXT4 of SIZE
+# bytes with file system UUID, without mounting anything.  It runs where
+# mmdebstrap runs its hooks: as real root (--mode=root) or as root of a user
+# namespace (--mode=unshare), where every file of ROOT looks owned by its
+# owner in the guest; mkfs.ext4 -d records those owners.  WORK is scratch
+# space; MANIFEST receives the installed package versions.
+set -eu
+ROOT=$1 EXT4=$2 SIZE=$3 UUID=$4 WORK=$5 MANIFEST=$6
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+# --- configuration ----------------------------------------------------------
+# the overlay (images/debian/rootfs), owned by root in the guest
+tar -C "$HERE/rootfs" --owner=0 --group=0 -cf - . |
+	tar -C "$ROOT" --no-overwrite-dir -xf -
+
+cat >"$ROOT/etc/fstab" <<EOF
+# <file system> <mount point> <type> <options> <dump> <pass>
+UUID=$UUID / ext4 rw,discard,errors=remount-ro 0 1
+EOF
+echo debian >"$ROOT/etc/hostname"
+echo LANG=C.UTF-8 >"$ROOT/etc/default/locale"
+cat >"$ROOT/etc/hosts" <<'EOF'
+127.0.0.1	localhost
+127.0.1.1	debian
+::1		localhost ip6-localhost ip6-loopback
+ff02::1		ip6-allnodes
+ff02::2		ip6-allrouters
+EOF
+[ -f "$ROOT/etc/network/interfaces" ] || cat >"$ROOT/etc/network/interfaces" <<'EOF'
+source /etc/network/interfaces.d/*
+
+auto lo
+iface lo inet loopback
+EOF
+
+# GRUB reads this; the kernel and initrd are reached through the /vmlinuz and
+# /initrd.img links that Debian's kernel packages keep current, so a kernel
+# update in the guest needs no GRUB package and no grub.cfg update.
+# console=ttyS0 last: systemd's and the kernel's messages go to the serial
+# port, and systemd starts a getty on both consoles.
+mkdir -p "$ROOT/boot/grub"
+cat >"$ROOT/boot/grub/grub.cfg" <<EOF
+# written by rangectl's images/debian/customize.sh
+set default=0
+set timeout=1
+serial --unit=0 --speed=115200
+terminal_input console serial
+terminal_output console serial
+menuentry 'Debian GNU/Linux 12 (rangectl image)' {
+	search --no-floppy --fs-uuid --set=root $UUID
+	linux /vmlinuz root=UUID=$UUID ro console=tty1 console=ttyS0,115200n8
+	initrd /initrd.img
+}
+EOF
+for l in vmlinuz initrd.img; do
+	[ -e "$ROOT/$l" ] || { echo "customize.sh: the kernel package left no /$l" >&2; exit 1; }
+done
+
+# a login prompt on the serial port whatever the kernel command line says
+# (getty@tty1, the VGA console, is enabled by systemd's defaults)
+chroot "$ROOT" systemctl enable -q serial-getty@ttyS0.service
+
+# per-machine state: made at first boot (machine-id by systemd, SSH host
+# keys by cloud-init), so that no two guests share them
+rm -f "$ROOT"/etc/ssh/ssh_host_*_key "$ROOT"/etc/ssh/ssh_host_*_key.pub \
+	"$ROOT/var/lib/dbus/machine-id"
+: >"$ROOT/etc/machine-id"
+
+# shellcheck disable=SC2016 # dpkg-query's own ${field} syntax
+chroot "$ROOT" dpkg-query -W -f '${Package} ${Version} ${Architecture}\n' |
+	LC_ALL=C sort >"$MANIFEST"
+
+# --- the file system image ------------------------------------------------
+# mmdebstrap cleans up only after this hook, and /proc, /sys and /dev are
+# still mounted in ROOT, its fake start-stop-daemon and policy-rc.d still in
+# place: copy the tree without them and without apt's lists and cache.
+STAGE=$WORK/stage
+rm -rf "$STAGE"
+mkdir -p "$STAGE"
+tar -C "$ROOT" --one-file-system --numeric-owner \
+	--exclude=./proc/* --exclude=./sys/* --exclude=./dev/* \
+	--exclude=./var/lib/apt/lists/* --exclude=./var/cache/apt/* \
+	--exclude=./etc/apt/apt.conf.d/00mmdebstrap \
+	--exclude=./usr/sbin/policy-rc.d \
+	--exclude=./var/log/*.log --exclude=./var/log/apt/* \
+	-cf - . | tar -C "$STAGE" --numeric-owner -xpf -
+for d in usr/sbin sbin; do     # /sbin is a link to usr/sbin in bookworm
+	if [ ! -L "$STAGE/$d" ] && [ -e "$STAGE/$d/start-stop-daemon.REAL" ]; then
+		mv -f "$STAGE/$d/start-stop-daemon.REAL" "$STAGE/$d/start-stop-daemon"
+	fi
+done
+mkdir -p "$STAGE/var/lib/apt/lists/partial"
+
+# GRUB 2.06 cannot read file systems with metadata_csum_seed or orphan_file
+rm -f "$EXT4"
+mkfs.ext4 -q -F -L debian-root -U "$UUID" -O ^metadata_csum_seed,^orphan_file \
+	-E root_owner=0:0 -d "$STAGE" "$EXT4" "$((SIZE / 1024))k"
+rm -rf "$STAGE"
