@@ -14,7 +14,7 @@
 #      "running" (no unit failed), the host name
 #      and the user are the seed's, and ssh, nginx, unbound, postfix, the
 #      agent and the gettys on ttyS0 and tty1 are active; postfix answers
-#      SMTP and unbound DNS (over TCP) on the guest's loopback
+#      SMTP and unbound DNS on the guest's loopback
 #   4. the seed's user logs in on the serial console with its password
 #   5. HTTP GET / through the forward returns nginx's page, and the SSH
 #      forward returns OpenSSH's banner
@@ -84,7 +84,8 @@ QEMU_PID=""
 AGENT_PID=""
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
-	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null
+	# bash unsets AGENT_PID when the coprocess has ended
+	[ -n "${AGENT_PID:-}" ] && kill "$AGENT_PID" 2>/dev/null
 	if [ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null; then
 		kill "$QEMU_PID" 2>/dev/null
 		for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -277,20 +278,21 @@ for u in $UNITS; do
 	fi
 done
 # shellcheck disable=SC2016 # expanded by the guest's shells
-guest_exec 'bash -c '\''exec 3<>/dev/tcp/127.0.0.1/25 && timeout 5 head -1 <&3'\''' 30
+guest_exec 'bash -c '\''exec 3<>/dev/tcp/127.0.0.1/25 && timeout 20 head -1 <&3'\''' 30
 if echo "$EXEC_OUT" | grep -q '^220 .*ESMTP Postfix'; then
 	ok "postfix: SMTP greeting on 127.0.0.1:25 ($(echo "$EXEC_OUT" | tr -d '\r'))"
 else
-	fail "postfix: no SMTP greeting on 127.0.0.1:25: $EXEC_OUT"
+	fail "postfix: no SMTP greeting on 127.0.0.1:25 (exit '$EXEC_CODE'): $EXEC_OUT"
 fi
-# a DNS query over TCP (length-prefixed) for "localhost. A", answered from
-# unbound's local zone: the reply carries 127.0.0.1 (7f 00 00 01)
-# shellcheck disable=SC2016
-guest_exec 'bash -c '\''exec 3<>/dev/tcp/127.0.0.1/53 && printf "\000\033\022\064\001\000\000\001\000\000\000\000\000\000\011localhost\000\000\001\000\001" >&3 && timeout 5 head -c 200 <&3 | od -An -tx1 | tr -d " \n"'\''' 30
-if echo "$EXEC_OUT" | grep -q '1234.*7f000001'; then
-	ok "unbound: answers localhost. A over TCP on 127.0.0.1:53"
+# a DNS query (UDP) for "localhost. A", answered from unbound's local zone:
+# the reply has our id (1234) and carries 127.0.0.1 (7f000001); python3 is
+# there for cloud-init
+DNS_PY='import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(20); s.sendto(bytes.fromhex("123401000001000000000000" + "09" + b"localhost".hex() + "00" + "00010001"), ("127.0.0.1", 53)); print(s.recv(512).hex())'
+guest_exec "python3 -c '$DNS_PY'" 60
+if echo "$EXEC_OUT" | grep -q '^1234.*7f000001'; then
+	ok "unbound: answers localhost. A on 127.0.0.1:53"
 else
-	fail "unbound: no DNS answer on 127.0.0.1:53: '$EXEC_OUT'"
+	fail "unbound: no DNS answer on 127.0.0.1:53 (exit '$EXEC_CODE'): '$EXEC_OUT'"
 fi
 
 # --- the serial console: the seed's user logs in ------------------------------------
@@ -303,7 +305,8 @@ if wait_serial 'Password:' 30; then
 	sleep 2
 	serial_type "echo serial-ok-\$(hostname)-\$(id -un)"
 fi
-if wait_serial "^serial-ok-$NAME-$USER_NAME" 60; then
+# (no "^": bash may put a bracketed-paste escape before the output)
+if wait_serial "serial-ok-$NAME-$USER_NAME" 60; then
 	ok "console: $USER_NAME logged in on ttyS0 with the seed's password"
 else
 	fail "console: no shell for $USER_NAME on ttyS0"
