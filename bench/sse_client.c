@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,15 +95,27 @@ raise_nofile(unsigned need)
 		die("too few file descriptors for the clients (RLIMIT_NOFILE)");
 }
 
+/*
+ * A client socket connected to sin. On loopback, the i-th comes from
+ * 127.0.0.(2 + i / 200): the server takes at most 256 connections from
+ * one address, and a thousand dashboards are a thousand machines.
+ */
 static int
-open_socket(const struct sockaddr_in *sin, bool nonblocking)
+open_socket(const struct sockaddr_in *sin, bool nonblocking, size_t i)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC |
 	    (nonblocking ? SOCK_NONBLOCK : 0), 0), one = 1;
+	struct sockaddr_in from = { .sin_family = AF_INET };
 
 	if (fd < 0)
 		die("cannot make a socket");
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (ntohl(sin->sin_addr.s_addr) == INADDR_LOOPBACK) {
+		from.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 +
+		    (uint32_t)(i / 200));
+		if (bind(fd, (const struct sockaddr *)&from, sizeof(from)) < 0)
+			die("cannot bind to a loopback address");
+	}
 	if (connect(fd, (const struct sockaddr *)sin, sizeof(*sin)) < 0 &&
 	    errno != EINPROGRESS)
 		die("cannot connect to the server");
@@ -319,7 +332,7 @@ adjust(int ep, const struct sockaddr_in *sin, const char *hostport,
 	char req[1024];
 	double t0, answered = 0, *at = malloc(n * sizeof(*at));
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-	int fd = open_socket(sin, false), len, rc;
+	int fd = open_socket(sin, false, 0), len, rc;
 	size_t i;
 
 	len = snprintf(req, sizeof(req), "POST /api/v1/adjustments HTTP/1.1\r\n"
@@ -391,7 +404,7 @@ main(int argc, char **argv)
 			die("a token is too long");
 		cl[i].request = strdup(req);
 		cl[i].request_len = (size_t)len;
-		cl[i].fd = open_socket(&sin, true);
+		cl[i].fd = open_socket(&sin, true, i);
 		if (cl[i].request == NULL ||
 		    epoll_ctl(ep, EPOLL_CTL_ADD, cl[i].fd, &ev) < 0)
 			die("out of resources");

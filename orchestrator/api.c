@@ -3,10 +3,13 @@
  */
 #include "rangectl/api.h"
 
+#include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rangectl/event.h"
 #include "rangectl/util.h"
@@ -182,6 +185,168 @@ field_points(const json_t *doc, long long *points, struct api_response *res)
 	return 0;
 }
 
+/* ---- quotas ---------------------------------------------------------- */
+
+/* One lock for every api's quotas: they are touched by few routes. */
+static pthread_mutex_t quota_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static double
+api_now(const struct api *api)
+{
+	struct timespec ts;
+
+	if (api->now != NULL)
+		return api->now();
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+answer_busy(struct api_response *res, double seconds, const char *what)
+{
+	unsigned wait = seconds < 1 ? 1 : (unsigned)ceil(seconds);
+
+	answer_error(res, 429, "%s: try again in %u seconds", what, wait);
+	res->retry_after = wait;
+}
+
+/* u's entry, made on first use; the caller holds quota_lock. */
+static struct api_filer *
+filer_of(struct api *api, const struct auth_user *u)
+{
+	struct api_quota *q = &api->quota;
+	size_t i;
+
+	for (i = 0; i < q->n_filers; i++)
+		if (q->filers[i].user == u)
+			return &q->filers[i];
+	xgrow(&q->filers, &q->alloc_filers, q->n_filers + 1,
+	    sizeof(*q->filers));
+	q->filers[q->n_filers] = (struct api_filer){ .user = u };
+	return &q->filers[q->n_filers++];
+}
+
+/*
+ * Takes one report of bytes from u's quotas, or answers 429 (the minute's
+ * reports are spent) or 413 (the bytes in all). Returns whether taken;
+ * report_undo() gives it back when the engine refuses the report.
+ */
+static bool
+report_take(struct api *api, const struct auth_user *u, size_t bytes,
+    struct api_response *res)
+{
+	double now = api_now(api);
+	struct api_filer *f;
+	bool ok = false;
+
+	pthread_mutex_lock(&quota_lock);
+	f = filer_of(api, u);
+	if (now - f->window >= 60 || f->in_window == 0) {
+		f->window = now;
+		f->in_window = 0;
+	}
+	if (f->in_window >= API_REPORTS_PER_MINUTE)
+		answer_busy(res, f->window + 60 - now, "you have filed "
+		    "the most reports one person may in a minute");
+	else if (f->bytes + bytes > API_REPORT_BYTES_MAX)
+		answer_error(res, 413, "your reports would total over %d bytes, "
+		    "the most one person may file", API_REPORT_BYTES_MAX);
+	else {
+		f->in_window++;
+		f->bytes += bytes;
+		ok = true;
+	}
+	pthread_mutex_unlock(&quota_lock);
+	return ok;
+}
+
+static void
+report_undo(struct api *api, const struct auth_user *u, size_t bytes)
+{
+	struct api_filer *f;
+
+	pthread_mutex_lock(&quota_lock);
+	f = filer_of(api, u);
+	if (f->in_window > 0)
+		f->in_window--;
+	f->bytes -= bytes <= f->bytes ? bytes : f->bytes;
+	pthread_mutex_unlock(&quota_lock);
+}
+
+/*
+ * Marks host's revert as in flight, or answers 429: one is in flight
+ * already, or (for a trainee) a trainee asked the last under
+ * API_REVERT_COOLDOWN seconds ago; controllers have no cool-down. Returns whether marked; revert_undo()
+ * unmarks when the engine refuses.
+ */
+static bool
+revert_take(struct api *api, size_t host, const struct auth_user *u,
+    struct api_response *res)
+{
+	double now = api_now(api);
+	struct api_revert *r;
+	bool ok = false;
+
+	pthread_mutex_lock(&quota_lock);
+	if (api->quota.reverts == NULL)
+		api->quota.reverts = xcalloc(api->plan->n_hosts,
+		    sizeof(*api->quota.reverts));
+	r = &api->quota.reverts[host];
+	if (r->in_flight && now - r->asked < API_REVERT_STALE)
+		answer_busy(res, API_RETRY_SECONDS, "this host is being reverted "
+		    "already");
+	else if (u->role == AUTH_TRAINEE && r->trainee_asked > 0 &&
+	    now - r->trainee_asked < API_REVERT_COOLDOWN)
+		answer_busy(res, r->trainee_asked + API_REVERT_COOLDOWN - now,
+		    "this host was reverted moments ago");
+	else {
+		r->in_flight = true;
+		r->asked = now;
+		if (u->role == AUTH_TRAINEE)
+			r->trainee_asked = now;
+		ok = true;
+	}
+	pthread_mutex_unlock(&quota_lock);
+	return ok;
+}
+
+static void
+revert_undo(struct api *api, size_t host)
+{
+	pthread_mutex_lock(&quota_lock);
+	api->quota.reverts[host].in_flight = false;
+	pthread_mutex_unlock(&quota_lock);
+}
+
+void
+api_note_event(struct api *api, const json_t *event)
+{
+	const char *type = json_string_value(json_object_get(event, "type"));
+	const char *host = json_string_value(json_object_get(event, "host"));
+	size_t i;
+
+	if (api == NULL || type == NULL || strcmp(type, "revert") != 0 ||
+	    host == NULL)
+		return;
+	pthread_mutex_lock(&quota_lock);
+	for (i = 0; api->quota.reverts != NULL && i < api->plan->n_hosts; i++)
+		if (strcmp(api->plan->hosts[i].name, host) == 0)
+			api->quota.reverts[i].in_flight = false;
+	pthread_mutex_unlock(&quota_lock);
+}
+
+void
+api_clear(struct api *api)
+{
+	if (api == NULL)
+		return;
+	pthread_mutex_lock(&quota_lock);
+	free(api->quota.filers);
+	free(api->quota.reverts);
+	memset(&api->quota, 0, sizeof(api->quota));
+	pthread_mutex_unlock(&quota_lock);
+}
+
 /* Runs a command on the engine: 409 with its reason when refused. */
 static bool
 command(struct api *api, struct api_response *res,
@@ -245,7 +410,26 @@ host_index(struct api *api, const char *name)
 	return PLAN_NONE;
 }
 
-/* /hosts/NAME/{console,revert}: the host's team, or controllers. */
+static void
+revert_host(struct api *api, size_t h, const struct auth_user *u,
+    struct api_response *res)
+{
+	struct engine_command cmd = { .kind = ENGINE_REVERT, .by = u->name,
+	    .arg = api->plan->hosts[h].name };
+
+	if (!revert_take(api, h, u, res))
+		return;
+	if (command(api, res, &cmd, NULL))
+		answer_json(res, 202, json_pack("{s:b}", "ok", 1));
+	else
+		revert_undo(api, h);
+}
+
+/*
+ * /hosts/NAME/{console,revert}: the host's team, or controllers. What a
+ * trainee may not see is answered exactly as what does not exist, before
+ * the method is looked at: a 405 would tell that the host is there.
+ */
 static void
 host_action(struct api *api, const struct api_request *req,
     const struct api_path *p, const struct auth_user *u,
@@ -256,22 +440,20 @@ host_action(struct api *api, const struct api_request *req,
 	bool post = strcmp(req->method, "POST") == 0;
 
 	if (h == PLAN_NONE || p->n != 5 || !(is(p, 4, "console") ||
-	    is(p, 4, "revert"))) {
+	    is(p, 4, "revert")) || (u->role == AUTH_TRAINEE &&
+	    !view_may_see_team(u, api->plan->hosts[h].team ?
+	    api->plan->hosts[h].team->id : NULL))) {
 		answer_error(res, 404, "no such host or host action");
 		return;
 	}
 	host = &api->plan->hosts[h];
 	if (is(p, 4, "revert") != post) {
-		answer_error(res, 405, "%s is not allowed here", req->method);
+		answer_error(res, 405, "%.16s is not allowed here", req->method);
 		return;
 	}
 	if (!view_may_see_team(u, host->team ? host->team->id : NULL) ||
 	    u->role == AUTH_INSTRUCTOR) {
-		/* A trainee learns nothing of other teams' hosts: 404. */
-		if (u->role == AUTH_TRAINEE)
-			answer_error(res, 404, "no such host or host action");
-		else
-			forbidden(res, false, "use a team's hosts");
+		forbidden(res, false, "use a team's hosts");
 		return;
 	}
 	if (is(p, 4, "console")) {
@@ -280,13 +462,7 @@ host_action(struct api *api, const struct api_request *req,
 		res->user = u;
 		return;
 	}
-	{
-		struct engine_command cmd = { .kind = ENGINE_REVERT, .by =
-		    u->name, .arg = host->name };
-
-		if (command(api, res, &cmd, NULL))
-			answer_json(res, 202, json_pack("{s:b}", "ok", 1));
-	}
+	revert_host(api, h, u, res);
 }
 
 static void
@@ -334,8 +510,12 @@ file_report(struct api *api, const struct api_request *req,
 		    u->name, .arg = u->team->id, .text = title, .body = body,
 		    .inject = inject };
 
-		if (command(api, res, &cmd, &answer))
+		if (!report_take(api, u, req->body_len, res))
+			;
+		else if (command(api, res, &cmd, &answer))
 			answer_json(res, 201, answer);
+		else
+			report_undo(api, u, req->body_len);
 	}
 	json_decref(doc);
 }
@@ -403,8 +583,66 @@ whoami(const struct auth_user *u)
 	    json_null());
 }
 
+/* ?limit=N: 1 to API_PAGE_MAX, API_PAGE_MAX when absent; -1 when bad. */
+static long
+page_limit(const char *text)
+{
+	char *end;
+	long n;
+
+	if (text == NULL)
+		return API_PAGE_MAX;
+	if (*text < '0' || *text > '9')
+		return -1;
+	n = strtol(text, &end, 10);
+	return *end == '\0' && n >= 1 && n <= API_PAGE_MAX ? n : -1;
+}
+
+/*
+ * GET /reports[?after=ID][&limit=N]: the reports u may see, in the order
+ * filed, from the one after ID (the first without it), at most N. An ID
+ * that u cannot see is answered as one that does not exist.
+ */
 static void
-get_route(struct api *api, const struct api_path *p, const struct auth_user *u,
+report_page(struct api *api, const struct api_request *req,
+    const struct auth_user *u, struct api_response *res)
+{
+	json_t *all = view_reports(api->view, u), *page = json_array();
+	long limit = page_limit(req->limit);
+	size_t i = 0, start = 0;
+
+	if (limit < 0) {
+		answer_error(res, 400, "'limit' must be a whole number from 1 "
+		    "to %d", API_PAGE_MAX);
+		goto cleanup;
+	}
+	if (req->after != NULL) {
+		for (i = 0; i < json_array_size(all); i++) {
+			const char *id = json_string_value(json_object_get(
+			    json_array_get(all, i), "id"));
+
+			if (id != NULL && strcmp(id, req->after) == 0)
+				break;
+		}
+		if (i == json_array_size(all)) {
+			answer_error(res, 404, "no such report");
+			goto cleanup;
+		}
+		start = i + 1;
+	}
+	for (i = start; i < json_array_size(all) && i < start + (size_t)limit;
+	    i++)
+		json_array_append(page, json_array_get(all, i));
+	answer_json(res, 200, page);
+	page = NULL;
+cleanup:
+	json_decref(page);
+	json_decref(all);
+}
+
+static void
+get_route(struct api *api, const struct api_request *req,
+    const struct api_path *p, const struct auth_user *u,
     struct api_response *res)
 {
 	const char *what = p->seg[2];
@@ -431,7 +669,7 @@ get_route(struct api *api, const struct api_path *p, const struct auth_user *u,
 	} else if (p->n == 3 && strcmp(what, "messages") == 0) {
 		answer_json(res, 200, view_messages(api->view, u));
 	} else if (p->n == 3 && strcmp(what, "reports") == 0) {
-		answer_json(res, 200, view_reports(api->view, u));
+		report_page(api, req, u, res);
 	} else if (p->n == 3 && strcmp(what, "events") == 0) {
 		res->kind = API_EVENTS;
 		res->user = u;
@@ -473,12 +711,26 @@ api_route(struct api *api, const struct api_request *req,
 	if (is(p, 2, "hosts") && p->n >= 4) {
 		host_action(api, req, p, u, res);
 	} else if (get) {
-		get_route(api, p, u, res);
+		get_route(api, req, p, u, res);
 	} else if (strcmp(req->method, "POST") == 0) {
 		post_route(api, req, p, u, res);
 	} else {
 		answer_error(res, 405, "method %.16s is not allowed", req->method);
 	}
+}
+
+/*
+ * Whether a route may take its token from the query: only where browsers
+ * cannot send an Authorization header (EventSource, WebSocket). Anywhere
+ * else it would end up in proxies' logs.
+ */
+static bool
+token_route(const struct api_request *req, const struct api_path *p)
+{
+	if (strcmp(req->method, "GET") != 0)
+		return false;
+	return (p->n == 3 && is(p, 2, "events")) ||
+	    (p->n == 5 && is(p, 2, "hosts") && is(p, 4, "console"));
 }
 
 void
@@ -493,6 +745,11 @@ api_handle(struct api *api, const struct api_request *req,
 	if (split_path(req->path, &p) < 0 || !is(&p, 0, "api") ||
 	    !is(&p, 1, "v1") || p.n < 3) {
 		answer_error(res, 404, "no such resource");
+		goto done;
+	}
+	if (req->token != NULL && !token_route(req, &p)) {
+		answer_error(res, 400, "send the token in the Authorization "
+		    "header: '?token=' is only for event streams and consoles");
 		goto done;
 	}
 	u = auth_check(api->auth, req->authorization);

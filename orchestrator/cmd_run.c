@@ -42,6 +42,7 @@ struct run_args {
 	long timeout;
 	long linger;	/* seconds the dashboard stays up after the end */
 	long keepalive;	/* seconds between pings on event streams */
+	long streams_per_person;	/* event streams one person may open */
 	bool no_up;
 	bool wait_for_start;
 	bool json;
@@ -176,6 +177,7 @@ dashboard_start(struct dashboard *d, struct range *range,
 {
 	struct http_opts hopts = { .listen = a->listen, .tls_cert = a->tls_cert,
 	    .tls_key = a->tls_key, .ping_seconds = (unsigned)a->keepalive,
+	    .streams_per_person = (unsigned)a->streams_per_person,
 	    .use_listen_fd = a->listen_fd >= 0, .listen_fd = a->listen_fd };
 	char *error = NULL, *web;
 
@@ -209,6 +211,7 @@ dashboard_stop(struct dashboard *d)
 {
 	http_stop(d->http);
 	d->http = NULL;
+	api_clear(&d->api);
 	if (d->view_ready)
 		view_clear(&d->view);
 	auth_clear(&d->auth);
@@ -381,6 +384,18 @@ parse_speed(const char *text, double *speed)
 	    *speed > 0 && *speed <= 100000 ? 0 : -1;
 }
 
+/* A whole number from lo to hi into *n. Returns 0, or -1. */
+static int
+parse_count(const char *text, long lo, long hi, long *n)
+{
+	char *end;
+
+	errno = 0;
+	*n = strtol(text, &end, 10);
+	return errno == 0 && end != text && *end == '\0' && *n >= lo &&
+	    *n <= hi ? 0 : -1;
+}
+
 /* A duration option's value into *seconds, or a usage error naming it. */
 static int
 duration_option(const struct cmd_ctx *ctx, const char *name,
@@ -434,6 +449,13 @@ run_option(const struct cmd_ctx *ctx, int key, const char *value, void *arg)
 		if (rc == CMD_GO_ON)
 			a->keepalive = seconds;
 		break;
+	case 'P':
+		if (parse_count(value, 1, HTTP_CONNECTIONS_MAX,
+		    &a->streams_per_person) < 0)
+			rc = cmd_usage_error(ctx, "invalid --streams-per-person "
+			    "'%s': give a whole number from 1 to %d", value,
+			    HTTP_CONNECTIONS_MAX);
+		break;
 	default:
 		rc = cmd_usage_error(ctx, "unknown option");
 	}
@@ -458,7 +480,8 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct run_args a = { .speed = 1, .timeout = CMD_READY_TIMEOUT,
 	    .pool_root = CMD_POOL_ROOT, .listen = HTTP_DEFAULT_LISTEN,
-	    .linger = 10, .keepalive = HTTP_SSE_PING_SECONDS, .listen_fd = -1 };
+	    .linger = 10, .keepalive = HTTP_SSE_PING_SECONDS, .listen_fd = -1,
+	    .streams_per_person = HTTP_STREAMS_PER_PERSON };
 	int rc = parse_and_run(ctx, argc, argv, &a);
 
 	cmd_nodes_clear(&a.nodes);

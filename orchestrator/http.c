@@ -33,7 +33,7 @@ struct sse_client {
 	struct strbuf queue;	/* bytes not yet handed to MHD */
 	size_t sent;	/* of queue */
 	bool suspended;
-	bool closing;
+	bool closing;	/* ends once its queue is sent (or dropped) */
 };
 
 struct http {
@@ -49,7 +49,11 @@ struct http {
 	bool pinger_running;
 	bool stopping;	/* lock: the pinger ends */
 	bool streams_closed;	/* lock: since the pinger last trimmed */
+	size_t queued;	/* lock: bytes allocated by every stream's queue */
+	size_t streams_dropped;	/* lock: closed as too far behind */
 	unsigned ping_seconds;
+	unsigned streams_per_person;
+	atomic_uint connections;	/* open, as MHD tells them */
 };
 
 /* A request being read: its body, capped. */
@@ -67,20 +71,33 @@ no_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
-static enum MHD_Result
-queue_text(struct MHD_Connection *conn, int status, const char *type,
-    char *body, size_t len)
+/* A response of body (len bytes, which MHD frees) with the usual headers. */
+static struct MHD_Response *
+text_response(const char *type, char *body, size_t len)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body,
 	    MHD_RESPMEM_MUST_FREE);
-	enum MHD_Result rc;
 
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	rc = MHD_queue_response(conn, (unsigned)status, r);
+	return r;
+}
+
+static enum MHD_Result
+queue_response(struct MHD_Connection *conn, int status, struct MHD_Response *r)
+{
+	enum MHD_Result rc = MHD_queue_response(conn, (unsigned)status, r);
+
 	MHD_destroy_response(r);
 	return rc;
+}
+
+static enum MHD_Result
+queue_text(struct MHD_Connection *conn, int status, const char *type,
+    char *body, size_t len)
+{
+	return queue_response(conn, status, text_response(type, body, len));
 }
 
 static enum MHD_Result
@@ -91,6 +108,27 @@ queue_error(struct MHD_Connection *conn, int status, const char *text)
 
 	json_decref(doc);
 	return queue_text(conn, status, "application/json", body, strlen(body));
+}
+
+/*
+ * A refusal that the client may try again after some seconds (429, 503):
+ * Retry-After says when; a 503 also closes the connection, to free it.
+ */
+static enum MHD_Result
+queue_refusal(struct MHD_Connection *conn, int status, unsigned seconds,
+    const char *text)
+{
+	json_t *doc = json_pack("{s:s}", "error", text);
+	char *body = json_dumps(doc, JSON_COMPACT), retry[16];
+	struct MHD_Response *r = text_response("application/json", body,
+	    strlen(body));
+
+	json_decref(doc);
+	snprintf(retry, sizeof(retry), "%u", seconds);
+	MHD_add_response_header(r, "Retry-After", retry);
+	if (status == 503)
+		MHD_add_response_header(r, "Connection", "close");
+	return queue_response(conn, status, r);
 }
 
 static bool
@@ -109,6 +147,19 @@ from_loopback(struct MHD_Connection *conn)
 
 /* ---- event streams ---------------------------------------------------- */
 
+/*
+ * Gives c's queue back to malloc and takes its bytes off the total; the
+ * caller holds h->lock. A big buffer is not kept for the next event: the
+ * total counts what is allocated, not what is waiting.
+ */
+static void
+sse_release(struct sse_client *c)
+{
+	c->http->queued -= c->queue.alloc;
+	strbuf_free(&c->queue);
+	c->sent = 0;
+}
+
 static ssize_t
 sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -124,8 +175,12 @@ sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 		memcpy(buf, c->queue.data + c->sent, (size_t)n);
 		c->sent += (size_t)n;
 		if (c->sent == c->queue.len) {
-			c->queue.len = c->sent = 0;
-			c->queue.data[0] = '\0';
+			if (c->queue.alloc > HTTP_SSE_KEEP) {
+				sse_release(c);
+			} else {
+				c->queue.len = c->sent = 0;
+				c->queue.data[0] = '\0';
+			}
 		}
 	} else if (c->closing) {
 		n = MHD_CONTENT_READER_END_OF_STREAM;
@@ -151,26 +206,99 @@ sse_free(void *cls)
 			break;
 		}
 	h->streams_closed = true;
+	h->queued -= c->queue.alloc;
 	pthread_mutex_unlock(&h->lock);
 	atomic_fetch_sub(&h->api->metrics.sse_clients, 1);
 	strbuf_free(&c->queue);
 	free(c);
 }
 
-/* Adds text to c's queue and wakes it; the caller holds h->lock. */
 static void
-sse_push(struct sse_client *c, const char *text)
+sse_wake(struct sse_client *c)
 {
-	if (c->closing)
-		return;
-	if (c->queue.len + strlen(text) > HTTP_SSE_BACKLOG)
-		c->closing = true;	/* too slow a reader: it reconnects */
-	else
-		strbuf_append(&c->queue, text);
 	if (c->suspended) {
 		c->suspended = false;
 		MHD_resume_connection(c->conn);
 	}
+}
+
+/*
+ * Adds text to c's queue and wakes it; the caller holds h->lock. A stream
+ * more than HTTP_SSE_BACKLOG behind, or one whose growth takes every
+ * stream's queues together past HTTP_SSE_TOTAL, is closed at once, its
+ * queue dropped: whatever its client does, it costs no more. The browser
+ * reconnects and reloads what it missed.
+ */
+static void
+sse_push(struct sse_client *c, const char *text)
+{
+	struct http *h = c->http;
+	size_t len = strlen(text), before = c->queue.alloc;
+	bool fits;
+
+	if (c->closing)
+		return;
+	fits = c->queue.len - c->sent + len <= HTTP_SSE_BACKLOG;
+	if (fits) {
+		strbuf_append(&c->queue, text);
+		h->queued += c->queue.alloc - before;
+	}
+	if (!fits || h->queued > HTTP_SSE_TOTAL) {
+		c->closing = true;
+		h->streams_dropped++;
+		sse_release(c);
+	}
+	sse_wake(c);
+}
+
+/* How many streams u has open; the caller holds h->lock. */
+static unsigned
+streams_of(struct http *h, const struct auth_user *u)
+{
+	struct sse_client *c;
+	unsigned n = 0;
+
+	for (c = h->clients; c != NULL; c = c->next)
+		n += c->user == u && !c->closing;
+	return n;
+}
+
+/* The first bytes of a stream: the clock and the scores now. */
+static void
+sse_hello(struct http *h, struct strbuf *sb, const struct auth_user *u)
+{
+	json_t *hello = json_pack("{s:s}", "type", "clock");
+	char *text = api_event_for(h->api, hello, u);
+
+	strbuf_printf(sb, "retry: 2000\n\n%s", text ? text : "");
+	free(text);
+	json_decref(hello);
+	hello = json_pack("{s:s}", "type", "adjustment");
+	text = api_event_for(h->api, hello, u);
+	strbuf_append(sb, text ? text : "");
+	free(text);
+	json_decref(hello);
+}
+
+/*
+ * Registers c unless its person has streams_per_person open already or
+ * the queues are full. Returns 0, or -1 (c is then the caller's still).
+ */
+static int
+sse_register(struct http *h, struct sse_client *c)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&h->lock);
+	if (streams_of(h, c->user) < h->streams_per_person &&
+	    h->queued + c->queue.alloc <= HTTP_SSE_TOTAL) {
+		h->queued += c->queue.alloc;
+		c->next = h->clients;
+		h->clients = c;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&h->lock);
+	return rc;
 }
 
 static enum MHD_Result
@@ -179,35 +307,31 @@ start_events(struct http *h, struct MHD_Connection *conn,
 {
 	struct sse_client *c = xcalloc(1, sizeof(*c));
 	struct MHD_Response *r;
-	json_t *hello;
-	char *text;
 	enum MHD_Result rc;
 
 	c->http = h;
 	c->conn = conn;
 	c->user = u;
 	strbuf_init(&c->queue);
-	/* What the page needs at once: the clock and the scores now. */
-	hello = json_pack("{s:s}", "type", "clock");
-	text = api_event_for(h->api, hello, u);
-	strbuf_printf(&c->queue, "retry: 2000\n\n%s", text ? text : "");
-	free(text);
-	json_decref(hello);
-	hello = json_pack("{s:s}", "type", "adjustment");
-	text = api_event_for(h->api, hello, u);
-	strbuf_append(&c->queue, text ? text : "");
-	free(text);
-	json_decref(hello);
+	sse_hello(h, &c->queue, u);
+	if (sse_register(h, c) < 0) {
+		strbuf_free(&c->queue);
+		free(c);
+		return queue_refusal(conn, 429, HTTP_RETRY_SECONDS, "you have "
+		    "too many event streams open: close a dashboard first");
+	}
+	atomic_fetch_add(&h->api->metrics.sse_clients, 1);
+	/*
+	 * A live stream writes a ping every ping_seconds: only one that
+	 * cannot write (its client does not read) goes quiet for longer.
+	 */
+	MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+	    3 * h->ping_seconds + HTTP_IDLE_SECONDS);
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, sse_read,
 	    c, sse_free);
 	MHD_add_response_header(r, "Content-Type", "text/event-stream");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Accel-Buffering", "no");
-	pthread_mutex_lock(&h->lock);
-	c->next = h->clients;
-	h->clients = c;
-	pthread_mutex_unlock(&h->lock);
-	atomic_fetch_add(&h->api->metrics.sse_clients, 1);
 	rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return rc;
@@ -228,6 +352,7 @@ http_publish(struct http *h, const json_t *event)
 
 	if (h == NULL)
 		return;
+	api_note_event(h->api, event);
 	made = json_object();
 	pthread_mutex_lock(&h->lock);
 	for (c = h->clients; c != NULL; c = c->next) {
@@ -421,6 +546,10 @@ dispatch_api(struct http *h, struct MHD_Connection *conn, const char *url,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
 	req.token = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
 	    "token");
+	req.after = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "after");
+	req.limit = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "limit");
 	req.body = hr->body.data;
 	req.body_len = hr->body.len;
 	req.loopback = from_loopback(conn);
@@ -430,12 +559,114 @@ dispatch_api(struct http *h, struct MHD_Connection *conn, const char *url,
 	else if (res.kind == API_CONSOLE)
 		rc = start_console(h, conn, res.host);
 	else {
-		rc = queue_text(conn, res.status, res.content_type, res.body,
-		    res.body_len);
+		struct MHD_Response *r = text_response(res.content_type,
+		    res.body, res.body_len);
+		char retry[16];
+
 		res.body = NULL;	/* MHD frees it */
+		if (res.retry_after > 0) {
+			snprintf(retry, sizeof(retry), "%u", res.retry_after);
+			MHD_add_response_header(r, "Retry-After", retry);
+		}
+		rc = queue_response(conn, res.status, r);
 	}
 	api_response_clear(&res);
 	return rc;
+}
+
+/* Whether s (len bytes) is free of control bytes (tab aside) and NUL. */
+static bool
+text_clean(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * Whether a header's value ended at its line's end. libmicrohttpd 0.9.75
+ * reads a header line in place as a C string, its CR and LF both
+ * overwritten with NULs: a value followed by one NUL and then more is cut
+ * short by a NUL of the client's (or its line ended in a bare LF, which
+ * no browser sends either).
+ */
+static bool
+value_whole(const char *value, size_t value_size)
+{
+	return value[value_size] == '\0' && value[value_size + 1] == '\0';
+}
+
+static enum MHD_Result
+value_clean(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
+{
+	bool *clean = cls;
+
+	if (!text_clean(key, key_size) || strlen(key) != key_size ||
+	    (value != NULL && (!text_clean(value, value_size) ||
+	    strlen(value) != value_size || (kind == MHD_HEADER_KIND &&
+	    !value_whole(value, value_size)))))
+		*clean = false;
+	return *clean ? MHD_YES : MHD_NO;
+}
+
+static enum MHD_Result
+first_key(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
+{
+	const char **first = cls;
+
+	(void)kind;
+	(void)key_size;
+	(void)value;
+	(void)value_size;
+	*first = key;
+	return MHD_NO;
+}
+
+/*
+ * Whether the path MHD gives is the whole path of the request line.
+ * libmicrohttpd 0.9.75 cuts that line in place and hands the path as a C
+ * string, so a NUL in it would cut it short unseen (/index.html%00.js,
+ * the NUL raw, was served as index.html). In that line the path ends one
+ * byte before the version (a NUL written over the space), or at the '?'
+ * (written over too) after which the first query argument begins: a NUL
+ * anywhere else is the client's.
+ */
+static bool
+path_whole(struct MHD_Connection *conn, const char *url, const char *version)
+{
+	uintptr_t end = (uintptr_t)url + strlen(url), v = (uintptr_t)version;
+	const char *first = NULL;
+
+	if (version == NULL || v <= end || v - end > API_BODY_MAX)
+		return true;	/* not the layout known: cannot tell */
+	if (end + 1 == v || end + 2 == v)
+		return true;	/* the space, or '?' and nothing after */
+	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, first_key,
+	    &first);
+	return first != NULL && (uintptr_t)first == end + 1;
+}
+
+/*
+ * Whether a request's path, query and headers are free of control bytes:
+ * a NUL would cut a name short where C reads it, and no route or header
+ * of ours has any other.
+ */
+static bool
+request_clean(struct MHD_Connection *conn, const char *url,
+    const char *version)
+{
+	bool clean = text_clean(url, strlen(url)) && strchr(url, ' ') == NULL &&
+	    path_whole(conn, url, version);
+
+	if (clean)
+		MHD_get_connection_values_n(conn, MHD_HEADER_KIND |
+		    MHD_GET_ARGUMENT_KIND | MHD_COOKIE_KIND, value_clean, &clean);
+	return clean;
 }
 
 static enum MHD_Result
@@ -446,8 +677,14 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	struct http *h = cls;
 	struct http_request *hr = *con_cls;
 
-	(void)version;
 	if (hr == NULL) {
+		if (atomic_load(&h->connections) > HTTP_CONNECTIONS_MAX)
+			return queue_refusal(conn, 503, HTTP_RETRY_SECONDS,
+			    "the server has too many connections open: try "
+			    "again in a few seconds");
+		if (!request_clean(conn, url, version))
+			return queue_error(conn, 400, "the request has a control "
+			    "character (or NUL) in its path, query or headers");
 		hr = xcalloc(1, sizeof(*hr));
 		strbuf_init(&hr->body);
 		*con_cls = hr;
@@ -602,36 +839,63 @@ load_tls(struct http *h, const struct http_opts *opts, char **error)
 	return h->tls_key == NULL ? -1 : 0;
 }
 
+/* MHD tells every connection opened and closed: counted for the cap. */
+static void
+count_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct http *h = cls;
+
+	(void)conn;
+	(void)socket_ctx;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add(&h->connections, 1);
+	else
+		atomic_fetch_sub(&h->connections, 1);
+}
+
+#define OPT(o, v, p) (struct MHD_OptionItem){ (o), (intptr_t)(v), (p) }
+
+/*
+ * poll(), not epoll: libmicrohttpd 0.9.75 (Debian 12) on epoll misses the
+ * close of a connection that sent half a request and left, which then
+ * stays in CLOSE-WAIT for good (docs/internals/http.md has the figures).
+ */
 static struct MHD_Daemon *
 start_daemon(struct http *h, const struct http_opts *opts,
     struct sockaddr_in *sin)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE;
 	unsigned threads = opts->threads ? opts->threads :
 	    (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-	/* Where to listen: a socket given, or the address (a no-op option). */
-	enum MHD_OPTION where = opts->use_listen_fd ? MHD_OPTION_LISTEN_SOCKET :
-	    MHD_OPTION_SOCK_ADDR;
-	intptr_t what = opts->use_listen_fd ? (intptr_t)opts->listen_fd :
-	    (intptr_t)sin;
+	struct MHD_OptionItem o[16];
+	size_t n = 0;
 
-	if (h->tls_cert != NULL)
-		return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handle,
-		    h, where, what, MHD_OPTION_THREAD_POOL_SIZE, threads,
-		    MHD_OPTION_CONNECTION_LIMIT, 8192,
-		    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		    (size_t)HTTP_CONNECTION_MEMORY,
-		    MHD_OPTION_NOTIFY_COMPLETED, request_done, h,
-		    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, h,
-		    MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert,
-		    MHD_OPTION_HTTPS_MEM_KEY, h->tls_key, MHD_OPTION_END);
-	return MHD_start_daemon(flags, 0, NULL, NULL, handle, h, where, what,
-	    MHD_OPTION_THREAD_POOL_SIZE, threads,
-	    MHD_OPTION_CONNECTION_LIMIT, 8192,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
-	    MHD_OPTION_NOTIFY_COMPLETED, request_done, h,
-	    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, h, MHD_OPTION_END);
+	if (opts->use_listen_fd)
+		o[n++] = OPT(MHD_OPTION_LISTEN_SOCKET, opts->listen_fd, NULL);
+	else
+		o[n++] = OPT(MHD_OPTION_SOCK_ADDR, 0, sin);
+	o[n++] = OPT(MHD_OPTION_THREAD_POOL_SIZE, threads, NULL);
+	/* Past HTTP_CONNECTIONS_MAX they are answered 503; past these, cut. */
+	o[n++] = OPT(MHD_OPTION_CONNECTION_LIMIT, HTTP_CONNECTIONS_MAX +
+	    HTTP_CONNECTIONS_SPARE, NULL);
+	o[n++] = OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    HTTP_CONNECTIONS_PER_ADDRESS, NULL);
+	o[n++] = OPT(MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_SECONDS, NULL);
+	o[n++] = OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)HTTP_CONNECTION_MEMORY, NULL);
+	o[n++] = OPT(MHD_OPTION_NOTIFY_COMPLETED, request_done, h);
+	o[n++] = OPT(MHD_OPTION_NOTIFY_CONNECTION, count_connection, h);
+	o[n++] = OPT(MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, h);
+	if (h->tls_cert != NULL) {
+		flags |= MHD_USE_TLS;
+		o[n++] = OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert);
+		o[n++] = OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key);
+	}
+	o[n++] = OPT(MHD_OPTION_END, 0, NULL);
+	return MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
+	    MHD_OPTION_ARRAY, o, MHD_OPTION_END);
 }
 
 int
@@ -675,6 +939,8 @@ http_start(struct api *api, const struct http_opts *opts,
 	h->api = api;
 	h->ping_seconds = opts->ping_seconds ? opts->ping_seconds :
 	    HTTP_SSE_PING_SECONDS;
+	h->streams_per_person = opts->streams_per_person ?
+	    opts->streams_per_person : HTTP_STREAMS_PER_PERSON;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

@@ -76,6 +76,8 @@ static const struct cmd_option run_options[] = {
 	  "after the end (default 10s)" },
 	{ "keepalive", 'k', false, "DURATION", "how often live-event streams "
 	  "get a ping (default 20s, 1s to 1h)" },
+	{ "streams-per-person", 'P', false, "N", "live-event streams one person "
+	  "may keep open (default 8)" },
 	{ "netns", 'N', false, "NAME", "listen here, then run the checks inside "
 	  "the network namespace NAME, where the guests are (ip netns)" },
 	{ "web", 'W', false, "DIR", "the dashboard's files (default: web/ of "

@@ -21,12 +21,31 @@
 #include "rangectl/view.h"
 
 #define API_BODY_MAX (64 * 1024)	/* bytes of a request body */
+/*
+ * Quotas (429 with Retry-After beyond them; docs/internals/http.md):
+ * reports one person may file a minute, and bytes of bodies in all since
+ * the server started (413 beyond); one revert of a host at a time, and a
+ * trainee waits the cool-down between two of one host's.
+ */
+#define API_REPORTS_PER_MINUTE 10
+#define API_REPORT_BYTES_MAX (1024 * 1024)
+#define API_REVERT_COOLDOWN 30
+/* Seconds a 429 asks to wait when the end of the wait is not known. */
+#define API_RETRY_SECONDS 5
+/* A revert still unfinished after this many seconds no longer blocks. */
+#define API_REVERT_STALE 600
+/* Reports in one page of GET /api/v1/reports (?after=ID&limit=N). */
+#define API_PAGE_MAX 500
 
 struct api_request {
 	const char *method;
 	const char *path;	/* without the query string */
 	const char *authorization;	/* the header, or NULL */
-	const char *token;	/* ?token=, for EventSource and WebSocket */
+	const char *token;	/* ?token=: taken on the event stream and the
+				   console only (browsers cannot send headers
+				   there); refused elsewhere */
+	const char *after;	/* ?after=ID, or NULL: the report list's page */
+	const char *limit;	/* ?limit=N, or NULL */
 	const char *body;
 	size_t body_len;
 	bool loopback;	/* the client is on this machine */
@@ -46,6 +65,7 @@ struct api_response {
 	size_t body_len;
 	const struct auth_user *user;	/* who asked, or NULL */
 	size_t host;	/* API_CONSOLE: plan index */
+	unsigned retry_after;	/* seconds, for a Retry-After header; 0: none */
 };
 
 /* Counters for /metrics, written by any thread. */
@@ -56,18 +76,53 @@ struct api_metrics {
 	atomic_uint consoles;
 };
 
+/* One person's reports, for the quotas. */
+struct api_filer {
+	const struct auth_user *user;	/* borrowed from auth */
+	double window;	/* when the current minute began (monotonic s) */
+	unsigned in_window;	/* reports filed (or being filed) in it */
+	size_t bytes;	/* of every report's body since the server began */
+};
+
+/* One host's reverts, for the quotas. */
+struct api_revert {
+	bool in_flight;	/* asked, and its revert event not seen yet */
+	double asked;	/* when the last was asked (monotonic s) */
+	double trainee_asked;	/* when a trainee last asked one */
+};
+
+/*
+ * The quotas' state, zeroed with struct api and made on first use; under
+ * a lock of api.c's own. The server's life only: a restart forgets it.
+ */
+struct api_quota {
+	struct api_filer *filers;	/* owned, n_filers */
+	size_t n_filers, alloc_filers;
+	struct api_revert *reverts;	/* owned, one per plan host, or NULL */
+};
+
 struct api {
 	const struct plan *plan;	/* borrowed, as the rest */
 	struct engine *engine;
 	struct auth *auth;
 	struct view *view;
 	struct api_metrics metrics;
+	struct api_quota quota;
+	/* Monotonic seconds; NULL: CLOCK_MONOTONIC (tests set their own). */
+	double (*now)(void);
 };
 
 /* Answers req into res (which the caller clears with api_response_clear). */
 void api_handle(struct api *api, const struct api_request *req,
     struct api_response *res);
 void api_response_clear(struct api_response *res);
+/*
+ * Tells the API a journaled event (http_publish() does): a host's revert
+ * event ends the revert in flight. Any thread.
+ */
+void api_note_event(struct api *api, const json_t *event);
+/* Frees the quotas' state (the rest is borrowed); NULL-safe. */
+void api_clear(struct api *api);
 
 /*
  * Whether user u may receive a live event (a journal event as the engine

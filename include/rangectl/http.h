@@ -15,8 +15,26 @@
 #include "rangectl/virt.h"
 
 #define HTTP_DEFAULT_LISTEN "127.0.0.1:8080"
+/*
+ * The bounds that hold whatever clients do (docs/internals/http.md):
+ * connections open at once (beyond: 503, then closed at accept beyond
+ * SPARE more), from one IPv4 address (beyond: closed at accept), seconds
+ * a connection may stay silent (an event stream: three pings' worth more).
+ */
+#define HTTP_CONNECTIONS_MAX 4096
+#define HTTP_CONNECTIONS_SPARE 64
+#define HTTP_CONNECTIONS_PER_ADDRESS 256
+#define HTTP_IDLE_SECONDS 30
+/* Seconds a 503 or 429 asks the client to wait (Retry-After). */
+#define HTTP_RETRY_SECONDS 5
+/* Event streams one person may have open at once (beyond: 429). */
+#define HTTP_STREAMS_PER_PERSON 8
 /* Bytes queued for one event stream before it is cut as too slow. */
-#define HTTP_SSE_BACKLOG (1024 * 1024)
+#define HTTP_SSE_BACKLOG (512 * 1024)
+/* Bytes allocated by every stream's queue together: past it, cut too. */
+#define HTTP_SSE_TOTAL (32 * 1024 * 1024)
+/* A drained queue bigger than this is given back to malloc. */
+#define HTTP_SSE_KEEP (16 * 1024)
 /*
  * Seconds between comment lines (": ping") on every event stream: a stream
  * with nothing to say is parked, unwatched, so only a write finds out that
@@ -37,6 +55,7 @@ struct http_opts {
 	const char *tls_key;
 	unsigned threads;	/* 0: one per processor */
 	unsigned ping_seconds;	/* 0: HTTP_SSE_PING_SECONDS */
+	unsigned streams_per_person;	/* 0: HTTP_STREAMS_PER_PERSON */
 };
 
 /*

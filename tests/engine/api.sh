@@ -76,7 +76,22 @@ matrix GET  /api/v1/reports                         ""                          
 matrix POST /api/v1/reports/r1/grade                '{"points":5,"comment":"ok"}'   200 403 403 404 404 401 401
 matrix POST /api/v1/reports/r9/grade                '{"points":5}'                  404 404 404 404 404 401 401
 matrix POST /api/v1/adjustments                     '{"team":"md","points":-3,"reason":"late"}' 200 403 403 403 403 401 401
-matrix POST /api/v1/hosts/demo-ro-web/revert        ""                              202 403 202 404 404 401 401
+# One revert of a host in flight at a time (429 meanwhile, tests/hostile
+# floods it): each caller waits for the one before to be journaled.
+reverts() { rh_jq "$state" '[.[] | select(.type == "revert")] | length'; }
+for pair in control:202 prof:403 ana:202 ion:404 eve:404 nobody:401 none:401; do
+	who=${pair%%:*} want=${pair##*:} before=$(reverts)
+	got=$(status "$who" POST /api/v1/hosts/demo-ro-web/revert)
+	if [ "$got" = "$want" ]; then
+		e2e_ok "POST /api/v1/hosts/demo-ro-web/revert as $who: $got"
+	else
+		e2e_fail "POST /api/v1/hosts/demo-ro-web/revert as $who: $got, wanted $want"
+	fi
+	for _ in $(seq 50); do
+		[ "$got" != 202 ] || [ "$(reverts)" -gt "$before" ] && break
+		sleep 0.1
+	done
+done
 matrix POST /api/v1/hosts/demo-nope-web/revert      ""                              404 404 404 404 404 401 401
 matrix GET  /api/v1/hosts/demo-md-web/console       ""                              400 403 404 400 404 401 401
 matrix GET  /api/v1/nothing                         ""                              404 404 404 404 404 401 401

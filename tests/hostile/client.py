@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""tests/hostile/client.py: hostile HTTP clients for tests/hostile/run.sh.
+
+Each mode is bounded in count and in time, talks only to 127.0.0.1 (in
+the test's own network namespace) and prints one line of figures.
+
+  half PORT N            N connections that each send half a request (the
+                         request line and one header) and close at once
+  idle PORT N SECONDS    N silent connections from 127.0.0.1: how many the
+                         server kept 1 s after they opened, and after SECONDS
+  crowd PORT N           N silent connections from 127.0.0.2, .3, ... (250
+                         each), then one request from 127.0.0.250: its
+                         status and Retry-After
+  streams PORT N TOKEN SECONDS
+                         N event streams with a 4 KiB receive buffer, never
+                         read, kept SECONDS: how many the server took (200)
+  raw PORT HEX           one request given in hex: the status it gets
+"""
+import socket
+import sys
+import time
+
+HALF = b"GET / HTTP/1.1\r\nHost: x\r\n"
+PER_SOURCE = 250
+
+
+def connect(port, source=None, rcvbuf=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    if source:
+        s.bind((source, 0))
+    s.settimeout(5)
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def still_open(s):
+    """Whether the server has not closed s (no EOF, no reset)."""
+    s.setblocking(False)
+    try:
+        return s.recv(1, socket.MSG_PEEK) != b""
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+
+
+def status_of(s, timeout=5):
+    """The status line's code and the Retry-After of the answer on s."""
+    s.settimeout(timeout)
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data and len(data) < 65536:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    if not head[0].startswith("HTTP/"):
+        return "none", "none"
+    retry = "none"
+    for line in head[1:]:
+        if line.lower().startswith("retry-after:"):
+            retry = line.split(":", 1)[1].strip()
+    return head[0].split(" ")[1], retry
+
+
+def half(port, n):
+    done = failed = 0
+    t0 = time.monotonic()
+    for _ in range(n):
+        try:
+            s = connect(port)
+            s.sendall(HALF)
+            s.close()
+            done += 1
+        except OSError:
+            failed += 1
+        if time.monotonic() - t0 > 60:
+            break
+    print(f"half-requests sent {done} refused {failed} in "
+          f"{time.monotonic() - t0:.2f} s")
+
+
+def idle(port, n, seconds):
+    socks = []
+    for _ in range(n):
+        try:
+            socks.append(connect(port))
+        except OSError:
+            break
+    time.sleep(1)
+    first = sum(1 for s in socks if still_open(s))
+    time.sleep(max(0, seconds - 1))
+    kept = sum(1 for s in socks if still_open(s))
+    print(f"idle opened {len(socks)} kept-1s {first} kept-{seconds:g}s {kept}")
+    for s in socks:
+        s.close()
+
+
+def crowd(port, n):
+    socks = []
+    for i in range(n):
+        try:
+            socks.append(connect(port, f"127.0.0.{2 + i // PER_SOURCE}"))
+        except OSError:
+            break
+    time.sleep(0.5)
+    s = connect(port, "127.0.0.250")
+    s.sendall(b"GET /api/v1/whoami HTTP/1.1\r\nHost: x\r\n\r\n")
+    status, retry = status_of(s)
+    print(f"crowd opened {len(socks)} status {status} retry {retry}")
+    s.close()
+    for s in socks:
+        s.close()
+
+
+def streams(port, n, token, seconds):
+    socks, ok = [], 0
+    req = (f"GET /api/v1/events?token={token} HTTP/1.1\r\nHost: x\r\n\r\n"
+           ).encode()
+    for _ in range(n):
+        try:
+            s = connect(port, rcvbuf=4096)
+            s.sendall(req)
+            socks.append(s)
+        except OSError:
+            break
+    for s in socks:
+        try:
+            s.settimeout(2)
+            ok += s.recv(12, socket.MSG_PEEK).startswith(b"HTTP/1.1 200")
+        except OSError:
+            pass
+    print(f"streams opened {len(socks)} accepted {ok}", flush=True)
+    time.sleep(seconds)
+    for s in socks:
+        s.close()
+
+
+def raw(port, hexreq):
+    s = connect(port)
+    s.sendall(bytes.fromhex(hexreq))
+    print(status_of(s)[0])
+    s.close()
+
+
+def main():
+    mode, port = sys.argv[1], int(sys.argv[2])
+    if mode == "half":
+        half(port, int(sys.argv[3]))
+    elif mode == "idle":
+        idle(port, int(sys.argv[3]), float(sys.argv[4]))
+    elif mode == "crowd":
+        crowd(port, int(sys.argv[3]))
+    elif mode == "streams":
+        streams(port, int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
+    elif mode == "raw":
+        raw(port, sys.argv[3])
+    else:
+        sys.exit(f"client.py: unknown mode '{mode}'")
+
+
+if __name__ == "__main__":
+    main()
