@@ -181,12 +181,57 @@
 		hosts: ['hosts', (d) => { S.hosts = Array.isArray(d) ? d : []; renderHosts(); }],
 		injects: ['injects', (d) => { S.injects = Array.isArray(d) ? d : []; renderMsel(); }],
 		messages: ['messages', (d) => { S.messages = Array.isArray(d) ? d : []; renderMessages(); }],
-		reports: ['reports', (d) => { S.reports = Array.isArray(d) ? d : []; renderReports(); }],
+		reports: null, /* loadReports(): in pages, and only what is new */
 	};
 
-	async function load(what) {
+	/*
+	 * The report list, a page of REPORT_PAGE at a time: all of it (at login
+	 * and when the live stream reconnects), or only the reports after the
+	 * last one held. A report the server no longer knows after (404) means
+	 * starting again from the first.
+	 */
+	const REPORT_PAGE = 500;
+	async function loadReports(all) {
+		const seq = (S.seq.reports = (S.seq.reports || 0) + 1);
+		const me = S.me;
+		let list = all ? [] : S.reports.slice();
+		try {
+			for (;;) {
+				const last = list.length ? list[list.length - 1].id : null;
+				const q = `reports?limit=${REPORT_PAGE}${last != null ? `&after=${encodeURIComponent(last)}` : ''}`;
+				let page;
+				try {
+					page = await api('GET', q);
+				} catch (e) {
+					if (e.status !== 404 || !list.length) throw e;
+					list = [];
+					continue;
+				}
+				if (!Array.isArray(page)) break;
+				list = list.concat(page);
+				if (page.length < REPORT_PAGE) break;
+			}
+			if (S.me === me && S.seq.reports === seq) {
+				S.reports = list;
+				renderReports();
+			}
+		} catch (e) {
+			if (S.me === me && e.status !== 401) showError(`Could not load the reports: ${e.message}`);
+		}
+	}
+
+	/* A grade from the live stream, onto the report it grades. */
+	function applyGrade(d) {
+		const r = d && S.reports.find((x) => x.id === d.report);
+		if (!r) return refresh('reports');
+		r.grade = { points: d.points, comment: d.comment ?? null, by: d.by ?? null, t: d.t };
+		renderReports();
+	}
+
+	async function load(what, all = true) {
 		if (!S.me) return;
 		if (what === 'injects' && !seesMsel()) return;
+		if (what === 'reports') return loadReports(all);
 		const [path, apply] = loaders[what];
 		const seq = (S.seq[what] = (S.seq[what] || 0) + 1);
 		const me = S.me;
@@ -203,7 +248,7 @@
 		if (S.timers.has(what)) return;
 		S.timers.set(what, setTimeout(() => {
 			S.timers.delete(what);
-			load(what);
+			load(what, false);
 		}, 120));
 	}
 
@@ -290,7 +335,11 @@
 			refresh('hosts');
 		});
 		es.addEventListener('message', () => refresh('messages'));
-		es.addEventListener('report', () => refresh('reports'));
+		es.addEventListener('report', (ev) => {
+			const d = parse(ev);
+			if (d && d.type === 'grade') applyGrade(d);
+			else refresh('reports'); /* only the new ones */
+		});
 	}
 
 	function closeEvents() {
@@ -882,7 +931,7 @@
 			if (ok) {
 				toast(`Report “${r.title}” graded: ${points} points.`);
 				S.gradeForms.delete(r.id);
-				refresh('reports');
+				loadReports(true); /* a grade changes a report held */
 				refresh('scores');
 			}
 		});
