@@ -276,8 +276,8 @@ report_undo(struct api *api, const struct auth_user *u, size_t bytes)
 /*
  * Marks host's revert as in flight, or answers 429: one is in flight
  * already, or (for a trainee) a trainee asked the last under
- * API_REVERT_COOLDOWN seconds ago; controllers have no cool-down. Returns whether marked; revert_undo()
- * unmarks when the engine refuses.
+ * API_REVERT_COOLDOWN seconds ago; controllers have no cool-down.
+ * Returns whether marked; revert_asked() then says what the engine did.
  */
 static bool
 revert_take(struct api *api, size_t host, const struct auth_user *u,
@@ -302,19 +302,25 @@ revert_take(struct api *api, size_t host, const struct auth_user *u,
 	else {
 		r->in_flight = true;
 		r->asked = now;
-		if (u->role == AUTH_TRAINEE)
-			r->trainee_asked = now;
 		ok = true;
 	}
 	pthread_mutex_unlock(&quota_lock);
 	return ok;
 }
 
+/* The engine took host's revert (a trainee's starts the cool-down), or not. */
 static void
-revert_undo(struct api *api, size_t host)
+revert_asked(struct api *api, size_t host, const struct auth_user *u,
+    bool taken)
 {
+	struct api_revert *r;
+
 	pthread_mutex_lock(&quota_lock);
-	api->quota.reverts[host].in_flight = false;
+	r = &api->quota.reverts[host];
+	if (!taken)
+		r->in_flight = false;
+	else if (u->role == AUTH_TRAINEE)
+		r->trainee_asked = r->asked;
 	pthread_mutex_unlock(&quota_lock);
 }
 
@@ -416,13 +422,14 @@ revert_host(struct api *api, size_t h, const struct auth_user *u,
 {
 	struct engine_command cmd = { .kind = ENGINE_REVERT, .by = u->name,
 	    .arg = api->plan->hosts[h].name };
+	bool taken;
 
 	if (!revert_take(api, h, u, res))
 		return;
-	if (command(api, res, &cmd, NULL))
+	taken = command(api, res, &cmd, NULL);
+	if (taken)
 		answer_json(res, 202, json_pack("{s:b}", "ok", 1));
-	else
-		revert_undo(api, h);
+	revert_asked(api, h, u, taken);
 }
 
 /*

@@ -4,11 +4,20 @@
  * http_path.c: what anyone who reaches the dashboard's port may send.
  * Run by `make fuzz`.
  *
- * An input is FLAGS METHOD \0 PATH \0 TOKEN \0 BODY: the first byte picks
- * who calls (bit 0: the controller, by an Authorization header; else
- * bit 1: another user of the scenario, chosen by the higher bits; else the
- * TOKEN as the raw header), TOKEN is also the ?token= of the query string,
- * and BODY runs to the end (NULs and all).
+ * An input is FLAGS METHOD \0 PATH \0 TOKEN \0 [AFTER \0 LIMIT \0] BODY:
+ * the first byte picks who calls (bit 0: the controller, by an
+ * Authorization header; else bit 1: another user of the scenario, chosen
+ * by bits 2 to 5; else the TOKEN as the raw header), TOKEN is also the
+ * ?token= of the query string, bit 6 says that ?after= and ?limit= follow
+ * it, and BODY runs to the end (NULs and all).
+ *
+ * The answer's rules: JSON, an error in every 4xx; a 429 with its
+ * Retry-After; a token from the query taken on streams and consoles only;
+ * another team's host answered to a trainee exactly as a host that does
+ * not exist. BODY, when a JSON object, is also a journaled event for the
+ * live streams' encoder (api_event_for()), for every user: each message
+ * "event: NAME\ndata: JSON\n\n", the JSON on one line, and no inject for
+ * a trainee.
  *
  * Set up once: scenarios/demo.yaml, its credentials in a temporary state
  * folder, a view and an engine replayed from a short journal (reports r1
@@ -123,6 +132,7 @@ cleanup(void)
 {
 	size_t i;
 
+	api_clear(&fz.api);
 	engine_free(fz.engine);
 	view_clear(&fz.view);
 	auth_clear(&fz.auth);
@@ -249,6 +259,56 @@ may_command(const struct auth_user *u, const char *path)
 	return false;
 }
 
+/*
+ * The name of the host in a /api/v1/hosts/NAME/... path if it is a host of
+ * the plan that u, a trainee, may not see; NULL otherwise.
+ */
+static const char *
+hidden_host(const struct auth_user *u, const char *path)
+{
+	const char *host = path + 14;
+	size_t i;
+
+	if (u == NULL || u->role != AUTH_TRAINEE ||
+	    strncmp(path, "/api/v1/hosts/", 14) != 0)
+		return NULL;
+	for (i = 0; i < fz.range.plan->n_hosts; i++) {
+		const struct plan_host *h = &fz.range.plan->hosts[i];
+		size_t n = strlen(h->name);
+
+		if (strncmp(host, h->name, n) == 0 && (host[n] == '/' ||
+		    host[n] == '\0'))
+			return h->team == u->team ? NULL : h->name;
+	}
+	return NULL;
+}
+
+/*
+ * Asks again with the hidden host's name swapped for one no plan has: the
+ * answer must be the same, byte for byte, or it tells the host is there.
+ */
+static void
+check_no_oracle(const struct api_request *req, const struct api_response *res)
+{
+	const char *name = hidden_host(res->user, req->path);
+	struct api_request again = *req;
+	struct api_response other;
+	char *path;
+
+	if (name == NULL || res->kind != API_ANSWER)
+		return;
+	path = xasprintf("/api/v1/hosts/no-such-host%s", req->path + 14 +
+	    strlen(name));
+	again.path = path;
+	api_handle(&fz.api, &again, &other);
+	if (other.kind != API_ANSWER || other.status != res->status ||
+	    other.body_len != res->body_len ||
+	    memcmp(other.body, res->body, res->body_len) != 0)
+		abort();
+	api_response_clear(&other);
+	free(path);
+}
+
 /* What every answer must be, whatever was asked. */
 static void
 check_answer(const struct api_request *req, const struct api_response *res)
@@ -260,6 +320,12 @@ check_answer(const struct api_request *req, const struct api_response *res)
 			abort();
 		return;
 	}
+	/* A token in the query opens nothing but streams and consoles. */
+	if (req->token != NULL && res->status < 400)
+		abort();
+	/* Every 429 says when to come back, and only a 429 does. */
+	if ((res->status == 429) != (res->retry_after > 0))
+		abort();
 	if (res->kind != API_ANSWER || res->status < 200 || res->status > 599 ||
 	    res->body == NULL || res->content_type == NULL)
 		abort();
@@ -270,8 +336,12 @@ check_answer(const struct api_request *req, const struct api_response *res)
 	    !json_is_string(json_object_get(doc, "error")))
 		abort();
 	json_decref(doc);
-	/* Nobody known: only 401, or 404 for what is no API route at all. */
-	if (res->user == NULL && res->status != 401 && res->status != 404)
+	/*
+	 * Nobody known: only 401, 404 for what is no API route at all, or 400
+	 * for a token in the query where only the header may carry it.
+	 */
+	if (res->user == NULL && res->status != 401 && res->status != 404 &&
+	    !(res->status == 400 && req->token != NULL))
 		abort();
 	/* The engine refuses every call: no command may succeed... */
 	if (strcmp(req->method, "POST") == 0 && res->status < 300)
@@ -308,12 +378,60 @@ check_static(const char *path)
 		abort();
 }
 
+/* One live-stream message: "event: NAME\ndata: JSON\n\n"; *text past it. */
+static void
+check_message(const char **text, const struct auth_user *u)
+{
+	const char *s = *text, *nl;
+	json_t *doc;
+
+	if (strncmp(s, "event: ", 7) != 0 || (nl = strchr(s, '\n')) == NULL)
+		abort();
+	if (u != NULL && u->role == AUTH_TRAINEE &&
+	    strncmp(s, "event: inject\n", 14) == 0)
+		abort();	/* the MSEL, to a player */
+	s = nl + 1;
+	if (strncmp(s, "data: ", 6) != 0 || (nl = strchr(s, '\n')) == NULL ||
+	    nl[1] != '\n' || memchr(s, '\r', (size_t)(nl - s)) != NULL)
+		abort();
+	doc = json_loadb(s + 6, (size_t)(nl - s - 6), 0, NULL);
+	if (doc == NULL)
+		abort();	/* the browser cannot read it */
+	json_decref(doc);
+	*text = nl + 2;
+}
+
+/* The body as a journaled event, through the encoder for every user. */
+static void
+check_events(const char *body, size_t len)
+{
+	json_t *event = json_loadb(body, len, 0, NULL);
+	size_t i;
+
+	if (!json_is_object(event)) {
+		json_decref(event);
+		return;
+	}
+	for (i = 0; i <= fz.auth.n_users; i++) {
+		const struct auth_user *u = i < fz.auth.n_users ?
+		    &fz.auth.users[i] : NULL;
+		char *text = api_event_for(&fz.api, event, u);
+		const char *s = text;
+
+		while (s != NULL && *s != '\0')
+			check_message(&s, u);
+		free(text);
+	}
+	api_note_event(&fz.api, event);
+	json_decref(event);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct api_request req = { 0 };
 	struct api_response res;
-	char *method, *path, *token, addr[64];
+	char *method, *path, *token, *after = NULL, *limit = NULL, addr[64];
 	unsigned flags, port = 0;
 
 	if (size == 0)
@@ -324,6 +442,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	method = field(&data, &size);
 	path = field(&data, &size);
 	token = field(&data, &size);
+	if (flags & 0x40) {
+		after = field(&data, &size);
+		limit = field(&data, &size);
+	}
+	req.after = after;
+	req.limit = limit;
 	req.method = method;
 	req.path = path;
 	req.token = token[0] != '\0' ? token : NULL;
@@ -333,12 +457,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (flags & 1)
 		req.authorization = fz.bearer[fz.controller - fz.auth.users];
 	else if (flags & 2)
-		req.authorization = fz.bearer[(flags >> 2) % fz.n_bearer];
+		req.authorization = fz.bearer[((flags >> 2) & 0xf) %
+		    fz.n_bearer];
 	else
 		req.authorization = token;
 	api_handle(&fz.api, &req, &res);
 	check_answer(&req, &res);
+	check_no_oracle(&req, &res);
 	api_response_clear(&res);
+	if (req.body != NULL)
+		check_events(req.body, req.body_len);
 
 	check_static(path);
 	if (http_parse_listen(token, addr, sizeof(addr), &port) == 0 &&
@@ -347,5 +475,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(method);
 	free(path);
 	free(token);
+	free(after);
+	free(limit);
 	return 0;
 }
