@@ -725,6 +725,29 @@ request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- metrics ---------------------------------------------------------- */
 
+/* What the bounds of docs/internals/http.md hold back, as they stand. */
+static void
+metrics_bounds(struct http *h, struct strbuf *sb)
+{
+	size_t queued, dropped;
+
+	pthread_mutex_lock(&h->lock);
+	queued = h->queued;
+	dropped = h->streams_dropped;
+	pthread_mutex_unlock(&h->lock);
+	strbuf_printf(sb,
+	    "# HELP rangectl_http_connections Open HTTP connections.\n"
+	    "# TYPE rangectl_http_connections gauge\n"
+	    "rangectl_http_connections %u\n"
+	    "# HELP rangectl_sse_queued_bytes Bytes held by the event streams' "
+	    "queues.\n# TYPE rangectl_sse_queued_bytes gauge\n"
+	    "rangectl_sse_queued_bytes %zu\n"
+	    "# HELP rangectl_sse_dropped_total Event streams closed as too far "
+	    "behind.\n# TYPE rangectl_sse_dropped_total counter\n"
+	    "rangectl_sse_dropped_total %zu\n",
+	    (unsigned)atomic_load(&h->connections), queued, dropped);
+}
+
 static char *
 metrics_text(struct http *h)
 {
@@ -773,6 +796,7 @@ metrics_text(struct http *h)
 	    (unsigned)atomic_load(&m->sse_clients), console_count(), syncs,
 	    json_number_value(json_object_get(journal, "sync_seconds")),
 	    json_number_value(json_object_get(journal, "sync_max")));
+	metrics_bounds(h, &sb);
 	json_decref(snap);
 	return strbuf_steal(&sb);
 }

@@ -27,6 +27,9 @@ rss_bound=${HOSTILE_RSS_MIB:-160}
 ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 rh_start hostile
+# Send buffers of 64 KiB at most (4 MiB by default): an unread stream
+# then backs up into the server's queue within a few reports, not 4 MiB on.
+rh_exec sysctl -qw net.ipv4.tcp_wmem='4096 16384 65536' || e2e_die "cannot set tcp_wmem in $RH_NS"
 state=$RH_DIR/state
 ip netns exec "$RH_NS" "$build/rangectl" run "$PWD/scenarios/demo.yaml" --connect test:///default \
 	--wait --keepalive 1s --listen 127.0.0.1:8080 --state "$state" >"$RH_DIR/out" 2>"$RH_DIR/log" &
@@ -135,6 +138,10 @@ e2e_log "30 reports of 60 KB filed ($filed accepted) to 24 unread streams: VmRSS
 e2e_check "  the reports were filed ($filed of 30)" test "$filed" = 30
 e2e_check "  the server's peak RSS stayed under $rss_bound MiB ($((hwm / 1024)) MiB)" \
 	test "$hwm" -lt $((rss_bound * 1024))
+metric() { c "$base/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
+dropped=$(metric rangectl_sse_dropped_total) queued=$(metric rangectl_sse_queued_bytes)
+e2e_check "  the streams that fell 512 KiB behind were closed ($dropped), their queues freed ($queued bytes held)" \
+	test "${dropped:-0}" -ge 24 -a "${queued:-1}" -lt $((2 * 1024 * 1024))
 answers_controller "unread streams and big reports"
 wait "$s1" "$s2" "$s3"
 
