@@ -36,6 +36,18 @@ struct sse_client {
 	bool closing;	/* ends once its queue is sent (or dropped) */
 };
 
+/*
+ * One open connection, for the header deadline (sweep_connections()).
+ * Under http->conns_lock, which is never held while calling MHD.
+ */
+struct http_conn {
+	struct http_conn *next, **pprev;
+	int fd;	/* MHD's: only ever shut down, never closed, here */
+	double since;	/* monotonic s: accepted, or its last request done */
+	bool busy;	/* its request's headers are in, and it is not done */
+	bool upgraded;	/* a console's now: console.c owns the socket */
+};
+
 struct http {
 	struct MHD_Daemon *daemon;
 	struct api *api;
@@ -54,6 +66,9 @@ struct http {
 	unsigned ping_seconds;
 	unsigned streams_per_person;
 	atomic_uint connections;	/* open, as MHD tells them */
+	pthread_mutex_t conns_lock;
+	struct http_conn *conns;	/* conns_lock */
+	size_t conns_cut;	/* conns_lock: shut down by the deadline */
 };
 
 /* A request being read: its body, capped. */
@@ -129,6 +144,95 @@ queue_refusal(struct MHD_Connection *conn, int status, unsigned seconds,
 	if (status == 503)
 		MHD_add_response_header(r, "Connection", "close");
 	return queue_response(conn, status, r);
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Marks conn's request begun (busy) or done; upgraded ones stay exempt. */
+static void
+conn_mark(struct http *h, struct MHD_Connection *conn, bool busy,
+    bool upgraded)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct http_conn *hc = info ? info->socket_context : NULL;
+
+	if (hc == NULL)
+		return;
+	pthread_mutex_lock(&h->conns_lock);
+	hc->busy = busy;
+	hc->upgraded |= upgraded;
+	hc->since = now_seconds();
+	pthread_mutex_unlock(&h->conns_lock);
+}
+
+/* MHD tells every connection opened and closed: counted for the cap. */
+static void
+count_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct http *h = cls;
+	struct http_conn *hc = *socket_ctx;
+	const union MHD_ConnectionInfo *info;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		atomic_fetch_add(&h->connections, 1);
+		info = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		hc = xcalloc(1, sizeof(*hc));
+		hc->fd = info ? info->connect_fd : -1;
+		hc->since = now_seconds();
+		pthread_mutex_lock(&h->conns_lock);
+		hc->next = h->conns;
+		hc->pprev = &h->conns;
+		if (h->conns != NULL)
+			h->conns->pprev = &hc->next;
+		h->conns = hc;
+		pthread_mutex_unlock(&h->conns_lock);
+		*socket_ctx = hc;
+		return;
+	}
+	atomic_fetch_sub(&h->connections, 1);
+	if (hc == NULL)
+		return;
+	/* Before MHD closes the socket: a swept fd is never another's. */
+	pthread_mutex_lock(&h->conns_lock);
+	*hc->pprev = hc->next;
+	if (hc->next != NULL)
+		hc->next->pprev = hc->pprev;
+	pthread_mutex_unlock(&h->conns_lock);
+	free(hc);
+	*socket_ctx = NULL;
+}
+
+/*
+ * The header deadline: a connection without a request in progress (its
+ * headers not all in, or between two requests) for HTTP_HEADER_SECONDS is
+ * shut down, and MHD closes it. MHD's own timeout counts silence only, so
+ * a client sending a byte now and then would keep it for good.
+ */
+static void
+sweep_connections(struct http *h)
+{
+	double now = now_seconds();
+	struct http_conn *hc;
+
+	pthread_mutex_lock(&h->conns_lock);
+	for (hc = h->conns; hc != NULL; hc = hc->next)
+		if (!hc->busy && !hc->upgraded && hc->fd >= 0 &&
+		    now - hc->since > HTTP_HEADER_SECONDS) {
+			shutdown(hc->fd, SHUT_RDWR);
+			hc->fd = -1;	/* once */
+			h->conns_cut++;
+		}
+	pthread_mutex_unlock(&h->conns_lock);
 }
 
 static bool
@@ -375,7 +479,8 @@ http_publish(struct http *h, const json_t *event)
 
 /*
  * Every ping_seconds, a comment line to every stream: the write to a client
- * that left fails (the second one at the latest) and MHD closes it.
+ * that left fails (the second one at the latest) and MHD closes it. Every
+ * second, the header deadline.
  */
 static void *
 ping_streams(void *arg)
@@ -383,14 +488,23 @@ ping_streams(void *arg)
 	struct http *h = arg;
 	struct sse_client *c;
 	struct timespec next;
+	time_t ping_at;
 
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	ping_at = next.tv_sec + h->ping_seconds;
 	pthread_mutex_lock(&h->lock);
 	while (!h->stopping) {
 		clock_gettime(CLOCK_MONOTONIC, &next);
-		next.tv_sec += h->ping_seconds;
+		next.tv_sec += 1;
 		while (!h->stopping && pthread_cond_timedwait(&h->wake_pinger,
 		    &h->lock, &next) == 0)
 			;
+		pthread_mutex_unlock(&h->lock);
+		sweep_connections(h);
+		pthread_mutex_lock(&h->lock);
+		if (next.tv_sec < ping_at)
+			continue;
+		ping_at = next.tv_sec + h->ping_seconds;
 		for (c = h->clients; !h->stopping && c != NULL; c = c->next)
 			sse_push(c, ": ping\n\n");
 		if (h->streams_closed) {
@@ -483,6 +597,7 @@ start_console(struct http *h, struct MHD_Connection *conn, size_t host)
 	    key == NULL || (accept = console_accept_key(key)) == NULL)
 		return queue_error(conn, 400, "a console is a WebSocket: send "
 		    "'Upgrade: websocket' and a valid Sec-WebSocket-Key");
+	conn_mark(h, conn, true, true);
 	up = xcalloc(1, sizeof(*up));
 	up->http = h;
 	up->host = host;
@@ -678,6 +793,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	struct http_request *hr = *con_cls;
 
 	if (hr == NULL) {
+		conn_mark(h, conn, true, false);
 		if (atomic_load(&h->connections) > HTTP_CONNECTIONS_MAX)
 			return queue_refusal(conn, 503, HTTP_RETRY_SECONDS,
 			    "the server has too many connections open: try "
@@ -713,9 +829,8 @@ request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct http_request *hr = *con_cls;
 
-	(void)cls;
-	(void)conn;
 	(void)toe;
+	conn_mark(cls, conn, false, false);
 	if (hr != NULL) {
 		strbuf_free(&hr->body);
 		free(hr);
@@ -729,12 +844,15 @@ request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void
 metrics_bounds(struct http *h, struct strbuf *sb)
 {
-	size_t queued, dropped;
+	size_t queued, dropped, cut;
 
 	pthread_mutex_lock(&h->lock);
 	queued = h->queued;
 	dropped = h->streams_dropped;
 	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_lock(&h->conns_lock);
+	cut = h->conns_cut;
+	pthread_mutex_unlock(&h->conns_lock);
 	strbuf_printf(sb,
 	    "# HELP rangectl_http_connections Open HTTP connections.\n"
 	    "# TYPE rangectl_http_connections gauge\n"
@@ -744,8 +862,11 @@ metrics_bounds(struct http *h, struct strbuf *sb)
 	    "rangectl_sse_queued_bytes %zu\n"
 	    "# HELP rangectl_sse_dropped_total Event streams closed as too far "
 	    "behind.\n# TYPE rangectl_sse_dropped_total counter\n"
-	    "rangectl_sse_dropped_total %zu\n",
-	    (unsigned)atomic_load(&h->connections), queued, dropped);
+	    "rangectl_sse_dropped_total %zu\n"
+	    "# HELP rangectl_http_cut_total Connections closed as too slow "
+	    "to send a request.\n# TYPE rangectl_http_cut_total counter\n"
+	    "rangectl_http_cut_total %zu\n",
+	    (unsigned)atomic_load(&h->connections), queued, dropped, cut);
 }
 
 static char *
@@ -863,21 +984,6 @@ load_tls(struct http *h, const struct http_opts *opts, char **error)
 	return h->tls_key == NULL ? -1 : 0;
 }
 
-/* MHD tells every connection opened and closed: counted for the cap. */
-static void
-count_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
-    enum MHD_ConnectionNotificationCode code)
-{
-	struct http *h = cls;
-
-	(void)conn;
-	(void)socket_ctx;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED)
-		atomic_fetch_add(&h->connections, 1);
-	else
-		atomic_fetch_sub(&h->connections, 1);
-}
-
 #define OPT(o, v, p) (struct MHD_OptionItem){ (o), (intptr_t)(v), (p) }
 
 /*
@@ -966,6 +1072,7 @@ http_start(struct api *api, const struct http_opts *opts,
 	h->streams_per_person = opts->streams_per_person ?
 	    opts->streams_per_person : HTTP_STREAMS_PER_PERSON;
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->conns_lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&h->wake_pinger, &attr);
@@ -1028,6 +1135,7 @@ http_stop(struct http *h)
 	free(h->tls_cert);
 	free(h->tls_key);
 	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->conns_lock);
 	pthread_cond_destroy(&h->wake_pinger);
 	free(h);
 }

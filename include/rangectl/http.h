@@ -25,6 +25,11 @@
 #define HTTP_CONNECTIONS_SPARE 64
 #define HTTP_CONNECTIONS_PER_ADDRESS 256
 #define HTTP_IDLE_SECONDS 30
+/*
+ * Seconds a connection may go without a request in progress: to send its
+ * headers, or between two requests (a byte now and then does not count).
+ */
+#define HTTP_HEADER_SECONDS 10
 /* Seconds a 503 or 429 asks the client to wait (Retry-After). */
 #define HTTP_RETRY_SECONDS 5
 /* Event streams one person may have open at once (beyond: 429). */

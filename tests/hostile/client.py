@@ -14,6 +14,9 @@ the test's own network namespace) and prints one line of figures.
   streams PORT N TOKEN SECONDS
                          N event streams with a 4 KiB receive buffer, never
                          read, kept SECONDS: how many the server took (200)
+  drip PORT N SECONDS    N connections that send a request's line, then
+                         one byte of a header a second for SECONDS: how
+                         many the server kept
   raw PORT HEX           one request given in hex: the status it gets
 """
 import socket
@@ -141,6 +144,29 @@ def streams(port, n, token, seconds):
         s.close()
 
 
+def drip(port, n, seconds):
+    socks = []
+    for _ in range(n):
+        try:
+            s = connect(port)
+            s.sendall(b"GET / HTTP/1.1\r\nX-Slow: ")
+            socks.append(s)
+        except OSError:
+            break
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        time.sleep(1)
+        for s in socks:
+            try:
+                s.send(b"x")
+            except OSError:
+                pass
+    kept = sum(1 for s in socks if still_open(s))
+    print(f"drip opened {len(socks)} kept {kept}")
+    for s in socks:
+        s.close()
+
+
 def raw(port, hexreq):
     s = connect(port)
     s.sendall(bytes.fromhex(hexreq))
@@ -158,6 +184,8 @@ def main():
         crowd(port, int(sys.argv[3]))
     elif mode == "streams":
         streams(port, int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
+    elif mode == "drip":
+        drip(port, int(sys.argv[3]), float(sys.argv[4]))
     elif mode == "raw":
         raw(port, sys.argv[3])
     else:

@@ -5,8 +5,8 @@
 # namespace of the test's own; everything on its 127.0.0.1).
 #
 #   1. half requests, closed at once: no connection left in CLOSE-WAIT
-#   2. silent sockets: the per-address limit, the idle timeout, and the
-#      global cap's 503 (from 17 addresses)
+#   2. silent sockets and slow senders: the per-address limit, the header
+#      deadline, and the global cap's 503 (from 17 addresses)
 #   3. unread event streams and big reports: streams per person, and the
 #      server's peak RSS under HOSTILE_RSS_MIB
 #   4. a report flood (429 with Retry-After) and a revert flood (429, no
@@ -83,10 +83,10 @@ e2e_check "  and the server holds no more descriptors than at rest ($(fds), $fds
 	test "$(fds)" -le $((fds0 + 4))
 answers_controller "the half requests"
 
-# ---- 2. silent sockets ------------------------------------------------------
+# ---- 2. silent and slow sockets ---------------------------------------------
 # 300 from one address: 256 kept, the rest closed at once; all of them
-# closed by the idle timeout (30 s); meanwhile others are served.
-client idle 8080 300 33 >"$RH_DIR/idle" &
+# closed by the header deadline (10 s); meanwhile others are served.
+client idle 8080 300 13 >"$RH_DIR/idle" &
 idler=$!
 sleep 2
 answers_controller "300 silent sockets from one address (another address asks)"
@@ -94,7 +94,12 @@ wait "$idler"
 read -r _ _ opened _ kept1 _ kept <"$RH_DIR/idle"
 e2e_log "$(cat "$RH_DIR/idle")"
 e2e_check "300 silent sockets from one address: 256 kept ($kept1 of $opened)" test "$kept1" = 256
-e2e_check "  all closed by the idle timeout within 33 s ($kept left)" test "$kept" = 0
+e2e_check "  all closed by the header deadline within 13 s ($kept left)" test "$kept" = 0
+# A header a byte a second: never silent for the idle timeout, still cut.
+out=$(client drip 8080 50 13)
+e2e_log "$out"
+e2e_check "50 requests sent a byte a second: all cut within 13 s ($out)" sh -c "echo '$out' | grep -q 'kept 0$'"
+answers_controller "50 slow senders"
 # Past 4,096 connections a request is answered 503 (past 4,160, none is
 # accepted): 4,100 from 17 addresses, then one more.
 out=$(client crowd 8080 4100)
