@@ -8,9 +8,10 @@ the test's own network namespace) and prints one line of figures.
                          request line and one header) and close at once
   idle PORT N SECONDS    N silent connections from 127.0.0.1: how many the
                          server kept 1 s after they opened, and after SECONDS
-  crowd PORT N           N silent connections from 127.0.0.2, .3, ... (250
-                         each), then one request from 127.0.0.250: its
-                         status and Retry-After
+  crowd PORT N           N connections from 127.0.0.2, .3, ... (250 each)
+                         that send a POST's headers and never its body:
+                         how many the server holds (no answer yet), how
+                         many it refused with 503, and its Retry-After
   streams PORT N TOKEN SECONDS
                          N event streams with a 4 KiB receive buffer, never
                          read, kept SECONDS: how many the server took (200)
@@ -106,17 +107,40 @@ def idle(port, n, seconds):
 
 def crowd(port, n):
     socks = []
+    t0 = time.monotonic()
+    head = (b"POST /api/v1/reports HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Length: 100\r\n\r\n")
     for i in range(n):
         try:
-            socks.append(connect(port, f"127.0.0.{2 + i // PER_SOURCE}"))
+            s = connect(port, f"127.0.0.{2 + i // PER_SOURCE}")
+            s.sendall(head)
+            socks.append(s)
         except OSError:
             break
-    time.sleep(0.5)
-    s = connect(port, "127.0.0.250")
-    s.sendall(b"GET /api/v1/whoami HTTP/1.1\r\nHost: x\r\n\r\n")
-    status, retry = status_of(s)
-    print(f"crowd opened {len(socks)} status {status} retry {retry}")
-    s.close()
+    # Each is answered when refused, or waits for its body. The server
+    # accepts more slowly the more it holds (poll): give it 20 s at most.
+    t1 = time.monotonic()
+    while True:
+        refused, retry, held = 0, "none", 0
+        for s in socks:
+            s.setblocking(False)
+            try:
+                data = s.recv(4096, socket.MSG_PEEK)
+            except BlockingIOError:
+                held += 1
+                continue
+            except OSError:
+                continue
+            if data.startswith(b"HTTP/1.1 503"):
+                refused += 1
+                for line in data.decode("latin-1").split("\r\n"):
+                    if line.lower().startswith("retry-after:"):
+                        retry = line.split(":", 1)[1].strip()
+        if refused >= len(socks) - 4096 or time.monotonic() - t1 > 20:
+            break
+        time.sleep(0.5)
+    print(f"crowd opened {len(socks)} in {time.monotonic() - t0:.1f} s "
+          f"held {held} refused {refused} retry {retry}")
     for s in socks:
         s.close()
 

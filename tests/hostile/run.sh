@@ -105,12 +105,16 @@ e2e_log "$out"
 e2e_check "50 requests sent a byte a second: all cut within 13 s ($out)" sh -c "echo '$out' | grep -q 'kept 0$'"
 answers_controller "50 slow senders"
 # Past 4,096 connections a request is answered 503 (past 4,160, none is
-# accepted): 4,100 from 17 addresses, then one more.
+# accepted): 4,100 from 17 addresses, each a POST whose body never comes
+# (a request in progress: the header deadline leaves it).
 out=$(client crowd 8080 4100)
 e2e_log "$out"
-e2e_check "4,100 silent sockets from 17 addresses: the next request is 503 with Retry-After ($out)" \
-	sh -c "echo '$out' | grep -q 'status 503 retry 5$'"
-answers_controller "4,100 silent sockets"
+read -r _ _ _ _ _ _ _ held _ refused _ retry <<<"$out"
+e2e_check "4,100 requests without their bodies from 17 addresses: about 4,096 held ($held)" \
+	test "$held" -ge 4080 -a "$held" -le 4096
+e2e_check "  the rest answered 503 with Retry-After: 5 ($refused, $retry)" \
+	test "$refused" -ge 1 -a "$((held + refused))" = 4100 -a "$retry" = 5
+answers_controller "4,100 requests without their bodies"
 
 # ---- 3. unread streams and big reports --------------------------------------
 out=$(call "$control" POST /api/v1/exercise/pause)
