@@ -108,7 +108,7 @@ struct api {
 	struct view *view;
 	struct api_metrics metrics;
 	struct api_quota quota;
-	/* Monotonic seconds; NULL: CLOCK_MONOTONIC (tests set their own). */
+	/* Monotonic seconds for the quotas; NULL: CLOCK_MONOTONIC. */
 	double (*now)(void);
 };
 
