@@ -213,6 +213,8 @@ ask() {
 	# The query first, and the controller last: its call may stop the run.
 	for who in "${QUERY_USERS[@]}"; do
 		expect=${want[none]}
+		# A query token on any other route of the API is refused (400).
+		[[ ${path%%\?*} =~ ^/api/v1/[^/]+ ]] && expect=400
 		query_takes "$tables/query-token" "$method" "$path" && expect=${want[$who]}
 		got=$(call query "$who" "$method" "$path" "$send")
 		[ "$got" = "$expect" ] || qbad+=" $who:$got(not $expect)"
