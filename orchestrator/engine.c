@@ -69,18 +69,6 @@ engine_log(struct engine *e, const char *fmt, ...)
 	fflush(e->opts.log);
 }
 
-/* A list of strings as JSON, new. */
-json_t *
-engine_strings_json(const char *const *items, size_t n)
-{
-	json_t *list = json_array();
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		json_array_append_new(list, json_string(items[i]));
-	return list;
-}
-
 /* What a checkpoint must know of the journal's last events. */
 static void
 note_journaled(struct engine *e, const struct event *ev)
@@ -94,7 +82,7 @@ note_journaled(struct engine *e, const struct event *ev)
 		e->speed_journaled = e->clock.speed;
 	} else if (ev->type == EVENT_INJECT) {
 		key = engine_firing_key(ev->u.inject.id, ev->u.inject.firing);
-		json_object_set_new(e->open_firings, key, engine_strings_json(
+		json_object_set_new(e->open_firings, key, event_strings_json(
 		    ev->u.inject.targets, ev->u.inject.n_targets));
 		free(key);
 	} else if (ev->type == EVENT_INJECT_RESULT) {

@@ -151,8 +151,6 @@ void engine_checkpoint_write(struct engine *e);
 void engine_checkpoint_load(struct engine *e, unsigned long long *offset,
     unsigned long long *first_seq);
 char *engine_firing_key(const char *id, long long firing);
-/* A list of strings as a new JSON array. */
-json_t *engine_strings_json(const char *const *items, size_t n);
 
 /* engine_replay.c */
 void engine_introduce(struct engine *e);

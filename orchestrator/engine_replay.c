@@ -84,7 +84,7 @@ replay_inject(struct replay *r, const struct event_inject *in)
 		schedule_mark_fired(&e->schedule, i);
 	engine_note_link_down(e, i, in->actual);
 	key = engine_firing_key(in->id, in->firing);
-	json_object_set_new(e->open_firings, key, engine_strings_json(
+	json_object_set_new(e->open_firings, key, event_strings_json(
 	    in->targets, in->n_targets));
 	free(key);
 }

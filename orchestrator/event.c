@@ -270,8 +270,9 @@ jstr(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
-static json_t *
-jstrings(const char *const *items, size_t n)
+/* A list of strings as a JSON array, new (the caller owns it). */
+json_t *
+event_strings_json(const char *const *items, size_t n)
 {
 	json_t *list = json_array();
 	size_t i;
@@ -463,8 +464,8 @@ encode_exercise(const struct event *ev)
 		json_array_append_new(injects, json_pack("{s:s, s:o, s:o, s:s, "
 		    "s:o, s:o}", "id", m->id, "title", jstr(m->title), "at",
 		    m->at < 0 ? json_null() : json_integer(m->at), "action",
-		    m->action, "targets", jstrings(m->targets, m->n_targets),
-		    "to", jstrings(m->to, m->n_to)));
+		    m->action, "targets", event_strings_json(m->targets, m->n_targets),
+		    "to", event_strings_json(m->to, m->n_to)));
 	}
 	for (i = 0; i < x->n_hosts; i++) {
 		const struct event_host_entry *h = &x->hosts[i];
@@ -576,7 +577,7 @@ encode_inject(const struct event *ev)
 	    in->id, "action", in->action, "firing", (json_int_t)in->firing,
 	    "scheduled", in->scheduled >= 0 ? json_real(in->scheduled) :
 	    json_null(), "actual", in->actual, "late", in->late, "manual",
-	    in->manual, "by", jstr(in->by), "targets", jstrings(in->targets,
+	    in->manual, "by", jstr(in->by), "targets", event_strings_json(in->targets,
 	    in->n_targets));
 }
 
@@ -817,7 +818,7 @@ encode_message(const struct event *ev)
 	const struct event_message *m = &ev->u.message;
 
 	return json_pack("{s:o, s:o, s:s, s:o}", "inject", jstr(m->inject),
-	    "to", jstrings(m->to, m->n_to), "text", m->text, "by", jstr(m->by));
+	    "to", event_strings_json(m->to, m->n_to), "text", m->text, "by", jstr(m->by));
 }
 
 /* ---- report ------------------------------------------------------------ */

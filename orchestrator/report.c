@@ -81,17 +81,6 @@ free_strings(char **items, size_t n)
 	free(items);
 }
 
-static json_t *
-strings_json(const char *const *list, size_t n)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_string(list[i]));
-	return a;
-}
-
 /*
  * The event's entry in one of the model's lists: {"t": its time to the
  * millisecond}, the fields added by the caller in the order of the
@@ -683,7 +672,7 @@ apply_message(struct apply *a)
 	json_t *o = listed_entry(a->ev);
 
 	json_object_set_new(o, "inject", jstr(m->inject));
-	json_object_set_new(o, "to", strings_json(m->to, m->n_to));
+	json_object_set_new(o, "to", event_strings_json(m->to, m->n_to));
 	json_object_set_new(o, "text", json_string(m->text));
 	json_object_set_new(o, "by", jstr(m->by));
 	json_array_append_new(a->r->messages, o);

@@ -334,6 +334,9 @@ void event_clear(struct event *ev);
  */
 json_t *event_encode(const struct event *ev);
 
+/* A list of strings as a JSON array, new (the caller owns it). */
+json_t *event_strings_json(const char *const *items, size_t n);
+
 /*
  * Whether someone may see ev as it happens: staff (controllers and
  * instructors) see every event shown live; a trainee of team (an id)
