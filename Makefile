@@ -23,7 +23,7 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 HOOKDIR	?= /etc/libvirt/hooks/network.d
 CFLAGS	?= -g -O2
 FUZZ_SECONDS ?= 60
-PKGS	= libvirt libvirt-qemu libmicrohttpd jansson yaml-0.1 gnutls
+PKGS	= libvirt libvirt-qemu libmicrohttpd jansson yaml-0.1 gnutls libcurl libcares
 
 WARNINGS = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wformat=2
 ifeq ($(WERROR),1)
@@ -50,6 +50,7 @@ VIRTMAIN = $(BUILD)/orchestrator/main-virt.o
 LIB	= $(BUILD)/librangectl.a
 TESTOBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/test_*.c))
 TESTS	= $(TESTOBJS:$(BUILD)/tests/unit/%.o=$(BUILD)/tests/%)
+CHECKPROBE = $(BUILD)/tests/checks/probe
 FUZZERS	= $(BUILD)/fuzz_scenario $(BUILD)/fuzz_agent $(BUILD)/fuzz_api \
 	  $(BUILD)/fuzz_journal
 BENCHES	= $(BUILD)/bench/provision $(BUILD)/bench/engine $(BUILD)/bench/sse_client \
@@ -86,6 +87,10 @@ $(TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 $(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# tests/checks/run.sh's driver: checks from the command line.
+$(CHECKPROBE): $(BUILD)/tests/checks/probe.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
 $(FUZZERS): $(BUILD)/%: $(BUILD)/tests/fuzz/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
@@ -105,7 +110,7 @@ $(BUILD)/%.o: %.c | deps
 deps:
 	@tools/deps.sh
 
-check: all $(TESTS)
+check: all $(TESTS) $(CHECKPROBE)
 	tests/run $(BUILD)
 
 # The main job: check both example exercises, show the demo range's plan,

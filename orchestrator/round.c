@@ -145,7 +145,7 @@ exec_thread(void *arg)
 	return NULL;
 }
 
-/* The probe of a tcp or http item, at the host's first address. */
+/* The probe of a network item, at the host's first address. */
 static void
 probe_of(const struct round *r, const struct round_item *it,
     struct check_probe *p)
@@ -159,6 +159,15 @@ probe_of(const struct round *r, const struct round_item *it,
 	p->path = it->check->path;
 	p->expect_status = it->check->expect_status;
 	p->expect_body = it->check->expect_body;
+	p->insecure = !it->check->verify;
+	p->user = it->check->user;
+	p->password = it->check->password;
+	p->to = it->check->to;
+	p->base = it->check->base;
+	p->filter = it->check->filter;
+	p->query = it->check->query;
+	p->dns_type = it->check->dns_type;
+	p->expect = it->check->expect;
 }
 
 static void

@@ -6,6 +6,7 @@
  */
 #include "rangectl/rules.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -341,28 +342,105 @@ cleanup:
 	free(host_what);
 }
 
+#define KIND(k) (1u << (k))
+#define CURL_LOGIN (KIND(CHECK_FTP) | KIND(CHECK_SMTP) | KIND(CHECK_IMAP) | \
+	KIND(CHECK_POP3) | KIND(CHECK_LDAP))
+
+/* Which kinds each kind-specific key fits, and what to say otherwise. */
+static const struct check_key {
+	const char *key;
+	unsigned kinds;
+	const char *why;
+} check_keys[] = {
+	{ "command", KIND(CHECK_EXEC), "only exec checks run a command" },
+	{ "path", KIND(CHECK_HTTP) | KIND(CHECK_HTTPS) | KIND(CHECK_FTP),
+	    "it applies only to http, https and ftp checks" },
+	{ "expect_status", KIND(CHECK_HTTP) | KIND(CHECK_HTTPS),
+	    "it applies only to http and https checks" },
+	{ "expect_body", KIND(CHECK_HTTP) | KIND(CHECK_HTTPS) | KIND(CHECK_FTP),
+	    "it applies only to http, https and ftp checks" },
+	{ "verify", KIND(CHECK_HTTPS), "it applies only to https checks" },
+	{ "user", CURL_LOGIN, "it applies only to ftp, smtp, imap, pop3 and "
+	    "ldap checks" },
+	{ "password", CURL_LOGIN, "it applies only to ftp, smtp, imap, pop3 "
+	    "and ldap checks" },
+	{ "to", KIND(CHECK_SMTP), "it applies only to smtp checks" },
+	{ "base", KIND(CHECK_LDAP), "it applies only to ldap checks" },
+	{ "filter", KIND(CHECK_LDAP), "it applies only to ldap checks" },
+	{ "query", KIND(CHECK_DNS), "it applies only to dns checks" },
+	{ "type", KIND(CHECK_DNS), "it applies only to dns checks" },
+	{ "expect", KIND(CHECK_DNS), "it applies only to dns checks" },
+	{ "port", ~KIND(CHECK_EXEC), "exec checks run inside the guest and use "
+	    "no port" },
+};
+
 static const char *
 check_kind_applies(const struct scenario_check *c, const char **key)
 {
-	static const char *const http_only[] = { "path", "expect_status",
-	    "expect_body" };
 	size_t i;
 
-	if (c->kind != CHECK_EXEC && ynode_get(c->node, "command") != NULL) {
-		*key = "command";
-		return "only exec checks run a command";
-	}
-	for (i = 0; i < ARRAY_SIZE(http_only); i++) {
-		if (c->kind != CHECK_HTTP && ynode_get(c->node, http_only[i])) {
-			*key = http_only[i];
-			return "it applies only to http checks";
+	for (i = 0; i < ARRAY_SIZE(check_keys); i++) {
+		if (!(check_keys[i].kinds & KIND(c->kind)) &&
+		    ynode_get(c->node, check_keys[i].key) != NULL) {
+			*key = check_keys[i].key;
+			return check_keys[i].why;
 		}
 	}
-	if (c->kind == CHECK_EXEC && ynode_get(c->node, "port") != NULL) {
-		*key = "port";
-		return "exec checks run inside the guest and use no port";
-	}
 	return NULL;
+}
+
+/* A text that goes into a protocol line must hold no control character. */
+static bool
+check_plain(const char *text, bool spaces)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (*p < ' ' || *p == 0x7f || (!spaces && *p == ' '))
+			return false;
+	return true;
+}
+
+/* The fields that go into a protocol's commands. */
+static void
+check_texts(struct schema_ctx *ctx, const struct scenario_check *c,
+    const char *what)
+{
+	static const struct { const char *key; size_t off; bool spaces; } texts[] = {
+		{ "user", offsetof(struct scenario_check, user), true },
+		{ "password", offsetof(struct scenario_check, password), true },
+		{ "to", offsetof(struct scenario_check, to), false },
+		{ "base", offsetof(struct scenario_check, base), true },
+		{ "filter", offsetof(struct scenario_check, filter), true },
+		{ "query", offsetof(struct scenario_check, query), false },
+		{ "expect", offsetof(struct scenario_check, expect), true },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(texts); i++) {
+		const char *v = *(char *const *)((const char *)c + texts[i].off);
+
+		/* A password is never quoted back: the error names its key. */
+		if (v != NULL && !check_plain(v, texts[i].spaces))
+			schema_error(ctx, scenario_pos(c->node, texts[i].key),
+			    "invalid %s in %s: it must be one line of printable "
+			    "characters%s", texts[i].key, what, texts[i].spaces ?
+			    "" : " without spaces");
+	}
+	if (c->to != NULL && (strchr(c->to, '@') == NULL ||
+	    strpbrk(c->to, "<>") != NULL))
+		schema_error(ctx, scenario_pos(c->node, "to"), "invalid to "
+		    "'%s' in %s: expected a mail address such as "
+		    "ops@example.org", c->to, what);
+	if (c->password != NULL && c->user == NULL)
+		schema_error(ctx, scenario_pos(c->node, "password"), "%s has a "
+		    "password but no 'user'", what);
+}
+
+/* "an http", "an smtp", "a tcp": as the name is read out. */
+static const char *
+check_kind_article(int kind)
+{
+	return kind == CHECK_TCP || kind == CHECK_POP3 || kind == CHECK_DNS ?
+	    "a" : "an";
 }
 
 /* The rules of one check, a service's or a compromise's. */
@@ -376,18 +454,23 @@ check_check(struct schema_ctx *ctx, struct scenario_check *c, const char *what)
 	why = check_kind_applies(c, &key);
 	if (why != NULL)
 		schema_error(ctx, scenario_pos(c->node, key), "'%s' in %s does "
-		    "not fit %s %s check: %s", key, what, c->kind == CHECK_TCP ?
-		    "a" : "an", check_kind_name(c->kind), why);
+		    "not fit %s %s check: %s", key, what, check_kind_article(c->kind),
+		    check_kind_name(c->kind), why);
 	if (c->kind == CHECK_TCP && !given(c->node, "port"))
 		schema_error(ctx, c->node->pos, "%s is a tcp check and needs "
 		    "'port'", what);
+	if (c->kind == CHECK_DNS && !given(c->node, "query"))
+		schema_error(ctx, c->node->pos, "%s is a dns check and needs "
+		    "'query', the name to ask for", what);
 	if (c->kind == CHECK_EXEC && !given(c->node, "command"))
 		schema_error(ctx, c->node->pos, "%s is an exec check and needs "
 		    "'command'", what);
-	if (c->kind == CHECK_HTTP && c->port < 0)
-		c->port = 80;
-	if (c->kind == CHECK_HTTP && c->path == NULL)
+	if (c->port < 0 && check_kind_port(c->kind) > 0)
+		c->port = check_kind_port(c->kind);
+	if ((c->kind == CHECK_HTTP || c->kind == CHECK_HTTPS ||
+	    c->kind == CHECK_FTP) && c->path == NULL)
 		c->path = xstrdup("/");
+	check_texts(ctx, c, what);
 	if (c->path != NULL && c->path[0] != '/')
 		schema_error(ctx, scenario_pos(c->node, "path"), "invalid path "
 		    "'%s' in %s: an HTTP path starts with '/'", c->path, what);

@@ -22,7 +22,13 @@
 #define DEFAULT_TIMEOUT 5
 
 static const char *const role_names[] = { "", "red", "blue", "white", NULL };
-static const char *const check_names[] = { "", "tcp", "http", "exec", NULL };
+static const char *const check_names[] = {
+	"", "tcp", "http", "exec", "https", "ftp", "smtp", "imap", "pop3",
+	"ldap", "dns", NULL,
+};
+static const char *const dns_type_names[] = {
+	"", "A", "AAAA", "MX", "TXT", "NS", NULL,
+};
 static const char *const action_names[] = {
 	"", "exec", "link_down", "link_up", "shutdown", "reboot", "destroy",
 	"start", "revert", "message", NULL,
@@ -50,7 +56,25 @@ role_parse(const char *text)
 const char *
 check_kind_name(int kind)
 {
-	return kind > CHECK_NONE && kind <= CHECK_EXEC ? check_names[kind] : "none";
+	return kind > CHECK_NONE && kind <= CHECK_LAST ? check_names[kind] : "none";
+}
+
+long
+check_kind_port(int kind)
+{
+	static const long ports[] = {
+		[CHECK_HTTP] = 80, [CHECK_HTTPS] = 443, [CHECK_FTP] = 21,
+		[CHECK_SMTP] = 25, [CHECK_IMAP] = 143, [CHECK_POP3] = 110,
+		[CHECK_LDAP] = 389, [CHECK_DNS] = 53,
+	};
+
+	return kind >= 0 && (size_t)kind < ARRAY_SIZE(ports) ? ports[kind] : 0;
+}
+
+const char *
+dns_type_name(int type)
+{
+	return type > DNS_NONE && type <= DNS_LAST ? dns_type_names[type] : "A";
 }
 
 const char *
@@ -166,7 +190,16 @@ static const struct schema_field nic_fields[] = {
 	    false, 100, 599), \
 	FIELD(scenario_check, "expect_body", SCHEMA_STRING, expect_body, \
 	    false, 0, 0), \
-	FIELD(scenario_check, "command", SCHEMA_STRING, command, false, 0, 0)
+	FIELD(scenario_check, "command", SCHEMA_STRING, command, false, 0, 0), \
+	FIELD(scenario_check, "verify", SCHEMA_BOOL, verify, false, 0, 0), \
+	FIELD(scenario_check, "user", SCHEMA_STRING, user, false, 0, 0), \
+	FIELD(scenario_check, "password", SCHEMA_STRING, password, false, 0, 0), \
+	FIELD(scenario_check, "to", SCHEMA_STRING, to, false, 0, 0), \
+	FIELD(scenario_check, "base", SCHEMA_STRING, base, false, 0, 0), \
+	FIELD(scenario_check, "filter", SCHEMA_STRING, filter, false, 0, 0), \
+	FIELD(scenario_check, "query", SCHEMA_STRING, query, false, 0, 0), \
+	ENUM(scenario_check, "type", dns_type, false, dns_type_names), \
+	FIELD(scenario_check, "expect", SCHEMA_STRING, expect, false, 0, 0)
 
 static const struct schema_field service_fields[] = {
 	FIELD(scenario_check, "id", SCHEMA_ID, id, true, 0, SCENARIO_NAME_MAX),
@@ -293,6 +326,7 @@ init_check(void *obj)
 
 	check->port = -1;
 	check->expect_status = 200;
+	check->verify = true;
 	check->points = 1;
 }
 
@@ -408,6 +442,13 @@ check_free(struct scenario_check *c)
 	free(c->path);
 	free(c->expect_body);
 	free(c->command);
+	free(c->user);
+	free(c->password);
+	free(c->to);
+	free(c->base);
+	free(c->filter);
+	free(c->query);
+	free(c->expect);
 }
 
 static void

@@ -1,10 +1,13 @@
 /*
- * check.h: tcp and http service checks, many at once on one thread.
+ * check.h: network service checks, many at once.
  *
- * check_run() connects every probe with non-blocking sockets under epoll,
- * at most CHECK_MAX_SOCKETS at a time, each bounded by its own deadline
- * measured from its own start; a batch of n ends within about
- * timeout_ms * ceil(n / CHECK_MAX_SOCKETS).
+ * check_run() runs every probe of a batch at once: tcp on its own
+ * non-blocking sockets under epoll (check.c), the protocols through
+ * libcurl's multi interface on a thread of its own (check_curl.c), dns
+ * through c-ares on another (check_dns.c). Each
+ * probe is bounded by its own deadline, measured from its own start, and
+ * at most CHECK_MAX_SOCKETS of a kind are in flight; a batch of n probes
+ * of one kind ends within about timeout_ms * ceil(n / CHECK_MAX_SOCKETS).
  */
 #ifndef RANGECTL_CHECK_H
 #define RANGECTL_CHECK_H
@@ -14,27 +17,37 @@
 #include <stdint.h>
 
 #define CHECK_MAX_SOCKETS 512
-#define CHECK_MAX_ANSWER (64 * 1024)	/* bytes of an http answer read */
+#define CHECK_MAX_ANSWER (64 * 1024)	/* bytes of an answer read */
 #define CHECK_REASON 128
 
 /*
  * One check. The caller owns the probe and its strings, which must live
- * until check_run() returns; check_run() only writes the results.
+ * until check_run() returns; check_run() only writes the results. A
+ * reason never quotes the password.
  */
 struct check_probe {
 	uint32_t addr;		/* IPv4, host byte order */
 	int port;
-	int kind;		/* CHECK_TCP or CHECK_HTTP (enum check_kind) */
-	const char *path;	/* http: request path, NULL for "/" */
-	long expect_status;	/* http: 0 for 200 */
-	const char *expect_body;	/* http: substring, NULL or "" for any */
+	int kind;		/* enum check_kind, not CHECK_EXEC */
+	const char *path;	/* http, https, ftp: NULL for "/" */
+	long expect_status;	/* http, https: 0 for 200 */
+	const char *expect_body;	/* http, https, ftp: NULL or "" for any */
+	bool insecure;		/* https: any certificate will do */
+	const char *user;	/* a login (ldap: a bind DN), NULL for none */
+	const char *password;
+	const char *to;		/* smtp: MAIL and RCPT for this address */
+	const char *base;	/* ldap: the search base, NULL for "" */
+	const char *filter;	/* ldap: an entry must match, NULL for any */
+	const char *query;	/* dns: the name asked for */
+	int dns_type;		/* dns: enum dns_type, DNS_NONE for A */
+	const char *expect;	/* dns: an address or name equal, a text within */
 	/* results */
 	bool up;
 	char reason[CHECK_REASON];	/* why not up, one short sentence */
 	double seconds;		/* from its start to its result */
 };
 
-/* Runs n probes within timeout_ms each; never blocks longer than that. */
+/* Runs n probes within timeout_ms each; never blocks much longer. */
 void check_run(struct check_probe *probes, size_t n, int timeout_ms);
 
 #endif

@@ -32,6 +32,26 @@ enum check_kind {
 	CHECK_TCP,
 	CHECK_HTTP,
 	CHECK_EXEC,
+	/* through libcurl, like http (check_curl.c) */
+	CHECK_HTTPS,
+	CHECK_FTP,
+	CHECK_SMTP,
+	CHECK_IMAP,
+	CHECK_POP3,
+	CHECK_LDAP,
+	CHECK_DNS,	/* through c-ares (check_dns.c) */
+	CHECK_LAST = CHECK_DNS,
+};
+
+/* The record types a dns check asks for. */
+enum dns_type {
+	DNS_NONE = 0,	/* not given: A */
+	DNS_A,
+	DNS_AAAA,
+	DNS_MX,
+	DNS_TXT,
+	DNS_NS,
+	DNS_LAST = DNS_NS,
 };
 
 enum inject_action {
@@ -104,6 +124,15 @@ struct scenario_check {
 	long expect_status;
 	char *expect_body;
 	char *command;
+	bool verify;	/* https: the certificate must be trusted */
+	char *user;	/* ftp, imap, pop3, smtp: login; ldap: bind DN */
+	char *password;	/* a secret: never in an event, a reason or the API */
+	char *to;	/* smtp: a recipient, for MAIL and RCPT */
+	char *base;	/* ldap: the search base */
+	char *filter;	/* ldap: the search filter */
+	char *query;	/* dns: the name asked for */
+	int dns_type;	/* dns: enum dns_type */
+	char *expect;	/* dns: a record that must be in the answer */
 	long points;	/* services: earned per round passed */
 	long penalty;	/* compromises: lost per round passing */
 };
@@ -226,6 +255,9 @@ const struct scenario_image *scenario_image(const struct scenario *sc,
 
 const char *role_name(int role);
 const char *check_kind_name(int kind);
+/* The port a kind uses when the scenario names none; 0: it must name one. */
+long check_kind_port(int kind);
+const char *dns_type_name(int type);	/* "A" for DNS_NONE */
 const char *action_name(int action);
 /* ROLE_NONE when text names no role. */
 int role_parse(const char *text);

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "rangectl/check.h"
+#include "../../orchestrator/check_impl.h"
 #include "rangectl/scenario.h"
 #include "rangectl/util.h"
 
@@ -26,6 +27,8 @@ struct server {
 	int fd, port, stop[2];
 	const char *chunks[3];	/* sent in turn, 30 ms apart; NULL: silent */
 	size_t chunk_len[3];	/* 0: strlen */
+	bool greets;		/* speaks first, as smtp, imap and pop3 do */
+	bool holds;		/* keeps the connection open after its chunks */
 	int held[SERVER_HELD];	/* silent: connections kept open */
 	size_t nheld;
 	pthread_t thread;
@@ -77,7 +80,8 @@ server_read_request(int c)
 static void
 server_answer(struct server *s, int c)
 {
-	server_read_request(c);
+	if (!s->greets)
+		server_read_request(c);
 	for (size_t i = 0; i < ARRAY_SIZE(s->chunks) && s->chunks[i]; i++) {
 		size_t len = s->chunk_len[i] ? s->chunk_len[i] : strlen(s->chunks[i]);
 
@@ -86,7 +90,10 @@ server_answer(struct server *s, int c)
 		if (send(c, s->chunks[i], len, MSG_NOSIGNAL) < 0)
 			break;
 	}
-	close(c);
+	if (s->holds && s->nheld < SERVER_HELD)
+		s->held[s->nheld++] = c;
+	else
+		close(c);
 }
 
 static void *
@@ -331,4 +338,278 @@ TEST(more_than_cap)
 	server_stop(&s);
 cleanup:
 	free(p);
+}
+
+/* smtp without a recipient: the banner and EHLO's answer make it up. */
+TEST(smtp_banner)
+{
+	struct server ok = { .greets = true, .chunks = { "220 mx ESMTP\r\n",
+	    "250 mx\r\n" } };
+	struct server busy = { .greets = true, .chunks = {
+	    "554 mx no service\r\n" } };
+	struct server mute = { .chunks = { NULL } };
+	struct check_probe p[4];
+
+	if (!CHECK(server_start(&ok) && server_start(&busy) &&
+	    server_start(&mute)))
+		return;
+	p[0] = probe(CHECK_SMTP, ok.port, NULL);
+	p[1] = probe(CHECK_SMTP, busy.port, NULL);
+	p[2] = probe(CHECK_SMTP, mute.port, NULL);
+	p[3] = probe(CHECK_SMTP, closed_port(), NULL);
+	check_run(p, ARRAY_SIZE(p), 500);
+	CHECK(p[0].up);
+	CHECK_STR_EQ(p[0].reason, "");
+	CHECK(!p[1].up);
+	printf("# smtp 554: %s\n", p[1].reason);
+	CHECK(strstr(p[1].reason, "554") != NULL);
+	CHECK(!p[2].up);
+	CHECK_STR_EQ(p[2].reason, "no answer within 0.5 s");
+	CHECK_STR_EQ(p[3].reason, "connection refused");
+	server_stop(&ok);
+	server_stop(&busy);
+	server_stop(&mute);
+}
+
+/*
+ * pop3 and imap greet; a server of another protocol is not mistaken. (An
+ * imap server must echo libcurl's tags, so tests/checks has the up case.)
+ */
+TEST(mail_greetings)
+{
+	struct server pop = { .greets = true, .chunks = { "+OK ready\r\n",
+	    "-ERR no CAPA\r\n" } };
+	struct server imap = { .greets = true, .chunks = {
+	    "* BYE too busy\r\n" } };
+	struct server ssh = { .greets = true, .chunks = {
+	    "SSH-2.0-OpenSSH_9.2\r\n" } };
+	struct check_probe p[4];
+
+	if (!CHECK(server_start(&pop) && server_start(&imap) &&
+	    server_start(&ssh)))
+		return;
+	p[0] = probe(CHECK_POP3, pop.port, NULL);
+	p[1] = probe(CHECK_IMAP, imap.port, NULL);
+	p[2] = probe(CHECK_POP3, ssh.port, NULL);
+	p[3] = probe(CHECK_IMAP, ssh.port, NULL);
+	check_run(p, ARRAY_SIZE(p), 1000);
+	CHECK(p[0].up);
+	CHECK(!p[1].up);
+	printf("# imap BYE: %s\n", p[1].reason);
+	printf("# pop3 and imap against ssh: '%s', '%s'\n", p[2].reason,
+	    p[3].reason);
+	CHECK(!p[2].up);
+	CHECK(!p[3].up);
+	CHECK_STR_EQ(p[2].reason, "connection lost before a complete answer");
+	server_stop(&pop);
+	server_stop(&imap);
+	server_stop(&ssh);
+}
+
+/* A password never shows in a reason, wherever it turns up. */
+TEST(reason_scrubbed)
+{
+	struct check_probe p = { .password = "s3cret" };
+
+	snprintf(p.reason, sizeof(p.reason), "login s3cret refused: s3crets3cret");
+	check_reason_scrub(&p);
+	CHECK_STR_EQ(p.reason, "login *** refused: ******");
+	p.password = "";
+	check_reason_scrub(&p);
+	CHECK_STR_EQ(p.reason, "login *** refused: ******");
+	/* Shorter than the mark, or inside it: no overflow, no endless loop. */
+	memset(p.reason, 'x', sizeof(p.reason) - 1);
+	p.reason[sizeof(p.reason) - 1] = '\0';
+	p.password = "x";
+	check_reason_scrub(&p);
+	CHECK_INT_EQ(strlen(p.reason), sizeof(p.reason) - 1);
+	CHECK(strchr(p.reason, 'x') == NULL);
+	p.password = "*";
+	check_reason_scrub(&p);
+	CHECK(strchr(p.reason, 'x') == NULL);
+	/* A reason cut inside the password keeps none of it. */
+	memset(p.reason, 'a', sizeof(p.reason) - 1);
+	memcpy(p.reason + sizeof(p.reason) - 4, "s3c", 3);
+	p.password = "s3cret";
+	check_reason_scrub(&p);
+	CHECK(strstr(p.reason, "s3c") == NULL);
+}
+
+/* Every kind, each with its own deadline, at once: one timeout in all. */
+TEST(kinds_at_once)
+{
+	struct server mute = { .chunks = { NULL } };
+	static const int kinds[] = { CHECK_TCP, CHECK_HTTP, CHECK_HTTPS,
+	    CHECK_FTP, CHECK_SMTP, CHECK_IMAP, CHECK_POP3, CHECK_LDAP };
+	struct check_probe p[ARRAY_SIZE(kinds)];
+	double t;
+
+	if (!CHECK(server_start(&mute)))
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		p[i] = probe(kinds[i], mute.port, NULL);
+	t = now();
+	check_run(p, ARRAY_SIZE(p), 400);
+	t = now() - t;
+	printf("# %zu kinds to a silent server, 400 ms timeout: %.3f s\n",
+	    ARRAY_SIZE(kinds), t);
+	CHECK(t >= 0.39 && t < 0.7);
+	CHECK(p[0].up);
+	for (size_t i = 1; i < ARRAY_SIZE(kinds); i++) {
+		CHECK(!p[i].up);
+		CHECK_STR_EQ(p[i].reason, kinds[i] == CHECK_HTTPS ?
+		    "no TLS handshake within 0.4 s" : "no answer within 0.4 s");
+	}
+	server_stop(&mute);
+}
+
+/*
+ * smtp with a recipient, to a server that takes the message and then
+ * never answers QUIT: the check is up at once, and the goodbye holds up
+ * neither it nor the others (libcurl waits for QUIT's answer otherwise).
+ */
+TEST(smtp_mail_quit_unanswered)
+{
+	struct server s = { .greets = true, .holds = true, .chunks = {
+	    "220 mx ESMTP\r\n", "250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n",
+	    "250 queued\r\n" } };
+	struct check_probe p[3];
+	double t;
+
+	if (!CHECK(server_start(&s)))
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = probe(CHECK_SMTP, s.port, NULL);
+		p[i].to = "ops@ro.example";
+	}
+	t = now();
+	check_run(p, ARRAY_SIZE(p), 2000);
+	t = now() - t;
+	printf("# 3 smtp mails, QUIT unanswered, 2 s timeout: %.3f s\n", t);
+	for (size_t i = 0; i < ARRAY_SIZE(p); i++) {
+		CHECK(p[i].up);
+		CHECK_STR_EQ(p[i].reason, "");
+	}
+	CHECK(t < 1.0);
+	server_stop(&s);
+}
+
+/*
+ * A DNS server on a UDP loopback port: every A question gets 10.1.1.10,
+ * a name starting with "nx" gets NXDOMAIN, one with "mute" no answer.
+ */
+struct dns_server {
+	int fd, port, stop[2];
+	pthread_t thread;
+};
+
+static void
+dns_server_answer(int fd, unsigned char *q, ssize_t len,
+    const struct sockaddr_in *from)
+{
+	static const unsigned char answer[] = { 0xc0, 0x0c, 0, 1, 0, 1, 0, 0,
+	    0, 60, 0, 4, 10, 1, 1, 10 };
+	unsigned char out[600];
+	bool nx = len > 13 && memcmp(q + 13, "nx", 2) == 0;
+
+	if (len < 17 || len + sizeof(answer) > sizeof(out) ||
+	    (len > 13 && memcmp(q + 13, "mute", 4) == 0))
+		return;
+	memcpy(out, q, (size_t)len);
+	out[2] = 0x81;
+	out[3] = nx ? 0x83 : 0x80;
+	out[7] = nx ? 0 : 1;	/* answer count */
+	if (!nx)
+		memcpy(out + len, answer, sizeof(answer));
+	(void)!sendto(fd, out, (size_t)len + (nx ? 0 : sizeof(answer)), 0,
+	    (const struct sockaddr *)from, sizeof(*from));
+}
+
+static void *
+dns_server_loop(void *arg)
+{
+	struct dns_server *d = arg;
+	struct pollfd pfd[2] = { { .fd = d->fd, .events = POLLIN },
+				 { .fd = d->stop[0], .events = POLLIN } };
+
+	while (poll(pfd, 2, -1) >= 0 && !(pfd[1].revents & POLLIN)) {
+		unsigned char q[512];
+		struct sockaddr_in from;
+		socklen_t flen = sizeof(from);
+		ssize_t r = recvfrom(d->fd, q, sizeof(q), 0,
+		    (struct sockaddr *)&from, &flen);
+
+		if (r > 0)
+			dns_server_answer(d->fd, q, r, &from);
+	}
+	return NULL;
+}
+
+static bool
+dns_server_start(struct dns_server *d)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+
+	sa.sin_addr.s_addr = htonl(LOOPBACK);
+	d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (d->fd < 0 || bind(d->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(d->fd, (struct sockaddr *)&sa, &len) < 0 ||
+	    pipe(d->stop) < 0)
+		return false;
+	d->port = ntohs(sa.sin_port);
+	return pthread_create(&d->thread, NULL, dns_server_loop, d) == 0;
+}
+
+static void
+dns_server_stop(struct dns_server *d)
+{
+	if (write(d->stop[1], "x", 1) != 1)
+		return;
+	pthread_join(d->thread, NULL);
+	close(d->stop[0]);
+	close(d->stop[1]);
+	close(d->fd);
+}
+
+static struct check_probe
+dns_probe(int port, const char *query, const char *expect)
+{
+	return (struct check_probe){ .addr = LOOPBACK, .port = port,
+	    .kind = CHECK_DNS, .query = query, .dns_type = DNS_A,
+	    .expect = expect };
+}
+
+TEST(dns_answers)
+{
+	struct dns_server d;
+	struct check_probe p[6];
+	int before = count_fds();
+	double t;
+
+	if (!CHECK(dns_server_start(&d)))
+		return;
+	p[0] = dns_probe(d.port, "www.ro.example", "10.1.1.10");
+	p[1] = dns_probe(d.port, "www.ro.example", NULL);
+	p[2] = dns_probe(d.port, "www.ro.example", "10.1.1.11");
+	p[3] = dns_probe(d.port, "nx.ro.example", NULL);
+	p[4] = dns_probe(d.port, "mute.ro.example", NULL);
+	p[5] = dns_probe(d.port, "www.ro.example", NULL);
+	p[5].dns_type = DNS_MX;
+	t = now();
+	check_run(p, ARRAY_SIZE(p), 400);
+	t = now() - t;
+	printf("# dns, one silent, 400 ms timeout: %.3f s\n", t);
+	CHECK(t < 0.7);
+	CHECK(p[0].up);
+	CHECK(p[1].up);
+	CHECK_STR_EQ(p[2].reason, "no A record of 'www.ro.example' is "
+	    "'10.1.1.11' (one is '10.1.1.10')");
+	CHECK_STR_EQ(p[3].reason, "no such name 'nx.ro.example'");
+	CHECK_STR_EQ(p[4].reason, "no answer within 0.4 s");
+	/* The server's A answer to an MX question holds no MX record. */
+	CHECK(!p[5].up);
+	printf("# MX asked, A answered: %s\n", p[5].reason);
+	dns_server_stop(&d);
+	CHECK_INT_EQ(count_fds(), before);
 }

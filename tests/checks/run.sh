@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# Service checks against real servers, in a network namespace of our own.
+#
+# usage: tests/checks/run.sh BUILD
+#
+# Needs root (a namespace) and Debian's nginx-light, unbound, dovecot-imapd
+# and dovecot-pop3d, which it installs if missing with services kept from
+# starting (a policy-rc.d of its own while apt runs, when none is there).
+# Every daemon is started by hand inside the namespace, with its own
+# configuration in a temporary folder, and stopped by its PID; no traffic
+# leaves the namespace (its only addresses are 10.99.0.1 and loopback).
+# BUILD/tests/checks/probe runs the checks through check_run(): each kind
+# must be up while its server runs, and down once it is stopped.
+set -u
+build=${1:?usage: tests/checks/run.sh BUILD}
+cd "$(dirname "$0")/../.." || exit 1
+probe=$(realpath "$build/tests/checks/probe")
+passed=0 failed=0
+pass() { echo "ok $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+finish() { echo "$passed passed, $failed failed"; exit $((failed > 0)); }
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "# left out: a network namespace needs root"
+	finish
+fi
+[ -x "$probe" ] || { fail probe "$probe is not built"; finish; }
+
+# The packages, never started by their install.
+need=()
+for p in nginx-light unbound dovecot-imapd dovecot-pop3d openssl; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+	echo "# installing ${need[*]}"
+	guard=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		guard=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"${need[@]}" >/dev/null 2>&1 ||
+		{ apt-get update -q >/dev/null 2>&1 &&
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends "${need[@]}" >/dev/null 2>&1; }
+	rc=$?
+	[ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d
+	[ $rc -eq 0 ] || { fail packages "cannot install ${need[*]}"; finish; }
+fi
+
+ns=rangectl-checks-$$
+tmp=$(mktemp -d)
+chmod 755 "$tmp"
+pids=()
+cleanup() {
+	local pid
+	for pid in "${pids[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	ip netns delete "$ns" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+ip netns add "$ns" || { fail namespace "cannot create $ns"; finish; }
+in_ns() { ip netns exec "$ns" "$@"; }
+# The servers' address, on the namespace's own loopback: nothing leaves it.
+in_ns ip link set lo up
+in_ns ip addr add 10.99.0.1/32 dev lo
+addr=10.99.0.1
+
+# Starts a daemon in the namespace in the foreground of a background job;
+# its PID goes to pids[] and to the variable named $1. ip netns exec execs
+# the daemon, so the job's PID is the daemon's.
+start() {
+	local var=$1
+	shift
+	ip netns exec "$ns" "$@" >>"$tmp/$var.log" 2>&1 &
+	pids+=($!)
+	printf -v "$var" '%s' $!
+}
+
+# Waits until the namespace has something listening on proto/port.
+listening() {
+	local proto=$1 port=$2 i
+	for i in $(seq 50); do
+		in_ns ss -H -ln"${proto:0:1}" "sport = :$port" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# expect up NAME CHECK... or expect down NAME WHY CHECK...: runs the probe,
+# whose output is "KIND up" or "KIND down: REASON"; a down one must give a
+# reason that contains WHY.
+expect() {
+	local want=$1 name=$2 why= out
+	shift 2
+	if [ "$want" = down ]; then
+		why=$1
+		shift
+	fi
+	out=$(in_ns "$probe" -t 2000 "$@" 2>&1)
+	case "$want:$out" in
+	up:*" up") pass "$name is up" ;;
+	down:*" down: "*"$why"*) pass "$name is down (${out#* down: })" ;;
+	*) fail "$name" "want $want${why:+ ($why)}, got: $out" ;;
+	esac
+	# A password never shows in a result.
+	case "$out" in *s3cret*) fail "$name" "the password shows: $out" ;; esac
+}
+
+stop() {
+	local pid=$1
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+# ---- nginx: http and https with a self-signed certificate ----------------
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=$addr" \
+	-addext "subjectAltName=IP:$addr" -keyout "$tmp/key.pem" \
+	-out "$tmp/cert.pem" >/dev/null 2>&1
+mkdir -p "$tmp/www"
+echo "rangectl works" >"$tmp/www/index.html"
+cat >"$tmp/nginx.conf" <<CONF
+daemon off;
+master_process off;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx.error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $tmp/body;
+	proxy_temp_path $tmp/proxy;
+	fastcgi_temp_path $tmp/fastcgi;
+	uwsgi_temp_path $tmp/uwsgi;
+	scgi_temp_path $tmp/scgi;
+	server {
+		listen $addr:80;
+		listen $addr:443 ssl;
+		ssl_certificate $tmp/cert.pem;
+		ssl_certificate_key $tmp/key.pem;
+		root $tmp/www;
+	}
+}
+CONF
+web=(kind=http addr=$addr path=/ expect_body=rangectl)
+tls=(kind=https addr=$addr path=/ verify=false expect_body=rangectl)
+start nginx nginx -c "$tmp/nginx.conf"
+if listening tcp 443; then
+	expect up http "${web[@]}"
+	expect up "https verify: false" "${tls[@]}"
+	expect down "https verifying a self-signed certificate" "certificate not trusted" kind=https addr=$addr
+	expect down "http expecting a missing body" "body lacks 'absent'" kind=http addr=$addr expect_body=absent
+	stop "$nginx"
+	expect down "http, nginx stopped" "connection refused" "${web[@]}"
+	expect down "https, nginx stopped" "connection refused" "${tls[@]}"
+else
+	fail nginx "does not listen: $(tail -3 "$tmp/nginx.log" "$tmp/nginx.error.log" 2>/dev/null)"
+fi
+
+# ---- unbound: a zone ------------------------------------------------------
+cat >"$tmp/unbound.conf" <<CONF
+server:
+	interface: $addr
+	port: 53
+	do-daemonize: no
+	username: ""
+	chroot: ""
+	directory: "$tmp"
+	pidfile: "$tmp/unbound.pid"
+	use-syslog: no
+	logfile: ""
+	access-control: 0.0.0.0/0 allow
+	do-ip6: no
+	local-zone: "ro.example." static
+	local-data: "www.ro.example. A 10.99.0.10"
+	local-data: "ro.example. MX 10 mail.ro.example."
+	local-data: "ro.example. TXT \"rangectl zone\""
+remote-control:
+	control-enable: no
+CONF
+dns=(kind=dns addr=$addr query=www.ro.example type=A expect=10.99.0.10)
+start unbound unbound -d -c "$tmp/unbound.conf"
+if listening udp 53; then
+	expect up "dns A" "${dns[@]}"
+	expect up "dns MX" kind=dns addr=$addr query=ro.example type=MX expect=mail.ro.example
+	expect up "dns TXT" kind=dns addr=$addr query=ro.example type=TXT expect=rangectl
+	expect down "dns A, another address expected" "(one is '10.99.0.10')" kind=dns addr=$addr query=www.ro.example expect=10.99.0.11
+	expect down "dns, a name outside the zone's data" "no such name" kind=dns addr=$addr query=nope.ro.example
+	stop "$unbound"
+	expect down "dns, unbound stopped" "connection refused" "${dns[@]}"
+else
+	fail unbound "does not listen: $(tail -3 "$tmp/unbound.log")"
+fi
+
+# ---- dovecot: imap and pop3 with a login ----------------------------------
+mkdir -p "$tmp/dovecot" "$tmp/mail"
+chmod 777 "$tmp/mail"
+echo "ops:{PLAIN}s3cret::::::" >"$tmp/passwd"
+cat >"$tmp/dovecot.conf" <<CONF
+protocols = imap pop3
+listen = $addr
+base_dir = $tmp/dovecot
+state_dir = $tmp/dovecot
+log_path = $tmp/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_failure_delay = 0
+# No growing penalty for the failed logins this test makes on purpose.
+service anvil {
+	unix_listener anvil-auth-penalty {
+		mode = 0
+	}
+}
+auth_mechanisms = plain login
+mail_location = maildir:$tmp/mail/%u
+passdb {
+	driver = passwd-file
+	args = scheme=PLAIN $tmp/passwd
+}
+userdb {
+	driver = static
+	args = uid=nobody gid=nogroup home=$tmp/mail/%u
+}
+CONF
+imap=(kind=imap addr=$addr user=ops password=s3cret)
+pop=(kind=pop3 addr=$addr user=ops password=s3cret)
+start dovecot dovecot -F -c "$tmp/dovecot.conf"
+if listening tcp 143 && listening tcp 110; then
+	expect up "imap login" "${imap[@]}"
+	expect up "pop3 login" "${pop[@]}"
+	expect down "imap, a wrong password" "login denied" kind=imap addr=$addr user=ops password=s3cretx
+	expect down "pop3, a wrong password" "login denied" kind=pop3 addr=$addr user=ops password=s3cretx
+	stop "$dovecot"
+	expect down "imap, dovecot stopped" "connection refused" "${imap[@]}"
+	expect down "pop3, dovecot stopped" "connection refused" "${pop[@]}"
+else
+	fail dovecot "does not listen: $(tail -3 "$tmp/dovecot.log" "$tmp/dovecot.log" 2>/dev/null)"
+fi
+
+# ---- smtp: Python's smtpd, Debian's python3 (3.11) ------------------------
+smtp=(kind=smtp addr=$addr)
+start smtpd /usr/bin/python3 -W ignore -m smtpd -n -c DebuggingServer "$addr:25"
+if listening tcp 25; then
+	expect up "smtp banner and EHLO" "${smtp[@]}"
+	stop "$smtpd"
+	expect down "smtp, the server stopped" "connection refused" "${smtp[@]}"
+else
+	fail smtpd "does not listen: $(tail -3 "$tmp/smtpd.log")"
+fi
+
+# ---- all of them at once, every server down: one timeout in all ----------
+start=$(date +%s%N)
+in_ns "$probe" -t 1000 "${web[@]}" "${tls[@]}" "${dns[@]}" "${imap[@]}" \
+	"${pop[@]}" "${smtp[@]}" >"$tmp/all.out" 2>&1
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "$(grep -c ' down: ' "$tmp/all.out")" -eq 6 ] && [ "$ms" -lt 1900 ]; then
+	pass "six kinds at once, all down, in $ms ms"
+else
+	fail "six kinds at once" "$ms ms: $(cat "$tmp/all.out")"
+fi
+finish
