@@ -304,9 +304,10 @@ dns_poll_set(struct dns_batch *b, struct pollfd *pfd, size_t *owner)
 		bits = ares_getsock(b->slots[i].channel, socks,
 		    ARES_GETSOCK_MAXNUM);
 		for (int k = 0; k < ARES_GETSOCK_MAXNUM; k++) {
-			short ev = (short)((ARES_GETSOCK_READABLE(bits, k) ?
-			    POLLIN : 0) | (ARES_GETSOCK_WRITABLE(bits, k) ?
-			    POLLOUT : 0));
+			/* c-ares's own macros shift an int by up to 31. */
+			unsigned u = (unsigned)bits;
+			short ev = (short)(((u >> k) & 1u ? POLLIN : 0) |
+			    ((u >> (k + ARES_GETSOCK_MAXNUM)) & 1u ? POLLOUT : 0));
 
 			if (ev == 0)
 				continue;
