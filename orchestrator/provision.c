@@ -283,11 +283,22 @@ update_leases(struct provision *pv, struct inventory_network *have,
 	return rc;
 }
 
+/*
+ * Whether the last libvirt call failed only because the object was not
+ * running: the removers ask no state first, as each question costs libvirt
+ * a lookup of the object, and destroy whatever they find.
+ */
+static bool
+was_not_running(void)
+{
+	return virGetLastErrorCode() == VIR_ERR_OPERATION_INVALID;
+}
+
 /* Removes a network of ours: stopped first, then forgotten. */
 static int
 remove_network(struct provision *pv, virNetworkPtr net, const char *name)
 {
-	if (virNetworkIsActive(net) == 1 && virNetworkDestroy(net) < 0)
+	if (virNetworkDestroy(net) < 0 && !was_not_running())
 		return fail(pv, "cannot stop network '%s': %s", name,
 		    virt_last_error());
 	if (virNetworkUndefine(net) < 0)
@@ -515,7 +526,7 @@ ensure_volumes(struct provision *pv)
 static int
 remove_domain(struct provision *pv, virDomainPtr dom, const char *name)
 {
-	if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0)
+	if (virDomainDestroy(dom) < 0 && !was_not_running())
 		return fail(pv, "cannot power off domain '%s': %s", name,
 		    virt_last_error());
 	if (virDomainUndefineFlags(dom, UNDEFINE_FLAGS) < 0)
@@ -1088,50 +1099,13 @@ provision_up(const struct plan *plan, struct virt *virt,
 	return provision_up_cluster(plan, &one, opts, progress, counts, error);
 }
 
-/*
- * Whether the last libvirt call failed only because the object was not
- * running: `down` asks no state first, as each question costs libvirt a
- * lookup of the object, and destroys whatever it finds.
- */
-static bool
-was_not_running(void)
-{
-	return virGetLastErrorCode() == VIR_ERR_OPERATION_INVALID;
-}
-
-/* remove_domain() for down: no state asked, none needed. */
-static int
-down_domain(struct provision *pv, virDomainPtr dom, const char *name)
-{
-	if (virDomainDestroy(dom) < 0 && !was_not_running())
-		return fail(pv, "cannot power off domain '%s': %s", name,
-		    virt_last_error());
-	if (virDomainUndefineFlags(dom, UNDEFINE_FLAGS) < 0)
-		return fail(pv, "cannot remove domain '%s': %s", name,
-		    virt_last_error());
-	return 0;
-}
-
-/* remove_network() for down, likewise. */
-static int
-down_network(struct provision *pv, virNetworkPtr net, const char *name)
-{
-	if (virNetworkDestroy(net) < 0 && !was_not_running())
-		return fail(pv, "cannot stop network '%s': %s", name,
-		    virt_last_error());
-	if (virNetworkUndefine(net) < 0)
-		return fail(pv, "cannot remove network '%s': %s", name,
-		    virt_last_error());
-	return 0;
-}
-
 static void
 down_domain_job(void *ctx, size_t i)
 {
 	struct provision *pv = ctx;
 	struct inventory_domain *d = &pv->inv.domains[i];
 
-	if (d->owner == OWNER_OURS && down_domain(pv, d->dom, d->name) == 0)
+	if (d->owner == OWNER_OURS && remove_domain(pv, d->dom, d->name) == 0)
 		count(pv, &pv->counts.removed);
 	if (pv->own_steps)
 		progress_tick(pv->progress);
@@ -1193,7 +1167,7 @@ take_down(struct provision *pv)
 		struct inventory_network *n = &pv->inv.networks[i];
 
 		if (n->owner == OWNER_OURS &&
-		    down_network(pv, n->net, n->name) == 0)
+		    remove_network(pv, n->net, n->name) == 0)
 			pv->counts.removed++;
 	}
 }
