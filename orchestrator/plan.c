@@ -187,6 +187,34 @@ find_network(struct planner *p, const struct scenario_team *team,
 	return (size_t)(net - p->plan->networks);
 }
 
+/*
+ * The hardware of an image's hosts, defaults made explicit, except the
+ * machine: libvirt's default is left unwritten, so that domains planned
+ * before these settings keep their definition (and are not made anew).
+ */
+static struct scenario_hardware
+host_hardware(const struct scenario_image *img)
+{
+	struct scenario_hardware hw = { 0 };
+	bool disk;
+
+	if (img == NULL)
+		return hw;
+	disk = img->disk != NULL;
+	hw = img->hw;
+	if (hw.firmware == FIRMWARE_DEFAULT)
+		hw.firmware = FIRMWARE_BIOS;
+	if (hw.disk_bus == DISK_BUS_DEFAULT)
+		hw.disk_bus = DISK_BUS_VIRTIO;
+	if (hw.nic_model == NIC_MODEL_DEFAULT)
+		hw.nic_model = NIC_MODEL_VIRTIO;
+	if (hw.graphics == GRAPHICS_DEFAULT)
+		hw.graphics = disk ? GRAPHICS_VNC : GRAPHICS_NONE;
+	if (hw.video == VIDEO_DEFAULT && hw.graphics == GRAPHICS_VNC)
+		hw.video = VIDEO_VGA;
+	return hw;
+}
+
 static void
 expand_host(struct planner *p, const struct scenario_host *src,
     const struct scenario_team *team)
@@ -196,6 +224,7 @@ expand_host(struct planner *p, const struct scenario_host *src,
 
 	host->src = src;
 	host->team = team;
+	host->hw = host_hardware(scenario_image(p->sc, src->image));
 	host->name = object_name(p->sc, team, src->id);
 	host->nics = xcalloc(src->n_nics, sizeof(*host->nics));
 	host->n_nics = src->n_nics;

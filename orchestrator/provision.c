@@ -522,6 +522,24 @@ ensure_volumes(struct provision *pv)
 #define UNDEFINE_FLAGS (VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | \
 	VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)
 
+/*
+ * Undefines dom with the UEFI variables and the TPM's state that libvirt
+ * made for it (libvirt refuses to forget a domain with variables unless
+ * told). Drivers that know neither (the test driver) refuse the flags:
+ * then without them, as they made no such files.
+ */
+static int
+undefine_domain(virDomainPtr dom)
+{
+	if (virDomainUndefineFlags(dom, UNDEFINE_FLAGS |
+	    VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_TPM) == 0)
+		return 0;
+	if (virGetLastErrorCode() != VIR_ERR_INVALID_ARG &&
+	    virGetLastErrorCode() != VIR_ERR_NO_SUPPORT)
+		return -1;
+	return virDomainUndefineFlags(dom, UNDEFINE_FLAGS);
+}
+
 /* Removes a domain of ours: powered off, then forgotten with snapshots. */
 static int
 remove_domain(struct provision *pv, virDomainPtr dom, const char *name)
@@ -529,7 +547,7 @@ remove_domain(struct provision *pv, virDomainPtr dom, const char *name)
 	if (virDomainDestroy(dom) < 0 && !was_not_running())
 		return fail(pv, "cannot power off domain '%s': %s", name,
 		    virt_last_error());
-	if (virDomainUndefineFlags(dom, UNDEFINE_FLAGS) < 0)
+	if (undefine_domain(dom) < 0)
 		return fail(pv, "cannot remove domain '%s': %s", name,
 		    virt_last_error());
 	return 0;
@@ -805,7 +823,7 @@ rollback(struct provision *pv)
 			continue;
 		if (virDomainIsActive(dom) == 1)
 			virDomainDestroy(dom);
-		if (virDomainUndefineFlags(dom, UNDEFINE_FLAGS) < 0)
+		if (undefine_domain(dom) < 0)
 			progress_note(pv->progress, "rollback: cannot remove "
 			    "domain '%s': %s", pv->plan->hosts[i].name,
 			    virt_last_error());

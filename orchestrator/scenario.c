@@ -35,6 +35,66 @@ static const char *const action_names[] = {
 };
 static const char *const format_names[] = { "", "qcow2", "raw", NULL };
 static const char *const trigger_names[] = { "", "clock", "manual", NULL };
+static const char *const firmware_names[] = { "", "bios", "uefi", NULL };
+static const char *const machine_names[] = { "", "pc", "q35", NULL };
+static const char *const disk_bus_names[] = {
+	"", "virtio", "sata", "scsi", NULL,
+};
+static const char *const nic_model_names[] = {
+	"", "virtio", "e1000e", "rtl8139", NULL,
+};
+static const char *const graphics_names[] = { "", "vnc", "none", NULL };
+static const char *const video_names[] = {
+	"", "vga", "virtio", "qxl", "bochs", "cirrus", NULL,
+};
+
+/* The name of value in names (NULL-terminated), "" when out of range. */
+static const char *
+enum_name(const char *const *names, int value)
+{
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (i == value)
+			return names[i];
+	return "";
+}
+
+const char *
+firmware_name(int firmware)
+{
+	return enum_name(firmware_names, firmware);
+}
+
+const char *
+machine_name(int machine)
+{
+	return enum_name(machine_names, machine);
+}
+
+const char *
+disk_bus_name(int bus)
+{
+	return enum_name(disk_bus_names, bus);
+}
+
+const char *
+nic_model_name(int model)
+{
+	return enum_name(nic_model_names, model);
+}
+
+const char *
+graphics_name(int graphics)
+{
+	return enum_name(graphics_names, graphics);
+}
+
+const char *
+video_name(int video)
+{
+	return enum_name(video_names, video);
+}
 
 const char *
 role_name(int role)
@@ -144,6 +204,15 @@ static const struct schema_field image_fields[] = {
 	FIELD(scenario_image, "disk", SCHEMA_STRING, disk, false, 0, 0),
 	ENUM(scenario_image, "format", format, false, format_names),
 	FIELD(scenario_image, "cloud_init", SCHEMA_BOOL, cloud_init, false, 0, 0),
+	ENUM(scenario_image, "firmware", hw.firmware, false, firmware_names),
+	FIELD(scenario_image, "secure_boot", SCHEMA_BOOL, hw.secure_boot, false,
+	    0, 0),
+	ENUM(scenario_image, "machine", hw.machine, false, machine_names),
+	ENUM(scenario_image, "disk_bus", hw.disk_bus, false, disk_bus_names),
+	ENUM(scenario_image, "nic_model", hw.nic_model, false, nic_model_names),
+	ENUM(scenario_image, "graphics", hw.graphics, false, graphics_names),
+	ENUM(scenario_image, "video", hw.video, false, video_names),
+	FIELD(scenario_image, "tpm", SCHEMA_BOOL, hw.tpm, false, 0, 0),
 };
 
 static const struct schema_field team_fields[] = {

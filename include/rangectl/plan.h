@@ -54,6 +54,8 @@ struct plan_host {
 	size_t routes_alloc;
 	uint32_t gateway;	/* default route, 0 for none */
 	size_t node;	/* index into sc->nodes (place.c); 0 without nodes */
+	/* Its image's, with every default made explicit (xml.c reads it). */
+	struct scenario_hardware hw;
 };
 
 struct plan_inject {

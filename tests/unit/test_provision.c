@@ -378,6 +378,20 @@ TEST(xml_golden)
 	check_golden("tests/xml/domain-kernel.xml", xml);
 	free(xml);
 	range_clear(&range);
+	/* The hardware knobs: UEFI, q35, SATA, e1000e, a screen, a TPM. */
+	if (!CHECK(load(&range, "scenarios/windows-ad.yaml")))
+		return;
+	CHECK_STR_EQ(range.plan->hosts[1].name, "winad-blue-dc");
+	xml = xml_domain(range.plan, &range.plan->hosts[1], &opt,
+	    "/var/lib/rangectl/pools/winad/winad-blue-dc.qcow2", &why);
+	check_golden("tests/xml/domain-windows-dc.xml", xml);
+	free(xml);
+	CHECK_STR_EQ(range.plan->hosts[2].name, "winad-blue-ws");
+	xml = xml_domain(range.plan, &range.plan->hosts[2], &opt,
+	    "/var/lib/rangectl/pools/winad/winad-blue-ws.qcow2", &why);
+	check_golden("tests/xml/domain-windows-ws.xml", xml);
+	free(xml);
+	range_clear(&range);
 }
 
 TEST(tags_read_back)
