@@ -144,6 +144,10 @@ expand_network(struct planner *p, const struct scenario_network *src,
 		    "network: %s", src->cidr, src->id, team ? team->id : "-",
 		    cidr, why);
 	free(cidr);
+	if (plan_guest_dns(src, team, &net->dns) < 0)
+		planner_error(p, scenario_pos(src->node, "dns"), "dns '%s' of "
+		    "network '%s' for team '%s' is not a valid address",
+		    src->dns, src->id, team ? team->id : "-");
 	net->host_side = cidr_host_side(&net->cidr);
 	if (strmap_add(&p->networks, net->name, net) != NULL)
 		planner_error(p, src->node->pos, "network '%s' would be named "
@@ -225,6 +229,7 @@ expand_host(struct planner *p, const struct scenario_host *src,
 	host->src = src;
 	host->team = team;
 	host->hw = host_hardware(scenario_image(p->sc, src->image));
+	host->guest = plan_guest_expand(p->sc, src, team);
 	host->name = object_name(p->sc, team, src->id);
 	host->nics = xcalloc(src->n_nics, sizeof(*host->nics));
 	host->n_nics = src->n_nics;
@@ -861,6 +866,7 @@ plan_free(struct plan *plan)
 		free(plan->hosts[i].name);
 		free(plan->hosts[i].nics);
 		free(plan->hosts[i].routes);
+		plan_guest_free(plan->hosts[i].guest);
 	}
 	for (i = 0; i < plan->n_injects; i++) {
 		free(plan->injects[i].targets);

@@ -270,6 +270,7 @@ check_networks(struct scenario *sc, struct schema_ctx *ctx)
 		check_role_has_teams(sc, ctx, net->node, what, net->per_team);
 		if (net->cidr != NULL)
 			check_cidr(ctx, net, what);
+		rules_check_dns(ctx, net, what);
 		free(what);
 	}
 	strmap_clear(&seen);
@@ -562,6 +563,7 @@ check_host(struct scenario *sc, struct schema_ctx *ctx,
 	for (i = 0; i < h->n_nics; i++)
 		check_nic(sc, ctx, h, &h->nics[i], i);
 	check_services(ctx, h);
+	rules_check_guest(sc, ctx, h, what);
 	free(what);
 }
 

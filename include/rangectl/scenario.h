@@ -164,6 +164,7 @@ struct scenario_network {
 	int per_team;	/* enum team_role, ROLE_NONE for a shared network */
 	bool isolated;
 	char *gateway;	/* host id, or NULL */
+	char *dns;	/* the resolver its hosts use, an address ({team.*}) */
 };
 
 struct scenario_nic {
@@ -195,6 +196,26 @@ struct scenario_check {
 	long penalty;	/* compromises: lost per round passing */
 };
 
+/* An account cloud-init makes on a disk image host. */
+struct scenario_user {
+	const struct ynode *node;
+	char *name;
+	struct strlist groups;
+	bool sudo;	/* may run anything as root, without a password */
+	char *password;	/* a secret: plain, hashed by rangectl; never shown */
+	char *password_hash;	/* crypt(3) form, as given */
+	struct strlist ssh_authorized_keys;
+};
+
+/* A file cloud-init writes on a disk image host at its first boot. */
+struct scenario_file {
+	const struct ynode *node;
+	char *path;
+	char *content;
+	char *mode;	/* octal text, such as "0644"; NULL: cloud-init's */
+	char *owner;	/* "user" or "user:group"; NULL: root */
+};
+
 struct scenario_host {
 	const struct ynode *node;
 	char *id;
@@ -208,6 +229,12 @@ struct scenario_host {
 	size_t n_nics;
 	struct scenario_check *services;
 	size_t n_services;
+	/* cloud-init's (images with cloud_init); {team.*} allowed in each */
+	struct scenario_user *users;
+	size_t n_users;
+	struct scenario_file *files;
+	size_t n_files;
+	struct strlist run;	/* commands run once, at the first boot */
 };
 
 struct scenario_inject {
