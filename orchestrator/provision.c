@@ -27,6 +27,8 @@
 #include "rangectl/workers.h"
 #include "rangectl/xml.h"
 
+#include "provision_impl.h"
+
 /*
  * The state of one `up` or `down` on one node, shared by its worker
  * threads. A range over several nodes has one per node, run at once.
@@ -51,6 +53,7 @@ struct provision {
 	bool *created_domains;
 	bool created_pool;
 	char **volumes;	/* by host index: overlay path, or NULL */
+	char **seeds;	/* by host index: cloud-init seed volume path, or NULL */
 	struct provision_counts counts;
 };
 
@@ -466,6 +469,20 @@ ensure_pool(struct provision *pv)
 	return pool;
 }
 
+/* The cloud-init seed of a disk image host (provision_seed.c). */
+static int
+ensure_seed(struct provision *pv, virStoragePoolPtr pool, size_t i)
+{
+	char *error = NULL;
+	int rc = 0;
+
+	if (provision_seed(pv->virt->conn, pool, pv->plan, &pv->plan->hosts[i],
+	    &pv->seeds[i], &error) < 0)
+		rc = fail(pv, "host '%s': %s", pv->plan->hosts[i].name, error);
+	free(error);
+	return rc;
+}
+
 /* The overlay of a disk image host: reused if present, else created. */
 static int
 ensure_volume(struct provision *pv, virStoragePoolPtr pool, size_t i)
@@ -495,7 +512,7 @@ ensure_volume(struct provision *pv, virStoragePoolPtr pool, size_t i)
 	pv->volumes[i] = virStorageVolGetPath(vol);
 	virStorageVolFree(vol);
 	free(name);
-	return 0;
+	return host->guest != NULL ? ensure_seed(pv, pool, i) : 0;
 }
 
 static int
@@ -612,7 +629,8 @@ domain_job(void *ctx, size_t i)
 		    host->name);
 		return;
 	}
-	xml = xml_domain(pv->plan, host, &pv->xml, pv->volumes[i], &why);
+	xml = xml_domain_seeded(pv->plan, host, &pv->xml, pv->volumes[i],
+	    pv->seeds[i], &why);
 	if (xml == NULL) {
 		fail(pv, "cannot describe domain '%s': %s", host->name, why);
 		return;
@@ -875,6 +893,7 @@ provision_init(struct provision *pv, const struct plan *plan,
 	pv->created_networks = xcalloc(plan->n_networks + 1, sizeof(bool));
 	pv->created_domains = xcalloc(plan->n_hosts + 1, sizeof(bool));
 	pv->volumes = xcalloc(plan->n_hosts + 1, sizeof(char *));
+	pv->seeds = xcalloc(plan->n_hosts + 1, sizeof(char *));
 }
 
 /* Frees what pv holds and returns its error (the caller frees it). */
@@ -887,6 +906,9 @@ provision_finish(struct provision *pv)
 	for (i = 0; i < pv->plan->n_hosts; i++)
 		free(pv->volumes[i]);
 	free(pv->volumes);
+	for (i = 0; i < pv->plan->n_hosts; i++)
+		free(pv->seeds[i]);
+	free(pv->seeds);
 	free(pv->here_networks);
 	free(pv->created_networks);
 	free(pv->created_domains);

@@ -411,14 +411,33 @@ domain_screen(struct strbuf *body, const struct scenario_hardware *hw)
 		    hw->machine == MACHINE_Q35 ? "tpm-crb" : "tpm-tis");
 }
 
+/*
+ * The seed's CD-ROM: SATA, since CD-ROMs cannot be virtio and q35 has no
+ * IDE; after a SATA or SCSI disk's sda. Its path carries the seed's
+ * instance id, so a changed seed is a changed domain.
+ */
+static void
+domain_seed(struct strbuf *body, const struct scenario_hardware *hw,
+    const char *seed_path)
+{
+	strbuf_append(body, "    <disk type='file' device='cdrom'>\n"
+	    "      <driver name='qemu' type='raw'/>\n      <source file='");
+	append_escaped(body, seed_path);
+	strbuf_printf(body, "'/>\n      <target dev='%s' bus='sata'/>\n"
+	    "      <readonly/>\n    </disk>\n",
+	    hw->disk_bus == DISK_BUS_VIRTIO ? "sda" : "sdb");
+}
+
 static void
 domain_devices(struct strbuf *body, const struct plan *plan,
     const struct plan_host *host, const struct xml_options *opt,
-    const char *disk_path)
+    const char *disk_path, const char *seed_path)
 {
 	strbuf_append(body, "  <devices>\n");
 	if (disk_path != NULL)
 		domain_disk(body, &host->hw, disk_path);
+	if (seed_path != NULL)
+		domain_seed(body, &host->hw, seed_path);
 	domain_nics(body, plan, host, opt);
 	/* The serial console: for the kernel's messages and for trainees. */
 	strbuf_append(body, "    <serial type='pty'>\n      <target port='0'/>\n"
@@ -436,6 +455,26 @@ char *
 xml_domain(const struct plan *plan, const struct plan_host *host,
     const struct xml_options *opt, const char *disk_path, const char **why)
 {
+	return xml_domain_seeded(plan, host, opt, disk_path, NULL, why);
+}
+
+char *
+xml_seed_volume(const char *name, unsigned long long capacity)
+{
+	char *e = xml_escape(name), *xml;
+
+	xml = xasprintf("<volume>\n  <name>%s</name>\n  <capacity unit='bytes'>"
+	    "%llu</capacity>\n  <target>\n    <format type='raw'/>\n"
+	    "  </target>\n</volume>\n", e, capacity);
+	free(e);
+	return xml;
+}
+
+char *
+xml_domain_seeded(const struct plan *plan, const struct plan_host *host,
+    const struct xml_options *opt, const char *disk_path,
+    const char *seed_path, const char **why)
+{
 	struct strbuf body;
 	char *xml = NULL;
 
@@ -449,7 +488,7 @@ xml_domain(const struct plan *plan, const struct plan_host *host,
 	    host->hw.secure_boot ? "    <smm state='on'/>\n" : "");
 	strbuf_append(&body, "  <clock offset='utc'/>\n  <on_poweroff>destroy</on_poweroff>\n"
 	    "  <on_reboot>restart</on_reboot>\n  <on_crash>destroy</on_crash>\n");
-	domain_devices(&body, plan, host, opt, disk_path);
+	domain_devices(&body, plan, host, opt, disk_path, seed_path);
 	xml = tagged("domain", opt->kvm ? " type='kvm'" : " type='qemu'",
 	    host->name, plan, host->team, host->src->id, body.data);
 cleanup:
