@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# tests/e2e/debian.sh BUILD: `make images`'s Debian guest on a real libvirtd
+# with QEMU (TCG), inside a private network namespace (tests/e2e/lib.sh),
+# from tests/e2e/debian.yaml.
+#
+# Checks what cloud-init and the hardware settings promise: rangectl up
+# waits for both guests' agents; srv (BIOS, virtio) has its planned name
+# and address, the scenario's user with a SHA-512 crypt password and its
+# SSH key, its files (one owned by that user), its first-boot command, and
+# serves its page to the namespace; hw boots with UEFI from a SATA disk
+# with an e1000e NIC and is configured too; a second up changes nothing;
+# down leaves no domain, network or volume.
+#
+# usage: tests/e2e/debian.sh [BUILD]   (as root; builds the image if needed)
+# Environment: E2E_UP_TIMEOUT (default 15m), and tests/e2e/lib.sh's.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+build=${1:-build}
+rangectl=$PWD/$build/rangectl
+scenario=$PWD/tests/e2e/debian.yaml
+# shellcheck source=tests/e2e/lib.sh
+. tests/e2e/lib.sh
+
+e2e_install
+images/build-debian.sh images/build >/dev/null || e2e_die "cannot build the Debian image"
+e2e_start debian
+
+rc() { e2e_exec "$rangectl" "$@"; }
+
+# Runs a shell command in a guest through its agent; prints its output,
+# exits with its status.
+guest_sh() {
+	local dom=$1 cmd=$2 out pid
+	cmd=${cmd//\\/\\\\}
+	cmd=${cmd//\"/\\\"}
+	out=$(e2e_virsh qemu-agent-command "$dom" --timeout 20 "{\"execute\":\"guest-exec\",\
+\"arguments\":{\"path\":\"/bin/sh\",\"arg\":[\"-c\",\"$cmd\"],\
+\"capture-output\":true}}") || return 125
+	pid=$(printf '%s' "$out" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+	for _ in $(seq 1 600); do
+		out=$(e2e_virsh qemu-agent-command "$dom" --timeout 20 "{\"execute\":\
+\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") || return 125
+		case $out in
+		*'"exited":true'*)
+			printf '%s' "$out" | sed -n 's/.*"out-data":"\([^"]*\)".*/\1/p' | base64 -d
+			return "$(printf '%s' "$out" | sed -n 's/.*"exitcode":\([0-9]*\).*/\1/p')" ;;
+		esac
+		sleep 0.5
+	done
+	return 124
+}
+
+# guest_is DOM CMD WANT: CMD's output in DOM is exactly WANT.
+guest_is() {
+	local got
+	got=$(guest_sh "$1" "$2") || { echo "# '$2' failed: $got" >&2; return 1; }
+	[ "$got" = "$3" ] || { echo "# '$2' gave '$got', not '$3'" >&2; return 1; }
+}
+
+page_has() { e2e_exec curl -sf --max-time 10 "http://$1/" | grep -q "$2"; }
+up_is_noop() { rc up -q "$scenario" | grep -q 'nothing changed'; }
+nothing_named() { ! e2e_virsh "$1" --all --name | grep -q "$2"; }
+
+t0=$(e2e_now)
+e2e_check "up: both Debian guests' agents answer" \
+	rc up --timeout "${E2E_UP_TIMEOUT:-15m}" "$scenario"
+echo "# up to both agents answering (TCG): $(e2e_since "$t0") s"
+for dom in deb-ro-srv deb-ro-hw; do
+	e2e_check "$dom: cloud-init done without errors" \
+		guest_sh "$dom" "cloud-init status --wait >/dev/null"
+	e2e_check "$dom: its planned name" guest_is "$dom" "hostname" "$dom"
+	e2e_check "$dom: the seed came from rangectl's cidata volume" \
+		guest_is "$dom" "cloud-init query platform" "nocloud"
+done
+e2e_check "deb-ro-srv: its planned address on eth0" \
+	guest_sh deb-ro-srv "ip -4 -o addr show dev eth0 | grep -q ' 10.98.0.10/24 '"
+e2e_check "deb-ro-hw: its planned address on eth0" \
+	guest_sh deb-ro-hw "ip -4 -o addr show dev eth0 | grep -q ' 10.98.0.11/24 '"
+e2e_check "deb-ro-srv: the user trainee, in sudo" \
+	guest_sh deb-ro-srv "id -nG trainee | grep -qw sudo"
+# shellcheck disable=SC2016 # expanded by the guest's shell
+e2e_check "deb-ro-srv: trainee's password is a SHA-512 crypt hash" \
+	guest_sh deb-ro-srv 'getent shadow trainee | cut -d: -f2 | grep -q "^[$]6[$]"'
+# shellcheck disable=SC2016 # expanded by the guest's shell and perl
+e2e_check "deb-ro-srv: trainee's password is the scenario's, {team.id} filled in" \
+	guest_sh deb-ro-srv 'h=$(getent shadow trainee | cut -d: -f2); perl -e "exit(crypt(\$ARGV[0], \$ARGV[1]) ne \$ARGV[1])" e2e-ro-pass "$h"'
+e2e_check "deb-ro-srv: trainee's SSH key" \
+	guest_sh deb-ro-srv "grep -q 'e2e@ro' /home/trainee/.ssh/authorized_keys"
+e2e_check "deb-ro-srv: a file owned by trainee" \
+	guest_is deb-ro-srv "stat -c %U:%a /home/trainee/notes.txt && cat /home/trainee/notes.txt" "trainee:644
+for ro"
+e2e_check "deb-ro-srv: the first-boot command ran" \
+	guest_is deb-ro-srv "cat /root/first-boot" "first boot 1"
+e2e_check "deb-ro-srv: the resolver of the network" \
+	guest_sh deb-ro-srv "grep -rqs 10.98.0.10 /etc/resolv.conf /etc/network/interfaces.d/"
+e2e_check "deb-ro-srv: nginx serves the scenario's page to the namespace" \
+	page_has 10.98.0.10 "team ro srv"
+e2e_check "deb-ro-hw: booted with UEFI" guest_sh deb-ro-hw "test -d /sys/firmware/efi"
+e2e_check "deb-ro-hw: its disk on SATA (sda)" \
+	guest_sh deb-ro-hw "test -b /dev/sda && ! test -e /dev/vda"
+e2e_check "deb-ro-hw: an e1000e NIC" \
+	guest_sh deb-ro-hw "readlink /sys/class/net/eth0/device/driver | grep -q e1000e"
+e2e_check "deb-ro-srv reaches deb-ro-hw" \
+	guest_sh deb-ro-srv "ping -c 1 -W 5 10.98.0.11 >/dev/null"
+e2e_check "second up changes nothing" up_is_noop
+
+t0=$(e2e_now)
+e2e_check "down" rc down "$scenario"
+echo "# down: $(e2e_since "$t0") s"
+e2e_check "down left no domain" nothing_named list deb-
+e2e_check "down left no network" nothing_named net-list deb-
+e2e_check "down left no pool" nothing_named pool-list deb-
+e2e_summary
