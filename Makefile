@@ -53,7 +53,7 @@ TESTS	= $(TESTOBJS:$(BUILD)/tests/unit/%.o=$(BUILD)/tests/%)
 CHECKPROBE = $(BUILD)/tests/checks/probe
 FUZZERS	= $(BUILD)/fuzz_scenario $(BUILD)/fuzz_agent $(BUILD)/fuzz_api \
 	  $(BUILD)/fuzz_journal
-BENCHES	= $(BUILD)/bench/provision $(BUILD)/bench/engine $(BUILD)/bench/sse_client \
+BENCHES	= $(BUILD)/bench/provision $(BUILD)/bench/virt_loops $(BUILD)/bench/engine $(BUILD)/bench/sse_client \
 	  $(BUILD)/bench/place $(BUILD)/bench/yaml_parse
 SEEDS	= $(wildcard scenarios/*.yaml tests/scenarios/*.yaml)
 

@@ -252,14 +252,22 @@ update_leases(struct provision *pv, struct inventory_network *have,
 	char *leases = xml_network_leases(pv->plan, pn), *line, *end;
 	unsigned live = VIR_NETWORK_UPDATE_AFFECT_LIVE;
 	char uuid[VIR_UUID_STRING_BUFLEN], *same;
-	const char *name_end = strstr(xml, "</name>\n");
+	const char *name_end = strstr(xml, "</name>\n"), *rest, *eol;
 	virNetworkPtr net = NULL;
 	int rc = 0;
 
-	/* A new definition of the same network must carry its UUID. */
+	/*
+	 * A new definition of the same network must carry its UUID, which
+	 * replaces xml's own (a network made before rangectl derived them
+	 * has a random one).
+	 */
 	if (virNetworkGetUUIDString(have->net, uuid) == 0 && name_end != NULL) {
+		rest = name_end + 8;
+		if (strncmp(rest, "  <uuid>", 8) == 0 &&
+		    (eol = strchr(rest, '\n')) != NULL)
+			rest = eol + 1;
 		same = xasprintf("%.*s  <uuid>%s</uuid>\n%s",
-		    (int)(name_end + 8 - xml), xml, uuid, name_end + 8);
+		    (int)(name_end + 8 - xml), xml, uuid, rest);
 		net = virNetworkDefineXML(pv->virt->conn, same);
 		free(same);
 	}
