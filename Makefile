@@ -1,7 +1,7 @@
 # rangectl: a cyber-exercise range orchestrator.
 #
 #	make [all] | demo | check | asan | lint | fuzz [FUZZ_SECONDS=60]
-#	     | bench [OLD_REV=COMMIT] | bench-plan [OLD_REV=COMMIT]
+#	     | bench [OLD_REV=COMMIT] | bench-compare | bench-plan [OLD_REV=COMMIT]
 #	     | install | uninstall [DESTDIR=...] [PREFIX=/usr/local] | clean
 #
 # WERROR=1 (CI sets it) turns warnings into errors. BUILD is the folder that
@@ -136,6 +136,11 @@ bench: all $(BENCHES) $(if $(OLD_REV),old-rangectl)
 	$(BUILD)/bench/place
 	bench/http $(BUILD)
 
+# rangectl against each limit or peer of issue 16's table, side by side,
+# printing the ratios (docs/BENCHMARKS.md); root for its network namespace.
+bench-compare: all $(BUILD)/bench/virt_loops $(BUILD)/bench/engine $(BUILD)/bench/yaml_parse
+	bench/compare $(BUILD)
+
 # bench/plan alone; with OLD_REV=COMMIT, side by side with the rangectl of
 # that commit, built from `git archive` in $(BUILD)/old (make bench takes
 # OLD_REV too).
@@ -248,7 +253,7 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps check demo images bench bench-plan old-rangectl asan fuzz lint install uninstall clean FORCE
+.PHONY: all deps check demo images bench bench-compare bench-plan old-rangectl asan fuzz lint install uninstall clean FORCE
 
 -include $(OBJS:.o=.d) $(TESTOBJS:.o=.d) $(FUZZERS:$(BUILD)/%=$(BUILD)/tests/fuzz/%.d) \
 	$(VIRTMAIN:.o=.d) \
