@@ -255,14 +255,22 @@ update_leases(struct provision *pv, struct inventory_network *have,
 	char *leases = xml_network_leases(pv->plan, pn), *line, *end;
 	unsigned live = VIR_NETWORK_UPDATE_AFFECT_LIVE;
 	char uuid[VIR_UUID_STRING_BUFLEN], *same;
-	const char *name_end = strstr(xml, "</name>\n");
+	const char *name_end = strstr(xml, "</name>\n"), *rest, *eol;
 	virNetworkPtr net = NULL;
 	int rc = 0;
 
-	/* A new definition of the same network must carry its UUID. */
+	/*
+	 * A new definition of the same network must carry its UUID, which
+	 * replaces xml's own (a network made before rangectl derived them
+	 * has a random one).
+	 */
 	if (virNetworkGetUUIDString(have->net, uuid) == 0 && name_end != NULL) {
+		rest = name_end + 8;
+		if (strncmp(rest, "  <uuid>", 8) == 0 &&
+		    (eol = strchr(rest, '\n')) != NULL)
+			rest = eol + 1;
 		same = xasprintf("%.*s  <uuid>%s</uuid>\n%s",
-		    (int)(name_end + 8 - xml), xml, uuid, name_end + 8);
+		    (int)(name_end + 8 - xml), xml, uuid, rest);
 		net = virNetworkDefineXML(pv->virt->conn, same);
 		free(same);
 	}
@@ -1163,25 +1171,32 @@ down_rest_job(void *ctx, size_t i)
  * Threads pay where libvirt takes milliseconds a domain (a QEMU guest to
  * kill, a daemon far away); where it answers in microseconds (the test
  * driver), starting eight cost more than the whole removal. The first
- * domain of ours, removed on this thread, tells which.
+ * few domains of ours, removed on this thread, tell which: the fastest
+ * of them, as a loaded machine only ever adds time to one.
  */
 #define DOWN_ALONE_SECONDS 0.0005
+#define DOWN_TIMED 3
 
 static void
 down_domains(struct provision *pv)
 {
 	const struct inventory *inv = &pv->inv;
-	double t0 = mono_now();
 	unsigned threads = pv->opts->threads;
-	size_t i = 0;
+	double fastest = 1e9, t;
+	size_t i = 0, timed = 0;
 
-	while (i < inv->n_domains && inv->domains[i].owner != OWNER_OURS)
+	while (i < inv->n_domains && timed < DOWN_TIMED) {
+		bool ours = inv->domains[i].owner == OWNER_OURS;
+
+		t = mono_now();
 		down_domain_job(pv, i++);
-	if (i < inv->n_domains) {
-		down_domain_job(pv, i++);
-		if (mono_now() - t0 < DOWN_ALONE_SECONDS)
-			threads = 1;
+		t = mono_now() - t;
+		if (ours && t < fastest)
+			fastest = t;
+		timed += ours;
 	}
+	if (fastest < DOWN_ALONE_SECONDS)
+		threads = 1;
 	pv->down_from = i;
 	workers_run(inv->n_domains - i, threads, down_rest_job, pv);
 }

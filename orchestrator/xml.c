@@ -3,6 +3,7 @@
  */
 #include "rangectl/xml.h"
 
+#include <gnutls/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,64 @@ append_escaped(struct strbuf *sb, const char *text)
 	free(e);
 }
 
+/* rangectl's namespace of name-based UUIDs, drawn at random once. */
+static const unsigned char uuid_namespace[XML_UUID_LEN] = {
+	0xac, 0xf6, 0xe3, 0xa5, 0x75, 0x09, 0x44, 0x86,
+	0x8e, 0x0c, 0x28, 0x8f, 0x7e, 0xaa, 0xb1, 0x24,
+};
+
+int
+xml_uuid(const char *kind, const char *range, const char *name,
+    unsigned char uuid[XML_UUID_LEN])
+{
+	unsigned char digest[20];	/* SHA-1 */
+	struct strbuf sb;
+	int rc;
+
+	/* The name hashed: kind, range and name, a NUL after each. */
+	strbuf_init(&sb);
+	strbuf_appendn(&sb, (const char *)uuid_namespace, XML_UUID_LEN);
+	strbuf_appendn(&sb, kind, strlen(kind) + 1);
+	strbuf_appendn(&sb, range, strlen(range) + 1);
+	strbuf_appendn(&sb, name, strlen(name) + 1);
+	rc = gnutls_hash_fast(GNUTLS_DIG_SHA1, sb.data, sb.len, digest);
+	strbuf_free(&sb);
+	if (rc < 0)
+		return -1;
+	memcpy(uuid, digest, XML_UUID_LEN);
+	uuid[6] = (unsigned char)((uuid[6] & 0x0f) | 0x50);	/* version 5 */
+	uuid[8] = (unsigned char)((uuid[8] & 0x3f) | 0x80);	/* variant */
+	return 0;
+}
+
+/* Appends "  <uuid>U</uuid>\n" of kind's object name, when it has one. */
+static void
+append_uuid(struct strbuf *sb, const char *kind, const char *range,
+    const char *name)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char u[XML_UUID_LEN];
+	char text[XML_UUID_STRING_LEN], *p = text;
+	size_t i;
+
+	if (xml_uuid(kind, range, name, u) < 0)
+		return;
+	for (i = 0; i < XML_UUID_LEN; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[u[i] >> 4];
+		*p++ = hex[u[i] & 0x0f];
+	}
+	*p = '\0';
+	strbuf_append(sb, "  <uuid>");
+	strbuf_append(sb, text);
+	strbuf_append(sb, "</uuid>\n");
+}
+
 /*
- * Puts together "<kind>\n  <name>N</name>\n  <metadata>...</metadata>\n"
- * and body. The digest covers the name, attributes and what of the body
+ * Puts together "<kind>\n  <name>N</name>\n  <uuid>U</uuid>\n
+ * <metadata>...</metadata>\n" and body. The UUID is out of the digest:
+ * objects made before it was written keep theirs and stay unchanged. The digest covers the name, attributes and what of the body
  * needs the object made anew when it changes (digested; NULL for all of
  * body); extra goes into the tag as is.
  */
@@ -58,7 +114,9 @@ tagged_with(const char *kind, const char *attrs, const char *name,
 	strbuf_init(&sb);
 	strbuf_printf(&sb, "<%s%s>\n  <name>", kind, attrs);
 	append_escaped(&sb, name);
-	strbuf_printf(&sb, "</name>\n  <metadata>\n    <%s:range xmlns:%s='%s' "
+	strbuf_append(&sb, "</name>\n");
+	append_uuid(&sb, kind, plan->sc->exercise.name, name);
+	strbuf_printf(&sb, "  <metadata>\n    <%s:range xmlns:%s='%s' "
 	    "name='%s'", XML_NS_PREFIX, XML_NS_PREFIX, XML_NS_URI,
 	    plan->sc->exercise.name);
 	if (team != NULL)

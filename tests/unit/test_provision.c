@@ -217,6 +217,83 @@ TEST(down_removes_what_is_stopped)
 	range_clear(&range);
 }
 
+/* XML's copy without its <uuid> line: libvirt then draws one at random. */
+static char *
+without_uuid(const char *xml)
+{
+	const char *at = xml ? strstr(xml, "<uuid>") : NULL, *end;
+
+	if (!CHECK(at != NULL) || (end = strchr(at, '\n')) == NULL)
+		return xstrdup("");
+	return xasprintf("%.*s%s", (int)(at - xml), xml, end + 1);
+}
+
+/* The name-based UUID of RFC 9562: the same as Python's uuid.uuid5(). */
+TEST(uuid_is_name_based)
+{
+	unsigned char u[XML_UUID_LEN];
+	static const unsigned char want[XML_UUID_LEN] = {
+		0x21, 0xcb, 0x32, 0xe7, 0x78, 0x1b, 0x55, 0x62,
+		0x86, 0x48, 0xbb, 0xe5, 0xfb, 0x81, 0x60, 0xe0,
+	};
+
+	CHECK_INT_EQ(xml_uuid("domain", "demo", "demo-ro-web", u), 0);
+	CHECK(memcmp(u, want, XML_UUID_LEN) == 0);
+	CHECK_INT_EQ(xml_uuid("network", "demo", "demo-ro-web", u), 0);
+	CHECK(memcmp(u, want, XML_UUID_LEN) != 0);
+}
+
+/*
+ * Objects made before rangectl derived their UUIDs have random ones:
+ * down tells them by their tag, as it did, and removes them all the same.
+ */
+TEST(down_removes_objects_of_random_uuids)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c;
+	struct range range;
+	struct virt virt;
+	char *error = NULL, *xml, *old;
+	virDomainPtr dom;
+	virNetworkPtr net;
+
+	if (!CHECK(load(&range, "scenarios/demo.yaml")) ||
+	    !CHECK(virt_open(&virt, URI, &error) == 0))
+		return;
+	CHECK_INT_EQ(up(&range, &virt, &opts, &c), 0);
+	dom = virDomainLookupByName(virt.conn, range.plan->hosts[0].name);
+	net = virNetworkLookupByName(virt.conn, range.plan->networks[0].name);
+	if (CHECK(dom != NULL && net != NULL)) {
+		xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+		old = without_uuid(xml);
+		virDomainDestroy(dom);
+		CHECK_INT_EQ(virDomainUndefine(dom), 0);
+		virDomainFree(dom);
+		dom = virDomainDefineXML(virt.conn, old);
+		CHECK(dom != NULL);
+		free(xml);
+		free(old);
+		xml = virNetworkGetXMLDesc(net, 0);
+		old = without_uuid(xml);
+		virNetworkDestroy(net);
+		CHECK_INT_EQ(virNetworkUndefine(net), 0);
+		virNetworkFree(net);
+		net = virNetworkDefineXML(virt.conn, old);
+		CHECK(net != NULL);
+		free(xml);
+		free(old);
+	}
+	CHECK_INT_EQ(down(&range, &virt),
+	    range.plan->n_networks + range.plan->n_hosts);
+	CHECK_INT_EQ(tagged_objects(&virt, "demo"), 0);
+	if (dom != NULL)
+		virDomainFree(dom);
+	if (net != NULL)
+		virNetworkFree(net);
+	virt_close(&virt);
+	range_clear(&range);
+}
+
 TEST(name_taken_by_a_stranger_fails_cleanly)
 {
 	static const char foreign[] = "<domain type='test'><name>demo-ro-web"
