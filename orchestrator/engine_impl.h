@@ -6,8 +6,10 @@
  *     engine_command.c   commands from other threads, snapshots for them
  *     engine_replay.c    the journal read back; what a run journals first
  *     engine_work.c      firings, links coming back, rounds, the end, timer
- *     engine_libvirt.c   lifecycle events, a lost libvirtd, reconnecting,
- *                        references to the nodes' connections
+ *     engine_libvirt.c   the only one calling libvirt: lifecycle events, a
+ *                        lost libvirtd, reconnecting, the nodes'
+ *                        connections (references, a link, a revert, a
+ *                        console)
  *     engine_checkpoint.c  the replayed state kept beside the journal
  *   engine_state.c       the state's primitives: log, journal, queue, threads,
  *                        links down, names to indexes
@@ -208,5 +210,9 @@ void engine_conn_lost(struct engine *e, size_t node);
 void engine_reconnect(struct engine *e, size_t node);
 void engine_close_callback(virConnectPtr conn, int reason, void *opaque);
 void engine_refs(struct engine *e, struct cluster_refs *refs);
+/* The connection taken, used and closed here: callers see no libvirt. */
+int engine_set_link(struct engine *e, size_t host, size_t network, bool up,
+    char **error);
+int engine_revert_host(struct engine *e, size_t host, char **error);
 
 #endif

@@ -12,8 +12,24 @@
 #include <string.h>
 
 #include "engine_impl.h"
+#include "rangectl/console_libvirt.h"
+#include "rangectl/inject.h"
 #include "rangectl/util.h"
 #include "rangectl/virt.h"
+
+/* A new reference to host's node's connection, or NULL while it is lost. */
+static virConnectPtr
+conn_host(struct engine *e, size_t host)
+{
+	virConnectPtr conn;
+
+	pthread_mutex_lock(&e->lock);
+	conn = e->cl->nodes[cluster_host_node(e->cl, e->plan, host)].conn;
+	if (conn != NULL && virConnectRef(conn) < 0)
+		conn = NULL;
+	pthread_mutex_unlock(&e->lock);
+	return conn;
+}
 
 /* A domain's state as the journal and the API name it; NULL: no change. */
 static const char *
@@ -295,20 +311,6 @@ engine_reconnect(struct engine *e, size_t node)
 	engine_check_hosts(e, node);
 }
 
-/* A new reference to host's node's connection, or NULL while it is lost. */
-virConnectPtr
-engine_conn_host(struct engine *e, size_t host)
-{
-	virConnectPtr conn;
-
-	pthread_mutex_lock(&e->lock);
-	conn = e->cl->nodes[cluster_host_node(e->cl, e->plan, host)].conn;
-	if (conn != NULL && virConnectRef(conn) < 0)
-		conn = NULL;
-	pthread_mutex_unlock(&e->lock);
-	return conn;
-}
-
 /* A reference to every node's connection as it is now (NULL: lost). */
 void
 engine_refs(struct engine *e, struct cluster_refs *refs)
@@ -325,4 +327,57 @@ engine_refs(struct engine *e, struct cluster_refs *refs)
 			refs->conns[i] = NULL;
 	}
 	pthread_mutex_unlock(&e->lock);
+}
+
+/*
+ * Sets host's link on network up or down through its node's connection.
+ * 0, or -1 with *error set (the caller frees it).
+ */
+int
+engine_set_link(struct engine *e, size_t host, size_t network, bool up,
+    char **error)
+{
+	virConnectPtr conn = conn_host(e, host);
+	int rc;
+
+	if (conn == NULL) {
+		*error = xstrdup("no connection to libvirt");
+		return -1;
+	}
+	rc = inject_set_link(conn, e->plan, host, network, up, error);
+	virConnectClose(conn);
+	return rc;
+}
+
+/* Reverts host through its node's connection, as engine_set_link. */
+int
+engine_revert_host(struct engine *e, size_t host, char **error)
+{
+	virConnectPtr conn = conn_host(e, host);
+	int rc;
+
+	if (conn == NULL) {
+		*error = xasprintf("no connection to libvirt at '%s'",
+		    cluster_host_uri(e->cl, e->plan, host));
+		return -1;
+	}
+	rc = inject_revert(conn, e->plan, host, error);
+	virConnectClose(conn);
+	return rc;
+}
+
+int
+engine_console(struct engine *e, size_t host,
+    struct MHD_UpgradeResponseHandle *urh, int sock, const char *extra,
+    size_t extra_size, char **error)
+{
+	/* NULL while the node is away: the console tells the browser so. */
+	virConnectPtr conn = conn_host(e, host);
+	int rc;
+
+	rc = console_start(conn, e->plan->hosts[host].name, urh, sock, extra,
+	    extra_size, error);
+	if (conn != NULL)
+		virConnectClose(conn);
+	return rc;
 }

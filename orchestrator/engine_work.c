@@ -210,16 +210,11 @@ link_thread(void *arg)
 {
 	struct link_job *job = arg;
 	struct engine *e = job->e;
-	virConnectPtr conn = engine_conn_host(e, job->link.host);
 	struct engine_done *d = xcalloc(1, sizeof(*d));
 	char *error = NULL;
 	struct event ev;
 
-	if (conn == NULL)
-		error = xstrdup("no connection to libvirt");
-	else
-		inject_set_link(conn, e->plan, job->link.host,
-		    job->link.network, true, &error);
+	engine_set_link(e, job->link.host, job->link.network, true, &error);
 	d->kind = DONE_EVENT;
 	event_init(&ev, EVENT_LINK);
 	ev.u.link = (struct event_link){ .host =
@@ -229,8 +224,6 @@ link_thread(void *arg)
 	    error == NULL, .error = error };
 	d->event = event_encode(&ev);
 	free(error);
-	if (conn != NULL)
-		virConnectClose(conn);
 	free(job);
 	engine_post(e, d);
 	return NULL;

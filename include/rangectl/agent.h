@@ -27,6 +27,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct cluster_refs;
+
 /* The most of each of stdout and stderr kept, in bytes; the rest is cut. */
 #define AGENT_OUTPUT_CAP (64 * 1024)
 
@@ -54,6 +56,15 @@ struct agent_result {
  */
 int agent_exec(virDomainPtr dom, const char *command, int timeout_seconds,
     struct agent_result *res, char **error);
+/*
+ * agent_exec() in plan host `host`, its domain looked up here through its
+ * node's connection in refs (borrowed): -1 with *error set also when the
+ * node is away ("no connection to libvirt") or there is no such domain
+ * ("domain not found: ..."). For callers that see no libvirt (round.c).
+ */
+int agent_exec_host(const struct cluster_refs *refs, size_t host,
+    const char *command, int timeout_seconds, struct agent_result *res,
+    char **error);
 /*
  * One guest-ping, waiting up to timeout_seconds (at least 1; libvirt's
  * guest-sync may add 5 s). 0 when the agent answered, else -1: see
