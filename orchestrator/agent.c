@@ -6,7 +6,7 @@
  * machine and its agent. So every answer is checked member by member,
  * and outputs are cut at AGENT_OUTPUT_CAP whatever the agent claims.
  */
-#include "rangectl/agent.h"
+#include "rangectl/agent_libvirt.h"
 
 #include <jansson.h>
 #include <libvirt/libvirt-qemu.h>
