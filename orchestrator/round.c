@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "rangectl/agent.h"
+#include "rangectl/cidr.h"
 #include "rangectl/event.h"
+#include "rangectl/template.h"
 #include "rangectl/util.h"
 #include "rangectl/virt.h"
 #include "rangectl/workers.h"
@@ -145,29 +147,59 @@ exec_thread(void *arg)
 	return NULL;
 }
 
-/* The probe of a network item, at the host's first address. */
-static void
-probe_of(const struct round *r, const struct round_item *it,
-    struct check_probe *p)
+/* text with the host's placeholders filled, new; NULL stays NULL. */
+static const char *
+fill(const char *text, const struct template_values *v)
 {
+	return text != NULL ? template_expand(text, v) : NULL;
+}
+
+/* At the host's first address. */
+void
+round_probe(const struct round *r, size_t i, struct check_probe *p)
+{
+	const struct round_item *it = &r->items[i];
 	const struct plan_host *host = &r->plan->hosts[it->host];
+	const struct scenario_check *c = it->check;
+	char ip[IPV4_TEXT];
+	struct template_values v = { .team_id = host->team->id, .team_index =
+	    host->team->index, .host_ip = ip, .host_name = host->name };
 
 	memset(p, 0, sizeof(*p));
 	p->addr = host->n_nics ? host->nics[0].ip : 0;
-	p->port = (int)it->check->port;
-	p->kind = it->check->kind;
-	p->path = it->check->path;
-	p->expect_status = it->check->expect_status;
-	p->expect_body = it->check->expect_body;
-	p->insecure = !it->check->verify;
-	p->user = it->check->user;
-	p->password = it->check->password;
-	p->to = it->check->to;
-	p->base = it->check->base;
-	p->filter = it->check->filter;
-	p->query = it->check->query;
-	p->dns_type = it->check->dns_type;
-	p->expect = it->check->expect;
+	ipv4_format(p->addr, ip);
+	p->port = (int)c->port;
+	p->kind = c->kind;
+	p->path = fill(c->path, &v);
+	p->expect_status = c->expect_status;
+	p->expect_body = fill(c->expect_body, &v);
+	p->insecure = !c->verify;
+	p->user = fill(c->user, &v);
+	p->password = fill(c->password, &v);
+	p->to = fill(c->to, &v);
+	p->base = fill(c->base, &v);
+	p->filter = fill(c->filter, &v);
+	p->query = fill(c->query, &v);
+	p->dns_type = c->dns_type;
+	p->expect = fill(c->expect, &v);
+	p->run = fill(c->run, &v);
+	if (c->key != NULL) {
+		char *key = template_expand(c->key, &v);
+
+		p->key = scenario_path(r->plan->sc, key);
+		free(key);
+	}
+}
+
+void
+round_probe_clear(struct check_probe *p)
+{
+	const char *const texts[] = { p->path, p->expect_body, p->user,
+	    p->password, p->to, p->base, p->filter, p->query, p->expect,
+	    p->run, p->key };
+
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
+		free((char *)texts[i]);
 }
 
 static void
@@ -177,13 +209,14 @@ run_probes(struct round *r, size_t *net, size_t n_net)
 	size_t i;
 
 	for (i = 0; i < n_net; i++)
-		probe_of(r, &r->items[net[i]], &probes[i]);
+		round_probe(r, net[i], &probes[i]);
 	check_run(probes, n_net, r->timeout_ms);
 	for (i = 0; i < n_net; i++) {
 		struct round_item *it = &r->items[net[i]];
 
 		it->up = probes[i].up;
 		snprintf(it->reason, sizeof(it->reason), "%s", probes[i].reason);
+		round_probe_clear(&probes[i]);
 	}
 	free(probes);
 }

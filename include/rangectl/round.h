@@ -60,6 +60,13 @@ void round_add_compromises(struct round *r, size_t inject, const bool *running,
  * Ends within about one timeout.
  */
 void round_run(struct round *r, const struct cluster_refs *refs);
+/*
+ * The probe of item i, a network check: its texts with the host's
+ * {team.*} and {host.*} filled and its key's path resolved, all owned by
+ * the probe until round_probe_clear().
+ */
+void round_probe(const struct round *r, size_t i, struct check_probe *p);
+void round_probe_clear(struct check_probe *p);
 /* The round's journal event: {"type":"round","n","at","late",...}, new. */
 json_t *round_to_event(const struct round *r);
 

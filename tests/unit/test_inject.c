@@ -101,6 +101,51 @@ TEST(nic_network_by_network_id)
 	diag_list_clear(&diags);
 }
 
+/* Each probe gets its host's team and address in its texts. */
+TEST(round_probe_fills_placeholders)
+{
+	struct diag_list diags;
+	struct range r;
+	struct round round;
+	struct check_probe p;
+	const char *want_name;
+
+	diag_list_init(&diags);
+	if (!CHECK(range_load(&r, "tests/scenarios/ok-service-ssh.yaml",
+	    &diags) == 0))
+		return;
+	round_init(&round, r.plan, 1, 60, 1000);
+	round_add_services(&round, NULL, NULL);
+	if (!CHECK_INT_EQ(round.n_items, 6))
+		goto cleanup;
+	want_name = r.plan->hosts[round.items[2].host].name;
+	round_probe(&round, 1, &p);
+	CHECK_STR_EQ(p.password, "ro-ops");
+	CHECK_STR_EQ(p.run, "id -un");
+	CHECK_INT_EQ(p.port, 2222);
+	round_probe_clear(&p);
+	round_probe(&round, 2, &p);
+	CHECK_STR_EQ(p.user, "ro");
+	CHECK_STR_EQ(p.key, "tests/scenarios/keys/ops");
+	CHECK_STR_EQ(p.expect, want_name);
+	round_probe_clear(&p);
+	round_probe(&round, 3, &p);
+	CHECK_INT_EQ(p.kind, CHECK_ICMP);
+	round_probe_clear(&p);
+	round_probe(&round, 4, &p);
+	CHECK_STR_EQ(p.query, "www.ro.example");
+	CHECK_STR_EQ(p.expect, "10.0.0.10");
+	round_probe_clear(&p);
+	round_probe(&round, 5, &p);
+	CHECK_STR_EQ(p.base, "dc=ro,dc=example");
+	CHECK_STR_EQ(p.filter, "(uid=ops1)");
+	round_probe_clear(&p);
+cleanup:
+	round_clear(&round);
+	range_clear(&r);
+	diag_list_clear(&diags);
+}
+
 /* A round where every host is down needs no network and no agent. */
 TEST(round_of_hosts_down_scores_nothing_and_says_why)
 {
