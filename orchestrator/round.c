@@ -221,13 +221,99 @@ run_probes(struct round *r, size_t *net, size_t n_net)
 	free(probes);
 }
 
+/* True when plan inject pi acts on host. */
+static bool
+inject_targets(const struct plan_inject *pi, size_t host)
+{
+	for (size_t i = 0; i < pi->n_targets; i++)
+		if (pi->targets[i] == host)
+			return true;
+	return false;
+}
+
+static bool
+is_web(int kind)
+{
+	return kind == CHECK_HTTP || kind == CHECK_HTTPS;
+}
+
+/*
+ * Why fired inject pi fails the service check c, or false. A deface is an
+ * exec whose compromise looks for its own text on the page: the page
+ * then holds that text, and a service expecting another fails.
+ */
+static bool
+simulate_broken(const struct plan_inject *pi, const struct scenario_check *c,
+    char *reason, size_t size)
+{
+	const struct scenario_check *mark = pi->src->compromise;
+	size_t i;
+
+	for (i = 0; i < pi->src->breaks.count; i++) {
+		if (c->id != NULL && strcmp(pi->src->breaks.items[i], c->id) == 0) {
+			snprintf(reason, size, "stopped by inject '%s' "
+			    "(simulated)", pi->src->id);
+			return true;
+		}
+	}
+	if (pi->src->action == ACTION_EXEC && mark != NULL &&
+	    is_web(mark->kind) && mark->expect_body != NULL &&
+	    is_web(c->kind) && c->expect_body != NULL &&
+	    c->expect_body[0] != '\0' &&
+	    strstr(mark->expect_body, c->expect_body) == NULL) {
+		snprintf(reason, size, "body lacks '%.40s': defaced by inject "
+		    "'%s' (simulated)", c->expect_body, pi->src->id);
+		return true;
+	}
+	return false;
+}
+
+static void
+simulate_item(struct round *r, struct round_item *it, const bool *fired,
+    const bool *link_down)
+{
+	const struct plan *plan = r->plan;
+	size_t i;
+
+	it->up = false;
+	if (!it->host_running) {
+		snprintf(it->reason, sizeof(it->reason), "%s", it->host_reason ?
+		    it->host_reason : "host is not running");
+		return;
+	}
+	if (it->check->kind != CHECK_EXEC && link_down[it->host]) {
+		snprintf(it->reason, sizeof(it->reason), "no answer: the host's "
+		    "link is down (simulated)");
+		return;
+	}
+	for (i = 0; it->inject == NULL && i < plan->n_injects; i++)
+		if (fired[i] && inject_targets(&plan->injects[i], it->host) &&
+		    simulate_broken(&plan->injects[i], it->check, it->reason,
+		    sizeof(it->reason)))
+			return;
+	it->up = true;
+	it->reason[0] = '\0';
+}
+
+void
+round_simulate(struct round *r, const bool *fired, const bool *link_down)
+{
+	r->simulated = true;
+	for (size_t i = 0; i < r->n_items; i++)
+		simulate_item(r, &r->items[i], fired, link_down);
+}
+
 void
 round_run(struct round *r, const struct cluster_refs *refs)
 {
 	struct round_exec x = { .r = r, .refs = refs };
-	size_t *net = xcalloc(r->n_items + 1, sizeof(*net)), n_net = 0, i;
+	size_t *net, n_net = 0, i;
 	pthread_t thread;
 	bool threaded;
+
+	if (r->simulated)
+		return;	/* round_simulate() gave every result */
+	net = xcalloc(r->n_items + 1, sizeof(*net));
 
 	x.items = xcalloc(r->n_items + 1, sizeof(*x.items));
 	for (i = 0; i < r->n_items; i++) {
@@ -291,7 +377,7 @@ round_to_event(const struct round *r)
 
 	event_init(&ev, EVENT_ROUND);
 	ev.u.round = (struct event_round){ .n = r->n, .at = r->at, .has_late =
-	    true, .late = r->late };
+	    true, .late = r->late, .simulated = r->simulated };
 	ev.u.round.checks = xcalloc(r->n_items + 1, sizeof(*ev.u.round.checks));
 	ev.u.round.compromises = xcalloc(r->n_items + 1,
 	    sizeof(*ev.u.round.compromises));

@@ -781,6 +781,35 @@ check_recipient(const struct scenario *sc, struct schema_ctx *ctx,
 		    inj->to);
 }
 
+/* True when some host has a service of that id. */
+static bool
+service_exists(const struct scenario *sc, const char *id)
+{
+	for (size_t i = 0; i < sc->n_hosts; i++)
+		for (size_t j = 0; j < sc->hosts[i].n_services; j++)
+			if (sc->hosts[i].services[j].id != NULL &&
+			    strcmp(sc->hosts[i].services[j].id, id) == 0)
+				return true;
+	return false;
+}
+
+/* breaks: services, on the hosts an inject acts on. */
+static void
+check_breaks(const struct scenario *sc, struct schema_ctx *ctx,
+    const struct scenario_inject *inj, const char *what)
+{
+	size_t i;
+
+	if (inj->breaks.count > 0 && inj->target == NULL)
+		schema_error(ctx, scenario_pos(inj->node, "breaks"), "%s breaks "
+		    "services but has no 'target' to break them on", what);
+	for (i = 0; i < inj->breaks.count; i++)
+		if (!service_exists(sc, inj->breaks.items[i]))
+			schema_error(ctx, inj->breaks.pos[i], "%s breaks service "
+			    "'%s', which no host has", what,
+			    inj->breaks.items[i]);
+}
+
 static void
 check_timing(const struct scenario *sc, struct schema_ctx *ctx,
     struct scenario_inject *inj, const char *what)
@@ -817,6 +846,7 @@ check_inject(const struct scenario *sc, struct schema_ctx *ctx,
 	if (inj->from != NULL)
 		check_selector(sc, ctx, inj, "from", inj->from, what);
 	check_recipient(sc, ctx, inj, what);
+	check_breaks(sc, ctx, inj, what);
 	if (inj->command != NULL && template_check(inj->command,
 	    TEMPLATE_TARGET, bad, sizeof(bad), &why) < 0)
 		schema_error(ctx, scenario_pos(inj->node, "command"), "invalid "

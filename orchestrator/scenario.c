@@ -228,6 +228,8 @@ static const struct schema_field inject_fields[] = {
 	FIELD(scenario_inject, "duration", SCHEMA_DURATION, duration, false, 0, 0),
 	FIELD(scenario_inject, "to", SCHEMA_STRING, to, false, 0, 0),
 	FIELD(scenario_inject, "text", SCHEMA_STRING, text, false, 0, 0),
+	FIELD(scenario_inject, "breaks", SCHEMA_IDLIST, breaks, false, 0,
+	    SCENARIO_NAME_MAX),
 };
 
 static const struct schema_field scoring_fields[] = {
@@ -486,6 +488,7 @@ inject_clear(struct scenario_inject *inj)
 	free(inj->nic);
 	free(inj->to);
 	free(inj->text);
+	strlist_clear(&inj->breaks);
 }
 
 static void

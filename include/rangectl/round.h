@@ -36,6 +36,7 @@ struct round {
 	double at;	/* exercise seconds it was due */
 	double late;	/* exercise seconds it started after that */
 	int timeout_ms;
+	bool simulated;	/* results drawn from the injects, nothing sent */
 	struct round_item *items;
 	size_t n_items;
 	size_t alloc;
@@ -53,6 +54,19 @@ void round_add_services(struct round *r, const bool *running,
 /* The compromise check of inject on each of its targets. */
 void round_add_compromises(struct round *r, size_t inject, const bool *running,
     const char *const *reasons);
+/*
+ * A rehearsal's round, where no check may leave the controller: gives
+ * every item the result the injects fired so far should give it, and
+ * marks the round simulated (round_run() then sends nothing). A service
+ * passes unless its host is not running, the link of its first NIC is
+ * cut (link_down[host]; exec checks run through the agent and pass), a
+ * fired inject on the host lists it in 'breaks', or an exec inject on the
+ * host with an http compromise check defaced the page, so that the
+ * service's expect_body is no longer in the compromise's. A compromise is
+ * active while its host runs and can be reached. fired and link_down are
+ * per inject and per host, borrowed for the call.
+ */
+void round_simulate(struct round *r, const bool *fired, const bool *link_down);
 /*
  * Runs every item: tcp and http from this thread at once, exec through
  * the guest agents in parallel, each through its host's node's connection

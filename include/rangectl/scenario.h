@@ -172,6 +172,11 @@ struct scenario_inject {
 	long duration;	/* link_down: seconds until link_up, 0 for never */
 	char *to;
 	char *text;
+	/*
+	 * Service ids this inject stops on its targets: what a rehearsal's
+	 * simulated checks fail from its firing on (real checks ignore it).
+	 */
+	struct strlist breaks;
 };
 
 struct scenario_node {
