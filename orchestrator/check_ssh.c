@@ -132,7 +132,8 @@ sess_start(struct sess_batch *b, struct sess_slot *s, struct check_probe *p)
 	if (p->key != NULL &&
 	    ssh_pki_import_privkey_file(p->key, NULL, NULL, NULL, &s->key) !=
 	    SSH_OK) {
-		sess_fail(b, s, "cannot read the private key '%.80s'", p->key);
+		/* Its path is not quoted: where a secret lies is one too. */
+		sess_fail(b, s, "cannot read the check's private key");
 		return;
 	}
 	s->session = ssh_new();
