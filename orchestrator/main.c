@@ -107,6 +107,18 @@ static const struct cmd_option report_options[] = {
 	{ NULL },
 };
 
+static const struct cmd_option users_options[] = {
+	{ "json", 'j', false, NULL, "list the accounts as JSON" },
+	{ "scenario", 'S', false, "FILE", "give an account to every member and "
+	  "instructor of FILE first (rangectl run does it when it starts)" },
+	{ "expires", 'e', false, "DURATION", "how long an invitation lasts "
+	  "(default 3d)" },
+	{ "url", 'u', false, "URL", "the dashboard's address, for the "
+	  "invitation link (default https://127.0.0.1:8080)" },
+	CMD_OPTION_HELP,
+	{ NULL },
+};
+
 static const struct cmd commands[] = {
 	{ "validate", "FILE... [--json]",
 	  "check scenarios and print every problem as FILE:LINE:COL: message",
@@ -136,6 +148,14 @@ static const struct cmd commands[] = {
 	  "print the after-action report of a run from its state folder's "
 	  "journal",
 	  report_options, NULL, cmd_report },
+	{ "users", "DIR [list | ACTION NAME] [--json]",
+	  "list the personal accounts of a state folder, set a password, "
+	  "disable or enable a person, or invite one with a one-time link",
+	  users_options, "ACTION is set-password (read from the terminal, "
+	  "twice, or from the first line of standard input), disable, enable "
+	  "or invite (prints a link that works once, until it expires). "
+	  "Disabling a person ends their sessions and event streams on the "
+	  "running server within a second.", cmd_users },
 };
 
 /* The options before the command; main matches them whole, in its loop. */
