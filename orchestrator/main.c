@@ -85,6 +85,18 @@ static const struct cmd_option run_options[] = {
 	{ "tls-cert", 'C', false, "FILE", "serve HTTPS with this PEM "
 	  "certificate..." },
 	{ "tls-key", 'K', false, "FILE", "...and its key" },
+	{ "tls-self-signed", 'G', false, NULL, "serve HTTPS with a key and "
+	  "certificate made (once) in the state folder, and print its SHA-256 "
+	  "fingerprint for the players to check" },
+	{ "insecure-http", 'X', false, NULL, "allow plain HTTP on an address "
+	  "other than loopback (passwords and cookies then cross the network "
+	  "in clear)" },
+	{ "session-idle", 'I', false, "DURATION", "a dashboard session ends "
+	  "after this long without a request (default 30m)" },
+	{ "session-lifetime", 'T', false, "DURATION", "...and this long after "
+	  "its login, whatever (default 12h)" },
+	{ "no-tokens", 'O', false, NULL, "refuse the tokens of "
+	  "credentials.json: people log in with their passwords only" },
 	{ "timeout", 't', false, "DURATION", "how long up waits for the guests "
 	  "(default 5m)" },
 	{ "pool-dir", 'p', false, "DIR", "where overlay volumes go" },
