@@ -283,6 +283,53 @@ round_at(const struct engine *e, long n)
 	return (double)n * (double)e->plan->sc->scoring.interval;
 }
 
+/* True when inject i's link action is on host's first NIC. */
+static bool
+link_first_nic(const struct engine *e, size_t i, size_t host)
+{
+	const struct plan_host *h = &e->plan->hosts[host];
+
+	return h->n_nics > 0 && inject_nic_network(e->plan, host,
+	    e->plan->injects[i].src->nic) == h->nics[0].network;
+}
+
+/*
+ * Which hosts' first NIC is cut, by the links waiting to come back and
+ * the link_down injects fired without a duration; a link_up fired on the
+ * same NIC counts as later (the engine keeps no order of firings).
+ * New; per host.
+ */
+static bool *
+links_cut(const struct engine *e)
+{
+	const struct plan *plan = e->plan;
+	bool *cut = xcalloc(plan->n_hosts + 1, sizeof(*cut));
+	size_t i, j;
+
+	for (i = 0; i < e->n_links; i++) {
+		const struct plan_host *h = &plan->hosts[e->links[i].host];
+
+		if (h->n_nics > 0 && h->nics[0].network == e->links[i].network)
+			cut[e->links[i].host] = true;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		int action = pass == 0 ? ACTION_LINK_DOWN : ACTION_LINK_UP;
+
+		for (i = 0; i < plan->n_injects; i++) {
+			const struct plan_inject *pi = &plan->injects[i];
+
+			if (!e->fired[i] || pi->src->action != action ||
+			    (action == ACTION_LINK_DOWN && pi->src->duration > 0))
+				continue;
+			for (j = 0; j < pi->n_targets; j++)
+				if (link_first_nic(e, i, pi->targets[j]))
+					cut[pi->targets[j]] = action ==
+					    ACTION_LINK_DOWN;
+		}
+	}
+	return cut;
+}
+
 static void
 start_round(struct engine *e, double t)
 {
@@ -298,6 +345,12 @@ start_round(struct engine *e, double t)
 		if (e->fired[i])
 			round_add_compromises(&job->round, i, e->running,
 			    (const char *const *)e->down_reason);
+	if (e->opts.simulate_checks) {
+		bool *cut = links_cut(e);
+
+		round_simulate(&job->round, e->fired, cut);
+		free(cut);
+	}
 	job->e = e;
 	e->round_busy = true;
 	engine_spawn(e, round_thread, job);

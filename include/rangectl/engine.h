@@ -31,6 +31,12 @@ struct engine_opts {
 	double speed;	/* exercise seconds per real second, > 0 */
 	int exec_timeout;	/* seconds an exec inject may run; 0: default */
 	bool wait_for_start;	/* stay pending until a start command */
+	/*
+	 * A rehearsal: no check is sent, each round's results are drawn
+	 * from the injects fired (round_simulate()) and journaled as
+	 * simulated.
+	 */
+	bool simulate_checks;
 	bool signals;	/* SIGINT/SIGTERM stop, SIGUSR1 pauses, SIGUSR2 resumes */
 	FILE *log;	/* one line per event, or NULL for none */
 	/*
