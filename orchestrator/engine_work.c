@@ -61,12 +61,11 @@ firing_thread(void *arg)
 	struct firing *f = arg;
 	struct engine *e = f->e;
 	struct engine_done *d = xcalloc(1, sizeof(*d));
-	struct cluster_refs refs;
+	struct cluster_refs *refs = engine_refs(e);
 	json_t *results;
 
-	engine_refs(e, &refs);
-	results = inject_run(e->plan, f->inject, &refs, e->opts.exec_timeout);
-	cluster_refs_drop(&refs);
+	results = inject_run(e->plan, f->inject, refs, e->opts.exec_timeout);
+	engine_refs_drop(refs);
 
 	d->kind = DONE_EVENT;
 	d->event = result_event(e->plan->injects[f->inject].src->id, f->n,
@@ -210,16 +209,11 @@ link_thread(void *arg)
 {
 	struct link_job *job = arg;
 	struct engine *e = job->e;
-	virConnectPtr conn = engine_conn_host(e, job->link.host);
 	struct engine_done *d = xcalloc(1, sizeof(*d));
 	char *error = NULL;
 	struct event ev;
 
-	if (conn == NULL)
-		error = xstrdup("no connection to libvirt");
-	else
-		inject_set_link(conn, e->plan, job->link.host,
-		    job->link.network, true, &error);
+	engine_set_link(e, job->link.host, job->link.network, true, &error);
 	d->kind = DONE_EVENT;
 	event_init(&ev, EVENT_LINK);
 	ev.u.link = (struct event_link){ .host =
@@ -229,8 +223,6 @@ link_thread(void *arg)
 	    error == NULL, .error = error };
 	d->event = event_encode(&ev);
 	free(error);
-	if (conn != NULL)
-		virConnectClose(conn);
 	free(job);
 	engine_post(e, d);
 	return NULL;
@@ -240,7 +232,7 @@ link_thread(void *arg)
 static bool
 link_reachable(const struct engine *e, const struct engine_link *link)
 {
-	return engine_node_up(e, cluster_host_node(e->cl, e->plan, link->host));
+	return engine_node_up(e, engine_host_node(e, link->host));
 }
 
 static void
@@ -274,11 +266,10 @@ round_thread(void *arg)
 {
 	struct round_job *job = arg;
 	struct engine_done *d = xcalloc(1, sizeof(*d));
-	struct cluster_refs refs;
+	struct cluster_refs *refs = engine_refs(job->e);
 
-	engine_refs(job->e, &refs);
-	round_run(&job->round, &refs);
-	cluster_refs_drop(&refs);
+	round_run(&job->round, refs);
+	engine_refs_drop(refs);
 	d->kind = DONE_ROUND;
 	d->round = job->round;
 	engine_post(job->e, d);
@@ -456,10 +447,9 @@ engine_arm_timer(struct engine *e)
 		when = earliest(when, exclock_mono_at(&e->clock,
 		    (double)e->plan->sc->exercise.duration));
 	}
-	for (i = 0; i < e->cl->n; i++)
+	for (i = 0; i < e->n_nodes; i++)
 		if (!engine_node_up(e, i))
-			when = earliest(when, e->nodes[i].last_reconnect +
-			    RECONNECT_SECONDS);
+			when = earliest(when, engine_reconnect_at(e, i));
 	if (when >= 0) {
 		if (when < 1e-9)
 			when = 1e-9;	/* zero would disarm it */

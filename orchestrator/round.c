@@ -13,7 +13,6 @@
 #include "rangectl/event.h"
 #include "rangectl/template.h"
 #include "rangectl/util.h"
-#include "rangectl/virt.h"
 #include "rangectl/workers.h"
 
 /* Guest agent calls of a round at once; the rest wait for a thread. */
@@ -97,25 +96,13 @@ struct round_exec {
 static void
 exec_one(struct round_exec *x, struct round_item *it)
 {
-	const struct plan_host *host = &x->r->plan->hosts[it->host];
 	struct agent_result res = { 0 };
 	int seconds = (x->r->timeout_ms + 999) / 1000;
-	virConnectPtr conn = cluster_refs_host(x->refs, it->host);
 	char *error = NULL;
-	virDomainPtr dom;
 
-	if (conn == NULL) {
-		snprintf(it->reason, sizeof(it->reason), "no connection to "
-		    "libvirt");
-		return;
-	}
-	dom = virDomainLookupByName(conn, host->name);
-	if (dom == NULL) {
-		snprintf(it->reason, sizeof(it->reason), "domain not found: %s",
-		    virt_last_error());
-		return;
-	}
-	if (agent_exec(dom, it->check->command, seconds, &res, &error) < 0)
+	/* The domain is looked up at the libvirt edge, in agent.c. */
+	if (agent_exec_host(x->refs, it->host, it->check->command, seconds,
+	    &res, &error) < 0)
 		snprintf(it->reason, sizeof(it->reason), "%s", error);
 	else if (res.timed_out)
 		snprintf(it->reason, sizeof(it->reason), "still running after "
@@ -127,7 +114,6 @@ exec_one(struct round_exec *x, struct round_item *it)
 		it->up = true;
 	agent_result_clear(&res);
 	free(error);
-	virDomainFree(dom);
 }
 
 static void

@@ -11,13 +11,13 @@
 #define RANGECTL_ROUND_H
 
 #include <jansson.h>
-#include <libvirt/libvirt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "rangectl/check.h"
-#include "rangectl/cluster.h"
 #include "rangectl/plan.h"
+
+struct cluster_refs;
 
 struct round_item {
 	size_t host;	/* plan index */
