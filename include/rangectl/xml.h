@@ -84,6 +84,15 @@ char *xml_volume_name(const struct plan_host *host);
  */
 char *xml_domain(const struct plan *plan, const struct plan_host *host,
     const struct xml_options *opt, const char *disk_path, const char **why);
+/*
+ * The same with a cloud-init seed (seed_path, a volume's path; NULL for
+ * none) as a read-only CD-ROM on the SATA bus, which every guest reads.
+ */
+char *xml_domain_seeded(const struct plan *plan, const struct plan_host *host,
+    const struct xml_options *opt, const char *disk_path,
+    const char *seed_path, const char **why);
+/* A raw volume of capacity bytes for a seed's image to be uploaded into. */
+char *xml_seed_volume(const char *name, unsigned long long capacity);
 /* The settings a kernel image's init reads from its command line. */
 char *xml_kernel_cmdline(const struct plan *plan, const struct plan_host *host);
 
