@@ -302,15 +302,19 @@ run_engine(struct range *range, struct cluster *cl, const char *state_dir,
 
 	/*
 	 * The view reads the whole journal (the engine may start from its
-	 * checkpoint), then takes each new event from the engine.
+	 * checkpoint), then takes each new event from the engine. Only the
+	 * dashboard reads it: without one (--listen off) there is none, and
+	 * a restart takes the engine's time alone.
 	 */
-	if (view_init(&d.view, range->plan, state_dir, &error) < 0) {
-		fprintf(stderr, "rangectl run: %s\n", error);
-		free(error);
-		view_clear(&d.view);
-		return EXIT_FAILED;
+	if (a->listen != NULL) {
+		if (view_init(&d.view, range->plan, state_dir, &error) < 0) {
+			fprintf(stderr, "rangectl run: %s\n", error);
+			free(error);
+			view_clear(&d.view);
+			return EXIT_FAILED;
+		}
+		d.view_ready = true;
 	}
-	d.view_ready = true;
 	e = engine_new_cluster(range->plan, cl, &opts, &error);
 	if (e == NULL) {
 		fprintf(stderr, "rangectl run: %s\n", error);
