@@ -24,7 +24,7 @@ HOOKDIR	?= /etc/libvirt/hooks/network.d
 CFLAGS	?= -g -O2
 FUZZ_SECONDS ?= 60
 PKGS	= libvirt libvirt-qemu libmicrohttpd jansson yaml-0.1 gnutls libcurl libcares \
-	  libisofs-1 libcrypt libsodium
+	  libisofs-1 libcrypt libssh libsodium
 
 WARNINGS = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wformat=2
 ifeq ($(WERROR),1)

@@ -50,6 +50,7 @@ struct run_args {
 	bool insecure_http;
 	bool no_tokens;
 	bool no_up;
+	bool simulate_checks;	/* --simulate-checks, or a rehearsal's default */
 	bool wait_for_start;
 	bool json;
 	bool quiet;
@@ -291,7 +292,8 @@ run_engine(struct range *range, struct cluster *cl, const char *state_dir,
 {
 	struct dashboard d = { 0 };
 	struct engine_opts opts = { .state_dir = state_dir, .speed = a->speed,
-	    .wait_for_start = a->wait_for_start, .signals = true, .log =
+	    .wait_for_start = a->wait_for_start, .simulate_checks =
+	    a->simulate_checks, .signals = true, .log =
 	    a->quiet ? NULL : stderr, .observe = observe, .observe_ctx = &d };
 	struct engine *e;
 	char *error = NULL;
@@ -371,6 +373,33 @@ fail:
 	return -1;
 }
 
+/*
+ * A rehearsal on libvirt's test driver has no guest to check: its planned
+ * addresses may be anyone's on the controller's network (10.1.1.10 may
+ * be a production server), so without --netns to put them in a namespace
+ * of their own no check is sent at all, and the results are simulated.
+ * Said once, at start.
+ */
+static void
+choose_checks(const struct cluster *cl, struct run_args *a)
+{
+	bool test_driver = false;
+
+	for (size_t i = 0; i < cl->n; i++)
+		test_driver |= cl->nodes[i].test_driver;
+	if (test_driver && a->netns == NULL)
+		a->simulate_checks = true;
+	if (a->quiet)
+		return;
+	if (a->simulate_checks && test_driver && a->netns == NULL)
+		fprintf(stderr, "checks: simulated, as libvirt's test driver has "
+		    "no guests: no check is sent to the scenario's addresses "
+		    "(give --netns NAME to send them inside that namespace)\n");
+	else if (a->simulate_checks)
+		fprintf(stderr, "checks: simulated (--simulate-checks): no check "
+		    "is sent\n");
+}
+
 static int
 run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 {
@@ -400,6 +429,7 @@ run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 	rc = cmd_open_cluster(ctx, file, a->connect, &a->nodes, &range, &cl);
 	if (rc != EXIT_OK)
 		return rc;
+	choose_checks(&cl, a);
 	pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
 	state_dir = a->state_dir ? xstrdup(a->state_dir) :
 	    xasprintf("state/%s", range.scenario->exercise.name);
@@ -472,6 +502,7 @@ run_option(const struct cmd_ctx *ctx, int key, const char *value, void *arg)
 	case 'p': a->pool_root = value; break;
 	case 'N': a->netns = value; break;
 	case 'n': a->no_up = true; break;
+	case 'M': a->simulate_checks = true; break;
 	case 'w': a->wait_for_start = true; break;
 	case 'j': a->json = true; break;
 	case 'q': a->quiet = true; break;

@@ -1,6 +1,7 @@
 /*
  * http.c: libmicrohttpd glue: requests to api.c, files of web/, event
- * streams on suspended connections, WebSocket upgrades to console.c.
+ * streams on suspended connections, WebSocket upgrades to a console
+ * (engine_console).
  */
 #include "rangectl/http.h"
 
@@ -614,23 +615,16 @@ upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 {
 	struct upgrade *up = cls;
 	struct http *h = up->http;
-	virConnectPtr vc;
 	char *error = NULL;
 
 	(void)conn;
 	(void)con_cls;
 	/* The engine swaps a node's connection when it comes back: ask it. */
-	vc = engine_conn_host(h->api->engine, up->host);
-	if (vc == NULL) {
-		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
-	} else {
-		if (console_start(vc, h->api->plan->hosts[up->host].name, urh,
-		    sock, extra, extra_size, &error) < 0) {
-			fprintf(stderr, "rangectl: console of '%s': %s\n",
-			    h->api->plan->hosts[up->host].name, error);
-			free(error);
-		}
-		virConnectClose(vc);
+	if (engine_console(h->api->engine, up->host, urh, sock, extra,
+	    extra_size, &error) < 0) {
+		fprintf(stderr, "rangectl: console of '%s': %s\n",
+		    h->api->plan->hosts[up->host].name, error);
+		free(error);
 	}
 	free(up);
 }

@@ -80,6 +80,9 @@ static const struct cmd_option run_options[] = {
 	  "may keep open (default 8)" },
 	{ "netns", 'N', false, "NAME", "listen here, then run the checks inside "
 	  "the network namespace NAME, where the guests are (ip netns)" },
+	{ "simulate-checks", 'M', false, NULL, "send no check: draw each "
+	  "round's results from the injects fired (the default on libvirt's "
+	  "test driver without --netns)" },
 	{ "web", 'W', false, "DIR", "the dashboard's files (default: web/ of "
 	  "the source tree or of the installation)" },
 	{ "tls-cert", 'C', false, "FILE", "serve HTTPS with this PEM "

@@ -15,7 +15,7 @@ E2E_PACKAGES+=(curl)
 rh_start api
 state=$RH_DIR/state
 scenario=$PWD/scenarios/demo.yaml
-ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default --speed 20 \
+ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default --netns "$RH_NS" --speed 20 \
 	--wait --keepalive 1s --listen 127.0.0.1:8080 --state "$state" >"$RH_DIR/out" 2>"$RH_DIR/log" &
 server=$!
 stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
