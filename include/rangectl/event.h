@@ -31,7 +31,7 @@
  * without one was written before the format was numbered: format 1,
  * whose events are those of format 2.
  */
-#define EVENT_FORMAT 2
+#define EVENT_FORMAT 3
 
 enum event_type {
 	EVENT_EXERCISE,
