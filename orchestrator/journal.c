@@ -49,29 +49,58 @@ cut_partial_line(struct journal *j, char **error)
 /*
  * How many lines, counting the last one (event), an event left incomplete
  * at the journal's end spans: a head of parts (journal_append()) or a part
- * short of the last, whose write a crash cut; 0 when none.
+ * short of the last, whose write a crash cut; 0 when none. *head is that
+ * event's seq.
  */
 static long
-lines_to_head(const json_t *event)
+lines_to_head(const json_t *event, json_int_t *head)
 {
 	const char *type = json_string_value(json_object_get(event, "type"));
 	json_int_t part = json_integer_value(json_object_get(event, "part"));
+	json_int_t seq = json_integer_value(json_object_get(event, "seq"));
 
+	*head = seq;
 	if (json_object_get(event, "parts") != NULL)
 		return 1;
+	*head = json_integer_value(json_object_get(event, "part_of"));
 	if (type != NULL && strcmp(type, JOURNAL_PART) == 0 && part >= 1 &&
-	    part < json_integer_value(json_object_get(event, "of")))
+	    part < json_integer_value(json_object_get(event, "of")) &&
+	    *head >= 1 && seq - *head == part)
 		return (long)part + 1;
 	return 0;
 }
 
+/* The seq of the line of j beginning at start, or 0. */
+static json_int_t
+seq_at(const struct journal *j, off_t start)
+{
+	char *line = xmalloc(JOURNAL_LINE_MAX + 1);
+	ssize_t n = pread(j->fd, line, JOURNAL_LINE_MAX, start);
+	json_t *event;
+	json_int_t seq;
+	char *nl;
+
+	if (n <= 0 || (nl = memchr(line, '\n', (size_t)n)) == NULL) {
+		free(line);
+		return 0;
+	}
+	event = json_loadb(line, (size_t)(nl - line), 0, NULL);
+	seq = json_object_get(event, "parts") != NULL ? json_integer_value(
+	    json_object_get(event, "seq")) : 0;
+	json_decref(event);
+	free(line);
+	return seq;
+}
+
 /*
- * Cuts the journal back by lines lines, the last beginning at start: an
- * event whose parts were not all written never counted. Then reads the
- * last event again.
+ * Cuts the journal back to the head (seq head) of the event written in
+ * parts whose last line written begins at start and is lines lines from
+ * it: its parts were not all written, so it never counted. Then reads
+ * the last event again.
  */
 static int
-cut_lines(struct journal *j, off_t start, long lines, char **error)
+cut_lines(struct journal *j, off_t start, long lines, json_int_t head,
+    char **error)
 {
 	char c;
 
@@ -79,6 +108,12 @@ cut_lines(struct journal *j, off_t start, long lines, char **error)
 		for (start--; start > 0 && pread(j->fd, &c, 1, start - 1) == 1 &&
 		    c != '\n'; start--)
 			;
+	if (lines > 0 || seq_at(j, start) != head) {
+		*error = xasprintf("the last event of journal '%s' was written in "
+		    "parts, and its head, event %lld, is not where they say: not "
+		    "cutting it", j->path, (long long)head);
+		return -1;
+	}
 	if (ftruncate(j->fd, start) < 0) {
 		*error = xasprintf("cannot cut the incomplete last event of "
 		    "journal '%s': %s", j->path, strerror(errno));
@@ -99,6 +134,7 @@ read_last_seq(struct journal *j, char **error)
 	off_t end = lseek(j->fd, 0, SEEK_END), start = end - 1;
 	json_t *event, *seq;
 	json_error_t jerr;
+	json_int_t head;
 	long back;
 	char *line;
 	char c;
@@ -131,9 +167,9 @@ read_last_seq(struct journal *j, char **error)
 		return -1;
 	}
 	j->seq = (unsigned long long)json_integer_value(seq);
-	back = lines_to_head(event);
+	back = lines_to_head(event, &head);
 	json_decref(event);
-	return back > 0 ? cut_lines(j, start, back, error) : 0;
+	return back > 0 ? cut_lines(j, start, back, head, error) : 0;
 }
 
 int

@@ -297,3 +297,26 @@ TEST(a_long_event_is_written_in_parts_and_read_whole)
 	json_decref(ev);
 	remove_dir(dir);
 }
+
+/*
+ * A last line claiming to be a part whose head is not where it says is
+ * an error at open, and nothing is cut: a damaged or forged line must not
+ * make the journal lose what it holds.
+ */
+TEST(a_part_without_its_head_is_not_cut)
+{
+	char *dir = fresh_dir(), *error = NULL, *path;
+	struct journal j;
+	struct stat st;
+
+	write_journal(dir, "{\"seq\":1,\"type\":\"first\"}\n"
+	    "{\"seq\":2,\"type\":\"second\"}\n"
+	    "{\"of\":3,\"part\":2,\"part_of\":1,\"seq\":3,\"type\":\"part\"}\n");
+	path = xasprintf("%s/%s", dir, JOURNAL_FILE);
+	CHECK_INT_EQ(journal_open(&j, dir, &error), -1);
+	CHECK(error != NULL && strstr(error, "event 1") != NULL);
+	CHECK(stat(path, &st) == 0 && st.st_size == 103);
+	free(error);
+	free(path);
+	remove_dir(dir);
+}
