@@ -140,7 +140,10 @@ TEST(round_round_trip)
 	event_init(&ev, EVENT_ROUND);
 	ev.has_t = true;
 	ev.u.round = (struct event_round){ 3, 1800, true, 0.5, checks, 2,
-		comps, 1 };
+		comps, 1, false };
+	round_trip(&ev);
+	/* A rehearsal's round says its results were simulated (format 3). */
+	ev.u.round.simulated = true;
 	round_trip(&ev);
 }
 
