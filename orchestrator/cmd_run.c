@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rangectl/api.h"
@@ -19,6 +20,7 @@
 #include "rangectl/cmd.h"
 #include "rangectl/engine.h"
 #include "rangectl/http.h"
+#include "rangectl/journal.h"
 #include "rangectl/netns.h"
 #include "rangectl/provision.h"
 #include "rangectl/range.h"
@@ -52,6 +54,7 @@ struct run_args {
 	bool no_up;
 	bool simulate_checks;	/* --simulate-checks, or a rehearsal's default */
 	bool wait_for_start;
+	bool reset;	/* move the journal and checkpoint aside first */
 	bool json;
 	bool quiet;
 };
@@ -378,6 +381,48 @@ fail:
 }
 
 /*
+ * --reset: DIR/NAME renamed to DIR/NAME.STAMP, never deleted (the exercise
+ * it held may still be wanted). 0, or -1 with the reason printed.
+ */
+static int
+move_aside(const char *dir, const char *name, const char *stamp)
+{
+	char *from = xasprintf("%s/%s", dir, name);
+	char *to = xasprintf("%s.%s", from, stamp);
+	int rc = 0;
+
+	if (access(to, F_OK) == 0) {
+		fprintf(stderr, "rangectl run: cannot move '%s' aside: '%s' exists "
+		    "already\n", from, to);
+		rc = -1;
+	} else if (rename(from, to) == 0) {
+		fprintf(stderr, "--reset: '%s' moved to '%s'\n", from, to);
+	} else if (errno != ENOENT) {
+		fprintf(stderr, "rangectl run: cannot move '%s' aside to '%s': "
+		    "%s\n", from, to, strerror(errno));
+		rc = -1;
+	}
+	free(to);
+	free(from);
+	return rc;
+}
+
+/* --reset: the journal and checkpoint of dir moved aside, tokens kept. */
+static int
+reset_state(const char *dir)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	strftime(stamp, sizeof(stamp), "reset-%Y%m%dT%H%M%S", gmtime_r(&now,
+	    &tm));
+	/* checkpoint.json: the engine's ENGINE_CHECKPOINT */
+	return move_aside(dir, JOURNAL_FILE, stamp) < 0 ||
+	    move_aside(dir, "checkpoint.json", stamp) < 0 ? -1 : 0;
+}
+
+/*
  * A rehearsal on libvirt's test driver has no guest to check: its planned
  * addresses may be anyone's on the controller's network (10.1.1.10 may
  * be a production server), so without --netns to put them in a namespace
@@ -440,7 +485,8 @@ run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 	if (a->state_dir == NULL && mkdir("state", 0755) < 0 && errno != EEXIST)
 		fprintf(stderr, "rangectl run: cannot make folder 'state': %s\n",
 		    strerror(errno));
-	if (provision(&range, &cl, a) < 0) {
+	if ((a->reset && reset_state(state_dir) < 0) || provision(&range, &cl,
+	    a) < 0) {
 		rc = EXIT_FAILED;
 	} else {
 		pthread_sigmask(SIG_BLOCK, &engine_signals, NULL);
@@ -508,6 +554,7 @@ run_option(const struct cmd_ctx *ctx, int key, const char *value, void *arg)
 	case 'n': a->no_up = true; break;
 	case 'M': a->simulate_checks = true; break;
 	case 'w': a->wait_for_start = true; break;
+	case 'R': a->reset = true; break;
 	case 'j': a->json = true; break;
 	case 'q': a->quiet = true; break;
 	case 'S':

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine_impl.h"
@@ -247,10 +248,30 @@ usable(const struct engine *e, const json_t *doc, const char *journal)
 	    strtoull(hash, NULL, 16));
 }
 
-void
-engine_checkpoint_load(struct engine *e, unsigned long long *offset,
-    unsigned long long *first_seq)
+/*
+ * Whether doc is a checkpoint of this exercise taken at a byte of the
+ * journal past its end: then *size is the journal's size (0 if missing).
+ */
+static bool
+ahead(const struct engine *e, const json_t *doc, const char *journal,
+    unsigned long long *size)
 {
+	const char *name = json_string_value(json_object_get(doc, "exercise"));
+	json_int_t offset = json_integer_value(json_object_get(doc, "offset"));
+	struct stat st;
+
+	*size = stat(journal, &st) == 0 ? (unsigned long long)st.st_size : 0;
+	return name != NULL && strcmp(name, e->plan->sc->exercise.name) == 0 &&
+	    offset > 0 && (unsigned long long)offset > *size;
+}
+
+int
+engine_checkpoint_load(struct engine *e, unsigned long long *offset,
+    unsigned long long *first_seq, char **error)
+{
+	unsigned long long size;
+	int rc = 0;
+
 	char *path = xasprintf("%s/%s", e->state_dir, ENGINE_CHECKPOINT);
 	char *journal = xasprintf("%s/%s", e->state_dir, JOURNAL_FILE);
 	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
@@ -278,6 +299,16 @@ engine_checkpoint_load(struct engine *e, unsigned long long *offset,
 		    doc, "offset"));
 		*first_seq = (unsigned long long)json_integer_value(
 		    json_object_get(doc, "seq")) + 1;
+	} else if (doc != NULL && ahead(e, doc, journal, &size)) {
+		*error = xasprintf("the checkpoint '%s' was taken at byte %lld of "
+		    "the journal '%s', which has %llu bytes now: the journal was "
+		    "emptied, cut short or removed, and replaying what is left "
+		    "would run the exercise again from there, firing its injects "
+		    "a second time. Put the journal back, or start afresh with "
+		    "--reset (which moves both aside)", path, (long long)
+		    json_integer_value(json_object_get(doc, "offset")), journal,
+		    size);
+		rc = -1;
 	} else if (doc != NULL) {
 		engine_log(e, "note: the checkpoint in '%s' does not match the "
 		    "journal; replaying all of it", e->state_dir);
@@ -285,4 +316,5 @@ engine_checkpoint_load(struct engine *e, unsigned long long *offset,
 	json_decref(doc);
 	free(journal);
 	free(path);
+	return rc;
 }

@@ -182,7 +182,10 @@ engine_replay(struct engine *e, char **error)
 	unsigned long long offset = 0, first = 1;
 	long n;
 
-	engine_checkpoint_load(e, &offset, &first);
+	if (engine_checkpoint_load(e, &offset, &first, error) < 0) {
+		free(path);
+		return -1;
+	}
 	n = journal_replay_from(path, offset, first, replay_one, &r, error);
 	free(path);
 	if (n < 0 && r.error != NULL) {

@@ -42,14 +42,18 @@ engine_log(struct engine *e, const char *fmt, ...)
 {
 	long t = (long)exclock_now(&e->clock, engine_mono());
 	va_list ap;
+	char *line;
 
 	if (e->opts.log == NULL)
 		return;
 	fprintf(e->opts.log, "[%ld:%02ld:%02ld] ", t / 3600, t / 60 % 60,
 	    t % 60);
 	va_start(ap, fmt);
-	vfprintf(e->opts.log, fmt, ap);
+	line = xvasprintf(fmt, ap);
 	va_end(ap);
+	/* Titles and reasons come from players: no escape reaches a terminal. */
+	str_put_visible(e->opts.log, line);
+	free(line);
 	fputc('\n', e->opts.log);
 	fflush(e->opts.log);
 }
