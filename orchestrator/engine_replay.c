@@ -34,7 +34,7 @@ engine_inject_index(const struct engine *e, const char *id)
 	size_t i;
 
 	for (i = 0; id != NULL && i < e->plan->n_injects; i++)
-		if (strcmp(e->plan->injects[i].src->id, id) == 0)
+		if (strcmp(e->plan->injects[i].id, id) == 0)
 			return i;
 	return PLAN_NONE;
 }
@@ -59,10 +59,10 @@ engine_firing_key(const char *id, long long firing)
 static int
 replay_exercise(struct replay *r, const struct event_exercise *x)
 {
-	if (strcmp(x->name, r->e->plan->sc->exercise.name) != 0) {
+	if (strcmp(x->name, r->e->plan->exercise) != 0) {
 		r->error = xasprintf("the journal in '%s' belongs to exercise "
 		    "'%s', not '%s'; give another --state folder",
-		    r->e->state_dir, x->name, r->e->plan->sc->exercise.name);
+		    r->e->state_dir, x->name, r->e->plan->exercise);
 		return -1;
 	}
 	return 0;
@@ -232,9 +232,9 @@ msel_of(const struct plan *plan)
 		const struct plan_inject *pi = &plan->injects[i];
 		struct event_msel *m = &msel[i];
 
-		*m = (struct event_msel){ .id = pi->src->id, .title =
-		    pi->src->title, .at = pi->src->manual ? -1 : pi->src->at,
-		    .action = action_name(pi->src->action), .n_targets =
+		*m = (struct event_msel){ .id = pi->id, .title =
+		    pi->title, .at = pi->manual ? -1 : pi->at,
+		    .action = action_name(pi->action), .n_targets =
 		    pi->n_targets, .n_to = pi->n_to };
 		m->targets = xcalloc(pi->n_targets + 1, sizeof(*m->targets));
 		for (j = 0; j < pi->n_targets; j++)
@@ -259,14 +259,14 @@ hosts_of(const struct plan *plan)
 
 		hosts[i] = (struct event_host_entry){ .name = h->name, .team =
 		    h->team ? h->team->id : NULL, .n_services =
-		    h->src->n_services };
-		hosts[i].services = xcalloc(h->src->n_services + 1,
+		    h->n_services };
+		hosts[i].services = xcalloc(h->n_services + 1,
 		    sizeof(*hosts[i].services));
-		for (j = 0; j < h->src->n_services; j++)
+		for (j = 0; j < h->n_services; j++)
 			hosts[i].services[j] = (struct event_service){ .id =
-			    h->src->services[j].id, .check = check_kind_name(
-			    h->src->services[j].kind), .points =
-			    h->src->services[j].points };
+			    h->services[j].id, .check = check_kind_name(
+			    h->services[j].kind), .points =
+			    h->services[j].points };
 	}
 	return hosts;
 }
@@ -274,26 +274,25 @@ hosts_of(const struct plan *plan)
 json_t *
 engine_exercise_event(const struct plan *plan)
 {
-	const struct scenario *sc = plan->sc;
 	struct event ev;
 	json_t *o;
 	size_t i;
 
 	event_init(&ev, EVENT_EXERCISE);
 	ev.has_t = false;
-	ev.u.exercise.name = sc->exercise.name;
-	ev.u.exercise.title = sc->exercise.title;
-	ev.u.exercise.duration = sc->exercise.duration;
-	ev.u.exercise.interval = sc->scoring.interval;
-	ev.u.exercise.timeout = sc->scoring.timeout;
-	ev.u.exercise.scenario = sc->path;
-	ev.u.exercise.teams = xcalloc(sc->n_teams + 1,
+	ev.u.exercise.name = plan->exercise;
+	ev.u.exercise.title = plan->title;
+	ev.u.exercise.duration = plan->duration;
+	ev.u.exercise.interval = plan->interval;
+	ev.u.exercise.timeout = plan->timeout;
+	ev.u.exercise.scenario = plan->path;
+	ev.u.exercise.teams = xcalloc(plan->n_teams + 1,
 	    sizeof(*ev.u.exercise.teams));
-	for (i = 0; i < sc->n_teams; i++)
+	for (i = 0; i < plan->n_teams; i++)
 		ev.u.exercise.teams[i] = (struct event_team){ .id =
-		    sc->teams[i].id, .name = sc->teams[i].name, .role =
-		    sc->teams[i].role };
-	ev.u.exercise.n_teams = sc->n_teams;
+		    plan->teams[i].id, .name = plan->teams[i].name, .role =
+		    plan->teams[i].role };
+	ev.u.exercise.n_teams = plan->n_teams;
 	ev.u.exercise.injects = msel_of(plan);
 	ev.u.exercise.n_injects = plan->n_injects;
 	ev.u.exercise.hosts = hosts_of(plan);
@@ -446,10 +445,10 @@ engine_new_cluster(const struct plan *plan, struct cluster *cl,
 	e->accepting = true;
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_cond_init(&e->answered, NULL);
-	exclock_init(&e->clock, (double)plan->sc->exercise.duration,
+	exclock_init(&e->clock, (double)plan->duration,
 	    e->opts.speed);
 	schedule_init(&e->schedule, plan);
-	score_ledger_init(&e->ledger, plan->sc->teams, plan->sc->n_teams);
+	score_ledger_init(&e->ledger, plan->teams, plan->n_teams);
 	index_hosts(e);
 	e->firings = xcalloc(plan->n_injects + 1, sizeof(*e->firings));
 	e->fired = xcalloc(plan->n_injects + 1, sizeof(*e->fired));

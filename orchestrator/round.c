@@ -60,7 +60,7 @@ round_add_services(struct round *r, const bool *running,
 	size_t i, j;
 
 	for (i = 0; i < r->plan->n_hosts; i++) {
-		const struct scenario_host *src = r->plan->hosts[i].src;
+		const struct plan_host *src = &r->plan->hosts[i];
 
 		if (r->plan->hosts[i].team == NULL)
 			continue;
@@ -76,12 +76,12 @@ round_add_compromises(struct round *r, size_t inject, const bool *running,
 	const struct plan_inject *pi = &r->plan->injects[inject];
 	size_t i;
 
-	if (pi->src->compromise == NULL)
+	if (pi->compromise == NULL)
 		return;
 	for (i = 0; i < pi->n_targets; i++)
 		if (r->plan->hosts[pi->targets[i]].team != NULL)
-			add_item(r, pi->targets[i], pi->src->compromise,
-			    pi->src->id, running, reasons);
+			add_item(r, pi->targets[i], pi->compromise,
+			    pi->id, running, reasons);
 }
 
 /* What the exec half of a round needs on its thread. */

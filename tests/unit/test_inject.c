@@ -120,7 +120,7 @@ TEST(round_of_hosts_down_scores_nothing_and_says_why)
 	reasons[host_named(r.plan, "demo-ro-web")] = "host 'demo-ro-web' is "
 	    "shutoff (powered off)";
 	for (i = 0; i < r.plan->n_injects; i++)
-		if (strcmp(r.plan->injects[i].src->id, "deface") == 0)
+		if (strcmp(r.plan->injects[i].id, "deface") == 0)
 			deface = i;
 	round_init(&round, r.plan, 3, 180, 1000);
 	round_add_services(&round, running, reasons);
