@@ -2,8 +2,10 @@
  * scenario.h: an exercise scenario (format version 1) as plain C data.
  *
  * scenario_load_*() reads and checks a scenario, reporting every problem
- * with its line and column. A loaded scenario owns its YAML tree, so later
- * stages (the planner) can still point at the value behind a problem.
+ * with its line and column. A loaded scenario owns its YAML tree, so the
+ * rules and the planner can still point at the value behind a problem; it
+ * lives no longer than that, since the plan copies what later stages read
+ * (plan.h) and range_load() frees the scenario once the plan is built.
  */
 #ifndef RANGECTL_SCENARIO_H
 #define RANGECTL_SCENARIO_H
