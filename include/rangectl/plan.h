@@ -79,7 +79,6 @@ struct plan_host {
 	const struct plan_image *image;	/* in plan.images */
 	unsigned long long memory;
 	long vcpus;
-	bool router;
 	/* In plan.checks, shared by every copy of one scenario host. */
 	const struct scenario_check *services;
 	size_t n_services;
@@ -89,6 +88,7 @@ struct plan_host {
 	size_t n_routes;
 	size_t routes_alloc;
 	uint32_t gateway;	/* default route, 0 for none */
+	bool router;	/* beside gateway, in the padding after it */
 	size_t node;	/* index into plan.nodes (place.c); 0 without nodes */
 };
 
