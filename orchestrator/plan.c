@@ -390,7 +390,7 @@ find_network(struct planner *p, const struct scenario_team *team,
 
 static void
 expand_host(struct planner *p, const struct scenario_host *src,
-    const struct scenario_team *team)
+    const struct plan_image *image, const struct scenario_team *team)
 {
 	struct plan_host *host = &p->plan->hosts[p->plan->n_hosts];
 	size_t i;
@@ -399,7 +399,7 @@ expand_host(struct planner *p, const struct scenario_host *src,
 	host->team = own_team(p, team);
 	host->name = object_name(p->sc, team, src->id);
 	host->id = host->name + strlen(host->name) - strlen(src->id);
-	host->image = find_image(p->plan, src->image);
+	host->image = image;
 	host->memory = src->memory;
 	host->vcpus = src->vcpus;
 	host->router = src->router;
@@ -430,13 +430,15 @@ expand_hosts(struct planner *p)
 	p->first_copy = xcalloc(sc->n_hosts + 1, sizeof(*p->first_copy));
 	for (i = 0; i < sc->n_hosts; i++) {
 		const struct scenario_host *src = &sc->hosts[i];
+		/* Looked up once for all the copies. */
+		const struct plan_image *image = find_image(p->plan, src->image);
 
 		p->first_copy[i] = p->plan->n_hosts;
 		if (src->per_team == ROLE_NONE)
-			expand_host(p, src, scenario_team(sc, src->team));
+			expand_host(p, src, image, scenario_team(sc, src->team));
 		for (j = 0; j < sc->n_teams && src->per_team != ROLE_NONE; j++)
 			if (sc->teams[j].role == src->per_team)
-				expand_host(p, src, &sc->teams[j]);
+				expand_host(p, src, image, &sc->teams[j]);
 	}
 	p->first_copy[sc->n_hosts] = p->plan->n_hosts;
 }
