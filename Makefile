@@ -1,7 +1,7 @@
 # rangectl: a cyber-exercise range orchestrator.
 #
 #	make [all] | demo | check | asan | lint | fuzz [FUZZ_SECONDS=60]
-#	     | bench [OLD_REV=COMMIT] | bench-plan [OLD_REV=COMMIT]
+#	     | bench [OLD_REV=COMMIT] | bench-compare | bench-plan [OLD_REV=COMMIT]
 #	     | install | uninstall [DESTDIR=...] [PREFIX=/usr/local] | clean
 #
 # WERROR=1 (CI sets it) turns warnings into errors. BUILD is the folder that
@@ -23,7 +23,8 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 HOOKDIR	?= /etc/libvirt/hooks/network.d
 CFLAGS	?= -g -O2
 FUZZ_SECONDS ?= 60
-PKGS	= libvirt libvirt-qemu libmicrohttpd jansson yaml-0.1 gnutls libcurl libcares
+PKGS	= libvirt libvirt-qemu libmicrohttpd jansson yaml-0.1 gnutls libcurl libcares \
+	  libisofs-1 libcrypt
 
 WARNINGS = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wformat=2
 ifeq ($(WERROR),1)
@@ -53,7 +54,7 @@ TESTS	= $(TESTOBJS:$(BUILD)/tests/unit/%.o=$(BUILD)/tests/%)
 CHECKPROBE = $(BUILD)/tests/checks/probe
 FUZZERS	= $(BUILD)/fuzz_scenario $(BUILD)/fuzz_agent $(BUILD)/fuzz_api \
 	  $(BUILD)/fuzz_journal
-BENCHES	= $(BUILD)/bench/provision $(BUILD)/bench/engine $(BUILD)/bench/sse_client \
+BENCHES	= $(BUILD)/bench/provision $(BUILD)/bench/virt_loops $(BUILD)/bench/engine $(BUILD)/bench/sse_client \
 	  $(BUILD)/bench/place $(BUILD)/bench/yaml_parse
 SEEDS	= $(wildcard scenarios/*.yaml tests/scenarios/*.yaml)
 
@@ -135,6 +136,11 @@ bench: all $(BENCHES) $(if $(OLD_REV),old-rangectl)
 	$(BUILD)/bench/engine
 	$(BUILD)/bench/place
 	bench/http $(BUILD)
+
+# rangectl against each limit or peer of issue 16's table, side by side,
+# printing the ratios (docs/BENCHMARKS.md); root for its network namespace.
+bench-compare: all $(BUILD)/bench/virt_loops $(BUILD)/bench/engine $(BUILD)/bench/yaml_parse
+	bench/compare $(BUILD)
 
 # bench/plan alone; with OLD_REV=COMMIT, side by side with the rangectl of
 # that commit, built from `git archive` in $(BUILD)/old (make bench takes
@@ -248,7 +254,7 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps check demo images bench bench-plan old-rangectl asan fuzz lint install uninstall clean FORCE
+.PHONY: all deps check demo images bench bench-compare bench-plan old-rangectl asan fuzz lint install uninstall clean FORCE
 
 -include $(OBJS:.o=.d) $(TESTOBJS:.o=.d) $(FUZZERS:$(BUILD)/%=$(BUILD)/tests/fuzz/%.d) \
 	$(VIRTMAIN:.o=.d) \

@@ -14,6 +14,16 @@
  *
  *	build/bench/engine [RUNS]	(default 5)
  *
+ * and, for bench/compare, one figure alone (one line: its name and the
+ * value of each run):
+ *
+ *	build/bench/engine --lateness RUNS	inject lateness p99, real ms
+ *	build/bench/engine --fsync RUNS	p99 of a bare fdatasync of one
+ *					small write, of N_APPENDS, ms
+ *	build/bench/engine --write-state DIR	DIR/replay.yaml and its
+ *		journal of N_EVENTS events with the checkpoint engine_new
+ *		leaves (for `rangectl run DIR/replay.yaml --state DIR`)
+ *
  * Every socket is on 127.0.0.1; every file is under a mkdtemp() folder in
  * $TMPDIR (or /tmp), removed at the end.
  */
@@ -321,6 +331,37 @@ run_appends(const char *tmp, double out[3])
 	remove_tree(dir);
 	free(dir);
 	free(t);
+}
+
+/*
+ * The physical limit of a synced append: the p99 of N_APPENDS pwrite of
+ * 200 bytes at the end of a file, each followed by fdatasync, ms.
+ */
+static double
+run_fsyncs(const char *tmp)
+{
+	double *t = xcalloc(N_APPENDS, sizeof(double)), t0, p99;
+	char *path = xasprintf("%s/fsyncs", tmp), line[200];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600), i;
+
+	if (fd < 0)
+		die(path, strerror(errno));
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	for (i = 0; i < N_APPENDS; i++) {
+		t0 = now();
+		if (write(fd, line, sizeof(line)) != (ssize_t)sizeof(line) ||
+		    fdatasync(fd) < 0)
+			die(path, strerror(errno));
+		t[i] = (now() - t0) * 1e3;
+	}
+	close(fd);
+	unlink(path);
+	qsort(t, N_APPENDS, sizeof(double), compare);
+	p99 = percentile(t, N_APPENDS, 0.99);
+	free(path);
+	free(t);
+	return p99;
 }
 
 /* ---- 2. a round with silent servers ------------------------------------ */
@@ -907,6 +948,76 @@ run_replay(const struct plan *plan, struct virt *virt, const char *dir,
 	free(path);
 }
 
+/* ---- one figure alone, for bench/compare ------------------------------- */
+
+/* Prints name and each of runs values of figure(), one line. */
+static int
+one_figure(const char *mode, int runs)
+{
+	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char *tmp = xasprintf("%s/bench-engine.XXXXXX", tmpdir), *error = NULL;
+	bool lateness = strcmp(mode, "--lateness") == 0;
+	struct plan *plan = NULL;
+	struct virt virt;
+	double m[3];
+	char *text;
+	int r;
+
+	if (mkdtemp(tmp) == NULL)
+		die(tmp, strerror(errno));
+	if (lateness) {
+		text = lateness_scenario();
+		plan = load(text, "lateness.yaml");
+		free(text);
+		if (virt_open(&virt, "test:///default", &error) < 0)
+			die("virt_open", error);
+	}
+	printf("%s", lateness ? "inject_lateness_p99" : "fdatasync_p99");
+	for (r = 0; r < runs; r++) {
+		if (lateness)
+			run_lateness(plan, &virt, tmp, m);
+		else
+			m[1] = run_fsyncs(tmp);
+		printf(" %.3f", m[1]);
+		fflush(stdout);
+	}
+	printf("\n");
+	if (lateness) {
+		virt_close(&virt);
+		plan_free(plan);
+	}
+	remove_tree(tmp);
+	free(tmp);
+	return 0;
+}
+
+/* The replay bench's scenario and journal in dir, and its checkpoint. */
+static int
+write_state(const char *dir)
+{
+	char *yaml = xasprintf("%s/replay.yaml", dir);
+	char *journal = xasprintf("%s/%s", dir, JOURNAL_FILE), *error = NULL;
+	struct plan *plan;
+	struct virt virt;
+	FILE *f;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		die(dir, strerror(errno));
+	f = fopen(yaml, "w");
+	if (f == NULL || fputs(replay_scenario, f) < 0 || fclose(f) != 0)
+		die(yaml, strerror(errno));
+	plan = load(replay_scenario, yaml);
+	write_journal(journal, plan);
+	if (virt_open(&virt, "test:///default", &error) < 0)
+		die("virt_open", error);
+	time_engine_new(plan, &virt, dir);
+	virt_close(&virt);
+	plan_free(plan);
+	free(journal);
+	free(yaml);
+	return 0;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 int
@@ -923,6 +1034,14 @@ main(int argc, char **argv)
 	double m[3];
 	size_t bytes;
 
+	if (argc > 2 && strcmp(argv[1], "--write-state") == 0)
+		return write_state(argv[2]);
+	if (argc > 2 && (strcmp(argv[1], "--lateness") == 0 ||
+	    strcmp(argv[1], "--fsync") == 0)) {
+		runs = (int)strtol(argv[2], NULL, 10);
+		return one_figure(argv[1], runs < 1 || runs > MAX_RUNS ? 1 :
+		    runs);
+	}
 	if (runs < 1 || runs > MAX_RUNS)
 		runs = 5;
 	tmp = xasprintf("%s/bench-engine.XXXXXX", tmpdir);

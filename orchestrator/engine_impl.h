@@ -1,14 +1,29 @@
 /*
- * engine_impl.h: the engine's state, shared by its four files:
- *   engine.c          the loop: timers, firings, rounds, the clock
- *   engine_replay.c   engine_new/free: the journal read back at start
- *   engine_command.c  commands from other threads, and snapshots for them
- *   engine_libvirt.c  lifecycle events, a lost libvirtd, reconnecting
+ * engine_impl.h: the engine's state, shared by its files, each calling
+ * only those below it (tools/symgraph.sh fails on a call back up):
+ *
+ *   engine.c             engine_new/free, the loop, finished work handed on
+ *     engine_command.c   commands from other threads, snapshots for them
+ *     engine_replay.c    the journal read back; what a run journals first
+ *     engine_work.c      firings, links coming back, rounds, the end, timer
+ *     engine_libvirt.c   lifecycle events, a lost libvirtd, reconnecting,
+ *                        references to the nodes' connections
+ *     engine_checkpoint.c  the replayed state kept beside the journal
+ *   engine_state.c       the state's primitives: log, journal, queue, threads,
+ *                        links down, names to indexes
+ *
+ * engine.c calls all of them; engine_command.c calls engine_work.c
+ * (engine_fire); engine_work.c and engine_command.c call engine_libvirt.c
+ * (the nodes' connections); engine_work.c and engine_replay.c call
+ * engine_checkpoint.c; every one calls engine_state.c, which calls none.
+ * A lower file never calls up: it returns what happened, or is handed a
+ * function pointer.
  * Everything here belongs to the engine's thread unless it says "lock".
  */
 #ifndef RANGECTL_ENGINE_IMPL_H
 #define RANGECTL_ENGINE_IMPL_H
 
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 
@@ -125,6 +140,10 @@ struct engine {
 	int epfd;
 };
 
+/* Real seconds between attempts to reach a libvirtd that went away. */
+#define RECONNECT_SECONDS 2.0
+
+/* engine_state.c: calls no other engine file */
 double engine_mono(void);
 double engine_wall(void);
 void engine_log(struct engine *e, const char *fmt, ...)
@@ -134,14 +153,29 @@ int engine_clock_event(struct engine *e, const char *reason, const char *by);
 void engine_post(struct engine *e, struct engine_done *d);
 void engine_drop_done(struct engine *e);
 void engine_spawn(struct engine *e, void *(*fn)(void *), void *arg);
-int engine_fire(struct engine *e, size_t inject, double scheduled,
-    const char *by);
+/* Whether node's connection is there (engine's thread). */
+bool engine_node_up(const struct engine *e, size_t node);
 void engine_note_link_down(struct engine *e, size_t inject, double from);
 void engine_forget_link(struct engine *e, size_t host, size_t network);
 size_t engine_host_index(const struct engine *e, const char *name);
 size_t engine_inject_index(const struct engine *e, const char *id);
+char *engine_firing_key(const char *id, long long firing);
 
-/* engine_checkpoint.c */
+/* Exercise seconds now, to the millisecond the journal keeps. */
+static inline double
+exercise_now(const struct engine *e)
+{
+	return round(exclock_now(&e->clock, engine_mono()) * 1000.0) / 1000.0;
+}
+
+/* engine_work.c: calls engine_state.c and engine_checkpoint.c */
+int engine_fire(struct engine *e, size_t inject, double scheduled,
+    const char *by);
+void engine_tick(struct engine *e);
+void engine_round_done(struct engine *e, struct round *r);
+void engine_arm_timer(struct engine *e);
+
+/* engine_checkpoint.c: calls engine_state.c */
 #define ENGINE_CHECKPOINT "checkpoint.json"
 /* Events replayed past which engine_new() leaves a checkpoint itself. */
 #define ENGINE_CHECKPOINT_AFTER 1000
@@ -150,19 +184,20 @@ void engine_checkpoint_write(struct engine *e);
  * byte offset and sequence number to replay on from, else 0 and 1. */
 void engine_checkpoint_load(struct engine *e, unsigned long long *offset,
     unsigned long long *first_seq);
-char *engine_firing_key(const char *id, long long firing);
 
-/* engine_replay.c */
+/* engine_replay.c: calls engine_state.c and engine_checkpoint.c */
+/* 0, or -1 with *error set: the journal cannot be read or is damaged. */
+int engine_replay(struct engine *e, char **error);
 void engine_introduce(struct engine *e);
 void engine_begin(struct engine *e);
 
-/* engine_command.c */
+/* engine_command.c: calls engine_state.c and engine_work.c */
 void engine_answer_calls(struct engine *e);
 int engine_execute(struct engine *e, const struct engine_command *cmd,
     json_t **answer, char **error);
 void engine_log_event(struct engine *e, const json_t *event);
 
-/* engine_libvirt.c: each for one node, by index */
+/* engine_libvirt.c: calls engine_state.c; each for one node, by index */
 void engine_watch_libvirt(struct engine *e, size_t node);
 void engine_unwatch_libvirt(struct engine *e, size_t node,
     virConnectPtr conn);
@@ -171,8 +206,7 @@ void engine_host_changed(struct engine *e, size_t host, int event,
     int detail);
 void engine_conn_lost(struct engine *e, size_t node);
 void engine_reconnect(struct engine *e, size_t node);
-/* Whether node's connection is there (engine's thread). */
-bool engine_node_up(const struct engine *e, size_t node);
 void engine_close_callback(virConnectPtr conn, int reason, void *opaque);
+void engine_refs(struct engine *e, struct cluster_refs *refs);
 
 #endif

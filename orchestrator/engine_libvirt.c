@@ -3,7 +3,9 @@
  * stop or crash, and a libvirtd that goes away and comes back.
  *
  * libvirt calls back on its event loop thread; the callbacks only queue
- * what happened for the engine's thread, which journals it.
+ * what happened for the engine's thread, which journals it. Also the
+ * references to the nodes' connections that firings, rounds and commands
+ * take. Calls engine_state.c only.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -291,4 +293,36 @@ engine_reconnect(struct engine *e, size_t node)
 	engine_log(e, "connected to libvirt at '%s' again", virt->uri);
 	engine_watch_libvirt(e, node);
 	engine_check_hosts(e, node);
+}
+
+/* A new reference to host's node's connection, or NULL while it is lost. */
+virConnectPtr
+engine_conn_host(struct engine *e, size_t host)
+{
+	virConnectPtr conn;
+
+	pthread_mutex_lock(&e->lock);
+	conn = e->cl->nodes[cluster_host_node(e->cl, e->plan, host)].conn;
+	if (conn != NULL && virConnectRef(conn) < 0)
+		conn = NULL;
+	pthread_mutex_unlock(&e->lock);
+	return conn;
+}
+
+/* A reference to every node's connection as it is now (NULL: lost). */
+void
+engine_refs(struct engine *e, struct cluster_refs *refs)
+{
+	size_t i;
+
+	refs->cl = e->cl;
+	refs->plan = e->plan;
+	refs->conns = xcalloc(e->cl->n, sizeof(*refs->conns));
+	pthread_mutex_lock(&e->lock);
+	for (i = 0; i < e->cl->n; i++) {
+		refs->conns[i] = e->cl->nodes[i].conn;
+		if (refs->conns[i] != NULL && virConnectRef(refs->conns[i]) < 0)
+			refs->conns[i] = NULL;
+	}
+	pthread_mutex_unlock(&e->lock);
 }

@@ -78,10 +78,35 @@ check_version(const struct scenario *sc, struct schema_ctx *ctx)
 		    "longer than zero seconds");
 }
 
+/*
+ * Hardware that QEMU cannot put together: secure boot is OVMF's, and
+ * needs SMM, which libvirt offers on q35 only; a video card is a screen's.
+ */
+static void
+check_hardware(const struct scenario_image *img, struct schema_ctx *ctx)
+{
+	const struct scenario_hardware *hw = &img->hw;
+
+	if (hw->secure_boot && hw->firmware != FIRMWARE_UEFI)
+		schema_error(ctx, scenario_pos(img->node, "secure_boot"),
+		    "'secure_boot' in image '%s' needs 'firmware: uefi'",
+		    img->id);
+	else if (hw->secure_boot && hw->machine != MACHINE_Q35)
+		schema_error(ctx, scenario_pos(img->node, "secure_boot"),
+		    "'secure_boot' in image '%s' needs 'machine: q35' (secure "
+		    "boot needs SMM, which libvirt offers on q35 only)", img->id);
+	if (hw->video != VIDEO_DEFAULT && (hw->graphics == GRAPHICS_NONE ||
+	    (hw->graphics == GRAPHICS_DEFAULT && img->kernel != NULL)))
+		schema_error(ctx, scenario_pos(img->node, "video"), "'video' in "
+		    "image '%s' needs a screen ('graphics: vnc')", img->id);
+}
+
 static void
 check_image(const struct scenario_image *img, struct schema_ctx *ctx)
 {
-	const char *disk_only[] = { "format", "cloud_init" };
+	const char *disk_only[] = {
+		"format", "cloud_init", "firmware", "secure_boot", "disk_bus",
+	};
 	const char *kernel_only[] = { "initrd", "cmdline" };
 	size_t i;
 
@@ -103,6 +128,7 @@ check_image(const struct scenario_image *img, struct schema_ctx *ctx)
 			schema_error(ctx, scenario_pos(img->node, kernel_only[i]),
 			    "'%s' in image '%s' applies only to kernel images",
 			    kernel_only[i], img->id);
+	check_hardware(img, ctx);
 }
 
 static void
@@ -244,6 +270,7 @@ check_networks(struct scenario *sc, struct schema_ctx *ctx)
 		check_role_has_teams(sc, ctx, net->node, what, net->per_team);
 		if (net->cidr != NULL)
 			check_cidr(ctx, net, what);
+		rules_check_dns(ctx, net, what);
 		free(what);
 	}
 	strmap_clear(&seen);
@@ -536,6 +563,7 @@ check_host(struct scenario *sc, struct schema_ctx *ctx,
 	for (i = 0; i < h->n_nics; i++)
 		check_nic(sc, ctx, h, &h->nics[i], i);
 	check_services(ctx, h);
+	rules_check_guest(sc, ctx, h, what);
 	free(what);
 }
 

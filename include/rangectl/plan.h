@@ -39,6 +39,7 @@ struct plan_image {
 	char *disk;
 	int format;	/* enum image_format */
 	bool cloud_init;
+	struct scenario_hardware hw;	/* as written */
 };
 
 struct plan_node {
@@ -46,6 +47,33 @@ struct plan_node {
 	unsigned long long memory;	/* 0: no limit */
 	long vcpus;	/* 0: no limit */
 	char *underlay;	/* or NULL */
+};
+
+/* A cloud-init account, its {team.*} filled in (plan_guest.c). */
+struct plan_user {
+	char *name;
+	struct strlist groups;
+	bool sudo;
+	char *password;	/* a secret: never printed; seed.c hashes it */
+	char *password_hash;
+	struct strlist ssh_authorized_keys;
+};
+
+struct plan_file {
+	char *path;
+	char *content;	/* "" when not given */
+	char *mode;	/* or NULL */
+	char *owner;	/* or NULL */
+};
+
+/* What cloud-init hands a host whose image has cloud_init: true. */
+struct plan_guest {
+	struct plan_user *users;
+	size_t n_users;
+	struct plan_file *files;
+	size_t n_files;
+	struct strlist run;
+	bool forward;	/* a router: IP forwarding on from the first boot */
 };
 
 struct plan_network {
@@ -57,6 +85,7 @@ struct plan_network {
 	char bridge[PLAN_BRIDGE_MAX + 1];
 	uint32_t host_side;	/* rangectl's own address on it */
 	size_t gateway;	/* index of the gateway host, or PLAN_NONE */
+	uint32_t dns;	/* the resolver its hosts are given, 0 for none */
 };
 
 struct plan_nic {
@@ -90,6 +119,9 @@ struct plan_host {
 	uint32_t gateway;	/* default route, 0 for none */
 	bool router;	/* beside gateway, in the padding after it */
 	size_t node;	/* index into plan.nodes (place.c); 0 without nodes */
+	/* Its image's, with every default made explicit (xml.c reads it). */
+	struct scenario_hardware hw;
+	struct plan_guest *guest;	/* owned; NULL without cloud-init */
 };
 
 struct plan_inject {
@@ -151,6 +183,17 @@ void plan_free(struct plan *plan);
 const struct scenario_team *plan_team(const struct plan *plan, const char *id);
 /* A file an image names, made absolute or relative to the working folder. */
 char *plan_path(const struct plan *plan, const char *file);
+
+/*
+ * plan_guest.c: the cloud-init part of a host of team (may be NULL), or
+ * NULL when its image has none; plan_guest_free() frees it, taking NULL.
+ */
+struct plan_guest *plan_guest_expand(const struct scenario *sc,
+    const struct scenario_host *src, const struct scenario_team *team);
+void plan_guest_free(struct plan_guest *guest);
+/* A network's dns for team (may be NULL): 0 for none, -1 if not valid. */
+int plan_guest_dns(const struct scenario_network *src,
+    const struct scenario_team *team, uint32_t *dns);
 
 struct place_node;
 /*

@@ -81,6 +81,63 @@ enum inject_trigger {
 	TRIGGER_MANUAL,
 };
 
+/*
+ * The virtual hardware of an image's hosts (0 in each: not given, the
+ * planner's default). For Windows and older systems, which want SATA
+ * disks, Intel NICs, UEFI with a TPM, or a screen.
+ */
+enum firmware {
+	FIRMWARE_DEFAULT = 0,	/* bios */
+	FIRMWARE_BIOS,
+	FIRMWARE_UEFI,	/* OVMF, chosen by libvirt from the node's descriptors */
+};
+
+enum machine {
+	MACHINE_DEFAULT = 0,	/* libvirt's (pc) */
+	MACHINE_PC,
+	MACHINE_Q35,
+};
+
+enum disk_bus {
+	DISK_BUS_DEFAULT = 0,	/* virtio */
+	DISK_BUS_VIRTIO,
+	DISK_BUS_SATA,
+	DISK_BUS_SCSI,	/* on a virtio-scsi controller */
+};
+
+enum nic_model {
+	NIC_MODEL_DEFAULT = 0,	/* virtio */
+	NIC_MODEL_VIRTIO,
+	NIC_MODEL_E1000E,
+	NIC_MODEL_RTL8139,
+};
+
+enum graphics {
+	GRAPHICS_DEFAULT = 0,	/* vnc for disk images, none for kernel images */
+	GRAPHICS_VNC,
+	GRAPHICS_NONE,
+};
+
+enum video {
+	VIDEO_DEFAULT = 0,	/* vga when there is a screen */
+	VIDEO_VGA,
+	VIDEO_VIRTIO,
+	VIDEO_QXL,
+	VIDEO_BOCHS,
+	VIDEO_CIRRUS,
+};
+
+struct scenario_hardware {
+	int firmware;	/* enum firmware */
+	bool secure_boot;
+	int machine;	/* enum machine */
+	int disk_bus;	/* enum disk_bus */
+	int nic_model;	/* enum nic_model */
+	int graphics;	/* enum graphics */
+	int video;	/* enum video */
+	bool tpm;	/* a TPM 2.0, emulated by swtpm */
+};
+
 struct scenario_image {
 	const struct ynode *node;
 	char *id;
@@ -90,6 +147,7 @@ struct scenario_image {
 	char *disk;
 	int format;	/* enum image_format */
 	bool cloud_init;
+	struct scenario_hardware hw;
 };
 
 struct scenario_team {
@@ -108,6 +166,7 @@ struct scenario_network {
 	int per_team;	/* enum team_role, ROLE_NONE for a shared network */
 	bool isolated;
 	char *gateway;	/* host id, or NULL */
+	char *dns;	/* the resolver its hosts use, an address ({team.*}) */
 };
 
 struct scenario_nic {
@@ -139,6 +198,26 @@ struct scenario_check {
 	long penalty;	/* compromises: lost per round passing */
 };
 
+/* An account cloud-init makes on a disk image host. */
+struct scenario_user {
+	const struct ynode *node;
+	char *name;
+	struct strlist groups;
+	bool sudo;	/* may run anything as root, without a password */
+	char *password;	/* a secret: plain, hashed by rangectl; never shown */
+	char *password_hash;	/* crypt(3) form, as given */
+	struct strlist ssh_authorized_keys;
+};
+
+/* A file cloud-init writes on a disk image host at its first boot. */
+struct scenario_file {
+	const struct ynode *node;
+	char *path;
+	char *content;
+	char *mode;	/* octal text, such as "0644"; NULL: cloud-init's */
+	char *owner;	/* "user" or "user:group"; NULL: root */
+};
+
 struct scenario_host {
 	const struct ynode *node;
 	char *id;
@@ -152,6 +231,12 @@ struct scenario_host {
 	size_t n_nics;
 	struct scenario_check *services;
 	size_t n_services;
+	/* cloud-init's (images with cloud_init); {team.*} allowed in each */
+	struct scenario_user *users;
+	size_t n_users;
+	struct scenario_file *files;
+	size_t n_files;
+	struct strlist run;	/* commands run once, at the first boot */
 };
 
 struct scenario_inject {
@@ -261,6 +346,13 @@ const char *check_kind_name(int kind);
 long check_kind_port(int kind);
 const char *dns_type_name(int type);	/* "A" for DNS_NONE */
 const char *action_name(int action);
+/* The names of the hardware values, as the scenario writes them. */
+const char *firmware_name(int firmware);
+const char *machine_name(int machine);
+const char *disk_bus_name(int bus);
+const char *nic_model_name(int model);
+const char *graphics_name(int graphics);
+const char *video_name(int video);
 /* ROLE_NONE when text names no role. */
 int role_parse(const char *text);
 
