@@ -7,9 +7,9 @@
  *      engine on libvirt's test driver, read back from the journal; and
  *      what one journal_append (write + fdatasync) costs;
  *   2. how long a round of 1,000 checks of mixed kinds takes (check_run):
- *      tcp, http, smtp and pop3 to servers that answer, and 100 of every
- *      libcurl kind (http, https, ftp, smtp, imap, pop3, ldap) to a server
- *      that never answers;
+ *      tcp, http, smtp, pop3 and icmp to servers that answer, and 100 of
+ *      every libcurl kind (http, https, ftp, smtp, imap, pop3, ldap) and
+ *      ssh to a server that never answers;
  *   3. how long engine_new() takes to replay a journal of 100,000 events.
  *
  *	build/bench/engine [RUNS]	(default 5)
@@ -20,6 +20,8 @@
  *	build/bench/engine --lateness RUNS	inject lateness p99, real ms
  *	build/bench/engine --fsync RUNS	p99 of a bare fdatasync of one
  *					small write, of N_APPENDS, ms
+ *	build/bench/engine --round RUNS	the check round alone: its time
+ *					over the timeout, each run
  *	build/bench/engine --write-state DIR	DIR/replay.yaml and its
  *		journal of N_EVENTS events with the checkpoint engine_new
  *		leaves (for `rangectl run DIR/replay.yaml --state DIR`)
@@ -543,16 +545,17 @@ struct servers {
 };
 
 /*
- * 1,000 probes, every tenth to the silent server (of every libcurl kind in
- * turn), the others tcp, http, smtp and pop3 in turn: the round's seconds.
+ * 1,000 probes, every tenth to the silent server (of every libcurl kind
+ * and ssh in turn), the others tcp, http, smtp, pop3 and icmp (to
+ * 127.0.0.1, which always answers) in turn: the round's seconds.
  */
 static double
 run_round(const struct servers *sv)
 {
 	static const int live_kinds[] = { CHECK_TCP, CHECK_HTTP, CHECK_SMTP,
-	    CHECK_POP3 };
+	    CHECK_POP3, CHECK_ICMP };
 	static const int quiet_kinds[] = { CHECK_HTTP, CHECK_HTTPS, CHECK_FTP,
-	    CHECK_SMTP, CHECK_IMAP, CHECK_POP3, CHECK_LDAP };
+	    CHECK_SMTP, CHECK_IMAP, CHECK_POP3, CHECK_LDAP, CHECK_SSH };
 	struct check_probe *p = xcalloc(N_PROBES, sizeof(*p));
 	size_t i, up = 0, silent_down = 0;
 	double t0;
@@ -992,6 +995,30 @@ one_figure(const char *mode, int runs)
 }
 
 /* The replay bench's scenario and journal in dir, and its checkpoint. */
+/* The check round alone, for its before/after figure. */
+static int
+round_figure(int runs)
+{
+	struct servers sv;
+
+	raise_nofile();
+	server_start(&sv.http, SERVER_HTTP);
+	server_start(&sv.smtp, SERVER_SMTP);
+	server_start(&sv.pop3, SERVER_POP3);
+	server_start(&sv.silent, SERVER_SILENT);
+	printf("check_round_over_timeout");
+	for (int r = 0; r < runs; r++) {
+		printf(" %.3f", run_round(&sv) * 1e3 / CHECK_TIMEOUT_MS);
+		fflush(stdout);
+	}
+	printf("\n");
+	server_stop(&sv.http);
+	server_stop(&sv.smtp);
+	server_stop(&sv.pop3);
+	server_stop(&sv.silent);
+	return 0;
+}
+
 static int
 write_state(const char *dir)
 {
@@ -1036,6 +1063,10 @@ main(int argc, char **argv)
 
 	if (argc > 2 && strcmp(argv[1], "--write-state") == 0)
 		return write_state(argv[2]);
+	if (argc > 2 && strcmp(argv[1], "--round") == 0) {
+		runs = (int)strtol(argv[2], NULL, 10);
+		return round_figure(runs < 1 || runs > MAX_RUNS ? 1 : runs);
+	}
 	if (argc > 2 && (strcmp(argv[1], "--lateness") == 0 ||
 	    strcmp(argv[1], "--fsync") == 0)) {
 		runs = (int)strtol(argv[2], NULL, 10);
@@ -1095,7 +1126,7 @@ main(int argc, char **argv)
 	    append[1][0], append[1][runs - 1], m[2], append[2][0],
 	    append[2][runs - 1]);
 	m[0] = median(rnd, runs);
-	printf("check round, %d probes of 8 kinds (%d silent), timeout %d ms: "
+	printf("check round, %d probes of 10 kinds (%d silent), timeout %d ms: "
 	    "%.1f ms (%.1f, %.1f) = %.3fx the timeout, %d up; target: at most "
 	    "1.05x\n", N_PROBES, N_SILENT, CHECK_TIMEOUT_MS, m[0] * 1e3,
 	    rnd[0] * 1e3, rnd[runs - 1] * 1e3, m[0] * 1e3 / CHECK_TIMEOUT_MS,

@@ -36,43 +36,16 @@ index_hosts(struct engine *e)
 		    (void *)(uintptr_t)(i + 1));
 }
 
-/* The engine's per node state, each naming its node for libvirt's calls. */
-static void
-init_nodes(struct engine *e)
-{
-	size_t i;
-
-	e->nodes = xcalloc(e->cl->n ? e->cl->n : 1, sizeof(*e->nodes));
-	for (i = 0; i < e->cl->n; i++) {
-		e->nodes[i].e = e;
-		e->nodes[i].index = i;
-		e->nodes[i].lifecycle_callback = -1;
-	}
-}
-
-struct engine *
-engine_new(const struct plan *plan, struct virt *virt,
-    const struct engine_opts *opts, char **error)
-{
-	struct cluster one = { virt, 1, false, NULL };
-
-	return engine_new_cluster(plan, &one, opts, error);
-}
-
-struct engine *
-engine_new_cluster(const struct plan *plan, struct cluster *cl,
+/* engine_new's and engine_new_cluster's: cl, or else virt alone. */
+static struct engine *
+make(const struct plan *plan, struct cluster *cl, struct virt *virt,
     const struct engine_opts *opts, char **error)
 {
 	struct engine *e = xcalloc(1, sizeof(*e));
 
 	e->plan = plan;
-	/*
-	 * A copy of the cluster (engine_new's lives on its stack); its nodes
-	 * array is the caller's, where each node's conn is swapped.
-	 */
-	e->cl_copy = *cl;
-	e->cl = &e->cl_copy;
-	init_nodes(e);
+	/* The nodes and their connections are the libvirt edge's. */
+	engine_edge_new(e, cl, virt);
 	e->opts = *opts;
 	if (e->opts.speed <= 0)
 		e->opts.speed = 1;
@@ -121,6 +94,20 @@ fail:
 	return NULL;
 }
 
+struct engine *
+engine_new(const struct plan *plan, struct virt *virt,
+    const struct engine_opts *opts, char **error)
+{
+	return make(plan, NULL, virt, opts, error);
+}
+
+struct engine *
+engine_new_cluster(const struct plan *plan, struct cluster *cl,
+    const struct engine_opts *opts, char **error)
+{
+	return make(plan, cl, NULL, opts, error);
+}
+
 static void
 close_fd(int fd)
 {
@@ -135,9 +122,7 @@ engine_free(struct engine *e)
 
 	if (e == NULL)
 		return;
-	for (i = 0; i < e->cl->n; i++)
-		if (e->cl->nodes[i].conn != NULL)
-			engine_unwatch_libvirt(e, i, e->cl->nodes[i].conn);
+	engine_edge_free(e);
 	engine_drop_done(e);
 	journal_close(&e->journal);
 	close_fd(e->timerfd);
@@ -157,7 +142,6 @@ engine_free(struct engine *e)
 	free(e->firings);
 	free(e->fired);
 	free(e->links);
-	free(e->nodes);
 	json_decref(e->reports);
 	json_decref(e->open_firings);
 	free(e->failure);
@@ -278,9 +262,9 @@ reconnect_due(struct engine *e)
 {
 	size_t i;
 
-	for (i = 0; i < e->cl->n; i++)
-		if (!engine_node_up(e, i) && engine_mono() -
-		    e->nodes[i].last_reconnect >= RECONNECT_SECONDS)
+	for (i = 0; i < e->n_nodes; i++)
+		if (!engine_node_up(e, i) && engine_mono() >=
+		    engine_reconnect_at(e, i))
 			engine_reconnect(e, i);
 }
 
@@ -367,7 +351,7 @@ engine_run(struct engine *e, char **error)
 	if (open_fds(e, error) < 0)
 		return -1;
 	engine_introduce(e);
-	for (i = 0; i < e->cl->n; i++) {
+	for (i = 0; i < e->n_nodes; i++) {
 		engine_watch_libvirt(e, i);
 		engine_check_hosts(e, i);
 	}

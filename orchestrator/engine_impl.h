@@ -6,8 +6,10 @@
  *     engine_command.c   commands from other threads, snapshots for them
  *     engine_replay.c    the journal read back; what a run journals first
  *     engine_work.c      firings, links coming back, rounds, the end, timer
- *     engine_libvirt.c   lifecycle events, a lost libvirtd, reconnecting,
- *                        references to the nodes' connections
+ *     engine_libvirt.c   the only one calling libvirt: lifecycle events, a
+ *                        lost libvirtd, reconnecting, the nodes'
+ *                        connections (references, a link, a revert, a
+ *                        console)
  *     engine_checkpoint.c  the replayed state kept beside the journal
  *   engine_state.c       the state's primitives: log, journal, queue, threads,
  *                        links down, names to indexes
@@ -27,7 +29,6 @@
 #include <pthread.h>
 #include <stdarg.h>
 
-#include "rangectl/cluster.h"
 #include "rangectl/engine.h"
 #include "rangectl/event.h"
 #include "rangectl/exclock.h"
@@ -65,17 +66,10 @@ struct engine_call {
 	bool done;
 };
 
-/*
- * What the engine keeps per node: libvirt's callbacks on its connection,
- * and when it last tried to reconnect. Callbacks get the node as opaque.
- */
-struct engine_node {
-	struct engine *e;
-	size_t index;
-	int lifecycle_callback;	/* libvirt's id, or -1 */
-	bool lifecycle_registered;	/* lock: libvirt may still call it */
-	double last_reconnect;	/* monotonic */
-};
+/* engine_libvirt.c's: the nodes, their connections, libvirt's callbacks. */
+struct engine_edge;
+struct cluster;
+struct cluster_refs;
 
 /* A link_down's link, to come back up at exercise time until. */
 struct engine_link {
@@ -88,13 +82,12 @@ struct engine_link {
 struct engine {
 	const struct plan *plan;	/* borrowed */
 	/*
-	 * The nodes: cl points at a copy of the caller's cluster, whose nodes
-	 * array stays the caller's; each node's conn changes on reconnect
-	 * (lock).
+	 * The nodes and their libvirt connections, held by the libvirt edge
+	 * (engine_libvirt.c) and seen by the rest only through its calls;
+	 * n_nodes is how many.
 	 */
-	struct cluster *cl;
-	struct cluster cl_copy;
-	struct engine_node *nodes;	/* by node */
+	struct engine_edge *edge;
+	size_t n_nodes;
 	struct engine_opts opts;
 	char *state_dir;
 	struct journal journal;
@@ -140,9 +133,6 @@ struct engine {
 	int epfd;
 };
 
-/* Real seconds between attempts to reach a libvirtd that went away. */
-#define RECONNECT_SECONDS 2.0
-
 /* engine_state.c: calls no other engine file */
 double engine_mono(void);
 double engine_wall(void);
@@ -153,8 +143,6 @@ int engine_clock_event(struct engine *e, const char *reason, const char *by);
 void engine_post(struct engine *e, struct engine_done *d);
 void engine_drop_done(struct engine *e);
 void engine_spawn(struct engine *e, void *(*fn)(void *), void *arg);
-/* Whether node's connection is there (engine's thread). */
-bool engine_node_up(const struct engine *e, size_t node);
 void engine_note_link_down(struct engine *e, size_t inject, double from);
 void engine_forget_link(struct engine *e, size_t host, size_t network);
 size_t engine_host_index(const struct engine *e, const char *name);
@@ -197,16 +185,37 @@ int engine_execute(struct engine *e, const struct engine_command *cmd,
     json_t **answer, char **error);
 void engine_log_event(struct engine *e, const json_t *event);
 
-/* engine_libvirt.c: calls engine_state.c; each for one node, by index */
+/*
+ * engine_libvirt.c, the libvirt edge: calls engine_state.c. It holds the
+ * nodes (a copy of cl, or virt alone as a cluster of one; the nodes'
+ * array stays the caller's, each node's conn swapped on reconnect under
+ * the lock) and sets e->edge and e->n_nodes; engine_edge_free() stops
+ * libvirt's callbacks and frees it (NULL-safe).
+ */
+void engine_edge_new(struct engine *e, struct cluster *cl, struct virt *virt);
+void engine_edge_free(struct engine *e);
+/* Each for one node, by index. */
 void engine_watch_libvirt(struct engine *e, size_t node);
-void engine_unwatch_libvirt(struct engine *e, size_t node,
-    virConnectPtr conn);
 void engine_check_hosts(struct engine *e, size_t node);
-void engine_host_changed(struct engine *e, size_t host, int event,
-    int detail);
 void engine_conn_lost(struct engine *e, size_t node);
 void engine_reconnect(struct engine *e, size_t node);
-void engine_close_callback(virConnectPtr conn, int reason, void *opaque);
-void engine_refs(struct engine *e, struct cluster_refs *refs);
+/* Whether node's connection is there (engine's thread). */
+bool engine_node_up(const struct engine *e, size_t node);
+/* When a lost node is next to be tried again (monotonic). */
+double engine_reconnect_at(const struct engine *e, size_t node);
+void engine_host_changed(struct engine *e, size_t host, int event,
+    int detail);
+/* The node plan host `host` lives on. */
+size_t engine_host_node(const struct engine *e, size_t host);
+/*
+ * A reference to every node's connection as it is now (NULL: lost), new;
+ * engine_refs_drop() gives them back. Any thread.
+ */
+struct cluster_refs *engine_refs(struct engine *e);
+void engine_refs_drop(struct cluster_refs *refs);
+/* The connection taken, used and closed here: callers see no libvirt. */
+int engine_set_link(struct engine *e, size_t host, size_t network, bool up,
+    char **error);
+int engine_revert_host(struct engine *e, size_t host, char **error);
 
 #endif

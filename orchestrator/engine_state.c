@@ -2,8 +2,7 @@
  * engine_state.c: the engine's state and what every other piece of it
  * needs: the log, the journal (an event written, then applied to the
  * ledger and to what a checkpoint notes), the queue of finished work,
- * threads in flight, whether a node is connected, links still down, the
- * plan's names to indexes.
+ * threads in flight, links still down, the plan's names to indexes.
  *
  * The bottom of the engine: it calls no other engine file (engine_impl.h
  * says who calls whom).
@@ -219,12 +218,6 @@ engine_drop_done(struct engine *e)
 		json_decref(d->event);
 		free(d);
 	}
-}
-
-bool
-engine_node_up(const struct engine *e, size_t node)
-{
-	return e->cl->nodes[node].conn != NULL;
 }
 
 /* A link_down with a duration: each target's link comes back by itself. */

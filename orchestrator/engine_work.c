@@ -61,12 +61,11 @@ firing_thread(void *arg)
 	struct firing *f = arg;
 	struct engine *e = f->e;
 	struct engine_done *d = xcalloc(1, sizeof(*d));
-	struct cluster_refs refs;
+	struct cluster_refs *refs = engine_refs(e);
 	json_t *results;
 
-	engine_refs(e, &refs);
-	results = inject_run(e->plan, f->inject, &refs, e->opts.exec_timeout);
-	cluster_refs_drop(&refs);
+	results = inject_run(e->plan, f->inject, refs, e->opts.exec_timeout);
+	engine_refs_drop(refs);
 
 	d->kind = DONE_EVENT;
 	d->event = result_event(e->plan->injects[f->inject].id, f->n,
@@ -210,16 +209,11 @@ link_thread(void *arg)
 {
 	struct link_job *job = arg;
 	struct engine *e = job->e;
-	virConnectPtr conn = engine_conn_host(e, job->link.host);
 	struct engine_done *d = xcalloc(1, sizeof(*d));
 	char *error = NULL;
 	struct event ev;
 
-	if (conn == NULL)
-		error = xstrdup("no connection to libvirt");
-	else
-		inject_set_link(conn, e->plan, job->link.host,
-		    job->link.network, true, &error);
+	engine_set_link(e, job->link.host, job->link.network, true, &error);
 	d->kind = DONE_EVENT;
 	event_init(&ev, EVENT_LINK);
 	ev.u.link = (struct event_link){ .host =
@@ -229,8 +223,6 @@ link_thread(void *arg)
 	    error == NULL, .error = error };
 	d->event = event_encode(&ev);
 	free(error);
-	if (conn != NULL)
-		virConnectClose(conn);
 	free(job);
 	engine_post(e, d);
 	return NULL;
@@ -240,7 +232,7 @@ link_thread(void *arg)
 static bool
 link_reachable(const struct engine *e, const struct engine_link *link)
 {
-	return engine_node_up(e, cluster_host_node(e->cl, e->plan, link->host));
+	return engine_node_up(e, engine_host_node(e, link->host));
 }
 
 static void
@@ -274,11 +266,10 @@ round_thread(void *arg)
 {
 	struct round_job *job = arg;
 	struct engine_done *d = xcalloc(1, sizeof(*d));
-	struct cluster_refs refs;
+	struct cluster_refs *refs = engine_refs(job->e);
 
-	engine_refs(job->e, &refs);
-	round_run(&job->round, &refs);
-	cluster_refs_drop(&refs);
+	round_run(&job->round, refs);
+	engine_refs_drop(refs);
 	d->kind = DONE_ROUND;
 	d->round = job->round;
 	engine_post(job->e, d);
@@ -290,6 +281,53 @@ static double
 round_at(const struct engine *e, long n)
 {
 	return (double)n * (double)e->plan->interval;
+}
+
+/* True when inject i's link action is on host's first NIC. */
+static bool
+link_first_nic(const struct engine *e, size_t i, size_t host)
+{
+	const struct plan_host *h = &e->plan->hosts[host];
+
+	return h->n_nics > 0 && inject_nic_network(e->plan, host,
+	    e->plan->injects[i].src->nic) == h->nics[0].network;
+}
+
+/*
+ * Which hosts' first NIC is cut, by the links waiting to come back and
+ * the link_down injects fired without a duration; a link_up fired on the
+ * same NIC counts as later (the engine keeps no order of firings).
+ * New; per host.
+ */
+static bool *
+links_cut(const struct engine *e)
+{
+	const struct plan *plan = e->plan;
+	bool *cut = xcalloc(plan->n_hosts + 1, sizeof(*cut));
+	size_t i, j;
+
+	for (i = 0; i < e->n_links; i++) {
+		const struct plan_host *h = &plan->hosts[e->links[i].host];
+
+		if (h->n_nics > 0 && h->nics[0].network == e->links[i].network)
+			cut[e->links[i].host] = true;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		int action = pass == 0 ? ACTION_LINK_DOWN : ACTION_LINK_UP;
+
+		for (i = 0; i < plan->n_injects; i++) {
+			const struct plan_inject *pi = &plan->injects[i];
+
+			if (!e->fired[i] || pi->src->action != action ||
+			    (action == ACTION_LINK_DOWN && pi->src->duration > 0))
+				continue;
+			for (j = 0; j < pi->n_targets; j++)
+				if (link_first_nic(e, i, pi->targets[j]))
+					cut[pi->targets[j]] = action ==
+					    ACTION_LINK_DOWN;
+		}
+	}
+	return cut;
 }
 
 static void
@@ -307,6 +345,12 @@ start_round(struct engine *e, double t)
 		if (e->fired[i])
 			round_add_compromises(&job->round, i, e->running,
 			    (const char *const *)e->down_reason);
+	if (e->opts.simulate_checks) {
+		bool *cut = links_cut(e);
+
+		round_simulate(&job->round, e->fired, cut);
+		free(cut);
+	}
 	job->e = e;
 	e->round_busy = true;
 	engine_spawn(e, round_thread, job);
@@ -403,10 +447,9 @@ engine_arm_timer(struct engine *e)
 		when = earliest(when, exclock_mono_at(&e->clock,
 		    (double)e->plan->duration));
 	}
-	for (i = 0; i < e->cl->n; i++)
+	for (i = 0; i < e->n_nodes; i++)
 		if (!engine_node_up(e, i))
-			when = earliest(when, e->nodes[i].last_reconnect +
-			    RECONNECT_SECONDS);
+			when = earliest(when, engine_reconnect_at(e, i));
 	if (when >= 0) {
 		if (when < 1e-9)
 			when = 1e-9;	/* zero would disarm it */

@@ -24,7 +24,7 @@
 static const char *const role_names[] = { "", "red", "blue", "white", NULL };
 static const char *const check_names[] = {
 	"", "tcp", "http", "exec", "https", "ftp", "smtp", "imap", "pop3",
-	"ldap", "dns", NULL,
+	"ldap", "dns", "ssh", "icmp", NULL,
 };
 static const char *const dns_type_names[] = {
 	"", "A", "AAAA", "MX", "TXT", "NS", NULL,
@@ -125,7 +125,7 @@ check_kind_port(int kind)
 	static const long ports[] = {
 		[CHECK_HTTP] = 80, [CHECK_HTTPS] = 443, [CHECK_FTP] = 21,
 		[CHECK_SMTP] = 25, [CHECK_IMAP] = 143, [CHECK_POP3] = 110,
-		[CHECK_LDAP] = 389, [CHECK_DNS] = 53,
+		[CHECK_LDAP] = 389, [CHECK_DNS] = 53, [CHECK_SSH] = 22,
 	};
 
 	return kind >= 0 && (size_t)kind < ARRAY_SIZE(ports) ? ports[kind] : 0;
@@ -294,7 +294,9 @@ static const struct schema_field nic_fields[] = {
 	FIELD(scenario_check, "filter", SCHEMA_STRING, filter, false, 0, 0), \
 	FIELD(scenario_check, "query", SCHEMA_STRING, query, false, 0, 0), \
 	ENUM(scenario_check, "type", dns_type, false, dns_type_names), \
-	FIELD(scenario_check, "expect", SCHEMA_STRING, expect, false, 0, 0)
+	FIELD(scenario_check, "expect", SCHEMA_STRING, expect, false, 0, 0), \
+	FIELD(scenario_check, "run", SCHEMA_STRING, run, false, 0, 0), \
+	FIELD(scenario_check, "key", SCHEMA_STRING, key, false, 0, 0)
 
 static const struct schema_field service_fields[] = {
 	FIELD(scenario_check, "id", SCHEMA_ID, id, true, 0, SCENARIO_NAME_MAX),
@@ -321,6 +323,8 @@ static const struct schema_field inject_fields[] = {
 	FIELD(scenario_inject, "duration", SCHEMA_DURATION, duration, false, 0, 0),
 	FIELD(scenario_inject, "to", SCHEMA_STRING, to, false, 0, 0),
 	FIELD(scenario_inject, "text", SCHEMA_STRING, text, false, 0, 0),
+	FIELD(scenario_inject, "breaks", SCHEMA_IDLIST, breaks, false, 0,
+	    SCENARIO_NAME_MAX),
 };
 
 static const struct schema_field scoring_fields[] = {
@@ -563,6 +567,8 @@ check_free(struct scenario_check *c)
 	free(c->base);
 	free(c->filter);
 	free(c->query);
+	free(c->run);
+	free(c->key);
 	free(c->expect);
 }
 
@@ -613,6 +619,7 @@ inject_clear(struct scenario_inject *inj)
 	free(inj->nic);
 	free(inj->to);
 	free(inj->text);
+	strlist_clear(&inj->breaks);
 }
 
 static void

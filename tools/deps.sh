@@ -9,7 +9,7 @@ set -eu
 modules="libvirt:libvirt-dev libvirt-qemu:libvirt-dev
 libmicrohttpd:libmicrohttpd-dev jansson:libjansson-dev yaml-0.1:libyaml-dev
 gnutls:libgnutls28-dev libcurl:libcurl4-openssl-dev libcares:libc-ares-dev
-libisofs-1:libisofs-dev libcrypt:libcrypt-dev"
+libisofs-1:libisofs-dev libcrypt:libcrypt-dev libssh:libssh-dev libsodium:libsodium-dev"
 # header and the Debian package that provides it, for libraries that
 # Debian ships without a pkg-config file
 headers="wslay/wslay.h:libwslay-dev"

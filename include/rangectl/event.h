@@ -29,9 +29,10 @@
 /*
  * The journal's format, in its exercise event ("format"). A journal
  * without one was written before the format was numbered: format 1,
- * whose events are those of format 2.
+ * whose events are those of format 2. Format 3 adds a round's
+ * "simulated".
  */
-#define EVENT_FORMAT 2
+#define EVENT_FORMAT 3
 
 enum event_type {
 	EVENT_EXERCISE,
@@ -179,6 +180,7 @@ struct event_round {
 	size_t n_checks;
 	struct event_compromise *compromises;
 	size_t n_compromises;
+	bool simulated;	/* a rehearsal's results, no check sent (format 3) */
 };
 
 struct event_link {

@@ -42,7 +42,9 @@ enum check_kind {
 	CHECK_POP3,
 	CHECK_LDAP,
 	CHECK_DNS,	/* through c-ares (check_dns.c) */
-	CHECK_LAST = CHECK_DNS,
+	CHECK_SSH,	/* through libssh (check_ssh.c) */
+	CHECK_ICMP,	/* echo request and reply (check_icmp.c) */
+	CHECK_LAST = CHECK_ICMP,
 };
 
 /* The record types a dns check asks for. */
@@ -186,14 +188,16 @@ struct scenario_check {
 	char *expect_body;
 	char *command;
 	bool verify;	/* https: the certificate must be trusted */
-	char *user;	/* ftp, imap, pop3, smtp: login; ldap: bind DN */
+	char *user;	/* ftp, imap, pop3, smtp, ssh: login; ldap: bind DN */
 	char *password;	/* a secret: never in an event, a reason or the API */
 	char *to;	/* smtp: a recipient, for MAIL and RCPT */
 	char *base;	/* ldap: the search base */
 	char *filter;	/* ldap: the search filter */
 	char *query;	/* dns: the name asked for */
 	int dns_type;	/* dns: enum dns_type */
-	char *expect;	/* dns: a record that must be in the answer */
+	char *expect;	/* dns: a record in the answer; ssh: in the output */
+	char *run;	/* ssh: a command to run after the login */
+	char *key;	/* ssh: a private key file, as written (scenario_path) */
 	long points;	/* services: earned per round passed */
 	long penalty;	/* compromises: lost per round passing */
 };
@@ -255,6 +259,11 @@ struct scenario_inject {
 	long duration;	/* link_down: seconds until link_up, 0 for never */
 	char *to;
 	char *text;
+	/*
+	 * Service ids this inject stops on its targets: what a rehearsal's
+	 * simulated checks fail from its firing on (real checks ignore it).
+	 */
+	struct strlist breaks;
 };
 
 struct scenario_node {

@@ -71,7 +71,7 @@ TEST(exercise_round_trip)
 		hosts, 2 };
 	round_trip(&ev);
 	o = event_encode(&ev);
-	CHECK_INT_EQ(json_integer_value(json_object_get(o, "format")), 2);
+	CHECK_INT_EQ(json_integer_value(json_object_get(o, "format")), 3);
 	json_decref(o);
 	/* A journal of the release before numbered formats: format 1. */
 	ev.u.exercise.format = 1;
@@ -140,7 +140,10 @@ TEST(round_round_trip)
 	event_init(&ev, EVENT_ROUND);
 	ev.has_t = true;
 	ev.u.round = (struct event_round){ 3, 1800, true, 0.5, checks, 2,
-		comps, 1 };
+		comps, 1, false };
+	round_trip(&ev);
+	/* A rehearsal's round says its results were simulated (format 3). */
+	ev.u.round.simulated = true;
 	round_trip(&ev);
 }
 
@@ -222,7 +225,7 @@ TEST(the_type_and_time_are_checked_first)
 	REFUSED("{\"type\":\"flag\",\"t\":1}", "event 5 (flag): 'type' must be "
 	    "one of exercise, clock, inject, inject_result, round, link, "
 	    "message, report, grade, adjustment, host, revert; a journal of "
-	    "format 2 has no other");
+	    "format 3 has no other");
 	REFUSED("{\"type\":\"clock\",\"state\":\"running\"}",
 	    "event 5 (clock): 't' must be a number");
 	REFUSED("{\"type\":\"clock\",\"t\":\"1\",\"state\":\"running\"}",
@@ -271,12 +274,12 @@ TEST(a_malformed_exercise_is_refused)
 	    "\"team\":null,\"services\":[{\"id\":\"web\",\"check\":\"http\"}]}]}",
 	    "event 5 (exercise): 'hosts[0].services[0].points' must be an "
 	    "integer");
-	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":3}",
-	    "event 5 (exercise): the journal is of format 3, and this rangectl "
-	    "reads formats 1 to 2: read it with the rangectl that wrote it");
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":4}",
+	    "event 5 (exercise): the journal is of format 4, and this rangectl "
+	    "reads formats 1 to 3: read it with the rangectl that wrote it");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":0}",
 	    "event 5 (exercise): the journal is of format 0, and this rangectl "
-	    "reads formats 1 to 2: read it with the rangectl that wrote it");
+	    "reads formats 1 to 3: read it with the rangectl that wrote it");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":"
 	    "\"2\"}", "event 5 (exercise): 'format' must be an integer");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":2}",

@@ -216,6 +216,8 @@ TEST(seed_cost)
 	ms = ((double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6) / 10;
 	fprintf(stderr, "seed: %.2f ms a host (build and ISO, mean of 10)\n", ms);
+#ifndef __SANITIZE_ADDRESS__	/* ten times slower there: no budget */
 	CHECK(ms < 50);
+#endif
 	range_clear(&range);
 }
