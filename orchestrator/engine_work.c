@@ -290,7 +290,7 @@ link_first_nic(const struct engine *e, size_t i, size_t host)
 	const struct plan_host *h = &e->plan->hosts[host];
 
 	return h->n_nics > 0 && inject_nic_network(e->plan, host,
-	    e->plan->injects[i].src->nic) == h->nics[0].network;
+	    e->plan->injects[i].nic) == h->nics[0].network;
 }
 
 /*
@@ -318,8 +318,8 @@ links_cut(const struct engine *e)
 		for (i = 0; i < plan->n_injects; i++) {
 			const struct plan_inject *pi = &plan->injects[i];
 
-			if (!e->fired[i] || pi->src->action != action ||
-			    (action == ACTION_LINK_DOWN && pi->src->duration > 0))
+			if (!e->fired[i] || pi->action != action ||
+			    (action == ACTION_LINK_DOWN && pi->duration > 0))
 				continue;
 			for (j = 0; j < pi->n_targets; j++)
 				if (link_first_nic(e, i, pi->targets[j]))

@@ -107,6 +107,8 @@ copy_check(struct scenario_check *to, const struct scenario_check *from)
 	to->filter = copy_text(from->filter);
 	to->query = copy_text(from->query);
 	to->expect = copy_text(from->expect);
+	to->run = copy_text(from->run);
+	to->key = copy_text(from->key);
 }
 
 static void
@@ -123,6 +125,8 @@ check_clear(struct scenario_check *c)
 	free(c->filter);
 	free(c->query);
 	free(c->expect);
+	free(c->run);
+	free(c->key);
 }
 
 static void
@@ -243,6 +247,7 @@ copy_inject(struct planner *p, const struct scenario_inject *src,
 	inj->text = copy_text(src->text);
 	inj->has_from = src->from != NULL;
 	inj->has_to = src->to != NULL;
+	copy_strlist(&inj->breaks, &src->breaks);
 	if (src->compromise != NULL) {
 		copy_check(&plan->checks[plan->n_checks], src->compromise);
 		inj->compromise = &plan->checks[plan->n_checks++];
@@ -1135,6 +1140,7 @@ plan_free(struct plan *plan)
 		free(inj->command);
 		free(inj->nic);
 		free(inj->text);
+		strlist_clear(&inj->breaks);
 		free(inj->targets);
 		free(inj->from);
 		free(inj->to);

@@ -137,6 +137,7 @@ struct plan_inject {
 	const struct scenario_check *compromise;	/* in plan.checks, or NULL */
 	bool has_from;	/* the scenario gave a from selector */
 	bool has_to;	/* and a to */
+	struct strlist breaks;	/* service ids a rehearsal's checks fail from */
 	size_t *targets;	/* host indexes */
 	size_t n_targets;
 	size_t *from;

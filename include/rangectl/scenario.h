@@ -177,7 +177,10 @@ struct scenario_nic {
 	char *ip;	/* "auto", ".N" or a full address (templates allowed) */
 };
 
-/* A check of a service, or of a compromise (then penalty is set). */
+/*
+ * A check of a service, or of a compromise (then penalty is set). The plan
+ * keeps copies (plan.c's copy_check()): a string added here is added there.
+ */
 struct scenario_check {
 	const struct ynode *node;
 	char *id;	/* services only */

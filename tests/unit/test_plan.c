@@ -81,6 +81,11 @@ scribble_check(struct scenario_check *c)
 	scribble(c->path);
 	scribble(c->command);
 	scribble(c->expect_body);
+	scribble(c->user);
+	scribble(c->query);
+	scribble(c->expect);
+	scribble(c->run);
+	scribble(c->key);
 }
 
 /* Overwrites the strings the plan could have kept pointers to. */
@@ -119,6 +124,8 @@ scribble_scenario(struct scenario *sc)
 		scribble(sc->injects[i].command);
 		scribble(sc->injects[i].nic);
 		scribble(sc->injects[i].text);
+		for (j = 0; j < sc->injects[i].breaks.count; j++)
+			scribble(sc->injects[i].breaks.items[j]);
 		if (sc->injects[i].compromise != NULL)
 			scribble_check(sc->injects[i].compromise);
 	}
