@@ -105,7 +105,7 @@ provision(struct range *range, struct cluster *cl, const struct run_args *a)
 	}
 	if (!a->quiet)
 		fprintf(stderr, "range '%s' is up (%zu hosts)\n",
-		    range->scenario->exercise.name, range->plan->n_hosts);
+		    range->plan->exercise, range->plan->n_hosts);
 	return 0;
 }
 
@@ -213,7 +213,8 @@ dashboard_start(struct dashboard *d, struct range *range,
 	    .use_listen_fd = a->listen_fd >= 0, .listen_fd = a->listen_fd };
 	char *error = NULL, *web;
 
-	if (auth_load(&d->auth, range->scenario, state_dir, &error) < 0) {
+	if (auth_load(&d->auth, range->plan->teams,
+	    range->plan->n_teams, &range->plan->instructors, state_dir, &error) < 0) {
 		fprintf(stderr, "rangectl run: %s\n", error);
 		free(error);
 		return -1;
@@ -481,7 +482,7 @@ run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 	choose_checks(&cl, a);
 	pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
 	state_dir = a->state_dir ? xstrdup(a->state_dir) :
-	    xasprintf("state/%s", range.scenario->exercise.name);
+	    xasprintf("state/%s", range.plan->exercise);
 	if (a->state_dir == NULL && mkdir("state", 0755) < 0 && errno != EEXIST)
 		fprintf(stderr, "rangectl run: cannot make folder 'state': %s\n",
 		    strerror(errno));

@@ -57,7 +57,7 @@ injects_json(const struct engine *e)
 		for (j = 0; j < e->schedule.n; j++)
 			if (e->schedule.items[j].inject == i)
 				scheduled = e->schedule.items[j].fired;
-		json_object_set_new(injects, e->plan->injects[i].src->id,
+		json_object_set_new(injects, e->plan->injects[i].id,
 		    json_pack("{s:I, s:b}", "firings", (json_int_t)e->firings[i],
 		    "scheduled", scheduled));
 	}
@@ -75,7 +75,7 @@ links_json(const struct engine *e)
 		    "host", e->plan->hosts[e->links[i].host].name, "network",
 		    e->plan->networks[e->links[i].network].name, "until",
 		    e->links[i].until, "inject",
-		    e->plan->injects[e->links[i].inject].src->id));
+		    e->plan->injects[e->links[i].inject].id));
 	return links;
 }
 
@@ -102,7 +102,7 @@ checkpoint_json(const struct engine *e)
 	snprintf(hash, sizeof(hash), "%016llx", e->journal.last_hash);
 	return json_pack("{s:i, s:s, s:I, s:I, s:s, s:I, s:{s:I, s:f}, s:o, "
 	    "s:o, s:o, s:o, s:O, s:O, s:i, s:f, s:f, s:f}", "version",
-	    CHECKPOINT_VERSION, "exercise", e->plan->sc->exercise.name, "seq",
+	    CHECKPOINT_VERSION, "exercise", e->plan->exercise, "seq",
 	    (json_int_t)e->journal.seq, "offset", (json_int_t)e->journal.size,
 	    "line_hash", hash, "next_round", (json_int_t)e->next_round,
 	    "last_round", "n", (json_int_t)(last ? last->n : 0), "at", last ?
@@ -177,7 +177,7 @@ restore_injects(struct engine *e, const json_t *injects)
 
 	for (i = 0; i < e->plan->n_injects; i++) {
 		const json_t *o = json_object_get(injects,
-		    e->plan->injects[i].src->id);
+		    e->plan->injects[i].id);
 
 		if (o == NULL)
 			continue;
@@ -242,7 +242,7 @@ usable(const struct engine *e, const json_t *doc, const char *journal)
 
 	return json_integer_value(json_object_get(doc, "version")) ==
 	    CHECKPOINT_VERSION && name != NULL &&
-	    strcmp(name, e->plan->sc->exercise.name) == 0 && hash != NULL &&
+	    strcmp(name, e->plan->exercise) == 0 && hash != NULL &&
 	    offset > 0 && json_integer_value(json_object_get(doc, "seq")) > 0 &&
 	    journal_line_matches(journal, (unsigned long long)offset,
 	    strtoull(hash, NULL, 16));

@@ -75,7 +75,7 @@ fire_now(struct engine *e, const struct engine_command *cmd, char **error)
 static bool
 team_exists(const struct engine *e, const char *id)
 {
-	return id != NULL && scenario_team(e->plan->sc, id) != NULL;
+	return id != NULL && plan_team(e->plan, id) != NULL;
 }
 
 static int
@@ -337,7 +337,7 @@ engine_snapshot(struct engine *e)
 	snap = json_pack("{s:s, s:f, s:I, s:f, s:o, s:{s:I, s:f, s:f}}",
 	    "state", exclock_state_name(e->clock.state), "elapsed",
 	    exclock_now(&e->clock, engine_mono()), "duration",
-	    (json_int_t)e->plan->sc->exercise.duration, "speed", e->clock.speed,
+	    (json_int_t)e->plan->duration, "speed", e->clock.speed,
 	    "scores", score_to_json(&e->ledger), "journal", "syncs",
 	    (json_int_t)e->syncs, "sync_seconds", e->sync_seconds, "sync_max",
 	    e->sync_max);
