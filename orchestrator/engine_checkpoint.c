@@ -261,7 +261,7 @@ ahead(const struct engine *e, const json_t *doc, const char *journal,
 	struct stat st;
 
 	*size = stat(journal, &st) == 0 ? (unsigned long long)st.st_size : 0;
-	return name != NULL && strcmp(name, e->plan->sc->exercise.name) == 0 &&
+	return name != NULL && strcmp(name, e->plan->exercise) == 0 &&
 	    offset > 0 && (unsigned long long)offset > *size;
 }
 
