@@ -959,6 +959,59 @@ resolve_recipients(struct planner *p, const char *to,
 			inj->to[inj->n_to++] = &p->plan->teams[i];
 }
 
+/* The first address of host, "" without a NIC. */
+static const char *
+first_ip(const struct plan_host *host)
+{
+	return host->n_nics > 0 ? host->nics[0].ip_text : "";
+}
+
+/*
+ * Copies the truth of src, its indicators filled in for each target as
+ * inject.c fills an exec's command: the target, its team, from[0].
+ */
+static void
+resolve_truth(struct planner *p, const struct scenario_inject *src,
+    struct plan_inject *inj)
+{
+	const struct scenario_truth *st = src->truth;
+	const struct plan_host *from = inj->n_from > 0 ?
+	    &p->plan->hosts[inj->from[0]] : NULL;
+	struct plan_truth *t;
+	size_t i, j;
+
+	if (st == NULL)
+		return;
+	t = inj->truth = xcalloc(1, sizeof(*t));
+	t->technique = copy_text(st->technique);
+	copy_strlist(&t->effects, &st->effects);
+	t->n_indicators = st->n_indicators;
+	t->indicators = xcalloc(inj->n_targets * st->n_indicators + 1,
+	    sizeof(*t->indicators));
+	for (i = 0; i < inj->n_targets; i++) {
+		const struct plan_host *host = &p->plan->hosts[inj->targets[i]];
+		struct template_values v = {
+			.team_id = host->team->id,
+			.team_index = host->team->index,
+			.target_ip = first_ip(host),
+			.target_name = host->name,
+			.target_team = host->team->id,
+			.from_ip = from != NULL ? first_ip(from) : "",
+			.from_name = from != NULL ? from->name : "",
+			.from_team = from != NULL && from->team != NULL ?
+			    from->team->id : "",
+		};
+
+		for (j = 0; j < st->n_indicators; j++) {
+			struct plan_indicator *out =
+			    &t->indicators[i * st->n_indicators + j];
+
+			out->type = st->indicators[j].type;
+			out->value = template_expand(st->indicators[j].value, &v);
+		}
+	}
+}
+
 static void
 resolve_inject(struct planner *p, const struct scenario_inject *src,
     struct plan_inject *inj)
@@ -981,6 +1034,7 @@ resolve_inject(struct planner *p, const struct scenario_inject *src,
 	}
 	if (src->to != NULL)
 		resolve_recipients(p, src->to, inj);
+	resolve_truth(p, src, inj);
 }
 
 static void
@@ -1117,6 +1171,21 @@ free_copies(struct plan *plan)
 	free(plan->dir);
 }
 
+static void
+plan_truth_free(struct plan_truth *t, size_t n_targets)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	free(t->technique);
+	strlist_clear(&t->effects);
+	for (i = 0; i < n_targets * t->n_indicators; i++)
+		free(t->indicators[i].value);
+	free(t->indicators);
+	free(t);
+}
+
 void
 plan_free(struct plan *plan)
 {
@@ -1144,6 +1213,7 @@ plan_free(struct plan *plan)
 		free(inj->targets);
 		free(inj->from);
 		free(inj->to);
+		plan_truth_free(inj->truth, inj->n_targets);
 	}
 	free_copies(plan);
 	free(plan->networks);

@@ -455,6 +455,48 @@ check_to_json(struct json_out *o, const struct scenario_check *c)
 	json_out_close(o, '}');
 }
 
+/*
+ * An inject's truth: for the controllers who read the plan, never for a
+ * trainee (nothing of it reaches an event or the API).
+ */
+static void
+truth_to_json(struct json_out *o, const struct plan *plan,
+    const struct plan_inject *inj)
+{
+	const struct plan_truth *t = inj->truth;
+	size_t i, j;
+
+	json_out_open(o, "truth", '{');
+	json_out_string(o, "technique", t->technique);
+	json_out_open(o, "effects", '[');
+	for (i = 0; i < t->effects.count; i++)
+		json_out_string(o, NULL, t->effects.items[i]);
+	json_out_close(o, ']');
+	/* Filled in for each target, in the order of "targets". */
+	json_out_open(o, "resolved", '[');
+	for (i = 0; i < inj->n_targets; i++) {
+		const struct plan_host *host = &plan->hosts[inj->targets[i]];
+
+		json_out_open(o, NULL, '{');
+		json_out_string(o, "target", host->name);
+		json_out_string(o, "team", host->team ? host->team->id : NULL);
+		json_out_open(o, "indicators", '[');
+		for (j = 0; j < t->n_indicators; j++) {
+			const struct plan_indicator *ind =
+			    &t->indicators[i * t->n_indicators + j];
+
+			json_out_open(o, NULL, '{');
+			json_out_string(o, "type", indicator_type_name(ind->type));
+			json_out_string(o, "value", ind->value);
+			json_out_close(o, '}');
+		}
+		json_out_close(o, ']');
+		json_out_close(o, '}');
+	}
+	json_out_close(o, ']');
+	json_out_close(o, '}');
+}
+
 static void
 inject_to_json(struct json_out *o, const struct plan *plan,
     const struct plan_inject *inj)
@@ -488,6 +530,8 @@ inject_to_json(struct json_out *o, const struct plan *plan,
 	json_out_string_if(o, "text", src->text);
 	if (src->compromise != NULL)
 		check_to_json(o, src->compromise);
+	if (src->truth != NULL)
+		truth_to_json(o, plan, inj);
 	json_out_close(o, '}');
 }
 

@@ -875,6 +875,7 @@ check_inject(const struct scenario *sc, struct schema_ctx *ctx,
 		check_selector(sc, ctx, inj, "from", inj->from, what);
 	check_recipient(sc, ctx, inj, what);
 	check_breaks(sc, ctx, inj, what);
+	rules_check_truth(sc, ctx, inj, what);
 	if (inj->command != NULL && template_check(inj->command,
 	    TEMPLATE_TARGET, bad, sizeof(bad), &why) < 0)
 		schema_error(ctx, scenario_pos(inj->node, "command"), "invalid "

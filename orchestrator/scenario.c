@@ -33,6 +33,10 @@ static const char *const action_names[] = {
 	"", "exec", "link_down", "link_up", "shutdown", "reboot", "destroy",
 	"start", "revert", "message", NULL,
 };
+static const char *const indicator_names[] = {
+	"", "ipv4", "ipv6", "domain", "url", "email", "md5", "sha1", "sha256",
+	"file_name", NULL,
+};
 static const char *const format_names[] = { "", "qcow2", "raw", NULL };
 static const char *const trigger_names[] = { "", "clock", "manual", NULL };
 static const char *const firmware_names[] = { "", "bios", "uefi", NULL };
@@ -144,6 +148,13 @@ action_name(int action)
 	    action_names[action] : "none";
 }
 
+const char *
+indicator_type_name(int type)
+{
+	return type > INDICATOR_NONE && type <= INDICATOR_LAST ?
+	    indicator_names[type] : "none";
+}
+
 #define FIELD(s, key, type, member, req, min, max) \
 	{ key, type, offsetof(struct s, member), req, min, max, NULL, NULL }
 #define ENUM(s, key, member, req, choices) \
@@ -173,6 +184,10 @@ static void decode_injects(struct schema_ctx *, const struct ynode *, void *,
     const char *);
 static void decode_compromise(struct schema_ctx *, const struct ynode *, void *,
     const char *);
+static void decode_truth(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
+static void decode_indicators(struct schema_ctx *, const struct ynode *,
+    void *, const char *);
 static void decode_scoring(struct schema_ctx *, const struct ynode *, void *,
     const char *);
 static void decode_nodes(struct schema_ctx *, const struct ynode *, void *,
@@ -325,6 +340,19 @@ static const struct schema_field inject_fields[] = {
 	FIELD(scenario_inject, "text", SCHEMA_STRING, text, false, 0, 0),
 	FIELD(scenario_inject, "breaks", SCHEMA_IDLIST, breaks, false, 0,
 	    SCENARIO_NAME_MAX),
+	CUSTOM("truth", false, decode_truth),
+};
+
+static const struct schema_field truth_fields[] = {
+	FIELD(scenario_truth, "technique", SCHEMA_STRING, technique, false, 0,
+	    0),
+	CUSTOM("indicators", false, decode_indicators),
+	FIELD(scenario_truth, "effects", SCHEMA_STRLIST, effects, false, 0, 0),
+};
+
+static const struct schema_field indicator_fields[] = {
+	ENUM(scenario_indicator, "type", type, true, indicator_names),
+	FIELD(scenario_indicator, "value", SCHEMA_STRING, value, true, 0, 0),
 };
 
 static const struct schema_field scoring_fields[] = {
@@ -541,6 +569,33 @@ decode_compromise(struct schema_ctx *ctx, const struct ynode *value, void *obj,
 }
 
 static void
+decode_truth(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario_inject *inj = obj;
+	char *desc;
+
+	if (ynode_is_null(value))
+		return;	/* "truth:" alone: none */
+	desc = xasprintf("the truth of %s", what);
+	inj->truth = xcalloc(1, sizeof(*inj->truth));
+	schema_decode(ctx, value, desc, truth_fields, ARRAY_SIZE(truth_fields),
+	    inj->truth);
+	free(desc);
+}
+
+static void
+decode_indicators(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario_truth *truth = obj;
+
+	schema_decode_list(ctx, value, "indicator", what, indicator_fields,
+	    ARRAY_SIZE(indicator_fields), sizeof(*truth->indicators), NULL,
+	    (void **)&truth->indicators, &truth->n_indicators);
+}
+
+static void
 decode_nodes(struct schema_ctx *ctx, const struct ynode *value, void *obj,
     const char *what)
 {
@@ -607,6 +662,21 @@ host_clear(struct scenario_host *h)
 }
 
 static void
+truth_free(struct scenario_truth *truth)
+{
+	size_t i;
+
+	if (truth == NULL)
+		return;
+	free(truth->technique);
+	for (i = 0; i < truth->n_indicators; i++)
+		free(truth->indicators[i].value);
+	free(truth->indicators);
+	strlist_clear(&truth->effects);
+	free(truth);
+}
+
+static void
 inject_clear(struct scenario_inject *inj)
 {
 	free(inj->id);
@@ -620,6 +690,7 @@ inject_clear(struct scenario_inject *inj)
 	free(inj->to);
 	free(inj->text);
 	strlist_clear(&inj->breaks);
+	truth_free(inj->truth);
 }
 
 static void

@@ -19,9 +19,12 @@ static const struct {
 	{ "{target.team}", TEMPLATE_TARGET },
 	{ "{host.ip}", TEMPLATE_HOST },
 	{ "{host.name}", TEMPLATE_HOST },
+	{ "{from.ip}", TEMPLATE_FROM },
+	{ "{from.name}", TEMPLATE_FROM },
+	{ "{from.team}", TEMPLATE_FROM },
 };
 
-/* The family a "{team." or "{target." at p belongs to, or 0. */
+/* The family of a "{team.", "{target.", "{host." or "{from." at p, or 0. */
 static unsigned
 family_at(const char *p)
 {
@@ -31,6 +34,8 @@ family_at(const char *p)
 		return TEMPLATE_TARGET;
 	if (strncmp(p, "{host.", 6) == 0)
 		return TEMPLATE_HOST;
+	if (strncmp(p, "{from.", 6) == 0)
+		return TEMPLATE_FROM;
 	return 0;
 }
 
@@ -79,8 +84,10 @@ template_check(const char *text, unsigned allowed, char *bad, size_t bad_size,
 			*why = family == TEMPLATE_TEAM ? "only per_team networks "
 			    "and hosts have a team to fill in" :
 			    family == TEMPLATE_TARGET ? "only inject commands have "
-			    "a target to fill in" : "only checks have a host to "
-			    "fill in";
+			    "a target to fill in" :
+			    family == TEMPLATE_FROM ? "only the truth of an inject "
+			    "with 'from' has a source to fill in" : "only checks "
+			    "have a host to fill in";
 			return -1;
 		}
 	}
@@ -115,8 +122,14 @@ value_of(int k, const struct template_values *v, char num[24])
 		return v->target_team;
 	case 5:
 		return v->host_ip;
-	default:
+	case 6:
 		return v->host_name;
+	case 7:
+		return v->from_ip;
+	case 8:
+		return v->from_name;
+	default:
+		return v->from_team;
 	}
 }
 

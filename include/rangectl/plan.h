@@ -124,6 +124,26 @@ struct plan_host {
 	struct plan_guest *guest;	/* owned; NULL without cloud-init */
 };
 
+struct plan_indicator {
+	int type;	/* enum indicator_type */
+	char *value;	/* resolved for one target */
+};
+
+/*
+ * An inject's truth, for controllers only: plan_print.c's --json shows it,
+ * and nothing a trainee can read does (docs/internals/coalition.md).
+ */
+struct plan_truth {
+	char *technique;	/* or NULL */
+	struct strlist effects;	/* "HOST.SERVICE" or "SERVICE", as written */
+	size_t n_indicators;	/* per target */
+	/*
+	 * n_targets rows of n_indicators: row i resolved for targets[i], its
+	 * team and the inject's first from host (the one exec runs in).
+	 */
+	struct plan_indicator *indicators;
+};
+
 struct plan_inject {
 	char *id;
 	char *title;	/* or NULL */
@@ -144,6 +164,7 @@ struct plan_inject {
 	size_t n_from;
 	const struct scenario_team **to;	/* message recipients, in plan.teams */
 	size_t n_to;
+	struct plan_truth *truth;	/* owned, or NULL */
 };
 
 struct plan {

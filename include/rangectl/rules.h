@@ -20,5 +20,8 @@ void rules_check_guest(const struct scenario *sc, struct schema_ctx *ctx,
 /* rules_guest.c: a network's dns address. */
 void rules_check_dns(struct schema_ctx *ctx,
     const struct scenario_network *net, const char *what);
+/* rules_truth.c: an inject's truth (technique, indicators, effects). */
+void rules_check_truth(const struct scenario *sc, struct schema_ctx *ctx,
+    const struct scenario_inject *inj, const char *what);
 
 #endif

@@ -71,6 +71,24 @@ enum inject_action {
 	ACTION_MESSAGE,
 };
 
+/*
+ * The kinds of indicator an inject's truth names (truth.c checks each
+ * value's form). Later stages match what trainees observe against them.
+ */
+enum indicator_type {
+	INDICATOR_NONE = 0,
+	INDICATOR_IPV4,
+	INDICATOR_IPV6,
+	INDICATOR_DOMAIN,
+	INDICATOR_URL,
+	INDICATOR_EMAIL,
+	INDICATOR_MD5,
+	INDICATOR_SHA1,
+	INDICATOR_SHA256,
+	INDICATOR_FILE_NAME,
+	INDICATOR_LAST = INDICATOR_FILE_NAME,
+};
+
 enum image_format {
 	FORMAT_NONE = 0,
 	FORMAT_QCOW2,
@@ -246,6 +264,24 @@ struct scenario_host {
 	struct strlist run;	/* commands run once, at the first boot */
 };
 
+struct scenario_indicator {
+	const struct ynode *node;
+	int type;	/* enum indicator_type */
+	char *value;	/* as written: {target.*}, {from.*}, {team.*} allowed */
+};
+
+/*
+ * What an inject really is, for the controllers only: never shown to a
+ * trainee (docs/internals/coalition.md).
+ */
+struct scenario_truth {
+	const struct ynode *node;
+	char *technique;	/* a MITRE ATT&CK id, Tnnnn or Tnnnn.nnn, or NULL */
+	struct scenario_indicator *indicators;
+	size_t n_indicators;
+	struct strlist effects;	/* "HOST.SERVICE" or "SERVICE" of its targets */
+};
+
 struct scenario_inject {
 	const struct ynode *node;
 	char *id;
@@ -267,6 +303,7 @@ struct scenario_inject {
 	 * simulated checks fail from its firing on (real checks ignore it).
 	 */
 	struct strlist breaks;
+	struct scenario_truth *truth;	/* owned, or NULL */
 };
 
 struct scenario_node {
@@ -358,6 +395,7 @@ const char *check_kind_name(int kind);
 long check_kind_port(int kind);
 const char *dns_type_name(int type);	/* "A" for DNS_NONE */
 const char *action_name(int action);
+const char *indicator_type_name(int type);	/* "none" out of range */
 /* The names of the hardware values, as the scenario writes them. */
 const char *firmware_name(int firmware);
 const char *machine_name(int machine);

@@ -4,7 +4,8 @@
  * {team.index} and {team.id} in the addresses of per_team networks and
  * hosts; {target.ip}, {target.name} and {target.team} in inject commands;
  * {team.*}, {host.ip} and {host.name} in a check's texts, filled for each
- * checked host.
+ * checked host; {from.ip}, {from.name} and {from.team} (the host an inject
+ * runs from) beside {target.*} and {team.*} in an inject's truth.
  * Other braces are left alone: shell commands have their own.
  */
 #ifndef RANGECTL_TEMPLATE_H
@@ -15,6 +16,7 @@
 #define TEMPLATE_TEAM 1u	/* {team.*} allowed */
 #define TEMPLATE_TARGET 2u	/* {target.*} allowed */
 #define TEMPLATE_HOST 4u	/* {host.*} allowed */
+#define TEMPLATE_FROM 8u	/* {from.*} allowed */
 
 struct template_values {
 	const char *team_id;
@@ -24,6 +26,9 @@ struct template_values {
 	const char *target_team;
 	const char *host_ip;
 	const char *host_name;
+	const char *from_ip;
+	const char *from_name;
+	const char *from_team;
 };
 
 /*

@@ -24,6 +24,7 @@
 static const char *const scenarios[] = {
 	"scenarios/demo.yaml",
 	"scenarios/coalition.yaml",
+	"tests/scenarios/ok-truth.yaml",
 };
 
 /* Appends text to out, and frees text. */
@@ -88,6 +89,20 @@ scribble_check(struct scenario_check *c)
 	scribble(c->key);
 }
 
+static void
+scribble_truth(struct scenario_truth *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	scribble(t->technique);
+	for (i = 0; i < t->n_indicators; i++)
+		scribble(t->indicators[i].value);
+	for (i = 0; i < t->effects.count; i++)
+		scribble(t->effects.items[i]);
+}
+
 /* Overwrites the strings the plan could have kept pointers to. */
 static void
 scribble_scenario(struct scenario *sc)
@@ -128,6 +143,7 @@ scribble_scenario(struct scenario *sc)
 			scribble(sc->injects[i].breaks.items[j]);
 		if (sc->injects[i].compromise != NULL)
 			scribble_check(sc->injects[i].compromise);
+		scribble_truth(sc->injects[i].truth);
 	}
 }
 
