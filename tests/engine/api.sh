@@ -173,6 +173,21 @@ e2e_check "events: trainees get no inject events, the instructor does" sh -c \
 e2e_check "events: scores and clock state at once, and rounds as they come" sh -c \
 	"grep -q '^event: state' $RH_DIR/sse-ion && grep -q '^event: score' $RH_DIR/sse-ion"
 e2e_check "events: a quiet stream gets a ping every --keepalive" grep -q '^: ping$' "$RH_DIR/sse-ion"
+
+# An inject's truth (demo.yaml's recon and deface) is the controllers'
+# alone (plan --json): no answer a trainee can get, nor a live event,
+# names its technique or its indicators.
+for p in whoami exercise scores scores/history hosts messages reports injects; do
+	for who in ana ion; do
+		c -H "Authorization: Bearer ${T[$who]}" "$base/api/v1/$p"
+	done
+done >"$RH_DIR/trainee-answers"
+cat "$RH_DIR/sse-ana" "$RH_DIR/sse-ion" >>"$RH_DIR/trainee-answers"
+e2e_check "truth: the trainees' answers and events were read" test "$(wc -c <"$RH_DIR/trainee-answers")" -gt 1000
+e2e_check "truth: no trainee answer or event names a technique or an indicator" sh -c \
+	"! grep -Eq 'T1046|T1491|index\.html|100\.64\.0\.66|\"truth\"|technique|indicator' '$RH_DIR/trainee-answers'"
+e2e_check "truth: the controller's plan --json has it" sh -c \
+	"'$build/rangectl' plan --json '$scenario' | grep -q T1491.002"
 # Streams that come and go while nothing is published (the clock paused):
 # only the pings find them dead and free them.
 metric() { rh_exec curl -s -m 5 "$base/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }

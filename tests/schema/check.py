@@ -339,6 +339,20 @@ CHANGES = [
      "uncaught: a reference to a team"),
     ("vcpus over the nodes'", "vcpus: 64", "vcpus: 1",
      "uncaught: the range's sum against the node"),
+    ("sub-technique", "technique: T1046", "technique: T1046.001", "valid"),
+    ("null technique", "technique: T1046", "technique:", "valid"),
+    ("technique without its T", "technique: T1046", "technique: 1046",
+     "invalid"),
+    ("indicator of no known type", "type: md5", "type: mutex", "invalid"),
+    ("short md5", "value: 098f6bcd4621d373cade4e832627b4f6",
+     "value: 098f6bcd", "invalid"),
+    ("effect as a service alone", "effects: [web.http]", "effects: [http]",
+     "valid"),
+    ("effect of no such service", "effects: [web.http]",
+     "effects: [web.smtp]", "uncaught: a reference to a service"),
+    ("ipv4 indicator not an address once filled",
+     'value: "{from.ip}"', 'value: "{from.ip}.1"',
+     "uncaught: an indicator's form once its placeholders are filled"),
 ]
 
 
