@@ -107,6 +107,8 @@ static const struct cmd_option run_options[] = {
 	  "already" },
 	{ "wait", 'w', false, NULL, "keep the clock pending until a controller "
 	  "starts it" },
+	{ "reset", 'R', false, NULL, "start afresh: move the state folder's "
+	  "journal and checkpoint aside first (renamed, never deleted)" },
 	{ "json", 'j', false, NULL, "print the final scores as JSON" },
 	{ "quiet", 'q', true, NULL, "no progress and no event log" },
 	CMD_OPTION_HELP,

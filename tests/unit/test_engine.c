@@ -193,10 +193,26 @@ TEST(commands_change_the_ledger_and_refusals_say_why)
 	CHECK_INT_EQ(call(&f, ENGINE_ADJUST, "ro", -7, "late", &error), 0);
 	CHECK_INT_EQ(score_of(&f, "ro"), -7);
 	CHECK_INT_EQ(engine_call(f.engine, &report, &answer, &error), 0);
-	CHECK_STR_EQ(json_string_value(json_object_get(answer, "id")), "r1");
+	CHECK_STR_EQ(json_string_value(json_object_get(answer, "id")), "ro-1");
 	json_decref(answer);
-	CHECK(refused(&f, ENGINE_GRADE, "r9", NULL, "no report 'r9'"));
-	CHECK_INT_EQ(call(&f, ENGINE_GRADE, "r1", 12, "clear", &error), 0);
+	answer = NULL;
+	/* An inject not yet fired is answered as one that does not exist. */
+	{
+		struct engine_command future = report, none = report;
+		char *why_future = NULL, *why_none = NULL;
+
+		future.inject = "hello";
+		none.inject = "nope";
+		CHECK_INT_EQ(engine_call(f.engine, &future, NULL, &why_future), -1);
+		CHECK_INT_EQ(engine_call(f.engine, &none, NULL, &why_none), -1);
+		CHECK(why_future != NULL && why_none != NULL && strstr(why_future,
+		    "'hello' that team ro has seen") != NULL && strstr(why_none,
+		    "'nope' that team ro has seen") != NULL);
+		free(why_future);
+		free(why_none);
+	}
+	CHECK(refused(&f, ENGINE_GRADE, "ro-9", NULL, "no report 'ro-9'"));
+	CHECK_INT_EQ(call(&f, ENGINE_GRADE, "ro-1", 12, "clear", &error), 0);
 	CHECK_INT_EQ(score_of(&f, "ro"), 5);
 	CHECK(refused(&f, ENGINE_REVERT, "eng-ro-nope", NULL, "no host"));
 	CHECK_INT_EQ(call(&f, ENGINE_PAUSE, NULL, 0, NULL, &error), 0);
