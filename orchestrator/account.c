@@ -238,6 +238,15 @@ account_disabled(const struct account_store *s, const char *name)
 
 /* ---- sync ---------------------------------------------------------------- */
 
+/* Whether v is a JSON string equal to text (a missing v is not). */
+static bool
+string_is(const json_t *v, const char *text)
+{
+	const char *have = json_string_value(v);
+
+	return have != NULL && strcmp(have, text) == 0;
+}
+
 static int
 sync_edit(json_t *doc, void *arg, char **error)
 {
@@ -258,9 +267,9 @@ sync_edit(json_t *doc, void *arg, char **error)
 		} else {
 			json_incref(e);
 		}
-		if (!json_equal(json_object_get(e, "role"), json_string(
-		    auth_role_name(u->role))) || (team != NULL && !json_equal(
-		    json_object_get(e, "team"), json_string(team))))
+		if (!string_is(json_object_get(e, "role"),
+		    auth_role_name(u->role)) || (team != NULL &&
+		    !string_is(json_object_get(e, "team"), team)))
 			changed = 1;
 		json_object_set_new(e, "role", json_string(auth_role_name(u->role)));
 		json_object_set_new(e, "team", team ? json_string(team) :

@@ -438,11 +438,13 @@
 		 * The panels move in the DOM, not by CSS order, so that the keyboard
 		 * goes through them in the order they are seen. */
 		const order = isController()
-			? ['controls', 'scoreboard', 'chart-panel', 'msel', 'reports', 'adjust', 'hosts', 'messages']
+			? ['controls', 'scoreboard', 'chart-panel', 'msel', 'reports', 'adjust', 'hosts', 'messages', 'accounts']
 			: ['controls', 'scoreboard', 'chart-panel', 'msel', 'hosts', 'messages', 'reports', 'adjust'];
 		for (const id of order) $('dash').append($(id));
 		$('controls').hidden = !isController();
 		$('adjust').hidden = !isController();
+		$('accounts').hidden = !isController();
+		if (isController()) loadAccounts();
 		$('msel').hidden = !seesMsel();
 		$('report-form').hidden = true; /* until the team's role is known */
 		$('hosts-h').textContent = isTrainee() ? "Your team's machines" : 'Machines';
@@ -1037,6 +1039,44 @@
 			toast(`Report filed${r.id != null ? ` (number ${r.id})` : ''}.`);
 			refresh('reports');
 		}
+	}
+
+	/* ---- the controller's people: disable, enable, invite ---------------------- */
+
+	async function loadAccounts() {
+		let people;
+		try {
+			people = await api('GET', 'users');
+		} catch (e) {
+			return;
+		}
+		rerender($('account-rows'), () => people.map((p) => {
+			const disabled = p.state === 'disabled';
+			const toggle = el('button', { type: 'button', class: 'secondary small', 'data-key': `t-${p.name}` },
+				disabled ? 'Enable' : 'Disable');
+			toggle.addEventListener('click', () => accountAction(toggle, p.name, disabled ? 'enable' : 'disable'));
+			const invite = el('button', { type: 'button', class: 'secondary small', 'data-key': `i-${p.name}`,
+				'aria-label': `Invite ${p.name}` }, 'Invite');
+			invite.disabled = disabled;
+			invite.addEventListener('click', () => accountAction(invite, p.name, 'invite'));
+			return el('tr', { 'data-person': p.name },
+				el('td', null, p.name), el('td', null, p.role), el('td', null, p.team || '—'),
+				el('td', { class: 'account-state' }, p.state), el('td', null, toggle, ' ', invite));
+		}));
+	}
+
+	async function accountAction(button, name, action) {
+		if (action === 'disable' && !confirm(`Disable ${name}? Their sessions end at once.`)) return;
+		const r = await act(button, `Could not ${action} ${name}`, () =>
+			api('POST', `users/${encodeURIComponent(name)}/${action}`));
+		if (r === undefined) return;
+		if (action === 'invite') {
+			const link = `${location.origin}${location.pathname}#invite=${r.invite}`;
+			$('invite-link').textContent = `Invitation for ${name} (works once, for 3 days): ${link}`;
+		} else {
+			toast(`${name} is ${action}d.`);
+		}
+		loadAccounts();
 	}
 
 	async function submitAdjust(ev) {

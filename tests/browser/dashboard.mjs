@@ -201,6 +201,17 @@ try {
 			'the page keeps a token, or can read the session cookie');
 		await until('the state', async () => await text(ctl.locator('#clock-state')) === 'pending');
 	});
+	await check('the controller sees every person, and Invite gives a one-time link', async () => {
+		const names = Object.keys(creds);
+		await until('the people', async () => await ctl.locator('#account-rows tr').count() === names.length);
+		const other = names.find((n) => n !== controller.name && n !== instructor.name && n !== trainee.name);
+		await ctl.getByRole('button', { name: `Invite ${other}` }).click();
+		await until('the link', async () => /#invite=[A-Za-z0-9_-]{32}$/.test(await text(ctl.locator('#invite-link'))));
+		const code = (await text(ctl.locator('#invite-link'))).replace(/.*#invite=/, '');
+		const r = await fetch(new URL('api/v1/invite', baseUrl), { method: 'POST',
+			body: JSON.stringify({ invite: code, password: passwordOf(other) }) });
+		assert(r.status === 200, `the link's code is answered ${r.status}`);
+	});
 	const injects = (await api(controller.token, 'injects')).body;
 	await check(`the timeline lists all ${injects.length} injects, press manual and pending`, async () => {
 		await until('the rows', async () => await ctl.locator('#msel-rows tr').count() === injects.length);

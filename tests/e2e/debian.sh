@@ -159,12 +159,13 @@ e2e_check "run: srv's http check fails" wait_http down 120
 t0=$(e2e_now)
 e2e_check "POST revert as ro's trainee: 202" post_revert
 e2e_check "the revert is journaled, done" wait_revert 300
-e2e_check "run: srv's http check passes again after the revert" wait_http up 600
+e2e_check "run: srv's http check passes again after the revert" wait_http up 900
 echo "# revert to scored up again (TCG): $(e2e_since "$t0") s"
 e2e_check "the file written before the revert is gone" \
 	guest_sh deb-ro-srv "! test -e /root/intruder"
+# The deferred file is written in cloud-init's last stage, after nginx is up.
 e2e_check "nginx runs again, and cloud-init configured srv again" \
-	guest_sh deb-ro-srv "systemctl is-active -q nginx && test -e /home/trainee/notes.txt"
+	guest_sh deb-ro-srv "cloud-init status --wait >/dev/null; systemctl is-active -q nginx && test -e /home/trainee/notes.txt"
 kill -TERM "$runpid" 2>/dev/null
 wait "$runpid" 2>/dev/null
 
