@@ -252,7 +252,7 @@ cmd_exec_virt(struct cmd_ctx *ctx, int argc, char **argv)
 		args[n++] = argv[i];
 	execv(path, args);
 	fprintf(stderr, "rangectl %s: cannot run '%s', the part of rangectl "
-	    "that talks to libvirt: %s\n", ctx->cmd->name, path,
+	    "that runs it: %s\n", ctx->cmd->name, path,
 	    strerror(errno));
 	free(path);
 	free(args);

@@ -172,7 +172,7 @@ static const struct cmd commands[] = {
 	  "twice, or from the first line of standard input), disable, enable "
 	  "or invite (prints a link that works once, until it expires). "
 	  "Disabling a person ends their sessions and event streams on the "
-	  "running server within a second.", cmd_users },
+	  "running server within a second.", CMD_VIRT(cmd_users) },
 };
 
 /* The options before the command; main matches them whole, in its loop. */

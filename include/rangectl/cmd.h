@@ -15,8 +15,9 @@
 #endif
 
 /*
- * rangectl-virt is main.c built with RANGECTL_VIRT: its up, down and
- * status run there; in rangectl they hand over to it.
+ * rangectl-virt is main.c built with RANGECTL_VIRT: up, down, status and
+ * run (libvirt) and users (libsodium's Argon2id and GnuTLS) run there; in
+ * rangectl they hand over to it, so that validate and plan load neither.
  */
 #ifdef RANGECTL_VIRT
 #define CMD_VIRT(fn) fn

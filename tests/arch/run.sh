@@ -213,6 +213,13 @@ else
 	else
 		pass "rangectl needs no libvirt (readelf -d, ldd)"
 	fi
+	# users hands over too: its libsodium and GnuTLS (and theirs) would
+	# double the time rangectl takes to start (docs/BENCHMARKS.md).
+	if ldd "$build/rangectl" | grep -Eq 'lib(gnutls|sodium)'; then
+		fail "rangectl loads no GnuTLS or libsodium" "$(ldd "$build/rangectl" | grep -E 'lib(gnutls|sodium)')"
+	else
+		pass "rangectl loads no GnuTLS or libsodium (ldd)"
+	fi
 	if readelf -d "$build/rangectl-virt" | grep NEEDED | grep -q 'libvirt\.so'; then
 		pass "rangectl-virt needs libvirt (the test above can see it)"
 	else
