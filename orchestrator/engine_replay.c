@@ -125,7 +125,9 @@ replay_event(struct replay *r, const struct event *ev)
 {
 	switch (ev->type) {
 	case EVENT_EXERCISE:
-		return replay_exercise(r, &ev->u.exercise);
+		/* The ledger takes the SLA rule and the checks from it. */
+		return replay_exercise(r, &ev->u.exercise) < 0 ? -1 :
+		    score_apply(&r->e->ledger, ev, &r->error);
 	case EVENT_CLOCK:
 		r->e->clock_journaled = ev->u.clock.state;
 		r->e->speed_journaled = ev->u.clock.speed;
@@ -286,6 +288,10 @@ engine_exercise_event(const struct plan *plan)
 	ev.u.exercise.duration = sc->exercise.duration;
 	ev.u.exercise.interval = sc->scoring.interval;
 	ev.u.exercise.timeout = sc->scoring.timeout;
+	if (sc->scoring.sla.node != NULL) {
+		ev.u.exercise.sla_after = sc->scoring.sla.after;
+		ev.u.exercise.sla_penalty = sc->scoring.sla.penalty;
+	}
 	ev.u.exercise.scenario = sc->path;
 	ev.u.exercise.teams = xcalloc(sc->n_teams + 1,
 	    sizeof(*ev.u.exercise.teams));

@@ -301,6 +301,8 @@ static const struct event_field exercise_fields[] = {
 	{ .key = "hosts", .kind = FIELD_LIST },
 	{ .key = "scenario", .kind = FIELD_STR | FIELD_OPT },
 	{ .key = "format", .kind = FIELD_INT | FIELD_OPT },
+	{ .key = "sla_after", .kind = FIELD_INT | FIELD_OPT },
+	{ .key = "sla_penalty", .kind = FIELD_INT | FIELD_OPT },
 	{ .key = NULL },
 };
 static const struct event_field team_fields[] = {
@@ -442,6 +444,14 @@ decode_exercise(struct event_decoder *d, const json_t *o, struct event *ev)
 	x->interval = (long)integer(o, "interval");
 	x->timeout = (long)integer(o, "timeout");
 	x->scenario = str(o, "scenario");
+	if (json_object_get(o, "sla_after") != NULL) {
+		x->sla_after = (long)integer(o, "sla_after");
+		x->sla_penalty = integer(o, "sla_penalty");
+		if (x->sla_after < 1 || x->sla_penalty < 0)
+			return bad(d, "'sla_after' must be at least 1 and "
+			    "'sla_penalty' at least 0, not %ld and %lld",
+			    x->sla_after, x->sla_penalty);
+	}
 	return decode_teams(d, o, x) < 0 || decode_msel(d, o, x) < 0 ||
 	    decode_hosts(d, o, x) < 0 ? -1 : 0;
 }
@@ -485,6 +495,10 @@ encode_exercise(const struct event *ev)
 	set(o, "timeout", json_integer(x->timeout));
 	if (x->scenario != NULL)
 		set(o, "scenario", json_string(x->scenario));
+	if (x->sla_after > 0) {
+		set(o, "sla_after", json_integer(x->sla_after));
+		set(o, "sla_penalty", json_integer(x->sla_penalty));
+	}
 	set(o, "teams", teams);
 	set(o, "injects", injects);
 	set(o, "hosts", hosts);
@@ -859,6 +873,10 @@ static const struct event_field grade_fields[] = {
 	  .at = AT(event_grade, comment) },
 	{ .key = "by", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
 	  .at = AT(event_grade, by) },
+	{ .key = "regrade", .kind = FIELD_BOOL | FIELD_OPT,
+	  .at = AT(event_grade, regrade) },
+	{ .key = "reason", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_grade, reason) },
 	{ .key = NULL },
 };
 static const struct event_field adjustment_fields[] = {
@@ -876,10 +894,16 @@ static json_t *
 encode_grade(const struct event *ev)
 {
 	const struct event_grade *g = &ev->u.grade;
-
-	return json_pack("{s:s, s:s, s:I, s:o, s:o}", "report", g->report,
+	json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:o}", "report", g->report,
 	    "team", g->team, "points", (json_int_t)g->points, "comment",
 	    jstr(g->comment), "by", jstr(g->by));
+
+	/* A first grade is written as before format 3. */
+	if (g->regrade) {
+		set(o, "regrade", json_true());
+		set(o, "reason", jstr(g->reason));
+	}
+	return o;
 }
 
 static json_t *

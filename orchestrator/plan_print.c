@@ -539,6 +539,13 @@ plan_to_json(struct json_out *o, const struct plan *plan)
 	json_out_open(o, "scoring", '{');
 	json_out_int(o, "interval", (long long)sc->scoring.interval);
 	json_out_int(o, "timeout", (long long)sc->scoring.timeout);
+	/* Only when set, so that older plans print as they did. */
+	if (sc->scoring.sla.node != NULL) {
+		json_out_open(o, "sla", '{');
+		json_out_int(o, "after", (long long)sc->scoring.sla.after);
+		json_out_int(o, "penalty", (long long)sc->scoring.sla.penalty);
+		json_out_close(o, '}');
+	}
 	json_out_close(o, '}');
 	json_out_close(o, '}');
 }

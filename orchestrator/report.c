@@ -171,6 +171,22 @@ add_grade(struct report_lists *l, double t, const struct event_grade *ev)
 	g->points = ev->points;
 	g->comment = dup_or_null(ev->comment);
 	g->by = dup_or_null(ev->by);
+	g->regrade = ev->regrade;
+	g->reason = dup_or_null(ev->reason);
+}
+
+static void
+add_revert(struct report_lists *l, double t, const struct event_revert *ev)
+{
+	struct report_revert *v = list_push(&l->reverts, &l->n_reverts,
+	    &l->reverts_alloc, sizeof(*v));
+
+	v->t = ms(t);
+	v->host = xstrdup(ev->host);
+	v->by = dup_or_null(ev->by);
+	v->has_ok = ev->has_ok;
+	v->ok = ev->ok;
+	v->error = dup_or_null(ev->error);
 }
 
 static void
@@ -260,6 +276,7 @@ lists_clear(struct report_lists *l)
 		free(l->grades[i].team);
 		free(l->grades[i].comment);
 		free(l->grades[i].by);
+		free(l->grades[i].reason);
 	}
 	for (i = 0; i < l->n_adjustments; i++) {
 		free(l->adjustments[i].team);
@@ -288,6 +305,12 @@ lists_clear(struct report_lists *l)
 	free(l->penalties);
 	free(l->reports);
 	free(l->grades);
+	for (i = 0; i < l->n_reverts; i++) {
+		free(l->reverts[i].host);
+		free(l->reverts[i].by);
+		free(l->reverts[i].error);
+	}
+	free(l->reverts);
 	free(l->adjustments);
 	free(l->messages);
 	free(l->hosts);
@@ -462,6 +485,8 @@ add_lists(struct report *r, const struct event_exercise *x)
 	r->n_hosts = x->n_hosts;
 }
 
+static int score(struct apply *a);
+
 static int
 apply_exercise(struct apply *a)
 {
@@ -478,7 +503,8 @@ apply_exercise(struct apply *a)
 	r->interval = x->interval;
 	r->timeout = x->timeout;
 	add_lists(r, x);
-	return 0;
+	/* The SLA rule and the checks to expect, for uptime. */
+	return score(a);
 }
 
 /* ---- the clock --------------------------------------------------------- */
@@ -694,11 +720,11 @@ apply_link(struct apply *a)
 	return 0;
 }
 
-/* A revert asked by hand: the report has no place for it yet. */
+/* A host reverted by hand: listed, as trainees' reverts matter too. */
 static int
-apply_nothing(struct apply *a)
+apply_revert(struct apply *a)
 {
-	(void)a;
+	add_revert(&a->r->lists, a->ev->t, &a->ev->u.revert);
 	return 0;
 }
 
@@ -717,7 +743,7 @@ static int (*const appliers[EVENT_TYPES])(struct apply *a) = {
 	[EVENT_GRADE] = apply_grade,
 	[EVENT_ADJUSTMENT] = apply_adjustment,
 	[EVENT_HOST] = apply_host,
-	[EVENT_REVERT] = apply_nothing,
+	[EVENT_REVERT] = apply_revert,
 };
 
 int

@@ -29,9 +29,11 @@
 /*
  * The journal's format, in its exercise event ("format"). A journal
  * without one was written before the format was numbered: format 1,
- * whose events are those of format 2.
+ * whose events are those of format 2. Format 3 adds optional fields
+ * (the exercise's sla_after and sla_penalty, a grade's regrade and
+ * reason): every journal of formats 1 and 2 is one of format 3.
  */
-#define EVENT_FORMAT 2
+#define EVENT_FORMAT 3
 
 enum event_type {
 	EVENT_EXERCISE,
@@ -98,6 +100,8 @@ struct event_exercise {
 	long interval;	/* between rounds */
 	long timeout;	/* of each check */
 	const char *scenario;	/* its absolute path; NULL when absent */
+	long sla_after;	/* scoring.sla's; 0 when none */
+	long long sla_penalty;
 	struct event_team *teams;
 	size_t n_teams;
 	struct event_msel *injects;
@@ -214,6 +218,8 @@ struct event_grade {
 	long long points;
 	const char *comment;	/* NULL when none */
 	const char *by;
+	bool regrade;	/* it replaces an earlier grade of the report */
+	const char *reason;	/* why it was graded again; NULL when none */
 };
 
 struct event_adjustment {

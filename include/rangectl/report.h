@@ -125,6 +125,18 @@ struct report_grade {
 	long long points;
 	char *comment;	/* NULL when none */
 	char *by;	/* NULL when none */
+	bool regrade;	/* it replaced an earlier grade of the report */
+	char *reason;	/* why it was graded again; NULL when none */
+};
+
+/* A host reverted to its snapshot, asked by a trainee or a controller. */
+struct report_revert {
+	double t;
+	char *host;
+	char *by;	/* NULL when none */
+	bool has_ok;	/* the event says whether it worked: ok */
+	bool ok;
+	char *error;	/* NULL when none */
 };
 
 struct report_adjustment {
@@ -186,6 +198,8 @@ struct report_lists {
 	size_t n_hosts, hosts_alloc;
 	struct report_link *links;
 	size_t n_links, links_alloc;
+	struct report_revert *reverts;
+	size_t n_reverts, reverts_alloc;
 };
 
 struct report {

@@ -364,10 +364,11 @@ TEST(a_fast_clock_fires_the_msel_and_ends)
 	{
 		/* The journal says its format; run and report refuse alike. */
 		long n;
-		char *text = journal_text(&f, &n);
+		char *text = journal_text(&f, &n), format[32];
 
-		CHECK(text != NULL && strstr(text, "\"format\":2") != NULL &&
-		    strstr(text, "\"format\":2") < strchr(text, '\n'));
+		snprintf(format, sizeof(format), "\"format\":%d", EVENT_FORMAT);
+		CHECK(text != NULL && strstr(text, format) != NULL &&
+		    strstr(text, format) < strchr(text, '\n'));
 		free(text);
 		both_refuse(&f, "\"type\":\"clock\",\"t\":600,"
 		    "\"wall\":1,\"state\":\"stopped\"}", "clock): 'state' must "
@@ -375,7 +376,7 @@ TEST(a_fast_clock_fires_the_msel_and_ends)
 		both_refuse(&f, "\"type\":\"flag\",\"t\":600,"
 		    "\"wall\":1}", "flag): 'type' must be one of exercise, clock, "
 		    "inject, inject_result, round, link, message, report, grade, "
-		    "adjustment, host, revert; a journal of format 2 has no other");
+		    "adjustment, host, revert; a journal of format 3 has no other");
 		both_refuse(&f, "\"type\":\"adjustment\",\"t\":"
 		    "600,\"wall\":1,\"team\":\"md\",\"points\":1,\"reason\":"
 		    "\"x\"}", "adjustment): 'team' names team 'md', which the "

@@ -67,11 +67,17 @@ TEST(exercise_round_trip)
 	event_init(&ev, EVENT_EXERCISE);
 	ev.has_t = true;
 	ev.u.exercise = (struct event_exercise){ EVENT_FORMAT, "drill",
-		"Drill", 3600, 600, 5, "/srv/drill.yaml", teams, 2, msel, 2,
-		hosts, 2 };
+		"Drill", 3600, 600, 5, "/srv/drill.yaml", 3, 20, teams, 2, msel,
+		2, hosts, 2 };
 	round_trip(&ev);
 	o = event_encode(&ev);
-	CHECK_INT_EQ(json_integer_value(json_object_get(o, "format")), 2);
+	CHECK_INT_EQ(json_integer_value(json_object_get(o, "format")), 3);
+	CHECK_INT_EQ(json_integer_value(json_object_get(o, "sla_after")), 3);
+	json_decref(o);
+	/* No SLA rule: no field, as before format 3. */
+	ev.u.exercise.sla_after = 0;
+	o = event_encode(&ev);
+	CHECK(json_object_get(o, "sla_after") == NULL);
 	json_decref(o);
 	/* A journal of the release before numbered formats: format 1. */
 	ev.u.exercise.format = 1;
@@ -165,7 +171,13 @@ TEST(the_small_events_round_trip)
 	round_trip(&ev);
 	event_init(&ev, EVENT_GRADE);
 	ev.has_t = true;
-	ev.u.grade = (struct event_grade){ "r1", "ro", 5, NULL, "control" };
+	ev.u.grade = (struct event_grade){ "r1", "ro", 5, NULL, "control",
+		false, NULL };
+	round_trip(&ev);
+	event_init(&ev, EVENT_GRADE);
+	ev.has_t = true;
+	ev.u.grade = (struct event_grade){ "r1", "ro", 3, "ok", "control",
+		true, "missed a host" };
 	round_trip(&ev);
 	event_init(&ev, EVENT_ADJUSTMENT);
 	ev.has_t = true;
@@ -222,7 +234,7 @@ TEST(the_type_and_time_are_checked_first)
 	REFUSED("{\"type\":\"flag\",\"t\":1}", "event 5 (flag): 'type' must be "
 	    "one of exercise, clock, inject, inject_result, round, link, "
 	    "message, report, grade, adjustment, host, revert; a journal of "
-	    "format 2 has no other");
+	    "format 3 has no other");
 	REFUSED("{\"type\":\"clock\",\"state\":\"running\"}",
 	    "event 5 (clock): 't' must be a number");
 	REFUSED("{\"type\":\"clock\",\"t\":\"1\",\"state\":\"running\"}",
@@ -271,16 +283,26 @@ TEST(a_malformed_exercise_is_refused)
 	    "\"team\":null,\"services\":[{\"id\":\"web\",\"check\":\"http\"}]}]}",
 	    "event 5 (exercise): 'hosts[0].services[0].points' must be an "
 	    "integer");
-	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":3}",
-	    "event 5 (exercise): the journal is of format 3, and this rangectl "
-	    "reads formats 1 to 2: read it with the rangectl that wrote it");
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":4}",
+	    "event 5 (exercise): the journal is of format 4, and this rangectl "
+	    "reads formats 1 to 3: read it with the rangectl that wrote it");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":0}",
 	    "event 5 (exercise): the journal is of format 0, and this rangectl "
-	    "reads formats 1 to 2: read it with the rangectl that wrote it");
+	    "reads formats 1 to 3: read it with the rangectl that wrote it");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":"
 	    "\"2\"}", "event 5 (exercise): 'format' must be an integer");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":2}",
 	    "ok");
+	/* Format 3: the SLA rule. */
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":3,"
+	    "\"sla_after\":3,\"sla_penalty\":20}", "ok");
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":3,"
+	    "\"sla_after\":0,\"sla_penalty\":20}", "event 5 (exercise): "
+	    "'sla_after' must be at least 1 and 'sla_penalty' at least 0, not 0 "
+	    "and 20");
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":3,"
+	    "\"sla_after\":\"3\"}", "event 5 (exercise): 'sla_after' must be "
+	    "an integer");
 }
 
 TEST(malformed_events_are_refused)
