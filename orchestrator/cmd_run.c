@@ -19,9 +19,11 @@
 #include "rangectl/cmd.h"
 #include "rangectl/engine.h"
 #include "rangectl/http.h"
+#include "rangectl/journal.h"
 #include "rangectl/netns.h"
 #include "rangectl/provision.h"
 #include "rangectl/range.h"
+#include "rangectl/report.h"
 #include "rangectl/score.h"
 #include "rangectl/units.h"
 #include "rangectl/util.h"
@@ -301,6 +303,63 @@ run_engine(struct range *range, struct cluster *cl, const char *state_dir,
 	return rc < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+/* check_state()'s verdict: the exercise ended, so there is nothing to do. */
+#define RUN_ENDED 100
+
+/* The state folder: --state, else state/NAME. New. */
+static char *
+state_dir_of(const struct run_args *a, const struct range *range)
+{
+	return a->state_dir ? xstrdup(a->state_dir) :
+	    xasprintf("state/%s", range->scenario->exercise.name);
+}
+
+/*
+ * Whether the state folder may take this run, before anything connects
+ * or is built: a journal of another exercise is refused, and one whose
+ * exercise ended has nothing left to run (issue 13: run built a whole
+ * range before finding either, and re-created the domains of an ended
+ * exercise). No journal yet is a new exercise. Returns EXIT_OK to go on,
+ * RUN_ENDED, or EXIT_FAILED having said why.
+ */
+static int
+check_state(const struct range *range, void *arg)
+{
+	const struct run_args *a = arg;
+	char *dir = state_dir_of(a, range), *path = xasprintf("%s/%s", dir,
+	    JOURNAL_FILE), *error = NULL;
+	const char *name = range->scenario->exercise.name;
+	char at[UNITS_CLOCK_SIZE];
+	struct report r;
+	struct stat st;
+	int rc = EXIT_OK;
+
+	report_init(&r);
+	if (stat(path, &st) < 0 || st.st_size == 0)
+		goto cleanup;
+	if (report_load(&r, dir, &error) < 0) {
+		fprintf(stderr, "rangectl run: %s; nothing was built\n", error);
+		rc = EXIT_FAILED;
+	} else if (strcmp(r.name, name) != 0) {
+		fprintf(stderr, "rangectl run: the journal in '%s' belongs to "
+		    "exercise '%s', not '%s'; nothing was built: give another "
+		    "--state folder\n", dir, r.name, name);
+		rc = EXIT_FAILED;
+	} else if (strcmp(r.state, "ended") == 0) {
+		fprintf(stderr, "rangectl run: exercise '%s' in '%s' ended at "
+		    "%s: nothing to run, and nothing was built; its report: "
+		    "rangectl report %s\n", name, dir, units_format_clock(
+		    r.elapsed, at), dir);
+		rc = RUN_ENDED;
+	}
+cleanup:
+	report_clear(&r);
+	free(error);
+	free(path);
+	free(dir);
+	return rc;
+}
+
 /*
  * --netns: the dashboard's socket opens here, where browsers are; then the
  * whole process (no thread exists yet) moves to the guests' namespace.
@@ -352,12 +411,14 @@ run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 	if (enter_netns(a) < 0)
 		return EXIT_FAILED;
 	pthread_sigmask(SIG_BLOCK, &engine_signals, NULL);
-	rc = cmd_open_cluster(ctx, file, a->connect, &a->nodes, &range, &cl);
+	rc = cmd_open_cluster_checked(ctx, file, a->connect, &a->nodes, &range,
+	    &cl, check_state, a);
+	if (rc == RUN_ENDED)
+		return EXIT_OK;
 	if (rc != EXIT_OK)
 		return rc;
 	pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
-	state_dir = a->state_dir ? xstrdup(a->state_dir) :
-	    xasprintf("state/%s", range.scenario->exercise.name);
+	state_dir = state_dir_of(a, &range);
 	if (a->state_dir == NULL && mkdir("state", 0755) < 0 && errno != EEXIST)
 		fprintf(stderr, "rangectl run: cannot make folder 'state': %s\n",
 		    strerror(errno));
