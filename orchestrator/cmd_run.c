@@ -47,6 +47,7 @@ struct run_args {
 	long streams_per_person;	/* event streams one person may open */
 	bool no_up;
 	bool wait_for_start;
+	bool accept_changes;	/* a changed MSEL or scoring goes on */
 	bool json;
 	bool quiet;
 };
@@ -63,18 +64,25 @@ print_scores(const json_t *snap, bool json)
 		putchar('\n');
 		return;
 	}
-	printf("%-12s %-6s %8s %8s %8s %8s %8s\n", "TEAM", "ROLE", "SCORE",
-	    "AVAIL", "PENALTY", "REPORTS", "ADJUST");
+	/* RANK is within the team's role: blue and red apart, white none. */
+	printf("%-12s %-6s %4s %8s %8s %8s %8s %8s %8s\n", "TEAM", "ROLE",
+	    "RANK", "SCORE", "AVAIL", "PENALTY", "SLA", "REPORTS", "ADJUST");
 	for (i = 0; i < json_array_size(teams); i++) {
 		const json_t *t = json_array_get(teams, i);
+		const json_t *rank = json_object_get(t, "rank");
+		char place[24] = "-";
 
-		printf("%-12s %-6s %8lld %8lld %8lld %8lld %8lld\n",
+		if (json_is_integer(rank))
+			snprintf(place, sizeof(place), "%lld",
+			    (long long)json_integer_value(rank));
+		printf("%-12s %-6s %4s %8lld %8lld %8lld %8lld %8lld %8lld\n",
 		    json_string_value(json_object_get(t, "id")),
-		    json_string_value(json_object_get(t, "role")),
+		    json_string_value(json_object_get(t, "role")), place,
 		    (long long)json_integer_value(json_object_get(t, "score")),
 		    (long long)json_integer_value(json_object_get(t,
 		    "availability")), (long long)json_integer_value(
 		    json_object_get(t, "penalties")), (long long)
+		    json_integer_value(json_object_get(t, "sla")), (long long)
 		    json_integer_value(json_object_get(t, "reports")),
 		    (long long)json_integer_value(json_object_get(t,
 		    "adjustments")));
@@ -248,7 +256,8 @@ run_engine(struct range *range, struct cluster *cl, const char *state_dir,
 {
 	struct dashboard d = { 0 };
 	struct engine_opts opts = { .state_dir = state_dir, .speed = a->speed,
-	    .wait_for_start = a->wait_for_start, .signals = true, .log =
+	    .wait_for_start = a->wait_for_start, .accept_changes =
+	    a->accept_changes, .signals = true, .log =
 	    a->quiet ? NULL : stderr, .observe = observe, .observe_ctx = &d };
 	struct engine *e;
 	char *error = NULL;
@@ -314,13 +323,58 @@ state_dir_of(const struct run_args *a, const struct range *range)
 	    xasprintf("state/%s", range->scenario->exercise.name);
 }
 
+/* check_state()'s reading of the journal: the report, and the timeline. */
+struct state_scan {
+	struct report *r;
+	json_t *timeline;	/* the last exercise or change event's */
+	char *error;
+};
+
+static int
+scan_one(const json_t *event, void *ctx)
+{
+	struct state_scan *s = ctx;
+	const char *type = json_string_value(json_object_get(event, "type"));
+
+	if (type != NULL && (strcmp(type, "exercise") == 0 ||
+	    strcmp(type, "change") == 0)) {
+		json_decref(s->timeline);
+		s->timeline = engine_timeline_of(event);
+	}
+	return report_apply(s->r, event, &s->error);
+}
+
+/* The journal's timeline against the plan's, unless the run accepts it. */
+static int
+check_timeline(const struct range *range, const struct run_args *a,
+    const char *dir, const json_t *was)
+{
+	json_t *ev = engine_exercise_event(range->plan);
+	json_t *now = engine_timeline_of(ev), *lines;
+	char *text;
+	int rc = EXIT_OK;
+
+	lines = engine_timeline_diff(was, now);
+	if (json_array_size(lines) > 0 && !a->accept_changes) {
+		text = engine_timeline_refusal(range->plan, dir, lines);
+		fprintf(stderr, "rangectl run: %s\nnothing was built\n", text);
+		free(text);
+		rc = EXIT_FAILED;
+	}
+	json_decref(lines);
+	json_decref(now);
+	json_decref(ev);
+	return rc;
+}
+
 /*
  * Whether the state folder may take this run, before anything connects
  * or is built: a journal of another exercise is refused, and one whose
  * exercise ended has nothing left to run (issue 13: run built a whole
  * range before finding either, and re-created the domains of an ended
- * exercise). No journal yet is a new exercise. Returns EXIT_OK to go on,
- * RUN_ENDED, or EXIT_FAILED having said why.
+ * exercise), and a scenario whose MSEL or scoring changed since is
+ * refused unless --accept-changes. No journal yet is a new exercise.
+ * Returns EXIT_OK to go on, RUN_ENDED, or EXIT_FAILED having said why.
  */
 static int
 check_state(const struct range *range, void *arg)
@@ -331,15 +385,19 @@ check_state(const struct range *range, void *arg)
 	const char *name = range->scenario->exercise.name;
 	char at[UNITS_CLOCK_SIZE];
 	struct report r;
+	struct state_scan scan = { .r = &r };
 	struct stat st;
 	int rc = EXIT_OK;
 
 	report_init(&r);
 	if (stat(path, &st) < 0 || st.st_size == 0)
 		goto cleanup;
-	if (report_load(&r, dir, &error) < 0) {
-		fprintf(stderr, "rangectl run: %s; nothing was built\n", error);
+	if (journal_replay(path, scan_one, &scan, &error) < 0) {
+		fprintf(stderr, "rangectl run: journal '%s': %s; nothing was "
+		    "built\n", path, scan.error ? scan.error : error);
 		rc = EXIT_FAILED;
+	} else if (!r.started) {
+		goto cleanup;
 	} else if (strcmp(r.name, name) != 0) {
 		fprintf(stderr, "rangectl run: the journal in '%s' belongs to "
 		    "exercise '%s', not '%s'; nothing was built: give another "
@@ -351,9 +409,13 @@ check_state(const struct range *range, void *arg)
 		    "rangectl report %s\n", name, dir, units_format_clock(
 		    r.elapsed, at), dir);
 		rc = RUN_ENDED;
+	} else if (scan.timeline != NULL) {
+		rc = check_timeline(range, a, dir, scan.timeline);
 	}
 cleanup:
 	report_clear(&r);
+	json_decref(scan.timeline);
+	free(scan.error);
 	free(error);
 	free(path);
 	free(dir);
@@ -489,6 +551,7 @@ run_option(const struct cmd_ctx *ctx, int key, const char *value, void *arg)
 	case 'N': a->netns = value; break;
 	case 'n': a->no_up = true; break;
 	case 'w': a->wait_for_start = true; break;
+	case 'A': a->accept_changes = true; break;
 	case 'j': a->json = true; break;
 	case 'q': a->quiet = true; break;
 	case 'S':

@@ -15,7 +15,7 @@
  * states, reports' teams, firings without results, the clock.
  *
  * Version 2 added the ledger's "score" (uptime, SLA, grades as they
- * stand): a checkpoint of version 1 lacks it, so it is not used, and the
+ * stand) and the "timeline" the journal runs by (engine_timeline.c): a checkpoint of version 1 lacks it, so it is not used, and the
  * whole journal is replayed once (the log says why).
  */
 #include <errno.h>
@@ -104,9 +104,10 @@ checkpoint_json(const struct engine *e)
 	char hash[17];
 
 	snprintf(hash, sizeof(hash), "%016llx", e->journal.last_hash);
-	return json_pack("{s:i, s:o, s:s, s:I, s:I, s:s, s:I, s:{s:I, s:f}, s:o, "
+	return json_pack("{s:i, s:o, s:o, s:s, s:I, s:I, s:s, s:I, s:{s:I, s:f}, s:o, "
 	    "s:o, s:o, s:o, s:O, s:O, s:i, s:f, s:f, s:f}", "version",
 	    CHECKPOINT_VERSION, "score", score_state_to_json(&e->ledger),
+	    "timeline", e->timeline ? json_incref(e->timeline) : json_null(),
 	    "exercise", e->plan->sc->exercise.name, "seq",
 	    (json_int_t)e->journal.seq, "offset", (json_int_t)e->journal.size,
 	    "line_hash", hash, "next_round", (json_int_t)e->next_round,
@@ -286,6 +287,8 @@ engine_checkpoint_load(struct engine *e, unsigned long long *offset,
 		restore_links_and_hosts(e, json_object_get(doc, "links"),
 		    json_object_get(doc, "hosts"));
 		json_object_update(e->reports, json_object_get(doc, "reports"));
+		if (json_is_object(json_object_get(doc, "timeline")))
+			e->timeline = json_incref(json_object_get(doc, "timeline"));
 		json_object_update(e->open_firings, json_object_get(doc,
 		    "open_firings"));
 		e->next_round = (long)json_integer_value(json_object_get(doc,

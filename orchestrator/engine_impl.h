@@ -112,6 +112,13 @@ struct engine {
 	double resumed_gap;	/* exercise seconds that passed while down */
 	bool resumed;	/* the journal held a running clock */
 	unsigned long long replayed;	/* events read by engine_new */
+	/*
+	 * The MSEL and scoring the journal runs by (engine_timeline.c): the
+	 * exercise event's, or the last change event's; and a change the run
+	 * accepted, to journal at its start (NULL: none).
+	 */
+	json_t *timeline;
+	json_t *pending_change;
 
 	pthread_mutex_t lock;
 	pthread_cond_t answered;
@@ -174,5 +181,6 @@ void engine_reconnect(struct engine *e, size_t node);
 /* Whether node's connection is there (engine's thread). */
 bool engine_node_up(const struct engine *e, size_t node);
 void engine_close_callback(virConnectPtr conn, int reason, void *opaque);
+
 
 #endif

@@ -92,6 +92,8 @@ static const struct cmd_option run_options[] = {
 	  "already" },
 	{ "wait", 'w', false, NULL, "keep the clock pending until a controller "
 	  "starts it" },
+	{ "accept-changes", 'A', false, NULL, "go on by a scenario whose MSEL "
+	  "or scoring changed since the exercise began (journaled)" },
 	{ "json", 'j', false, NULL, "print the final scores as JSON" },
 	{ "quiet", 'q', true, NULL, "no progress and no event log" },
 	CMD_OPTION_HELP,

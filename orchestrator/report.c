@@ -311,6 +311,12 @@ lists_clear(struct report_lists *l)
 		free(l->reverts[i].error);
 	}
 	free(l->reverts);
+	for (i = 0; i < l->n_changes; i++) {
+		for (size_t j = 0; j < l->changes[i].n_what; j++)
+			free(l->changes[i].what[j]);
+		free(l->changes[i].what);
+	}
+	free(l->changes);
 	free(l->adjustments);
 	free(l->messages);
 	free(l->hosts);
@@ -720,6 +726,54 @@ apply_link(struct apply *a)
 	return 0;
 }
 
+/*
+ * The scenario changed and the run accepted it: each inject's planned
+ * time from now on, so that the MSEL tells when it was planned when it
+ * fired, and the time it had when the exercise began.
+ */
+static int
+apply_change(struct apply *a)
+{
+	const struct event_change *c = &a->ev->u.change;
+	struct report *r = a->r;
+	struct report_change *entry = list_push(&r->lists.changes,
+	    &r->lists.n_changes, &r->lists.changes_alloc, sizeof(*entry));
+	struct report_inject *inj;
+	size_t i, j;
+
+	entry->t = ms(a->ev->t);
+	entry->what = copy_strings(c->what, c->n_what);
+	entry->n_what = c->n_what;
+	for (i = 0; i < c->n_injects; i++) {
+		const struct event_msel *m = &c->injects[i];
+
+		inj = NULL;
+		for (j = 0; j < r->n_injects; j++)
+			if (strcmp(r->injects[j].id, m->id) == 0)
+				inj = &r->injects[j];
+		if (inj == NULL) {
+			inj = new_inject(r, m->id);
+			inj->title = dup_or_null(m->title);
+			inj->action = xstrdup(m->action);
+			inj->targets = copy_strings(m->targets, m->n_targets);
+			inj->n_targets = m->n_targets;
+			inj->to = copy_strings(m->to, m->n_to);
+			inj->n_to = m->n_to;
+			inj->listed = true;
+		} else if (inj->at != m->at && !inj->moved) {
+			inj->moved = true;
+			inj->moved_from = inj->at;
+		}
+		inj->at = m->at;
+		inj->manual = m->at < 0;
+	}
+	r->duration = c->duration;
+	r->interval = c->interval;
+	r->timeout = c->timeout;
+	/* The SLA rule from now on. */
+	return score(a);
+}
+
 /* A host reverted by hand: listed, as trainees' reverts matter too. */
 static int
 apply_revert(struct apply *a)
@@ -744,6 +798,7 @@ static int (*const appliers[EVENT_TYPES])(struct apply *a) = {
 	[EVENT_ADJUSTMENT] = apply_adjustment,
 	[EVENT_HOST] = apply_host,
 	[EVENT_REVERT] = apply_revert,
+	[EVENT_CHANGE] = apply_change,
 };
 
 int

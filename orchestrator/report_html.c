@@ -400,7 +400,8 @@ static const char *const html_sections[][2] = {
 	{ "reports", "Incident reports" }, { "grades", "Grades" },
 	{ "adjustments", "Adjustments" }, { "messages", "Messages" },
 	{ "hosts", "Host state changes" }, { "links", "Link events" },
-	{ "reverts", "Reverts" }, { "clock", "Clock" },
+	{ "reverts", "Reverts" }, { "changes", "Scenario changes" },
+	{ "clock", "Clock" },
 	{ "rounds", "Scores after each round" },
 };
 
@@ -1034,6 +1035,10 @@ msel_inject_cells(FILE *out, const struct report_inject *inj, size_t rows)
 	if (!inj->listed)
 		fputs("<div class=\"note\">not in the exercise's MSEL</div>",
 		    out);
+	if (inj->moved)
+		fprintf(out, "<div class=\"note\">moved: planned %s when the "
+		    "exercise began</div>", inj->moved_from < 0 ? "manual" :
+		    units_format_clock((double)inj->moved_from, at));
 	fputs("</td>", out);
 }
 
@@ -1141,6 +1146,25 @@ print_penalties(const struct report *r, FILE *out)
 static bool list_open(FILE *out, const char *id, const char *title,
     const char *const *heads, size_t n_heads, size_t n);
 static void list_close(FILE *out);
+
+static void
+print_changes(const struct report *r, FILE *out)
+{
+	static const char *const heads[] = { "#At", "What changed" };
+	size_t i, j;
+
+	if (!list_open(out, "changes", "Scenario changes", heads,
+	    ARRAY_SIZE(heads), r->lists.n_changes))
+		return;
+	for (i = 0; i < r->lists.n_changes; i++)
+		for (j = 0; j < r->lists.changes[i].n_what; j++) {
+			fputs("<tr>", out);
+			html_td_clock(out, r->lists.changes[i].t);
+			html_td(out, NULL, r->lists.changes[i].what[j]);
+			fputs("</tr>\n", out);
+		}
+	list_close(out);
+}
 
 static void
 print_reverts(const struct report *r, FILE *out)
@@ -1431,7 +1455,7 @@ report_print_html(const struct report *r, FILE *out)
 		print_header, print_scores, print_uptime, print_chart,
 		print_msel, print_penalties, print_reports, print_grades,
 		print_adjustments, print_messages, print_hosts, print_links,
-		print_reverts, print_clock, print_rounds,
+		print_reverts, print_changes, print_clock, print_rounds,
 	};
 	size_t i;
 

@@ -289,6 +289,27 @@ print_uptime(const struct report *r, FILE *out)
 	}
 }
 
+/* ---- scenario changes --------------------------------------------------- */
+
+static void
+print_changes(const struct report *r, FILE *out)
+{
+	char at[UNITS_CLOCK_SIZE];
+	size_t i, j;
+
+	fprintf(out, "scenario changes accepted on a restart "
+	    "(run --accept-changes)\n");
+	if (r->lists.n_changes == 0)
+		fprintf(out, "  none\n");
+	for (i = 0; i < r->lists.n_changes; i++)
+		for (j = 0; j < r->lists.changes[i].n_what; j++) {
+			fprintf(out, "%-8s  ", units_format_clock(
+			    r->lists.changes[i].t, at));
+			put(out, r->lists.changes[i].what[j]);
+			fputc('\n', out);
+		}
+}
+
 /* ---- reverts ------------------------------------------------------------ */
 
 static void
@@ -391,7 +412,7 @@ print_firing(const struct report_firing *f, FILE *out)
 static void
 print_inject(const struct report_inject *inj, FILE *out)
 {
-	char at[UNITS_CLOCK_SIZE];
+	char at[UNITS_CLOCK_SIZE], at2[UNITS_CLOCK_SIZE];
 	size_t i;
 
 	fprintf(out, "%-8s  ", inj->manual ? "manual" :
@@ -410,6 +431,13 @@ print_inject(const struct report_inject *inj, FILE *out)
 	}
 	fprintf(out, "%s\n", inj->listed ? "" :
 	    " [not in the exercise's MSEL]");
+	if (inj->moved)
+		fprintf(out, "    moved: planned %s%s when the exercise began, "
+		    "then %s%s by a scenario change\n", inj->moved_from < 0 ?
+		    "" : "at ", inj->moved_from < 0 ? "manual" :
+		    units_format_clock((double)inj->moved_from, at), inj->manual ?
+		    "" : "at ", inj->manual ? "manual" : units_format_clock(
+		    (double)inj->at, at2));
 	if (inj->n_firings == 0)
 		fprintf(out, "    not fired\n");
 	for (i = 0; i < inj->n_firings; i++)
@@ -721,7 +749,7 @@ report_print(const struct report *r, FILE *out)
 	static void (*const sections[])(const struct report *, FILE *) = {
 		print_clock, print_scores, print_uptime, print_injects,
 		print_penalties, print_points, print_messages, print_machines,
-		print_reverts, print_rounds,
+		print_reverts, print_changes, print_rounds,
 	};
 	size_t i;
 

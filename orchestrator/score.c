@@ -246,6 +246,12 @@ score_apply(struct score_ledger *ledger, const struct event *ev,
 	case EVENT_EXERCISE:
 		apply_exercise(ledger, &ev->u.exercise);
 		return 0;
+	case EVENT_CHANGE:
+		/* An accepted change of the scenario: its rule from now on. */
+		ledger->sla_after = ev->u.change.sla_after;
+		ledger->sla_penalty = ev->u.change.sla_penalty;
+		ledger->interval = ev->u.change.interval;
+		return 0;
 	case EVENT_ROUND:
 		if (apply_round(ledger, ev, error) < 0)
 			return -1;

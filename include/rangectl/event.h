@@ -48,6 +48,7 @@ enum event_type {
 	EVENT_ADJUSTMENT,
 	EVENT_HOST,
 	EVENT_REVERT,
+	EVENT_CHANGE,
 	EVENT_TYPES	/* the count, not a type */
 };
 
@@ -244,6 +245,21 @@ struct event_revert {
 	const char *error;	/* NULL when none */
 };
 
+/*
+ * The scenario's timeline or scoring changed between two runs of one
+ * exercise, and the controller accepted it (run --accept-changes): what
+ * changed, in words, and the MSEL and scoring from then on.
+ */
+struct event_change {
+	const char **what;	/* "inject 'deface': at 0:15:00, now 0:20:00" */
+	size_t n_what;
+	long duration, interval, timeout;
+	long sla_after;	/* 0: no SLA rule */
+	long long sla_penalty;
+	struct event_msel *injects;	/* as the exercise event's */
+	size_t n_injects;
+};
+
 struct event {
 	enum event_type type;
 	/* Its line in the journal (its seq), for messages; 0 before it is
@@ -265,6 +281,7 @@ struct event {
 		struct event_adjustment adjustment;
 		struct event_host host;
 		struct event_revert revert;
+		struct event_change change;
 	} u;
 };
 

@@ -70,6 +70,8 @@ struct report_inject {
 	long at;	/* exercise seconds; -1 when manual */
 	bool listed;	/* in the exercise event (false: fired by a later
 			 * version of the scenario, known from its firings) */
+	bool moved;	/* a change event moved it: moved_from is its first at */
+	long moved_from;	/* exercise seconds; -1 when it was manual */
 	char **targets;	/* host names */
 	size_t n_targets;
 	char **to;	/* team ids, for messages */
@@ -127,6 +129,13 @@ struct report_grade {
 	char *by;	/* NULL when none */
 	bool regrade;	/* it replaced an earlier grade of the report */
 	char *reason;	/* why it was graded again; NULL when none */
+};
+
+/* A change of the scenario's MSEL or scoring, accepted on a restart. */
+struct report_change {
+	double t;
+	char **what;	/* one sentence per difference */
+	size_t n_what;
 };
 
 /* A host reverted to its snapshot, asked by a trainee or a controller. */
@@ -200,6 +209,8 @@ struct report_lists {
 	size_t n_links, links_alloc;
 	struct report_revert *reverts;
 	size_t n_reverts, reverts_alloc;
+	struct report_change *changes;
+	size_t n_changes, changes_alloc;
 };
 
 struct report {

@@ -194,6 +194,18 @@ TEST(the_small_events_round_trip)
 	ev.u.revert = (struct event_revert){ "ex-ro-web", "ana", true, true,
 		NULL };
 	round_trip(&ev);
+	{
+		static const char *what[] = { "inject 'recon': at 0:05:00, now "
+			"0:10:00" };
+		struct event_msel msel[] = {
+			{ "recon", "Scan", 600, "exec", targets, 2, NULL, 0 } };
+
+		event_init(&ev, EVENT_CHANGE);
+		ev.has_t = true;
+		ev.u.change = (struct event_change){ what, 1, 3600, 60, 5, 3, 20,
+			msel, 1 };
+		round_trip(&ev);
+	}
 }
 
 /* Decodes text as line 5 and gives the error, or "ok". */
@@ -233,7 +245,7 @@ TEST(the_type_and_time_are_checked_first)
 	    "event 5 (no type): 'type' must be a string");
 	REFUSED("{\"type\":\"flag\",\"t\":1}", "event 5 (flag): 'type' must be "
 	    "one of exercise, clock, inject, inject_result, round, link, "
-	    "message, report, grade, adjustment, host, revert; a journal of "
+	    "message, report, grade, adjustment, host, revert, change; a journal of "
 	    "format 3 has no other");
 	REFUSED("{\"type\":\"clock\",\"state\":\"running\"}",
 	    "event 5 (clock): 't' must be a number");
