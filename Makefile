@@ -1,7 +1,7 @@
 # rangectl: a cyber-exercise range orchestrator.
 #
 #	make [all] | demo | check | asan | lint | fuzz [FUZZ_SECONDS=60]
-#	     | bench [OLD_REV=COMMIT] | bench-plan [OLD_REV=COMMIT]
+#	     | bench [OLD_REV=COMMIT] | bench-compare | bench-plan [OLD_REV=COMMIT]
 #	     | install | uninstall [DESTDIR=...] [PREFIX=/usr/local] | clean
 #
 # WERROR=1 (CI sets it) turns warnings into errors. BUILD is the folder that
@@ -23,7 +23,8 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 HOOKDIR	?= /etc/libvirt/hooks/network.d
 CFLAGS	?= -g -O2
 FUZZ_SECONDS ?= 60
-PKGS	= libvirt libvirt-qemu libmicrohttpd jansson yaml-0.1 gnutls libcurl libcares
+PKGS	= libvirt libvirt-qemu libmicrohttpd jansson yaml-0.1 gnutls libcurl libcares \
+	  libisofs-1 libcrypt libssh libsodium
 
 WARNINGS = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wformat=2
 ifeq ($(WERROR),1)
@@ -52,8 +53,8 @@ TESTOBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/test_*.c))
 TESTS	= $(TESTOBJS:$(BUILD)/tests/unit/%.o=$(BUILD)/tests/%)
 CHECKPROBE = $(BUILD)/tests/checks/probe
 FUZZERS	= $(BUILD)/fuzz_scenario $(BUILD)/fuzz_agent $(BUILD)/fuzz_api \
-	  $(BUILD)/fuzz_journal
-BENCHES	= $(BUILD)/bench/provision $(BUILD)/bench/engine $(BUILD)/bench/sse_client \
+	  $(BUILD)/fuzz_journal $(BUILD)/fuzz_login
+BENCHES	= $(BUILD)/bench/provision $(BUILD)/bench/virt_loops $(BUILD)/bench/engine $(BUILD)/bench/sse_client \
 	  $(BUILD)/bench/place $(BUILD)/bench/yaml_parse
 SEEDS	= $(wildcard scenarios/*.yaml tests/scenarios/*.yaml)
 
@@ -136,6 +137,11 @@ bench: all $(BENCHES) $(if $(OLD_REV),old-rangectl)
 	$(BUILD)/bench/place
 	bench/http $(BUILD)
 
+# rangectl against each limit or peer of issue 16's table, side by side,
+# printing the ratios (docs/BENCHMARKS.md); root for its network namespace.
+bench-compare: all $(BUILD)/bench/virt_loops $(BUILD)/bench/engine $(BUILD)/bench/yaml_parse
+	bench/compare $(BUILD)
+
 # bench/plan alone; with OLD_REV=COMMIT, side by side with the rangectl of
 # that commit, built from `git archive` in $(BUILD)/old (make bench takes
 # OLD_REV too).
@@ -160,11 +166,14 @@ asan:
 # `rangectl report` does: anyone may hand one over.
 # fuzz_api takes requests as anyone may send them (FLAGS METHOD\0PATH\0
 # TOKEN\0BODY, see the file) and runs from here, for scenarios/demo.yaml.
+# fuzz_login reads login bodies, which anyone may send without a token.
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE="$(FUZZSAN)" build-fuzz/fuzz_scenario \
-		build-fuzz/fuzz_agent build-fuzz/fuzz_api build-fuzz/fuzz_journal
+		build-fuzz/fuzz_agent build-fuzz/fuzz_api build-fuzz/fuzz_journal \
+		build-fuzz/fuzz_login
 	@mkdir -p build-fuzz/corpus build-fuzz/corpus-agent build-fuzz/corpus-api \
-		build-fuzz/corpus-journal
+		build-fuzz/corpus-journal build-fuzz/corpus-login
+	@cp tests/fuzz/login/* build-fuzz/corpus-login/
 	@for f in $(SEEDS); do cp $$f build-fuzz/corpus/$$(echo $$f | tr / _); done
 	@cp tests/fuzz/agent/*.json build-fuzz/corpus-agent/
 	@cp tests/fuzz/api/* build-fuzz/corpus-api/
@@ -181,6 +190,8 @@ fuzz:
 	build-fuzz/fuzz_journal -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 		-timeout=10 -dict=tests/fuzz/journal.dict \
 		-artifact_prefix=build-fuzz/journal- build-fuzz/corpus-journal
+	build-fuzz/fuzz_login -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-timeout=10 -artifact_prefix=build-fuzz/login- build-fuzz/corpus-login
 
 # One configuration (-D) keeps cppcheck from trying every #ifdef; the
 # system headers are libraries' business, not ours. tools/symgraph.sh reads
@@ -248,7 +259,7 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps check demo images bench bench-plan old-rangectl asan fuzz lint install uninstall clean FORCE
+.PHONY: all deps check demo images bench bench-compare bench-plan old-rangectl asan fuzz lint install uninstall clean FORCE
 
 -include $(OBJS:.o=.d) $(TESTOBJS:.o=.d) $(FUZZERS:$(BUILD)/%=$(BUILD)/tests/fuzz/%.d) \
 	$(VIRTMAIN:.o=.d) \

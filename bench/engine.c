@@ -7,12 +7,24 @@
  *      engine on libvirt's test driver, read back from the journal; and
  *      what one journal_append (write + fdatasync) costs;
  *   2. how long a round of 1,000 checks of mixed kinds takes (check_run):
- *      tcp, http, smtp and pop3 to servers that answer, and 100 of every
- *      libcurl kind (http, https, ftp, smtp, imap, pop3, ldap) to a server
- *      that never answers;
+ *      tcp, http, smtp, pop3 and icmp to servers that answer, and 100 of
+ *      every libcurl kind (http, https, ftp, smtp, imap, pop3, ldap) and
+ *      ssh to a server that never answers;
  *   3. how long engine_new() takes to replay a journal of 100,000 events.
  *
  *	build/bench/engine [RUNS]	(default 5)
+ *
+ * and, for bench/compare, one figure alone (one line: its name and the
+ * value of each run):
+ *
+ *	build/bench/engine --lateness RUNS	inject lateness p99, real ms
+ *	build/bench/engine --fsync RUNS	p99 of a bare fdatasync of one
+ *					small write, of N_APPENDS, ms
+ *	build/bench/engine --round RUNS	the check round alone: its time
+ *					over the timeout, each run
+ *	build/bench/engine --write-state DIR	DIR/replay.yaml and its
+ *		journal of N_EVENTS events with the checkpoint engine_new
+ *		leaves (for `rangectl run DIR/replay.yaml --state DIR`)
  *
  * Every socket is on 127.0.0.1; every file is under a mkdtemp() folder in
  * $TMPDIR (or /tmp), removed at the end.
@@ -318,6 +330,37 @@ run_appends(const char *tmp, double out[3])
 	free(t);
 }
 
+/*
+ * The physical limit of a synced append: the p99 of N_APPENDS pwrite of
+ * 200 bytes at the end of a file, each followed by fdatasync, ms.
+ */
+static double
+run_fsyncs(const char *tmp)
+{
+	double *t = xcalloc(N_APPENDS, sizeof(double)), t0, p99;
+	char *path = xasprintf("%s/fsyncs", tmp), line[200];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600), i;
+
+	if (fd < 0)
+		die(path, strerror(errno));
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	for (i = 0; i < N_APPENDS; i++) {
+		t0 = now();
+		if (write(fd, line, sizeof(line)) != (ssize_t)sizeof(line) ||
+		    fdatasync(fd) < 0)
+			die(path, strerror(errno));
+		t[i] = (now() - t0) * 1e3;
+	}
+	close(fd);
+	unlink(path);
+	qsort(t, N_APPENDS, sizeof(double), compare);
+	p99 = percentile(t, N_APPENDS, 0.99);
+	free(path);
+	free(t);
+	return p99;
+}
+
 /* ---- 2. a round with silent servers ------------------------------------ */
 
 /* What a server says: nothing, an http answer, or a mail server's lines. */
@@ -497,16 +540,17 @@ struct servers {
 };
 
 /*
- * 1,000 probes, every tenth to the silent server (of every libcurl kind in
- * turn), the others tcp, http, smtp and pop3 in turn: the round's seconds.
+ * 1,000 probes, every tenth to the silent server (of every libcurl kind
+ * and ssh in turn), the others tcp, http, smtp, pop3 and icmp (to
+ * 127.0.0.1, which always answers) in turn: the round's seconds.
  */
 static double
 run_round(const struct servers *sv)
 {
 	static const int live_kinds[] = { CHECK_TCP, CHECK_HTTP, CHECK_SMTP,
-	    CHECK_POP3 };
+	    CHECK_POP3, CHECK_ICMP };
 	static const int quiet_kinds[] = { CHECK_HTTP, CHECK_HTTPS, CHECK_FTP,
-	    CHECK_SMTP, CHECK_IMAP, CHECK_POP3, CHECK_LDAP };
+	    CHECK_SMTP, CHECK_IMAP, CHECK_POP3, CHECK_LDAP, CHECK_SSH };
 	struct check_probe *p = xcalloc(N_PROBES, sizeof(*p));
 	size_t i, up = 0, silent_down = 0;
 	double t0;
@@ -902,6 +946,104 @@ run_replay(const struct plan *plan, struct virt *virt, const char *dir,
 	free(path);
 }
 
+/* ---- one figure alone, for bench/compare ------------------------------- */
+
+/* Prints name and each of runs values of figure(), one line. */
+static int
+one_figure(const char *mode, int runs)
+{
+	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char *tmp = xasprintf("%s/bench-engine.XXXXXX", tmpdir), *error = NULL;
+	bool lateness = strcmp(mode, "--lateness") == 0;
+	struct scenario *sc = NULL;
+	struct plan *plan = NULL;
+	struct virt virt;
+	double m[3];
+	char *text;
+	int r;
+
+	if (mkdtemp(tmp) == NULL)
+		die(tmp, strerror(errno));
+	if (lateness) {
+		text = lateness_scenario();
+		plan = load(text, "lateness.yaml", &sc);
+		free(text);
+		if (virt_open(&virt, "test:///default", &error) < 0)
+			die("virt_open", error);
+	}
+	printf("%s", lateness ? "inject_lateness_p99" : "fdatasync_p99");
+	for (r = 0; r < runs; r++) {
+		if (lateness)
+			run_lateness(plan, &virt, tmp, m);
+		else
+			m[1] = run_fsyncs(tmp);
+		printf(" %.3f", m[1]);
+		fflush(stdout);
+	}
+	printf("\n");
+	if (lateness) {
+		virt_close(&virt);
+		plan_free(plan);
+		scenario_free(sc);
+	}
+	remove_tree(tmp);
+	free(tmp);
+	return 0;
+}
+
+/* The replay bench's scenario and journal in dir, and its checkpoint. */
+/* The check round alone, for its before/after figure. */
+static int
+round_figure(int runs)
+{
+	struct servers sv;
+
+	raise_nofile();
+	server_start(&sv.http, SERVER_HTTP);
+	server_start(&sv.smtp, SERVER_SMTP);
+	server_start(&sv.pop3, SERVER_POP3);
+	server_start(&sv.silent, SERVER_SILENT);
+	printf("check_round_over_timeout");
+	for (int r = 0; r < runs; r++) {
+		printf(" %.3f", run_round(&sv) * 1e3 / CHECK_TIMEOUT_MS);
+		fflush(stdout);
+	}
+	printf("\n");
+	server_stop(&sv.http);
+	server_stop(&sv.smtp);
+	server_stop(&sv.pop3);
+	server_stop(&sv.silent);
+	return 0;
+}
+
+static int
+write_state(const char *dir)
+{
+	char *yaml = xasprintf("%s/replay.yaml", dir);
+	char *journal = xasprintf("%s/%s", dir, JOURNAL_FILE), *error = NULL;
+	struct scenario *sc;
+	struct plan *plan;
+	struct virt virt;
+	FILE *f;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		die(dir, strerror(errno));
+	f = fopen(yaml, "w");
+	if (f == NULL || fputs(replay_scenario, f) < 0 || fclose(f) != 0)
+		die(yaml, strerror(errno));
+	plan = load(replay_scenario, yaml, &sc);
+	write_journal(journal, plan);
+	if (virt_open(&virt, "test:///default", &error) < 0)
+		die("virt_open", error);
+	time_engine_new(plan, &virt, dir);
+	virt_close(&virt);
+	plan_free(plan);
+	scenario_free(sc);
+	free(journal);
+	free(yaml);
+	return 0;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 int
@@ -919,6 +1061,18 @@ main(int argc, char **argv)
 	double m[3];
 	size_t bytes;
 
+	if (argc > 2 && strcmp(argv[1], "--write-state") == 0)
+		return write_state(argv[2]);
+	if (argc > 2 && strcmp(argv[1], "--round") == 0) {
+		runs = (int)strtol(argv[2], NULL, 10);
+		return round_figure(runs < 1 || runs > MAX_RUNS ? 1 : runs);
+	}
+	if (argc > 2 && (strcmp(argv[1], "--lateness") == 0 ||
+	    strcmp(argv[1], "--fsync") == 0)) {
+		runs = (int)strtol(argv[2], NULL, 10);
+		return one_figure(argv[1], runs < 1 || runs > MAX_RUNS ? 1 :
+		    runs);
+	}
 	if (runs < 1 || runs > MAX_RUNS)
 		runs = 5;
 	tmp = xasprintf("%s/bench-engine.XXXXXX", tmpdir);
@@ -972,7 +1126,7 @@ main(int argc, char **argv)
 	    append[1][0], append[1][runs - 1], m[2], append[2][0],
 	    append[2][runs - 1]);
 	m[0] = median(rnd, runs);
-	printf("check round, %d probes of 8 kinds (%d silent), timeout %d ms: "
+	printf("check round, %d probes of 10 kinds (%d silent), timeout %d ms: "
 	    "%.1f ms (%.1f, %.1f) = %.3fx the timeout, %d up; target: at most "
 	    "1.05x\n", N_PROBES, N_SILENT, CHECK_TIMEOUT_MS, m[0] * 1e3,
 	    rnd[0] * 1e3, rnd[runs - 1] * 1e3, m[0] * 1e3 / CHECK_TIMEOUT_MS,

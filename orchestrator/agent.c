@@ -6,7 +6,7 @@
  * machine and its agent. So every answer is checked member by member,
  * and outputs are cut at AGENT_OUTPUT_CAP whatever the agent claims.
  */
-#include "rangectl/agent.h"
+#include "rangectl/agent_libvirt.h"
 
 #include <jansson.h>
 #include <libvirt/libvirt-qemu.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "rangectl/cluster.h"
 #include "rangectl/util.h"
 #include "rangectl/virt.h"
 
@@ -521,6 +522,32 @@ agent_exec(virDomainPtr dom, const char *command, int timeout_seconds,
 		return -1;
 	}
 	return 0;
+}
+
+int
+agent_exec_host(const struct cluster_refs *refs, size_t host,
+    const char *command, int timeout_seconds, struct agent_result *res,
+    char **error)
+{
+	virConnectPtr conn = cluster_refs_host(refs, host);
+	const char *name = refs->plan->hosts[host].name;
+	virDomainPtr dom;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	res->exit_code = -1;
+	if (conn == NULL) {
+		*error = xstrdup("no connection to libvirt");
+		return -1;
+	}
+	dom = virDomainLookupByName(conn, name);
+	if (dom == NULL) {
+		*error = xasprintf("domain not found: %s", virt_last_error());
+		return -1;
+	}
+	rc = agent_exec(dom, command, timeout_seconds, res, error);
+	virDomainFree(dom);
+	return rc;
 }
 
 int

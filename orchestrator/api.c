@@ -29,6 +29,7 @@ api_response_clear(struct api_response *res)
 	if (res == NULL)
 		return;
 	free(res->body);
+	free(res->set_cookie);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -752,6 +753,7 @@ api_handle(struct api *api, const struct api_request *req,
 {
 	const struct auth_user *u;
 	struct api_path p;
+	bool by_cookie = false;
 
 	memset(res, 0, sizeof(*res));
 	atomic_fetch_add(&api->metrics.requests, 1);
@@ -765,16 +767,15 @@ api_handle(struct api *api, const struct api_request *req,
 		    "header: '?token=' is only for event streams and consoles");
 		goto done;
 	}
-	u = auth_check(api->auth, req->authorization);
-	if (u == NULL && req->token != NULL)
-		u = auth_check_token(api->auth, req->token);
-	if (u == NULL) {
-		answer_error(res, 401, "a valid token is needed: send "
-		    "'Authorization: Bearer TOKEN'");
+	if (api_account_open_route(api, req, res))
 		goto done;
-	}
+	u = api_account_caller(api, req, p.n == 5 && is(&p, 2, "hosts") &&
+	    is(&p, 4, "console"), res, &by_cookie);
+	if (u == NULL)
+		goto done;
 	res->user = u;
-	api_route(api, req, &p, u, res);
+	if (!api_account_route(api, req, u, by_cookie, res))
+		api_route(api, req, &p, u, res);
 done:
 	if (res->kind == API_ANSWER && res->status >= 400 && res->status < 500)
 		atomic_fetch_add(&api->metrics.refused, 1);

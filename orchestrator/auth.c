@@ -422,6 +422,60 @@ cleanup:
 	return rc;
 }
 
+int
+auth_write_file(const char *path, const char *dir, const char *text,
+    char **error)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	int rc = -1;
+
+	if (write_private(tmp, text, error) < 0)
+		goto cleanup;
+	if (rename(tmp, path) < 0) {
+		*error = xasprintf("cannot put '%s' in place: %s", path,
+		    strerror(errno));
+		goto cleanup;
+	}
+	if (sync_dir(dir) < 0) {
+		*error = xasprintf("cannot flush folder '%s' after writing '%s': "
+		    "%s", dir, path, strerror(errno));
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int
+auth_random_token(char out[AUTH_TOKEN_LEN + 1], char **error)
+{
+	return token_make(out, error);
+}
+
+void
+auth_digest_hex(const char *text, char out[AUTH_HASH_SIZE * 2 + 1])
+{
+	unsigned char hash[AUTH_HASH_SIZE];
+
+	if (token_hash(text, strlen(text), hash) < 0)
+		memset(hash, 0, sizeof(hash));
+	hex_encode(hash, sizeof(hash), out);
+}
+
+const struct auth_user *
+auth_user_named(const struct auth *a, const char *name)
+{
+	size_t i;
+
+	for (i = 0; a != NULL && name != NULL && i < a->n_users; i++)
+		if (strcmp(a->users[i].name, name) == 0)
+			return &a->users[i];
+	return NULL;
+}
+
 /*
  * Hashes each user's token from creds into the user and by_hash. Returns
  * 0, or -1 with *error (two names with one token could not be told apart).

@@ -1,7 +1,7 @@
 /*
  * check.c: a batch of checks split by kind; tcp checks on non-blocking
- * sockets and epoll, while libcurl's kinds and dns run on threads of
- * their own.
+ * sockets and epoll, while libcurl's kinds, dns, ssh and icmp run on
+ * threads of their own.
  *
  * The tcp batch keeps up to CHECK_MAX_SOCKETS slots busy; each slot owns
  * its socket, and gives it back when its probe gets a result.
@@ -238,11 +238,26 @@ check_part_thread(void *arg)
 	return NULL;
 }
 
+/* The part of parts[] (check_run()'s, in its order) that runs kind. */
+static struct check_part *
+check_part_of(struct check_part *parts, int kind)
+{
+	if (check_curl_kind(kind))
+		return &parts[0];
+	switch (kind) {
+	case CHECK_DNS: return &parts[1];
+	case CHECK_SSH: return &parts[2];
+	case CHECK_ICMP: return &parts[3];
+	default: return NULL;
+	}
+}
+
 void
 check_run(struct check_probe *probes, size_t n, int timeout_ms)
 {
 	struct check_part parts[] = { { .run = check_curl_run },
-	    { .run = check_dns_run } };
+	    { .run = check_dns_run }, { .run = check_ssh_run },
+	    { .run = check_icmp_run } };
 	struct check_probe **tcp = xcalloc(n + 1, sizeof(*tcp));
 	size_t n_tcp = 0, i;
 
@@ -253,8 +268,7 @@ check_run(struct check_probe *probes, size_t n, int timeout_ms)
 		parts[i].timeout_ms = timeout_ms;
 	}
 	for (i = 0; i < n; i++) {
-		struct check_part *part = check_curl_kind(probes[i].kind) ?
-		    &parts[0] : probes[i].kind == CHECK_DNS ? &parts[1] : NULL;
+		struct check_part *part = check_part_of(parts, probes[i].kind);
 
 		probes[i].up = false;
 		probes[i].seconds = 0;

@@ -3,6 +3,8 @@
  *   check.c        check_run(): splits a batch by kind; tcp under epoll
  *   check_curl.c   http, https, ftp, smtp, imap, pop3, ldap through libcurl
  *   check_dns.c    dns through c-ares
+ *   check_ssh.c    ssh through libssh
+ *   check_icmp.c   icmp on ICMP datagram sockets
  *   check_reason.c the words every kind shares
  */
 #ifndef RANGECTL_CHECK_IMPL_H
@@ -21,6 +23,12 @@ void check_curl_run(struct check_probe **probes, size_t n, int timeout_ms);
 
 /* Runs the n dns probes that probes[] points at, as check_curl_run(). */
 void check_dns_run(struct check_probe **probes, size_t n, int timeout_ms);
+
+/* Runs the n ssh probes that probes[] points at, as check_curl_run(). */
+void check_ssh_run(struct check_probe **probes, size_t n, int timeout_ms);
+
+/* Runs the n icmp probes that probes[] points at, as check_curl_run(). */
+void check_icmp_run(struct check_probe **probes, size_t n, int timeout_ms);
 
 /* Words for a socket's errno, as every kind says them (check_reason.c). */
 const char *check_reason_errno(int err, char *buf, size_t size);

@@ -25,6 +25,8 @@
 #include "rangectl/range.h"
 #include "rangectl/report.h"
 #include "rangectl/score.h"
+#include "rangectl/session.h"
+#include "rangectl/tls.h"
 #include "rangectl/units.h"
 #include "rangectl/util.h"
 #include "rangectl/view.h"
@@ -45,7 +47,12 @@ struct run_args {
 	long linger;	/* seconds the dashboard stays up after the end */
 	long keepalive;	/* seconds between pings on event streams */
 	long streams_per_person;	/* event streams one person may open */
+	long session_idle, session_lifetime;	/* seconds */
+	bool self_signed;	/* --tls-self-signed */
+	bool insecure_http;
+	bool no_tokens;
 	bool no_up;
+	bool simulate_checks;	/* --simulate-checks, or a rehearsal's default */
 	bool wait_for_start;
 	bool accept_changes;	/* a changed MSEL or scoring goes on */
 	bool json;
@@ -112,6 +119,8 @@ provision(struct range *range, struct cluster *cl, const struct run_args *a)
 /* The dashboard's side of a run: who may call, what they see, the server. */
 struct dashboard {
 	struct auth auth;
+	struct session_table sessions;
+	char *tls_cert, *tls_key;	/* --tls-self-signed's files */
 	struct view view;
 	struct api api;
 	struct http *http;
@@ -181,6 +190,26 @@ raise_fd_limit(void)
 	}
 }
 
+/* --tls-self-signed: the pair made (or found) in the state folder. */
+static int
+self_signed(struct http_opts *hopts, const char *state_dir,
+    const char *listen, struct dashboard *d)
+{
+	char fingerprint[TLS_FINGERPRINT_LEN + 1], *error = NULL;
+
+	if (tls_self_signed(state_dir, listen, &d->tls_cert, &d->tls_key,
+	    fingerprint, &error) < 0) {
+		fprintf(stderr, "rangectl run: %s\n", error);
+		free(error);
+		return -1;
+	}
+	hopts->tls_cert = d->tls_cert;
+	hopts->tls_key = d->tls_key;
+	fprintf(stderr, "certificate: %s, self-signed; players check its "
+	    "SHA-256 fingerprint:\n  %s\n", d->tls_cert, fingerprint);
+	return 0;
+}
+
 static int
 dashboard_start(struct dashboard *d, struct range *range,
     struct engine *e, const char *state_dir, const struct run_args *a)
@@ -197,10 +226,20 @@ dashboard_start(struct dashboard *d, struct range *range,
 		return -1;
 	}
 	d->api = (struct api){ .plan = range->plan, .engine = e, .auth =
-	    &d->auth, .view = &d->view };
+	    &d->auth, .view = &d->view, .no_tokens = a->no_tokens };
 	if (a->listen == NULL)
 		return 0;
+	if (session_table_init(&d->sessions, &d->auth, state_dir,
+	    a->session_idle, a->session_lifetime, &error) < 0) {
+		fprintf(stderr, "rangectl run: %s\n", error);
+		free(error);
+		return -1;
+	}
+	d->api.sessions = &d->sessions;
 	raise_fd_limit();
+	if (a->self_signed && self_signed(&hopts, state_dir, a->listen,
+	    d) < 0)
+		return -1;
 	web = find_web_root(a->web_root);
 	hopts.web_root = web;
 	d->http = http_start(&d->api, &hopts, &error);
@@ -210,9 +249,12 @@ dashboard_start(struct dashboard *d, struct range *range,
 		free(error);
 		return -1;
 	}
-	fprintf(stderr, "dashboard: %s://%s/\ncredentials: %s/credentials.json "
-	    "(a token per member and instructor)\n", a->tls_cert ? "https" :
+	fprintf(stderr, "dashboard: %s://%s/\naccounts: rangectl users %s "
+	    "(passwords and invitations)\n", hopts.tls_cert ? "https" :
 	    "http", a->listen, state_dir);
+	if (!a->no_tokens)
+		fprintf(stderr, "tokens: %s/credentials.json (an API key per "
+		    "member and instructor)\n", state_dir);
 	return 0;
 }
 
@@ -222,6 +264,10 @@ dashboard_stop(struct dashboard *d)
 	http_stop(d->http);
 	d->http = NULL;
 	api_clear(&d->api);
+	session_table_clear(&d->sessions);
+	free(d->tls_cert);
+	free(d->tls_key);
+	d->tls_cert = d->tls_key = NULL;
 	if (d->view_ready)
 		view_clear(&d->view);
 	auth_clear(&d->auth);
@@ -257,7 +303,8 @@ run_engine(struct range *range, struct cluster *cl, const char *state_dir,
 	struct dashboard d = { 0 };
 	struct engine_opts opts = { .state_dir = state_dir, .speed = a->speed,
 	    .wait_for_start = a->wait_for_start, .accept_changes =
-	    a->accept_changes, .signals = true, .log =
+	    a->accept_changes, .simulate_checks = a->simulate_checks,
+	    .signals = true, .log =
 	    a->quiet ? NULL : stderr, .observe = observe, .observe_ctx = &d };
 	struct engine *e;
 	char *error = NULL;
@@ -447,6 +494,33 @@ fail:
 	return -1;
 }
 
+/*
+ * A rehearsal on libvirt's test driver has no guest to check: its planned
+ * addresses may be anyone's on the controller's network (10.1.1.10 may
+ * be a production server), so without --netns to put them in a namespace
+ * of their own no check is sent at all, and the results are simulated.
+ * Said once, at start.
+ */
+static void
+choose_checks(const struct cluster *cl, struct run_args *a)
+{
+	bool test_driver = false;
+
+	for (size_t i = 0; i < cl->n; i++)
+		test_driver |= cl->nodes[i].test_driver;
+	if (test_driver && a->netns == NULL)
+		a->simulate_checks = true;
+	if (a->quiet)
+		return;
+	if (a->simulate_checks && test_driver && a->netns == NULL)
+		fprintf(stderr, "checks: simulated, as libvirt's test driver has "
+		    "no guests: no check is sent to the scenario's addresses "
+		    "(give --netns NAME to send them inside that namespace)\n");
+	else if (a->simulate_checks)
+		fprintf(stderr, "checks: simulated (--simulate-checks): no check "
+		    "is sent\n");
+}
+
 static int
 run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 {
@@ -479,6 +553,7 @@ run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 		return EXIT_OK;
 	if (rc != EXIT_OK)
 		return rc;
+	choose_checks(&cl, a);
 	pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
 	state_dir = state_dir_of(a, &range);
 	if (a->state_dir == NULL && mkdir("state", 0755) < 0 && errno != EEXIST)
@@ -550,6 +625,7 @@ run_option(const struct cmd_ctx *ctx, int key, const char *value, void *arg)
 	case 'p': a->pool_root = value; break;
 	case 'N': a->netns = value; break;
 	case 'n': a->no_up = true; break;
+	case 'M': a->simulate_checks = true; break;
 	case 'w': a->wait_for_start = true; break;
 	case 'A': a->accept_changes = true; break;
 	case 'j': a->json = true; break;
@@ -573,6 +649,17 @@ run_option(const struct cmd_ctx *ctx, int key, const char *value, void *arg)
 		if (rc == CMD_GO_ON)
 			a->keepalive = seconds;
 		break;
+	case 'G': a->self_signed = true; break;
+	case 'X': a->insecure_http = true; break;
+	case 'O': a->no_tokens = true; break;
+	case 'I':
+		rc = duration_option(ctx, "session-idle", value,
+		    &a->session_idle);
+		break;
+	case 'T':
+		rc = duration_option(ctx, "session-lifetime", value,
+		    &a->session_lifetime);
+		break;
 	case 'P':
 		if (parse_count(value, 1, HTTP_CONNECTIONS_MAX,
 		    &a->streams_per_person) < 0)
@@ -586,6 +673,37 @@ run_option(const struct cmd_ctx *ctx, int key, const char *value, void *arg)
 	return rc;
 }
 
+/*
+ * Safe defaults on a network: plain HTTP only on loopback, unless told;
+ * a certificate's two files together; sane session lifetimes.
+ */
+static int
+check_listen(const struct cmd_ctx *ctx, const struct run_args *a)
+{
+	char addr[64];
+	unsigned port;
+	bool tls = a->tls_cert != NULL || a->self_signed;
+
+	if ((a->tls_cert == NULL) != (a->tls_key == NULL))
+		return cmd_usage_error(ctx, "give --tls-cert and --tls-key "
+		    "together");
+	if (a->self_signed && a->tls_cert != NULL)
+		return cmd_usage_error(ctx, "give --tls-self-signed or --tls-cert, "
+		    "not both");
+	if (a->session_idle < 1 || a->session_lifetime < a->session_idle)
+		return cmd_usage_error(ctx, "a session's idle time must be 1s or "
+		    "more, and its lifetime no shorter");
+	if (a->listen == NULL || tls || a->insecure_http)
+		return CMD_GO_ON;
+	if (http_parse_listen(a->listen, addr, sizeof(addr), &port) == 0 &&
+	    strncmp(addr, "127.", 4) == 0)
+		return CMD_GO_ON;
+	return cmd_usage_error(ctx, "--listen %s is not a loopback address, and "
+	    "plain HTTP would send passwords, cookies and tokens in clear: give "
+	    "--tls-cert and --tls-key, or --tls-self-signed, or --insecure-http "
+	    "if you mean it", a->listen);
+}
+
 /* The options into *a, then the run; a's node list stays the caller's. */
 static int
 parse_and_run(struct cmd_ctx *ctx, int argc, char **argv, struct run_args *a)
@@ -596,6 +714,9 @@ parse_and_run(struct cmd_ctx *ctx, int argc, char **argv, struct run_args *a)
 		return rc;
 	if (argc - optind != 1)
 		return cmd_usage_error(ctx, "give exactly one scenario file");
+	rc = check_listen(ctx, a);
+	if (rc != CMD_GO_ON)
+		return rc;
 	return run(ctx, argv[optind], a);
 }
 
@@ -605,7 +726,9 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	struct run_args a = { .speed = 1, .timeout = CMD_READY_TIMEOUT,
 	    .pool_root = CMD_POOL_ROOT, .listen = HTTP_DEFAULT_LISTEN,
 	    .linger = 10, .keepalive = HTTP_SSE_PING_SECONDS, .listen_fd = -1,
-	    .streams_per_person = HTTP_STREAMS_PER_PERSON };
+	    .streams_per_person = HTTP_STREAMS_PER_PERSON,
+	    .session_idle = SESSION_IDLE_DEFAULT,
+	    .session_lifetime = SESSION_LIFETIME_DEFAULT };
 	int rc = parse_and_run(ctx, argc, argv, &a);
 
 	cmd_nodes_clear(&a.nodes);

@@ -14,7 +14,7 @@
  * browser, and doing the reading there would need locks around both
  * ends. So the stream is read and written here, on our thread, alone.
  */
-#include "rangectl/console.h"
+#include "rangectl/console_libvirt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -92,7 +92,7 @@ struct relay {
 
 /* One console, owned by its thread from console_start() on. */
 struct console {
-	virConnectPtr conn;	/* a reference of ours */
+	virConnectPtr conn;	/* a reference of ours; NULL: the node is away */
 	char *name;		/* owned */
 	struct MHD_UpgradeResponseHandle *urh;	/* NULL: sock is ours */
 	int sock;
@@ -642,6 +642,11 @@ console_open(struct console *c, char **error)
 {
 	int pair[2];
 
+	if (c->conn == NULL) {
+		*error = xasprintf("no connection to libvirt for '%s': its node is "
+		    "away", c->name);
+		return -1;
+	}
 	c->dom = virDomainLookupByName(c->conn, c->name);
 	if (c->dom == NULL) {
 		*error = virt_last_error_is_missing() ?
@@ -694,7 +699,8 @@ console_free(struct console *c)
 		close(c->wake);
 	if (c->dom != NULL)
 		virDomainFree(c->dom);
-	virConnectClose(c->conn);
+	if (c->conn != NULL)
+		virConnectClose(c->conn);
 	if (c->urh != NULL)
 		MHD_upgrade_action(c->urh, MHD_UPGRADE_ACTION_CLOSE);
 	else
@@ -737,7 +743,8 @@ console_start(virConnectPtr conn, const char *name,
 	pthread_t thread;
 	int err;
 
-	virConnectRef(conn);
+	if (conn != NULL)
+		virConnectRef(conn);
 	c->conn = conn;
 	c->name = xstrdup(name);
 	c->urh = urh;

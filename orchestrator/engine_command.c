@@ -184,16 +184,11 @@ revert_thread(void *arg)
 {
 	struct revert_job *job = arg;
 	struct engine *e = job->e;
-	virConnectPtr conn = engine_conn_host(e, job->host);
 	struct engine_done *d = xcalloc(1, sizeof(*d));
 	char *error = NULL;
 	struct event ev;
 
-	if (conn == NULL)
-		error = xasprintf("no connection to libvirt at '%s'",
-		    cluster_host_uri(e->cl, e->plan, job->host));
-	else
-		inject_revert(conn, e->plan, job->host, &error);
+	engine_revert_host(e, job->host, &error);
 	d->kind = DONE_EVENT;
 	event_init(&ev, EVENT_REVERT);
 	ev.u.revert = (struct event_revert){ .host =
@@ -203,8 +198,6 @@ revert_thread(void *arg)
 	free(error);
 	free(job->by);
 	free(job);
-	if (conn != NULL)
-		virConnectClose(conn);
 	engine_post(e, d);
 	return NULL;
 }

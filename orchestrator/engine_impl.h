@@ -1,18 +1,34 @@
 /*
- * engine_impl.h: the engine's state, shared by its four files:
- *   engine.c          the loop: timers, firings, rounds, the clock
- *   engine_replay.c   engine_new/free: the journal read back at start
- *   engine_command.c  commands from other threads, and snapshots for them
- *   engine_libvirt.c  lifecycle events, a lost libvirtd, reconnecting
+ * engine_impl.h: the engine's state, shared by its files, each calling
+ * only those below it (tools/symgraph.sh fails on a call back up):
+ *
+ *   engine.c             engine_new/free, the loop, finished work handed on
+ *     engine_command.c   commands from other threads, snapshots for them
+ *     engine_replay.c    the journal read back; what a run journals first
+ *     engine_work.c      firings, links coming back, rounds, the end, timer
+ *     engine_libvirt.c   the only one calling libvirt: lifecycle events, a
+ *                        lost libvirtd, reconnecting, the nodes'
+ *                        connections (references, a link, a revert, a
+ *                        console)
+ *     engine_checkpoint.c  the replayed state kept beside the journal
+ *   engine_state.c       the state's primitives: log, journal, queue, threads,
+ *                        links down, names to indexes
+ *
+ * engine.c calls all of them; engine_command.c calls engine_work.c
+ * (engine_fire); engine_work.c and engine_command.c call engine_libvirt.c
+ * (the nodes' connections); engine_work.c and engine_replay.c call
+ * engine_checkpoint.c; every one calls engine_state.c, which calls none.
+ * A lower file never calls up: it returns what happened, or is handed a
+ * function pointer.
  * Everything here belongs to the engine's thread unless it says "lock".
  */
 #ifndef RANGECTL_ENGINE_IMPL_H
 #define RANGECTL_ENGINE_IMPL_H
 
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 
-#include "rangectl/cluster.h"
 #include "rangectl/engine.h"
 #include "rangectl/event.h"
 #include "rangectl/exclock.h"
@@ -50,17 +66,10 @@ struct engine_call {
 	bool done;
 };
 
-/*
- * What the engine keeps per node: libvirt's callbacks on its connection,
- * and when it last tried to reconnect. Callbacks get the node as opaque.
- */
-struct engine_node {
-	struct engine *e;
-	size_t index;
-	int lifecycle_callback;	/* libvirt's id, or -1 */
-	bool lifecycle_registered;	/* lock: libvirt may still call it */
-	double last_reconnect;	/* monotonic */
-};
+/* engine_libvirt.c's: the nodes, their connections, libvirt's callbacks. */
+struct engine_edge;
+struct cluster;
+struct cluster_refs;
 
 /* A link_down's link, to come back up at exercise time until. */
 struct engine_link {
@@ -73,13 +82,12 @@ struct engine_link {
 struct engine {
 	const struct plan *plan;	/* borrowed */
 	/*
-	 * The nodes: cl points at a copy of the caller's cluster, whose nodes
-	 * array stays the caller's; each node's conn changes on reconnect
-	 * (lock).
+	 * The nodes and their libvirt connections, held by the libvirt edge
+	 * (engine_libvirt.c) and seen by the rest only through its calls;
+	 * n_nodes is how many.
 	 */
-	struct cluster *cl;
-	struct cluster cl_copy;
-	struct engine_node *nodes;	/* by node */
+	struct engine_edge *edge;
+	size_t n_nodes;
 	struct engine_opts opts;
 	char *state_dir;
 	struct journal journal;
@@ -132,6 +140,7 @@ struct engine {
 	int epfd;
 };
 
+/* engine_state.c: calls no other engine file */
 double engine_mono(void);
 double engine_wall(void);
 void engine_log(struct engine *e, const char *fmt, ...)
@@ -141,14 +150,27 @@ int engine_clock_event(struct engine *e, const char *reason, const char *by);
 void engine_post(struct engine *e, struct engine_done *d);
 void engine_drop_done(struct engine *e);
 void engine_spawn(struct engine *e, void *(*fn)(void *), void *arg);
-int engine_fire(struct engine *e, size_t inject, double scheduled,
-    const char *by);
 void engine_note_link_down(struct engine *e, size_t inject, double from);
 void engine_forget_link(struct engine *e, size_t host, size_t network);
 size_t engine_host_index(const struct engine *e, const char *name);
 size_t engine_inject_index(const struct engine *e, const char *id);
+char *engine_firing_key(const char *id, long long firing);
 
-/* engine_checkpoint.c */
+/* Exercise seconds now, to the millisecond the journal keeps. */
+static inline double
+exercise_now(const struct engine *e)
+{
+	return round(exclock_now(&e->clock, engine_mono()) * 1000.0) / 1000.0;
+}
+
+/* engine_work.c: calls engine_state.c and engine_checkpoint.c */
+int engine_fire(struct engine *e, size_t inject, double scheduled,
+    const char *by);
+void engine_tick(struct engine *e);
+void engine_round_done(struct engine *e, struct round *r);
+void engine_arm_timer(struct engine *e);
+
+/* engine_checkpoint.c: calls engine_state.c */
 #define ENGINE_CHECKPOINT "checkpoint.json"
 /* Events replayed past which engine_new() leaves a checkpoint itself. */
 #define ENGINE_CHECKPOINT_AFTER 1000
@@ -157,30 +179,57 @@ void engine_checkpoint_write(struct engine *e);
  * byte offset and sequence number to replay on from, else 0 and 1. */
 void engine_checkpoint_load(struct engine *e, unsigned long long *offset,
     unsigned long long *first_seq);
-char *engine_firing_key(const char *id, long long firing);
 
-/* engine_replay.c */
+/* engine_replay.c: calls engine_state.c and engine_checkpoint.c */
+/* 0, or -1 with *error set: the journal cannot be read or is damaged. */
+int engine_replay(struct engine *e, char **error);
+/*
+ * The journal's timeline (engine_timeline.c) against the plan's, once
+ * replayed: 0 when alike or accepted (opts.accept_changes), -1 with
+ * *error naming every difference (engine_replay.c).
+ */
+int engine_timeline_check(struct engine *e, char **error);
 void engine_introduce(struct engine *e);
 void engine_begin(struct engine *e);
 
-/* engine_command.c */
+/* engine_command.c: calls engine_state.c and engine_work.c */
 void engine_answer_calls(struct engine *e);
 int engine_execute(struct engine *e, const struct engine_command *cmd,
     json_t **answer, char **error);
 void engine_log_event(struct engine *e, const json_t *event);
 
-/* engine_libvirt.c: each for one node, by index */
+/*
+ * engine_libvirt.c, the libvirt edge: calls engine_state.c. It holds the
+ * nodes (a copy of cl, or virt alone as a cluster of one; the nodes'
+ * array stays the caller's, each node's conn swapped on reconnect under
+ * the lock) and sets e->edge and e->n_nodes; engine_edge_free() stops
+ * libvirt's callbacks and frees it (NULL-safe).
+ */
+void engine_edge_new(struct engine *e, struct cluster *cl, struct virt *virt);
+void engine_edge_free(struct engine *e);
+/* Each for one node, by index. */
 void engine_watch_libvirt(struct engine *e, size_t node);
-void engine_unwatch_libvirt(struct engine *e, size_t node,
-    virConnectPtr conn);
 void engine_check_hosts(struct engine *e, size_t node);
-void engine_host_changed(struct engine *e, size_t host, int event,
-    int detail);
 void engine_conn_lost(struct engine *e, size_t node);
 void engine_reconnect(struct engine *e, size_t node);
 /* Whether node's connection is there (engine's thread). */
 bool engine_node_up(const struct engine *e, size_t node);
-void engine_close_callback(virConnectPtr conn, int reason, void *opaque);
+/* When a lost node is next to be tried again (monotonic). */
+double engine_reconnect_at(const struct engine *e, size_t node);
+void engine_host_changed(struct engine *e, size_t host, int event,
+    int detail);
+/* The node plan host `host` lives on. */
+size_t engine_host_node(const struct engine *e, size_t host);
+/*
+ * A reference to every node's connection as it is now (NULL: lost), new;
+ * engine_refs_drop() gives them back. Any thread.
+ */
+struct cluster_refs *engine_refs(struct engine *e);
+void engine_refs_drop(struct cluster_refs *refs);
+/* The connection taken, used and closed here: callers see no libvirt. */
+int engine_set_link(struct engine *e, size_t host, size_t network, bool up,
+    char **error);
+int engine_revert_host(struct engine *e, size_t host, char **error);
 
 
 #endif

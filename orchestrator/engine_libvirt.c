@@ -3,15 +3,60 @@
  * stop or crash, and a libvirtd that goes away and comes back.
  *
  * libvirt calls back on its event loop thread; the callbacks only queue
- * what happened for the engine's thread, which journals it.
+ * what happened for the engine's thread, which journals it. Also the
+ * references to the nodes' connections that firings, rounds and commands
+ * take. Calls engine_state.c only.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine_impl.h"
+#include "rangectl/cluster.h"
+#include "rangectl/console_libvirt.h"
+#include "rangectl/inject_libvirt.h"
 #include "rangectl/util.h"
 #include "rangectl/virt.h"
+
+/* Real seconds between attempts to reach a libvirtd that went away. */
+#define RECONNECT_SECONDS 2.0
+
+/*
+ * What the engine keeps per node: libvirt's callbacks on its connection,
+ * and when it last tried to reconnect. Callbacks get the node as opaque.
+ */
+struct engine_node {
+	struct engine *e;
+	size_t index;
+	int lifecycle_callback;	/* libvirt's id, or -1 */
+	bool lifecycle_registered;	/* lock: libvirt may still call it */
+	double last_reconnect;	/* monotonic */
+};
+
+/* e->edge: the nodes, held here so that no other engine file sees libvirt. */
+struct engine_edge {
+	/*
+	 * A copy of the caller's cluster (engine_new's lives on its stack),
+	 * whose nodes array stays the caller's; each node's conn changes on
+	 * reconnect (lock).
+	 */
+	struct cluster cl;
+	struct engine_node *nodes;	/* by node */
+};
+
+/* A new reference to host's node's connection, or NULL while it is lost. */
+static virConnectPtr
+conn_host(struct engine *e, size_t host)
+{
+	virConnectPtr conn;
+
+	pthread_mutex_lock(&e->lock);
+	conn = e->edge->cl.nodes[cluster_host_node(&e->edge->cl, e->plan, host)].conn;
+	if (conn != NULL && virConnectRef(conn) < 0)
+		conn = NULL;
+	pthread_mutex_unlock(&e->lock);
+	return conn;
+}
 
 /* A domain's state as the journal and the API name it; NULL: no change. */
 static const char *
@@ -133,7 +178,7 @@ lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
 	(void)conn;
 	/* Not ours, or a namesake on a node other than the host's. */
 	if (host == PLAN_NONE ||
-	    cluster_host_node(e->cl, e->plan, host) != node->index)
+	    cluster_host_node(&e->edge->cl, e->plan, host) != node->index)
 		return 0;
 	d = xcalloc(1, sizeof(*d));
 	d->kind = DONE_HOST;
@@ -144,7 +189,7 @@ lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
 	return 0;
 }
 
-void
+static void
 engine_close_callback(virConnectPtr conn, int reason, void *opaque)
 {
 	struct engine_node *node = opaque;
@@ -177,8 +222,8 @@ lifecycle_released(void *opaque)
 void
 engine_watch_libvirt(struct engine *e, size_t index)
 {
-	struct engine_node *node = &e->nodes[index];
-	virConnectPtr conn = e->cl->nodes[index].conn;
+	struct engine_node *node = &e->edge->nodes[index];
+	virConnectPtr conn = e->edge->cl.nodes[index].conn;
 
 	if (conn == NULL)
 		return;
@@ -191,7 +236,7 @@ engine_watch_libvirt(struct engine *e, size_t index)
 	if (node->lifecycle_callback < 0) {
 		lifecycle_released(node);
 		engine_log(e, "warning: libvirt at '%s' will not say when hosts "
-		    "stop: %s", e->cl->nodes[index].uri, virt_last_error());
+		    "stop: %s", e->edge->cl.nodes[index].uri, virt_last_error());
 	}
 	virConnectRegisterCloseCallback(conn, engine_close_callback, node, NULL);
 }
@@ -200,14 +245,14 @@ engine_watch_libvirt(struct engine *e, size_t index)
 void
 engine_check_hosts(struct engine *e, size_t node)
 {
-	virConnectPtr conn = e->cl->nodes[node].conn;
+	virConnectPtr conn = e->edge->cl.nodes[node].conn;
 	int state, reason;
 	size_t i;
 
 	for (i = 0; conn != NULL && i < e->plan->n_hosts; i++) {
 		virDomainPtr dom;
 
-		if (cluster_host_node(e->cl, e->plan, i) != node)
+		if (cluster_host_node(&e->edge->cl, e->plan, i) != node)
 			continue;
 		dom = virDomainLookupByName(conn, e->plan->hosts[i].name);
 		if (dom == NULL) {
@@ -236,10 +281,10 @@ engine_check_hosts(struct engine *e, size_t node)
  * Stops libvirt's calls into the engine from node's conn and waits (a
  * little) until none is still running on libvirt's event thread.
  */
-void
+static void
 engine_unwatch_libvirt(struct engine *e, size_t index, virConnectPtr conn)
 {
-	struct engine_node *node = &e->nodes[index];
+	struct engine_node *node = &e->edge->nodes[index];
 	struct timespec deadline;
 
 	if (node->lifecycle_callback >= 0)
@@ -258,7 +303,7 @@ engine_unwatch_libvirt(struct engine *e, size_t index, virConnectPtr conn)
 void
 engine_conn_lost(struct engine *e, size_t node)
 {
-	struct virt *virt = &e->cl->nodes[node];
+	struct virt *virt = &e->edge->cl.nodes[node];
 	virConnectPtr old;
 
 	pthread_mutex_lock(&e->lock);
@@ -269,19 +314,19 @@ engine_conn_lost(struct engine *e, size_t node)
 		return;
 	engine_log(e, "lost the connection to libvirt at '%s'; checks and "
 	    "injects that need it fail until it is back%s", virt->uri,
-	    e->cl->spread ? " (only for the hosts on that node)" : "");
+	    e->edge->cl.spread ? " (only for the hosts on that node)" : "");
 	engine_unwatch_libvirt(e, node, old);
 	virConnectClose(old);
-	e->nodes[node].last_reconnect = engine_mono();
+	e->edge->nodes[node].last_reconnect = engine_mono();
 }
 
 void
 engine_reconnect(struct engine *e, size_t node)
 {
-	struct virt *virt = &e->cl->nodes[node];
+	struct virt *virt = &e->edge->cl.nodes[node];
 	virConnectPtr conn;
 
-	e->nodes[node].last_reconnect = engine_mono();
+	e->edge->nodes[node].last_reconnect = engine_mono();
 	conn = virConnectOpen(virt->uri);
 	if (conn == NULL)
 		return;
@@ -291,4 +336,140 @@ engine_reconnect(struct engine *e, size_t node)
 	engine_log(e, "connected to libvirt at '%s' again", virt->uri);
 	engine_watch_libvirt(e, node);
 	engine_check_hosts(e, node);
+}
+
+struct cluster_refs *
+engine_refs(struct engine *e)
+{
+	struct cluster_refs *refs = xcalloc(1, sizeof(*refs));
+	size_t i;
+
+	refs->cl = &e->edge->cl;
+	refs->plan = e->plan;
+	refs->conns = xcalloc(e->edge->cl.n, sizeof(*refs->conns));
+	pthread_mutex_lock(&e->lock);
+	for (i = 0; i < e->edge->cl.n; i++) {
+		refs->conns[i] = e->edge->cl.nodes[i].conn;
+		if (refs->conns[i] != NULL && virConnectRef(refs->conns[i]) < 0)
+			refs->conns[i] = NULL;
+	}
+	pthread_mutex_unlock(&e->lock);
+	return refs;
+}
+
+void
+engine_refs_drop(struct cluster_refs *refs)
+{
+	if (refs == NULL)
+		return;
+	cluster_refs_drop(refs);
+	free(refs);
+}
+
+/*
+ * Sets host's link on network up or down through its node's connection.
+ * 0, or -1 with *error set (the caller frees it).
+ */
+int
+engine_set_link(struct engine *e, size_t host, size_t network, bool up,
+    char **error)
+{
+	virConnectPtr conn = conn_host(e, host);
+	int rc;
+
+	if (conn == NULL) {
+		*error = xstrdup("no connection to libvirt");
+		return -1;
+	}
+	rc = inject_set_link(conn, e->plan, host, network, up, error);
+	virConnectClose(conn);
+	return rc;
+}
+
+/* Reverts host through its node's connection, as engine_set_link. */
+int
+engine_revert_host(struct engine *e, size_t host, char **error)
+{
+	virConnectPtr conn = conn_host(e, host);
+	int rc;
+
+	if (conn == NULL) {
+		*error = xasprintf("no connection to libvirt at '%s'",
+		    cluster_host_uri(&e->edge->cl, e->plan, host));
+		return -1;
+	}
+	rc = inject_revert(conn, e->plan, host, error);
+	virConnectClose(conn);
+	return rc;
+}
+
+int
+engine_console(struct engine *e, size_t host,
+    struct MHD_UpgradeResponseHandle *urh, int sock, const char *extra,
+    size_t extra_size, char **error)
+{
+	/* NULL while the node is away: the console tells the browser so. */
+	virConnectPtr conn = conn_host(e, host);
+	int rc;
+
+	rc = console_start(conn, e->plan->hosts[host].name, urh, sock, extra,
+	    extra_size, error);
+	if (conn != NULL)
+		virConnectClose(conn);
+	return rc;
+}
+
+void
+engine_edge_new(struct engine *e, struct cluster *cl, struct virt *virt)
+{
+	struct engine_edge *edge = xcalloc(1, sizeof(*edge));
+	size_t i;
+
+	if (cl != NULL)
+		edge->cl = *cl;
+	else
+		edge->cl = (struct cluster){ virt, 1, false, NULL };
+	/* Each names its node for libvirt's calls. */
+	edge->nodes = xcalloc(edge->cl.n ? edge->cl.n : 1,
+	    sizeof(*edge->nodes));
+	for (i = 0; i < edge->cl.n; i++) {
+		edge->nodes[i].e = e;
+		edge->nodes[i].index = i;
+		edge->nodes[i].lifecycle_callback = -1;
+	}
+	e->edge = edge;
+	e->n_nodes = edge->cl.n;
+}
+
+void
+engine_edge_free(struct engine *e)
+{
+	size_t i;
+
+	if (e->edge == NULL)
+		return;
+	for (i = 0; i < e->edge->cl.n; i++)
+		if (e->edge->cl.nodes[i].conn != NULL)
+			engine_unwatch_libvirt(e, i, e->edge->cl.nodes[i].conn);
+	free(e->edge->nodes);
+	free(e->edge);
+	e->edge = NULL;
+}
+
+bool
+engine_node_up(const struct engine *e, size_t node)
+{
+	return e->edge->cl.nodes[node].conn != NULL;
+}
+
+double
+engine_reconnect_at(const struct engine *e, size_t node)
+{
+	return e->edge->nodes[node].last_reconnect + RECONNECT_SECONDS;
+}
+
+size_t
+engine_host_node(const struct engine *e, size_t host)
+{
+	return cluster_host_node(&e->edge->cl, e->plan, host);
 }

@@ -1,14 +1,14 @@
 /*
- * engine_replay.c: making an engine, and reading its journal back: the
- * clock, the injects fired, the scores, the links still down.
+ * engine_replay.c: the journal read back into a new engine (each event
+ * replayed: the clock, the injects fired, the scores, the links still
+ * down), the journal's first event, and what a run journals as it begins
+ * (firings whose results were lost, the clock).
+ *
+ * Calls engine_state.c and engine_checkpoint.c only; engine.c calls it.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "engine_impl.h"
 #include "rangectl/inject.h"
@@ -20,25 +20,6 @@ struct replay {
 	char *error;
 };
 
-size_t
-engine_host_index(const struct engine *e, const char *name)
-{
-	uintptr_t v = name ? (uintptr_t)strmap_get(&e->hosts, name) : 0;
-
-	return v ? (size_t)(v - 1) : PLAN_NONE;
-}
-
-size_t
-engine_inject_index(const struct engine *e, const char *id)
-{
-	size_t i;
-
-	for (i = 0; id != NULL && i < e->plan->n_injects; i++)
-		if (strcmp(e->plan->injects[i].src->id, id) == 0)
-			return i;
-	return PLAN_NONE;
-}
-
 static size_t
 network_index(const struct engine *e, const char *name)
 {
@@ -48,12 +29,6 @@ network_index(const struct engine *e, const char *name)
 		if (strcmp(e->plan->networks[i].name, name) == 0)
 			return i;
 	return PLAN_NONE;
-}
-
-char *
-engine_firing_key(const char *id, long long firing)
-{
-	return xasprintf("%s#%lld", id, firing);
 }
 
 static int
@@ -216,8 +191,9 @@ restore_clock(struct engine *e)
 	e->clock.speed = e->opts.speed;	/* this run's, from now on */
 }
 
-static int
-replay(struct engine *e, char **error)
+/* Replays STATE/journal.jsonl (after a checkpoint that matches it). */
+int
+engine_replay(struct engine *e, char **error)
 {
 	struct replay r = { .e = e };
 	char *path = xasprintf("%s/%s", e->state_dir, JOURNAL_FILE);
@@ -423,8 +399,8 @@ plan_timeline(const struct plan *plan)
  * replayed: 0 when alike or accepted (opts.accept_changes: a change to
  * journal at the start), -1 with *error naming every difference.
  */
-static int
-timeline_check(struct engine *e, char **error)
+int
+engine_timeline_check(struct engine *e, char **error)
 {
 	json_t *now = plan_timeline(e->plan), *lines;
 
@@ -469,148 +445,4 @@ timeline_journal(struct engine *e)
 		    json_string_value(json_array_get(json_object_get(change,
 		    "what"), i)));
 	engine_journal(e, change);
-}
-
-static void
-index_hosts(struct engine *e)
-{
-	size_t i;
-
-	strmap_init(&e->hosts);
-	for (i = 0; i < e->plan->n_hosts; i++)
-		strmap_add(&e->hosts, e->plan->hosts[i].name,
-		    (void *)(uintptr_t)(i + 1));
-}
-
-/* The engine's per node state, each naming its node for libvirt's calls. */
-static void
-init_nodes(struct engine *e)
-{
-	size_t i;
-
-	e->nodes = xcalloc(e->cl->n ? e->cl->n : 1, sizeof(*e->nodes));
-	for (i = 0; i < e->cl->n; i++) {
-		e->nodes[i].e = e;
-		e->nodes[i].index = i;
-		e->nodes[i].lifecycle_callback = -1;
-	}
-}
-
-struct engine *
-engine_new(const struct plan *plan, struct virt *virt,
-    const struct engine_opts *opts, char **error)
-{
-	struct cluster one = { virt, 1, false, NULL };
-
-	return engine_new_cluster(plan, &one, opts, error);
-}
-
-struct engine *
-engine_new_cluster(const struct plan *plan, struct cluster *cl,
-    const struct engine_opts *opts, char **error)
-{
-	struct engine *e = xcalloc(1, sizeof(*e));
-
-	e->plan = plan;
-	/*
-	 * A copy of the cluster (engine_new's lives on its stack); its nodes
-	 * array is the caller's, where each node's conn is swapped.
-	 */
-	e->cl_copy = *cl;
-	e->cl = &e->cl_copy;
-	init_nodes(e);
-	e->opts = *opts;
-	if (e->opts.speed <= 0)
-		e->opts.speed = 1;
-	if (e->opts.exec_timeout <= 0)
-		e->opts.exec_timeout = INJECT_EXEC_TIMEOUT;
-	e->state_dir = xstrdup(opts->state_dir);
-	e->timerfd = e->sigfd = e->epfd = -1;
-	e->journal.fd = -1;
-	e->next_round = 1;
-	e->reports = json_object();
-	e->open_firings = json_object();
-	/* Calls wait for engine_run() to answer them, until it has ended. */
-	e->accepting = true;
-	pthread_mutex_init(&e->lock, NULL);
-	pthread_cond_init(&e->answered, NULL);
-	exclock_init(&e->clock, (double)plan->sc->exercise.duration,
-	    e->opts.speed);
-	schedule_init(&e->schedule, plan);
-	score_ledger_init(&e->ledger, plan->sc->teams, plan->sc->n_teams);
-	index_hosts(e);
-	e->firings = xcalloc(plan->n_injects + 1, sizeof(*e->firings));
-	e->fired = xcalloc(plan->n_injects + 1, sizeof(*e->fired));
-	e->running = xcalloc(plan->n_hosts + 1, sizeof(*e->running));
-	e->down_reason = xcalloc(plan->n_hosts + 1, sizeof(*e->down_reason));
-	e->journaled_state = xcalloc(plan->n_hosts + 1,
-	    sizeof(*e->journaled_state));
-	e->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (e->wakefd < 0) {
-		*error = xasprintf("cannot make an eventfd: %s", strerror(errno));
-		goto fail;
-	}
-	if (mkdir(e->state_dir, 0700) < 0 && errno != EEXIST) {
-		*error = xasprintf("cannot make the state folder '%s': %s",
-		    e->state_dir, strerror(errno));
-		goto fail;
-	}
-	if (replay(e, error) < 0 || timeline_check(e, error) < 0 ||
-	    journal_open(&e->journal, e->state_dir, error) < 0)
-		goto fail;
-	/* A long replay is worth not doing again at the next start. */
-	if (e->replayed > ENGINE_CHECKPOINT_AFTER)
-		engine_checkpoint_write(e);
-	return e;
-fail:
-	engine_free(e);
-	return NULL;
-}
-
-static void
-close_fd(int fd)
-{
-	if (fd >= 0)
-		close(fd);
-}
-
-void
-engine_free(struct engine *e)
-{
-	size_t i;
-
-	if (e == NULL)
-		return;
-	for (i = 0; i < e->cl->n; i++)
-		if (e->cl->nodes[i].conn != NULL)
-			engine_unwatch_libvirt(e, i, e->cl->nodes[i].conn);
-	engine_drop_done(e);
-	journal_close(&e->journal);
-	close_fd(e->timerfd);
-	close_fd(e->sigfd);
-	close_fd(e->epfd);
-	close_fd(e->wakefd);
-	schedule_clear(&e->schedule);
-	score_ledger_clear(&e->ledger);
-	strmap_clear(&e->hosts);
-	for (i = 0; i < e->plan->n_hosts; i++) {
-		free(e->down_reason[i]);
-		free(e->journaled_state[i]);
-	}
-	free(e->down_reason);
-	free(e->journaled_state);
-	free(e->running);
-	free(e->firings);
-	free(e->fired);
-	free(e->links);
-	free(e->nodes);
-	json_decref(e->reports);
-	json_decref(e->open_firings);
-	json_decref(e->timeline);
-	json_decref(e->pending_change);
-	free(e->failure);
-	free(e->state_dir);
-	pthread_mutex_destroy(&e->lock);
-	pthread_cond_destroy(&e->answered);
-	free(e);
 }

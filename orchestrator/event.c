@@ -697,6 +697,8 @@ static const struct event_field round_fields[] = {
 	{ .key = "at", .kind = FIELD_NUM, .at = AT(event_round, at) },
 	{ .key = "late", .kind = FIELD_NUM | FIELD_OPT,
 	  .at = AT(event_round, late), .has = AT(event_round, has_late) },
+	{ .key = "simulated", .kind = FIELD_BOOL | FIELD_OPT,
+	  .at = AT(event_round, simulated) },
 	{ .key = "checks", .kind = FIELD_LIST },
 	{ .key = "compromises", .kind = FIELD_LIST },
 	{ .key = NULL },
@@ -774,6 +776,8 @@ encode_round(const struct event *ev)
 	    r->at, "checks", checks, "compromises", comps);
 	if (r->has_late)
 		set(o, "late", json_real(r->late));
+	if (r->simulated)
+		set(o, "simulated", json_true());
 	return o;
 }
 

@@ -1,6 +1,7 @@
 /*
  * http.c: libmicrohttpd glue: requests to api.c, files of web/, event
- * streams on suspended connections, WebSocket upgrades to console.c.
+ * streams on suspended connections, WebSocket upgrades to a console
+ * (engine_console).
  */
 #include "rangectl/http.h"
 
@@ -30,6 +31,7 @@ struct sse_client {
 	struct http *http;
 	struct MHD_Connection *conn;
 	const struct auth_user *user;
+	char session[AUTH_HASH_SIZE * 2 + 1];	/* its session's key; "": a token */
 	struct strbuf queue;	/* bytes not yet handed to MHD */
 	size_t sent;	/* of queue */
 	bool suspended;
@@ -95,14 +97,45 @@ text_response(const char *type, char *body, size_t len)
 
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	return r;
+}
+
+/* Whether conn came over TLS. */
+static bool
+conn_tls(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_GNUTLS_SESSION);
+
+	return info != NULL && info->tls_session != NULL;
+}
+
+/*
+ * The headers every answer carries: no script but the dashboard's own
+ * files, no framing, no sniffing, no referrer outside; HSTS under TLS.
+ */
+static void
+secure_headers(struct MHD_Connection *conn, struct MHD_Response *r)
+{
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Content-Security-Policy", "default-src "
+	    "'self'; connect-src 'self'; img-src 'self' data:; style-src "
+	    "'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; "
+	    "form-action 'self'");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+	if (conn_tls(conn))
+		MHD_add_response_header(r, "Strict-Transport-Security",
+		    "max-age=31536000");
 }
 
 static enum MHD_Result
 queue_response(struct MHD_Connection *conn, int status, struct MHD_Response *r)
 {
-	enum MHD_Result rc = MHD_queue_response(conn, (unsigned)status, r);
+	enum MHD_Result rc;
+
+	secure_headers(conn, r);
+	rc = MHD_queue_response(conn, (unsigned)status, r);
 
 	MHD_destroy_response(r);
 	return rc;
@@ -407,7 +440,7 @@ sse_register(struct http *h, struct sse_client *c)
 
 static enum MHD_Result
 start_events(struct http *h, struct MHD_Connection *conn,
-    const struct auth_user *u)
+    const struct auth_user *u, const char *session)
 {
 	struct sse_client *c = xcalloc(1, sizeof(*c));
 	struct MHD_Response *r;
@@ -416,6 +449,7 @@ start_events(struct http *h, struct MHD_Connection *conn,
 	c->http = h;
 	c->conn = conn;
 	c->user = u;
+	snprintf(c->session, sizeof(c->session), "%s", session);
 	strbuf_init(&c->queue);
 	sse_hello(h, &c->queue, u);
 	if (sse_register(h, c) < 0) {
@@ -436,6 +470,7 @@ start_events(struct http *h, struct MHD_Connection *conn,
 	MHD_add_response_header(r, "Content-Type", "text/event-stream");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Accel-Buffering", "no");
+	secure_headers(conn, r);
 	rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return rc;
@@ -478,6 +513,25 @@ http_publish(struct http *h, const json_t *event)
 }
 
 /*
+ * Ends the streams of people disabled and of sessions ended (logged out,
+ * expired, deleted) or of tokens turned off; the caller holds h->lock.
+ * Runs every second: "at once" is within a second.
+ */
+static void
+cut_revoked(struct http *h)
+{
+	struct sse_client *c;
+
+	for (c = h->clients; c != NULL; c = c->next)
+		if (!c->closing && !api_stream_allowed(h->api, c->user,
+		    c->session)) {
+			c->closing = true;
+			sse_release(c);
+			sse_wake(c);
+		}
+}
+
+/*
  * Every ping_seconds, a comment line to every stream: the write to a client
  * that left fails (the second one at the latest) and MHD closes it. Every
  * second, the header deadline.
@@ -502,6 +556,7 @@ ping_streams(void *arg)
 		pthread_mutex_unlock(&h->lock);
 		sweep_connections(h);
 		pthread_mutex_lock(&h->lock);
+		cut_revoked(h);
 		if (next.tv_sec < ping_at)
 			continue;
 		ping_at = next.tv_sec + h->ping_seconds;
@@ -560,23 +615,16 @@ upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 {
 	struct upgrade *up = cls;
 	struct http *h = up->http;
-	virConnectPtr vc;
 	char *error = NULL;
 
 	(void)conn;
 	(void)con_cls;
 	/* The engine swaps a node's connection when it comes back: ask it. */
-	vc = engine_conn_host(h->api->engine, up->host);
-	if (vc == NULL) {
-		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
-	} else {
-		if (console_start(vc, h->api->plan->hosts[up->host].name, urh,
-		    sock, extra, extra_size, &error) < 0) {
-			fprintf(stderr, "rangectl: console of '%s': %s\n",
-			    h->api->plan->hosts[up->host].name, error);
-			free(error);
-		}
-		virConnectClose(vc);
+	if (engine_console(h->api->engine, up->host, urh, sock, extra,
+	    extra_size, &error) < 0) {
+		fprintf(stderr, "rangectl: console of '%s': %s\n",
+		    h->api->plan->hosts[up->host].name, error);
+		free(error);
 	}
 	free(up);
 }
@@ -633,10 +681,7 @@ serve_file(struct http *h, struct MHD_Connection *conn, const char *url)
 	}
 	r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
 	MHD_add_response_header(r, "Content-Type", http_content_type(rel));
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Content-Security-Policy", "default-src "
-	    "'self'; connect-src 'self'; img-src 'self' data:; style-src "
-	    "'self' 'unsafe-inline'");
+	secure_headers(conn, r);
 	rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return rc;
@@ -647,12 +692,38 @@ static enum MHD_Result serve_metrics(struct http *h,
 
 /* ---- dispatch --------------------------------------------------------- */
 
+/* What the sessions need of a request (api_account.c): into req. */
+static void
+session_request(struct MHD_Connection *conn, struct api_request *req,
+    char *address, size_t size)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	req->cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND,
+	    SESSION_COOKIE);
+	req->origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Origin");
+	req->host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_HOST);
+	req->csrf = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    SESSION_CSRF_HEADER);
+	req->tls = conn_tls(conn);
+	address[0] = '\0';
+	if (info != NULL && info->client_addr != NULL &&
+	    info->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)
+		    info->client_addr)->sin_addr, address, (socklen_t)size);
+	req->address = address;
+}
+
 static enum MHD_Result
 dispatch_api(struct http *h, struct MHD_Connection *conn, const char *url,
     const char *method, struct http_request *hr)
 {
 	struct api_request req = { .method = method, .path = url };
 	struct api_response res;
+	char address[INET6_ADDRSTRLEN];
 	enum MHD_Result rc;
 
 	if (hr->too_big)
@@ -668,9 +739,10 @@ dispatch_api(struct http *h, struct MHD_Connection *conn, const char *url,
 	req.body = hr->body.data;
 	req.body_len = hr->body.len;
 	req.loopback = from_loopback(conn);
+	session_request(conn, &req, address, sizeof(address));
 	api_handle(h->api, &req, &res);
 	if (res.kind == API_EVENTS)
-		rc = start_events(h, conn, res.user);
+		rc = start_events(h, conn, res.user, res.session);
 	else if (res.kind == API_CONSOLE)
 		rc = start_console(h, conn, res.host);
 	else {
@@ -683,6 +755,9 @@ dispatch_api(struct http *h, struct MHD_Connection *conn, const char *url,
 			snprintf(retry, sizeof(retry), "%u", res.retry_after);
 			MHD_add_response_header(r, "Retry-After", retry);
 		}
+		if (res.set_cookie != NULL)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE,
+			    res.set_cookie);
 		rc = queue_response(conn, res.status, r);
 	}
 	api_response_clear(&res);

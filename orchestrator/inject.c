@@ -1,13 +1,14 @@
 /*
  * inject.c: the actions of the MSEL, carried out on their targets.
  */
-#include "rangectl/inject.h"
+#include "rangectl/inject_libvirt.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "rangectl/agent.h"
+#include "rangectl/agent_libvirt.h"
+#include "rangectl/cluster.h"
 #include "rangectl/provision.h"
 #include "rangectl/template.h"
 #include "rangectl/util.h"

@@ -19,18 +19,41 @@ could_be_ours(const char *name, const char *range)
 }
 
 /*
+ * Whether uuid, as the listing gave it, is the one rangectl derives for
+ * kind's object name in range: proof enough that the object is range's,
+ * read without a call to libvirt.
+ */
+static bool
+derived_uuid(const unsigned char *uuid, const char *kind, const char *range,
+    const char *name)
+{
+	unsigned char want[XML_UUID_LEN];
+
+	return xml_uuid(kind, range, name, want) == 0 &&
+	    memcmp(uuid, want, XML_UUID_LEN) == 0;
+}
+
+/*
  * Tags d when it is range's. Its state is asked only then, and only when
  * states is set: `down` needs none (virDomainDestroy says when a domain
  * was not running), and each call costs libvirt a lookup of the domain.
+ * Without states (down) neither is the tag read when the UUID proves the
+ * domain range's; d->tag is then left empty.
  */
 static void
 tag_domain(struct inventory_domain *d, const char *range, bool states)
 {
+	unsigned char uuid[VIR_UUID_BUFLEN];
 	char *meta;
 	int state, reason;
 
 	if (!could_be_ours(d->name, range))
 		return;
+	if (!states && virDomainGetUUID(d->dom, uuid) == 0 &&
+	    derived_uuid(uuid, "domain", range, d->name)) {
+		d->owner = OWNER_OURS;
+		return;
+	}
 	meta = virDomainGetMetadata(d->dom, VIR_DOMAIN_METADATA_ELEMENT,
 	    XML_NS_URI, 0);
 	if (meta != NULL && xml_parse_tag(meta, &d->tag) == 0 &&
@@ -46,10 +69,16 @@ tag_domain(struct inventory_domain *d, const char *range, bool states)
 static void
 tag_network(struct inventory_network *n, const char *range, bool states)
 {
+	unsigned char uuid[VIR_UUID_BUFLEN];
 	char *xml;
 
 	if (!could_be_ours(n->name, range))
 		return;
+	if (!states && virNetworkGetUUID(n->net, uuid) == 0 &&
+	    derived_uuid(uuid, "network", range, n->name)) {
+		n->owner = OWNER_OURS;
+		return;
+	}
 	xml = virNetworkGetXMLDesc(n->net, 0);
 	if (xml != NULL && xml_find_tag(xml, &n->tag) == 0 &&
 	    strcmp(n->tag.range, range) == 0)

@@ -80,11 +80,26 @@ static const struct cmd_option run_options[] = {
 	  "may keep open (default 8)" },
 	{ "netns", 'N', false, "NAME", "listen here, then run the checks inside "
 	  "the network namespace NAME, where the guests are (ip netns)" },
+	{ "simulate-checks", 'M', false, NULL, "send no check: draw each "
+	  "round's results from the injects fired (the default on libvirt's "
+	  "test driver without --netns)" },
 	{ "web", 'W', false, "DIR", "the dashboard's files (default: web/ of "
 	  "the source tree or of the installation)" },
 	{ "tls-cert", 'C', false, "FILE", "serve HTTPS with this PEM "
 	  "certificate..." },
 	{ "tls-key", 'K', false, "FILE", "...and its key" },
+	{ "tls-self-signed", 'G', false, NULL, "serve HTTPS with a key and "
+	  "certificate made (once) in the state folder, and print its SHA-256 "
+	  "fingerprint for the players to check" },
+	{ "insecure-http", 'X', false, NULL, "allow plain HTTP on an address "
+	  "other than loopback (passwords and cookies then cross the network "
+	  "in clear)" },
+	{ "session-idle", 'I', false, "DURATION", "a dashboard session ends "
+	  "after this long without a request (default 30m)" },
+	{ "session-lifetime", 'T', false, "DURATION", "...and this long after "
+	  "its login, whatever (default 12h)" },
+	{ "no-tokens", 'O', false, NULL, "refuse the tokens of "
+	  "credentials.json: people log in with their passwords only" },
 	{ "timeout", 't', false, "DURATION", "how long up waits for the guests "
 	  "(default 5m)" },
 	{ "pool-dir", 'p', false, "DIR", "where overlay volumes go" },
@@ -105,6 +120,18 @@ static const struct cmd_option report_options[] = {
 	  "tables" },
 	{ "html", 'H', false, "FILE", "write it as one self-contained HTML page "
 	  "to FILE (- for standard output), with a chart of the scores" },
+	CMD_OPTION_HELP,
+	{ NULL },
+};
+
+static const struct cmd_option users_options[] = {
+	{ "json", 'j', false, NULL, "list the accounts as JSON" },
+	{ "scenario", 'S', false, "FILE", "give an account to every member and "
+	  "instructor of FILE first (rangectl run does it when it starts)" },
+	{ "expires", 'e', false, "DURATION", "how long an invitation lasts "
+	  "(default 3d)" },
+	{ "url", 'u', false, "URL", "the dashboard's address, for the "
+	  "invitation link (default https://127.0.0.1:8080)" },
 	CMD_OPTION_HELP,
 	{ NULL },
 };
@@ -138,6 +165,14 @@ static const struct cmd commands[] = {
 	  "print the after-action report of a run from its state folder's "
 	  "journal",
 	  report_options, NULL, cmd_report },
+	{ "users", "DIR [list | ACTION NAME] [--json]",
+	  "list the personal accounts of a state folder, set a password, "
+	  "disable or enable a person, or invite one with a one-time link",
+	  users_options, "ACTION is set-password (read from the terminal, "
+	  "twice, or from the first line of standard input), disable, enable "
+	  "or invite (prints a link that works once, until it expires). "
+	  "Disabling a person ends their sessions and event streams on the "
+	  "running server within a second.", cmd_users },
 };
 
 /* The options before the command; main matches them whole, in its loop. */

@@ -144,6 +144,10 @@ expand_network(struct planner *p, const struct scenario_network *src,
 		    "network: %s", src->cidr, src->id, team ? team->id : "-",
 		    cidr, why);
 	free(cidr);
+	if (plan_guest_dns(src, team, &net->dns) < 0)
+		planner_error(p, scenario_pos(src->node, "dns"), "dns '%s' of "
+		    "network '%s' for team '%s' is not a valid address",
+		    src->dns, src->id, team ? team->id : "-");
 	net->host_side = cidr_host_side(&net->cidr);
 	if (strmap_add(&p->networks, net->name, net) != NULL)
 		planner_error(p, src->node->pos, "network '%s' would be named "
@@ -187,6 +191,34 @@ find_network(struct planner *p, const struct scenario_team *team,
 	return (size_t)(net - p->plan->networks);
 }
 
+/*
+ * The hardware of an image's hosts, defaults made explicit, except the
+ * machine: libvirt's default is left unwritten, so that domains planned
+ * before these settings keep their definition (and are not made anew).
+ */
+static struct scenario_hardware
+host_hardware(const struct scenario_image *img)
+{
+	struct scenario_hardware hw = { 0 };
+	bool disk;
+
+	if (img == NULL)
+		return hw;
+	disk = img->disk != NULL;
+	hw = img->hw;
+	if (hw.firmware == FIRMWARE_DEFAULT)
+		hw.firmware = FIRMWARE_BIOS;
+	if (hw.disk_bus == DISK_BUS_DEFAULT)
+		hw.disk_bus = DISK_BUS_VIRTIO;
+	if (hw.nic_model == NIC_MODEL_DEFAULT)
+		hw.nic_model = NIC_MODEL_VIRTIO;
+	if (hw.graphics == GRAPHICS_DEFAULT)
+		hw.graphics = disk ? GRAPHICS_VNC : GRAPHICS_NONE;
+	if (hw.video == VIDEO_DEFAULT && hw.graphics == GRAPHICS_VNC)
+		hw.video = VIDEO_VGA;
+	return hw;
+}
+
 static void
 expand_host(struct planner *p, const struct scenario_host *src,
     const struct scenario_team *team)
@@ -196,6 +228,8 @@ expand_host(struct planner *p, const struct scenario_host *src,
 
 	host->src = src;
 	host->team = team;
+	host->hw = host_hardware(scenario_image(p->sc, src->image));
+	host->guest = plan_guest_expand(p->sc, src, team);
 	host->name = object_name(p->sc, team, src->id);
 	host->nics = xcalloc(src->n_nics, sizeof(*host->nics));
 	host->n_nics = src->n_nics;
@@ -832,6 +866,7 @@ plan_free(struct plan *plan)
 		free(plan->hosts[i].name);
 		free(plan->hosts[i].nics);
 		free(plan->hosts[i].routes);
+		plan_guest_free(plan->hosts[i].guest);
 	}
 	for (i = 0; i < plan->n_injects; i++) {
 		free(plan->injects[i].targets);

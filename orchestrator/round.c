@@ -9,9 +9,10 @@
 #include <string.h>
 
 #include "rangectl/agent.h"
+#include "rangectl/cidr.h"
 #include "rangectl/event.h"
+#include "rangectl/template.h"
 #include "rangectl/util.h"
-#include "rangectl/virt.h"
 #include "rangectl/workers.h"
 
 /* Guest agent calls of a round at once; the rest wait for a thread. */
@@ -95,25 +96,13 @@ struct round_exec {
 static void
 exec_one(struct round_exec *x, struct round_item *it)
 {
-	const struct plan_host *host = &x->r->plan->hosts[it->host];
 	struct agent_result res = { 0 };
 	int seconds = (x->r->timeout_ms + 999) / 1000;
-	virConnectPtr conn = cluster_refs_host(x->refs, it->host);
 	char *error = NULL;
-	virDomainPtr dom;
 
-	if (conn == NULL) {
-		snprintf(it->reason, sizeof(it->reason), "no connection to "
-		    "libvirt");
-		return;
-	}
-	dom = virDomainLookupByName(conn, host->name);
-	if (dom == NULL) {
-		snprintf(it->reason, sizeof(it->reason), "domain not found: %s",
-		    virt_last_error());
-		return;
-	}
-	if (agent_exec(dom, it->check->command, seconds, &res, &error) < 0)
+	/* The domain is looked up at the libvirt edge, in agent.c. */
+	if (agent_exec_host(x->refs, it->host, it->check->command, seconds,
+	    &res, &error) < 0)
 		snprintf(it->reason, sizeof(it->reason), "%s", error);
 	else if (res.timed_out)
 		snprintf(it->reason, sizeof(it->reason), "still running after "
@@ -125,7 +114,6 @@ exec_one(struct round_exec *x, struct round_item *it)
 		it->up = true;
 	agent_result_clear(&res);
 	free(error);
-	virDomainFree(dom);
 }
 
 static void
@@ -145,29 +133,59 @@ exec_thread(void *arg)
 	return NULL;
 }
 
-/* The probe of a network item, at the host's first address. */
-static void
-probe_of(const struct round *r, const struct round_item *it,
-    struct check_probe *p)
+/* text with the host's placeholders filled, new; NULL stays NULL. */
+static const char *
+fill(const char *text, const struct template_values *v)
 {
+	return text != NULL ? template_expand(text, v) : NULL;
+}
+
+/* At the host's first address. */
+void
+round_probe(const struct round *r, size_t i, struct check_probe *p)
+{
+	const struct round_item *it = &r->items[i];
 	const struct plan_host *host = &r->plan->hosts[it->host];
+	const struct scenario_check *c = it->check;
+	char ip[IPV4_TEXT];
+	struct template_values v = { .team_id = host->team->id, .team_index =
+	    host->team->index, .host_ip = ip, .host_name = host->name };
 
 	memset(p, 0, sizeof(*p));
 	p->addr = host->n_nics ? host->nics[0].ip : 0;
-	p->port = (int)it->check->port;
-	p->kind = it->check->kind;
-	p->path = it->check->path;
-	p->expect_status = it->check->expect_status;
-	p->expect_body = it->check->expect_body;
-	p->insecure = !it->check->verify;
-	p->user = it->check->user;
-	p->password = it->check->password;
-	p->to = it->check->to;
-	p->base = it->check->base;
-	p->filter = it->check->filter;
-	p->query = it->check->query;
-	p->dns_type = it->check->dns_type;
-	p->expect = it->check->expect;
+	ipv4_format(p->addr, ip);
+	p->port = (int)c->port;
+	p->kind = c->kind;
+	p->path = fill(c->path, &v);
+	p->expect_status = c->expect_status;
+	p->expect_body = fill(c->expect_body, &v);
+	p->insecure = !c->verify;
+	p->user = fill(c->user, &v);
+	p->password = fill(c->password, &v);
+	p->to = fill(c->to, &v);
+	p->base = fill(c->base, &v);
+	p->filter = fill(c->filter, &v);
+	p->query = fill(c->query, &v);
+	p->dns_type = c->dns_type;
+	p->expect = fill(c->expect, &v);
+	p->run = fill(c->run, &v);
+	if (c->key != NULL) {
+		char *key = template_expand(c->key, &v);
+
+		p->key = scenario_path(r->plan->sc, key);
+		free(key);
+	}
+}
+
+void
+round_probe_clear(struct check_probe *p)
+{
+	const char *const texts[] = { p->path, p->expect_body, p->user,
+	    p->password, p->to, p->base, p->filter, p->query, p->expect,
+	    p->run, p->key };
+
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
+		free((char *)texts[i]);
 }
 
 static void
@@ -177,24 +195,111 @@ run_probes(struct round *r, size_t *net, size_t n_net)
 	size_t i;
 
 	for (i = 0; i < n_net; i++)
-		probe_of(r, &r->items[net[i]], &probes[i]);
+		round_probe(r, net[i], &probes[i]);
 	check_run(probes, n_net, r->timeout_ms);
 	for (i = 0; i < n_net; i++) {
 		struct round_item *it = &r->items[net[i]];
 
 		it->up = probes[i].up;
 		snprintf(it->reason, sizeof(it->reason), "%s", probes[i].reason);
+		round_probe_clear(&probes[i]);
 	}
 	free(probes);
+}
+
+/* True when plan inject pi acts on host. */
+static bool
+inject_targets(const struct plan_inject *pi, size_t host)
+{
+	for (size_t i = 0; i < pi->n_targets; i++)
+		if (pi->targets[i] == host)
+			return true;
+	return false;
+}
+
+static bool
+is_web(int kind)
+{
+	return kind == CHECK_HTTP || kind == CHECK_HTTPS;
+}
+
+/*
+ * Why fired inject pi fails the service check c, or false. A deface is an
+ * exec whose compromise looks for its own text on the page: the page
+ * then holds that text, and a service expecting another fails.
+ */
+static bool
+simulate_broken(const struct plan_inject *pi, const struct scenario_check *c,
+    char *reason, size_t size)
+{
+	const struct scenario_check *mark = pi->src->compromise;
+	size_t i;
+
+	for (i = 0; i < pi->src->breaks.count; i++) {
+		if (c->id != NULL && strcmp(pi->src->breaks.items[i], c->id) == 0) {
+			snprintf(reason, size, "stopped by inject '%s' "
+			    "(simulated)", pi->src->id);
+			return true;
+		}
+	}
+	if (pi->src->action == ACTION_EXEC && mark != NULL &&
+	    is_web(mark->kind) && mark->expect_body != NULL &&
+	    is_web(c->kind) && c->expect_body != NULL &&
+	    c->expect_body[0] != '\0' &&
+	    strstr(mark->expect_body, c->expect_body) == NULL) {
+		snprintf(reason, size, "body lacks '%.40s': defaced by inject "
+		    "'%s' (simulated)", c->expect_body, pi->src->id);
+		return true;
+	}
+	return false;
+}
+
+static void
+simulate_item(struct round *r, struct round_item *it, const bool *fired,
+    const bool *link_down)
+{
+	const struct plan *plan = r->plan;
+	size_t i;
+
+	it->up = false;
+	if (!it->host_running) {
+		snprintf(it->reason, sizeof(it->reason), "%s", it->host_reason ?
+		    it->host_reason : "host is not running");
+		return;
+	}
+	if (it->check->kind != CHECK_EXEC && link_down[it->host]) {
+		snprintf(it->reason, sizeof(it->reason), "no answer: the host's "
+		    "link is down (simulated)");
+		return;
+	}
+	for (i = 0; it->inject == NULL && i < plan->n_injects; i++)
+		if (fired[i] && inject_targets(&plan->injects[i], it->host) &&
+		    simulate_broken(&plan->injects[i], it->check, it->reason,
+		    sizeof(it->reason)))
+			return;
+	it->up = true;
+	it->reason[0] = '\0';
+}
+
+void
+round_simulate(struct round *r, const bool *fired, const bool *link_down)
+{
+	r->simulated = true;
+	for (size_t i = 0; i < r->n_items; i++)
+		simulate_item(r, &r->items[i], fired, link_down);
 }
 
 void
 round_run(struct round *r, const struct cluster_refs *refs)
 {
 	struct round_exec x = { .r = r, .refs = refs };
-	size_t *net = xcalloc(r->n_items + 1, sizeof(*net)), n_net = 0, i;
+	size_t *net, n_net = 0, i;
 	pthread_t thread;
 	bool threaded;
+
+	if (r->simulated)
+		return;	/* round_simulate() gave every result */
+	net = xcalloc(r->n_items + 1, sizeof(*net));
 
 	x.items = xcalloc(r->n_items + 1, sizeof(*x.items));
 	for (i = 0; i < r->n_items; i++) {
@@ -258,7 +363,7 @@ round_to_event(const struct round *r)
 
 	event_init(&ev, EVENT_ROUND);
 	ev.u.round = (struct event_round){ .n = r->n, .at = r->at, .has_late =
-	    true, .late = r->late };
+	    true, .late = r->late, .simulated = r->simulated };
 	ev.u.round.checks = xcalloc(r->n_items + 1, sizeof(*ev.u.round.checks));
 	ev.u.round.compromises = xcalloc(r->n_items + 1,
 	    sizeof(*ev.u.round.compromises));

@@ -78,10 +78,35 @@ check_version(const struct scenario *sc, struct schema_ctx *ctx)
 		    "longer than zero seconds");
 }
 
+/*
+ * Hardware that QEMU cannot put together: secure boot is OVMF's, and
+ * needs SMM, which libvirt offers on q35 only; a video card is a screen's.
+ */
+static void
+check_hardware(const struct scenario_image *img, struct schema_ctx *ctx)
+{
+	const struct scenario_hardware *hw = &img->hw;
+
+	if (hw->secure_boot && hw->firmware != FIRMWARE_UEFI)
+		schema_error(ctx, scenario_pos(img->node, "secure_boot"),
+		    "'secure_boot' in image '%s' needs 'firmware: uefi'",
+		    img->id);
+	else if (hw->secure_boot && hw->machine != MACHINE_Q35)
+		schema_error(ctx, scenario_pos(img->node, "secure_boot"),
+		    "'secure_boot' in image '%s' needs 'machine: q35' (secure "
+		    "boot needs SMM, which libvirt offers on q35 only)", img->id);
+	if (hw->video != VIDEO_DEFAULT && (hw->graphics == GRAPHICS_NONE ||
+	    (hw->graphics == GRAPHICS_DEFAULT && img->kernel != NULL)))
+		schema_error(ctx, scenario_pos(img->node, "video"), "'video' in "
+		    "image '%s' needs a screen ('graphics: vnc')", img->id);
+}
+
 static void
 check_image(const struct scenario_image *img, struct schema_ctx *ctx)
 {
-	const char *disk_only[] = { "format", "cloud_init" };
+	const char *disk_only[] = {
+		"format", "cloud_init", "firmware", "secure_boot", "disk_bus",
+	};
 	const char *kernel_only[] = { "initrd", "cmdline" };
 	size_t i;
 
@@ -103,6 +128,7 @@ check_image(const struct scenario_image *img, struct schema_ctx *ctx)
 			schema_error(ctx, scenario_pos(img->node, kernel_only[i]),
 			    "'%s' in image '%s' applies only to kernel images",
 			    kernel_only[i], img->id);
+	check_hardware(img, ctx);
 }
 
 static void
@@ -244,6 +270,7 @@ check_networks(struct scenario *sc, struct schema_ctx *ctx)
 		check_role_has_teams(sc, ctx, net->node, what, net->per_team);
 		if (net->cidr != NULL)
 			check_cidr(ctx, net, what);
+		rules_check_dns(ctx, net, what);
 		free(what);
 	}
 	strmap_clear(&seen);
@@ -360,18 +387,23 @@ static const struct check_key {
 	{ "expect_body", KIND(CHECK_HTTP) | KIND(CHECK_HTTPS) | KIND(CHECK_FTP),
 	    "it applies only to http, https and ftp checks" },
 	{ "verify", KIND(CHECK_HTTPS), "it applies only to https checks" },
-	{ "user", CURL_LOGIN, "it applies only to ftp, smtp, imap, pop3 and "
-	    "ldap checks" },
-	{ "password", CURL_LOGIN, "it applies only to ftp, smtp, imap, pop3 "
-	    "and ldap checks" },
+	{ "user", CURL_LOGIN | KIND(CHECK_SSH), "it applies only to ftp, smtp, "
+	    "imap, pop3, ldap and ssh checks" },
+	{ "password", CURL_LOGIN | KIND(CHECK_SSH), "it applies only to ftp, "
+	    "smtp, imap, pop3, ldap and ssh checks" },
+	{ "key", KIND(CHECK_SSH), "it applies only to ssh checks" },
+	{ "run", KIND(CHECK_SSH), "it applies only to ssh checks" },
 	{ "to", KIND(CHECK_SMTP), "it applies only to smtp checks" },
 	{ "base", KIND(CHECK_LDAP), "it applies only to ldap checks" },
 	{ "filter", KIND(CHECK_LDAP), "it applies only to ldap checks" },
 	{ "query", KIND(CHECK_DNS), "it applies only to dns checks" },
 	{ "type", KIND(CHECK_DNS), "it applies only to dns checks" },
-	{ "expect", KIND(CHECK_DNS), "it applies only to dns checks" },
+	{ "expect", KIND(CHECK_DNS) | KIND(CHECK_SSH), "it applies only to dns "
+	    "and ssh checks" },
 	{ "port", ~KIND(CHECK_EXEC), "exec checks run inside the guest and use "
 	    "no port" },
+	{ "port", ~KIND(CHECK_ICMP), "an icmp check pings the host and uses no "
+	    "port" },
 };
 
 static const char *
@@ -399,6 +431,74 @@ check_plain(const char *text, bool spaces)
 	return true;
 }
 
+/* An ssh login is a user with a password or a key, never both. */
+static void
+check_ssh_login(struct schema_ctx *ctx, const struct scenario_check *c,
+    const char *what)
+{
+	if (c->kind != CHECK_SSH)
+		return;
+	if (c->key != NULL && c->password != NULL)
+		schema_error(ctx, scenario_pos(c->node, "key"), "%s has both a "
+		    "password and a key; give one of them", what);
+	else if (c->key != NULL && c->user == NULL)
+		schema_error(ctx, scenario_pos(c->node, "key"), "%s has a key "
+		    "but no 'user'", what);
+	else if (c->run != NULL && c->user == NULL)
+		schema_error(ctx, scenario_pos(c->node, "run"), "%s runs a "
+		    "command, which needs a login: give 'user' and a "
+		    "'password' or a 'key'", what);
+	else if (c->user != NULL && c->password == NULL && c->key == NULL)
+		schema_error(ctx, scenario_pos(c->node, "user"), "%s has a user "
+		    "but neither a 'password' nor a 'key'", what);
+	if (c->expect != NULL && c->run == NULL)
+		schema_error(ctx, scenario_pos(c->node, "expect"), "%s expects "
+		    "an output but runs no command: give 'run'", what);
+}
+
+/*
+ * The texts of a check may hold the checked host's {team.*} and {host.*},
+ * filled in each round (round.c): a check always has a team, as only
+ * teams' hosts are checked.
+ */
+static void
+check_placeholders(struct schema_ctx *ctx, const struct scenario_check *c,
+    const char *what)
+{
+	static const struct { const char *key; size_t off; } texts[] = {
+		{ "path", offsetof(struct scenario_check, path) },
+		{ "expect_body", offsetof(struct scenario_check, expect_body) },
+		{ "user", offsetof(struct scenario_check, user) },
+		{ "password", offsetof(struct scenario_check, password) },
+		{ "to", offsetof(struct scenario_check, to) },
+		{ "base", offsetof(struct scenario_check, base) },
+		{ "filter", offsetof(struct scenario_check, filter) },
+		{ "query", offsetof(struct scenario_check, query) },
+		{ "expect", offsetof(struct scenario_check, expect) },
+		{ "run", offsetof(struct scenario_check, run) },
+		{ "key", offsetof(struct scenario_check, key) },
+	};
+	char bad[TEMPLATE_BAD_MAX];
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(texts); i++) {
+		const char *v = *(char *const *)((const char *)c + texts[i].off);
+
+		if (v == NULL || template_check(v, TEMPLATE_TEAM | TEMPLATE_HOST,
+		    bad, sizeof(bad), &why) == 0)
+			continue;
+		/* Not even a password's placeholder is quoted back. */
+		if (texts[i].off == offsetof(struct scenario_check, password))
+			schema_error(ctx, scenario_pos(c->node, texts[i].key),
+			    "invalid password in %s: %s", what, why);
+		else
+			schema_error(ctx, scenario_pos(c->node, texts[i].key),
+			    "invalid %s in %s: %s '%s'", texts[i].key, what,
+			    why, bad);
+	}
+}
+
 /* The fields that go into a protocol's commands. */
 static void
 check_texts(struct schema_ctx *ctx, const struct scenario_check *c,
@@ -412,9 +512,11 @@ check_texts(struct schema_ctx *ctx, const struct scenario_check *c,
 		{ "filter", offsetof(struct scenario_check, filter), true },
 		{ "query", offsetof(struct scenario_check, query), false },
 		{ "expect", offsetof(struct scenario_check, expect), true },
+		{ "key", offsetof(struct scenario_check, key), true },
 	};
 	size_t i;
 
+	check_placeholders(ctx, c, what);
 	for (i = 0; i < ARRAY_SIZE(texts); i++) {
 		const char *v = *(char *const *)((const char *)c + texts[i].off);
 
@@ -433,6 +535,7 @@ check_texts(struct schema_ctx *ctx, const struct scenario_check *c,
 	if (c->password != NULL && c->user == NULL)
 		schema_error(ctx, scenario_pos(c->node, "password"), "%s has a "
 		    "password but no 'user'", what);
+	check_ssh_login(ctx, c, what);
 }
 
 /* "an http", "an smtp", "a tcp": as the name is read out. */
@@ -440,7 +543,7 @@ static const char *
 check_kind_article(int kind)
 {
 	return kind == CHECK_TCP || kind == CHECK_POP3 || kind == CHECK_DNS ?
-	    "a" : "an";
+	    "a" : "an";	/* "an ssh", "an icmp" */
 }
 
 /* The rules of one check, a service's or a compromise's. */
@@ -536,6 +639,7 @@ check_host(struct scenario *sc, struct schema_ctx *ctx,
 	for (i = 0; i < h->n_nics; i++)
 		check_nic(sc, ctx, h, &h->nics[i], i);
 	check_services(ctx, h);
+	rules_check_guest(sc, ctx, h, what);
 	free(what);
 }
 
@@ -705,6 +809,35 @@ check_recipient(const struct scenario *sc, struct schema_ctx *ctx,
 		    inj->to);
 }
 
+/* True when some host has a service of that id. */
+static bool
+service_exists(const struct scenario *sc, const char *id)
+{
+	for (size_t i = 0; i < sc->n_hosts; i++)
+		for (size_t j = 0; j < sc->hosts[i].n_services; j++)
+			if (sc->hosts[i].services[j].id != NULL &&
+			    strcmp(sc->hosts[i].services[j].id, id) == 0)
+				return true;
+	return false;
+}
+
+/* breaks: services, on the hosts an inject acts on. */
+static void
+check_breaks(const struct scenario *sc, struct schema_ctx *ctx,
+    const struct scenario_inject *inj, const char *what)
+{
+	size_t i;
+
+	if (inj->breaks.count > 0 && inj->target == NULL)
+		schema_error(ctx, scenario_pos(inj->node, "breaks"), "%s breaks "
+		    "services but has no 'target' to break them on", what);
+	for (i = 0; i < inj->breaks.count; i++)
+		if (!service_exists(sc, inj->breaks.items[i]))
+			schema_error(ctx, inj->breaks.pos[i], "%s breaks service "
+			    "'%s', which no host has", what,
+			    inj->breaks.items[i]);
+}
+
 static void
 check_timing(const struct scenario *sc, struct schema_ctx *ctx,
     struct scenario_inject *inj, const char *what)
@@ -741,6 +874,7 @@ check_inject(const struct scenario *sc, struct schema_ctx *ctx,
 	if (inj->from != NULL)
 		check_selector(sc, ctx, inj, "from", inj->from, what);
 	check_recipient(sc, ctx, inj, what);
+	check_breaks(sc, ctx, inj, what);
 	if (inj->command != NULL && template_check(inj->command,
 	    TEMPLATE_TARGET, bad, sizeof(bad), &why) < 0)
 		schema_error(ctx, scenario_pos(inj->node, "command"), "invalid "

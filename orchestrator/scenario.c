@@ -24,7 +24,7 @@
 static const char *const role_names[] = { "", "red", "blue", "white", NULL };
 static const char *const check_names[] = {
 	"", "tcp", "http", "exec", "https", "ftp", "smtp", "imap", "pop3",
-	"ldap", "dns", NULL,
+	"ldap", "dns", "ssh", "icmp", NULL,
 };
 static const char *const dns_type_names[] = {
 	"", "A", "AAAA", "MX", "TXT", "NS", NULL,
@@ -35,6 +35,66 @@ static const char *const action_names[] = {
 };
 static const char *const format_names[] = { "", "qcow2", "raw", NULL };
 static const char *const trigger_names[] = { "", "clock", "manual", NULL };
+static const char *const firmware_names[] = { "", "bios", "uefi", NULL };
+static const char *const machine_names[] = { "", "pc", "q35", NULL };
+static const char *const disk_bus_names[] = {
+	"", "virtio", "sata", "scsi", NULL,
+};
+static const char *const nic_model_names[] = {
+	"", "virtio", "e1000e", "rtl8139", NULL,
+};
+static const char *const graphics_names[] = { "", "vnc", "none", NULL };
+static const char *const video_names[] = {
+	"", "vga", "virtio", "qxl", "bochs", "cirrus", NULL,
+};
+
+/* The name of value in names (NULL-terminated), "" when out of range. */
+static const char *
+enum_name(const char *const *names, int value)
+{
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (i == value)
+			return names[i];
+	return "";
+}
+
+const char *
+firmware_name(int firmware)
+{
+	return enum_name(firmware_names, firmware);
+}
+
+const char *
+machine_name(int machine)
+{
+	return enum_name(machine_names, machine);
+}
+
+const char *
+disk_bus_name(int bus)
+{
+	return enum_name(disk_bus_names, bus);
+}
+
+const char *
+nic_model_name(int model)
+{
+	return enum_name(nic_model_names, model);
+}
+
+const char *
+graphics_name(int graphics)
+{
+	return enum_name(graphics_names, graphics);
+}
+
+const char *
+video_name(int video)
+{
+	return enum_name(video_names, video);
+}
 
 const char *
 role_name(int role)
@@ -65,7 +125,7 @@ check_kind_port(int kind)
 	static const long ports[] = {
 		[CHECK_HTTP] = 80, [CHECK_HTTPS] = 443, [CHECK_FTP] = 21,
 		[CHECK_SMTP] = 25, [CHECK_IMAP] = 143, [CHECK_POP3] = 110,
-		[CHECK_LDAP] = 389, [CHECK_DNS] = 53,
+		[CHECK_LDAP] = 389, [CHECK_DNS] = 53, [CHECK_SSH] = 22,
 	};
 
 	return kind >= 0 && (size_t)kind < ARRAY_SIZE(ports) ? ports[kind] : 0;
@@ -104,6 +164,10 @@ static void decode_hosts(struct schema_ctx *, const struct ynode *, void *,
 static void decode_nics(struct schema_ctx *, const struct ynode *, void *,
     const char *);
 static void decode_services(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
+static void decode_users(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
+static void decode_files(struct schema_ctx *, const struct ynode *, void *,
     const char *);
 static void decode_injects(struct schema_ctx *, const struct ynode *, void *,
     const char *);
@@ -146,6 +210,15 @@ static const struct schema_field image_fields[] = {
 	FIELD(scenario_image, "disk", SCHEMA_STRING, disk, false, 0, 0),
 	ENUM(scenario_image, "format", format, false, format_names),
 	FIELD(scenario_image, "cloud_init", SCHEMA_BOOL, cloud_init, false, 0, 0),
+	ENUM(scenario_image, "firmware", hw.firmware, false, firmware_names),
+	FIELD(scenario_image, "secure_boot", SCHEMA_BOOL, hw.secure_boot, false,
+	    0, 0),
+	ENUM(scenario_image, "machine", hw.machine, false, machine_names),
+	ENUM(scenario_image, "disk_bus", hw.disk_bus, false, disk_bus_names),
+	ENUM(scenario_image, "nic_model", hw.nic_model, false, nic_model_names),
+	ENUM(scenario_image, "graphics", hw.graphics, false, graphics_names),
+	ENUM(scenario_image, "video", hw.video, false, video_names),
+	FIELD(scenario_image, "tpm", SCHEMA_BOOL, hw.tpm, false, 0, 0),
 };
 
 static const struct schema_field team_fields[] = {
@@ -163,6 +236,7 @@ static const struct schema_field network_fields[] = {
 	FIELD(scenario_network, "isolated", SCHEMA_BOOL, isolated, false, 0, 0),
 	FIELD(scenario_network, "gateway", SCHEMA_ID, gateway, false, 0,
 	    SCENARIO_ID_MAX),
+	FIELD(scenario_network, "dns", SCHEMA_STRING, dns, false, 0, 0),
 };
 
 static const struct schema_field host_fields[] = {
@@ -176,6 +250,27 @@ static const struct schema_field host_fields[] = {
 	FIELD(scenario_host, "router", SCHEMA_BOOL, router, false, 0, 0),
 	CUSTOM("nics", true, decode_nics),
 	CUSTOM("services", false, decode_services),
+	CUSTOM("users", false, decode_users),
+	CUSTOM("files", false, decode_files),
+	FIELD(scenario_host, "run", SCHEMA_STRLIST, run, false, 0, 0),
+};
+
+static const struct schema_field user_fields[] = {
+	FIELD(scenario_user, "name", SCHEMA_STRING, name, true, 0, 0),
+	FIELD(scenario_user, "groups", SCHEMA_STRLIST, groups, false, 0, 0),
+	FIELD(scenario_user, "sudo", SCHEMA_BOOL, sudo, false, 0, 0),
+	FIELD(scenario_user, "password", SCHEMA_STRING, password, false, 0, 0),
+	FIELD(scenario_user, "password_hash", SCHEMA_STRING, password_hash,
+	    false, 0, 0),
+	FIELD(scenario_user, "ssh_authorized_keys", SCHEMA_STRLIST,
+	    ssh_authorized_keys, false, 0, 0),
+};
+
+static const struct schema_field file_fields[] = {
+	FIELD(scenario_file, "path", SCHEMA_STRING, path, true, 0, 0),
+	FIELD(scenario_file, "content", SCHEMA_STRING, content, false, 0, 0),
+	FIELD(scenario_file, "mode", SCHEMA_STRING, mode, false, 0, 0),
+	FIELD(scenario_file, "owner", SCHEMA_STRING, owner, false, 0, 0),
 };
 
 static const struct schema_field nic_fields[] = {
@@ -201,7 +296,9 @@ static const struct schema_field nic_fields[] = {
 	FIELD(scenario_check, "filter", SCHEMA_STRING, filter, false, 0, 0), \
 	FIELD(scenario_check, "query", SCHEMA_STRING, query, false, 0, 0), \
 	ENUM(scenario_check, "type", dns_type, false, dns_type_names), \
-	FIELD(scenario_check, "expect", SCHEMA_STRING, expect, false, 0, 0)
+	FIELD(scenario_check, "expect", SCHEMA_STRING, expect, false, 0, 0), \
+	FIELD(scenario_check, "run", SCHEMA_STRING, run, false, 0, 0), \
+	FIELD(scenario_check, "key", SCHEMA_STRING, key, false, 0, 0)
 
 static const struct schema_field service_fields[] = {
 	FIELD(scenario_check, "id", SCHEMA_ID, id, true, 0, SCENARIO_NAME_MAX),
@@ -228,6 +325,8 @@ static const struct schema_field inject_fields[] = {
 	FIELD(scenario_inject, "duration", SCHEMA_DURATION, duration, false, 0, 0),
 	FIELD(scenario_inject, "to", SCHEMA_STRING, to, false, 0, 0),
 	FIELD(scenario_inject, "text", SCHEMA_STRING, text, false, 0, 0),
+	FIELD(scenario_inject, "breaks", SCHEMA_IDLIST, breaks, false, 0,
+	    SCENARIO_NAME_MAX),
 };
 
 static const struct schema_field scoring_fields[] = {
@@ -403,6 +502,26 @@ decode_services(struct schema_ctx *ctx, const struct ynode *value, void *obj,
 }
 
 static void
+decode_users(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario_host *host = obj;
+	schema_decode_list(ctx, value, "user", what, user_fields,
+	    ARRAY_SIZE(user_fields), sizeof(*host->users), NULL,
+	    (void **)&host->users, &host->n_users);
+}
+
+static void
+decode_files(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario_host *host = obj;
+	schema_decode_list(ctx, value, "file", what, file_fields,
+	    ARRAY_SIZE(file_fields), sizeof(*host->files), NULL,
+	    (void **)&host->files, &host->n_files);
+}
+
+static void
 decode_injects(struct schema_ctx *ctx, const struct ynode *value, void *obj,
     const char *what)
 {
@@ -467,6 +586,8 @@ check_free(struct scenario_check *c)
 	free(c->base);
 	free(c->filter);
 	free(c->query);
+	free(c->run);
+	free(c->key);
 	free(c->expect);
 }
 
@@ -486,6 +607,22 @@ host_clear(struct scenario_host *h)
 	for (i = 0; i < h->n_services; i++)
 		check_free(&h->services[i]);
 	free(h->services);
+	for (i = 0; i < h->n_users; i++) {
+		free(h->users[i].name);
+		strlist_clear(&h->users[i].groups);
+		free(h->users[i].password);
+		free(h->users[i].password_hash);
+		strlist_clear(&h->users[i].ssh_authorized_keys);
+	}
+	free(h->users);
+	for (i = 0; i < h->n_files; i++) {
+		free(h->files[i].path);
+		free(h->files[i].content);
+		free(h->files[i].mode);
+		free(h->files[i].owner);
+	}
+	free(h->files);
+	strlist_clear(&h->run);
 }
 
 static void
@@ -501,6 +638,7 @@ inject_clear(struct scenario_inject *inj)
 	free(inj->nic);
 	free(inj->to);
 	free(inj->text);
+	strlist_clear(&inj->breaks);
 }
 
 static void
@@ -524,6 +662,7 @@ scenario_free_lists(struct scenario *sc)
 		free(sc->networks[i].id);
 		free(sc->networks[i].cidr);
 		free(sc->networks[i].gateway);
+		free(sc->networks[i].dns);
 	}
 	for (i = 0; i < sc->n_hosts; i++)
 		host_clear(&sc->hosts[i]);

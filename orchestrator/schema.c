@@ -214,8 +214,8 @@ decode_idlist(struct schema_ctx *ctx, const struct schema_field *f,
 	for (i = 0; i < value->count; i++) {
 		const char *text = schema_scalar(ctx, value->items[i], one, what);
 
-		if (text == NULL ||
-		    check_id(ctx, one, value->items[i], text, what, f->max) < 0)
+		if (text == NULL || (f->type == SCHEMA_IDLIST &&
+		    check_id(ctx, one, value->items[i], text, what, f->max) < 0))
 			continue;
 		list->pos[list->count] = value->items[i]->pos;
 		list->items[list->count++] = xstrdup(text);
@@ -267,6 +267,7 @@ decode_scalar(struct schema_ctx *ctx, const struct schema_field *f,
 		}
 		break;
 	case SCHEMA_IDLIST:
+	case SCHEMA_STRLIST:
 	case SCHEMA_CUSTOM:
 		return;
 	}
@@ -288,7 +289,7 @@ decode_field(struct schema_ctx *ctx, const struct schema_field *f,
 		f->custom(ctx, value, obj, what);
 		return;
 	}
-	if (f->type == SCHEMA_IDLIST) {
+	if (f->type == SCHEMA_IDLIST || f->type == SCHEMA_STRLIST) {
 		decode_idlist(ctx, f, value, what, slot);
 		return;
 	}

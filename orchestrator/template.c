@@ -17,6 +17,8 @@ static const struct {
 	{ "{target.ip}", TEMPLATE_TARGET },
 	{ "{target.name}", TEMPLATE_TARGET },
 	{ "{target.team}", TEMPLATE_TARGET },
+	{ "{host.ip}", TEMPLATE_HOST },
+	{ "{host.name}", TEMPLATE_HOST },
 };
 
 /* The family a "{team." or "{target." at p belongs to, or 0. */
@@ -27,6 +29,8 @@ family_at(const char *p)
 		return TEMPLATE_TEAM;
 	if (strncmp(p, "{target.", 8) == 0)
 		return TEMPLATE_TARGET;
+	if (strncmp(p, "{host.", 6) == 0)
+		return TEMPLATE_HOST;
 	return 0;
 }
 
@@ -73,8 +77,10 @@ template_check(const char *text, unsigned allowed, char *bad, size_t bad_size,
 		if ((allowed & family) == 0) {
 			copy_bad(p, bad, bad_size);
 			*why = family == TEMPLATE_TEAM ? "only per_team networks "
-			    "and hosts have a team to fill in" : "only inject "
-			    "commands have a target to fill in";
+			    "and hosts have a team to fill in" :
+			    family == TEMPLATE_TARGET ? "only inject commands have "
+			    "a target to fill in" : "only checks have a host to "
+			    "fill in";
 			return -1;
 		}
 	}
@@ -105,8 +111,12 @@ value_of(int k, const struct template_values *v, char num[24])
 		return v->target_ip;
 	case 3:
 		return v->target_name;
-	default:
+	case 4:
 		return v->target_team;
+	case 5:
+		return v->host_ip;
+	default:
+		return v->host_name;
 	}
 }
 

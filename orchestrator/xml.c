@@ -3,6 +3,7 @@
  */
 #include "rangectl/xml.h"
 
+#include <gnutls/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,64 @@ append_escaped(struct strbuf *sb, const char *text)
 	free(e);
 }
 
+/* rangectl's namespace of name-based UUIDs, drawn at random once. */
+static const unsigned char uuid_namespace[XML_UUID_LEN] = {
+	0xac, 0xf6, 0xe3, 0xa5, 0x75, 0x09, 0x44, 0x86,
+	0x8e, 0x0c, 0x28, 0x8f, 0x7e, 0xaa, 0xb1, 0x24,
+};
+
+int
+xml_uuid(const char *kind, const char *range, const char *name,
+    unsigned char uuid[XML_UUID_LEN])
+{
+	unsigned char digest[20];	/* SHA-1 */
+	struct strbuf sb;
+	int rc;
+
+	/* The name hashed: kind, range and name, a NUL after each. */
+	strbuf_init(&sb);
+	strbuf_appendn(&sb, (const char *)uuid_namespace, XML_UUID_LEN);
+	strbuf_appendn(&sb, kind, strlen(kind) + 1);
+	strbuf_appendn(&sb, range, strlen(range) + 1);
+	strbuf_appendn(&sb, name, strlen(name) + 1);
+	rc = gnutls_hash_fast(GNUTLS_DIG_SHA1, sb.data, sb.len, digest);
+	strbuf_free(&sb);
+	if (rc < 0)
+		return -1;
+	memcpy(uuid, digest, XML_UUID_LEN);
+	uuid[6] = (unsigned char)((uuid[6] & 0x0f) | 0x50);	/* version 5 */
+	uuid[8] = (unsigned char)((uuid[8] & 0x3f) | 0x80);	/* variant */
+	return 0;
+}
+
+/* Appends "  <uuid>U</uuid>\n" of kind's object name, when it has one. */
+static void
+append_uuid(struct strbuf *sb, const char *kind, const char *range,
+    const char *name)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char u[XML_UUID_LEN];
+	char text[XML_UUID_STRING_LEN], *p = text;
+	size_t i;
+
+	if (xml_uuid(kind, range, name, u) < 0)
+		return;
+	for (i = 0; i < XML_UUID_LEN; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[u[i] >> 4];
+		*p++ = hex[u[i] & 0x0f];
+	}
+	*p = '\0';
+	strbuf_append(sb, "  <uuid>");
+	strbuf_append(sb, text);
+	strbuf_append(sb, "</uuid>\n");
+}
+
 /*
- * Puts together "<kind>\n  <name>N</name>\n  <metadata>...</metadata>\n"
- * and body. The digest covers the name, attributes and what of the body
+ * Puts together "<kind>\n  <name>N</name>\n  <uuid>U</uuid>\n
+ * <metadata>...</metadata>\n" and body. The UUID is out of the digest:
+ * objects made before it was written keep theirs and stay unchanged. The digest covers the name, attributes and what of the body
  * needs the object made anew when it changes (digested; NULL for all of
  * body); extra goes into the tag as is.
  */
@@ -58,7 +114,9 @@ tagged_with(const char *kind, const char *attrs, const char *name,
 	strbuf_init(&sb);
 	strbuf_printf(&sb, "<%s%s>\n  <name>", kind, attrs);
 	append_escaped(&sb, name);
-	strbuf_printf(&sb, "</name>\n  <metadata>\n    <%s:range xmlns:%s='%s' "
+	strbuf_append(&sb, "</name>\n");
+	append_uuid(&sb, kind, plan->sc->exercise.name, name);
+	strbuf_printf(&sb, "  <metadata>\n    <%s:range xmlns:%s='%s' "
 	    "name='%s'", XML_NS_PREFIX, XML_NS_PREFIX, XML_NS_URI,
 	    plan->sc->exercise.name);
 	if (team != NULL)
@@ -302,14 +360,36 @@ domain_nics(struct strbuf *body, const struct plan *plan,
 
 		strbuf_printf(body, "    <interface type='network'>\n      "
 		    "<source network='%s'/>\n      <mac address='%s'/>\n      "
-		    "<model type='virtio'/>\n",
-		    plan->networks[nic->network].name, nic->mac_text);
+		    "<model type='%s'/>\n",
+		    plan->networks[nic->network].name, nic->mac_text,
+		    nic_model_name(host->hw.nic_model));
 		if (opt->nwfilter && needs_filter(host))
 			strbuf_printf(body, "      <filterref filter='clean-"
 			    "traffic'>\n        <parameter name='IP' value='%s'/>"
 			    "\n      </filterref>\n", nic->ip_text);
 		strbuf_append(body, "    </interface>\n");
 	}
+}
+
+/*
+ * <os> up to <type>: the machine, and UEFI through libvirt's firmware
+ * autoselection, which picks OVMF from the node's own firmware descriptors
+ * (Debian's ovmf package) and gives each domain its own variables store.
+ */
+static void
+domain_os_type(struct strbuf *body, const struct scenario_hardware *hw)
+{
+	const char *yes = hw->secure_boot ? "yes" : "no";
+
+	strbuf_printf(body, "  <os%s>\n    <type arch='x86_64'",
+	    hw->firmware == FIRMWARE_UEFI ? " firmware='efi'" : "");
+	if (hw->machine != MACHINE_DEFAULT)
+		strbuf_printf(body, " machine='%s'", machine_name(hw->machine));
+	strbuf_append(body, ">hvm</type>\n");
+	if (hw->firmware == FIRMWARE_UEFI)
+		strbuf_printf(body, "    <firmware>\n      <feature enabled='%s' "
+		    "name='enrolled-keys'/>\n      <feature enabled='%s' "
+		    "name='secure-boot'/>\n    </firmware>\n", yes, yes);
 }
 
 /* <os>: direct kernel boot, or the disk. 0, or -1 with *why. */
@@ -321,7 +401,7 @@ domain_os(struct strbuf *body, const struct plan *plan,
 	    host->src->image);
 	char *path, *cmdline;
 
-	strbuf_append(body, "  <os>\n    <type arch='x86_64'>hvm</type>\n");
+	domain_os_type(body, &host->hw);
 	if (img->kernel == NULL) {
 		strbuf_append(body, "    <boot dev='hd'/>\n  </os>\n");
 		return 0;
@@ -352,20 +432,70 @@ domain_os(struct strbuf *body, const struct plan *plan,
 	return 0;
 }
 
+/* The overlay, on the bus the guest has drivers for. */
+static void
+domain_disk(struct strbuf *body, const struct scenario_hardware *hw,
+    const char *disk_path)
+{
+	bool virtio = hw->disk_bus == DISK_BUS_VIRTIO;
+
+	strbuf_append(body, "    <disk type='file' device='disk'>\n"
+	    "      <driver name='qemu' type='qcow2'/>\n      <source file='");
+	append_escaped(body, disk_path);
+	strbuf_printf(body, "'/>\n      <target dev='%s' bus='%s'/>\n"
+	    "    </disk>\n", virtio ? "vda" : "sda", disk_bus_name(hw->disk_bus));
+	if (hw->disk_bus == DISK_BUS_SCSI)
+		strbuf_append(body, "    <controller type='scsi' "
+		    "model='virtio-scsi'/>\n");
+}
+
+/*
+ * The screen: VNC on a UNIX socket of the hypervisor that libvirt names,
+ * never on a network (rangectl proxies it to those allowed to see it),
+ * with a tablet so that the pointer follows the browser's. And the TPM,
+ * emulated by swtpm, which libvirt starts beside the guest.
+ */
+static void
+domain_screen(struct strbuf *body, const struct scenario_hardware *hw)
+{
+	if (hw->graphics == GRAPHICS_VNC)
+		strbuf_printf(body, "    <input type='tablet' bus='usb'/>\n"
+		    "    <graphics type='vnc'>\n      <listen type='socket'/>\n"
+		    "    </graphics>\n    <video>\n      <model type='%s'/>\n"
+		    "    </video>\n", video_name(hw->video));
+	if (hw->tpm)
+		strbuf_printf(body, "    <tpm model='%s'>\n      <backend "
+		    "type='emulator' version='2.0'/>\n    </tpm>\n",
+		    hw->machine == MACHINE_Q35 ? "tpm-crb" : "tpm-tis");
+}
+
+/*
+ * The seed's CD-ROM: SATA, since CD-ROMs cannot be virtio and q35 has no
+ * IDE; after a SATA or SCSI disk's sda. Its path carries the seed's
+ * instance id, so a changed seed is a changed domain.
+ */
+static void
+domain_seed(struct strbuf *body, const struct scenario_hardware *hw,
+    const char *seed_path)
+{
+	strbuf_append(body, "    <disk type='file' device='cdrom'>\n"
+	    "      <driver name='qemu' type='raw'/>\n      <source file='");
+	append_escaped(body, seed_path);
+	strbuf_printf(body, "'/>\n      <target dev='%s' bus='sata'/>\n"
+	    "      <readonly/>\n    </disk>\n",
+	    hw->disk_bus == DISK_BUS_VIRTIO ? "sda" : "sdb");
+}
+
 static void
 domain_devices(struct strbuf *body, const struct plan *plan,
     const struct plan_host *host, const struct xml_options *opt,
-    const char *disk_path)
+    const char *disk_path, const char *seed_path)
 {
 	strbuf_append(body, "  <devices>\n");
-	if (disk_path != NULL) {
-		strbuf_append(body, "    <disk type='file' device='disk'>\n"
-		    "      <driver name='qemu' type='qcow2'/>\n      <source "
-		    "file='");
-		append_escaped(body, disk_path);
-		strbuf_append(body, "'/>\n      <target dev='vda' bus='virtio'/>"
-		    "\n    </disk>\n");
-	}
+	if (disk_path != NULL)
+		domain_disk(body, &host->hw, disk_path);
+	if (seed_path != NULL)
+		domain_seed(body, &host->hw, seed_path);
 	domain_nics(body, plan, host, opt);
 	/* The serial console: for the kernel's messages and for trainees. */
 	strbuf_append(body, "    <serial type='pty'>\n      <target port='0'/>\n"
@@ -373,6 +503,7 @@ domain_devices(struct strbuf *body, const struct plan *plan,
 	    "type='serial' port='0'/>\n    </console>\n");
 	strbuf_append(body, "    <channel type='unix'>\n      <target "
 	    "type='virtio' name='org.qemu.guest_agent.0'/>\n    </channel>\n");
+	domain_screen(body, &host->hw);
 	strbuf_append(body, "    <rng model='virtio'>\n      <backend "
 	    "model='random'>/dev/urandom</backend>\n    </rng>\n"
 	    "    <memballoon model='none'/>\n  </devices>\n");
@@ -382,6 +513,26 @@ char *
 xml_domain(const struct plan *plan, const struct plan_host *host,
     const struct xml_options *opt, const char *disk_path, const char **why)
 {
+	return xml_domain_seeded(plan, host, opt, disk_path, NULL, why);
+}
+
+char *
+xml_seed_volume(const char *name, unsigned long long capacity)
+{
+	char *e = xml_escape(name), *xml;
+
+	xml = xasprintf("<volume>\n  <name>%s</name>\n  <capacity unit='bytes'>"
+	    "%llu</capacity>\n  <target>\n    <format type='raw'/>\n"
+	    "  </target>\n</volume>\n", e, capacity);
+	free(e);
+	return xml;
+}
+
+char *
+xml_domain_seeded(const struct plan *plan, const struct plan_host *host,
+    const struct xml_options *opt, const char *disk_path,
+    const char *seed_path, const char **why)
+{
 	struct strbuf body;
 	char *xml = NULL;
 
@@ -390,10 +541,12 @@ xml_domain(const struct plan *plan, const struct plan_host *host,
 	    "</vcpu>\n", host->src->memory >> 10, host->src->vcpus);
 	if (domain_os(&body, plan, host, why) < 0)
 		goto cleanup;
-	strbuf_append(&body, "  <features>\n    <acpi/>\n  </features>\n"
-	    "  <clock offset='utc'/>\n  <on_poweroff>destroy</on_poweroff>\n"
+	/* Secure boot keeps OVMF's variables from the guest with SMM. */
+	strbuf_printf(&body, "  <features>\n    <acpi/>\n%s  </features>\n",
+	    host->hw.secure_boot ? "    <smm state='on'/>\n" : "");
+	strbuf_append(&body, "  <clock offset='utc'/>\n  <on_poweroff>destroy</on_poweroff>\n"
 	    "  <on_reboot>restart</on_reboot>\n  <on_crash>destroy</on_crash>\n");
-	domain_devices(&body, plan, host, opt, disk_path);
+	domain_devices(&body, plan, host, opt, disk_path, seed_path);
 	xml = tagged("domain", opt->kvm ? " type='kvm'" : " type='qemu'",
 	    host->name, plan, host->team, host->src->id, body.data);
 cleanup:

@@ -8,7 +8,8 @@ set -eu
 # pkg-config module and the Debian package that provides it
 modules="libvirt:libvirt-dev libvirt-qemu:libvirt-dev
 libmicrohttpd:libmicrohttpd-dev jansson:libjansson-dev yaml-0.1:libyaml-dev
-gnutls:libgnutls28-dev libcurl:libcurl4-openssl-dev libcares:libc-ares-dev"
+gnutls:libgnutls28-dev libcurl:libcurl4-openssl-dev libcares:libc-ares-dev
+libisofs-1:libisofs-dev libcrypt:libcrypt-dev libssh:libssh-dev libsodium:libsodium-dev"
 # header and the Debian package that provides it, for libraries that
 # Debian ships without a pkg-config file
 headers="wslay/wslay.h:libwslay-dev"

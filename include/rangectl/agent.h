@@ -19,13 +19,18 @@
  *   its own error ("unable to execute QEMU agent command ...").
  *
  * The JSON and base64 parts are pure functions, testable without libvirt.
+ * What takes a libvirt domain (agent_exec, agent_ping) is declared in
+ * agent_libvirt.h, for the libvirt edge; this header names no libvirt
+ * type, so that round.c, which runs checks through agent_exec_host(),
+ * does not include libvirt.h.
  */
 #ifndef RANGECTL_AGENT_H
 #define RANGECTL_AGENT_H
 
-#include <libvirt/libvirt.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+struct cluster_refs;
 
 /* The most of each of stdout and stderr kept, in bytes; the rest is cut. */
 #define AGENT_OUTPUT_CAP (64 * 1024)
@@ -44,22 +49,14 @@ struct agent_result {
 };
 
 /*
- * Runs command through /bin/sh -c in dom, waiting up to timeout_seconds
- * (at least 1) for it to exit. Returns 0 with *res filled (the caller
- * clears it with agent_result_clear), including when the command timed
- * out (res->timed_out, exit_code -1); or -1 with *error set (the caller
- * frees it) as a sentence naming the domain and the reason, and *res
- * holding nothing. A domain that is not running, an agent that is not
- * connected and a driver without agents (test:///) fail at once.
+ * agent_exec() (agent_libvirt.h) in plan host `host`, its domain looked up here through its
+ * node's connection in refs (borrowed): -1 with *error set also when the
+ * node is away ("no connection to libvirt") or there is no such domain
+ * ("domain not found: ..."). For callers that see no libvirt (round.c).
  */
-int agent_exec(virDomainPtr dom, const char *command, int timeout_seconds,
-    struct agent_result *res, char **error);
-/*
- * One guest-ping, waiting up to timeout_seconds (at least 1; libvirt's
- * guest-sync may add 5 s). 0 when the agent answered, else -1: see
- * virt_last_error().
- */
-int agent_ping(virDomainPtr dom, int timeout_seconds);
+int agent_exec_host(const struct cluster_refs *refs, size_t host,
+    const char *command, int timeout_seconds, struct agent_result *res,
+    char **error);
 /* Frees what res holds and zeroes it; NULL-safe. */
 void agent_result_clear(struct agent_result *res);
 

@@ -18,6 +18,7 @@
 #include "rangectl/auth.h"
 #include "rangectl/engine.h"
 #include "rangectl/plan.h"
+#include "rangectl/session.h"
 #include "rangectl/view.h"
 
 #define API_BODY_MAX (64 * 1024)	/* bytes of a request body */
@@ -49,6 +50,13 @@ struct api_request {
 	const char *body;
 	size_t body_len;
 	bool loopback;	/* the client is on this machine */
+	/* For sessions (api_account.c); NULL when absent. */
+	const char *cookie;	/* the session cookie's value */
+	const char *origin;	/* the Origin header */
+	const char *host;	/* the Host header */
+	const char *csrf;	/* the X-CSRF-Token header */
+	const char *address;	/* the client's address, for throttling */
+	bool tls;	/* served over HTTPS */
 };
 
 enum api_kind {
@@ -66,6 +74,10 @@ struct api_response {
 	const struct auth_user *user;	/* who asked, or NULL */
 	size_t host;	/* API_CONSOLE: plan index */
 	unsigned retry_after;	/* seconds, for a Retry-After header; 0: none */
+	char *set_cookie;	/* owned: a Set-Cookie header's value, or NULL */
+	/* API_EVENTS by a session: its key, for http.c to end the stream
+	   with the session; "" for a token's. */
+	char session[AUTH_HASH_SIZE * 2 + 1];
 };
 
 /* Counters for /metrics, written by any thread. */
@@ -110,7 +122,32 @@ struct api {
 	struct api_quota quota;
 	/* Monotonic seconds for the quotas; NULL: CLOCK_MONOTONIC. */
 	double (*now)(void);
+	/* Logins and sessions (session.h); NULL: tokens only. */
+	struct session_table *sessions;
+	bool no_tokens;	/* --no-tokens: sessions only */
 };
+
+/*
+ * api_account.c: who calls (a token, or a session's cookie with its CSRF
+ * checks) and the routes of accounts and sessions: login, logout,
+ * invitations, one's sessions, the controller's users.
+ */
+/*
+ * The caller of req, or NULL with the answer (401, 403) in res. Sets
+ * *by_cookie when a session's cookie said who.
+ */
+const struct auth_user *api_account_caller(struct api *api,
+    const struct api_request *req, bool console, struct api_response *res,
+    bool *by_cookie);
+/* Answers the routes that need no caller (login, invite); false if none. */
+bool api_account_open_route(struct api *api, const struct api_request *req,
+    struct api_response *res);
+/* Answers u's routes of sessions and users; false if req is none of them. */
+bool api_account_route(struct api *api, const struct api_request *req,
+    const struct auth_user *u, bool by_cookie, struct api_response *res);
+/* Whether an event stream of u (session key, "" for a token) may go on. */
+bool api_stream_allowed(struct api *api, const struct auth_user *u,
+    const char *session);
 
 /* Answers req into res (which the caller clears with api_response_clear). */
 void api_handle(struct api *api, const struct api_request *req,

@@ -87,6 +87,21 @@ const struct auth_user *auth_check(const struct auth *a, const char *header);
 /* The same for a bare token (the WebSocket and SSE query string). */
 const struct auth_user *auth_check_token(const struct auth *a,
     const char *token);
+/* The user of that name, or NULL. */
+const struct auth_user *auth_user_named(const struct auth *a,
+    const char *name);
+/*
+ * Shared with the accounts and sessions (account.c, session.c): writes
+ * text as the private file path (mode 0600) through a temporary file and a
+ * rename in dir, so that a crash leaves the old file or the whole new one.
+ * Returns 0, or -1 with *error set.
+ */
+int auth_write_file(const char *path, const char *dir, const char *text,
+    char **error);
+/* A new random token (GnuTLS's generator). 0, or -1 with *error set. */
+int auth_random_token(char out[AUTH_TOKEN_LEN + 1], char **error);
+/* The SHA-256 of a C string, in hex. */
+void auth_digest_hex(const char *text, char out[AUTH_HASH_SIZE * 2 + 1]);
 /* "controller", "instructor", "trainee", or "none". */
 const char *auth_role_name(int role);
 

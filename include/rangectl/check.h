@@ -4,7 +4,8 @@
  * check_run() runs every probe of a batch at once: tcp on its own
  * non-blocking sockets under epoll (check.c), the protocols through
  * libcurl's multi interface on a thread of its own (check_curl.c), dns
- * through c-ares on another (check_dns.c). Each
+ * through c-ares on another (check_dns.c), ssh through libssh on a third
+ * (check_ssh.c) and icmp on a fourth (check_icmp.c). Each
  * probe is bounded by its own deadline, measured from its own start, and
  * at most CHECK_MAX_SOCKETS of a kind are in flight; a batch of n probes
  * of one kind ends within about timeout_ms * ceil(n / CHECK_MAX_SOCKETS).
@@ -27,7 +28,7 @@
  */
 struct check_probe {
 	uint32_t addr;		/* IPv4, host byte order */
-	int port;
+	int port;	/* none for icmp */
 	int kind;		/* enum check_kind, not CHECK_EXEC */
 	const char *path;	/* http, https, ftp: NULL for "/" */
 	long expect_status;	/* http, https: 0 for 200 */
@@ -40,7 +41,10 @@ struct check_probe {
 	const char *filter;	/* ldap: an entry must match, NULL for any */
 	const char *query;	/* dns: the name asked for */
 	int dns_type;		/* dns: enum dns_type, DNS_NONE for A */
-	const char *expect;	/* dns: an address or name equal, a text within */
+	const char *expect;	/* dns: an address or name equal, a text within;
+				   ssh: within the command's output */
+	const char *run;	/* ssh: a command to run after the login */
+	const char *key;	/* ssh: a private key file, instead of a password */
 	/* results */
 	bool up;
 	char reason[CHECK_REASON];	/* why not up, one short sentence */

@@ -164,5 +164,6 @@ int cmd_down(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_status(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_run(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_report(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_users(struct cmd_ctx *ctx, int argc, char **argv);
 
 #endif

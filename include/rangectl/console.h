@@ -4,7 +4,9 @@
  *
  * The HTTP server checks who may open it, answers the upgrade with the
  * Sec-WebSocket-Accept of console_accept_key(), and hands the upgraded
- * socket over to console_start(), which serves it on a thread of its own.
+ * socket over to the engine (engine_console), whose libvirt edge gives it
+ * to console_start() (console_libvirt.h), which serves it on a thread of
+ * its own.
  * What the guest writes goes to the browser as binary messages; the
  * browser's text and binary messages go to the guest as they are. Either
  * side closing ends both: the browser's close is answered, and the end or
@@ -18,7 +20,6 @@
 #ifndef RANGECTL_CONSOLE_H
 #define RANGECTL_CONSOLE_H
 
-#include <libvirt/libvirt.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -31,27 +32,6 @@ struct MHD_UpgradeResponseHandle;
  * not 16 bytes in padded base64 (NULL too), or should GnuTLS refuse SHA-1.
  */
 char *console_accept_key(const char *key);
-
-/*
- * Opens the serial console of the libvirt domain `name` through conn (a
- * reference the console takes and drops itself), taking it over from
- * any other session (VIR_DOMAIN_CONSOLE_FORCE), and relays it over the
- * WebSocket on sock until either side closes; then closes the upgraded
- * connection with MHD_upgrade_action(urh, CLOSE). extra holds the bytes
- * the server already read past the handshake (may be 0 long; copied).
- *
- * Nothing here calls libvirt before the thread runs, so it may be called
- * from an HTTP callback. A console that cannot open (no such domain, not
- * running, a driver without consoles) is told to the browser in a close
- * message 1011 whose reason says why.
- *
- * Returns 0 once the thread runs, or -1 with *error set (the caller frees
- * it) when it could not start, having closed the connection.
- * urh NULL is for tests only: sock is then closed with close().
- */
-int console_start(virConnectPtr conn, const char *name,
-    struct MHD_UpgradeResponseHandle *urh, int sock, const char *extra,
-    size_t extra_size, char **error);
 
 /* Consoles open now (their threads running), for /metrics. */
 unsigned console_count(void);

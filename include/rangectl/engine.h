@@ -8,18 +8,23 @@
  * an eventfd that other threads ring (finished work, libvirt events,
  * commands) and, when asked, a signalfd. Rounds and firings run on
  * threads of their own, so a slow guest never holds the clock.
+ *
+ * No libvirt type here: the engine's connections are held by its libvirt
+ * edge (engine_libvirt.c), and what needs one (a console) asks the engine.
  */
 #ifndef RANGECTL_ENGINE_H
 #define RANGECTL_ENGINE_H
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "rangectl/plan.h"
-#include "rangectl/virt.h"
 
 struct engine;
+struct virt;
+struct MHD_UpgradeResponseHandle;
 
 struct engine_opts {
 	const char *state_dir;	/* holds journal.jsonl; made if missing */
@@ -32,6 +37,12 @@ struct engine_opts {
 	 * restart is refused.
 	 */
 	bool accept_changes;
+	/*
+	 * A rehearsal: no check is sent, each round's results are drawn
+	 * from the injects fired (round_simulate()) and journaled as
+	 * simulated.
+	 */
+	bool simulate_checks;
 	bool signals;	/* SIGINT/SIGTERM stop, SIGUSR1 pauses, SIGUSR2 resumes */
 	FILE *log;	/* one line per event, or NULL for none */
 	/*
@@ -111,11 +122,18 @@ void engine_refuse_calls(struct engine *e);
  * {"state","elapsed","duration","speed","scores":{...}}, new. */
 json_t *engine_snapshot(struct engine *e);
 /*
- * A new reference to the libvirt connection of host's node (the caller
- * drops it with virConnectClose), or NULL while that node is away. Any
- * thread.
+ * Opens plan host `host`'s serial console through its node's connection
+ * and relays it over the upgraded WebSocket on sock (console.h), on a
+ * thread of its own; then closes the upgraded connection with
+ * MHD_upgrade_action(urh, CLOSE). extra: the bytes the server read past
+ * the handshake (copied). A console that cannot open (its node away, no
+ * such domain...) is told to the browser in the close message. Returns 0
+ * once the thread runs, or -1 with *error set (the caller frees it) when
+ * it could not start, having closed the connection. Any thread.
  */
-virConnectPtr engine_conn_host(struct engine *e, size_t host);
+int engine_console(struct engine *e, size_t host,
+    struct MHD_UpgradeResponseHandle *urh, int sock, const char *extra,
+    size_t extra_size, char **error);
 /*
  * The journal's first event for plan: the exercise, its teams, injects
  * and hosts, all that `rangectl report` needs besides the events. New.

@@ -30,8 +30,9 @@
  * The journal's format, in its exercise event ("format"). A journal
  * without one was written before the format was numbered: format 1,
  * whose events are those of format 2. Format 3 adds optional fields
- * (the exercise's sla_after and sla_penalty, a grade's regrade and
- * reason): every journal of formats 1 and 2 is one of format 3.
+ * (a round's "simulated", the exercise's sla_after and sla_penalty, a
+ * grade's regrade and reason) and the change event: every journal of
+ * formats 1 and 2 is one of format 3.
  */
 #define EVENT_FORMAT 3
 
@@ -184,6 +185,7 @@ struct event_round {
 	size_t n_checks;
 	struct event_compromise *compromises;
 	size_t n_compromises;
+	bool simulated;	/* a rehearsal's results, no check sent (format 3) */
 };
 
 struct event_link {

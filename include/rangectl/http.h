@@ -2,7 +2,7 @@
  * http.h: the dashboard's server, on libmicrohttpd: the API (api.c), the
  * static files of web/, live events (Server-Sent Events on suspended
  * connections: no thread per client), consoles (WebSocket upgrades handed
- * to console.c) and /metrics.
+ * to the engine, engine_console) and /metrics.
  */
 #ifndef RANGECTL_HTTP_H
 #define RANGECTL_HTTP_H
@@ -12,7 +12,6 @@
 #include <stddef.h>
 
 #include "rangectl/api.h"
-#include "rangectl/virt.h"
 
 #define HTTP_DEFAULT_LISTEN "127.0.0.1:8080"
 /*
@@ -64,8 +63,8 @@ struct http_opts {
 };
 
 /*
- * Starts serving api on opts->listen (consoles use the api's engine's
- * libvirt connection).
+ * Starts serving api on opts->listen (consoles are opened through the
+ * api's engine: engine_console).
  * Returns the server, or NULL with *error set (the caller frees it).
  */
 struct http *http_start(struct api *api, const struct http_opts *opts,

@@ -6,16 +6,20 @@
  * libvirt's own answer times, so a dead target or a silent guest agent
  * gives a failed result with its reason, never a stuck engine. Choosing
  * when to fire, and journaling, are the engine's business.
+ *
+ * No libvirt type here: what takes a connection (a link set, a revert) is
+ * in inject_libvirt.h, for the libvirt edge.
  */
 #ifndef RANGECTL_INJECT_H
 #define RANGECTL_INJECT_H
 
 #include <jansson.h>
-#include <libvirt/libvirt.h>
 #include <stdbool.h>
+#include <stddef.h>
 
-#include "rangectl/cluster.h"
 #include "rangectl/plan.h"
+
+struct cluster_refs;
 
 /* Real seconds an exec inject may take on one target before it fails. */
 #define INJECT_EXEC_TIMEOUT 60
@@ -33,20 +37,6 @@
  */
 json_t *inject_run(const struct plan *plan, size_t inject,
     const struct cluster_refs *refs, int exec_timeout);
-
-/*
- * Sets the link of host's NIC on plan network `network` up or down, live.
- * Returns 0, or -1 with *error set (the caller frees it).
- */
-int inject_set_link(virConnectPtr conn, const struct plan *plan, size_t host,
-    size_t network, bool up, char **error);
-/*
- * Returns host to how `up` made it: its initial snapshot for a disk host,
- * a fresh boot for a kernel image host (whose root is in memory). Returns
- * 0, or -1 with *error set (the caller frees it).
- */
-int inject_revert(virConnectPtr conn, const struct plan *plan, size_t host,
-    char **error);
 
 /*
  * The <interface> element of domain_xml whose MAC is mac, with its link

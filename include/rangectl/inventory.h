@@ -5,7 +5,8 @@
  * could be the range's (they start with "{exercise}-") are asked for their
  * tag, and only those tagged the range's for their state, so a hypervisor
  * shared by many ranges costs one or two calls per object of this range,
- * none per object of others.
+ * none per object of others (none at all for `down`, where the derived
+ * UUID says it).
  */
 #ifndef RANGECTL_INVENTORY_H
 #define RANGECTL_INVENTORY_H
@@ -54,8 +55,10 @@ struct inventory {
 int inventory_load(struct inventory *inv, virConnectPtr conn,
     const char *range, char **error);
 /*
- * The same without the states (every `active` false): one call fewer per
- * object, for `down`, which removes whatever the state.
+ * The same without the states (every `active` false), for `down`, which
+ * removes whatever the state; and without the tags of the objects whose
+ * UUID is the one xml_uuid() derives for them (their tags left empty):
+ * the listing alone tells those, with no call per object.
  */
 int inventory_load_tags(struct inventory *inv, virConnectPtr conn,
     const char *range, char **error);

@@ -19,6 +19,33 @@
 #define PLAN_BRIDGE_MAX 15	/* the kernel's IFNAMSIZ - 1 */
 #define PLAN_MAC_TEXT 18
 
+/* A cloud-init account, its {team.*} filled in (plan_guest.c). */
+struct plan_user {
+	char *name;
+	struct strlist groups;
+	bool sudo;
+	char *password;	/* a secret: never printed; seed.c hashes it */
+	char *password_hash;
+	struct strlist ssh_authorized_keys;
+};
+
+struct plan_file {
+	char *path;
+	char *content;	/* "" when not given */
+	char *mode;	/* or NULL */
+	char *owner;	/* or NULL */
+};
+
+/* What cloud-init hands a host whose image has cloud_init: true. */
+struct plan_guest {
+	struct plan_user *users;
+	size_t n_users;
+	struct plan_file *files;
+	size_t n_files;
+	struct strlist run;
+	bool forward;	/* a router: IP forwarding on from the first boot */
+};
+
 struct plan_network {
 	char *name;	/* libvirt name: {exercise}-{team}-{id} or {exercise}-{id} */
 	const struct scenario_network *src;
@@ -27,6 +54,7 @@ struct plan_network {
 	char bridge[PLAN_BRIDGE_MAX + 1];
 	uint32_t host_side;	/* rangectl's own address on it */
 	size_t gateway;	/* index of the gateway host, or PLAN_NONE */
+	uint32_t dns;	/* the resolver its hosts are given, 0 for none */
 };
 
 struct plan_nic {
@@ -54,6 +82,9 @@ struct plan_host {
 	size_t routes_alloc;
 	uint32_t gateway;	/* default route, 0 for none */
 	size_t node;	/* index into sc->nodes (place.c); 0 without nodes */
+	/* Its image's, with every default made explicit (xml.c reads it). */
+	struct scenario_hardware hw;
+	struct plan_guest *guest;	/* owned; NULL without cloud-init */
 };
 
 struct plan_inject {
@@ -82,6 +113,17 @@ struct plan {
  */
 struct plan *plan_build(const struct scenario *sc, struct diag_list *diags);
 void plan_free(struct plan *plan);
+
+/*
+ * plan_guest.c: the cloud-init part of a host of team (may be NULL), or
+ * NULL when its image has none; plan_guest_free() frees it, taking NULL.
+ */
+struct plan_guest *plan_guest_expand(const struct scenario *sc,
+    const struct scenario_host *src, const struct scenario_team *team);
+void plan_guest_free(struct plan_guest *guest);
+/* A network's dns for team (may be NULL): 0 for none, -1 if not valid. */
+int plan_guest_dns(const struct scenario_network *src,
+    const struct scenario_team *team, uint32_t *dns);
 
 struct place_node;
 /*

@@ -11,13 +11,13 @@
 #define RANGECTL_ROUND_H
 
 #include <jansson.h>
-#include <libvirt/libvirt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "rangectl/check.h"
-#include "rangectl/cluster.h"
 #include "rangectl/plan.h"
+
+struct cluster_refs;
 
 struct round_item {
 	size_t host;	/* plan index */
@@ -36,6 +36,7 @@ struct round {
 	double at;	/* exercise seconds it was due */
 	double late;	/* exercise seconds it started after that */
 	int timeout_ms;
+	bool simulated;	/* results drawn from the injects, nothing sent */
 	struct round_item *items;
 	size_t n_items;
 	size_t alloc;
@@ -54,12 +55,32 @@ void round_add_services(struct round *r, const bool *running,
 void round_add_compromises(struct round *r, size_t inject, const bool *running,
     const char *const *reasons);
 /*
+ * A rehearsal's round, where no check may leave the controller: gives
+ * every item the result the injects fired so far should give it, and
+ * marks the round simulated (round_run() then sends nothing). A service
+ * passes unless its host is not running, the link of its first NIC is
+ * cut (link_down[host]; exec checks run through the agent and pass), a
+ * fired inject on the host lists it in 'breaks', or an exec inject on the
+ * host with an http compromise check defaced the page, so that the
+ * service's expect_body is no longer in the compromise's. A compromise is
+ * active while its host runs and can be reached. fired and link_down are
+ * per inject and per host, borrowed for the call.
+ */
+void round_simulate(struct round *r, const bool *fired, const bool *link_down);
+/*
  * Runs every item: tcp and http from this thread at once, exec through
  * the guest agents in parallel, each through its host's node's connection
  * in refs (borrowed; NULL, or a NULL connection: those fail, saying so).
  * Ends within about one timeout.
  */
 void round_run(struct round *r, const struct cluster_refs *refs);
+/*
+ * The probe of item i, a network check: its texts with the host's
+ * {team.*} and {host.*} filled and its key's path resolved, all owned by
+ * the probe until round_probe_clear().
+ */
+void round_probe(const struct round *r, size_t i, struct check_probe *p);
+void round_probe_clear(struct check_probe *p);
 /* The round's journal event: {"type":"round","n","at","late",...}, new. */
 json_t *round_to_event(const struct round *r);
 

@@ -14,5 +14,11 @@
 
 /* Reports every broken rule through ctx. */
 void rules_check(struct scenario *sc, struct schema_ctx *ctx);
+/* rules_guest.c: a host's users, files and run commands (what names it). */
+void rules_check_guest(const struct scenario *sc, struct schema_ctx *ctx,
+    const struct scenario_host *h, const char *what);
+/* rules_guest.c: a network's dns address. */
+void rules_check_dns(struct schema_ctx *ctx,
+    const struct scenario_network *net, const char *what);
 
 #endif

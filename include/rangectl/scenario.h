@@ -40,7 +40,9 @@ enum check_kind {
 	CHECK_POP3,
 	CHECK_LDAP,
 	CHECK_DNS,	/* through c-ares (check_dns.c) */
-	CHECK_LAST = CHECK_DNS,
+	CHECK_SSH,	/* through libssh (check_ssh.c) */
+	CHECK_ICMP,	/* echo request and reply (check_icmp.c) */
+	CHECK_LAST = CHECK_ICMP,
 };
 
 /* The record types a dns check asks for. */
@@ -79,6 +81,63 @@ enum inject_trigger {
 	TRIGGER_MANUAL,
 };
 
+/*
+ * The virtual hardware of an image's hosts (0 in each: not given, the
+ * planner's default). For Windows and older systems, which want SATA
+ * disks, Intel NICs, UEFI with a TPM, or a screen.
+ */
+enum firmware {
+	FIRMWARE_DEFAULT = 0,	/* bios */
+	FIRMWARE_BIOS,
+	FIRMWARE_UEFI,	/* OVMF, chosen by libvirt from the node's descriptors */
+};
+
+enum machine {
+	MACHINE_DEFAULT = 0,	/* libvirt's (pc) */
+	MACHINE_PC,
+	MACHINE_Q35,
+};
+
+enum disk_bus {
+	DISK_BUS_DEFAULT = 0,	/* virtio */
+	DISK_BUS_VIRTIO,
+	DISK_BUS_SATA,
+	DISK_BUS_SCSI,	/* on a virtio-scsi controller */
+};
+
+enum nic_model {
+	NIC_MODEL_DEFAULT = 0,	/* virtio */
+	NIC_MODEL_VIRTIO,
+	NIC_MODEL_E1000E,
+	NIC_MODEL_RTL8139,
+};
+
+enum graphics {
+	GRAPHICS_DEFAULT = 0,	/* vnc for disk images, none for kernel images */
+	GRAPHICS_VNC,
+	GRAPHICS_NONE,
+};
+
+enum video {
+	VIDEO_DEFAULT = 0,	/* vga when there is a screen */
+	VIDEO_VGA,
+	VIDEO_VIRTIO,
+	VIDEO_QXL,
+	VIDEO_BOCHS,
+	VIDEO_CIRRUS,
+};
+
+struct scenario_hardware {
+	int firmware;	/* enum firmware */
+	bool secure_boot;
+	int machine;	/* enum machine */
+	int disk_bus;	/* enum disk_bus */
+	int nic_model;	/* enum nic_model */
+	int graphics;	/* enum graphics */
+	int video;	/* enum video */
+	bool tpm;	/* a TPM 2.0, emulated by swtpm */
+};
+
 struct scenario_image {
 	const struct ynode *node;
 	char *id;
@@ -88,6 +147,7 @@ struct scenario_image {
 	char *disk;
 	int format;	/* enum image_format */
 	bool cloud_init;
+	struct scenario_hardware hw;
 };
 
 struct scenario_team {
@@ -106,6 +166,7 @@ struct scenario_network {
 	int per_team;	/* enum team_role, ROLE_NONE for a shared network */
 	bool isolated;
 	char *gateway;	/* host id, or NULL */
+	char *dns;	/* the resolver its hosts use, an address ({team.*}) */
 };
 
 struct scenario_nic {
@@ -125,16 +186,38 @@ struct scenario_check {
 	char *expect_body;
 	char *command;
 	bool verify;	/* https: the certificate must be trusted */
-	char *user;	/* ftp, imap, pop3, smtp: login; ldap: bind DN */
+	char *user;	/* ftp, imap, pop3, smtp, ssh: login; ldap: bind DN */
 	char *password;	/* a secret: never in an event, a reason or the API */
 	char *to;	/* smtp: a recipient, for MAIL and RCPT */
 	char *base;	/* ldap: the search base */
 	char *filter;	/* ldap: the search filter */
 	char *query;	/* dns: the name asked for */
 	int dns_type;	/* dns: enum dns_type */
-	char *expect;	/* dns: a record that must be in the answer */
+	char *expect;	/* dns: a record in the answer; ssh: in the output */
+	char *run;	/* ssh: a command to run after the login */
+	char *key;	/* ssh: a private key file, as written (scenario_path) */
 	long points;	/* services: earned per round passed */
 	long penalty;	/* compromises: lost per round passing */
+};
+
+/* An account cloud-init makes on a disk image host. */
+struct scenario_user {
+	const struct ynode *node;
+	char *name;
+	struct strlist groups;
+	bool sudo;	/* may run anything as root, without a password */
+	char *password;	/* a secret: plain, hashed by rangectl; never shown */
+	char *password_hash;	/* crypt(3) form, as given */
+	struct strlist ssh_authorized_keys;
+};
+
+/* A file cloud-init writes on a disk image host at its first boot. */
+struct scenario_file {
+	const struct ynode *node;
+	char *path;
+	char *content;
+	char *mode;	/* octal text, such as "0644"; NULL: cloud-init's */
+	char *owner;	/* "user" or "user:group"; NULL: root */
 };
 
 struct scenario_host {
@@ -150,6 +233,12 @@ struct scenario_host {
 	size_t n_nics;
 	struct scenario_check *services;
 	size_t n_services;
+	/* cloud-init's (images with cloud_init); {team.*} allowed in each */
+	struct scenario_user *users;
+	size_t n_users;
+	struct scenario_file *files;
+	size_t n_files;
+	struct strlist run;	/* commands run once, at the first boot */
 };
 
 struct scenario_inject {
@@ -168,6 +257,11 @@ struct scenario_inject {
 	long duration;	/* link_down: seconds until link_up, 0 for never */
 	char *to;
 	char *text;
+	/*
+	 * Service ids this inject stops on its targets: what a rehearsal's
+	 * simulated checks fail from its firing on (real checks ignore it).
+	 */
+	struct strlist breaks;
 };
 
 struct scenario_node {
@@ -267,6 +361,13 @@ const char *check_kind_name(int kind);
 long check_kind_port(int kind);
 const char *dns_type_name(int type);	/* "A" for DNS_NONE */
 const char *action_name(int action);
+/* The names of the hardware values, as the scenario writes them. */
+const char *firmware_name(int firmware);
+const char *machine_name(int machine);
+const char *disk_bus_name(int bus);
+const char *nic_model_name(int model);
+const char *graphics_name(int graphics);
+const char *video_name(int video);
 /* ROLE_NONE when text names no role. */
 int role_parse(const char *text);
 

@@ -27,6 +27,7 @@ enum schema_type {
 	SCHEMA_BOOL,	/* bool */
 	SCHEMA_ENUM,	/* int, the index of the value in choices */
 	SCHEMA_IDLIST,	/* struct strlist of ids of at most max characters */
+	SCHEMA_STRLIST,	/* struct strlist of any text */
 	SCHEMA_CUSTOM,	/* decoded by the field's own function */
 };
 

@@ -2,7 +2,9 @@
  * template.h: the placeholders of scenario text.
  *
  * {team.index} and {team.id} in the addresses of per_team networks and
- * hosts; {target.ip}, {target.name} and {target.team} in inject commands.
+ * hosts; {target.ip}, {target.name} and {target.team} in inject commands;
+ * {team.*}, {host.ip} and {host.name} in a check's texts, filled for each
+ * checked host.
  * Other braces are left alone: shell commands have their own.
  */
 #ifndef RANGECTL_TEMPLATE_H
@@ -12,6 +14,7 @@
 
 #define TEMPLATE_TEAM 1u	/* {team.*} allowed */
 #define TEMPLATE_TARGET 2u	/* {target.*} allowed */
+#define TEMPLATE_HOST 4u	/* {host.*} allowed */
 
 struct template_values {
 	const char *team_id;
@@ -19,6 +22,8 @@ struct template_values {
 	const char *target_ip;
 	const char *target_name;
 	const char *target_team;
+	const char *host_ip;
+	const char *host_name;
 };
 
 /*

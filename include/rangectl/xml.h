@@ -5,7 +5,9 @@
  * Every object carries <metadata> in rangectl's own namespace naming the
  * range, team and host it belongs to, and a digest of its own definition,
  * so `up` can tell an unchanged object from one to replace, and `down`
- * removes exactly what is the range's.
+ * removes exactly what is the range's. Domains and networks also carry a
+ * UUID derived from the range and their name (xml_uuid()): the part of the
+ * tag that a listing shows without a call per object.
  */
 #ifndef RANGECTL_XML_H
 #define RANGECTL_XML_H
@@ -82,6 +84,15 @@ char *xml_volume_name(const struct plan_host *host);
  */
 char *xml_domain(const struct plan *plan, const struct plan_host *host,
     const struct xml_options *opt, const char *disk_path, const char **why);
+/*
+ * The same with a cloud-init seed (seed_path, a volume's path; NULL for
+ * none) as a read-only CD-ROM on the SATA bus, which every guest reads.
+ */
+char *xml_domain_seeded(const struct plan *plan, const struct plan_host *host,
+    const struct xml_options *opt, const char *disk_path,
+    const char *seed_path, const char **why);
+/* A raw volume of capacity bytes for a seed's image to be uploaded into. */
+char *xml_seed_volume(const char *name, unsigned long long capacity);
 /* The settings a kernel image's init reads from its command line. */
 char *xml_kernel_cmdline(const struct plan *plan, const struct plan_host *host);
 
@@ -93,6 +104,18 @@ int xml_find_tag(const char *xml, struct xml_tag *tag);
 /* The same for the element alone, as virDomainGetMetadata gives it. */
 int xml_parse_tag(const char *element, struct xml_tag *tag);
 void xml_tag_clear(struct xml_tag *tag);
+
+#define XML_UUID_LEN 16
+#define XML_UUID_STRING_LEN 37	/* 36 characters and the NUL */
+/*
+ * The UUID rangectl gives object name of kind ("domain" or "network") in
+ * range: a name-based UUID (RFC 9562, version 5, SHA-1) in rangectl's own
+ * namespace, the same on every run and node. Returns 0, or -1 when the
+ * hash is not available (the object then gets libvirt's random UUID and
+ * is told by its metadata alone).
+ */
+int xml_uuid(const char *kind, const char *range, const char *name,
+    unsigned char uuid[XML_UUID_LEN]);
 /* Escapes &, <, >, ' and " for text and attribute values. */
 char *xml_escape(const char *text);
 

@@ -86,7 +86,7 @@ port=$(ip netns exec "$ns" node -e 'const s = require("net").createServer();
 [ -n "$port" ] || die "browser tests: no free port"
 state=$dir/state
 # `ip netns exec` execs rangectl, so $! is the server's own PID.
-ip netns exec "$ns" "$build/rangectl" run scenarios/demo.yaml --connect test:///default \
+ip netns exec "$ns" "$build/rangectl" run scenarios/demo.yaml --connect test:///default --netns "$ns" \
 	--speed 30 --wait --listen "127.0.0.1:$port" --state "$state" --web "$root/web" \
 	>"$dir/out" 2>"$dir/log" &
 server=$!

@@ -7,7 +7,7 @@
  *
  * Each kind= starts a new check; the keys are those of struct
  * check_probe (path, expect_status, expect_body, verify, user, password,
- * to, base, filter, query, type, expect).
+ * to, base, filter, query, type, expect, run, key).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +70,10 @@ probe_set(struct check_probe *p, const char *key, const char *v)
 		p->dns_type = dns_type_parse(v);
 	else if (strcmp(key, "expect") == 0)
 		p->expect = v;
+	else if (strcmp(key, "run") == 0)
+		p->run = v;
+	else if (strcmp(key, "key") == 0)
+		p->key = v;
 	else
 		return -1;
 	return 0;

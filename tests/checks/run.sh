@@ -3,8 +3,8 @@
 #
 # usage: tests/checks/run.sh BUILD
 #
-# Needs root (a namespace) and Debian's nginx-light, unbound, dovecot-imapd
-# and dovecot-pop3d, which it installs if missing with services kept from
+# Needs root (a namespace) and Debian's nginx-light, unbound, dovecot-imapd,
+# dovecot-pop3d and openssh-server, which it installs if missing with services kept from
 # starting (a policy-rc.d of its own while apt runs, when none is there).
 # Every daemon is started by hand inside the namespace, with its own
 # configuration in a temporary folder, and stopped by its PID; no traffic
@@ -28,7 +28,7 @@ fi
 
 # The packages, never started by their install.
 need=()
-for p in nginx-light unbound dovecot-imapd dovecot-pop3d openssl; do
+for p in nginx-light unbound dovecot-imapd dovecot-pop3d openssl openssh-server openssh-client; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -253,14 +253,73 @@ else
 	fail smtpd "does not listen: $(tail -3 "$tmp/smtpd.log")"
 fi
 
+# ---- sshd: a password, a key, a command and its output -------------------
+# The user 'ops' exists only for sshd: ip netns exec gives it a mount
+# namespace of its own, where copies of passwd and shadow with 'ops' added
+# are mounted over the machine's.
+ssh-keygen -q -t ed25519 -N '' -f "$tmp/ssh_host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$tmp/ops_key"
+ssh-keygen -q -t ed25519 -N '' -f "$tmp/stranger_key"
+cp "$tmp/ops_key.pub" "$tmp/authorized_keys"
+mkdir -p "$tmp/ops" /run/sshd
+{ grep -v '^ops:' /etc/passwd; echo "ops:x:4242:4242:ops:$tmp/ops:/bin/sh"; } >"$tmp/passwd"
+{ grep -v '^ops:' /etc/shadow; echo "ops:$(openssl passwd -6 s3cret):19000:0:99999:7:::"; } >"$tmp/shadow"
+chmod 640 "$tmp/shadow"
+cat >"$tmp/sshd_config" <<CONF
+ListenAddress $addr:22
+HostKey $tmp/ssh_host_key
+PidFile $tmp/sshd.pid
+UsePAM no
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile $tmp/authorized_keys
+StrictModes no
+PermitRootLogin no
+MaxStartups 100
+CONF
+ssh=(kind=ssh addr=$addr user=ops password=s3cret run="id -un" expect=ops)
+start sshd sh -c "mount --bind '$tmp/passwd' /etc/passwd &&
+	mount --bind '$tmp/shadow' /etc/shadow &&
+	exec /usr/sbin/sshd -D -e -f '$tmp/sshd_config'"
+if listening tcp 22; then
+	expect up "ssh handshake" kind=ssh addr=$addr
+	expect up "ssh password, id -un is ops" "${ssh[@]}"
+	expect up "ssh key, id -un is ops" kind=ssh addr=$addr user=ops key="$tmp/ops_key" run="id -un" expect=ops
+	expect down "ssh, a wrong password" "login denied" kind=ssh addr=$addr user=ops password=s3cretx
+	expect down "ssh, a key sshd does not know" "login denied" kind=ssh addr=$addr user=ops key="$tmp/stranger_key"
+	expect down "ssh, another output expected" "output lacks 'root'" "${ssh[@]/expect=ops/expect=root}"
+	expect down "ssh, a command that fails" "exited with status 3" kind=ssh addr=$addr user=ops password=s3cret run="exit 3"
+	expect down "ssh, a command longer than the deadline" "did not end within" kind=ssh addr=$addr user=ops password=s3cret run="sleep 5"
+	stop "$sshd"
+	expect down "ssh, sshd stopped" "connection refused" "${ssh[@]}"
+else
+	fail sshd "does not listen: $(tail -3 "$tmp/sshd.log")"
+fi
+
+# ---- icmp: an address of the namespace's, then none -----------------------
+# A datagram socket needs root's group in ping_group_range (the namespace's
+# own, "1 0" to begin with: none); without it a raw socket is used.
+in_ns ip addr add 10.99.0.2/32 dev lo
+expect up "icmp through a raw socket" kind=icmp addr=10.99.0.2
+in_ns sysctl -q -w net.ipv4.ping_group_range="0 0"
+expect up "icmp through a datagram socket" kind=icmp addr=10.99.0.2
+in_ns ip addr del 10.99.0.2/32 dev lo
+expect down "icmp, the address gone" "unreachable" kind=icmp addr=10.99.0.2
+
 # ---- all of them at once, every server down: one timeout in all ----------
+# A server that accepts and says nothing, for the ssh handshake's deadline.
+start silent /usr/bin/python3 -c "import socket, time
+s = socket.socket(); s.bind(('$addr', 2222)); s.listen(64); time.sleep(30)"
+listening tcp 2222 || fail silent "does not listen"
 start=$(date +%s%N)
 in_ns "$probe" -t 1000 "${web[@]}" "${tls[@]}" "${dns[@]}" "${imap[@]}" \
-	"${pop[@]}" "${smtp[@]}" >"$tmp/all.out" 2>&1
+	"${pop[@]}" "${smtp[@]}" "${ssh[@]}" kind=ssh addr=$addr port=2222 \
+	kind=icmp addr=10.99.0.2 >"$tmp/all.out" 2>&1
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-if [ "$(grep -c ' down: ' "$tmp/all.out")" -eq 6 ] && [ "$ms" -lt 1900 ]; then
-	pass "six kinds at once, all down, in $ms ms"
+if [ "$(grep -c ' down: ' "$tmp/all.out")" -eq 9 ] && [ "$ms" -lt 1900 ]; then
+	pass "eight kinds at once, all down, in $ms ms"
 else
-	fail "six kinds at once" "$ms ms: $(cat "$tmp/all.out")"
+	fail "eight kinds at once" "$ms ms: $(cat "$tmp/all.out")"
 fi
 finish

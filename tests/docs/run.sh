@@ -118,7 +118,7 @@ for t in routes status query-token events; do
 done
 
 state=$RH_DIR/state
-ip netns exec "$RH_NS" "$build/rangectl" run "$PWD/scenarios/demo.yaml" --connect test:///default \
+ip netns exec "$RH_NS" "$build/rangectl" run "$PWD/scenarios/demo.yaml" --connect test:///default --netns "$RH_NS" \
 	--speed 10 --wait --keepalive 1s --listen 127.0.0.1:8080 --state "$state" \
 	>"$RH_DIR/out" 2>"$RH_DIR/log" &
 server=$!

@@ -15,7 +15,7 @@ E2E_PACKAGES+=(curl)
 rh_start api
 state=$RH_DIR/state
 scenario=$PWD/scenarios/demo.yaml
-ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default --speed 20 \
+ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default --netns "$RH_NS" --speed 20 \
 	--wait --keepalive 1s --listen 127.0.0.1:8080 --state "$state" >"$RH_DIR/out" 2>"$RH_DIR/log" &
 server=$!
 stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
@@ -32,10 +32,28 @@ e2e_check "credentials.json is made with mode 0600" test "$(stat -c %a "$state/c
 tok() { jq -r --arg n "$1" '.[$n]' "$state/credentials.json"; }
 declare -A T=([control]=$(tok control) [prof]=$(tok prof) [ana]=$(tok ana) [ion]=$(tok ion) [eve]=$(tok eve) [nobody]=not-a-valid-token-at-all-xxxxxx [none]="")
 
+# API_AUTH=cookie (tests/engine/api_cookies.sh): the matrix again with
+# each person's session cookie, CSRF token and Origin instead of a token
+# (nobody: a cookie of no session).
+declare -A A=()
+if [ "${API_AUTH:-token}" = cookie ]; then
+	for who in control prof ana ion eve; do
+		printf '%s\n' "password-of-$who" | "$build/rangectl" users "$state" set-password "$who"
+		csrf=$(c -c "$RH_DIR/jar-$who" -H "Origin: $base" --data "{\"name\":\"$who\",\"password\":\"password-of-$who\"}" \
+			"$base/api/v1/login" | jq -r .csrf)
+		A[$who]="-b $RH_DIR/jar-$who -H X-CSRF-Token:$csrf -H Origin:$base"
+	done
+	A[nobody]="-b rangectl_session=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef -H Origin:$base"
+	A[none]=""
+	e2e_check "every person of the matrix logged in" test -n "${A[control]}" -a -n "${A[eve]}"
+fi
+
 # status WHO METHOD PATH [BODY]: the HTTP status of the call
 status() {
 	local who=$1 method=$2 path=$3 body=${4:-} auth=()
 	[ -n "${T[$who]}" ] && auth=(-H "Authorization: Bearer ${T[$who]}")
+	# shellcheck disable=SC2206 # the words of the cookie's options
+	[ "${API_AUTH:-token}" = cookie ] && auth=(${A[$who]})
 	if [ -n "$body" ]; then
 		c -o /dev/null -w '%{http_code}' -X "$method" "${auth[@]}" -H 'Content-Type: application/json' --data "$body" "$base$path"
 	else

@@ -15,7 +15,7 @@ rh_start crash
 rh_serve 10.1.1.10 "rangectl demo page"
 rh_serve 10.2.1.10 "rangectl demo page"
 scenario=$PWD/scenarios/demo.yaml
-run() { rh_exec "$build/rangectl" run "$scenario" --connect test:///default --speed 300 --linger 0s "$@"; }
+run() { rh_exec "$build/rangectl" run "$scenario" --connect test:///default --netns "$RH_NS" --speed 300 --linger 0s "$@"; }
 rounds() { [ -s "$1/journal.jsonl" ] && rh_jq "$1" '[.[] | select(.type=="round")] | length' || echo 0; }
 
 run --state "$RH_DIR/whole" >/dev/null 2>"$RH_DIR/whole.log"
@@ -23,7 +23,7 @@ e2e_check "the uninterrupted run ends (exit $?)" test "$(rounds "$RH_DIR/whole")
 
 # Killed once rounds have begun and before the end: wait for round 12.
 # Not through run(): $! must be rangectl itself (ip and rangectl exec).
-ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default --speed 300 --linger 0s \
+ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default --netns "$RH_NS" --speed 300 --linger 0s \
 	--state "$RH_DIR/crashed" >/dev/null 2>"$RH_DIR/first.log" &
 pid=$!
 for _ in $(seq 200); do

@@ -21,7 +21,7 @@ mount -t tmpfs -o size=24k tmpfs "$small" || e2e_die "cannot mount a small tmpfs
 cleanup() { umount "$small" 2>/dev/null; rh_stop; }
 trap cleanup EXIT
 
-ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default \
+ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default --netns "$RH_NS" \
 	--speed 300 --linger 0s --state "$small/state" >"$RH_DIR/out" 2>"$RH_DIR/log"
 rc=$?
 e2e_check "a full disk stops the run with exit 1 (got $rc)" test "$rc" -eq 1
@@ -38,7 +38,7 @@ e2e_check "what was written stands: $n rounds, fewer than 30" test "$n" -ge 1 -a
 "$build/rangectl" report "$RH_DIR/roomy" >"$RH_DIR/report" 2>&1
 e2e_check "the cut journal reports, as an interrupted run" grep -q "interrupted" "$RH_DIR/report"
 
-ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default \
+ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default --netns "$RH_NS" \
 	--speed 300 --linger 0s --state "$RH_DIR/roomy" >/dev/null 2>"$RH_DIR/log2"
 e2e_check "with room again, the same journal resumes to the end" test $? -eq 0
 e2e_check "every round counted once, every timed inject fired once" test "$(rh_jq "$RH_DIR/roomy" \

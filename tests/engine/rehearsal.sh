@@ -16,7 +16,7 @@ rh_serve 10.1.1.10 "rangectl web, clean"
 rh_serve 10.2.1.10 "rangectl web, defaced by red"
 scenario=$PWD/tests/engine/rehearsal.yaml
 state=$RH_DIR/state
-run() { rh_exec "$build/rangectl" run "$scenario" --connect test:///default --linger 0s "$@"; }
+run() { rh_exec "$build/rangectl" run "$scenario" --connect test:///default --netns "$RH_NS" --linger 0s "$@"; }
 
 # ---- an uninterrupted run -------------------------------------------------
 run --speed 300 --state "$state" >"$RH_DIR/out" 2>"$RH_DIR/log"
@@ -62,7 +62,7 @@ e2e_check "run prints the final scores" grep -q '^ro  *blue  *140 ' "$RH_DIR/out
 # ---- pause stops the clock and scoring ----------------------------------
 state2=$RH_DIR/state2
 # Not through run(): $! must be rangectl itself (ip and rangectl exec).
-ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default --speed 300 --linger 0s \
+ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default --netns "$RH_NS" --speed 300 --linger 0s \
 	--state "$state2" >/dev/null 2>"$RH_DIR/log2" &
 pid=$!
 sleep 1.5

@@ -35,7 +35,7 @@ rh_start hostile
 # then backs up into the server's queue within a few reports, not 4 MiB on.
 rh_exec sysctl -qw net.ipv4.tcp_wmem='4096 16384 65536' || e2e_die "cannot set tcp_wmem in $RH_NS"
 state=$RH_DIR/state
-ip netns exec "$RH_NS" "$build/rangectl" run "$PWD/scenarios/demo.yaml" --connect test:///default \
+ip netns exec "$RH_NS" "$build/rangectl" run "$PWD/scenarios/demo.yaml" --connect test:///default --netns "$RH_NS" \
 	--wait --keepalive 1s --listen 127.0.0.1:8080 --state "$state" >"$RH_DIR/out" 2>"$RH_DIR/log" &
 server=$!
 stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }

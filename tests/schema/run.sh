@@ -85,6 +85,8 @@ bad-overlap-per-team       pass  overlapping networks (the plan)
 bad-overlap-shared         pass  overlapping networks (the plan)
 bad-many-plan              pass  addresses and selectors (the plan)
 bad-nodes-too-small        pass  the range's sum against its nodes (the plan)
+bad-service-placeholder    pass  which placeholders a check's texts know
+bad-inject-breaks          pass  a reference to a service
 EOF
 
 good=(scenarios/*.yaml tests/e2e/*.yaml tests/engine/*.yaml tests/provision/*.yaml

@@ -7,7 +7,7 @@
 #include <jansson.h>
 #include <time.h>
 
-#include "rangectl/agent.h"
+#include "rangectl/agent_libvirt.h"
 #include "rangectl/util.h"
 #include "rangectl/virt.h"
 

@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 #include <wslay/wslay.h>
 
-#include "rangectl/console.h"
+#include "rangectl/console_libvirt.h"
 #include "rangectl/util.h"
 #include "rangectl/virt.h"
 
@@ -624,9 +624,12 @@ consoles_gone(void)
 	return console_count() == 0;
 }
 
-/* Starts a console of domain on test:///default; the browser's reason. */
+/*
+ * Starts a console of domain on test:///default (away: with no connection,
+ * as while its node is lost); the browser's reason.
+ */
 static void
-start_refused(const char *domain, const char *reason_part)
+start_refused(const char *domain, bool away, const char *reason_part)
 {
 	struct virt virt;
 	struct client c;
@@ -639,8 +642,8 @@ start_refused(const char *domain, const char *reason_part)
 		return;
 	}
 	client_open(&c, ws[1]);
-	CHECK_INT_EQ(console_start(virt.conn, domain, NULL, ws[0], NULL, 0,
-	    &error), 0);
+	CHECK_INT_EQ(console_start(away ? NULL : virt.conn, domain, NULL, ws[0],
+	    NULL, 0, &error), 0);
 	CHECK_STR_EQ(error, NULL);
 	/* The console holds a reference of its own. */
 	virt_close(&virt);
@@ -656,10 +659,16 @@ start_refused(const char *domain, const char *reason_part)
 
 TEST(start_on_a_driver_without_consoles)
 {
-	start_refused("test", "cannot open the console of 'test': ");
+	start_refused("test", false, "cannot open the console of 'test': ");
 }
 
 TEST(start_on_an_unknown_domain)
 {
-	start_refused("nope", "there is no domain 'nope'");
+	start_refused("nope", false, "there is no domain 'nope'");
+}
+
+TEST(start_while_the_node_is_away)
+{
+	start_refused("test", true, "no connection to libvirt for 'test': its "
+	    "node is away");
 }

@@ -41,7 +41,8 @@ TEST(bridge_names_fit_the_kernel)
 
 TEST(templates)
 {
-	struct template_values v = { "ro", 3, "10.1.1.10", "ex-ro-web", "ro" };
+	struct template_values v = { "ro", 3, "10.1.1.10", "ex-ro-web", "ro", NULL,
+	    NULL };
 	char bad[40];
 	const char *why;
 	char *s;
@@ -66,6 +67,27 @@ TEST(templates)
 	    TEMPLATE_TARGET, bad, sizeof(bad), &why), 0);
 	CHECK(template_uses_team("10.{team.id}"));
 	CHECK(!template_uses_team("10.{target.ip}"));
+}
+
+TEST(templates_of_checks)
+{
+	struct template_values v = { .team_id = "ro", .team_index = 2,
+	    .host_ip = "10.2.1.10", .host_name = "ex-ro-web" };
+	char bad[40];
+	const char *why;
+	char *s;
+
+	s = template_expand("{team.id}-ops {host.ip} {host.name} {host.mac}", &v);
+	CHECK_STR_EQ(s, "ro-ops 10.2.1.10 ex-ro-web {host.mac}");
+	free(s);
+	CHECK_INT_EQ(template_check("dc={team.id},{host.name}", TEMPLATE_TEAM |
+	    TEMPLATE_HOST, bad, sizeof(bad), &why), 0);
+	CHECK_INT_EQ(template_check("{host.mac}", TEMPLATE_TEAM | TEMPLATE_HOST,
+	    bad, sizeof(bad), &why), -1);
+	CHECK_STR_EQ(why, "unknown placeholder");
+	CHECK_INT_EQ(template_check("ping {host.ip}", TEMPLATE_TARGET, bad,
+	    sizeof(bad), &why), -1);
+	CHECK_STR_EQ(why, "only checks have a host to fill in");
 }
 
 TEST(strmap)

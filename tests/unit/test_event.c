@@ -146,7 +146,10 @@ TEST(round_round_trip)
 	event_init(&ev, EVENT_ROUND);
 	ev.has_t = true;
 	ev.u.round = (struct event_round){ 3, 1800, true, 0.5, checks, 2,
-		comps, 1 };
+		comps, 1, false };
+	round_trip(&ev);
+	/* A rehearsal's round says its results were simulated (format 3). */
+	ev.u.round.simulated = true;
 	round_trip(&ev);
 }
 
@@ -245,7 +248,8 @@ TEST(the_type_and_time_are_checked_first)
 	    "event 5 (no type): 'type' must be a string");
 	REFUSED("{\"type\":\"flag\",\"t\":1}", "event 5 (flag): 'type' must be "
 	    "one of exercise, clock, inject, inject_result, round, link, "
-	    "message, report, grade, adjustment, host, revert, change; a journal of "
+	    "message, report, grade, adjustment, host, revert, change; a journal "
+	    "of "
 	    "format 3 has no other");
 	REFUSED("{\"type\":\"clock\",\"state\":\"running\"}",
 	    "event 5 (clock): 't' must be a number");

@@ -101,6 +101,151 @@ TEST(nic_network_by_network_id)
 	diag_list_clear(&diags);
 }
 
+/* Each probe gets its host's team and address in its texts. */
+TEST(round_probe_fills_placeholders)
+{
+	struct diag_list diags;
+	struct range r;
+	struct round round;
+	struct check_probe p;
+	const char *want_name;
+
+	diag_list_init(&diags);
+	if (!CHECK(range_load(&r, "tests/scenarios/ok-service-ssh.yaml",
+	    &diags) == 0))
+		return;
+	round_init(&round, r.plan, 1, 60, 1000);
+	round_add_services(&round, NULL, NULL);
+	if (!CHECK_INT_EQ(round.n_items, 6))
+		goto cleanup;
+	want_name = r.plan->hosts[round.items[2].host].name;
+	round_probe(&round, 1, &p);
+	CHECK_STR_EQ(p.password, "ro-ops");
+	CHECK_STR_EQ(p.run, "id -un");
+	CHECK_INT_EQ(p.port, 2222);
+	round_probe_clear(&p);
+	round_probe(&round, 2, &p);
+	CHECK_STR_EQ(p.user, "ro");
+	CHECK_STR_EQ(p.key, "tests/scenarios/keys/ops");
+	CHECK_STR_EQ(p.expect, want_name);
+	round_probe_clear(&p);
+	round_probe(&round, 3, &p);
+	CHECK_INT_EQ(p.kind, CHECK_ICMP);
+	round_probe_clear(&p);
+	round_probe(&round, 4, &p);
+	CHECK_STR_EQ(p.query, "www.ro.example");
+	CHECK_STR_EQ(p.expect, "10.0.0.10");
+	round_probe_clear(&p);
+	round_probe(&round, 5, &p);
+	CHECK_STR_EQ(p.base, "dc=ro,dc=example");
+	CHECK_STR_EQ(p.filter, "(uid=ops1)");
+	round_probe_clear(&p);
+cleanup:
+	round_clear(&round);
+	range_clear(&r);
+	diag_list_clear(&diags);
+}
+
+/* A rehearsal's round: results from the injects, nothing sent. */
+TEST(round_simulated_from_the_injects)
+{
+	struct diag_list diags;
+	struct range r;
+	struct round round;
+	bool fired[8] = { false }, cut[8] = { false };
+	json_t *ev, *checks;
+	size_t i;
+
+	diag_list_init(&diags);
+	if (!CHECK(range_load(&r, "tests/scenarios/ok-service-ssh.yaml",
+	    &diags) == 0))
+		return;
+	if (!CHECK(r.plan->n_hosts <= 8 && r.plan->n_injects <= 8))
+		goto cleanup;
+	/* Nothing fired: every service up, though no host exists. */
+	round_init(&round, r.plan, 1, 60, 1000);
+	round_add_services(&round, NULL, NULL);
+	round_simulate(&round, fired, cut);
+	round_run(&round, NULL);
+	for (i = 0; i < round.n_items; i++)
+		CHECK(round.items[i].up);
+	ev = round_to_event(&round);
+	CHECK(json_is_true(json_object_get(ev, "simulated")));
+	json_decref(ev);
+	round_clear(&round);
+	/* stop-ssh fired: the two services it breaks are down, and say why. */
+	fired[0] = true;
+	round_init(&round, r.plan, 6, 360, 1000);
+	round_add_services(&round, NULL, NULL);
+	round_simulate(&round, fired, cut);
+	ev = round_to_event(&round);
+	checks = json_object_get(ev, "checks");
+	CHECK(json_is_false(json_object_get(json_array_get(checks, 0), "up")));
+	CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(checks,
+	    1), "reason")), "stopped by inject 'stop-ssh' (simulated)");
+	for (i = 2; i < json_array_size(checks); i++)
+		CHECK(json_is_true(json_object_get(json_array_get(checks, i),
+		    "up")));
+	json_decref(ev);
+	round_clear(&round);
+	/* The link cut: every network check down. */
+	fired[0] = false;
+	for (i = 0; i < r.plan->n_hosts; i++)
+		cut[i] = true;
+	round_init(&round, r.plan, 7, 420, 1000);
+	round_add_services(&round, NULL, NULL);
+	round_simulate(&round, fired, cut);
+	for (i = 0; i < round.n_items; i++)
+		CHECK(!round.items[i].up && strstr(round.items[i].reason,
+		    "link is down") != NULL);
+	round_clear(&round);
+cleanup:
+	range_clear(&r);
+	diag_list_clear(&diags);
+}
+
+/* A deface makes a service that expects another page fail. */
+TEST(round_simulated_deface)
+{
+	struct diag_list diags;
+	struct range r;
+	struct round round;
+	bool fired[16] = { false }, cut[16] = { false };
+	size_t i, deface = PLAN_NONE;
+
+	diag_list_init(&diags);
+	if (!CHECK(range_load(&r, "tests/engine/rehearsal.yaml", &diags) == 0))
+		return;
+	if (!CHECK(r.plan->n_hosts <= 16 && r.plan->n_injects <= 16))
+		goto cleanup;
+	for (i = 0; i < r.plan->n_injects; i++)
+		if (strcmp(r.plan->injects[i].src->id, "deface") == 0)
+			deface = i;
+	if (!CHECK(deface != PLAN_NONE))
+		goto cleanup;
+	fired[deface] = true;
+	round_init(&round, r.plan, 8, 480, 1000);
+	round_add_services(&round, NULL, NULL);
+	round_add_compromises(&round, deface, NULL, NULL);
+	round_simulate(&round, fired, cut);
+	for (i = 0; i < round.n_items; i++) {
+		const struct round_item *it = &round.items[i];
+
+		if (it->inject != NULL)
+			CHECK(it->up);	/* the compromise is active */
+		else if (strcmp(it->check->id, "http") == 0)
+			CHECK(!it->up && strcmp(it->reason, "body lacks "
+			    "'rangectl': defaced by inject 'deface' "
+			    "(simulated)") == 0);
+		else
+			CHECK(it->up);
+	}
+	round_clear(&round);
+cleanup:
+	range_clear(&r);
+	diag_list_clear(&diags);
+}
+
 /* A round where every host is down needs no network and no agent. */
 TEST(round_of_hosts_down_scores_nothing_and_says_why)
 {

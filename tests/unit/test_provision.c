@@ -217,6 +217,83 @@ TEST(down_removes_what_is_stopped)
 	range_clear(&range);
 }
 
+/* XML's copy without its <uuid> line: libvirt then draws one at random. */
+static char *
+without_uuid(const char *xml)
+{
+	const char *at = xml ? strstr(xml, "<uuid>") : NULL, *end;
+
+	if (!CHECK(at != NULL) || (end = strchr(at, '\n')) == NULL)
+		return xstrdup("");
+	return xasprintf("%.*s%s", (int)(at - xml), xml, end + 1);
+}
+
+/* The name-based UUID of RFC 9562: the same as Python's uuid.uuid5(). */
+TEST(uuid_is_name_based)
+{
+	unsigned char u[XML_UUID_LEN];
+	static const unsigned char want[XML_UUID_LEN] = {
+		0x21, 0xcb, 0x32, 0xe7, 0x78, 0x1b, 0x55, 0x62,
+		0x86, 0x48, 0xbb, 0xe5, 0xfb, 0x81, 0x60, 0xe0,
+	};
+
+	CHECK_INT_EQ(xml_uuid("domain", "demo", "demo-ro-web", u), 0);
+	CHECK(memcmp(u, want, XML_UUID_LEN) == 0);
+	CHECK_INT_EQ(xml_uuid("network", "demo", "demo-ro-web", u), 0);
+	CHECK(memcmp(u, want, XML_UUID_LEN) != 0);
+}
+
+/*
+ * Objects made before rangectl derived their UUIDs have random ones:
+ * down tells them by their tag, as it did, and removes them all the same.
+ */
+TEST(down_removes_objects_of_random_uuids)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c;
+	struct range range;
+	struct virt virt;
+	char *error = NULL, *xml, *old;
+	virDomainPtr dom;
+	virNetworkPtr net;
+
+	if (!CHECK(load(&range, "scenarios/demo.yaml")) ||
+	    !CHECK(virt_open(&virt, URI, &error) == 0))
+		return;
+	CHECK_INT_EQ(up(&range, &virt, &opts, &c), 0);
+	dom = virDomainLookupByName(virt.conn, range.plan->hosts[0].name);
+	net = virNetworkLookupByName(virt.conn, range.plan->networks[0].name);
+	if (CHECK(dom != NULL && net != NULL)) {
+		xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+		old = without_uuid(xml);
+		virDomainDestroy(dom);
+		CHECK_INT_EQ(virDomainUndefine(dom), 0);
+		virDomainFree(dom);
+		dom = virDomainDefineXML(virt.conn, old);
+		CHECK(dom != NULL);
+		free(xml);
+		free(old);
+		xml = virNetworkGetXMLDesc(net, 0);
+		old = without_uuid(xml);
+		virNetworkDestroy(net);
+		CHECK_INT_EQ(virNetworkUndefine(net), 0);
+		virNetworkFree(net);
+		net = virNetworkDefineXML(virt.conn, old);
+		CHECK(net != NULL);
+		free(xml);
+		free(old);
+	}
+	CHECK_INT_EQ(down(&range, &virt),
+	    range.plan->n_networks + range.plan->n_hosts);
+	CHECK_INT_EQ(tagged_objects(&virt, "demo"), 0);
+	if (dom != NULL)
+		virDomainFree(dom);
+	if (net != NULL)
+		virNetworkFree(net);
+	virt_close(&virt);
+	range_clear(&range);
+}
+
 TEST(name_taken_by_a_stranger_fails_cleanly)
 {
 	static const char foreign[] = "<domain type='test'><name>demo-ro-web"
@@ -371,11 +448,30 @@ TEST(xml_golden)
 	    "/var/lib/rangectl/pools/disk/x.qcow2", &why);
 	check_golden("tests/xml/domain-disk.xml", xml);
 	free(xml);
+	xml = xml_domain_seeded(range.plan, &range.plan->hosts[0], &opt,
+	    "/var/lib/rangectl/pools/disk/x.qcow2",
+	    "/var/lib/rangectl/pools/disk/x-cidata-0123456789abcdef.iso", &why);
+	check_golden("tests/xml/domain-seeded.xml", xml);
+	free(xml);
 	range_clear(&range);
 	if (!CHECK(load(&range, "scenarios/demo.yaml")))
 		return;
 	xml = xml_domain(range.plan, &range.plan->hosts[2], &opt, NULL, &why);
 	check_golden("tests/xml/domain-kernel.xml", xml);
+	free(xml);
+	range_clear(&range);
+	/* The hardware knobs: UEFI, q35, SATA, e1000e, a screen, a TPM. */
+	if (!CHECK(load(&range, "scenarios/windows-ad.yaml")))
+		return;
+	CHECK_STR_EQ(range.plan->hosts[1].name, "winad-blue-dc");
+	xml = xml_domain(range.plan, &range.plan->hosts[1], &opt,
+	    "/var/lib/rangectl/pools/winad/winad-blue-dc.qcow2", &why);
+	check_golden("tests/xml/domain-windows-dc.xml", xml);
+	free(xml);
+	CHECK_STR_EQ(range.plan->hosts[2].name, "winad-blue-ws");
+	xml = xml_domain(range.plan, &range.plan->hosts[2], &opt,
+	    "/var/lib/rangectl/pools/winad/winad-blue-ws.qcow2", &why);
+	check_golden("tests/xml/domain-windows-ws.xml", xml);
 	free(xml);
 	range_clear(&range);
 }
@@ -398,4 +494,91 @@ TEST(tags_read_back)
 	CHECK_STR_EQ(tag.range, "a");
 	CHECK(tag.team == NULL);
 	xml_tag_clear(&tag);
+}
+
+/* The names of the volumes in pool with prefix, one a line, sorted. */
+static size_t
+count_volumes(struct virt *virt, const char *pool_name, const char *part)
+{
+	virStoragePoolPtr pool = virStoragePoolLookupByName(virt->conn,
+	    pool_name);
+	virStorageVolPtr *vols = NULL;
+	size_t found = 0;
+	int i, n;
+
+	if (pool == NULL)
+		return 0;
+	n = virStoragePoolListAllVolumes(pool, &vols, 0);
+	for (i = 0; i < n; i++) {
+		found += strstr(virStorageVolGetName(vols[i]), part) != NULL;
+		virStorageVolFree(vols[i]);
+	}
+	free(vols);
+	virStoragePoolFree(pool);
+	return found;
+}
+
+static char *
+domain_xml(struct virt *virt, const char *name)
+{
+	virDomainPtr dom = virDomainLookupByName(virt->conn, name);
+	char *xml;
+
+	if (dom == NULL)
+		return xstrdup("");
+	xml = virDomainGetXMLDesc(dom, 0);
+	virDomainFree(dom);
+	return xml;
+}
+
+/*
+ * cloud-init hosts get a seed volume each, on a CD-ROM; an unchanged host
+ * keeps it, a changed one gets a new one (the old one deleted) and is made
+ * anew; down takes them with the pool.
+ */
+TEST(cloud_init_seed_volumes)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c = { 0 };
+	struct plan_host *web = NULL;
+	struct range range;
+	struct virt virt;
+	char *error = NULL, *xml;
+	size_t i;
+
+	if (!CHECK(load(&range, "tests/scenarios/ok-cloud-init.yaml")) ||
+	    !CHECK(virt_open(&virt, URI, &error) == 0))
+		return;
+	CHECK_INT_EQ(up(&range, &virt, &opts, &c), 0);
+	/* Two gateways and two web servers; red's kali has no cloud-init. */
+	CHECK_INT_EQ(count_volumes(&virt, "ci-volumes", "-cidata-"), 4);
+	CHECK_INT_EQ(count_volumes(&virt, "ci-volumes", ".qcow2"), 5);
+	xml = domain_xml(&virt, "ci-ro-web");
+	CHECK(strstr(xml, "device='cdrom'") != NULL);
+	CHECK(strstr(xml, "ci-ro-web-cidata-") != NULL);
+	free(xml);
+	xml = domain_xml(&virt, "ci-red-kali");
+	CHECK(strstr(xml, "device='cdrom'") == NULL);
+	free(xml);
+	memset(&c, 0, sizeof(c));
+	CHECK_INT_EQ(up(&range, &virt, &opts, &c), 0);
+	CHECK_INT_EQ(c.unchanged, range.plan->n_networks + range.plan->n_hosts);
+	CHECK_INT_EQ(count_volumes(&virt, "ci-volumes", "-cidata-"), 4);
+	for (i = 0; i < range.plan->n_hosts; i++)
+		if (strcmp(range.plan->hosts[i].name, "ci-ro-web") == 0)
+			web = &range.plan->hosts[i];
+	if (CHECK(web != NULL && web->guest->run.count > 0)) {
+		free(web->guest->run.items[0]);
+		web->guest->run.items[0] = xstrdup("true");
+		memset(&c, 0, sizeof(c));
+		CHECK_INT_EQ(up(&range, &virt, &opts, &c), 0);
+		CHECK_INT_EQ(c.replaced, 1);
+		CHECK_INT_EQ(count_volumes(&virt, "ci-volumes",
+		    "ci-ro-web-cidata-"), 1);
+	}
+	down(&range, &virt);
+	CHECK(!pool_exists(&virt, "ci-volumes"));
+	CHECK_INT_EQ(tagged_objects(&virt, "ci"), 0);
+	virt_close(&virt);
+	range_clear(&range);
 }
