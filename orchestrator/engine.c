@@ -163,8 +163,15 @@ handle_done(struct engine *e, struct engine_done *d)
 		engine_round_done(e, &d->round);
 		break;
 	case DONE_EVENT:
-		engine_log_event(e, d->event);
-		engine_journal(e, d->event);
+		/*
+		 * Logged once journaled, which gives it its "t": decoded
+		 * before, it was refused ("'t' must be a number") and its
+		 * line ("inject 'halt' done: 1 of 1 target(s) ok") lost.
+		 */
+		json_incref(d->event);
+		if (engine_journal(e, d->event) == 0)
+			engine_log_event(e, d->event);
+		json_decref(d->event);
 		break;
 	case DONE_HOST:
 		engine_host_changed(e, d->host, d->state, d->detail);

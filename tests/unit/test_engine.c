@@ -366,6 +366,15 @@ TEST(a_fast_clock_fires_the_msel_and_ends)
 		return;
 	fixture_finish(&f);
 	CHECK_INT_EQ(f.rc, 0);
+	{
+		/* A firing's result is logged, not refused as malformed. */
+		char *log = log_text(&f);
+
+		CHECK(strstr(log, "inject 'halt' done: 1 of 1 target(s) ok") !=
+		    NULL);
+		CHECK(strstr(log, "must be a number") == NULL);
+		free(log);
+	}
 	/* report_load() initializes rep itself. */
 	if (CHECK(report_load(&rep, f.dir, &error) == 0 || (free(error), 0))) {
 		const struct report_inject *halt = report_inject(&rep, "halt");
