@@ -153,16 +153,21 @@ watchdog(unsigned seconds)
 	alarm(seconds);
 }
 
-/* A scenario and its plan, from YAML text; exits when either fails. */
+/*
+ * The plan of a scenario in YAML text, which is freed at once as in
+ * range_load(); exits when either fails.
+ */
 static struct plan *
-load(const char *text, const char *path, struct scenario **sc)
+load(const char *text, const char *path)
 {
 	struct diag_list diags;
+	struct scenario *sc;
 	struct plan *plan;
 
 	diag_list_init(&diags);
-	*sc = scenario_load_buffer(text, strlen(text), path, &diags);
-	plan = *sc ? plan_build(*sc, &diags) : NULL;
+	sc = scenario_load_buffer(text, strlen(text), path, &diags);
+	plan = sc ? plan_build(sc, &diags) : NULL;
+	scenario_free(sc);
 	if (plan == NULL) {
 		diag_print(&diags, path, stderr);
 		exit(1);
@@ -724,7 +729,7 @@ static void
 emit_firing(struct gen *g, size_t i, double t, const char *by)
 {
 	const struct plan_inject *pi = &g->plan->injects[i];
-	const struct scenario_inject *src = pi->src;
+	const struct plan_inject *src = pi;
 	unsigned firing = by ? ++g->press : 1;
 	json_t *results = json_array();
 	size_t k, net;
@@ -786,8 +791,8 @@ round_event(const struct gen *g, long n, double at)
 	for (i = 0; i < g->plan->n_hosts; i++) {
 		const struct plan_host *h = &g->plan->hosts[i];
 
-		for (j = 0; h->team && j < h->src->n_services; j++) {
-			const struct scenario_check *c = &h->src->services[j];
+		for (j = 0; h->team && j < h->n_services; j++) {
+			const struct scenario_check *c = &h->services[j];
 			bool up = (n + (long)(i * 7 + j * 3)) % 17 != 0;
 
 			json_array_append_new(checks, json_pack("{s:s, s:s, s:s, s:s, "
@@ -796,7 +801,7 @@ round_event(const struct gen *g, long n, double at)
 			    up, "points", (json_int_t)(up ? c->points : 0), "reason",
 			    up ? json_null() : json_string("no answer within 1 s")));
 		}
-		if (g->defaced && h->src->n_services > 0) {
+		if (g->defaced && h->n_services > 0) {
 			bool active = (n + (long)i) % 5 == 0;
 
 			json_array_append_new(comps, json_pack("{s:s, s:s, s:s, s:s, "
@@ -858,7 +863,7 @@ write_journal(const char *path, const struct plan *plan)
 
 	for (i = 0; i < plan->n_hosts; i++)
 		if (plan->hosts[i].team && strcmp(plan->hosts[i].team->id, "md") == 0 &&
-		    strcmp(plan->hosts[i].src->id, "web") == 0)
+		    strcmp(plan->hosts[i].id, "web") == 0)
 			g.md_web = i;
 	g.f = fopen(path, "w");
 	if (g.f == NULL)
@@ -870,10 +875,10 @@ write_journal(const char *path, const struct plan *plan)
 	    "running", "speed", 1.0, "reason", "started", "by"), 0);
 	/* A round with what comes before it writes at most 16 events. */
 	for (n = 1; g.seq < N_EVENTS - 1; n++) {
-		t = (double)n * (double)plan->sc->scoring.interval;
-		for (; next < plan->n_injects && !plan->injects[next].src->manual &&
-		    plan->injects[next].src->at <= t && g.seq + 16 < N_EVENTS; next++)
-			emit_firing(&g, next, (double)plan->injects[next].src->at, NULL);
+		t = (double)n * (double)plan->interval;
+		for (; next < plan->n_injects && !plan->injects[next].manual &&
+		    plan->injects[next].at <= t && g.seq + 16 < N_EVENTS; next++)
+			emit_firing(&g, next, (double)plan->injects[next].at, NULL);
 		if (g.link_up != NULL && g.link_at <= t && g.seq + 16 < N_EVENTS) {
 			emit(&g, g.link_up, g.link_at);
 			g.link_up = NULL;
@@ -955,7 +960,6 @@ one_figure(const char *mode, int runs)
 	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	char *tmp = xasprintf("%s/bench-engine.XXXXXX", tmpdir), *error = NULL;
 	bool lateness = strcmp(mode, "--lateness") == 0;
-	struct scenario *sc = NULL;
 	struct plan *plan = NULL;
 	struct virt virt;
 	double m[3];
@@ -966,7 +970,7 @@ one_figure(const char *mode, int runs)
 		die(tmp, strerror(errno));
 	if (lateness) {
 		text = lateness_scenario();
-		plan = load(text, "lateness.yaml", &sc);
+		plan = load(text, "lateness.yaml");
 		free(text);
 		if (virt_open(&virt, "test:///default", &error) < 0)
 			die("virt_open", error);
@@ -984,7 +988,6 @@ one_figure(const char *mode, int runs)
 	if (lateness) {
 		virt_close(&virt);
 		plan_free(plan);
-		scenario_free(sc);
 	}
 	remove_tree(tmp);
 	free(tmp);
@@ -1021,7 +1024,6 @@ write_state(const char *dir)
 {
 	char *yaml = xasprintf("%s/replay.yaml", dir);
 	char *journal = xasprintf("%s/%s", dir, JOURNAL_FILE), *error = NULL;
-	struct scenario *sc;
 	struct plan *plan;
 	struct virt virt;
 	FILE *f;
@@ -1031,14 +1033,13 @@ write_state(const char *dir)
 	f = fopen(yaml, "w");
 	if (f == NULL || fputs(replay_scenario, f) < 0 || fclose(f) != 0)
 		die(yaml, strerror(errno));
-	plan = load(replay_scenario, yaml, &sc);
+	plan = load(replay_scenario, yaml);
 	write_journal(journal, plan);
 	if (virt_open(&virt, "test:///default", &error) < 0)
 		die("virt_open", error);
 	time_engine_new(plan, &virt, dir);
 	virt_close(&virt);
 	plan_free(plan);
-	scenario_free(sc);
 	free(journal);
 	free(yaml);
 	return 0;
@@ -1053,7 +1054,6 @@ main(int argc, char **argv)
 	    rep[MAX_RUNS], parse[MAX_RUNS], resume[MAX_RUNS];
 	int runs = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 5, r, k;
 	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	struct scenario *late_sc, *rep_sc;
 	struct plan *late_plan, *rep_plan;
 	struct servers sv;
 	char *tmp, *text, *rep_dir, *rep_path, *error = NULL;
@@ -1079,10 +1079,10 @@ main(int argc, char **argv)
 	if (mkdtemp(tmp) == NULL)
 		die(tmp, strerror(errno));
 	text = lateness_scenario();
-	late_plan = load(text, "lateness.yaml", &late_sc);
+	late_plan = load(text, "lateness.yaml");
 	free(text);
 	rep_path = xasprintf("%s/replay.yaml", tmp);
-	rep_plan = load(replay_scenario, rep_path, &rep_sc);
+	rep_plan = load(replay_scenario, rep_path);
 	rep_dir = xasprintf("%s/replay", tmp);
 	if (mkdir(rep_dir, 0700) < 0)
 		die(rep_dir, strerror(errno));
@@ -1151,9 +1151,7 @@ main(int argc, char **argv)
 	virt_close(&virt);
 	remove_tree(tmp);
 	plan_free(late_plan);
-	scenario_free(late_sc);
 	plan_free(rep_plan);
-	scenario_free(rep_sc);
 	free(rep_dir);
 	free(rep_path);
 	free(tmp);

@@ -169,7 +169,7 @@ bare_cycle(const struct plan *plan, struct virt *virt, double *bare)
 	rc = provision_up(plan, virt, &opts, &progress, &counts, &error);
 	if (rc < 0)
 		fprintf(stderr, "bench: %s\n", error);
-	else if ((*bare = bare_down(virt->conn, plan->sc->exercise.name)) < 0)
+	else if ((*bare = bare_down(virt->conn, plan->exercise)) < 0)
 		rc = -1;
 	free(error);
 	progress_destroy(&progress);

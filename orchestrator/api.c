@@ -483,7 +483,7 @@ fire(struct api *api, const struct api_path *p, const struct auth_user *u,
 	bool known = false;
 
 	for (i = 0; i < api->plan->n_injects; i++)
-		known |= strcmp(api->plan->injects[i].src->id, p->seg[3]) == 0;
+		known |= strcmp(api->plan->injects[i].id, p->seg[3]) == 0;
 	if (u->role == AUTH_TRAINEE) {
 		answer_error(res, 403, "your role may not fire injects");
 		return;
@@ -578,7 +578,7 @@ adjust(struct api *api, const struct api_request *req,
 		struct engine_command cmd = { .kind = ENGINE_ADJUST, .by = u->name,
 		    .arg = team, .points = points, .text = reason };
 
-		if (scenario_team(api->plan->sc, team) == NULL)
+		if (plan_team(api->plan, team) == NULL)
 			answer_error(res, 400, "there is no team '%s'", team);
 		else if (command(api, res, &cmd, NULL))
 			answer_json(res, 200, json_pack("{s:b}", "ok", 1));

@@ -169,29 +169,33 @@ team_auth_role(const struct scenario_team *t)
 	return t->role == ROLE_WHITE ? AUTH_CONTROLLER : AUTH_TRAINEE;
 }
 
-/* Fills a->users from sc, in scenario order. Returns 0, or -1 with *error. */
+/*
+ * Fills a->users from the teams' members and the instructors, in scenario
+ * order. Returns 0, or -1 with *error.
+ */
 static int
-users_collect(struct auth *a, const struct scenario *sc, char **error)
+users_collect(struct auth *a, const struct scenario_team *teams,
+    size_t n_teams, const struct strlist *instructors, char **error)
 {
 	struct strmap names;
-	size_t i, j, n = sc->instructors.count;
+	size_t i, j, n = instructors->count;
 	int rc = -1;
 
-	for (i = 0; i < sc->n_teams; i++)
-		n += sc->teams[i].members.count;
+	for (i = 0; i < n_teams; i++)
+		n += teams[i].members.count;
 	/* Allocated once: by_hash will point into these users. */
 	a->users = xcalloc(n, sizeof(*a->users));
 	strmap_init(&names);
-	for (i = 0; i < sc->n_teams; i++) {
-		const struct scenario_team *t = &sc->teams[i];
+	for (i = 0; i < n_teams; i++) {
+		const struct scenario_team *t = &teams[i];
 
 		for (j = 0; j < t->members.count; j++)
 			if (user_add(a, &names, t->members.items[j],
 			    team_auth_role(t), t, error) < 0)
 				goto cleanup;
 	}
-	for (j = 0; j < sc->instructors.count; j++)
-		if (user_add(a, &names, sc->instructors.items[j], AUTH_INSTRUCTOR,
+	for (j = 0; j < instructors->count; j++)
+		if (user_add(a, &names, instructors->items[j], AUTH_INSTRUCTOR,
 		    NULL, error) < 0)
 			goto cleanup;
 	rc = 0;
@@ -508,7 +512,8 @@ users_index(struct auth *a, const json_t *creds, char **error)
 }
 
 int
-auth_load(struct auth *a, const struct scenario *sc, const char *state_dir,
+auth_load(struct auth *a, const struct scenario_team *teams, size_t n_teams,
+    const struct strlist *instructors, const char *state_dir,
     char **error)
 {
 	json_t *old = NULL, *creds = NULL;
@@ -523,7 +528,7 @@ auth_load(struct auth *a, const struct scenario *sc, const char *state_dir,
 		    state_dir, strerror(errno));
 		goto cleanup;
 	}
-	if (users_collect(a, sc, error) < 0 ||
+	if (users_collect(a, teams, n_teams, instructors, error) < 0 ||
 	    (old = creds_read(a->path, &missing, error)) == NULL ||
 	    (creds = creds_merge(a, old, &changed, error)) == NULL)
 		goto cleanup;

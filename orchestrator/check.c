@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,6 +253,39 @@ check_part_of(struct check_part *parts, int kind)
 	}
 }
 
+/*
+ * SIGPIPE is blocked on the batch's threads: libraries write to sockets
+ * we may have shut down (OpenLDAP's unbind, after check_curl.c shut the
+ * connection to spare the round libcurl's goodbye), and a process that
+ * does not ignore SIGPIPE would die of it. Blocked, the write fails with
+ * EPIPE; a SIGPIPE left pending for the calling thread is taken before
+ * its mask is given back. The batch's threads inherit the mask, and
+ * their own pending ones end with them.
+ */
+static void
+check_block_sigpipe(sigset_t *saved)
+{
+	sigset_t pipe;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, saved);
+}
+
+static void
+check_restore_sigpipe(const sigset_t *saved)
+{
+	const struct timespec now = { 0, 0 };
+	sigset_t pipe;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	if (!sigismember(saved, SIGPIPE))
+		while (sigtimedwait(&pipe, NULL, &now) == SIGPIPE)
+			;
+	pthread_sigmask(SIG_SETMASK, saved, NULL);
+}
+
 void
 check_run(struct check_probe *probes, size_t n, int timeout_ms)
 {
@@ -260,7 +294,9 @@ check_run(struct check_probe *probes, size_t n, int timeout_ms)
 	    { .run = check_icmp_run } };
 	struct check_probe **tcp = xcalloc(n + 1, sizeof(*tcp));
 	size_t n_tcp = 0, i;
+	sigset_t saved;
 
+	check_block_sigpipe(&saved);
 	if (timeout_ms <= 0)
 		timeout_ms = 1;
 	for (i = 0; i < ARRAY_SIZE(parts); i++) {
@@ -294,4 +330,5 @@ check_run(struct check_probe *probes, size_t n, int timeout_ms)
 	for (i = 0; i < n; i++)
 		check_reason_scrub(&probes[i]);
 	free(tcp);
+	check_restore_sigpipe(&saved);
 }

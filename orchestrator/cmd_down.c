@@ -32,10 +32,10 @@ run_down(const struct cmd_ctx *ctx, const char *file, const char *connect,
 		rc = EXIT_FAILED;
 	} else if (json) {
 		printf("{\"range\": \"%s\", \"removed\": %zu}\n",
-		    range.scenario->exercise.name, removed);
+		    range.plan->exercise, removed);
 	} else {
 		printf("range '%s' is down: %zu objects removed\n",
-		    range.scenario->exercise.name, removed);
+		    range.plan->exercise, removed);
 	}
 	free(error);
 	progress_destroy(&progress);

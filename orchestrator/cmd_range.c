@@ -38,8 +38,8 @@ load_range(const struct cmd_ctx *ctx, const char *path, struct range *range)
 static const char *
 single_uri(const struct range *range, const char *connect)
 {
-	return connect ? connect : range->scenario->exercise.connect ?
-	    range->scenario->exercise.connect : CMD_DEFAULT_URI;
+	return connect ? connect : range->plan->connect ?
+	    range->plan->connect : CMD_DEFAULT_URI;
 }
 
 void
@@ -67,7 +67,7 @@ static int
 open_nodes(const struct range *range, const char *connect,
     const struct cmd_nodes *nodes, struct cluster *cl, char **error)
 {
-	const struct scenario *sc = range->scenario;
+	const struct plan *plan = range->plan;
 	const char **uris;
 	size_t i;
 	int rc;
@@ -77,18 +77,19 @@ open_nodes(const struct range *range, const char *connect,
 			return -1;
 		return cluster_place_by_capacity(cl, range->plan, error);
 	}
-	if (sc->n_nodes == 0) {
+	if (plan->n_nodes == 0) {
 		uris = xcalloc(1, sizeof(*uris));
 		uris[0] = single_uri(range, connect);
 		rc = cluster_open(cl, uris, 1, false, error);
 	} else {
-		uris = xcalloc(sc->n_nodes, sizeof(*uris));
-		for (i = 0; i < sc->n_nodes; i++)
-			uris[i] = sc->nodes[i].uri;
-		rc = cluster_open(cl, uris, sc->n_nodes, true, error);
-		for (i = 0; rc == 0 && i < sc->n_nodes; i++)
-			if (sc->nodes[i].underlay != NULL)
-				cluster_set_underlay(cl, i, sc->nodes[i].underlay);
+		uris = xcalloc(plan->n_nodes, sizeof(*uris));
+		for (i = 0; i < plan->n_nodes; i++)
+			uris[i] = plan->nodes[i].uri;
+		rc = cluster_open(cl, uris, plan->n_nodes, true, error);
+		for (i = 0; rc == 0 && i < plan->n_nodes; i++)
+			if (plan->nodes[i].underlay != NULL)
+				cluster_set_underlay(cl, i,
+				    plan->nodes[i].underlay);
 	}
 	free(uris);
 	return rc;
@@ -126,11 +127,11 @@ cmd_open_cluster_checked(const struct cmd_ctx *ctx, const char *path,
 	rc = load_range(ctx, path, range);
 	if (rc != EXIT_OK)
 		return rc;
-	if (connect != NULL && range->scenario->n_nodes > 0) {
+	if (connect != NULL && range->plan->n_nodes > 0) {
 		fprintf(stderr, "rangectl %s: '%s' spreads its range over %zu "
 		    "nodes; --connect names the one libvirt host of a range "
 		    "without nodes: give --node for each node instead\n",
-		    ctx->cmd->name, path, range->scenario->n_nodes);
+		    ctx->cmd->name, path, range->plan->n_nodes);
 		range_clear(range);
 		return EXIT_FAILED;
 	}

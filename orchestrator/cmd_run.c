@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rangectl/api.h"
@@ -55,6 +56,7 @@ struct run_args {
 	bool simulate_checks;	/* --simulate-checks, or a rehearsal's default */
 	bool wait_for_start;
 	bool accept_changes;	/* a changed MSEL or scoring goes on */
+	bool reset;	/* move the journal and checkpoint aside first */
 	bool json;
 	bool quiet;
 };
@@ -112,7 +114,7 @@ provision(struct range *range, struct cluster *cl, const struct run_args *a)
 	}
 	if (!a->quiet)
 		fprintf(stderr, "range '%s' is up (%zu hosts)\n",
-		    range->scenario->exercise.name, range->plan->n_hosts);
+		    range->plan->exercise, range->plan->n_hosts);
 	return 0;
 }
 
@@ -220,7 +222,8 @@ dashboard_start(struct dashboard *d, struct range *range,
 	    .use_listen_fd = a->listen_fd >= 0, .listen_fd = a->listen_fd };
 	char *error = NULL, *web;
 
-	if (auth_load(&d->auth, range->scenario, state_dir, &error) < 0) {
+	if (auth_load(&d->auth, range->plan->teams,
+	    range->plan->n_teams, &range->plan->instructors, state_dir, &error) < 0) {
 		fprintf(stderr, "rangectl run: %s\n", error);
 		free(error);
 		return -1;
@@ -313,15 +316,19 @@ run_engine(struct range *range, struct cluster *cl, const char *state_dir,
 
 	/*
 	 * The view reads the whole journal (the engine may start from its
-	 * checkpoint), then takes each new event from the engine.
+	 * checkpoint), then takes each new event from the engine. Only the
+	 * dashboard reads it: without one (--listen off) there is none, and
+	 * a restart takes the engine's time alone.
 	 */
-	if (view_init(&d.view, range->plan, state_dir, &error) < 0) {
-		fprintf(stderr, "rangectl run: %s\n", error);
-		free(error);
-		view_clear(&d.view);
-		return EXIT_FAILED;
+	if (a->listen != NULL) {
+		if (view_init(&d.view, range->plan, state_dir, &error) < 0) {
+			fprintf(stderr, "rangectl run: %s\n", error);
+			free(error);
+			view_clear(&d.view);
+			return EXIT_FAILED;
+		}
+		d.view_ready = true;
 	}
-	d.view_ready = true;
 	e = engine_new_cluster(range->plan, cl, &opts, &error);
 	if (e == NULL) {
 		fprintf(stderr, "rangectl run: %s\n", error);
@@ -367,7 +374,7 @@ static char *
 state_dir_of(const struct run_args *a, const struct range *range)
 {
 	return a->state_dir ? xstrdup(a->state_dir) :
-	    xasprintf("state/%s", range->scenario->exercise.name);
+	    xasprintf("state/%s", range->plan->exercise);
 }
 
 /* check_state()'s reading of the journal: the report, and the timeline. */
@@ -429,7 +436,7 @@ check_state(const struct range *range, void *arg)
 	const struct run_args *a = arg;
 	char *dir = state_dir_of(a, range), *path = xasprintf("%s/%s", dir,
 	    JOURNAL_FILE), *error = NULL;
-	const char *name = range->scenario->exercise.name;
+	const char *name = range->plan->exercise;
 	char at[UNITS_CLOCK_SIZE];
 	struct report r;
 	struct state_scan scan = { .r = &r };
@@ -492,6 +499,48 @@ fail:
 	fprintf(stderr, "rangectl run: %s\n", error);
 	free(error);
 	return -1;
+}
+
+/*
+ * --reset: DIR/NAME renamed to DIR/NAME.STAMP, never deleted (the exercise
+ * it held may still be wanted). 0, or -1 with the reason printed.
+ */
+static int
+move_aside(const char *dir, const char *name, const char *stamp)
+{
+	char *from = xasprintf("%s/%s", dir, name);
+	char *to = xasprintf("%s.%s", from, stamp);
+	int rc = 0;
+
+	if (access(to, F_OK) == 0) {
+		fprintf(stderr, "rangectl run: cannot move '%s' aside: '%s' exists "
+		    "already\n", from, to);
+		rc = -1;
+	} else if (rename(from, to) == 0) {
+		fprintf(stderr, "--reset: '%s' moved to '%s'\n", from, to);
+	} else if (errno != ENOENT) {
+		fprintf(stderr, "rangectl run: cannot move '%s' aside to '%s': "
+		    "%s\n", from, to, strerror(errno));
+		rc = -1;
+	}
+	free(to);
+	free(from);
+	return rc;
+}
+
+/* --reset: the journal and checkpoint of dir moved aside, tokens kept. */
+static int
+reset_state(const char *dir)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	strftime(stamp, sizeof(stamp), "reset-%Y%m%dT%H%M%S", gmtime_r(&now,
+	    &tm));
+	/* checkpoint.json: the engine's ENGINE_CHECKPOINT */
+	return move_aside(dir, JOURNAL_FILE, stamp) < 0 ||
+	    move_aside(dir, "checkpoint.json", stamp) < 0 ? -1 : 0;
 }
 
 /*
@@ -559,7 +608,8 @@ run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 	if (a->state_dir == NULL && mkdir("state", 0755) < 0 && errno != EEXIST)
 		fprintf(stderr, "rangectl run: cannot make folder 'state': %s\n",
 		    strerror(errno));
-	if (provision(&range, &cl, a) < 0) {
+	if ((a->reset && reset_state(state_dir) < 0) || provision(&range, &cl,
+	    a) < 0) {
 		rc = EXIT_FAILED;
 	} else {
 		pthread_sigmask(SIG_BLOCK, &engine_signals, NULL);
@@ -628,6 +678,7 @@ run_option(const struct cmd_ctx *ctx, int key, const char *value, void *arg)
 	case 'M': a->simulate_checks = true; break;
 	case 'w': a->wait_for_start = true; break;
 	case 'A': a->accept_changes = true; break;
+	case 'R': a->reset = true; break;
 	case 'j': a->json = true; break;
 	case 'q': a->quiet = true; break;
 	case 'S':

@@ -66,7 +66,7 @@ static void
 print_result(const struct range *range, const struct cluster *cl,
     const struct provision_counts *c, const struct up_args *args)
 {
-	const char *name = range->scenario->exercise.name;
+	const char *name = range->plan->exercise;
 	json_t *doc;
 
 	if (args->json) {
@@ -111,7 +111,7 @@ cmd_up_range(const struct range *range, struct cluster *cl,
 	char *pool_path;
 	int rc;
 
-	pool_path = xasprintf("%s/%s", pool_root, range->scenario->exercise.name);
+	pool_path = xasprintf("%s/%s", pool_root, range->plan->exercise);
 	opts.pool_path = pool_path;
 	opts.ready_timeout = (int)timeout;
 	opts.check_files = all_local(cl);

@@ -66,7 +66,8 @@ sync_scenario(struct account_store *s, const char *file, const char *state)
 	diag_list_clear(&diags);
 	if (sc == NULL)
 		return -1;
-	if (auth_load(&a, sc, state, &error) < 0 ||
+	if (auth_load(&a, sc->teams, sc->n_teams, &sc->instructors,
+	    state, &error) < 0 ||
 	    account_sync(s, &a, &error) < 0)
 		fprintf(stderr, "rangectl users: %s\n", error);
 	else

@@ -61,10 +61,10 @@ make(const struct plan *plan, struct cluster *cl, struct virt *virt,
 	e->accepting = true;
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_cond_init(&e->answered, NULL);
-	exclock_init(&e->clock, (double)plan->sc->exercise.duration,
+	exclock_init(&e->clock, (double)plan->duration,
 	    e->opts.speed);
 	schedule_init(&e->schedule, plan);
-	score_ledger_init(&e->ledger, plan->sc->teams, plan->sc->n_teams);
+	score_ledger_init(&e->ledger, plan->teams, plan->n_teams);
 	index_hosts(e);
 	e->firings = xcalloc(plan->n_injects + 1, sizeof(*e->firings));
 	e->fired = xcalloc(plan->n_injects + 1, sizeof(*e->fired));

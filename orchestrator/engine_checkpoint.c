@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine_impl.h"
@@ -61,7 +62,7 @@ injects_json(const struct engine *e)
 		for (j = 0; j < e->schedule.n; j++)
 			if (e->schedule.items[j].inject == i)
 				scheduled = e->schedule.items[j].fired;
-		json_object_set_new(injects, e->plan->injects[i].src->id,
+		json_object_set_new(injects, e->plan->injects[i].id,
 		    json_pack("{s:I, s:b}", "firings", (json_int_t)e->firings[i],
 		    "scheduled", scheduled));
 	}
@@ -79,7 +80,7 @@ links_json(const struct engine *e)
 		    "host", e->plan->hosts[e->links[i].host].name, "network",
 		    e->plan->networks[e->links[i].network].name, "until",
 		    e->links[i].until, "inject",
-		    e->plan->injects[e->links[i].inject].src->id));
+		    e->plan->injects[e->links[i].inject].id));
 	return links;
 }
 
@@ -108,7 +109,7 @@ checkpoint_json(const struct engine *e)
 	    "s:o, s:o, s:o, s:O, s:O, s:i, s:f, s:f, s:f}", "version",
 	    CHECKPOINT_VERSION, "score", score_state_to_json(&e->ledger),
 	    "timeline", e->timeline ? json_incref(e->timeline) : json_null(),
-	    "exercise", e->plan->sc->exercise.name, "seq",
+	    "exercise", e->plan->exercise, "seq",
 	    (json_int_t)e->journal.seq, "offset", (json_int_t)e->journal.size,
 	    "line_hash", hash, "next_round", (json_int_t)e->next_round,
 	    "last_round", "n", (json_int_t)(last ? last->n : 0), "at", last ?
@@ -184,7 +185,7 @@ restore_injects(struct engine *e, const json_t *injects)
 
 	for (i = 0; i < e->plan->n_injects; i++) {
 		const json_t *o = json_object_get(injects,
-		    e->plan->injects[i].src->id);
+		    e->plan->injects[i].id);
 
 		if (o == NULL)
 			continue;
@@ -249,21 +250,41 @@ usable(const struct engine *e, const json_t *doc, const char *journal)
 
 	return json_integer_value(json_object_get(doc, "version")) ==
 	    CHECKPOINT_VERSION && name != NULL &&
-	    strcmp(name, e->plan->sc->exercise.name) == 0 && hash != NULL &&
+	    strcmp(name, e->plan->exercise) == 0 && hash != NULL &&
 	    offset > 0 && json_integer_value(json_object_get(doc, "seq")) > 0 &&
 	    journal_line_matches(journal, (unsigned long long)offset,
 	    strtoull(hash, NULL, 16));
 }
 
-void
-engine_checkpoint_load(struct engine *e, unsigned long long *offset,
-    unsigned long long *first_seq)
+/*
+ * Whether doc is a checkpoint of this exercise taken at a byte of the
+ * journal past its end: then *size is the journal's size (0 if missing).
+ */
+static bool
+ahead(const struct engine *e, const json_t *doc, const char *journal,
+    unsigned long long *size)
 {
+	const char *name = json_string_value(json_object_get(doc, "exercise"));
+	json_int_t offset = json_integer_value(json_object_get(doc, "offset"));
+	struct stat st;
+
+	*size = stat(journal, &st) == 0 ? (unsigned long long)st.st_size : 0;
+	return name != NULL && strcmp(name, e->plan->exercise) == 0 &&
+	    offset > 0 && (unsigned long long)offset > *size;
+}
+
+int
+engine_checkpoint_load(struct engine *e, unsigned long long *offset,
+    unsigned long long *first_seq, char **error)
+{
+	unsigned long long size;
+	int rc = 0;
+
 	char *path = xasprintf("%s/%s", e->state_dir, ENGINE_CHECKPOINT);
 	char *journal = xasprintf("%s/%s", e->state_dir, JOURNAL_FILE);
 	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
 	json_int_t version = json_integer_value(json_object_get(doc, "version"));
-	char *error = NULL;
+	char *why = NULL;
 
 	*offset = 0;
 	*first_seq = 1;
@@ -274,12 +295,12 @@ engine_checkpoint_load(struct engine *e, unsigned long long *offset,
 		    CHECKPOINT_VERSION);
 	} else if (doc != NULL && usable(e, doc, journal) &&
 	    score_restore(&e->ledger, json_object_get(doc, "score"),
-	    &error) < 0) {
-		engine_log(e, "note: %s; replaying all of the journal", error);
+	    &why) < 0) {
+		engine_log(e, "note: %s; replaying all of the journal", why);
 		/* What it restored before the fault is forgotten. */
 		score_ledger_clear(&e->ledger);
-		score_ledger_init(&e->ledger, e->plan->sc->teams,
-		    e->plan->sc->n_teams);
+		score_ledger_init(&e->ledger, e->plan->teams,
+		    e->plan->n_teams);
 	} else if (doc != NULL && usable(e, doc, journal)) {
 		restore_teams(e, json_object_get(doc, "teams"), json_object_get(doc,
 		    "last_round"));
@@ -303,12 +324,23 @@ engine_checkpoint_load(struct engine *e, unsigned long long *offset,
 		    doc, "offset"));
 		*first_seq = (unsigned long long)json_integer_value(
 		    json_object_get(doc, "seq")) + 1;
+	} else if (doc != NULL && ahead(e, doc, journal, &size)) {
+		*error = xasprintf("the checkpoint '%s' was taken at byte %lld of "
+		    "the journal '%s', which has %llu bytes now: the journal was "
+		    "emptied, cut short or removed, and replaying what is left "
+		    "would run the exercise again from there, firing its injects "
+		    "a second time. Put the journal back, or start afresh with "
+		    "--reset (which moves both aside)", path, (long long)
+		    json_integer_value(json_object_get(doc, "offset")), journal,
+		    size);
+		rc = -1;
 	} else if (doc != NULL) {
 		engine_log(e, "note: the checkpoint in '%s' does not match the "
 		    "journal; replaying all of it", e->state_dir);
 	}
 	json_decref(doc);
-	free(error);
+	free(why);
 	free(journal);
 	free(path);
+	return rc;
 }

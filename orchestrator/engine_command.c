@@ -75,7 +75,7 @@ fire_now(struct engine *e, const struct engine_command *cmd, char **error)
 static bool
 team_exists(const struct engine *e, const char *id)
 {
-	return id != NULL && scenario_team(e->plan->sc, id) != NULL;
+	return id != NULL && plan_team(e->plan, id) != NULL;
 }
 
 static int
@@ -98,12 +98,60 @@ adjust(struct engine *e, const struct engine_command *cmd, char **error)
 	return 0;
 }
 
+/*
+ * Whether team has seen inject i: it fired, at the team's hosts or as a
+ * message to the team. A trainee's report may name only those, so that
+ * naming another team's inject or one still to come is answered as
+ * naming none (no oracle of the MSEL).
+ */
+static bool
+team_saw(const struct engine *e, size_t i, const char *team)
+{
+	const struct plan_inject *pi = &e->plan->injects[i];
+	size_t k;
+
+	if (!e->fired[i])
+		return false;
+	for (k = 0; k < pi->n_targets; k++)
+		if (e->plan->hosts[pi->targets[k]].team != NULL && strcmp(
+		    e->plan->hosts[pi->targets[k]].team->id, team) == 0)
+			return true;
+	for (k = 0; k < pi->n_to; k++)
+		if (strcmp(pi->to[k]->id, team) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A new report's id: TEAM-N, N counting the team's reports, so that no
+ * team learns how many the others filed.
+ */
+static char *
+report_id(const struct engine *e, const char *team)
+{
+	const char *key;
+	json_t *v;
+	size_t n = 1;
+	char *id;
+
+	json_object_foreach(e->reports, key, v)
+		if (strcmp(json_string_value(v), team) == 0)
+			n++;
+	for (;;) {
+		id = xasprintf("%s-%zu", team, n++);
+		if (json_object_get(e->reports, id) == NULL)
+			return id;
+		free(id);
+	}
+}
+
 static int
 file_report(struct engine *e, const struct engine_command *cmd,
     json_t **answer, char **error)
 {
 	struct event ev;
 	char *id;
+	size_t i;
 	int rc = 0;
 
 	if (!team_exists(e, cmd->arg))
@@ -111,10 +159,11 @@ file_report(struct engine *e, const struct engine_command *cmd,
 		    cmd->arg : "");
 	if (cmd->text == NULL || cmd->text[0] == '\0')
 		return refuse(error, "a report needs a title");
-	if (cmd->inject != NULL && engine_inject_index(e, cmd->inject) ==
-	    PLAN_NONE)
-		return refuse(error, "there is no inject '%s'", cmd->inject);
-	id = xasprintf("r%zu", json_object_size(e->reports) + 1);
+	if (cmd->inject != NULL && ((i = engine_inject_index(e, cmd->inject)) ==
+	    PLAN_NONE || !team_saw(e, i, cmd->arg)))
+		return refuse(error, "there is no inject '%s' that team %s has "
+		    "seen", cmd->inject, cmd->arg);
+	id = report_id(e, cmd->arg);
 	event_init(&ev, EVENT_REPORT);
 	ev.u.report = (struct event_report){ .id = id, .team = cmd->arg,
 	    .author = cmd->by, .title = cmd->text, .body = cmd->body ?
@@ -310,7 +359,7 @@ engine_snapshot(struct engine *e)
 	snap = json_pack("{s:s, s:f, s:I, s:f, s:o, s:{s:I, s:f, s:f}}",
 	    "state", exclock_state_name(e->clock.state), "elapsed",
 	    exclock_now(&e->clock, engine_mono()), "duration",
-	    (json_int_t)e->plan->sc->exercise.duration, "speed", e->clock.speed,
+	    (json_int_t)e->plan->duration, "speed", e->clock.speed,
 	    "scores", score_to_json(&e->ledger), "journal", "syncs",
 	    (json_int_t)e->syncs, "sync_seconds", e->sync_seconds, "sync_max",
 	    e->sync_max);

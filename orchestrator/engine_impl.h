@@ -175,10 +175,15 @@ void engine_arm_timer(struct engine *e);
 /* Events replayed past which engine_new() leaves a checkpoint itself. */
 #define ENGINE_CHECKPOINT_AFTER 1000
 void engine_checkpoint_write(struct engine *e);
-/* Restores e from STATE/checkpoint.json if it matches the journal; the
- * byte offset and sequence number to replay on from, else 0 and 1. */
-void engine_checkpoint_load(struct engine *e, unsigned long long *offset,
-    unsigned long long *first_seq);
+/*
+ * Restores e from STATE/checkpoint.json if it matches the journal; the
+ * byte offset and sequence number to replay on from, else 0 and 1.
+ * Returns 0, or -1 with *error set when the checkpoint is of this
+ * exercise and ahead of its journal (emptied, cut or removed): replaying
+ * from zero would fire the injects again (`run --reset` starts afresh).
+ */
+int engine_checkpoint_load(struct engine *e, unsigned long long *offset,
+    unsigned long long *first_seq, char **error);
 
 /* engine_replay.c: calls engine_state.c and engine_checkpoint.c */
 /* 0, or -1 with *error set: the journal cannot be read or is damaged. */

@@ -3,9 +3,13 @@
  * stop or crash, and a libvirtd that goes away and comes back.
  *
  * libvirt calls back on its event loop thread; the callbacks only queue
- * what happened for the engine's thread, which journals it. Also the
- * references to the nodes' connections that firings, rounds and commands
- * take. Calls engine_state.c only.
+ * what happened for the engine's thread, which journals it.
+ *
+ * The engine's libvirt edge: it holds the nodes and their connections
+ * (e->edge, opaque to the other engine files, which include no libvirt
+ * header), hands out references to them (firings, rounds), and does what
+ * needs one connection here, taking it and closing it: a link brought
+ * back, a revert, a console. Calls engine_state.c only.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -34,10 +34,10 @@ network_index(const struct engine *e, const char *name)
 static int
 replay_exercise(struct replay *r, const struct event_exercise *x)
 {
-	if (strcmp(x->name, r->e->plan->sc->exercise.name) != 0) {
+	if (strcmp(x->name, r->e->plan->exercise) != 0) {
 		r->error = xasprintf("the journal in '%s' belongs to exercise "
 		    "'%s', not '%s'; give another --state folder",
-		    r->e->state_dir, x->name, r->e->plan->sc->exercise.name);
+		    r->e->state_dir, x->name, r->e->plan->exercise);
 		return -1;
 	}
 	return 0;
@@ -200,7 +200,10 @@ engine_replay(struct engine *e, char **error)
 	unsigned long long offset = 0, first = 1;
 	long n;
 
-	engine_checkpoint_load(e, &offset, &first);
+	if (engine_checkpoint_load(e, &offset, &first, error) < 0) {
+		free(path);
+		return -1;
+	}
 	n = journal_replay_from(path, offset, first, replay_one, &r, error);
 	free(path);
 	if (n < 0 && r.error != NULL) {
@@ -226,9 +229,9 @@ msel_of(const struct plan *plan)
 		const struct plan_inject *pi = &plan->injects[i];
 		struct event_msel *m = &msel[i];
 
-		*m = (struct event_msel){ .id = pi->src->id, .title =
-		    pi->src->title, .at = pi->src->manual ? -1 : pi->src->at,
-		    .action = action_name(pi->src->action), .n_targets =
+		*m = (struct event_msel){ .id = pi->id, .title =
+		    pi->title, .at = pi->manual ? -1 : pi->at,
+		    .action = action_name(pi->action), .n_targets =
 		    pi->n_targets, .n_to = pi->n_to };
 		m->targets = xcalloc(pi->n_targets + 1, sizeof(*m->targets));
 		for (j = 0; j < pi->n_targets; j++)
@@ -253,14 +256,14 @@ hosts_of(const struct plan *plan)
 
 		hosts[i] = (struct event_host_entry){ .name = h->name, .team =
 		    h->team ? h->team->id : NULL, .n_services =
-		    h->src->n_services };
-		hosts[i].services = xcalloc(h->src->n_services + 1,
+		    h->n_services };
+		hosts[i].services = xcalloc(h->n_services + 1,
 		    sizeof(*hosts[i].services));
-		for (j = 0; j < h->src->n_services; j++)
+		for (j = 0; j < h->n_services; j++)
 			hosts[i].services[j] = (struct event_service){ .id =
-			    h->src->services[j].id, .check = check_kind_name(
-			    h->src->services[j].kind), .points =
-			    h->src->services[j].points };
+			    h->services[j].id, .check = check_kind_name(
+			    h->services[j].kind), .points =
+			    h->services[j].points };
 	}
 	return hosts;
 }
@@ -268,30 +271,27 @@ hosts_of(const struct plan *plan)
 json_t *
 engine_exercise_event(const struct plan *plan)
 {
-	const struct scenario *sc = plan->sc;
 	struct event ev;
 	json_t *o;
 	size_t i;
 
 	event_init(&ev, EVENT_EXERCISE);
 	ev.has_t = false;
-	ev.u.exercise.name = sc->exercise.name;
-	ev.u.exercise.title = sc->exercise.title;
-	ev.u.exercise.duration = sc->exercise.duration;
-	ev.u.exercise.interval = sc->scoring.interval;
-	ev.u.exercise.timeout = sc->scoring.timeout;
-	if (sc->scoring.sla.node != NULL) {
-		ev.u.exercise.sla_after = sc->scoring.sla.after;
-		ev.u.exercise.sla_penalty = sc->scoring.sla.penalty;
-	}
-	ev.u.exercise.scenario = sc->path;
-	ev.u.exercise.teams = xcalloc(sc->n_teams + 1,
+	ev.u.exercise.name = plan->exercise;
+	ev.u.exercise.title = plan->title;
+	ev.u.exercise.duration = plan->duration;
+	ev.u.exercise.interval = plan->interval;
+	ev.u.exercise.timeout = plan->timeout;
+	ev.u.exercise.sla_after = plan->sla_after;
+	ev.u.exercise.sla_penalty = plan->sla_penalty;
+	ev.u.exercise.scenario = plan->path;
+	ev.u.exercise.teams = xcalloc(plan->n_teams + 1,
 	    sizeof(*ev.u.exercise.teams));
-	for (i = 0; i < sc->n_teams; i++)
+	for (i = 0; i < plan->n_teams; i++)
 		ev.u.exercise.teams[i] = (struct event_team){ .id =
-		    sc->teams[i].id, .name = sc->teams[i].name, .role =
-		    sc->teams[i].role };
-	ev.u.exercise.n_teams = sc->n_teams;
+		    plan->teams[i].id, .name = plan->teams[i].name, .role =
+		    plan->teams[i].role };
+	ev.u.exercise.n_teams = plan->n_teams;
 	ev.u.exercise.injects = msel_of(plan);
 	ev.u.exercise.n_injects = plan->n_injects;
 	ev.u.exercise.hosts = hosts_of(plan);

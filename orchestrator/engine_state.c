@@ -42,14 +42,18 @@ engine_log(struct engine *e, const char *fmt, ...)
 {
 	long t = (long)exclock_now(&e->clock, engine_mono());
 	va_list ap;
+	char *line;
 
 	if (e->opts.log == NULL)
 		return;
 	fprintf(e->opts.log, "[%ld:%02ld:%02ld] ", t / 3600, t / 60 % 60,
 	    t % 60);
 	va_start(ap, fmt);
-	vfprintf(e->opts.log, fmt, ap);
+	line = xvasprintf(fmt, ap);
 	va_end(ap);
+	/* Titles and reasons come from players: no escape reaches a terminal. */
+	str_put_visible(e->opts.log, line);
+	free(line);
 	fputc('\n', e->opts.log);
 	fflush(e->opts.log);
 }
@@ -227,17 +231,17 @@ engine_note_link_down(struct engine *e, size_t inject, double from)
 	const struct plan_inject *pi = &e->plan->injects[inject];
 	size_t i, net;
 
-	if (pi->src->action != ACTION_LINK_DOWN || pi->src->duration <= 0)
+	if (pi->action != ACTION_LINK_DOWN || pi->duration <= 0)
 		return;
 	for (i = 0; i < pi->n_targets; i++) {
-		net = inject_nic_network(e->plan, pi->targets[i], pi->src->nic);
+		net = inject_nic_network(e->plan, pi->targets[i], pi->nic);
 		if (net == PLAN_NONE)
 			continue;
 		xgrow(&e->links, &e->links_alloc, e->n_links + 1,
 		    sizeof(*e->links));
 		e->links[e->n_links++] = (struct engine_link){ .host =
 		    pi->targets[i], .network = net, .until = from +
-		    (double)pi->src->duration, .inject = inject };
+		    (double)pi->duration, .inject = inject };
 	}
 }
 
@@ -268,7 +272,7 @@ engine_inject_index(const struct engine *e, const char *id)
 	size_t i;
 
 	for (i = 0; id != NULL && i < e->plan->n_injects; i++)
-		if (strcmp(e->plan->injects[i].src->id, id) == 0)
+		if (strcmp(e->plan->injects[i].id, id) == 0)
 			return i;
 	return PLAN_NONE;
 }

@@ -183,8 +183,8 @@ engine_timeline_refusal(const struct plan *plan, const char *state_dir,
 	text = xasprintf("the scenario '%s' is not the one exercise '%s' runs "
 	    "by (its journal in '%s' says so):%s\nrestore the scenario, or run "
 	    "again with --accept-changes to go on by the new one (the change "
-	    "is journaled, and the report shows it)", plan->sc->path,
-	    plan->sc->exercise.name, state_dir, sb.data);
+	    "is journaled, and the report shows it)", plan->path,
+	    plan->exercise, state_dir, sb.data);
 	free(strbuf_steal(&sb));
 	return text;
 }

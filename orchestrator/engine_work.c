@@ -68,7 +68,7 @@ firing_thread(void *arg)
 	engine_refs_drop(refs);
 
 	d->kind = DONE_EVENT;
-	d->event = result_event(e->plan->injects[f->inject].src->id, f->n,
+	d->event = result_event(e->plan->injects[f->inject].id, f->n,
 	    results);
 	json_decref(results);
 	free(f);
@@ -106,10 +106,10 @@ forget_links_of(struct engine *e, size_t inject)
 	const struct plan_inject *pi = &e->plan->injects[inject];
 	size_t i, net;
 
-	if (pi->src->action != ACTION_LINK_UP)
+	if (pi->action != ACTION_LINK_UP)
 		return;
 	for (i = 0; i < pi->n_targets; i++) {
-		net = inject_nic_network(e->plan, pi->targets[i], pi->src->nic);
+		net = inject_nic_network(e->plan, pi->targets[i], pi->nic);
 		if (net != PLAN_NONE)
 			engine_forget_link(e, pi->targets[i], net);
 	}
@@ -130,14 +130,14 @@ journal_message(struct engine *e, size_t i)
 	int rc;
 
 	event_init(&ev, EVENT_MESSAGE);
-	ev.u.message = (struct event_message){ .inject = pi->src->id, .to = to,
-	    .n_to = pi->n_to, .text = pi->src->text, .by = NULL };
+	ev.u.message = (struct event_message){ .inject = pi->id, .to = to,
+	    .n_to = pi->n_to, .text = pi->text, .by = NULL };
 	rc = engine_journal(e, event_encode(&ev));
 	free(to);
 	if (rc < 0)
 		return -1;
 	event_init(&ev, EVENT_INJECT_RESULT);
-	ev.u.inject_result.id = pi->src->id;
+	ev.u.inject_result.id = pi->id;
 	ev.u.inject_result.firing = e->firings[i];
 	return engine_journal(e, event_encode(&ev));
 }
@@ -149,16 +149,16 @@ log_firing(struct engine *e, const struct plan_inject *pi, const char *by,
 {
 	size_t people = 0, i;
 
-	if (pi->src->action != ACTION_MESSAGE) {
+	if (pi->action != ACTION_MESSAGE) {
 		engine_log(e, "inject '%s' (%s) fired%s on %zu target(s)%s",
-		    pi->src->id, action_name(pi->src->action), by ? " by hand" :
+		    pi->id, action_name(pi->action), by ? " by hand" :
 		    "", pi->n_targets, late ? ", late" : "");
 		return;
 	}
 	for (i = 0; i < pi->n_to; i++)
 		people += pi->to[i]->members.count;
 	engine_log(e, "inject '%s' (message) sent%s%s%s to %zu team(s), %zu "
-	    "person(s)%s", pi->src->id, by ? " by hand, by '" : "", by ? by :
+	    "person(s)%s", pi->id, by ? " by hand, by '" : "", by ? by :
 	    "", by ? "'" : "", pi->n_to, people, late ? ", late" : "");
 }
 
@@ -177,8 +177,8 @@ engine_fire(struct engine *e, size_t i, double scheduled, const char *by)
 	int rc;
 
 	event_init(&ev, EVENT_INJECT);
-	ev.u.inject = (struct event_inject){ .id = pi->src->id, .action =
-	    action_name(pi->src->action), .firing = e->firings[i] + 1,
+	ev.u.inject = (struct event_inject){ .id = pi->id, .action =
+	    action_name(pi->action), .firing = e->firings[i] + 1,
 	    .scheduled = scheduled >= 0 ? scheduled : -1, .actual = actual,
 	    .late = scheduled >= 0 ? actual - scheduled : 0.0, .manual = by !=
 	    NULL, .by = by, .targets = targets, .n_targets = pi->n_targets };
@@ -192,7 +192,7 @@ engine_fire(struct engine *e, size_t i, double scheduled, const char *by)
 	engine_note_link_down(e, i, actual);
 	forget_links_of(e, i);
 	log_firing(e, pi, by, scheduled >= 0 && actual - scheduled >= 1.0);
-	if (pi->src->action == ACTION_MESSAGE)
+	if (pi->action == ACTION_MESSAGE)
 		return journal_message(e, i);
 	f = xcalloc(1, sizeof(*f));
 	*f = (struct firing){ .e = e, .inject = i, .n = e->firings[i] };
@@ -239,7 +239,7 @@ link_thread(void *arg)
 	ev.u.link = (struct event_link){ .host =
 	    e->plan->hosts[job->link.host].name, .network =
 	    e->plan->networks[job->link.network].name, .up = true, .inject =
-	    e->plan->injects[job->link.inject].src->id, .has_ok = true, .ok =
+	    e->plan->injects[job->link.inject].id, .has_ok = true, .ok =
 	    error == NULL, .error = error };
 	d->event = event_encode(&ev);
 	free(error);
@@ -300,7 +300,7 @@ round_thread(void *arg)
 static double
 round_at(const struct engine *e, long n)
 {
-	return (double)n * (double)e->plan->sc->scoring.interval;
+	return (double)n * (double)e->plan->interval;
 }
 
 /* True when inject i's link action is on host's first NIC. */
@@ -310,7 +310,7 @@ link_first_nic(const struct engine *e, size_t i, size_t host)
 	const struct plan_host *h = &e->plan->hosts[host];
 
 	return h->n_nics > 0 && inject_nic_network(e->plan, host,
-	    e->plan->injects[i].src->nic) == h->nics[0].network;
+	    e->plan->injects[i].nic) == h->nics[0].network;
 }
 
 /*
@@ -338,8 +338,8 @@ links_cut(const struct engine *e)
 		for (i = 0; i < plan->n_injects; i++) {
 			const struct plan_inject *pi = &plan->injects[i];
 
-			if (!e->fired[i] || pi->src->action != action ||
-			    (action == ACTION_LINK_DOWN && pi->src->duration > 0))
+			if (!e->fired[i] || pi->action != action ||
+			    (action == ACTION_LINK_DOWN && pi->duration > 0))
 				continue;
 			for (j = 0; j < pi->n_targets; j++)
 				if (link_first_nic(e, i, pi->targets[j]))
@@ -357,7 +357,7 @@ start_round(struct engine *e, double t)
 	size_t i;
 
 	round_init(&job->round, e->plan, e->next_round, round_at(e,
-	    e->next_round), (int)(e->plan->sc->scoring.timeout * 1000));
+	    e->next_round), (int)(e->plan->timeout * 1000));
 	job->round.late = t - job->round.at;
 	round_add_services(&job->round, e->running,
 	    (const char *const *)e->down_reason);
@@ -409,7 +409,7 @@ engine_round_done(struct engine *e, struct round *r)
 static void
 maybe_end(struct engine *e, double t)
 {
-	if (t < (double)e->plan->sc->exercise.duration || e->round_busy ||
+	if (t < (double)e->plan->duration || e->round_busy ||
 	    round_at(e, e->next_round) <= t)
 		return;
 	pthread_mutex_lock(&e->lock);
@@ -430,7 +430,7 @@ engine_tick(struct engine *e)
 	/* A link waits for its node's libvirt to be back rather than stay down. */
 	restore_links(e, t);
 	if (!e->round_busy && round_at(e, e->next_round) <= t &&
-	    round_at(e, e->next_round) <= (double)e->plan->sc->exercise.duration)
+	    round_at(e, e->next_round) <= (double)e->plan->duration)
 		start_round(e, t);
 	maybe_end(e, t);
 }
@@ -465,7 +465,7 @@ engine_arm_timer(struct engine *e)
 				when = earliest(when, exclock_mono_at(&e->clock,
 				    e->links[i].until));
 		when = earliest(when, exclock_mono_at(&e->clock,
-		    (double)e->plan->sc->exercise.duration));
+		    (double)e->plan->duration));
 	}
 	for (i = 0; i < e->n_nodes; i++)
 		if (!engine_node_up(e, i))

@@ -85,7 +85,7 @@ static json_t *
 run_exec(struct inject_job *job, const struct plan_host *target,
     const struct plan_host *via, double start)
 {
-	const struct scenario_inject *src = job->inject->src;
+	const struct plan_inject *src = job->inject;
 	struct template_values values = {
 		.target_ip = target->n_nics ? target->nics[0].ip_text : "",
 		.target_name = target->name,
@@ -154,7 +154,7 @@ power(virDomainPtr dom, const char *name, int action)
 static json_t *
 run_on_target(struct inject_job *job, size_t target)
 {
-	const struct scenario_inject *src = job->inject->src;
+	const struct plan_inject *src = job->inject;
 	const struct plan_host *host = &job->plan->hosts[target];
 	virConnectPtr conn = cluster_refs_host(job->refs, target);
 	double start = mono_seconds();
@@ -218,7 +218,7 @@ inject_run(const struct plan *plan, size_t inject,
 	json_t *results = json_array();
 	size_t i, n = job.inject->n_targets;
 
-	if (job.inject->src->action == ACTION_MESSAGE || n == 0)
+	if (job.inject->action == ACTION_MESSAGE || n == 0)
 		return results;
 	job.results = xcalloc(n, sizeof(*job.results));
 	/* One thread per target up to a bound: a slow target delays no other. */
@@ -237,7 +237,7 @@ inject_nic_network(const struct plan *plan, size_t host,
 	size_t i;
 
 	for (i = 0; i < h->n_nics; i++)
-		if (strcmp(plan->networks[h->nics[i].network].src->id,
+		if (strcmp(plan->networks[h->nics[i].network].id,
 		    network_id) == 0)
 			return h->nics[i].network;
 	return PLAN_NONE;
@@ -368,8 +368,7 @@ inject_revert(virConnectPtr conn, const struct plan *plan, size_t host,
     char **error)
 {
 	const struct plan_host *h = &plan->hosts[host];
-	const struct scenario_image *img = scenario_image(plan->sc,
-	    h->src->image);
+	const struct plan_image *img = h->image;
 	virDomainPtr dom = domain_of(conn, h, error);
 	int rc;
 

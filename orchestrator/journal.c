@@ -19,6 +19,8 @@
  * Cuts the file back to just after its last newline: what follows is the
  * start of an event whose write never finished, so it never counted.
  */
+static int read_last_seq(struct journal *j, char **error);
+
 static int
 cut_partial_line(struct journal *j, char **error)
 {
@@ -45,6 +47,84 @@ cut_partial_line(struct journal *j, char **error)
 }
 
 /*
+ * How many lines, counting the last one (event), an event left incomplete
+ * at the journal's end spans: a head of parts (journal_append()) or a part
+ * short of the last, whose write a crash cut; 0 when none. *head is that
+ * event's seq.
+ */
+static long
+lines_to_head(const json_t *event, json_int_t *head)
+{
+	const char *type = json_string_value(json_object_get(event, "type"));
+	json_int_t part = json_integer_value(json_object_get(event, "part"));
+	json_int_t seq = json_integer_value(json_object_get(event, "seq"));
+
+	*head = seq;
+	if (json_object_get(event, "parts") != NULL)
+		return 1;
+	*head = json_integer_value(json_object_get(event, "part_of"));
+	if (type != NULL && strcmp(type, JOURNAL_PART) == 0 && part >= 1 &&
+	    part < json_integer_value(json_object_get(event, "of")) &&
+	    *head >= 1 && seq - *head == part)
+		return (long)part + 1;
+	return 0;
+}
+
+/* The seq of the line of j beginning at start, or 0. */
+static json_int_t
+seq_at(const struct journal *j, off_t start)
+{
+	char *line = xmalloc(JOURNAL_LINE_MAX + 1);
+	ssize_t n = pread(j->fd, line, JOURNAL_LINE_MAX, start);
+	json_t *event;
+	json_int_t seq;
+	char *nl;
+
+	if (n <= 0 || (nl = memchr(line, '\n', (size_t)n)) == NULL) {
+		free(line);
+		return 0;
+	}
+	event = json_loadb(line, (size_t)(nl - line), 0, NULL);
+	seq = json_object_get(event, "parts") != NULL ? json_integer_value(
+	    json_object_get(event, "seq")) : 0;
+	json_decref(event);
+	free(line);
+	return seq;
+}
+
+/*
+ * Cuts the journal back to the head (seq head) of the event written in
+ * parts whose last line written begins at start and is lines lines from
+ * it: its parts were not all written, so it never counted. Then reads
+ * the last event again.
+ */
+static int
+cut_lines(struct journal *j, off_t start, long lines, json_int_t head,
+    char **error)
+{
+	char c;
+
+	while (--lines > 0 && start > 0)
+		for (start--; start > 0 && pread(j->fd, &c, 1, start - 1) == 1 &&
+		    c != '\n'; start--)
+			;
+	if (lines > 0 || seq_at(j, start) != head) {
+		*error = xasprintf("the last event of journal '%s' was written in "
+		    "parts, and its head, event %lld, is not where they say: not "
+		    "cutting it", j->path, (long long)head);
+		return -1;
+	}
+	if (ftruncate(j->fd, start) < 0) {
+		*error = xasprintf("cannot cut the incomplete last event of "
+		    "journal '%s': %s", j->path, strerror(errno));
+		return -1;
+	}
+	j->dropped_bytes += j->size - (unsigned long long)start;
+	j->seq = 0;
+	return read_last_seq(j, error);
+}
+
+/*
  * The sequence number of the last event, from the last line alone: the
  * whole journal is read by whoever replays it, not once more here.
  */
@@ -54,6 +134,8 @@ read_last_seq(struct journal *j, char **error)
 	off_t end = lseek(j->fd, 0, SEEK_END), start = end - 1;
 	json_t *event, *seq;
 	json_error_t jerr;
+	json_int_t head;
+	long back;
 	char *line;
 	char c;
 
@@ -85,8 +167,9 @@ read_last_seq(struct journal *j, char **error)
 		return -1;
 	}
 	j->seq = (unsigned long long)json_integer_value(seq);
+	back = lines_to_head(event, &head);
 	json_decref(event);
-	return 0;
+	return back > 0 ? cut_lines(j, start, back, head, error) : 0;
 }
 
 int
@@ -134,33 +217,156 @@ timed_sync(struct journal *j)
 	return rc;
 }
 
+/* Compact JSON of o with keys sorted, and a newline; NULL if it cannot. */
+static char *
+line_of(const json_t *o)
+{
+	char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS), *line;
+
+	if (text == NULL)
+		return NULL;
+	line = xasprintf("%s\n", text);
+	free(text);
+	return line;
+}
+
+/*
+ * Appends entry to the part lines of an event being split (parts, a JSON
+ * list), under key, in a new part when the last one would grow past
+ * JOURNAL_PART_BYTES; *used is the last part's size so far.
+ */
+static void
+part_add(json_t *parts, const char *key, json_t *entry, size_t len,
+    size_t *used)
+{
+	json_t *part = json_array_get(parts, json_array_size(parts) - 1);
+
+	if (part == NULL || *used + len + strlen(key) + 8 > JOURNAL_PART_BYTES) {
+		part = json_pack("{s:s}", "type", JOURNAL_PART);
+		json_array_append_new(parts, part);
+		*used = 128;	/* its type, seq, part_of, part and of */
+	}
+	if (json_object_get(part, key) == NULL) {
+		json_object_set_new(part, key, json_array());
+		*used += strlen(key) + 5;
+	}
+	json_array_append(json_object_get(part, key), entry);
+	*used += len + 1;
+}
+
+/*
+ * The lines of event, whose line would be longer than JOURNAL_PART_BYTES,
+ * into *out: the head (every field, its lists empty, "parts": N) and N
+ * part lines ("part_of" the head's seq, "part" 1 to N "of" N) holding the
+ * lists' entries in order, each line under JOURNAL_PART_BYTES; sequence
+ * numbers from j->seq + 1. The number of lines, or 0 with *error set for
+ * an entry too long for a line of its own.
+ */
+static size_t
+split_event(const struct journal *j, const json_t *event, char **out,
+    char **error)
+{
+	unsigned long long head = j->seq + 1;
+	json_t *first = json_copy((json_t *)event), *parts = json_array(), *v;
+	const char *key;
+	size_t used = 0, i, len, n = 0;
+	char *text;
+
+	json_object_foreach((json_t *)event, key, v) {
+		if (!json_is_array(v))
+			continue;
+		json_object_set_new(first, key, json_array());
+		for (i = 0; i < json_array_size(v); i++) {
+			text = json_dumps(json_array_get(v, i), JSON_COMPACT |
+			    JSON_SORT_KEYS);
+			len = text != NULL ? strlen(text) : 0;
+			free(text);
+			if (len + 256 > JOURNAL_PART_BYTES) {
+				*error = xasprintf("event %llu (%s) has an entry of %zu "
+				    "bytes in '%s', more than a journal line may hold "
+				    "(%d)", head, json_string_value(json_object_get(
+				    event, "type")), len, key, JOURNAL_PART_BYTES);
+				goto cleanup;
+			}
+			part_add(parts, key, json_array_get(v, i), len, &used);
+		}
+	}
+	json_object_set_new(first, "parts", json_integer((json_int_t)
+	    json_array_size(parts)));
+	if ((*out = line_of(first)) == NULL) {
+		*error = xasprintf("cannot encode event %llu", head);
+		goto cleanup;
+	}
+	for (i = 0; i < json_array_size(parts); i++) {
+		json_t *part = json_array_get(parts, i);
+		char *line, *both;
+
+		json_object_set_new(part, "part_of", json_integer((json_int_t)
+		    head));
+		json_object_set_new(part, "part", json_integer((json_int_t)i + 1));
+		json_object_set_new(part, "of", json_integer((json_int_t)
+		    json_array_size(parts)));
+		json_object_set_new(part, "seq", json_integer((json_int_t)(head +
+		    i + 1)));
+		line = line_of(part);
+		both = xasprintf("%s%s", *out, line);
+		free(line);
+		free(*out);
+		*out = both;
+	}
+	n = json_array_size(parts) + 1;
+cleanup:
+	json_decref(parts);
+	json_decref(first);
+	return n;
+}
+
+/* The last line of text (which ends with a newline). */
+static const char *
+last_line(const char *text)
+{
+	size_t len = strlen(text);
+	const char *p = text + len - 1;
+
+	while (p > text && p[-1] != '\n')
+		p--;
+	return p;
+}
+
 int
 journal_append(struct journal *j, json_t *event, char **error)
 {
-	char *line = NULL, *text;
+	char *line = NULL, *all = NULL;
+	size_t lines = 1;
 	int rc = -1;
 
 	json_object_set_new(event, "seq", json_integer((json_int_t)j->seq + 1));
-	text = json_dumps(event, JSON_COMPACT | JSON_SORT_KEYS);
-	if (text == NULL) {
+	line = line_of(event);
+	if (line == NULL) {
 		*error = xasprintf("cannot encode event %llu for journal '%s'",
 		    j->seq + 1, j->path);
-		return -1;
+		goto cleanup;
 	}
-	line = xasprintf("%s\n", text);
-	free(text);
-	if (write_all(j->fd, line, strlen(line)) < 0 || timed_sync(j) < 0) {
+	if (strlen(line) <= JOURNAL_PART_BYTES) {
+		all = line;
+		line = NULL;
+	} else if ((lines = split_event(j, event, &all, error)) == 0) {
+		goto cleanup;
+	}
+	if (write_all(j->fd, all, strlen(all)) < 0 || timed_sync(j) < 0) {
 		*error = xasprintf("cannot write event %llu to journal '%s': %s",
 		    j->seq + 1, j->path, strerror(errno));
 		/* Whatever part of it reached the file will be cut at open. */
 		goto cleanup;
 	}
-	j->seq++;
-	j->size += strlen(line);
-	j->last_hash = hash_bytes(HASH_SEED, line, strlen(line));
+	j->seq += lines;
+	j->size += strlen(all);
+	j->last_hash = hash_bytes(HASH_SEED, last_line(all), strlen(last_line(
+	    all)));
 	rc = 0;
 cleanup:
 	free(line);
+	free(all);
 	return rc;
 }
 
@@ -252,20 +458,116 @@ check_event(const char *path, const json_t *event, const json_error_t *jerr,
 	return -1;
 }
 
+/*
+ * An event written in parts (journal_append()), being put together on
+ * replay: its head, and how many parts are in.
+ */
+struct journal_join {
+	json_t *head;	/* NULL when none is open */
+	long seq;	/* the head's */
+	long parts, got;
+};
+
+/*
+ * Adds the part line event (seq number) to the open head, and hands the
+ * head on once whole. 0, 1 when the event is no part, or -1 with *error.
+ */
+static int
+join_part(const char *path, struct journal_join *jn, json_t *event,
+    long number, char **error)
+{
+	const char *type = json_string_value(json_object_get(event, "type"));
+	const char *key;
+	json_t *v, *into;
+
+	if (type == NULL || strcmp(type, JOURNAL_PART) != 0) {
+		if (jn->head == NULL)
+			return 1;
+		*error = xasprintf("journal '%s' line %ld is not part %ld of "
+		    "event %ld, which has %ld", path, number, jn->got + 1,
+		    jn->seq, jn->parts);
+		return -1;
+	}
+	if (jn->head == NULL || json_integer_value(json_object_get(event,
+	    "part_of")) != jn->seq || json_integer_value(json_object_get(event,
+	    "part")) != jn->got + 1) {
+		*error = xasprintf("journal '%s' line %ld is a part of no event "
+		    "before it", path, number);
+		return -1;
+	}
+	json_object_foreach(event, key, v) {
+		if (!json_is_array(v))
+			continue;
+		into = json_object_get(jn->head, key);
+		if (!json_is_array(into)) {
+			*error = xasprintf("journal '%s' line %ld has a list '%s' that "
+			    "event %ld lacks", path, number, key, jn->seq);
+			return -1;
+		}
+		json_array_extend(into, v);
+	}
+	jn->got++;
+	return 0;
+}
+
+/*
+ * Hands on one checked line: an event whole, or the head of one written in
+ * parts once its last part is in (its "parts" removed, so that it reads as
+ * if written in one line). 0, or -1 with *error set.
+ */
+static int
+hand_on(const char *path, struct journal_join *jn, json_t *event,
+    long number, int (*each)(const json_t *event, void *ctx), void *ctx,
+    char **error)
+{
+	const json_t *parts = json_object_get(event, "parts");
+	int rc = join_part(path, jn, event, number, error);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 1 && parts != NULL) {
+		if (!json_is_integer(parts) || json_integer_value(parts) < 1) {
+			*error = xasprintf("journal '%s' line %ld: 'parts' must be "
+			    "a whole number from 1", path, number);
+			return -1;
+		}
+		jn->head = json_incref(event);
+		jn->seq = number;
+		jn->parts = (long)json_integer_value(parts);
+		jn->got = 0;
+		return 0;
+	}
+	if (rc == 1)
+		return each(event, ctx) < 0 ? -2 : 0;
+	if (jn->got < jn->parts)
+		return 0;
+	json_object_del(jn->head, "parts");
+	rc = each(jn->head, ctx) < 0 ? -2 : 0;
+	json_decref(jn->head);
+	jn->head = NULL;
+	return rc;
+}
+
 /* Hands on the batch's events in order; the count so far, or -1. */
 static long
 apply_batch(const char *path, struct journal_batch *b, long count,
-    int (*each)(const json_t *event, void *ctx), void *ctx, char **error)
+    struct journal_join *jn, int (*each)(const json_t *event, void *ctx),
+    void *ctx, char **error)
 {
 	size_t i;
+	int rc;
 
 	for (i = 0; i < b->n && count >= 0; i++) {
 		if (check_event(path, b->events[i], &b->errors[i], b->lens[i],
 		    b->first + count, error) < 0) {
 			count = -1;
-		} else if (each(b->events[i], ctx) < 0) {
+		} else if ((rc = hand_on(path, jn, b->events[i], b->first + count,
+		    each, ctx, error)) == -1) {
+			count = -1;
+		} else if (rc == -2) {
 			*error = xasprintf("replay of journal '%s' stopped at event "
-			    "%ld", path, b->first + count);
+			    "%ld", path, jn->head != NULL ? jn->seq : b->first +
+			    count);
 			count = -1;
 		} else {
 			count++;
@@ -357,6 +659,7 @@ journal_replay_from(const char *path, unsigned long long offset,
     void *ctx, char **error)
 {
 	struct journal_batch b = { 0 };
+	struct journal_join jn = { 0 };
 	size_t size = 0;
 	char *data, *p, *nl;
 	long count = 0;
@@ -379,13 +682,17 @@ journal_replay_from(const char *path, unsigned long long offset,
 		b.lens[b.n++] = (size_t)(nl - p) + 1;
 		if (b.n == JOURNAL_BATCH) {
 			parse_batch(&b);
-			count = apply_batch(path, &b, count, each, ctx, error);
+			count = apply_batch(path, &b, count, &jn, each, ctx, error);
 		}
 	}
 	if (count >= 0 && b.n > 0) {
 		parse_batch(&b);
-		count = apply_batch(path, &b, count, each, ctx, error);
+		count = apply_batch(path, &b, count, &jn, each, ctx, error);
 	}
+	/* An event whose parts a crash cut short never counted. */
+	if (count >= 0 && jn.head != NULL)
+		count -= jn.got + 1;
+	json_decref(jn.head);
 	pthread_mutex_destroy(&b.lock);
 	free(b.lines);
 	free(b.lens);

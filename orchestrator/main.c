@@ -109,6 +109,8 @@ static const struct cmd_option run_options[] = {
 	  "starts it" },
 	{ "accept-changes", 'A', false, NULL, "go on by a scenario whose MSEL "
 	  "or scoring changed since the exercise began (journaled)" },
+	{ "reset", 'R', false, NULL, "start afresh: move the state folder's "
+	  "journal and checkpoint aside first (renamed, never deleted)" },
 	{ "json", 'j', false, NULL, "print the final scores as JSON" },
 	{ "quiet", 'q', true, NULL, "no progress and no event log" },
 	CMD_OPTION_HELP,

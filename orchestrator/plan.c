@@ -30,6 +30,13 @@ struct planner {
 	struct strmap hosts;	/* libvirt name -> struct plan_host */
 	struct strmap addresses;	/* ip text -> struct plan_host owning it */
 	/*
+	 * What each plan network and host was expanded from, while planning:
+	 * the plan itself keeps no pointer into the scenario.
+	 */
+	const struct scenario_network **net_src;
+	const struct scenario_host **host_src;
+	size_t *services;	/* of sc->hosts[i]: its first in plan.checks */
+	/*
 	 * The copies of one host definition are contiguous in plan.hosts:
 	 * first_copy[i] is where those of sc->hosts[i] start.
 	 */
@@ -49,6 +56,206 @@ planner_error(struct planner *p, struct pos pos, const char *fmt, ...)
 	diag_vadd(p->diags, pos, fmt, ap);
 	va_end(ap);
 	p->errors++;
+}
+
+/* A copy of s, or NULL for NULL. */
+static char *
+copy_text(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* The plan's own copy of a team of the scenario, or NULL for NULL. */
+static const struct scenario_team *
+own_team(const struct planner *p, const struct scenario_team *team)
+{
+	return team != NULL ? &p->plan->teams[team - p->sc->teams] : NULL;
+}
+
+/* The NIC of the scenario that NIC #index of host was expanded from. */
+static const struct scenario_nic *
+nic_src(const struct planner *p, const struct plan_host *host, size_t index)
+{
+	return &p->host_src[host - p->plan->hosts]->nics[index];
+}
+
+static const struct plan_image *
+find_image(const struct plan *plan, const char *id)
+{
+	size_t i;
+
+	for (i = 0; id != NULL && i < plan->n_images; i++)
+		if (strcmp(plan->images[i].id, id) == 0)
+			return &plan->images[i];
+	return NULL;
+}
+
+/* A check, strings and all; node is left NULL (no tree outlives the load). */
+static void
+copy_check(struct scenario_check *to, const struct scenario_check *from)
+{
+	*to = *from;
+	to->node = NULL;
+	to->id = copy_text(from->id);
+	to->path = copy_text(from->path);
+	to->expect_body = copy_text(from->expect_body);
+	to->command = copy_text(from->command);
+	to->user = copy_text(from->user);
+	to->password = copy_text(from->password);
+	to->to = copy_text(from->to);
+	to->base = copy_text(from->base);
+	to->filter = copy_text(from->filter);
+	to->query = copy_text(from->query);
+	to->expect = copy_text(from->expect);
+	to->run = copy_text(from->run);
+	to->key = copy_text(from->key);
+}
+
+static void
+check_clear(struct scenario_check *c)
+{
+	free(c->id);
+	free(c->path);
+	free(c->expect_body);
+	free(c->command);
+	free(c->user);
+	free(c->password);
+	free(c->to);
+	free(c->base);
+	free(c->filter);
+	free(c->query);
+	free(c->expect);
+	free(c->run);
+	free(c->key);
+}
+
+static void
+copy_strlist(struct strlist *to, const struct strlist *from)
+{
+	size_t i;
+
+	to->count = from->count;
+	to->items = xcalloc(from->count + 1, sizeof(*to->items));
+	to->pos = xcalloc(from->count + 1, sizeof(*to->pos));
+	for (i = 0; i < from->count; i++) {
+		to->items[i] = xstrdup(from->items[i]);
+		to->pos[i] = from->pos[i];
+	}
+}
+
+static void
+copy_teams(struct plan *plan, const struct scenario *sc)
+{
+	size_t i;
+
+	plan->teams = xcalloc(sc->n_teams + 1, sizeof(*plan->teams));
+	plan->n_teams = sc->n_teams;
+	for (i = 0; i < sc->n_teams; i++) {
+		struct scenario_team *t = &plan->teams[i];
+
+		*t = sc->teams[i];
+		t->node = NULL;
+		t->id = xstrdup(sc->teams[i].id);
+		t->name = copy_text(sc->teams[i].name);
+		copy_strlist(&t->members, &sc->teams[i].members);
+	}
+	copy_strlist(&plan->instructors, &sc->instructors);
+}
+
+static void
+copy_images_and_nodes(struct plan *plan, const struct scenario *sc)
+{
+	size_t i;
+
+	plan->images = xcalloc(sc->n_images + 1, sizeof(*plan->images));
+	plan->n_images = sc->n_images;
+	for (i = 0; i < sc->n_images; i++) {
+		const struct scenario_image *img = &sc->images[i];
+
+		plan->images[i] = (struct plan_image){ xstrdup(img->id),
+		    copy_text(img->kernel), copy_text(img->initrd),
+		    copy_text(img->cmdline), copy_text(img->disk), img->format,
+		    img->cloud_init, img->hw };
+	}
+	plan->nodes = xcalloc(sc->n_nodes + 1, sizeof(*plan->nodes));
+	plan->n_nodes = sc->n_nodes;
+	for (i = 0; i < sc->n_nodes; i++)
+		plan->nodes[i] = (struct plan_node){ xstrdup(sc->nodes[i].uri),
+		    sc->nodes[i].memory, sc->nodes[i].vcpus,
+		    copy_text(sc->nodes[i].underlay) };
+}
+
+/*
+ * The services of every host definition, once for all its copies, then
+ * room for the compromises that copy_inject() adds.
+ */
+static void
+copy_services(struct planner *p)
+{
+	const struct scenario *sc = p->sc;
+	struct plan *plan = p->plan;
+	size_t i, j, total = 0;
+
+	for (i = 0; i < sc->n_hosts; i++)
+		total += sc->hosts[i].n_services;
+	for (i = 0; i < sc->n_injects; i++)
+		total += sc->injects[i].compromise != NULL;
+	plan->checks = xcalloc(total + 1, sizeof(*plan->checks));
+	p->services = xcalloc(sc->n_hosts + 1, sizeof(*p->services));
+	for (i = 0; i < sc->n_hosts; i++) {
+		p->services[i] = plan->n_checks;
+		for (j = 0; j < sc->hosts[i].n_services; j++)
+			copy_check(&plan->checks[plan->n_checks++],
+			    &sc->hosts[i].services[j]);
+	}
+}
+
+/* What the rest of rangectl reads of the scenario, as the plan's own. */
+static void
+copy_scenario(struct planner *p)
+{
+	const struct scenario *sc = p->sc;
+	struct plan *plan = p->plan;
+
+	plan->exercise = xstrdup(sc->exercise.name);
+	plan->title = copy_text(sc->exercise.title);
+	plan->duration = sc->exercise.duration;
+	plan->connect = copy_text(sc->exercise.connect);
+	plan->path = copy_text(sc->path);
+	plan->dir = copy_text(sc->dir);
+	plan->interval = sc->scoring.interval;
+	if (sc->scoring.sla.node != NULL) {
+		plan->sla_after = sc->scoring.sla.after;
+		plan->sla_penalty = sc->scoring.sla.penalty;
+	}
+	plan->timeout = sc->scoring.timeout;
+	copy_teams(plan, sc);
+	copy_images_and_nodes(plan, sc);
+	copy_services(p);
+}
+
+static void
+copy_inject(struct planner *p, const struct scenario_inject *src,
+    struct plan_inject *inj)
+{
+	struct plan *plan = p->plan;
+
+	inj->id = xstrdup(src->id);
+	inj->title = copy_text(src->title);
+	inj->at = src->at;
+	inj->manual = src->manual;
+	inj->action = src->action;
+	inj->command = copy_text(src->command);
+	inj->nic = copy_text(src->nic);
+	inj->duration = src->duration;
+	inj->text = copy_text(src->text);
+	inj->has_from = src->from != NULL;
+	inj->has_to = src->to != NULL;
+	copy_strlist(&inj->breaks, &src->breaks);
+	if (src->compromise != NULL) {
+		copy_check(&plan->checks[plan->n_checks], src->compromise);
+		inj->compromise = &plan->checks[plan->n_checks++];
+	}
 }
 
 /*
@@ -133,10 +340,12 @@ expand_network(struct planner *p, const struct scenario_network *src,
 		v.team_id = team->id;
 		v.team_index = team->index;
 	}
-	net->src = src;
-	net->team = team;
+	p->net_src[p->plan->n_networks] = src;
+	net->team = own_team(p, team);
+	net->isolated = src->isolated;
 	net->gateway = PLAN_NONE;
 	net->name = object_name(p->sc, team, src->id);
+	net->id = net->name + strlen(net->name) - strlen(src->id);
 	cidr = template_expand(src->cidr, &v);
 	if (cidr_parse(cidr, &net->cidr, &why) < 0)
 		planner_error(p, scenario_pos(src->node, "cidr"), "cidr '%s' of "
@@ -165,6 +374,7 @@ expand_networks(struct planner *p)
 	for (i = 0; i < sc->n_networks; i++)
 		total += copies(sc, sc->networks[i].per_team);
 	p->plan->networks = xcalloc(total, sizeof(*p->plan->networks));
+	p->net_src = xcalloc(total ? total : 1, sizeof(*p->net_src));
 	for (i = 0; i < sc->n_networks; i++) {
 		const struct scenario_network *src = &sc->networks[i];
 
@@ -221,23 +431,28 @@ host_hardware(const struct scenario_image *img)
 
 static void
 expand_host(struct planner *p, const struct scenario_host *src,
-    const struct scenario_team *team)
+    const struct plan_image *image, const struct scenario_team *team)
 {
 	struct plan_host *host = &p->plan->hosts[p->plan->n_hosts];
 	size_t i;
 
-	host->src = src;
-	host->team = team;
+	p->host_src[p->plan->n_hosts] = src;
+	host->team = own_team(p, team);
 	host->hw = host_hardware(scenario_image(p->sc, src->image));
 	host->guest = plan_guest_expand(p->sc, src, team);
 	host->name = object_name(p->sc, team, src->id);
+	host->id = host->name + strlen(host->name) - strlen(src->id);
+	host->image = image;
+	host->memory = src->memory;
+	host->vcpus = src->vcpus;
+	host->router = src->router;
+	host->services = &p->plan->checks[p->services[src - p->sc->hosts]];
+	host->n_services = src->n_services;
 	host->nics = xcalloc(src->n_nics, sizeof(*host->nics));
 	host->n_nics = src->n_nics;
-	for (i = 0; i < src->n_nics; i++) {
-		host->nics[i].src = &src->nics[i];
+	for (i = 0; i < src->n_nics; i++)
 		host->nics[i].network = find_network(p, team,
 		    src->nics[i].network);
-	}
 	if (strmap_add(&p->hosts, host->name, host) != NULL)
 		planner_error(p, src->node->pos, "host '%s' would be named '%s' "
 		    "in libvirt, like another host; rename one of them",
@@ -254,16 +469,19 @@ expand_hosts(struct planner *p)
 	for (i = 0; i < sc->n_hosts; i++)
 		total += copies(sc, sc->hosts[i].per_team);
 	p->plan->hosts = xcalloc(total, sizeof(*p->plan->hosts));
+	p->host_src = xcalloc(total ? total : 1, sizeof(*p->host_src));
 	p->first_copy = xcalloc(sc->n_hosts + 1, sizeof(*p->first_copy));
 	for (i = 0; i < sc->n_hosts; i++) {
 		const struct scenario_host *src = &sc->hosts[i];
+		/* Looked up once for all the copies. */
+		const struct plan_image *image = find_image(p->plan, src->image);
 
 		p->first_copy[i] = p->plan->n_hosts;
 		if (src->per_team == ROLE_NONE)
-			expand_host(p, src, scenario_team(sc, src->team));
+			expand_host(p, src, image, scenario_team(sc, src->team));
 		for (j = 0; j < sc->n_teams && src->per_team != ROLE_NONE; j++)
 			if (sc->teams[j].role == src->per_team)
-				expand_host(p, src, &sc->teams[j]);
+				expand_host(p, src, image, &sc->teams[j]);
 	}
 	p->first_copy[sc->n_hosts] = p->plan->n_hosts;
 }
@@ -306,10 +524,14 @@ check_overlaps(struct planner *p)
 
 			cidr_format(&later->cidr, a);
 			cidr_format(&earlier->cidr, b);
-			planner_error(p, scenario_pos(later->src->node, "cidr"),
+			const struct scenario_network *src =
+			    p->net_src[later - plan->networks];
+
+			planner_error(p, scenario_pos(src->node, "cidr"),
 			    "network '%s' (%s) overlaps network '%s' (%s)%s",
-			    later->name, a, earlier->name, b, later->src ==
-			    earlier->src && !template_uses_team(later->src->cidr) ?
+			    later->name, a, earlier->name, b, src ==
+			    p->net_src[earlier - plan->networks] &&
+			    !template_uses_team(src->cidr) ?
 			    "; a per_team network needs {team.index} in its cidr "
 			    "so that the copies differ" : "");
 		}
@@ -345,11 +567,10 @@ address_problem(const struct plan_network *net, uint32_t addr)
 
 /* The address written for a NIC: 1 with *addr set, 0 for auto, -1 bad. */
 static int
-written_address(const struct plan_host *host, const struct plan_nic *nic,
+written_address(const struct plan_host *host, const char *ip,
     const struct plan_network *net, uint32_t *addr)
 {
 	struct template_values v = { 0 };
-	const char *ip = nic->src->ip;
 	unsigned long n;
 	char *text, *end;
 	int rc;
@@ -376,23 +597,24 @@ claim_address(struct planner *p, struct plan_host *host, struct plan_nic *nic,
     size_t index)
 {
 	const struct plan_network *net = &p->plan->networks[nic->network];
+	const struct scenario_nic *src = nic_src(p, host, index);
 	const struct plan_host *owner;
 	char cidr[CIDR_TEXT], ip[IPV4_TEXT], shown[96];
 	const char *problem;
 	uint32_t addr;
 
-	if (written_address(host, nic, net, &addr) <= 0)
+	if (written_address(host, src->ip, net, &addr) <= 0)
 		return;
 	problem = address_problem(net, addr);
 	if (problem != NULL) {
 		/* Show the full address where the scenario wrote less. */
 		ipv4_format(addr, ip);
-		if (strcmp(nic->src->ip, ip) == 0)
+		if (strcmp(src->ip, ip) == 0)
 			snprintf(shown, sizeof(shown), "'%s'", ip);
 		else
-			snprintf(shown, sizeof(shown), "'%s' (%s)", nic->src->ip, ip);
+			snprintf(shown, sizeof(shown), "'%s' (%s)", src->ip, ip);
 		cidr_format(&net->cidr, cidr);
-		planner_error(p, scenario_pos(nic->src->node, "ip"), "ip %s of "
+		planner_error(p, scenario_pos(src->node, "ip"), "ip %s of "
 		    "NIC #%zu of host '%s' is %s network '%s' (%s)", shown,
 		    index + 1, host->name, problem, net->name, cidr);
 		return;
@@ -400,7 +622,7 @@ claim_address(struct planner *p, struct plan_host *host, struct plan_nic *nic,
 	set_address(nic, addr);
 	owner = strmap_add(&p->addresses, nic->ip_text, host);
 	if (owner != NULL)
-		planner_error(p, scenario_pos(nic->src->node, "ip"), "ip '%s' of "
+		planner_error(p, scenario_pos(src->node, "ip"), "ip '%s' of "
 		    "NIC #%zu of host '%s' is already taken by host '%s'",
 		    nic->ip_text, index + 1, host->name, owner->name);
 }
@@ -416,7 +638,8 @@ auto_address(struct planner *p, struct plan_host *host, struct plan_nic *nic,
 	for (;;) {
 		if (*next >= net->host_side) {
 			cidr_format(&net->cidr, cidr);
-			planner_error(p, scenario_pos(nic->src->node, "ip"),
+			planner_error(p, scenario_pos(nic_src(p, host,
+			    index)->node, "ip"),
 			    "network '%s' (%s) has no free address left for NIC "
 			    "#%zu of host '%s'",
 			    net->name, cidr, index + 1, host->name);
@@ -446,11 +669,14 @@ assign_addresses(struct planner *p)
 	for (i = 0; i < plan->n_hosts; i++) {
 		struct plan_host *host = &plan->hosts[i];
 
-		for (j = 0; j < host->n_nics; j++)
-			if (host->nics[j].ip == 0 && (host->nics[j].src->ip == NULL ||
-			    strcmp(host->nics[j].src->ip, "auto") == 0))
+		for (j = 0; j < host->n_nics; j++) {
+			const char *ip = nic_src(p, host, j)->ip;
+
+			if (host->nics[j].ip == 0 && (ip == NULL ||
+			    strcmp(ip, "auto") == 0))
 				auto_address(p, host, &host->nics[j], j,
 				    &next[host->nics[j].network]);
+		}
 	}
 	free(next);
 }
@@ -487,8 +713,9 @@ assign_macs(struct planner *p)
 
 			do {
 				plan_derive_mac(sc->exercise.name, host->team ?
-				    host->team->id : NULL, host->src->id,
-				    nic->src->network, attempt++, nic->mac);
+				    host->team->id : NULL, host->id,
+				    nic_src(p, host, j)->network, attempt++,
+				    nic->mac);
 				mac_format(nic->mac, nic->mac_text);
 			} while (strmap_add(&seen, nic->mac_text, nic) != NULL);
 		}
@@ -534,13 +761,14 @@ find_gateways(struct planner *p)
 
 	for (i = 0; i < plan->n_networks; i++) {
 		struct plan_network *net = &plan->networks[i];
+		const char *gateway = p->net_src[i]->gateway;
 		const struct scenario_host *src;
 		struct plan_host *gw;
 		char *name;
 
-		if (net->src->gateway == NULL)
+		if (gateway == NULL)
 			continue;
-		src = scenario_host(p->sc, net->src->gateway);
+		src = scenario_host(p->sc, gateway);
 		name = object_name(p->sc, net->team ? net->team :
 		    scenario_team(p->sc, src->team), src->id);
 		gw = strmap_get(&p->hosts, name);
@@ -620,9 +848,9 @@ route_through(struct planner *p, struct plan_host *host,
 
 /* The bucket of a team in plan_routes(): its index, or n_teams for none. */
 static size_t
-team_slot(const struct scenario *sc, const struct scenario_team *team)
+team_slot(const struct plan *plan, const struct scenario_team *team)
 {
-	return team != NULL ? (size_t)(team - sc->teams) : sc->n_teams;
+	return team != NULL ? (size_t)(team - plan->teams) : plan->n_teams;
 }
 
 /*
@@ -642,15 +870,15 @@ plan_routes(struct planner *p)
 	size_t n_all = 0, i, j, slot, from, to;
 
 	for (i = 0; i < plan->n_hosts; i++)
-		if (plan->hosts[i].src->router) {
+		if (plan->hosts[i].router) {
 			all[n_all++] = i;
-			first[team_slot(sc, plan->hosts[i].team) + 1]++;
+			first[team_slot(plan, plan->hosts[i].team) + 1]++;
 		}
 	for (slot = 0; slot <= sc->n_teams; slot++)
 		first[slot + 1] += first[slot];
 	/* first[slot] moves to the bucket's end, then back by one bucket. */
 	for (i = 0; i < n_all; i++)
-		by_team[first[team_slot(sc, plan->hosts[all[i]].team)]++] = all[i];
+		by_team[first[team_slot(plan, plan->hosts[all[i]].team)]++] = all[i];
 	memmove(first + 1, first, (sc->n_teams + 1) * sizeof(*first));
 	first[0] = 0;
 	for (i = 0; i < plan->n_hosts; i++) {
@@ -659,7 +887,7 @@ plan_routes(struct planner *p)
 		bool everyone = role == ROLE_RED || role == ROLE_WHITE;
 		const size_t *routers = everyone ? all : by_team;
 
-		slot = team_slot(sc, host->team);
+		slot = team_slot(plan, host->team);
 		from = everyone ? 0 : first[slot];
 		to = everyone ? n_all : first[slot + 1];
 		for (j = from; j < to; j++)
@@ -692,7 +920,7 @@ select_hosts(struct planner *p, const char *text, size_t *count)
 	found = xcalloc(end - start, sizeof(*found));
 	for (i = start; i < end; i++)
 		if (plan->hosts[i].team != NULL && selector_matches(&sel,
-		    plan->hosts[i].team, plan->hosts[i].src->id))
+		    plan->hosts[i].team, plan->hosts[i].id))
 			found[(*count)++] = i;
 	selector_clear(&sel);
 	return found;
@@ -700,16 +928,17 @@ select_hosts(struct planner *p, const char *text, size_t *count)
 
 /* A link action's NIC must be on every target, whatever the selector. */
 static void
-check_target_nics(struct planner *p, const struct plan_inject *inj)
+check_target_nics(struct planner *p, const struct scenario_inject *src,
+    const struct plan_inject *inj)
 {
-	const struct scenario_inject *src = inj->src;
 	size_t i, j;
 
 	for (i = 0; i < inj->n_targets && src->nic != NULL; i++) {
 		const struct plan_host *host = &p->plan->hosts[inj->targets[i]];
 
 		for (j = 0; j < host->n_nics; j++)
-			if (strcmp(host->nics[j].src->network, src->nic) == 0)
+			if (strcmp(p->plan->networks[host->nics[j].network].id,
+			    src->nic) == 0)
 				break;
 		if (j == host->n_nics)
 			planner_error(p, scenario_pos(src->node, "nic"), "nic '%s' "
@@ -719,10 +948,10 @@ check_target_nics(struct planner *p, const struct plan_inject *inj)
 }
 
 static void
-resolve_recipients(struct planner *p, struct plan_inject *inj)
+resolve_recipients(struct planner *p, const char *to,
+    struct plan_inject *inj)
 {
 	const struct scenario *sc = p->sc;
-	const char *to = inj->src->to;
 	/* A team's own id wins over a role of the same name. */
 	int role = scenario_team(sc, to) ? ROLE_NONE : role_parse(to);
 	size_t i;
@@ -731,21 +960,21 @@ resolve_recipients(struct planner *p, struct plan_inject *inj)
 	for (i = 0; i < sc->n_teams; i++)
 		if (strcmp(to, "*") == 0 || sc->teams[i].role == role ||
 		    strcmp(to, sc->teams[i].id) == 0)
-			inj->to[inj->n_to++] = &sc->teams[i];
+			inj->to[inj->n_to++] = &p->plan->teams[i];
 }
 
 static void
 resolve_inject(struct planner *p, const struct scenario_inject *src,
     struct plan_inject *inj)
 {
-	inj->src = src;
+	copy_inject(p, src, inj);
 	if (src->target != NULL) {
 		inj->targets = select_hosts(p, src->target, &inj->n_targets);
 		if (inj->n_targets == 0)
 			planner_error(p, scenario_pos(src->node, "target"), "target "
 			    "'%s' of inject '%s' matches no host", src->target,
 			    src->id);
-		check_target_nics(p, inj);
+		check_target_nics(p, src, inj);
 	}
 	if (src->from != NULL) {
 		inj->from = select_hosts(p, src->from, &inj->n_from);
@@ -755,7 +984,7 @@ resolve_inject(struct planner *p, const struct scenario_inject *src,
 			    src->id);
 	}
 	if (src->to != NULL)
-		resolve_recipients(p, inj);
+		resolve_recipients(p, src->to, inj);
 }
 
 static void
@@ -782,8 +1011,8 @@ plan_place(struct plan *plan, const struct place_node *nodes, size_t n_nodes,
 		const struct plan_host *h = &plan->hosts[i];
 
 		hosts[i] = (struct place_host){ h->name, h->team ?
-		    (size_t)(h->team - plan->sc->teams) : PLACE_NO_TEAM,
-		    h->src->memory, (unsigned long)h->src->vcpus };
+		    (size_t)(h->team - plan->teams) : PLACE_NO_TEAM,
+		    h->memory, (unsigned long)h->vcpus };
 	}
 	rc = place_hosts(nodes, n_nodes, hosts, plan->n_hosts, node, error);
 	for (i = 0; rc == 0 && i < plan->n_hosts; i++)
@@ -824,7 +1053,7 @@ plan_build(const struct scenario *sc, struct diag_list *diags)
 	struct planner p = { .sc = sc, .diags = diags };
 
 	p.plan = xcalloc(1, sizeof(*p.plan));
-	p.plan->sc = sc;
+	copy_scenario(&p);
 	strmap_init(&p.networks);
 	strmap_init(&p.hosts);
 	strmap_init(&p.addresses);
@@ -846,11 +1075,50 @@ plan_build(const struct scenario *sc, struct diag_list *diags)
 	strmap_clear(&p.hosts);
 	strmap_clear(&p.addresses);
 	free(p.first_copy);
+	free(p.net_src);
+	free(p.host_src);
+	free(p.services);
 	if (p.errors > 0) {
 		plan_free(p.plan);
 		return NULL;
 	}
 	return p.plan;
+}
+
+/* Frees what copy_scenario() copied. */
+static void
+free_copies(struct plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n_teams; i++) {
+		free(plan->teams[i].id);
+		free(plan->teams[i].name);
+		strlist_clear(&plan->teams[i].members);
+	}
+	strlist_clear(&plan->instructors);
+	for (i = 0; i < plan->n_images; i++) {
+		free(plan->images[i].id);
+		free(plan->images[i].kernel);
+		free(plan->images[i].initrd);
+		free(plan->images[i].cmdline);
+		free(plan->images[i].disk);
+	}
+	for (i = 0; i < plan->n_nodes; i++) {
+		free(plan->nodes[i].uri);
+		free(plan->nodes[i].underlay);
+	}
+	for (i = 0; i < plan->n_checks; i++)
+		check_clear(&plan->checks[i]);
+	free(plan->teams);
+	free(plan->images);
+	free(plan->nodes);
+	free(plan->checks);
+	free(plan->exercise);
+	free(plan->title);
+	free(plan->connect);
+	free(plan->path);
+	free(plan->dir);
 }
 
 void
@@ -869,12 +1137,40 @@ plan_free(struct plan *plan)
 		plan_guest_free(plan->hosts[i].guest);
 	}
 	for (i = 0; i < plan->n_injects; i++) {
-		free(plan->injects[i].targets);
-		free(plan->injects[i].from);
-		free(plan->injects[i].to);
+		struct plan_inject *inj = &plan->injects[i];
+
+		free(inj->id);
+		free(inj->title);
+		free(inj->command);
+		free(inj->nic);
+		free(inj->text);
+		strlist_clear(&inj->breaks);
+		free(inj->targets);
+		free(inj->from);
+		free(inj->to);
 	}
+	free_copies(plan);
 	free(plan->networks);
 	free(plan->hosts);
 	free(plan->injects);
 	free(plan);
+}
+
+const struct scenario_team *
+plan_team(const struct plan *plan, const char *id)
+{
+	size_t i;
+
+	for (i = 0; id != NULL && i < plan->n_teams; i++)
+		if (strcmp(plan->teams[i].id, id) == 0)
+			return &plan->teams[i];
+	return NULL;
+}
+
+char *
+plan_path(const struct plan *plan, const char *file)
+{
+	if (file[0] == '/' || plan->dir == NULL || strcmp(plan->dir, ".") == 0)
+		return xstrdup(file);
+	return xasprintf("%s/%s", plan->dir, file);
 }

@@ -299,30 +299,30 @@ team_to_json(struct json_out *o, const struct scenario_team *t)
  * not UTF-8 (a folder so named) is left out, as jansson left it out.
  */
 static void
-image_path_to_json(struct json_out *o, const struct scenario *sc,
+image_path_to_json(struct json_out *o, const struct plan *plan,
     const char *key, const char *file)
 {
 	char *path;
 
 	if (file == NULL)
 		return;
-	path = scenario_path(sc, file);
+	path = plan_path(plan, file);
 	if (utf8_valid(path))
 		json_out_string(o, key, path);
 	free(path);
 }
 
 static void
-image_to_json(struct json_out *o, const struct scenario *sc,
-    const struct scenario_image *img)
+image_to_json(struct json_out *o, const struct plan *plan,
+    const struct plan_image *img)
 {
 	json_out_open(o, NULL, '{');
 	json_out_string(o, "id", img->id);
-	image_path_to_json(o, sc, "kernel", img->kernel);
-	image_path_to_json(o, sc, "initrd", img->initrd);
+	image_path_to_json(o, plan, "kernel", img->kernel);
+	image_path_to_json(o, plan, "initrd", img->initrd);
 	json_out_string_if(o, "cmdline", img->cmdline);
 	if (img->disk != NULL) {
-		image_path_to_json(o, sc, "disk", img->disk);
+		image_path_to_json(o, plan, "disk", img->disk);
 		json_out_string(o, "format", img->format == FORMAT_RAW ? "raw" :
 		    "qcow2");
 		json_out_bool(o, "cloud_init", img->cloud_init);
@@ -336,11 +336,11 @@ network_to_json(struct json_out *o, const struct plan *plan,
 {
 	json_out_open(o, NULL, '{');
 	json_out_string(o, "name", net->name);
-	json_out_string(o, "id", net->src->id);
+	json_out_string(o, "id", net->id);
 	json_out_string(o, "team", net->team ? net->team->id : NULL);
 	json_out_cidr(o, "cidr", &net->cidr);
 	json_out_string(o, "bridge", net->bridge);
-	json_out_bool(o, "isolated", net->src->isolated);
+	json_out_bool(o, "isolated", net->isolated);
 	json_out_string(o, "gateway", net->gateway == PLAN_NONE ? NULL :
 	    plan->hosts[net->gateway].name);
 	json_out_ip(o, "rangectl_address", net->host_side);
@@ -384,7 +384,7 @@ routes_to_json(struct json_out *o, const struct plan_host *host)
 }
 
 static void
-services_to_json(struct json_out *o, const struct scenario_host *src)
+services_to_json(struct json_out *o, const struct plan_host *src)
 {
 	size_t i;
 
@@ -409,23 +409,21 @@ static void
 host_to_json(struct json_out *o, const struct plan *plan,
     const struct plan_host *host)
 {
-	const struct scenario_host *src = host->src;
-
 	json_out_open(o, NULL, '{');
 	json_out_string(o, "name", host->name);
-	json_out_string(o, "id", src->id);
+	json_out_string(o, "id", host->id);
 	json_out_string(o, "team", host->team ? host->team->id : NULL);
-	json_out_string(o, "image", src->image);
-	json_out_int(o, "memory", (long long)src->memory);
-	json_out_int(o, "vcpus", src->vcpus);
-	json_out_bool(o, "router", src->router);
+	json_out_string(o, "image", host->image ? host->image->id : NULL);
+	json_out_int(o, "memory", (long long)host->memory);
+	json_out_int(o, "vcpus", host->vcpus);
+	json_out_bool(o, "router", host->router);
 	json_out_ip(o, "gateway", host->gateway);
 	nics_to_json(o, plan, host);
 	routes_to_json(o, host);
-	services_to_json(o, src);
+	services_to_json(o, host);
 	/* Only a range spread over nodes says where each host goes. */
-	if (plan->sc->n_nodes > 0)
-		json_out_string(o, "node", plan->sc->nodes[host->node].uri);
+	if (plan->n_nodes > 0)
+		json_out_string(o, "node", plan->nodes[host->node].uri);
 	json_out_close(o, '}');
 }
 
@@ -461,7 +459,7 @@ static void
 inject_to_json(struct json_out *o, const struct plan *plan,
     const struct plan_inject *inj)
 {
-	const struct scenario_inject *src = inj->src;
+	const struct plan_inject *src = inj;
 	size_t i;
 
 	json_out_open(o, NULL, '{');
@@ -474,9 +472,9 @@ inject_to_json(struct json_out *o, const struct plan *plan,
 	json_out_bool(o, "manual", src->manual);
 	json_out_string(o, "action", action_name(src->action));
 	host_names(o, "targets", plan, inj->targets, inj->n_targets);
-	if (src->from != NULL)
+	if (src->has_from)
 		host_names(o, "from", plan, inj->from, inj->n_from);
-	if (src->to != NULL) {
+	if (src->has_to) {
 		json_out_open(o, "to", '[');
 		for (i = 0; i < inj->n_to; i++)
 			json_out_string(o, NULL, inj->to[i]->id);
@@ -494,35 +492,34 @@ inject_to_json(struct json_out *o, const struct plan *plan,
 }
 
 static void
-exercise_to_json(struct json_out *o, const struct scenario *sc)
+exercise_to_json(struct json_out *o, const struct plan *plan)
 {
 	json_out_open(o, "exercise", '{');
-	json_out_string(o, "name", sc->exercise.name);
-	json_out_string(o, "title", sc->exercise.title);
-	json_out_int(o, "duration", (long long)sc->exercise.duration);
-	json_out_string(o, "connect", sc->exercise.connect);
+	json_out_string(o, "name", plan->exercise);
+	json_out_string(o, "title", plan->title);
+	json_out_int(o, "duration", (long long)plan->duration);
+	json_out_string(o, "connect", plan->connect);
 	json_out_close(o, '}');
 }
 
 static void
 plan_to_json(struct json_out *o, const struct plan *plan)
 {
-	const struct scenario *sc = plan->sc;
 	size_t i;
 
 	json_out_open(o, NULL, '{');
-	exercise_to_json(o, sc);
+	exercise_to_json(o, plan);
 	json_out_open(o, "teams", '[');
-	for (i = 0; i < sc->n_teams; i++)
-		team_to_json(o, &sc->teams[i]);
+	for (i = 0; i < plan->n_teams; i++)
+		team_to_json(o, &plan->teams[i]);
 	json_out_close(o, ']');
 	json_out_open(o, "instructors", '[');
-	for (i = 0; i < sc->instructors.count; i++)
-		json_out_string(o, NULL, sc->instructors.items[i]);
+	for (i = 0; i < plan->instructors.count; i++)
+		json_out_string(o, NULL, plan->instructors.items[i]);
 	json_out_close(o, ']');
 	json_out_open(o, "images", '[');
-	for (i = 0; i < sc->n_images; i++)
-		image_to_json(o, sc, &sc->images[i]);
+	for (i = 0; i < plan->n_images; i++)
+		image_to_json(o, plan, &plan->images[i]);
 	json_out_close(o, ']');
 	json_out_open(o, "networks", '[');
 	for (i = 0; i < plan->n_networks; i++)
@@ -537,13 +534,13 @@ plan_to_json(struct json_out *o, const struct plan *plan)
 		inject_to_json(o, plan, &plan->injects[i]);
 	json_out_close(o, ']');
 	json_out_open(o, "scoring", '{');
-	json_out_int(o, "interval", (long long)sc->scoring.interval);
-	json_out_int(o, "timeout", (long long)sc->scoring.timeout);
+	json_out_int(o, "interval", (long long)plan->interval);
+	json_out_int(o, "timeout", (long long)plan->timeout);
 	/* Only when set, so that older plans print as they did. */
-	if (sc->scoring.sla.node != NULL) {
+	if (plan->sla_after > 0) {
 		json_out_open(o, "sla", '{');
-		json_out_int(o, "after", (long long)sc->scoring.sla.after);
-		json_out_int(o, "penalty", (long long)sc->scoring.sla.penalty);
+		json_out_int(o, "after", (long long)plan->sla_after);
+		json_out_int(o, "penalty", (long long)plan->sla_penalty);
 		json_out_close(o, '}');
 	}
 	json_out_close(o, '}');
@@ -642,30 +639,29 @@ print_hosts(const struct plan *plan, FILE *out)
 static void
 print_nodes(const struct plan *plan, FILE *out)
 {
-	const struct scenario *sc = plan->sc;
 	size_t i, j, k, hosts;
 	unsigned long long memory;
 	long vcpus;
 
 	fprintf(out, "%-4s  %-40s  %5s  %8s  %5s  %s\n", "NODE", "URI", "HOSTS",
 	    "MEMORY", "VCPUS", "TEAMS");
-	for (i = 0; i < sc->n_nodes; i++) {
+	for (i = 0; i < plan->n_nodes; i++) {
 		hosts = 0;
 		memory = 0;
 		vcpus = 0;
 		for (j = 0; j < plan->n_hosts; j++)
 			if (plan->hosts[j].node == i) {
 				hosts++;
-				memory += plan->hosts[j].src->memory;
-				vcpus += plan->hosts[j].src->vcpus;
+				memory += plan->hosts[j].memory;
+				vcpus += plan->hosts[j].vcpus;
 			}
 		fprintf(out, "%-4zu  %-40s  %5zu  %7lluM  %5ld ", i + 1,
-		    sc->nodes[i].uri, hosts, memory >> 20, vcpus);
-		for (k = 0; k < sc->n_teams; k++)
+		    plan->nodes[i].uri, hosts, memory >> 20, vcpus);
+		for (k = 0; k < plan->n_teams; k++)
 			for (j = 0; j < plan->n_hosts; j++)
 				if (plan->hosts[j].node == i &&
-				    plan->hosts[j].team == &sc->teams[k]) {
-					fprintf(out, " %s", sc->teams[k].id);
+				    plan->hosts[j].team == &plan->teams[k]) {
+					fprintf(out, " %s", plan->teams[k].id);
 					break;
 				}
 		fputc('\n', out);
@@ -683,12 +679,12 @@ print_injects(const struct plan *plan, FILE *out)
 	for (i = 0; i < plan->n_injects; i++) {
 		const struct plan_inject *inj = &plan->injects[i];
 
-		if (inj->src->manual)
+		if (inj->manual)
 			snprintf(at, sizeof(at), "manual");
 		else
-			units_format_duration(inj->src->at, at, sizeof(at));
-		fprintf(out, "%-24s  %-9s  %-9s ", inj->src->id, at,
-		    action_name(inj->src->action));
+			units_format_duration(inj->at, at, sizeof(at));
+		fprintf(out, "%-24s  %-9s  %-9s ", inj->id, at,
+		    action_name(inj->action));
 		for (j = 0; j < inj->n_targets; j++)
 			fprintf(out, " %s", plan->hosts[inj->targets[j]].name);
 		for (j = 0; j < inj->n_to; j++)
@@ -700,21 +696,19 @@ print_injects(const struct plan *plan, FILE *out)
 void
 plan_print_table(const struct plan *plan, FILE *out)
 {
-	const struct scenario *sc = plan->sc;
 	char duration[32];
 
-	units_format_duration(sc->exercise.duration, duration, sizeof(duration));
+	units_format_duration(plan->duration, duration, sizeof(duration));
 	fprintf(out, "exercise %s%s%s%s: %s, %zu teams, %zu networks, "
-	    "%zu hosts, %zu injects\n\n", sc->exercise.name,
-	    sc->exercise.title ? " (" : "",
-	    sc->exercise.title ? sc->exercise.title : "",
-	    sc->exercise.title ? ")" : "", duration, sc->n_teams,
+	    "%zu hosts, %zu injects\n\n", plan->exercise,
+	    plan->title ? " (" : "", plan->title ? plan->title : "",
+	    plan->title ? ")" : "", duration, plan->n_teams,
 	    plan->n_networks, plan->n_hosts, plan->n_injects);
 	print_networks(plan, out);
 	fputc('\n', out);
 	print_hosts(plan, out);
 	fputc('\n', out);
-	if (sc->n_nodes > 0) {
+	if (plan->n_nodes > 0) {
 		print_nodes(plan, out);
 		fputc('\n', out);
 	}

@@ -144,15 +144,9 @@ provision_image_size(const char *path, bool qcow2, unsigned long long *size)
 	return 0;
 }
 
-static const struct scenario_image *
-host_image(const struct plan *plan, const struct plan_host *host)
-{
-	return scenario_image(plan->sc, host->src->image);
-}
-
 /* Checks that one file of an image exists: 0, or -1 after fail(). */
 static int
-check_file(struct provision *pv, const struct scenario_image *img,
+check_file(struct provision *pv, const struct plan_image *img,
     const char *what, const char *file)
 {
 	char *path;
@@ -160,7 +154,7 @@ check_file(struct provision *pv, const struct scenario_image *img,
 
 	if (file == NULL)
 		return 0;
-	path = scenario_path(pv->plan->sc, file);
+	path = plan_path(pv->plan, file);
 	if (access(path, R_OK) < 0)
 		rc = fail(pv, "the %s '%s' of image '%s' cannot be read: %s%s",
 		    what, path, img->id, strerror(errno), img->kernel ?
@@ -174,7 +168,7 @@ static int
 preflight_names(struct provision *pv)
 {
 	const struct plan *plan = pv->plan;
-	const char *range = plan->sc->exercise.name;
+	const char *range = plan->exercise;
 	size_t i;
 
 	for (i = 0; i < plan->n_networks; i++) {
@@ -208,8 +202,7 @@ preflight(struct provision *pv)
 		return -1;
 	/* Only images in use: a scenario may define more than it needs. */
 	for (i = 0; i < plan->n_hosts && pv->opts->check_files; i++) {
-		const struct scenario_image *img = host_image(plan,
-		    &plan->hosts[i]);
+		const struct plan_image *img = plan->hosts[i].image;
 
 		if (!host_here(pv, i))
 			continue;
@@ -496,14 +489,14 @@ static int
 ensure_volume(struct provision *pv, virStoragePoolPtr pool, size_t i)
 {
 	const struct plan_host *host = &pv->plan->hosts[i];
-	const struct scenario_image *img = host_image(pv->plan, host);
+	const struct plan_image *img = host->image;
 	char *name = xml_volume_name(host), *base, *xml;
 	unsigned long long capacity = 0;
 	virStorageVolPtr vol;
 
 	vol = virStorageVolLookupByName(pool, name);
 	if (vol == NULL) {
-		base = scenario_path(pv->plan->sc, img->disk);
+		base = plan_path(pv->plan, img->disk);
 		/* Unreadable here (a remote node): libvirt sizes it itself. */
 		provision_image_size(base, img->format != FORMAT_RAW, &capacity);
 		free(base);
@@ -531,7 +524,7 @@ ensure_volumes(struct provision *pv)
 	int rc = 0;
 
 	for (i = 0; i < pv->plan->n_hosts && rc == 0; i++) {
-		if (host_image(pv->plan, &pv->plan->hosts[i])->disk == NULL ||
+		if (pv->plan->hosts[i].image->disk == NULL ||
 		    !host_here(pv, i))
 			continue;
 		if (pool == NULL && (pool = ensure_pool(pv)) == NULL)
@@ -589,7 +582,7 @@ snapshot_initial(struct provision *pv, virDomainPtr dom,
 {
 	virDomainSnapshotPtr snap;
 
-	if (host_image(pv->plan, host)->disk == NULL)
+	if (host->image->disk == NULL)
 		return 0;
 	snap = virDomainSnapshotCreateXML(dom, "<domainsnapshot><name>"
 	    PROVISION_SNAPSHOT "</name><description>state at up, for revert"
@@ -957,7 +950,7 @@ disk_hosts_here(const struct provision *pv)
 
 	for (i = 0; i < pv->plan->n_hosts; i++)
 		n += host_here(pv, i) &&
-		    host_image(pv->plan, &pv->plan->hosts[i])->disk != NULL;
+		    pv->plan->hosts[i].image->disk != NULL;
 	return n;
 }
 
@@ -981,7 +974,7 @@ build(struct provision *pv)
 	const struct plan *plan = pv->plan;
 	char *why = NULL;
 
-	if (inventory_load(&pv->inv, pv->virt->conn, plan->sc->exercise.name,
+	if (inventory_load(&pv->inv, pv->virt->conn, plan->exercise,
 	    &why) < 0) {
 		fail(pv, "%s", why);
 		free(why);
@@ -1209,7 +1202,7 @@ take_down(struct provision *pv)
 	size_t i;
 
 	if (inventory_load_tags(&pv->inv, pv->virt->conn,
-	    pv->plan->sc->exercise.name, &why) < 0) {
+	    pv->plan->exercise, &why) < 0) {
 		fail(pv, "%s", why);
 		free(why);
 		return;

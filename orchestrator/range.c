@@ -5,19 +5,17 @@
 
 #include <stddef.h>
 
+#include "rangectl/scenario.h"
+
 int
 range_load(struct range *range, const char *path, struct diag_list *diags)
 {
-	range->scenario = scenario_load_file(path, diags);
-	range->plan = NULL;
-	if (range->scenario == NULL)
-		return -1;
-	range->plan = plan_build(range->scenario, diags);
-	if (range->plan == NULL) {
-		range_clear(range);
-		return -1;
-	}
-	return 0;
+	struct scenario *sc = scenario_load_file(path, diags);
+
+	range->plan = sc != NULL ? plan_build(sc, diags) : NULL;
+	/* The plan holds all that is needed of it, the tree included. */
+	scenario_free(sc);
+	return range->plan != NULL ? 0 : -1;
 }
 
 void
@@ -26,7 +24,5 @@ range_clear(struct range *range)
 	if (range == NULL)
 		return;
 	plan_free(range->plan);
-	scenario_free(range->scenario);
 	range->plan = NULL;
-	range->scenario = NULL;
 }

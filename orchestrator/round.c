@@ -61,7 +61,7 @@ round_add_services(struct round *r, const bool *running,
 	size_t i, j;
 
 	for (i = 0; i < r->plan->n_hosts; i++) {
-		const struct scenario_host *src = r->plan->hosts[i].src;
+		const struct plan_host *src = &r->plan->hosts[i];
 
 		if (r->plan->hosts[i].team == NULL)
 			continue;
@@ -77,12 +77,12 @@ round_add_compromises(struct round *r, size_t inject, const bool *running,
 	const struct plan_inject *pi = &r->plan->injects[inject];
 	size_t i;
 
-	if (pi->src->compromise == NULL)
+	if (pi->compromise == NULL)
 		return;
 	for (i = 0; i < pi->n_targets; i++)
 		if (r->plan->hosts[pi->targets[i]].team != NULL)
-			add_item(r, pi->targets[i], pi->src->compromise,
-			    pi->src->id, running, reasons);
+			add_item(r, pi->targets[i], pi->compromise,
+			    pi->id, running, reasons);
 }
 
 /* What the exec half of a round needs on its thread. */
@@ -172,7 +172,7 @@ round_probe(const struct round *r, size_t i, struct check_probe *p)
 	if (c->key != NULL) {
 		char *key = template_expand(c->key, &v);
 
-		p->key = scenario_path(r->plan->sc, key);
+		p->key = plan_path(r->plan, key);
 		free(key);
 	}
 }
@@ -232,23 +232,23 @@ static bool
 simulate_broken(const struct plan_inject *pi, const struct scenario_check *c,
     char *reason, size_t size)
 {
-	const struct scenario_check *mark = pi->src->compromise;
+	const struct scenario_check *mark = pi->compromise;
 	size_t i;
 
-	for (i = 0; i < pi->src->breaks.count; i++) {
-		if (c->id != NULL && strcmp(pi->src->breaks.items[i], c->id) == 0) {
+	for (i = 0; i < pi->breaks.count; i++) {
+		if (c->id != NULL && strcmp(pi->breaks.items[i], c->id) == 0) {
 			snprintf(reason, size, "stopped by inject '%s' "
-			    "(simulated)", pi->src->id);
+			    "(simulated)", pi->id);
 			return true;
 		}
 	}
-	if (pi->src->action == ACTION_EXEC && mark != NULL &&
+	if (pi->action == ACTION_EXEC && mark != NULL &&
 	    is_web(mark->kind) && mark->expect_body != NULL &&
 	    is_web(c->kind) && c->expect_body != NULL &&
 	    c->expect_body[0] != '\0' &&
 	    strstr(mark->expect_body, c->expect_body) == NULL) {
 		snprintf(reason, size, "body lacks '%.40s': defaced by inject "
-		    "'%s' (simulated)", c->expect_body, pi->src->id);
+		    "'%s' (simulated)", c->expect_body, pi->id);
 		return true;
 	}
 	return false;

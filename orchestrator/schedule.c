@@ -26,10 +26,10 @@ schedule_init(struct schedule *s, const struct plan *plan)
 	s->items = xcalloc(plan->n_injects, sizeof(*s->items));
 	s->n = 0;
 	for (i = 0; i < plan->n_injects; i++) {
-		if (plan->injects[i].src->manual)
+		if (plan->injects[i].manual)
 			continue;
 		s->items[s->n].inject = i;
-		s->items[s->n].at = plan->injects[i].src->at;
+		s->items[s->n].at = plan->injects[i].at;
 		s->n++;
 	}
 	qsort(s->items, s->n, sizeof(*s->items), compare_items);

@@ -57,7 +57,7 @@ read_node(void *ctx, size_t node)
 	struct status_read *r = ctx;
 
 	if (inventory_load(&r->invs[node], r->cl->nodes[node].conn,
-	    r->plan->sc->exercise.name, &r->errors[node]) < 0)
+	    r->plan->exercise, &r->errors[node]) < 0)
 		memset(&r->invs[node], 0, sizeof(r->invs[node]));
 }
 
@@ -165,7 +165,7 @@ status_document(const struct status_read *r)
 		json_array_append_new(hosts, host_json(r, i));
 	for (i = 0; i < r->cl->n; i++)
 		stale_on_node(r, i, stale);
-	doc = json_pack("{s:s}", "range", r->plan->sc->exercise.name);
+	doc = json_pack("{s:s}", "range", r->plan->exercise);
 	if (r->cl->spread) {
 		uris = json_array();
 		for (i = 0; i < r->cl->n; i++)

@@ -147,11 +147,11 @@ view_exercise(struct view *v)
 	json_t *ex;
 
 	pthread_rwlock_rdlock(&v->lock);
-	ex = json_pack("{s:s, s:o, s:s, s:f, s:I}", "name", v->plan->sc->exercise.name,
-	    "title", v->plan->sc->exercise.title ? json_string(
-	    v->plan->sc->exercise.title) : json_null(), "state",
+	ex = json_pack("{s:s, s:o, s:s, s:f, s:I}", "name", v->plan->exercise,
+	    "title", v->plan->title ? json_string(
+	    v->plan->title) : json_null(), "state",
 	    v->report.state, "elapsed", v->report.elapsed, "duration",
-	    (json_int_t)v->plan->sc->exercise.duration);
+	    (json_int_t)v->plan->duration);
 	pthread_rwlock_unlock(&v->lock);
 	return ex;
 }
@@ -229,13 +229,13 @@ host_json(struct view *v, const struct plan_host *h)
 	for (i = 0; i < h->n_nics; i++)
 		json_array_append_new(ips, json_string(h->nics[i].ip_text));
 	seen = json_object_get(entry, "services");
-	for (i = 0; i < h->src->n_services; i++) {
-		const json_t *s = json_object_get(seen, h->src->services[i].id);
+	for (i = 0; i < h->n_services; i++) {
+		const json_t *s = json_object_get(seen, h->services[i].id);
 
 		json_array_append_new(services, json_pack("{s:s, s:s, s:I, s:O, "
-		    "s:O}", "id", h->src->services[i].id, "check",
-		    check_kind_name(h->src->services[i].kind), "points",
-		    (json_int_t)h->src->services[i].points, "up", s ?
+		    "s:O}", "id", h->services[i].id, "check",
+		    check_kind_name(h->services[i].kind), "points",
+		    (json_int_t)h->services[i].points, "up", s ?
 		    json_object_get(s, "up") : json_null(), "reason", s &&
 		    json_object_get(s, "reason") ? json_object_get(s, "reason") :
 		    json_null()));

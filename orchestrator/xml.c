@@ -115,10 +115,10 @@ tagged_with(const char *kind, const char *attrs, const char *name,
 	strbuf_printf(&sb, "<%s%s>\n  <name>", kind, attrs);
 	append_escaped(&sb, name);
 	strbuf_append(&sb, "</name>\n");
-	append_uuid(&sb, kind, plan->sc->exercise.name, name);
+	append_uuid(&sb, kind, plan->exercise, name);
 	strbuf_printf(&sb, "  <metadata>\n    <%s:range xmlns:%s='%s' "
 	    "name='%s'", XML_NS_PREFIX, XML_NS_PREFIX, XML_NS_URI,
-	    plan->sc->exercise.name);
+	    plan->exercise);
 	if (team != NULL)
 		strbuf_printf(&sb, " team='%s'", team->id);
 	if (host != NULL)
@@ -228,7 +228,7 @@ xml_network_on(const struct plan *plan, const struct plan_network *net,
 
 	strbuf_init(&core);
 	strbuf_init(&body);
-	if (primary && !net->src->isolated)
+	if (primary && !net->isolated)
 		strbuf_append(&core, "  <forward mode='nat'/>\n");
 	strbuf_printf(&core, "  <bridge name='%s' stp='off' delay='0'/>\n",
 	    net->bridge);
@@ -262,7 +262,7 @@ xml_network_on(const struct plan *plan, const struct plan_network *net,
 char *
 xml_pool_name(const struct plan *plan)
 {
-	return xasprintf("%s-volumes", plan->sc->exercise.name);
+	return xasprintf("%s-volumes", plan->exercise);
 }
 
 /* Pools and volumes take no <metadata> in libvirt 9.0: the pool's name,
@@ -292,11 +292,10 @@ char *
 xml_volume(const struct plan *plan, const struct plan_host *host,
     unsigned long long capacity)
 {
-	const struct scenario_image *img = scenario_image(plan->sc,
-	    host->src->image);
+	const struct plan_image *img = host->image;
 	char *name = xml_volume_name(host), *base, *path, *xml;
 
-	base = scenario_path(plan->sc, img->disk);
+	base = plan_path(plan, img->disk);
 	path = xml_escape(base);
 	xml = xasprintf("<volume>\n  <name>%s</name>\n  <capacity unit='bytes'>"
 	    "%llu</capacity>\n  <target>\n    <format type='qcow2'/>\n"
@@ -312,8 +311,7 @@ xml_volume(const struct plan *plan, const struct plan_host *host,
 char *
 xml_kernel_cmdline(const struct plan *plan, const struct plan_host *host)
 {
-	const struct scenario_image *img = scenario_image(plan->sc,
-	    host->src->image);
+	const struct plan_image *img = host->image;
 	char via[IPV4_TEXT], to[CIDR_TEXT];
 	struct strbuf sb;
 	size_t i;
@@ -335,7 +333,7 @@ xml_kernel_cmdline(const struct plan *plan, const struct plan_host *host)
 		ipv4_format(host->routes[i].via, via);
 		strbuf_printf(&sb, " rangectl.route=%s,%s", to, via);
 	}
-	if (host->src->router)
+	if (host->router)
 		strbuf_append(&sb, " rangectl.forward=1");
 	return strbuf_steal(&sb);
 }
@@ -346,7 +344,7 @@ static bool
 needs_filter(const struct plan_host *host)
 {
 	return host->team != NULL && host->team->role == ROLE_BLUE &&
-	    !host->src->router;
+	    !host->router;
 }
 
 static void
@@ -397,8 +395,7 @@ static int
 domain_os(struct strbuf *body, const struct plan *plan,
     const struct plan_host *host, const char **why)
 {
-	const struct scenario_image *img = scenario_image(plan->sc,
-	    host->src->image);
+	const struct plan_image *img = host->image;
 	char *path, *cmdline;
 
 	domain_os_type(body, &host->hw);
@@ -413,13 +410,13 @@ domain_os(struct strbuf *body, const struct plan *plan,
 		    "than the kernel's limit of 2048 bytes";
 		return -1;
 	}
-	path = scenario_path(plan->sc, img->kernel);
+	path = plan_path(plan, img->kernel);
 	strbuf_append(body, "    <kernel>");
 	append_escaped(body, path);
 	free(path);
 	strbuf_append(body, "</kernel>\n");
 	if (img->initrd != NULL) {
-		path = scenario_path(plan->sc, img->initrd);
+		path = plan_path(plan, img->initrd);
 		strbuf_append(body, "    <initrd>");
 		append_escaped(body, path);
 		free(path);
@@ -538,7 +535,7 @@ xml_domain_seeded(const struct plan *plan, const struct plan_host *host,
 
 	strbuf_init(&body);
 	strbuf_printf(&body, "  <memory unit='KiB'>%llu</memory>\n  <vcpu>%ld"
-	    "</vcpu>\n", host->src->memory >> 10, host->src->vcpus);
+	    "</vcpu>\n", host->memory >> 10, host->vcpus);
 	if (domain_os(&body, plan, host, why) < 0)
 		goto cleanup;
 	/* Secure boot keeps OVMF's variables from the guest with SMM. */
@@ -548,7 +545,7 @@ xml_domain_seeded(const struct plan *plan, const struct plan_host *host,
 	    "  <on_reboot>restart</on_reboot>\n  <on_crash>destroy</on_crash>\n");
 	domain_devices(&body, plan, host, opt, disk_path, seed_path);
 	xml = tagged("domain", opt->kvm ? " type='kvm'" : " type='qemu'",
-	    host->name, plan, host->team, host->src->id, body.data);
+	    host->name, plan, host->team, host->id, body.data);
 cleanup:
 	strbuf_free(&body);
 	return xml;

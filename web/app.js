@@ -140,12 +140,24 @@
 		}
 	}
 
+	/*
+	 * A token goes in the Authorization header. A session's cookie goes by
+	 * itself (HttpOnly: this script never sees it); what changes something
+	 * carries the session's CSRF token too (docs/api.md).
+	 */
+	function authHeaders(method) {
+		if (S.token) return { Authorization: `Bearer ${S.token}` };
+		if (method !== 'GET' && method !== 'HEAD' && S.csrf) return { 'X-CSRF-Token': S.csrf };
+		return {};
+	}
+
+	/* ?token= where a browser cannot send a header; nothing for a session. */
+	function streamQuery() {
+		return S.token ? `?token=${encodeURIComponent(S.token)}` : '';
+	}
+
 	async function api(method, path, body) {
-		const opts = {
-			method,
-			cache: 'no-store',
-			headers: { Authorization: `Bearer ${S.token}` },
-		};
+		const opts = { method, cache: 'no-store', headers: authHeaders(method) };
 		if (body !== undefined) {
 			opts.headers['Content-Type'] = 'application/json';
 			opts.body = JSON.stringify(body);
@@ -168,7 +180,8 @@
 		if (!r.ok) {
 			const msg = data && typeof data.error === 'string' ? data.error : `HTTP ${r.status}`;
 			if (r.status === 401 && S.me)
-				logout('The server no longer accepts your token: log in again.');
+				logout(S.token ? 'The server no longer accepts your token: log in again.'
+					: 'Your session has ended: log in again.');
 			throw new ApiError(r.status, msg);
 		}
 		return data;
@@ -276,7 +289,7 @@
 
 	function connectEvents() {
 		closeEvents();
-		const es = new EventSource(`api/v1/events?token=${encodeURIComponent(S.token)}`);
+		const es = new EventSource(`api/v1/events${streamQuery()}`);
 		S.es = es;
 		es.addEventListener('open', () => {
 			setLive('on', 'live');
@@ -354,6 +367,49 @@
 
 	/* ---- login and logout -------------------------------------------------- */
 
+	/* POST a JSON body without a token; the answer, or an ApiError. */
+	async function post(path, body) {
+		let r;
+		try {
+			r = await fetch(`api/v1/${path}`, {
+				method: 'POST', cache: 'no-store',
+				headers: { 'Content-Type': 'application/json' },
+				body: JSON.stringify(body),
+			});
+		} catch (e) {
+			throw new ApiError(0, 'the server does not answer');
+		}
+		const data = await r.json().catch(() => null);
+		if (!r.ok) throw new ApiError(r.status, data && typeof data.error === 'string' ? data.error : `HTTP ${r.status}`);
+		return data;
+	}
+
+	/* A name and password: the server sets the session's cookie. */
+	async function loginPassword(name, password) {
+		const me = await post('login', { name, password });
+		if (!me || typeof me.role !== 'string' || typeof me.csrf !== 'string')
+			throw new ApiError(0, 'the server gave no identity');
+		S.token = null;
+		S.csrf = me.csrf;
+		S.me = { name: me.name, role: me.role, team: me.team };
+		showDash();
+	}
+
+	/* A page reloaded: the session's cookie, if it is still open. */
+	async function resumeSession() {
+		let me;
+		try {
+			me = await api('GET', 'whoami');
+		} catch (e) {
+			return false;
+		}
+		if (!me || typeof me.csrf !== 'string') return false;
+		S.csrf = me.csrf;
+		S.me = { name: me.name, role: me.role, team: me.team };
+		showDash();
+		return true;
+	}
+
 	async function login(token) {
 		S.token = token;
 		let me;
@@ -406,13 +462,15 @@
 	}
 
 	function logout(why) {
+		/* A session ends on the server too (its cookie is cleared there). */
+		if (!S.token && S.me && !why) api('POST', 'logout').catch(() => {});
 		closeEvents();
 		closeConsole();
 		for (const t of S.timers.values()) clearTimeout(t);
 		S.timers.clear();
 		sessionStorage.removeItem(TOKEN_KEY);
 		Object.assign(S, {
-			token: null, me: null, exercise: null, scores: null, history: null, uptime: null,
+			token: null, csrf: null, me: null, exercise: null, scores: null, history: null, uptime: null,
 			hosts: [], injects: [], messages: [], reports: [],
 		});
 		S.gradeForms.clear();
@@ -430,7 +488,8 @@
 		$('login').hidden = false;
 		$('login-error').textContent = why || '';
 		$('token').value = '';
-		$('token').focus();
+		$('login-password').value = '';
+		$('login-name').focus();
 		document.title = 'rangectl dashboard';
 	}
 
@@ -1122,7 +1181,7 @@
 		});
 		const url = new URL(`api/v1/hosts/${encodeURIComponent(h.name)}/console`, location.href);
 		url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-		url.searchParams.set('token', S.token);
+		if (S.token) url.searchParams.set('token', S.token);
 		let ws;
 		try {
 			ws = new WebSocket(url.href);
@@ -1173,23 +1232,32 @@
 		$('login-form').addEventListener('submit', async (ev) => {
 			ev.preventDefault();
 			const token = $('token').value.trim();
+			const name = $('login-name').value.trim();
+			const password = $('login-password').value;
 			const err = $('login-error');
-			if (!token) {
-				err.textContent = 'Type your access token.';
-				$('token').focus();
+			if (!token && (!name || !password)) {
+				err.textContent = 'Type your name and password (or paste an access token).';
+				(name ? $('login-password') : $('login-name')).focus();
 				return;
 			}
 			err.textContent = '';
 			$('login-submit').disabled = true;
 			try {
-				await login(token);
+				if (token) await login(token);
+				else await loginPassword(name, password);
 			} catch (e) {
-				err.textContent = e.status === 401 ? 'This token is not valid.' : `Cannot log in: ${e.message}`;
-				$('token').select();
+				if (e.status === 401)
+					err.textContent = token ? 'This token is not valid.' : 'The name or the password is wrong.';
+				else if (e.status === 429)
+					err.textContent = 'Too many attempts: wait a little, then try again.';
+				else
+					err.textContent = `Cannot log in: ${e.message}`;
+				(token ? $('token') : $('login-password')).select();
 			} finally {
 				$('login-submit').disabled = false;
 			}
 		});
+		$('invite-form').addEventListener('submit', redeemInvite);
 		$('logout').addEventListener('click', () => logout(''));
 		$('alert-close').addEventListener('click', hideError);
 		for (const b of $('controls').querySelectorAll('button[data-cmd]'))
@@ -1218,14 +1286,44 @@
 		ro.observe($('msel-strip'));
 
 		const saved = sessionStorage.getItem(TOKEN_KEY);
-		if (saved) {
+		if (location.hash.startsWith('#invite=')) {
+			$('login-form').hidden = true;
+			$('invite-form').hidden = false;
+			$('invite-password').focus();
+		} else if (saved) {
 			login(saved).catch((e) => {
 				sessionStorage.removeItem(TOKEN_KEY);
 				$('login-error').textContent = e.status === 401
 					? 'Your saved token is no longer valid: log in again.' : `Cannot log in: ${e.message}`;
 			});
 		} else {
-			$('token').focus();
+			resumeSession().then((ok) => { if (!ok) $('login-name').focus(); });
+		}
+	}
+
+	/* #invite=CODE: the person chooses a password, then is logged in. */
+	async function redeemInvite(ev) {
+		ev.preventDefault();
+		const password = $('invite-password').value;
+		const err = $('invite-error');
+		if (password.length < 10 || password !== $('invite-again').value) {
+			err.textContent = password.length < 10 ? 'Choose 10 characters or more.' : 'The two passwords differ.';
+			return;
+		}
+		$('invite-submit').disabled = true;
+		try {
+			const code = location.hash.slice('#invite='.length);
+			const who = await post('invite', { invite: code, password });
+			history.replaceState(null, '', location.pathname);
+			$('invite-form').hidden = true;
+			$('login-form').hidden = false;
+			await loginPassword(who.name, password);
+		} catch (e) {
+			err.textContent = `Cannot set the password: ${e.message}`;
+		} finally {
+			$('invite-submit').disabled = false;
+			$('invite-password').value = '';
+			$('invite-again').value = '';
 		}
 	}
 

@@ -54,8 +54,8 @@ struct auth_user {
 };
 
 /*
- * Teams are borrowed from the scenario given to auth_load(), which must
- * outlive the struct. A zeroed struct is empty and may be cleared.
+ * Teams are borrowed from the teams given to auth_load() (the plan's, in
+ * rangectl run), which must outlive the struct. A zeroed struct is empty and may be cleared.
  */
 struct auth {
 	struct auth_user *users;	/* in scenario order: teams, then instructors */
@@ -66,7 +66,7 @@ struct auth {
 
 /*
  * Reads STATE/credentials.json, making it (mode 0600) with a new random
- * token for every member and instructor of sc when missing, and adding
+ * token for every member of teams and every instructor when missing, and adding
  * tokens for names the scenario gained since. Tokens of names no longer in
  * the scenario are dropped. The file is rewritten only when it changed,
  * and atomically (a crash leaves the old file or the new one). Refuses a
@@ -74,7 +74,8 @@ struct auth {
  * names someone twice. Makes state_dir (mode 0700) when missing.
  * Returns 0, or -1 with *error set (the caller frees it) and a cleared.
  */
-int auth_load(struct auth *a, const struct scenario *sc, const char *state_dir,
+int auth_load(struct auth *a, const struct scenario_team *teams,
+    size_t n_teams, const struct strlist *instructors, const char *state_dir,
     char **error);
 /* Frees what a holds and leaves it empty. NULL is fine. */
 void auth_clear(struct auth *a);

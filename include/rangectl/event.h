@@ -207,7 +207,7 @@ struct event_message {
 };
 
 struct event_report {
-	const char *id;	/* r1, r2... */
+	const char *id;	/* TEAM-1, TEAM-2... (r1, r2... before format 3) */
 	const char *team;
 	const char *author;	/* NULL when none */
 	const char *title;

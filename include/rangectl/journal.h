@@ -14,8 +14,20 @@
 #include <stddef.h>
 
 #define JOURNAL_FILE "journal.jsonl"
-/* No event of ours comes near this; a longer line is damage, not data. */
+/* No line of ours comes near this; a longer line is damage, not data. */
 #define JOURNAL_LINE_MAX (1024 * 1024)
+/*
+ * An event whose line would be longer (a round of thousands of checks) is
+ * written as a head and parts, each line at most this long: the head has
+ * every field with its lists empty and "parts": N; each part line (type
+ * JOURNAL_PART) has "part_of" the head's seq, "part" 1 to N, "of" N and
+ * the lists' next entries. Replay puts the event together again, so that
+ * every reader gets it whole, as if written in one line; an event whose
+ * parts a crash cut short never counted, and journal_open() cuts it away.
+ * Journals of format 3 (event.h) on.
+ */
+#define JOURNAL_PART_BYTES (256 * 1024)
+#define JOURNAL_PART "part"
 
 struct journal {
 	int fd;
@@ -37,7 +49,8 @@ struct journal {
  */
 int journal_open(struct journal *j, const char *dir, char **error);
 /*
- * Adds "seq" to event and writes it as one line, keys sorted, then fsyncs.
+ * Adds "seq" to event and writes it as one line, keys sorted (or as a head
+ * and parts, when longer than JOURNAL_PART_BYTES), then fsyncs.
  * Returns 0 once the event counts, or -1 with *error set: the caller must
  * then stop the clock, since nothing may score unrecorded. Borrows event.
  */
@@ -45,9 +58,9 @@ int journal_append(struct journal *j, json_t *event, char **error);
 void journal_close(struct journal *j);
 
 /*
- * Calls each(event, ctx) for every complete line of the journal at path,
- * in order; each returns 0 to go on, or -1 to stop (with its own error).
- * A missing file is an empty journal. Returns the number of events, or -1
+ * Calls each(event, ctx) for every complete event of the journal at path,
+ * in order (one written in parts put together, with its head's seq); each returns 0 to go on, or -1 to stop (with its own error).
+ * A missing file is an empty journal. Returns the number of lines, or -1
  * with *error set for a line that is not a JSON object or out of sequence.
  */
 long journal_replay(const char *path, int (*each)(const json_t *event,

@@ -8,6 +8,7 @@
 #ifndef RANGECTL_PLAN_H
 #define RANGECTL_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,35 @@
 #define PLAN_NONE ((size_t)-1)
 #define PLAN_BRIDGE_MAX 15	/* the kernel's IFNAMSIZ - 1 */
 #define PLAN_MAC_TEXT 18
+
+/*
+ * The plan stands alone: range_load() frees the scenario and its YAML tree
+ * once the plan is built, so every string and value below is the plan's
+ * own (plan_free() frees them), and nothing points back into the scenario.
+ * Teams and checks keep the scenario's value types (struct scenario_team,
+ * struct scenario_check), as the ledger, auth, selectors and checks take
+ * them; the plan's copies have node NULL, as no YAML tree is left to point
+ * at. Problems found later are no longer the scenario file's: they name
+ * the object (host, inject, network) instead of a line and column.
+ */
+
+struct plan_image {
+	char *id;
+	char *kernel;	/* as written: plan_path() resolves them */
+	char *initrd;
+	char *cmdline;
+	char *disk;
+	int format;	/* enum image_format */
+	bool cloud_init;
+	struct scenario_hardware hw;	/* as written */
+};
+
+struct plan_node {
+	char *uri;
+	unsigned long long memory;	/* 0: no limit */
+	long vcpus;	/* 0: no limit */
+	char *underlay;	/* or NULL */
+};
 
 /* A cloud-init account, its {team.*} filled in (plan_guest.c). */
 struct plan_user {
@@ -48,8 +78,9 @@ struct plan_guest {
 
 struct plan_network {
 	char *name;	/* libvirt name: {exercise}-{team}-{id} or {exercise}-{id} */
-	const struct scenario_network *src;
-	const struct scenario_team *team;	/* NULL for a shared network */
+	const char *id;	/* the scenario's id: the tail of name */
+	const struct scenario_team *team;	/* in plan.teams; NULL if shared */
+	bool isolated;
 	struct cidr cidr;
 	char bridge[PLAN_BRIDGE_MAX + 1];
 	uint32_t host_side;	/* rangectl's own address on it */
@@ -63,7 +94,6 @@ struct plan_nic {
 	char ip_text[IPV4_TEXT];
 	unsigned char mac[6];
 	char mac_text[PLAN_MAC_TEXT];
-	const struct scenario_nic *src;
 };
 
 struct plan_route {
@@ -73,32 +103,69 @@ struct plan_route {
 
 struct plan_host {
 	char *name;	/* libvirt name: {exercise}-{team}-{id} */
-	const struct scenario_host *src;
-	const struct scenario_team *team;
+	const char *id;	/* the scenario's id: the tail of name */
+	const struct scenario_team *team;	/* in plan.teams */
+	const struct plan_image *image;	/* in plan.images */
+	unsigned long long memory;
+	long vcpus;
+	/* In plan.checks, shared by every copy of one scenario host. */
+	const struct scenario_check *services;
+	size_t n_services;
 	struct plan_nic *nics;
 	size_t n_nics;
 	struct plan_route *routes;
 	size_t n_routes;
 	size_t routes_alloc;
 	uint32_t gateway;	/* default route, 0 for none */
-	size_t node;	/* index into sc->nodes (place.c); 0 without nodes */
+	bool router;	/* beside gateway, in the padding after it */
+	size_t node;	/* index into plan.nodes (place.c); 0 without nodes */
 	/* Its image's, with every default made explicit (xml.c reads it). */
 	struct scenario_hardware hw;
 	struct plan_guest *guest;	/* owned; NULL without cloud-init */
 };
 
 struct plan_inject {
-	const struct scenario_inject *src;
+	char *id;
+	char *title;	/* or NULL */
+	long at;	/* seconds from the start, -1 for manual injects */
+	bool manual;
+	int action;	/* enum inject_action */
+	char *command;	/* or NULL, as the rest */
+	char *nic;
+	long duration;	/* link_down: seconds until link_up, 0 for never */
+	char *text;
+	const struct scenario_check *compromise;	/* in plan.checks, or NULL */
+	bool has_from;	/* the scenario gave a from selector */
+	bool has_to;	/* and a to */
+	struct strlist breaks;	/* service ids a rehearsal's checks fail from */
 	size_t *targets;	/* host indexes */
 	size_t n_targets;
 	size_t *from;
 	size_t n_from;
-	const struct scenario_team **to;	/* message recipients */
+	const struct scenario_team **to;	/* message recipients, in plan.teams */
 	size_t n_to;
 };
 
 struct plan {
-	const struct scenario *sc;	/* borrowed: must outlive the plan */
+	char *exercise;	/* the exercise's name, first part of every libvirt name */
+	char *title;	/* or NULL */
+	long duration;
+	char *connect;	/* exercise.connect, or NULL */
+	char *path;	/* the scenario file, as given to the loader */
+	char *dir;	/* the folder image paths resolve against */
+	long interval;	/* scoring: seconds between rounds */
+	long sla_after;	/* scoring.sla: failed rounds in a row; 0: none */
+	long sla_penalty;	/* points a breach costs */
+	long timeout;	/* scoring: of a round's checks */
+	struct scenario_team *teams;	/* in scenario order */
+	size_t n_teams;
+	struct strlist instructors;
+	struct plan_image *images;
+	size_t n_images;
+	struct plan_node *nodes;
+	size_t n_nodes;
+	struct scenario_check *checks;	/* services, then compromises */
+	size_t n_checks;
 	struct plan_network *networks;
 	size_t n_networks;
 	struct plan_host *hosts;
@@ -109,10 +176,16 @@ struct plan {
 
 /*
  * Expands sc. Returns the plan (the caller frees it with plan_free()), or
- * NULL with every problem in diags.
+ * NULL with every problem in diags. The plan copies what it needs: sc may
+ * be freed as soon as this returns.
  */
 struct plan *plan_build(const struct scenario *sc, struct diag_list *diags);
 void plan_free(struct plan *plan);
+
+/* The team of plan with that id, or NULL. */
+const struct scenario_team *plan_team(const struct plan *plan, const char *id);
+/* A file an image names, made absolute or relative to the working folder. */
+char *plan_path(const struct plan *plan, const char *file);
 
 /*
  * plan_guest.c: the cloud-init part of a host of team (may be NULL), or

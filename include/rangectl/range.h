@@ -1,17 +1,17 @@
 /*
- * range.h: a scenario and its plan, loaded and checked together, as every
- * command that takes a scenario file needs them.
+ * range.h: a scenario loaded, checked and planned in one step, as every
+ * command that takes a scenario file needs it. Only the plan is kept: it
+ * stands alone (plan.h), so the scenario and its YAML tree are freed as
+ * soon as it is built.
  */
 #ifndef RANGECTL_RANGE_H
 #define RANGECTL_RANGE_H
 
 #include "rangectl/diag.h"
 #include "rangectl/plan.h"
-#include "rangectl/scenario.h"
 
 struct range {
-	struct scenario *scenario;
-	struct plan *plan;
+	struct plan *plan;	/* owned */
 };
 
 /*

@@ -21,7 +21,7 @@ struct cluster_refs;
 
 struct round_item {
 	size_t host;	/* plan index */
-	const struct scenario_check *check;	/* borrowed from the scenario */
+	const struct scenario_check *check;	/* borrowed from the plan */
 	const char *inject;	/* compromise checks: the inject's id */
 	bool host_running;	/* false: not probed, down */
 	char *host_reason;	/* why the host is not running, or NULL */

@@ -2,8 +2,10 @@
  * scenario.h: an exercise scenario (format version 1) as plain C data.
  *
  * scenario_load_*() reads and checks a scenario, reporting every problem
- * with its line and column. A loaded scenario owns its YAML tree, so later
- * stages (the planner) can still point at the value behind a problem.
+ * with its line and column. A loaded scenario owns its YAML tree, so the
+ * rules and the planner can still point at the value behind a problem; it
+ * lives no longer than that, since the plan copies what later stages read
+ * (plan.h) and range_load() frees the scenario once the plan is built.
  */
 #ifndef RANGECTL_SCENARIO_H
 #define RANGECTL_SCENARIO_H
@@ -175,7 +177,10 @@ struct scenario_nic {
 	char *ip;	/* "auto", ".N" or a full address (templates allowed) */
 };
 
-/* A check of a service, or of a compromise (then penalty is set). */
+/*
+ * A check of a service, or of a compromise (then penalty is set). The plan
+ * keeps copies (plan.c's copy_check()): a string added here is added there.
+ */
 struct scenario_check {
 	const struct ynode *node;
 	char *id;	/* services only */

@@ -25,7 +25,7 @@
 #include "rangectl/strmap.h"
 
 struct score_team {
-	const struct scenario_team *team;	/* borrowed from the scenario */
+	const struct scenario_team *team;	/* borrowed: the plan's, or a report's */
 	long long availability;	/* points of checks passed */
 	long long penalties;	/* points lost to compromises, positive */
 	long long reports;	/* grades of its reports */

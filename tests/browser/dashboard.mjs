@@ -7,7 +7,11 @@
 // controller starts the clock, fires the manual inject `press` and watches
 // the timeline change; an instructor watches the scoreboard move after a
 // round; a trainee sees only their team's machines and no MSEL, files an
-// incident report, and the controller grades it. Prints "ok ..." or
+// incident report, and the controller grades it. The controller and the
+// instructor log in with their names and passwords (tests/browser/run.sh
+// sets each person's to "password-of-NAME"), the trainee with a pasted
+// token; the controller's session outlives a reload of the page, and
+// ends at Log out. Prints "ok ..." or
 // "FAIL ..." per check and ends with "N passed, M failed". Takes a
 // screenshot of every page into SCREENSHOT_DIR.
 //
@@ -127,9 +131,21 @@ async function newPage(label, viewport) {
 	return page;
 }
 
+/* A pasted token: under "Use an access token instead". */
 async function login(page, token) {
 	await page.goto(baseUrl);
+	await page.getByText('Use an access token instead').click();
 	await page.getByLabel('Access token').fill(token);
+	await page.getByRole('button', { name: 'Log in' }).click();
+	await page.locator('#dash').waitFor({ state: 'visible' });
+}
+
+const passwordOf = (name) => `password-of-${name}`;
+
+async function loginPassword(page, name) {
+	await page.goto(baseUrl);
+	await page.getByLabel('Name', { exact: true }).fill(name);
+	await page.getByLabel('Password', { exact: true }).fill(passwordOf(name));
 	await page.getByRole('button', { name: 'Log in' }).click();
 	await page.locator('#dash').waitFor({ state: 'visible' });
 }
@@ -139,13 +155,23 @@ const row = (page, sel) => page.locator(sel);
 try {
 	// ---- the login page ------------------------------------------------------
 	const ctl = await newPage('controller', { width: 1366, height: 768 });
-	await check('the login page asks for an access token, with a label', async () => {
+	await check('the login page asks for a name and a password, with labels', async () => {
 		await ctl.goto(baseUrl);
-		await ctl.getByLabel('Access token').waitFor({ state: 'visible' });
+		await ctl.getByLabel('Name', { exact: true }).waitFor({ state: 'visible' });
+		await ctl.getByLabel('Password', { exact: true }).waitFor({ state: 'visible' });
 		assert(await ctl.locator('#dash').isHidden(), 'the dashboard shows before login');
 		await shot(ctl, 'login');
 	});
+	await check('a wrong password is refused with a message, and nothing is shown', async () => {
+		await ctl.getByLabel('Name', { exact: true }).fill(controller.name);
+		await ctl.getByLabel('Password', { exact: true }).fill('not the password');
+		await ctl.getByRole('button', { name: 'Log in' }).click();
+		await until('the error', async () => /name or the password is wrong/.test(await text(ctl.locator('#login-error'))));
+		assert(await ctl.locator('#dash').isHidden(), 'the dashboard shows');
+		await ctl.getByLabel('Password', { exact: true }).fill('');
+	});
 	await check('a wrong token is refused with a message, and nothing is shown', async () => {
+		await ctl.getByText('Use an access token instead').click();
 		await ctl.getByLabel('Access token').fill('not-a-token');
 		await ctl.getByRole('button', { name: 'Log in' }).click();
 		await until('the error', async () => /not valid/.test(await text(ctl.locator('#login-error'))));
@@ -154,8 +180,8 @@ try {
 	});
 
 	// ---- a controller starts the clock and fires an inject -------------------
-	await check(`the controller ${controller.name} logs in`, async () => {
-		await login(ctl, controller.token);
+	await check(`the controller ${controller.name} logs in with a password`, async () => {
+		await loginPassword(ctl, controller.name);
 		assert(await text(ctl.locator('#who-name')) === controller.name, 'wrong name in the header');
 		assert(/controller/.test(await text(ctl.locator('#who-role'))), 'wrong role in the header');
 		assert(await ctl.locator('#controls').isVisible(), 'no clock controls');
@@ -198,6 +224,14 @@ try {
 		for (const b of ['Pause', 'Resume', 'Stop'])
 			assert(await ctl.getByRole('button', { name: b, exact: true }).isDisabled(), `${b} enabled`);
 		assert(await text(ctl.locator('#clock-elapsed')) === '0:00', 'the clock is not at 0:00');
+	});
+	await check('a reload of the page keeps the session: still logged in, no token kept', async () => {
+		await ctl.reload();
+		await ctl.locator('#dash').waitFor({ state: 'visible' });
+		assert(await text(ctl.locator('#who-name')) === controller.name, 'wrong name after the reload');
+		assert(await ctl.evaluate(() => sessionStorage.length === 0 && document.cookie === ''),
+			'the page keeps a token, or can read the session cookie');
+		await until('the state', async () => await text(ctl.locator('#clock-state')) === 'pending');
 	});
 	const injects = (await api(controller.token, 'injects')).body;
 	await check(`the timeline lists all ${injects.length} injects, press manual and pending`, async () => {
@@ -248,8 +282,10 @@ try {
 	const ins = await newPage('instructor', { width: 1920, height: 1080 });
 	await check(`the instructor ${instructor.name} logs in with the keyboard alone`, async () => {
 		await ins.goto(baseUrl);
-		await until('the focus on the token field', () => ins.evaluate(() => document.activeElement.id === 'token'));
-		await ins.keyboard.type(instructor.token);
+		await until('the focus on the name field', () => ins.evaluate(() => document.activeElement.id === 'login-name'));
+		await ins.keyboard.type(instructor.name);
+		await ins.keyboard.press('Tab');
+		await ins.keyboard.type(passwordOf(instructor.name));
 		await ins.keyboard.press('Enter');
 		await ins.locator('#dash').waitFor({ state: 'visible' });
 		assert(/instructor/.test(await text(ins.locator('#who-role'))), 'wrong role');
@@ -467,10 +503,10 @@ try {
 	});
 	await check('Log out forgets the token', async () => {
 		await tr.getByRole('button', { name: 'Log out' }).click();
-		await tr.getByLabel('Access token').waitFor({ state: 'visible' });
+		await tr.getByLabel('Name', { exact: true }).waitFor({ state: 'visible' });
 		assert(await tr.evaluate(() => sessionStorage.length === 0), 'sessionStorage still holds something');
 		await tr.reload();
-		await tr.getByLabel('Access token').waitFor({ state: 'visible' });
+		await tr.getByLabel('Name', { exact: true }).waitFor({ state: 'visible' });
 		assert(await tr.locator('#dash').isHidden(), 'the dashboard shows after reload');
 	});
 	await check('Stop ends the exercise, and no control is left', async () => {
@@ -481,6 +517,15 @@ try {
 		await until('ended for the instructor', async () => await text(ins.locator('#clock-state')) === 'ended', 5000);
 	});
 	await shot(ctl, 'controller-ended');
+	await check('Log out ends the session: the login page, and again after a reload', async () => {
+		await ctl.getByRole('button', { name: 'Log out' }).click();
+		await ctl.getByLabel('Name', { exact: true }).waitFor({ state: 'visible' });
+		await ctl.waitForTimeout(300);
+		await ctl.reload();
+		await ctl.getByLabel('Name', { exact: true }).waitFor({ state: 'visible' });
+		await ctl.waitForTimeout(500);
+		assert(await ctl.locator('#dash').isHidden(), 'the dashboard shows after the reload');
+	});
 	await check('no page threw an error', async () => {
 		assert(pageErrors.length === 0, pageErrors.join('\n'));
 	});

@@ -7,7 +7,8 @@
 # servers on their planned addresses, so that rounds score points.
 #
 # usage: tests/browser/run.sh BUILD [SCREENSHOT_DIR]
-#   SCREENSHOT_DIR defaults to BUILD/screenshots/browser.
+#   SCREENSHOT_DIR defaults to BUILD/screenshots/browser. BROWSER_SPEED=N
+#   runs the exercise slower than --speed 30, for a loaded machine.
 # Installs what is missing first: chromium, busybox, curl (apt-get), and
 # the npm packages of web/ (xterm.js) and tests/browser/ (playwright-core)
 # with `npm ci`. Root only (network namespaces). Ends with "N passed, M failed".
@@ -87,7 +88,7 @@ port=$(ip netns exec "$ns" node -e 'const s = require("net").createServer();
 state=$dir/state
 # `ip netns exec` execs rangectl, so $! is the server's own PID.
 ip netns exec "$ns" "$build/rangectl" run scenarios/demo.yaml --connect test:///default --netns "$ns" \
-	--speed 30 --wait --listen "127.0.0.1:$port" --state "$state" --web "$root/web" \
+	--speed "${BROWSER_SPEED:-30}" --wait --listen "127.0.0.1:$port" --state "$state" --web "$root/web" \
 	>"$dir/out" 2>"$dir/log" &
 server=$!
 
@@ -113,6 +114,11 @@ if [ -z "$answered" ]; then
 	die "browser tests: rangectl run exited with status $rc before answering"
 fi
 say "rangectl run answers on 127.0.0.1:$port (namespace $ns); screenshots in $shots"
+# Everyone's password is password-of-NAME (dashboard.mjs logs in with them).
+for name in $(node -e 'console.log(Object.keys(require(process.argv[1])).join("\n"))' "$state/credentials.json"); do
+	printf 'password-of-%s\n' "$name" | "$build/rangectl" users "$state" set-password "$name" ||
+		die "browser tests: cannot set $name's password"
+done
 
 # ---- the tests --------------------------------------------------------------
 timeout -k 5 240 ip netns exec "$ns" node tests/browser/dashboard.mjs \

@@ -4,7 +4,7 @@
 # usage: tests/checks/run.sh BUILD
 #
 # Needs root (a namespace) and Debian's nginx-light, unbound, dovecot-imapd,
-# dovecot-pop3d and openssh-server, which it installs if missing with services kept from
+# dovecot-pop3d, openssh-server and slapd, which it installs if missing with services kept from
 # starting (a policy-rc.d of its own while apt runs, when none is there).
 # Every daemon is started by hand inside the namespace, with its own
 # configuration in a temporary folder, and stopped by its PID; no traffic
@@ -28,7 +28,7 @@ fi
 
 # The packages, never started by their install.
 need=()
-for p in nginx-light unbound dovecot-imapd dovecot-pop3d openssl openssh-server openssh-client; do
+for p in nginx-light unbound dovecot-imapd dovecot-pop3d openssl openssh-server openssh-client slapd; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -253,6 +253,56 @@ else
 	fail smtpd "does not listen: $(tail -3 "$tmp/smtpd.log")"
 fi
 
+# ---- slapd: a directory of its own, loaded before it starts ----------------
+mkdir -p "$tmp/ldap"
+cat >"$tmp/slapd.conf" <<CONF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+pidfile $tmp/slapd.pid
+modulepath /usr/lib/ldap
+moduleload back_mdb
+database mdb
+suffix "dc=ro,dc=example"
+rootdn "cn=admin,dc=ro,dc=example"
+rootpw s3cret
+directory $tmp/ldap
+CONF
+cat >"$tmp/ro.ldif" <<LDIF
+dn: dc=ro,dc=example
+objectClass: dcObject
+objectClass: organization
+dc: ro
+o: ro
+
+dn: uid=ops,dc=ro,dc=example
+objectClass: inetOrgPerson
+uid: ops
+cn: ops
+sn: ops
+LDIF
+ldap=(kind=ldap addr=$addr base=dc=ro,dc=example "filter=(uid=ops)")
+admin=(user=cn=admin,dc=ro,dc=example)
+if slapadd -f "$tmp/slapd.conf" -l "$tmp/ro.ldif" >"$tmp/slapadd.log" 2>&1; then
+	start slapd /usr/sbin/slapd -d 0 -h "ldap://$addr:389/" -f "$tmp/slapd.conf"
+	if listening tcp 389; then
+		# An unbind written to a socket the batch shut down once killed the
+		# probe with SIGPIPE: every result here says it is blocked now.
+		expect up "ldap search finds uid=ops" "${ldap[@]}"
+		expect up "ldap bind as the admin, then the search" "${ldap[@]}" "${admin[@]}" password=s3cret
+		expect up "ldap base alone" kind=ldap addr=$addr base=dc=ro,dc=example
+		expect down "ldap, a filter nothing matches" "no entry matches" kind=ldap addr=$addr base=dc=ro,dc=example "filter=(uid=nobody)"
+		expect down "ldap, a wrong password" "login denied" "${ldap[@]}" "${admin[@]}" password=s3cretx
+		expect down "ldap, a base that is not there" "No such object" kind=ldap addr=$addr base=dc=nope,dc=example
+		stop "$slapd"
+		expect down "ldap, slapd stopped" "connection refused" "${ldap[@]}"
+	else
+		fail slapd "does not listen: $(tail -3 "$tmp/slapd.log")"
+	fi
+else
+	fail slapadd "$(tail -3 "$tmp/slapadd.log")"
+fi
+
 # ---- sshd: a password, a key, a command and its output -------------------
 # The user 'ops' exists only for sshd: ip netns exec gives it a mount
 # namespace of its own, where copies of passwd and shadow with 'ops' added
@@ -314,12 +364,12 @@ s = socket.socket(); s.bind(('$addr', 2222)); s.listen(64); time.sleep(30)"
 listening tcp 2222 || fail silent "does not listen"
 start=$(date +%s%N)
 in_ns "$probe" -t 1000 "${web[@]}" "${tls[@]}" "${dns[@]}" "${imap[@]}" \
-	"${pop[@]}" "${smtp[@]}" "${ssh[@]}" kind=ssh addr=$addr port=2222 \
+	"${pop[@]}" "${smtp[@]}" "${ldap[@]}" "${ssh[@]}" kind=ssh addr=$addr port=2222 \
 	kind=icmp addr=10.99.0.2 >"$tmp/all.out" 2>&1
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-if [ "$(grep -c ' down: ' "$tmp/all.out")" -eq 9 ] && [ "$ms" -lt 1900 ]; then
-	pass "eight kinds at once, all down, in $ms ms"
+if [ "$(grep -c ' down: ' "$tmp/all.out")" -eq 10 ] && [ "$ms" -lt 1900 ]; then
+	pass "nine kinds at once, all down, in $ms ms"
 else
-	fail "eight kinds at once" "$ms ms: $(cat "$tmp/all.out")"
+	fail "nine kinds at once" "$ms ms: $(cat "$tmp/all.out")"
 fi
 finish

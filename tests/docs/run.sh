@@ -267,8 +267,8 @@ sleep 0.5
 call header control POST /api/v1/exercise/pause - >/dev/null
 call header control POST /api/v1/exercise/resume - >/dev/null
 call header control POST /api/v1/injects/press/fire - >/dev/null
-e2e_check "ana files report r1" test "$(call header ana POST /api/v1/reports '{"title":"Defaced","body":"seen at 10:02"}' "$RH_DIR/r1")" = 201 -a "$(jq -r .id "$RH_DIR/r1")" = r1
-call header control POST /api/v1/reports/r1/grade '{"points":4,"comment":"quick"}' >/dev/null
+e2e_check "ana files report ro-1" test "$(call header ana POST /api/v1/reports '{"title":"Defaced","body":"seen at 10:02"}' "$RH_DIR/r1")" = 201 -a "$(jq -r .id "$RH_DIR/r1")" = ro-1
+call header control POST /api/v1/reports/ro-1/grade '{"points":4,"comment":"quick"}' >/dev/null
 call header control POST /api/v1/adjustments '{"team":"md","points":-1,"reason":"late"}' >/dev/null
 call header control POST /api/v1/hosts/demo-ro-web/revert - >/dev/null
 # Every stream hears of a round and of the revert's host changes (at speed
@@ -339,7 +339,7 @@ adjustments events start pause resume stop status teams team users user tokens c
 plan config metrics version health login logout admin debug checkpoint snapshot networks links
 rounds grades report message host inject score all export reset reload ping"
 prefixes="/api/v1 /api/v1/exercise /api/v1/scores /api/v1/hosts /api/v1/hosts/demo-ro-web
-/api/v1/injects /api/v1/injects/press /api/v1/reports /api/v1/reports/r1 /api/v1/messages
+/api/v1/injects /api/v1/injects/press /api/v1/reports /api/v1/reports/ro-1 /api/v1/messages
 /api/v1/events /api/v1/adjustments /api/v1/whoami"
 probes=$RH_DIR/probes
 : >"$probes"

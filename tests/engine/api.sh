@@ -91,8 +91,8 @@ matrix POST /api/v1/injects/nope/fire               ""                          
 matrix GET  /api/v1/messages                        ""                              200 200 200 200 200 401 401
 matrix POST /api/v1/reports                         '{"title":"Defaced","body":"x"}' 403 403 201 201 403 401 401
 matrix GET  /api/v1/reports                         ""                              200 200 200 200 200 401 401
-matrix POST /api/v1/reports/r1/grade                '{"points":5,"comment":"ok"}'   200 403 403 404 404 401 401
-matrix POST /api/v1/reports/r9/grade                '{"points":5}'                  404 404 404 404 404 401 401
+matrix POST /api/v1/reports/ro-1/grade              '{"points":5,"comment":"ok"}'   200 403 403 404 404 401 401
+matrix POST /api/v1/reports/ro-9/grade              '{"points":5}'                  404 404 404 404 404 401 401
 matrix POST /api/v1/adjustments                     '{"team":"md","points":-3,"reason":"late"}' 200 403 403 403 403 401 401
 # One revert of a host in flight at a time (429 meanwhile, tests/hostile
 # floods it): each caller waits for the one before to be journaled.
@@ -120,7 +120,15 @@ matrix DELETE /api/v1/scores                        ""                          
 # What a trainee sees is their team's, and nothing of the MSEL.
 e2e_check "ana sees only team ro's hosts" test "$(c -H "Authorization: Bearer ${T[ana]}" "$base/api/v1/hosts" | jq -r 'map(.team) | unique | join(",")')" = ro
 e2e_check "ion sees only md's reports (ana's is ro's)" test "$(c -H "Authorization: Bearer ${T[ion]}" "$base/api/v1/reports" | jq -r 'map(.team) | unique | join(",")')" = md
-e2e_check "the controller sees every report, r1 graded 5" test "$(c -H "Authorization: Bearer ${T[control]}" "$base/api/v1/reports" | jq -r '[length, (.[] | select(.id=="r1") | .grade.points)] | join(",")')" = "2,5"
+e2e_check "the controller sees every report, ro-1 graded 5" test "$(c -H "Authorization: Bearer ${T[control]}" "$base/api/v1/reports" | jq -r '[length, (.[] | select(.id=="ro-1") | .grade.points)] | join(",")')" = "2,5"
+# Report ids are per team; a report names only an inject its team has
+# seen: another team's, or one still to come, is answered as none.
+e2e_check "report ids are per team: ro-1 and md-1" test "$(c -H "Authorization: Bearer ${T[control]}" "$base/api/v1/reports" | jq -r 'map(.id) | sort | join(",")')" = "md-1,ro-1"
+post_ana() { c -w ' %{http_code}' -X POST -H "Authorization: Bearer ${T[ana]}" -H 'Content-Type: application/json' --data "$1" "$base/api/v1/reports"; }
+none=$(post_ana '{"title":"x","inject":"nope"}' | sed 's/nope/X/')
+future=$(post_ana '{"title":"x","inject":"reboot-ro"}' | sed 's/reboot-ro/X/')
+e2e_check "a report naming an inject still to come is answered as one naming none ($future)" test "$future" = "$none"
+e2e_check "  and one naming an inject its team has seen is filed" sh -c "echo '$(post_ana '{"title":"x","inject":"press"}')' | grep -q ' 201$'"
 e2e_check "whoami says name, role, team" test "$(c -H "Authorization: Bearer ${T[ana]}" "$base/api/v1/whoami" | jq -c .)" = '{"name":"ana","role":"trainee","team":"ro"}'
 e2e_check "the adjustment is in md's score" test "$(c -H "Authorization: Bearer ${T[prof]}" "$base/api/v1/scores" | jq -r '.teams[] | select(.id=="md") | .adjustments')" = -3
 e2e_check "the MSEL shows press fired by control" test "$(c -H "Authorization: Bearer ${T[prof]}" "$base/api/v1/injects" | jq -r '.[] | select(.id=="press") | "\(.state) \(.firings[0].by)"')" = "fired control"

@@ -200,7 +200,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fail(fz.dir, "cannot make it");
 	atexit(cleanup);
 	write_journal();
-	if (auth_load(&fz.auth, fz.range.scenario, fz.dir, &error) < 0)
+	if (auth_load(&fz.auth, fz.range.plan->teams, fz.range.plan->n_teams,
+	    &fz.range.plan->instructors, fz.dir, &error) < 0)
 		fail("auth_load", error);
 	load_tokens();
 	if (fz.controller == NULL)

@@ -2,15 +2,22 @@
  * fuzz_journal.c: libFuzzer entry for reading a journal, which anyone can
  * hand to `rangectl report` (and a damaged disk to `rangectl run`). Each
  * line of the input is one event: decoded through the event table, and
- * applied to a report, in order, as report_load() does. Run by `make fuzz`.
+ * applied to a report, in order, as report_load() does. Then the input
+ * once more as a journal file, through journal_replay(), which puts
+ * events written in parts together before anyone reads them (format 3).
+ * Run by `make fuzz`.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "rangectl/event.h"
+#include "rangectl/journal.h"
 #include "rangectl/report.h"
 #include "rangectl/util.h"
 
@@ -74,6 +81,43 @@ one_line(struct report *r, const char *line, size_t len, unsigned long long n)
 	return rc;
 }
 
+/* journal_replay()'s each: an event, whole, to the report. */
+static int
+replayed(const json_t *event, void *ctx)
+{
+	char *error = NULL;
+	int rc = report_apply(ctx, event, &error);
+
+	if (rc < 0 && error == NULL)
+		abort();
+	if (json_object_get(event, "parts") != NULL)
+		abort();	/* a head is handed on only once whole */
+	free(error);
+	return rc;
+}
+
+/* data as a journal file (a memfd), replayed into a report. */
+static void
+replay_file(const uint8_t *data, size_t size)
+{
+	int fd = memfd_create("journal", 0);
+	char path[64], *error = NULL;
+	struct report r;
+
+	if (fd < 0)
+		return;
+	if (write(fd, data, size) == (ssize_t)size) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		report_init(&r);
+		if (journal_replay(path, replayed, &r, &error) < 0 && error ==
+		    NULL)
+			abort();
+		report_clear(&r);
+	}
+	free(error);
+	close(fd);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -93,5 +137,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* What the report's renderers read must hold together too. */
 	json_decref(report_to_json(&r));
 	report_clear(&r);
+	replay_file(data, size);
 	return 0;
 }

@@ -19,7 +19,13 @@ the test's own network namespace) and prints one line of figures.
                          one byte of a header a second for SECONDS: how
                          many the server kept
   raw PORT HEX           one request given in hex: the status it gets
+  flood PORT N TOKEN PATH BODY
+                         N POSTs of BODY (JSON; - for none) to PATH with
+                         TOKEN, one after another on kept-alive connections
+                         from 127.0.0.8: the count of each status, and how
+                         many were accepted (2xx) a second
 """
+import http.client
 import socket
 import sys
 import time
@@ -198,6 +204,42 @@ def raw(port, hexreq):
     s.close()
 
 
+def flood(port, n, token, path, body):
+    headers = {"Authorization": "Bearer " + token}
+    if body != "-":
+        headers["Content-Type"] = "application/json"
+    codes = {}
+    conn = None
+    start = time.monotonic()
+    for _ in range(n):
+        for attempt in (1, 2):
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection(
+                        "127.0.0.1", port, timeout=5,
+                        source_address=("127.0.0.8", 0))
+                conn.request("POST", path, body=None if body == "-" else body,
+                             headers=headers)
+                answer = conn.getresponse()
+                answer.read()
+                codes[answer.status] = codes.get(answer.status, 0) + 1
+                if answer.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    conn = None
+                break
+            except (OSError, http.client.HTTPException):
+                if conn is not None:
+                    conn.close()
+                conn = None
+                if attempt == 2:
+                    codes[0] = codes.get(0, 0) + 1
+    took = time.monotonic() - start
+    accepted = sum(v for k, v in codes.items() if 200 <= k < 300)
+    print(f"flood {n} in {took:.1f} s:",
+          " ".join(f"{k} {codes[k]}" for k in sorted(codes)),
+          f"accepted {accepted} ({accepted / took:.1f}/s)")
+
+
 def main():
     mode, port = sys.argv[1], int(sys.argv[2])
     if mode == "half":
@@ -212,6 +254,8 @@ def main():
         drip(port, int(sys.argv[3]), float(sys.argv[4]))
     elif mode == "raw":
         raw(port, sys.argv[3])
+    elif mode == "flood":
+        flood(port, int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6])
     else:
         sys.exit(f"client.py: unknown mode '{mode}'")
 

@@ -43,7 +43,8 @@ setup(struct fixture *f)
 	diag_list_clear(&diags);
 	if (!CHECK(f->sc != NULL) || !CHECK(mkdtemp(f->dir) != NULL))
 		return false;
-	if (auth_load(&f->auth, f->sc, f->dir, &error) < 0 ||
+	if (auth_load(&f->auth, f->sc->teams, f->sc->n_teams,
+	    &f->sc->instructors, f->dir, &error) < 0 ||
 	    account_load(&f->store, f->dir, &error) < 0 ||
 	    account_sync(&f->store, &f->auth, &error) < 0) {
 		fprintf(stderr, "%s\n", error);

@@ -74,7 +74,8 @@ static int
 load(struct auth *a, const struct scenario *sc, const char *dir)
 {
 	char *error = NULL;
-	int rc = auth_load(a, sc, dir, &error);
+	int rc = auth_load(a, sc->teams, sc->n_teams, &sc->instructors, dir,
+	    &error);
 
 	if (rc < 0)
 		fprintf(stderr, "%s\n", error);
@@ -89,7 +90,8 @@ load_error(const struct scenario *sc, const char *dir)
 	struct auth a;
 	char *error = NULL;
 
-	if (auth_load(&a, sc, dir, &error) == 0)
+	if (auth_load(&a, sc->teams, sc->n_teams, &sc->instructors, dir,
+	    &error) == 0)
 		auth_clear(&a);
 	return error;
 }

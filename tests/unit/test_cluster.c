@@ -219,7 +219,7 @@ check_capacity(const struct range *range)
 	size_t i;
 
 	for (i = 0; i < range->plan->n_hosts; i++)
-		used[range->plan->hosts[i].node] += range->plan->hosts[i].src->memory;
+		used[range->plan->hosts[i].node] += range->plan->hosts[i].memory;
 	for (i = 0; i < N_NODES; i++)
 		CHECK(used[i] <= node_mib[i] * MIB * 1024);
 }

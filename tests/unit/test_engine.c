@@ -215,13 +215,29 @@ TEST(commands_change_the_ledger_and_refusals_say_why)
 	CHECK_INT_EQ(call(&f, ENGINE_ADJUST, "ro", -7, "late", &error), 0);
 	CHECK_INT_EQ(score_of(&f, "ro"), -7);
 	CHECK_INT_EQ(engine_call(f.engine, &report, &answer, &error), 0);
-	CHECK_STR_EQ(json_string_value(json_object_get(answer, "id")), "r1");
+	CHECK_STR_EQ(json_string_value(json_object_get(answer, "id")), "ro-1");
 	json_decref(answer);
-	CHECK(refused(&f, ENGINE_GRADE, "r9", NULL, "no report 'r9'"));
-	CHECK_INT_EQ(call(&f, ENGINE_GRADE, "r1", 12, "clear", &error), 0);
+	answer = NULL;
+	/* An inject not yet fired is answered as one that does not exist. */
+	{
+		struct engine_command future = report, none = report;
+		char *why_future = NULL, *why_none = NULL;
+
+		future.inject = "hello";
+		none.inject = "nope";
+		CHECK_INT_EQ(engine_call(f.engine, &future, NULL, &why_future), -1);
+		CHECK_INT_EQ(engine_call(f.engine, &none, NULL, &why_none), -1);
+		CHECK(why_future != NULL && why_none != NULL && strstr(why_future,
+		    "'hello' that team ro has seen") != NULL && strstr(why_none,
+		    "'nope' that team ro has seen") != NULL);
+		free(why_future);
+		free(why_none);
+	}
+	CHECK(refused(&f, ENGINE_GRADE, "ro-9", NULL, "no report 'ro-9'"));
+	CHECK_INT_EQ(call(&f, ENGINE_GRADE, "ro-1", 12, "clear", &error), 0);
 	CHECK_INT_EQ(score_of(&f, "ro"), 5);
 	/* Issue 13: graded again, the last grade replaces the first. */
-	CHECK_INT_EQ(call(&f, ENGINE_GRADE, "r1", 3, "less clear", &error), 0);
+	CHECK_INT_EQ(call(&f, ENGINE_GRADE, "ro-1", 3, "less clear", &error), 0);
 	CHECK_INT_EQ(score_of(&f, "ro"), -4);
 	{
 		/* Issue 13: "fired on 0 target(s)", and the controller's name
@@ -231,7 +247,7 @@ TEST(commands_change_the_ledger_and_refusals_say_why)
 		CHECK(strstr(log, "inject 'press' (message) sent by hand, by "
 		    "'control' to 1 team(s), 1 person(s)") != NULL);
 		CHECK(strstr(log, "'press' (message) fired") == NULL);
-		CHECK(strstr(log, "report r1 of team ro graded again by control: "
+		CHECK(strstr(log, "report ro-1 of team ro graded again by control: "
 		    "3, replacing 12") != NULL);
 		free(log);
 	}

@@ -418,7 +418,8 @@ decode_one(const json_t *o, void *ctx)
 TEST(the_golden_journals_decode)
 {
 	static const char *const names[] = { "complete", "interrupted",
-		"resumed", "engine-api", "engine-rehearsal", "engine-paused" };
+		"resumed", "engine-api", "engine-rehearsal", "engine-paused",
+		"parts" };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(names); i++) {

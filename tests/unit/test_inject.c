@@ -219,7 +219,7 @@ TEST(round_simulated_deface)
 	if (!CHECK(r.plan->n_hosts <= 16 && r.plan->n_injects <= 16))
 		goto cleanup;
 	for (i = 0; i < r.plan->n_injects; i++)
-		if (strcmp(r.plan->injects[i].src->id, "deface") == 0)
+		if (strcmp(r.plan->injects[i].id, "deface") == 0)
 			deface = i;
 	if (!CHECK(deface != PLAN_NONE))
 		goto cleanup;
@@ -265,7 +265,7 @@ TEST(round_of_hosts_down_scores_nothing_and_says_why)
 	reasons[host_named(r.plan, "demo-ro-web")] = "host 'demo-ro-web' is "
 	    "shutoff (powered off)";
 	for (i = 0; i < r.plan->n_injects; i++)
-		if (strcmp(r.plan->injects[i].src->id, "deface") == 0)
+		if (strcmp(r.plan->injects[i].id, "deface") == 0)
 			deface = i;
 	round_init(&round, r.plan, 3, 180, 1000);
 	round_add_services(&round, running, reasons);

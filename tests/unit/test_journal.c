@@ -188,3 +188,135 @@ TEST(missing_journal_is_empty_and_bad_folder_is_an_error)
 	free(error);
 	journal_close(NULL);
 }
+
+/* Each event's list "items" (its length), and the longest line. */
+static int
+count_items(const json_t *ev, void *ctx)
+{
+	struct tally *t = ctx;
+
+	t->events++;
+	t->sum += (long long)json_array_size(json_object_get(ev, "items"));
+	t->last_seq = json_integer_value(json_object_get(ev, "seq"));
+	CHECK(json_object_get(ev, "parts") == NULL);
+	return 0;
+}
+
+static size_t
+longest_line(const char *path, size_t *lines)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, most = 0;
+	ssize_t n;
+
+	*lines = 0;
+	while (f != NULL && (n = getline(&line, &cap, f)) > 0) {
+		(*lines)++;
+		if ((size_t)n > most)
+			most = (size_t)n;
+	}
+	free(line);
+	if (f != NULL)
+		fclose(f);
+	return most;
+}
+
+/*
+ * An event of 10,000 entries of 120 bytes (a round of 10,000 checks, 1.2 MB
+ * in one line, past the reader's limit) is written in parts under
+ * JOURNAL_PART_BYTES each, read back whole with the head's seq; a crash
+ * after some of its parts leaves an event that never counted.
+ */
+TEST(a_long_event_is_written_in_parts_and_read_whole)
+{
+	char *dir = fresh_dir(), *error = NULL, *path, *pad = xcalloc(101, 1);
+	json_t *ev = json_pack("{s:s, s:i, s:[]}", "type", "round", "n", 1,
+	    "items");
+	struct journal j;
+	struct tally t;
+	size_t i, lines, most;
+	struct stat st;
+
+	memset(pad, 'x', 100);
+	for (i = 0; i < 10000; i++)
+		json_array_append_new(json_object_get(ev, "items"), json_pack(
+		    "{s:I, s:s}", "i", (json_int_t)i, "pad", pad));
+	path = xasprintf("%s/%s", dir, JOURNAL_FILE);
+	CHECK_INT_EQ(journal_open(&j, dir, &error), 0);
+	CHECK_INT_EQ(append_type(&j, "first", 1), 0);
+	CHECK_INT_EQ(journal_append(&j, ev, &error), 0);
+	CHECK_INT_EQ((long)json_integer_value(json_object_get(ev, "seq")), 2);
+	CHECK_INT_EQ(json_array_size(json_object_get(ev, "items")), 10000);
+	CHECK_INT_EQ(append_type(&j, "last", 1), 0);
+	most = longest_line(path, &lines);
+	fprintf(stderr, "# 10,000 entries: %zu lines, the longest %zu bytes\n",
+	    lines, most);
+	CHECK(most <= JOURNAL_PART_BYTES);
+	CHECK(lines > 6);
+	CHECK_INT_EQ((long)j.seq, (long)lines);
+	journal_close(&j);
+	memset(&t, 0, sizeof(t));
+	CHECK_INT_EQ(journal_replay(path, count_items, &t, &error), (long)lines);
+	CHECK_INT_EQ(t.events, 3);
+	CHECK_INT_EQ(t.sum, 10000);
+	CHECK_INT_EQ(t.last_seq, (long)lines);
+	/* Cut after the head and two parts, and something half written. */
+	CHECK(truncate(path, 0) == 0);
+	CHECK_INT_EQ(journal_open(&j, dir, &error), 0);
+	CHECK_INT_EQ(append_type(&j, "first", 1), 0);
+	CHECK_INT_EQ(journal_append(&j, ev, &error), 0);
+	journal_close(&j);
+	{
+		FILE *f = fopen(path, "r");
+		char *line = NULL;
+		size_t cap = 0, keep = 0;
+		ssize_t n;
+		int k;
+
+		for (k = 0; f != NULL && k < 4 && (n = getline(&line, &cap, f)) >
+		    0; k++)
+			keep += (size_t)n;
+		free(line);
+		if (f != NULL)
+			fclose(f);
+		CHECK(truncate(path, (off_t)keep + 10) == 0);
+	}
+	memset(&t, 0, sizeof(t));
+	CHECK_INT_EQ(journal_replay(path, count_items, &t, &error), 1);
+	CHECK_INT_EQ(t.events, 1);
+	CHECK_INT_EQ(journal_open(&j, dir, &error), 0);
+	CHECK_INT_EQ((long)j.seq, 1);
+	CHECK(stat(path, &st) == 0 && (unsigned long long)st.st_size == j.size);
+	CHECK_INT_EQ(append_type(&j, "after", 1), 0);
+	journal_close(&j);
+	CHECK_INT_EQ(journal_replay(path, count_items, &t, &error), 2);
+	free(error);
+	free(path);
+	free(pad);
+	json_decref(ev);
+	remove_dir(dir);
+}
+
+/*
+ * A last line claiming to be a part whose head is not where it says is
+ * an error at open, and nothing is cut: a damaged or forged line must not
+ * make the journal lose what it holds.
+ */
+TEST(a_part_without_its_head_is_not_cut)
+{
+	char *dir = fresh_dir(), *error = NULL, *path;
+	struct journal j;
+	struct stat st;
+
+	write_journal(dir, "{\"seq\":1,\"type\":\"first\"}\n"
+	    "{\"seq\":2,\"type\":\"second\"}\n"
+	    "{\"of\":3,\"part\":2,\"part_of\":1,\"seq\":3,\"type\":\"part\"}\n");
+	path = xasprintf("%s/%s", dir, JOURNAL_FILE);
+	CHECK_INT_EQ(journal_open(&j, dir, &error), -1);
+	CHECK(error != NULL && strstr(error, "event 1") != NULL);
+	CHECK(stat(path, &st) == 0 && st.st_size == 103);
+	free(error);
+	free(path);
+	remove_dir(dir);
+}

@@ -138,8 +138,8 @@ TEST(strings_escape_as_jansson_did)
 		char *want, *got;
 
 		random_string(&state, s);
-		free(sc->exercise.title);
-		sc->exercise.title = strdup((char *)s);
+		free(plan->title);
+		plan->title = strdup((char *)s);
 		j = json_string((char *)s);
 		/* The title ends with the line's comma: it is not the last key. */
 		want = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_INDENT(2) |
@@ -184,8 +184,8 @@ TEST(image_path_not_utf8_is_left_out)
 	plan = sc ? plan_build(sc, &diags) : NULL;
 	if (!CHECK(plan != NULL))
 		return;
-	free(sc->images[0].kernel);
-	sc->images[0].kernel = strdup("/boot/\xff/vmlinuz");
+	free(plan->images[0].kernel);
+	plan->images[0].kernel = strdup("/boot/\xff/vmlinuz");
 	f = open_memstream(&out, &size);
 	CHECK_INT_EQ(plan_print_json(plan, f), 0);
 	fclose(f);

@@ -358,7 +358,7 @@ TEST(missing_image_fails_before_anything_is_made)
 	opts.check_files = true;
 	CHECK_INT_EQ(up(&range, &virt, &opts, &c), -1);
 	CHECK_INT_EQ(c.created, 0);
-	CHECK_INT_EQ(tagged_objects(&virt, range.scenario->exercise.name), 0);
+	CHECK_INT_EQ(tagged_objects(&virt, range.plan->exercise), 0);
 	virt_close(&virt);
 	range_clear(&range);
 }

@@ -48,7 +48,8 @@ setup(struct fixture *f)
 	diag_list_clear(&diags);
 	if (!CHECK(f->sc != NULL) || !CHECK(mkdtemp(f->dir) != NULL))
 		return false;
-	if (auth_load(&f->auth, f->sc, f->dir, &error) < 0 ||
+	if (auth_load(&f->auth, f->sc->teams, f->sc->n_teams,
+	    &f->sc->instructors, f->dir, &error) < 0 ||
 	    session_table_init(&f->t, &f->auth, f->dir, 60, 600, &error) < 0 ||
 	    account_set_password(&f->t.accounts, "ana", "ana's password",
 	    &error) < 0) {
