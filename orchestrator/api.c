@@ -532,7 +532,7 @@ static void
 grade(struct api *api, const struct api_request *req, const struct api_path *p,
     const struct auth_user *u, struct api_response *res)
 {
-	const char *comment;
+	const char *comment, *reason;
 	long long points;
 	char team[64];
 	json_t *doc;
@@ -547,9 +547,12 @@ grade(struct api *api, const struct api_request *req, const struct api_path *p,
 	if ((doc = body_object(req, res)) == NULL)
 		return;
 	if (field_points(doc, &points, res) == 0 &&
-	    field_string(doc, "comment", false, &comment, res) == 0) {
+	    field_string(doc, "comment", false, &comment, res) == 0 &&
+	    field_string(doc, "reason", false, &reason, res) == 0) {
+		/* A second grade replaces the first: reason says why. */
 		struct engine_command cmd = { .kind = ENGINE_GRADE, .by = u->name,
-		    .arg = p->seg[3], .points = points, .text = comment };
+		    .arg = p->seg[3], .points = points, .text = comment,
+		    .body = reason };
 
 		if (command(api, res, &cmd, NULL))
 			answer_json(res, 200, json_pack("{s:b}", "ok", 1));
@@ -669,6 +672,9 @@ get_route(struct api *api, const struct api_request *req,
 	} else if (p->n == 4 && strcmp(what, "scores") == 0 &&
 	    is(p, 3, "history")) {
 		answer_json(res, 200, view_history(api->view));
+	} else if (p->n == 4 && strcmp(what, "scores") == 0 &&
+	    is(p, 3, "uptime")) {
+		answer_json(res, 200, view_uptime(api->view, u));
 	} else if (p->n == 3 && strcmp(what, "hosts") == 0) {
 		answer_json(res, 200, view_hosts(api->view, u));
 	} else if (p->n == 3 && strcmp(what, "injects") == 0) {

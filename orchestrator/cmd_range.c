@@ -100,6 +100,16 @@ cmd_open_cluster(const struct cmd_ctx *ctx, const char *path,
     const char *connect, const struct cmd_nodes *nodes, struct range *range,
     struct cluster *cl)
 {
+	return cmd_open_cluster_checked(ctx, path, connect, nodes, range, cl,
+	    NULL, NULL);
+}
+
+int
+cmd_open_cluster_checked(const struct cmd_ctx *ctx, const char *path,
+    const char *connect, const struct cmd_nodes *nodes, struct range *range,
+    struct cluster *cl, int (*check)(const struct range *, void *),
+    void *arg)
+{
 	char *error = NULL;
 	size_t i, j;
 	int rc;
@@ -124,6 +134,10 @@ cmd_open_cluster(const struct cmd_ctx *ctx, const char *path,
 		    ctx->cmd->name, path, range->plan->n_nodes);
 		range_clear(range);
 		return EXIT_FAILED;
+	}
+	if (check != NULL && (rc = check(range, arg)) != EXIT_OK) {
+		range_clear(range);
+		return rc;
 	}
 	if (open_nodes(range, connect, nodes, cl, &error) < 0) {
 		fprintf(stderr, "rangectl %s: %s\n", ctx->cmd->name, error);

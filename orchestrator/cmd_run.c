@@ -24,6 +24,7 @@
 #include "rangectl/netns.h"
 #include "rangectl/provision.h"
 #include "rangectl/range.h"
+#include "rangectl/report.h"
 #include "rangectl/score.h"
 #include "rangectl/session.h"
 #include "rangectl/tls.h"
@@ -54,6 +55,7 @@ struct run_args {
 	bool no_up;
 	bool simulate_checks;	/* --simulate-checks, or a rehearsal's default */
 	bool wait_for_start;
+	bool accept_changes;	/* a changed MSEL or scoring goes on */
 	bool reset;	/* move the journal and checkpoint aside first */
 	bool json;
 	bool quiet;
@@ -71,18 +73,25 @@ print_scores(const json_t *snap, bool json)
 		putchar('\n');
 		return;
 	}
-	printf("%-12s %-6s %8s %8s %8s %8s %8s\n", "TEAM", "ROLE", "SCORE",
-	    "AVAIL", "PENALTY", "REPORTS", "ADJUST");
+	/* RANK is within the team's role: blue and red apart, white none. */
+	printf("%-12s %-6s %4s %8s %8s %8s %8s %8s %8s\n", "TEAM", "ROLE",
+	    "RANK", "SCORE", "AVAIL", "PENALTY", "SLA", "REPORTS", "ADJUST");
 	for (i = 0; i < json_array_size(teams); i++) {
 		const json_t *t = json_array_get(teams, i);
+		const json_t *rank = json_object_get(t, "rank");
+		char place[24] = "-";
 
-		printf("%-12s %-6s %8lld %8lld %8lld %8lld %8lld\n",
+		if (json_is_integer(rank))
+			snprintf(place, sizeof(place), "%lld",
+			    (long long)json_integer_value(rank));
+		printf("%-12s %-6s %4s %8lld %8lld %8lld %8lld %8lld %8lld\n",
 		    json_string_value(json_object_get(t, "id")),
-		    json_string_value(json_object_get(t, "role")),
+		    json_string_value(json_object_get(t, "role")), place,
 		    (long long)json_integer_value(json_object_get(t, "score")),
 		    (long long)json_integer_value(json_object_get(t,
 		    "availability")), (long long)json_integer_value(
 		    json_object_get(t, "penalties")), (long long)
+		    json_integer_value(json_object_get(t, "sla")), (long long)
 		    json_integer_value(json_object_get(t, "reports")),
 		    (long long)json_integer_value(json_object_get(t,
 		    "adjustments")));
@@ -296,8 +305,9 @@ run_engine(struct range *range, struct cluster *cl, const char *state_dir,
 {
 	struct dashboard d = { 0 };
 	struct engine_opts opts = { .state_dir = state_dir, .speed = a->speed,
-	    .wait_for_start = a->wait_for_start, .simulate_checks =
-	    a->simulate_checks, .signals = true, .log =
+	    .wait_for_start = a->wait_for_start, .accept_changes =
+	    a->accept_changes, .simulate_checks = a->simulate_checks,
+	    .signals = true, .log =
 	    a->quiet ? NULL : stderr, .observe = observe, .observe_ctx = &d };
 	struct engine *e;
 	char *error = NULL;
@@ -354,6 +364,116 @@ run_engine(struct range *range, struct cluster *cl, const char *state_dir,
 	free(error);
 	engine_free(e);
 	return rc < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/* check_state()'s verdict: the exercise ended, so there is nothing to do. */
+#define RUN_ENDED 100
+
+/* The state folder: --state, else state/NAME. New. */
+static char *
+state_dir_of(const struct run_args *a, const struct range *range)
+{
+	return a->state_dir ? xstrdup(a->state_dir) :
+	    xasprintf("state/%s", range->plan->exercise);
+}
+
+/* check_state()'s reading of the journal: the report, and the timeline. */
+struct state_scan {
+	struct report *r;
+	json_t *timeline;	/* the last exercise or change event's */
+	char *error;
+};
+
+static int
+scan_one(const json_t *event, void *ctx)
+{
+	struct state_scan *s = ctx;
+	const char *type = json_string_value(json_object_get(event, "type"));
+
+	if (type != NULL && (strcmp(type, "exercise") == 0 ||
+	    strcmp(type, "change") == 0)) {
+		json_decref(s->timeline);
+		s->timeline = engine_timeline_of(event);
+	}
+	return report_apply(s->r, event, &s->error);
+}
+
+/* The journal's timeline against the plan's, unless the run accepts it. */
+static int
+check_timeline(const struct range *range, const struct run_args *a,
+    const char *dir, const json_t *was)
+{
+	json_t *ev = engine_exercise_event(range->plan);
+	json_t *now = engine_timeline_of(ev), *lines;
+	char *text;
+	int rc = EXIT_OK;
+
+	lines = engine_timeline_diff(was, now);
+	if (json_array_size(lines) > 0 && !a->accept_changes) {
+		text = engine_timeline_refusal(range->plan, dir, lines);
+		fprintf(stderr, "rangectl run: %s\nnothing was built\n", text);
+		free(text);
+		rc = EXIT_FAILED;
+	}
+	json_decref(lines);
+	json_decref(now);
+	json_decref(ev);
+	return rc;
+}
+
+/*
+ * Whether the state folder may take this run, before anything connects
+ * or is built: a journal of another exercise is refused, and one whose
+ * exercise ended has nothing left to run (issue 13: run built a whole
+ * range before finding either, and re-created the domains of an ended
+ * exercise), and a scenario whose MSEL or scoring changed since is
+ * refused unless --accept-changes. No journal yet is a new exercise.
+ * Returns EXIT_OK to go on, RUN_ENDED, or EXIT_FAILED having said why.
+ */
+static int
+check_state(const struct range *range, void *arg)
+{
+	const struct run_args *a = arg;
+	char *dir = state_dir_of(a, range), *path = xasprintf("%s/%s", dir,
+	    JOURNAL_FILE), *error = NULL;
+	const char *name = range->plan->exercise;
+	char at[UNITS_CLOCK_SIZE];
+	struct report r;
+	struct state_scan scan = { .r = &r };
+	struct stat st;
+	int rc = EXIT_OK;
+
+	report_init(&r);
+	if (stat(path, &st) < 0 || st.st_size == 0)
+		goto cleanup;
+	if (journal_replay(path, scan_one, &scan, &error) < 0) {
+		fprintf(stderr, "rangectl run: journal '%s': %s; nothing was "
+		    "built\n", path, scan.error ? scan.error : error);
+		rc = EXIT_FAILED;
+	} else if (!r.started) {
+		goto cleanup;
+	} else if (strcmp(r.name, name) != 0) {
+		fprintf(stderr, "rangectl run: the journal in '%s' belongs to "
+		    "exercise '%s', not '%s'; nothing was built: give another "
+		    "--state folder\n", dir, r.name, name);
+		rc = EXIT_FAILED;
+	} else if (strcmp(r.state, "ended") == 0) {
+		fprintf(stderr, "rangectl run: exercise '%s' in '%s' ended at "
+		    "%s: nothing to run, and nothing was built; its report: "
+		    "rangectl report %s\n", name, dir, units_format_clock(
+		    r.elapsed, at), dir);
+		rc = RUN_ENDED;
+	} else if (scan.timeline != NULL) {
+		rc = check_timeline(range, a, dir, scan.timeline);
+	}
+cleanup:
+	report_clear(&r);
+	json_decref(scan.timeline);
+	free(scan.error);
+	free(error);
+	free(path);
+	free(dir);
+	return rc;
 }
 
 /*
@@ -476,13 +596,15 @@ run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 	if (enter_netns(a) < 0)
 		return EXIT_FAILED;
 	pthread_sigmask(SIG_BLOCK, &engine_signals, NULL);
-	rc = cmd_open_cluster(ctx, file, a->connect, &a->nodes, &range, &cl);
+	rc = cmd_open_cluster_checked(ctx, file, a->connect, &a->nodes, &range,
+	    &cl, check_state, a);
+	if (rc == RUN_ENDED)
+		return EXIT_OK;
 	if (rc != EXIT_OK)
 		return rc;
 	choose_checks(&cl, a);
 	pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
-	state_dir = a->state_dir ? xstrdup(a->state_dir) :
-	    xasprintf("state/%s", range.plan->exercise);
+	state_dir = state_dir_of(a, &range);
 	if (a->state_dir == NULL && mkdir("state", 0755) < 0 && errno != EEXIST)
 		fprintf(stderr, "rangectl run: cannot make folder 'state': %s\n",
 		    strerror(errno));
@@ -555,6 +677,7 @@ run_option(const struct cmd_ctx *ctx, int key, const char *value, void *arg)
 	case 'n': a->no_up = true; break;
 	case 'M': a->simulate_checks = true; break;
 	case 'w': a->wait_for_start = true; break;
+	case 'A': a->accept_changes = true; break;
 	case 'R': a->reset = true; break;
 	case 'j': a->json = true; break;
 	case 'q': a->quiet = true; break;

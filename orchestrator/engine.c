@@ -82,8 +82,8 @@ make(const struct plan *plan, struct cluster *cl, struct virt *virt,
 		    e->state_dir, strerror(errno));
 		goto fail;
 	}
-	if (engine_replay(e, error) < 0 || journal_open(&e->journal, e->state_dir,
-	    error) < 0)
+	if (engine_replay(e, error) < 0 || engine_timeline_check(e, error) < 0 ||
+	    journal_open(&e->journal, e->state_dir, error) < 0)
 		goto fail;
 	/* A long replay is worth not doing again at the next start. */
 	if (e->replayed > ENGINE_CHECKPOINT_AFTER)
@@ -144,6 +144,8 @@ engine_free(struct engine *e)
 	free(e->links);
 	json_decref(e->reports);
 	json_decref(e->open_firings);
+	json_decref(e->timeline);
+	json_decref(e->pending_change);
 	free(e->failure);
 	free(e->state_dir);
 	pthread_mutex_destroy(&e->lock);
@@ -161,8 +163,15 @@ handle_done(struct engine *e, struct engine_done *d)
 		engine_round_done(e, &d->round);
 		break;
 	case DONE_EVENT:
-		engine_log_event(e, d->event);
-		engine_journal(e, d->event);
+		/*
+		 * Logged once journaled, which gives it its "t": decoded
+		 * before, it was refused ("'t' must be a number") and its
+		 * line ("inject 'halt' done: 1 of 1 target(s) ok") lost.
+		 */
+		json_incref(d->event);
+		if (engine_journal(e, d->event) == 0)
+			engine_log_event(e, d->event);
+		json_decref(d->event);
 		break;
 	case DONE_HOST:
 		engine_host_changed(e, d->host, d->state, d->detail);

@@ -10,8 +10,13 @@
  * written after every round (tmp, fsync, rename: never half of one).
  *
  * It holds the engine's state only: the ledger's totals and last round
- * (the engine serves no history), injects fired, links still down, hosts'
- * journaled states, reports' teams, firings without results, the clock.
+ * (the engine serves no history), its SLA rule, checks' records and
+ * reports' grades, injects fired, links still down, hosts' journaled
+ * states, reports' teams, firings without results, the clock.
+ *
+ * Version 2 added the ledger's "score" (uptime, SLA, grades as they
+ * stand) and the "timeline" the journal runs by (engine_timeline.c): a checkpoint of version 1 lacks it, so it is not used, and the
+ * whole journal is replayed once (the log says why).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +29,7 @@
 #include "engine_impl.h"
 #include "rangectl/util.h"
 
-#define CHECKPOINT_VERSION 1
+#define CHECKPOINT_VERSION 2
 
 static json_t *
 teams_json(const struct engine *e)
@@ -36,9 +41,9 @@ teams_json(const struct engine *e)
 		const struct score_team *t = &e->ledger.teams[i];
 
 		json_object_set_new(teams, t->team->id, json_pack("{s:I, s:I, s:I, "
-		    "s:I}", "availability", t->availability, "penalties",
-		    t->penalties, "reports", t->reports, "adjustments",
-		    t->adjustments));
+		    "s:I, s:I}", "availability", t->availability, "penalties",
+		    t->penalties, "sla", t->sla, "reports", t->reports,
+		    "adjustments", t->adjustments));
 	}
 	return teams;
 }
@@ -100,9 +105,11 @@ checkpoint_json(const struct engine *e)
 	char hash[17];
 
 	snprintf(hash, sizeof(hash), "%016llx", e->journal.last_hash);
-	return json_pack("{s:i, s:s, s:I, s:I, s:s, s:I, s:{s:I, s:f}, s:o, "
+	return json_pack("{s:i, s:o, s:o, s:s, s:I, s:I, s:s, s:I, s:{s:I, s:f}, s:o, "
 	    "s:o, s:o, s:o, s:O, s:O, s:i, s:f, s:f, s:f}", "version",
-	    CHECKPOINT_VERSION, "exercise", e->plan->exercise, "seq",
+	    CHECKPOINT_VERSION, "score", score_state_to_json(&e->ledger),
+	    "timeline", e->timeline ? json_incref(e->timeline) : json_null(),
+	    "exercise", e->plan->exercise, "seq",
 	    (json_int_t)e->journal.seq, "offset", (json_int_t)e->journal.size,
 	    "line_hash", hash, "next_round", (json_int_t)e->next_round,
 	    "last_round", "n", (json_int_t)(last ? last->n : 0), "at", last ?
@@ -152,6 +159,7 @@ restore_teams(struct engine *e, const json_t *teams, const json_t *last)
 		t->availability = json_integer_value(json_object_get(o,
 		    "availability"));
 		t->penalties = json_integer_value(json_object_get(o, "penalties"));
+		t->sla = json_integer_value(json_object_get(o, "sla"));
 		t->reports = json_integer_value(json_object_get(o, "reports"));
 		t->adjustments = json_integer_value(json_object_get(o,
 		    "adjustments"));
@@ -275,16 +283,33 @@ engine_checkpoint_load(struct engine *e, unsigned long long *offset,
 	char *path = xasprintf("%s/%s", e->state_dir, ENGINE_CHECKPOINT);
 	char *journal = xasprintf("%s/%s", e->state_dir, JOURNAL_FILE);
 	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	json_int_t version = json_integer_value(json_object_get(doc, "version"));
+	char *why = NULL;
 
 	*offset = 0;
 	*first_seq = 1;
-	if (doc != NULL && usable(e, doc, journal)) {
+	if (doc != NULL && version != CHECKPOINT_VERSION) {
+		engine_log(e, "note: the checkpoint in '%s' is of version %lld, "
+		    "and this rangectl reads version %d; replaying all of the "
+		    "journal", e->state_dir, (long long)version,
+		    CHECKPOINT_VERSION);
+	} else if (doc != NULL && usable(e, doc, journal) &&
+	    score_restore(&e->ledger, json_object_get(doc, "score"),
+	    &why) < 0) {
+		engine_log(e, "note: %s; replaying all of the journal", why);
+		/* What it restored before the fault is forgotten. */
+		score_ledger_clear(&e->ledger);
+		score_ledger_init(&e->ledger, e->plan->teams,
+		    e->plan->n_teams);
+	} else if (doc != NULL && usable(e, doc, journal)) {
 		restore_teams(e, json_object_get(doc, "teams"), json_object_get(doc,
 		    "last_round"));
 		restore_injects(e, json_object_get(doc, "injects"));
 		restore_links_and_hosts(e, json_object_get(doc, "links"),
 		    json_object_get(doc, "hosts"));
 		json_object_update(e->reports, json_object_get(doc, "reports"));
+		if (json_is_object(json_object_get(doc, "timeline")))
+			e->timeline = json_incref(json_object_get(doc, "timeline"));
 		json_object_update(e->open_firings, json_object_get(doc,
 		    "open_firings"));
 		e->next_round = (long)json_integer_value(json_object_get(doc,
@@ -314,6 +339,7 @@ engine_checkpoint_load(struct engine *e, unsigned long long *offset,
 		    "journal; replaying all of it", e->state_dir);
 	}
 	json_decref(doc);
+	free(why);
 	free(journal);
 	free(path);
 	return rc;

@@ -180,21 +180,43 @@ file_report(struct engine *e, const struct engine_command *cmd,
 	return rc;
 }
 
+/* Whether report was graded already: a new grade then replaces it. */
+static bool
+graded(const struct engine *e, const char *report, long long *points)
+{
+	size_t i;
+
+	for (i = 0; i < e->ledger.n_grades; i++)
+		if (strcmp(e->ledger.grades[i].report, report) == 0) {
+			*points = e->ledger.grades[i].points;
+			return true;
+		}
+	return false;
+}
+
+/* cmd->text is the grade's comment, cmd->body why it is graded again. */
 static int
 grade(struct engine *e, const struct engine_command *cmd, char **error)
 {
 	const char *team = json_string_value(json_object_get(e->reports,
 	    cmd->arg ? cmd->arg : ""));
+	long long before = 0;
 	struct event ev;
 
 	if (team == NULL)
 		return refuse(error, "there is no report '%s'", cmd->arg ?
 		    cmd->arg : "");
-	engine_log(e, "report %s of team %s graded %lld", cmd->arg, team,
-	    cmd->points);
 	event_init(&ev, EVENT_GRADE);
 	ev.u.grade = (struct event_grade){ .report = cmd->arg, .team = team,
-	    .points = cmd->points, .comment = cmd->text, .by = cmd->by };
+	    .points = cmd->points, .comment = cmd->text, .by = cmd->by,
+	    .regrade = graded(e, cmd->arg, &before), .reason = cmd->body };
+	if (ev.u.grade.regrade)
+		engine_log(e, "report %s of team %s graded again by %s: %lld, "
+		    "replacing %lld", cmd->arg, team, cmd->by ? cmd->by : "-",
+		    cmd->points, before);
+	else
+		engine_log(e, "report %s of team %s graded %lld", cmd->arg,
+		    team, cmd->points);
 	if (engine_journal(e, event_encode(&ev)) < 0)
 		return refuse(error, "%s", e->failure);
 	return 0;

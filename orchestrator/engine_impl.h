@@ -120,6 +120,13 @@ struct engine {
 	double resumed_gap;	/* exercise seconds that passed while down */
 	bool resumed;	/* the journal held a running clock */
 	unsigned long long replayed;	/* events read by engine_new */
+	/*
+	 * The MSEL and scoring the journal runs by (engine_timeline.c): the
+	 * exercise event's, or the last change event's; and a change the run
+	 * accepted, to journal at its start (NULL: none).
+	 */
+	json_t *timeline;
+	json_t *pending_change;
 
 	pthread_mutex_t lock;
 	pthread_cond_t answered;
@@ -181,6 +188,12 @@ int engine_checkpoint_load(struct engine *e, unsigned long long *offset,
 /* engine_replay.c: calls engine_state.c and engine_checkpoint.c */
 /* 0, or -1 with *error set: the journal cannot be read or is damaged. */
 int engine_replay(struct engine *e, char **error);
+/*
+ * The journal's timeline (engine_timeline.c) against the plan's, once
+ * replayed: 0 when alike or accepted (opts.accept_changes), -1 with
+ * *error naming every difference (engine_replay.c).
+ */
+int engine_timeline_check(struct engine *e, char **error);
 void engine_introduce(struct engine *e);
 void engine_begin(struct engine *e);
 
@@ -222,5 +235,6 @@ void engine_refs_drop(struct cluster_refs *refs);
 int engine_set_link(struct engine *e, size_t host, size_t network, bool up,
     char **error);
 int engine_revert_host(struct engine *e, size_t host, char **error);
+
 
 #endif

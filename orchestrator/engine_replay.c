@@ -94,13 +94,31 @@ replay_result(struct replay *r, const struct event_inject_result *ir)
 	free(key);
 }
 
+/* The MSEL and scoring the journal runs by, from now on. */
+static void
+replay_timeline(struct engine *e, const struct event *ev)
+{
+	json_t *o = event_encode(ev);
+
+	json_decref(e->timeline);
+	e->timeline = engine_timeline_of(o);
+	json_decref(o);
+}
+
 /* What one decoded event changes in the engine. */
 static int
 replay_event(struct replay *r, const struct event *ev)
 {
 	switch (ev->type) {
 	case EVENT_EXERCISE:
-		return replay_exercise(r, &ev->u.exercise);
+		/* The ledger takes the SLA rule and the checks from it. */
+		if (replay_exercise(r, &ev->u.exercise) < 0)
+			return -1;
+		replay_timeline(r->e, ev);
+		return score_apply(&r->e->ledger, ev, &r->error);
+	case EVENT_CHANGE:
+		replay_timeline(r->e, ev);
+		return score_apply(&r->e->ledger, ev, &r->error);
 	case EVENT_CLOCK:
 		r->e->clock_journaled = ev->u.clock.state;
 		r->e->speed_journaled = ev->u.clock.speed;
@@ -264,6 +282,8 @@ engine_exercise_event(const struct plan *plan)
 	ev.u.exercise.duration = plan->duration;
 	ev.u.exercise.interval = plan->interval;
 	ev.u.exercise.timeout = plan->timeout;
+	ev.u.exercise.sla_after = plan->sla_after;
+	ev.u.exercise.sla_penalty = plan->sla_penalty;
 	ev.u.exercise.scenario = plan->path;
 	ev.u.exercise.teams = xcalloc(plan->n_teams + 1,
 	    sizeof(*ev.u.exercise.teams));
@@ -341,10 +361,13 @@ engine_introduce(struct engine *e)
 		engine_journal(e, engine_exercise_event(e->plan));
 }
 
+static void timeline_journal(struct engine *e);
+
 /* The journaled steps of a run's start: lost results, the clock. */
 void
 engine_begin(struct engine *e)
 {
+	timeline_journal(e);
 	journal_lost_firings(e);
 	if (e->resumed) {
 		char *why = xasprintf("resumed after a restart; %.0f s of "
@@ -359,4 +382,67 @@ engine_begin(struct engine *e)
 	} else if (e->clock.state == EXCLOCK_PAUSED) {
 		engine_log(e, "the clock is paused, as the journal left it");
 	}
+}
+
+/* The plan's timeline, as an exercise event of it would say. */
+static json_t *
+plan_timeline(const struct plan *plan)
+{
+	json_t *ev = engine_exercise_event(plan), *t = engine_timeline_of(ev);
+
+	json_decref(ev);
+	return t;
+}
+
+/*
+ * The journal's timeline (engine_timeline.c) against the plan's, once
+ * replayed: 0 when alike or accepted (opts.accept_changes: a change to
+ * journal at the start), -1 with *error naming every difference.
+ */
+int
+engine_timeline_check(struct engine *e, char **error)
+{
+	json_t *now = plan_timeline(e->plan), *lines;
+
+	if (e->timeline == NULL) {
+		/* A new journal: its exercise event will say it. */
+		e->timeline = now;
+		return 0;
+	}
+	lines = engine_timeline_diff(e->timeline, now);
+	if (json_array_size(lines) == 0) {
+		json_decref(lines);
+		json_decref(now);
+		return 0;
+	}
+	if (e->opts.accept_changes) {
+		e->pending_change = json_pack("{s:s, s:o}", "type", "change",
+		    "what", lines);
+		json_object_update(e->pending_change, now);
+		json_decref(e->timeline);
+		e->timeline = now;
+		return 0;
+	}
+	*error = engine_timeline_refusal(e->plan, e->state_dir, lines);
+	json_decref(lines);
+	json_decref(now);
+	return -1;
+}
+
+/* Journals the change the run accepted, if any. */
+static void
+timeline_journal(struct engine *e)
+{
+	json_t *change = e->pending_change;
+	size_t i;
+
+	if (change == NULL)
+		return;
+	e->pending_change = NULL;
+	json_object_set_new(change, "t", json_real(e->last_t));
+	for (i = 0; i < json_array_size(json_object_get(change, "what")); i++)
+		engine_log(e, "the scenario changed, as accepted: %s",
+		    json_string_value(json_array_get(json_object_get(change,
+		    "what"), i)));
+	engine_journal(e, change);
 }

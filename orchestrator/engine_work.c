@@ -117,10 +117,12 @@ forget_links_of(struct engine *e, size_t inject)
 
 /*
  * A message inject's message, and its inject_result at once: there is
- * nothing to wait for.
+ * nothing to wait for. Its sender is the scenario's (exercise control),
+ * also when a controller fired it by hand: who fired it is the inject
+ * event's, in the journal, not a name in the trainees' story.
  */
 static int
-journal_message(struct engine *e, size_t i, const char *by)
+journal_message(struct engine *e, size_t i)
 {
 	const struct plan_inject *pi = &e->plan->injects[i];
 	const char **to = recipient_ids(pi);
@@ -129,7 +131,7 @@ journal_message(struct engine *e, size_t i, const char *by)
 
 	event_init(&ev, EVENT_MESSAGE);
 	ev.u.message = (struct event_message){ .inject = pi->id, .to = to,
-	    .n_to = pi->n_to, .text = pi->text, .by = by };
+	    .n_to = pi->n_to, .text = pi->text, .by = NULL };
 	rc = engine_journal(e, event_encode(&ev));
 	free(to);
 	if (rc < 0)
@@ -138,6 +140,26 @@ journal_message(struct engine *e, size_t i, const char *by)
 	ev.u.inject_result.id = pi->id;
 	ev.u.inject_result.firing = e->firings[i];
 	return engine_journal(e, event_encode(&ev));
+}
+
+/* A message counts its recipients, not its targets (it has none). */
+static void
+log_firing(struct engine *e, const struct plan_inject *pi, const char *by,
+    bool late)
+{
+	size_t people = 0, i;
+
+	if (pi->action != ACTION_MESSAGE) {
+		engine_log(e, "inject '%s' (%s) fired%s on %zu target(s)%s",
+		    pi->id, action_name(pi->action), by ? " by hand" :
+		    "", pi->n_targets, late ? ", late" : "");
+		return;
+	}
+	for (i = 0; i < pi->n_to; i++)
+		people += pi->to[i]->members.count;
+	engine_log(e, "inject '%s' (message) sent%s%s%s to %zu team(s), %zu "
+	    "person(s)%s", pi->id, by ? " by hand, by '" : "", by ? by :
+	    "", by ? "'" : "", pi->n_to, people, late ? ", late" : "");
 }
 
 /*
@@ -169,11 +191,9 @@ engine_fire(struct engine *e, size_t i, double scheduled, const char *by)
 	schedule_mark_fired(&e->schedule, i);
 	engine_note_link_down(e, i, actual);
 	forget_links_of(e, i);
-	engine_log(e, "inject '%s' (%s) fired%s on %zu target(s)%s", pi->id,
-	    action_name(pi->action), by ? " by hand" : "", pi->n_targets,
-	    scheduled >= 0 && actual - scheduled >= 1.0 ? ", late" : "");
+	log_firing(e, pi, by, scheduled >= 0 && actual - scheduled >= 1.0);
 	if (pi->action == ACTION_MESSAGE)
-		return journal_message(e, i, by);
+		return journal_message(e, i);
 	f = xcalloc(1, sizeof(*f));
 	*f = (struct firing){ .e = e, .inject = i, .n = e->firings[i] };
 	engine_spawn(e, firing_thread, f);

@@ -301,6 +301,8 @@ static const struct event_field exercise_fields[] = {
 	{ .key = "hosts", .kind = FIELD_LIST },
 	{ .key = "scenario", .kind = FIELD_STR | FIELD_OPT },
 	{ .key = "format", .kind = FIELD_INT | FIELD_OPT },
+	{ .key = "sla_after", .kind = FIELD_INT | FIELD_OPT },
+	{ .key = "sla_penalty", .kind = FIELD_INT | FIELD_OPT },
 	{ .key = NULL },
 };
 static const struct event_field team_fields[] = {
@@ -442,6 +444,14 @@ decode_exercise(struct event_decoder *d, const json_t *o, struct event *ev)
 	x->interval = (long)integer(o, "interval");
 	x->timeout = (long)integer(o, "timeout");
 	x->scenario = str(o, "scenario");
+	if (json_object_get(o, "sla_after") != NULL) {
+		x->sla_after = (long)integer(o, "sla_after");
+		x->sla_penalty = integer(o, "sla_penalty");
+		if (x->sla_after < 1 || x->sla_penalty < 0)
+			return bad(d, "'sla_after' must be at least 1 and "
+			    "'sla_penalty' at least 0, not %ld and %lld",
+			    x->sla_after, x->sla_penalty);
+	}
 	return decode_teams(d, o, x) < 0 || decode_msel(d, o, x) < 0 ||
 	    decode_hosts(d, o, x) < 0 ? -1 : 0;
 }
@@ -485,6 +495,10 @@ encode_exercise(const struct event *ev)
 	set(o, "timeout", json_integer(x->timeout));
 	if (x->scenario != NULL)
 		set(o, "scenario", json_string(x->scenario));
+	if (x->sla_after > 0) {
+		set(o, "sla_after", json_integer(x->sla_after));
+		set(o, "sla_penalty", json_integer(x->sla_penalty));
+	}
 	set(o, "teams", teams);
 	set(o, "injects", injects);
 	set(o, "hosts", hosts);
@@ -863,6 +877,10 @@ static const struct event_field grade_fields[] = {
 	  .at = AT(event_grade, comment) },
 	{ .key = "by", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
 	  .at = AT(event_grade, by) },
+	{ .key = "regrade", .kind = FIELD_BOOL | FIELD_OPT,
+	  .at = AT(event_grade, regrade) },
+	{ .key = "reason", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_grade, reason) },
 	{ .key = NULL },
 };
 static const struct event_field adjustment_fields[] = {
@@ -880,10 +898,16 @@ static json_t *
 encode_grade(const struct event *ev)
 {
 	const struct event_grade *g = &ev->u.grade;
-
-	return json_pack("{s:s, s:s, s:I, s:o, s:o}", "report", g->report,
+	json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:o}", "report", g->report,
 	    "team", g->team, "points", (json_int_t)g->points, "comment",
 	    jstr(g->comment), "by", jstr(g->by));
+
+	/* A first grade is written as before format 3. */
+	if (g->regrade) {
+		set(o, "regrade", json_true());
+		set(o, "reason", jstr(g->reason));
+	}
+	return o;
 }
 
 static json_t *
@@ -938,6 +962,70 @@ encode_revert(const struct event *ev)
 	return o;
 }
 
+/* ---- change ------------------------------------------------------------ */
+
+static const struct event_field change_fields[] = {
+	{ .key = "what", .kind = FIELD_STRS },
+	{ .key = "duration", .kind = FIELD_INT },
+	{ .key = "interval", .kind = FIELD_INT },
+	{ .key = "timeout", .kind = FIELD_INT },
+	{ .key = "sla_after", .kind = FIELD_INT },
+	{ .key = "sla_penalty", .kind = FIELD_INT },
+	{ .key = "injects", .kind = FIELD_LIST },
+	{ .key = NULL },
+};
+
+/* Its MSEL is read as the exercise event's. */
+static int
+decode_change(struct event_decoder *d, const json_t *o, struct event *ev)
+{
+	struct event_change *c = &ev->u.change;
+	struct event_exercise x = { 0 };
+	int rc;
+
+	c->what = strings(o, "what", &c->n_what);
+	c->duration = (long)integer(o, "duration");
+	c->interval = (long)integer(o, "interval");
+	c->timeout = (long)integer(o, "timeout");
+	c->sla_after = (long)integer(o, "sla_after");
+	c->sla_penalty = integer(o, "sla_penalty");
+	rc = decode_msel(d, o, &x);
+	c->injects = x.injects;
+	c->n_injects = x.n_injects;
+	return rc;
+}
+
+static json_t *
+msel_json(const struct event_msel *injects, size_t n)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct event_msel *m = &injects[i];
+
+		json_array_append_new(list, json_pack("{s:s, s:o, s:o, s:s, s:o, "
+		    "s:o}", "id", m->id, "title", jstr(m->title), "at", m->at < 0 ?
+		    json_null() : json_integer(m->at), "action", m->action,
+		    "targets", event_strings_json(m->targets, m->n_targets), "to",
+		    event_strings_json(m->to, m->n_to)));
+	}
+	return list;
+}
+
+static json_t *
+encode_change(const struct event *ev)
+{
+	const struct event_change *c = &ev->u.change;
+
+	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:o}", "what",
+	    event_strings_json(c->what, c->n_what), "duration",
+	    (json_int_t)c->duration, "interval", (json_int_t)c->interval,
+	    "timeout", (json_int_t)c->timeout, "sla_after",
+	    (json_int_t)c->sla_after, "sla_penalty", (json_int_t)c->sla_penalty,
+	    "injects", msel_json(c->injects, c->n_injects));
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 const struct event_kind event_table[EVENT_TYPES] = {
@@ -966,6 +1054,8 @@ const struct event_kind event_table[EVENT_TYPES] = {
 	    NULL, encode_host },
 	[EVENT_REVERT] = { "revert", revert_fields, EVENT_NOBODY, NULL, false,
 	    NULL, encode_revert },
+	[EVENT_CHANGE] = { "change", change_fields, EVENT_NOBODY, NULL, false,
+	    decode_change, encode_change },
 };
 
 const char *
@@ -1087,6 +1177,14 @@ event_clear(struct event *ev)
 		for (i = 0; i < ev->u.exercise.n_hosts; i++)
 			free(ev->u.exercise.hosts[i].services);
 		free(ev->u.exercise.hosts);
+		break;
+	case EVENT_CHANGE:
+		free(ev->u.change.what);
+		for (i = 0; i < ev->u.change.n_injects; i++) {
+			free(ev->u.change.injects[i].targets);
+			free(ev->u.change.injects[i].to);
+		}
+		free(ev->u.change.injects);
 		break;
 	case EVENT_INJECT:
 		free(ev->u.inject.targets);

@@ -107,6 +107,8 @@ static const struct cmd_option run_options[] = {
 	  "already" },
 	{ "wait", 'w', false, NULL, "keep the clock pending until a controller "
 	  "starts it" },
+	{ "accept-changes", 'A', false, NULL, "go on by a scenario whose MSEL "
+	  "or scoring changed since the exercise began (journaled)" },
 	{ "reset", 'R', false, NULL, "start afresh: move the state folder's "
 	  "journal and checkpoint aside first (renamed, never deleted)" },
 	{ "json", 'j', false, NULL, "print the final scores as JSON" },

@@ -224,6 +224,10 @@ copy_scenario(struct planner *p)
 	plan->path = copy_text(sc->path);
 	plan->dir = copy_text(sc->dir);
 	plan->interval = sc->scoring.interval;
+	if (sc->scoring.sla.node != NULL) {
+		plan->sla_after = sc->scoring.sla.after;
+		plan->sla_penalty = sc->scoring.sla.penalty;
+	}
 	plan->timeout = sc->scoring.timeout;
 	copy_teams(plan, sc);
 	copy_images_and_nodes(plan, sc);

@@ -580,6 +580,13 @@ plan_to_json(struct json_out *o, const struct plan *plan)
 	json_out_open(o, "scoring", '{');
 	json_out_int(o, "interval", (long long)plan->interval);
 	json_out_int(o, "timeout", (long long)plan->timeout);
+	/* Only when set, so that older plans print as they did. */
+	if (plan->sla_after > 0) {
+		json_out_open(o, "sla", '{');
+		json_out_int(o, "after", (long long)plan->sla_after);
+		json_out_int(o, "penalty", (long long)plan->sla_penalty);
+		json_out_close(o, '}');
+	}
 	json_out_close(o, '}');
 	json_out_close(o, '}');
 }

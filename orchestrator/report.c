@@ -171,6 +171,22 @@ add_grade(struct report_lists *l, double t, const struct event_grade *ev)
 	g->points = ev->points;
 	g->comment = dup_or_null(ev->comment);
 	g->by = dup_or_null(ev->by);
+	g->regrade = ev->regrade;
+	g->reason = dup_or_null(ev->reason);
+}
+
+static void
+add_revert(struct report_lists *l, double t, const struct event_revert *ev)
+{
+	struct report_revert *v = list_push(&l->reverts, &l->n_reverts,
+	    &l->reverts_alloc, sizeof(*v));
+
+	v->t = ms(t);
+	v->host = xstrdup(ev->host);
+	v->by = dup_or_null(ev->by);
+	v->has_ok = ev->has_ok;
+	v->ok = ev->ok;
+	v->error = dup_or_null(ev->error);
 }
 
 static void
@@ -260,6 +276,7 @@ lists_clear(struct report_lists *l)
 		free(l->grades[i].team);
 		free(l->grades[i].comment);
 		free(l->grades[i].by);
+		free(l->grades[i].reason);
 	}
 	for (i = 0; i < l->n_adjustments; i++) {
 		free(l->adjustments[i].team);
@@ -288,6 +305,18 @@ lists_clear(struct report_lists *l)
 	free(l->penalties);
 	free(l->reports);
 	free(l->grades);
+	for (i = 0; i < l->n_reverts; i++) {
+		free(l->reverts[i].host);
+		free(l->reverts[i].by);
+		free(l->reverts[i].error);
+	}
+	free(l->reverts);
+	for (i = 0; i < l->n_changes; i++) {
+		for (size_t j = 0; j < l->changes[i].n_what; j++)
+			free(l->changes[i].what[j]);
+		free(l->changes[i].what);
+	}
+	free(l->changes);
 	free(l->adjustments);
 	free(l->messages);
 	free(l->hosts);
@@ -462,6 +491,8 @@ add_lists(struct report *r, const struct event_exercise *x)
 	r->n_hosts = x->n_hosts;
 }
 
+static int score(struct apply *a);
+
 static int
 apply_exercise(struct apply *a)
 {
@@ -478,7 +509,8 @@ apply_exercise(struct apply *a)
 	r->interval = x->interval;
 	r->timeout = x->timeout;
 	add_lists(r, x);
-	return 0;
+	/* The SLA rule and the checks to expect, for uptime. */
+	return score(a);
 }
 
 /* ---- the clock --------------------------------------------------------- */
@@ -694,11 +726,59 @@ apply_link(struct apply *a)
 	return 0;
 }
 
-/* A revert asked by hand: the report has no place for it yet. */
+/*
+ * The scenario changed and the run accepted it: each inject's planned
+ * time from now on, so that the MSEL tells when it was planned when it
+ * fired, and the time it had when the exercise began.
+ */
 static int
-apply_nothing(struct apply *a)
+apply_change(struct apply *a)
 {
-	(void)a;
+	const struct event_change *c = &a->ev->u.change;
+	struct report *r = a->r;
+	struct report_change *entry = list_push(&r->lists.changes,
+	    &r->lists.n_changes, &r->lists.changes_alloc, sizeof(*entry));
+	struct report_inject *inj;
+	size_t i, j;
+
+	entry->t = ms(a->ev->t);
+	entry->what = copy_strings(c->what, c->n_what);
+	entry->n_what = c->n_what;
+	for (i = 0; i < c->n_injects; i++) {
+		const struct event_msel *m = &c->injects[i];
+
+		inj = NULL;
+		for (j = 0; j < r->n_injects; j++)
+			if (strcmp(r->injects[j].id, m->id) == 0)
+				inj = &r->injects[j];
+		if (inj == NULL) {
+			inj = new_inject(r, m->id);
+			inj->title = dup_or_null(m->title);
+			inj->action = xstrdup(m->action);
+			inj->targets = copy_strings(m->targets, m->n_targets);
+			inj->n_targets = m->n_targets;
+			inj->to = copy_strings(m->to, m->n_to);
+			inj->n_to = m->n_to;
+			inj->listed = true;
+		} else if (inj->at != m->at && !inj->moved) {
+			inj->moved = true;
+			inj->moved_from = inj->at;
+		}
+		inj->at = m->at;
+		inj->manual = m->at < 0;
+	}
+	r->duration = c->duration;
+	r->interval = c->interval;
+	r->timeout = c->timeout;
+	/* The SLA rule from now on. */
+	return score(a);
+}
+
+/* A host reverted by hand: listed, as trainees' reverts matter too. */
+static int
+apply_revert(struct apply *a)
+{
+	add_revert(&a->r->lists, a->ev->t, &a->ev->u.revert);
 	return 0;
 }
 
@@ -717,7 +797,8 @@ static int (*const appliers[EVENT_TYPES])(struct apply *a) = {
 	[EVENT_GRADE] = apply_grade,
 	[EVENT_ADJUSTMENT] = apply_adjustment,
 	[EVENT_HOST] = apply_host,
-	[EVENT_REVERT] = apply_nothing,
+	[EVENT_REVERT] = apply_revert,
+	[EVENT_CHANGE] = apply_change,
 };
 
 int

@@ -394,12 +394,15 @@ print_facts(const struct report *r, FILE *out)
 }
 
 static const char *const html_sections[][2] = {
-	{ "scores", "Scores" }, { "chart", "Score over time" },
+	{ "scores", "Scores" }, { "uptime", "Service uptime" },
+	{ "chart", "Score over time" },
 	{ "msel", "The MSEL as it happened" }, { "penalties", "Penalties" },
 	{ "reports", "Incident reports" }, { "grades", "Grades" },
 	{ "adjustments", "Adjustments" }, { "messages", "Messages" },
 	{ "hosts", "Host state changes" }, { "links", "Link events" },
-	{ "clock", "Clock" }, { "rounds", "Scores after each round" },
+	{ "reverts", "Reverts" }, { "changes", "Scenario changes" },
+	{ "clock", "Clock" },
+	{ "rounds", "Scores after each round" },
 };
 
 static void
@@ -424,45 +427,138 @@ print_header(const struct report *r, FILE *out)
 
 /* ---- scores ------------------------------------------------------------- */
 
+/* The teams of one role, by score: blue and red ranked apart, white not. */
 static void
-print_scores(const struct report *r, FILE *out)
+print_role_scores(const struct report *r, const struct score_team **order,
+    int role, FILE *out)
 {
-	static const char *const heads[] = { "#Rank", "Team", "Name", "Role",
-		"#Score", "#Availability", "#Penalties", "#Reports",
+	static const char *const heads[] = { "#Rank", "Team", "Name",
+		"#Score", "#Availability", "#Penalties", "#SLA", "#Reports",
 		"#Adjustments" };
-	const struct score_team **order = report_teams_by_score(r);
 	char buf[POINTS_TEXT];
-	size_t i;
+	size_t i, n = 0;
+	long k;
 
-	if (!section_open(out, "scores", "Scores", r->ledger.n_teams))
-		goto cleanup;
-	fputs("<p class=\"note\">Each score is availability − penalties + "
-	    "reports + adjustments.</p>\n", out);
+	for (i = 0; i < r->ledger.n_teams; i++)
+		n += order[i]->team->role == role;
+	if (n == 0)
+		return;
+	fprintf(out, role == ROLE_WHITE ? "<h3>%s teams (not ranked)</h3>\n" :
+	    "<h3>%s teams, ranked among themselves</h3>\n", role == ROLE_BLUE ?
+	    "Blue" : role == ROLE_RED ? "Red" : "White");
 	table_open(out, "scores", heads, ARRAY_SIZE(heads), true);
 	for (i = 0; i < r->ledger.n_teams; i++) {
 		const struct score_team *t = order[i];
 
-		fprintf(out, "<tr><td class=\"num\">%zu</td><td "
-		    "class=\"team\">", i + 1);
+		if (t->team->role != role)
+			continue;
+		k = score_rank(&r->ledger, (size_t)(t - r->ledger.teams));
+		if (k > 0)
+			fprintf(out, "<tr><td class=\"num\">%ld</td>", k);
+		else
+			fprintf(out, "<tr><td class=\"num\">%s</td>", html_dash);
+		fputs("<td class=\"team\">", out);
 		/* Its colour is its place in the exercise's order. */
 		team_swatch(out, (size_t)(t - r->ledger.teams));
 		fputs("<span class=\"id\">", out);
 		html_text(out, t->team->id, "");
 		fputs("</span></td>", out);
 		html_td(out, NULL, t->team->name);
-		html_td(out, NULL, role_name(t->team->role));
 		fprintf(out, "<td class=\"num score\">%s</td><td class=\"num\">"
 		    "%lld</td>", points_text(score_total(t), false, buf),
 		    t->availability);
 		html_td_points(out, -t->penalties);
+		html_td_points(out, -t->sla);
 		html_td_points(out, t->reports);
 		html_td_points(out, t->adjustments);
 		fputs("</tr>\n", out);
 	}
 	table_close(out);
+}
+
+static void
+print_scores(const struct report *r, FILE *out)
+{
+	static const int roles[] = { ROLE_BLUE, ROLE_RED, ROLE_WHITE };
+	const struct score_team **order = report_teams_by_score(r);
+	size_t i;
+
+	if (!section_open(out, "scores", "Scores", r->ledger.n_teams))
+		goto cleanup;
+	fputs("<p class=\"note\">Each score is availability − penalties − "
+	    "SLA + reports + adjustments. Blue teams are ranked among blue "
+	    "teams, red among red; white teams are not ranked.</p>\n", out);
+	for (i = 0; i < ARRAY_SIZE(roles); i++)
+		print_role_scores(r, order, roles[i], out);
 	fputs("</section>\n", out);
 cleanup:
 	free(order);
+}
+
+/* ---- uptime ------------------------------------------------------------- */
+
+static void
+print_uptime_row(const struct report *r, const char *team, const char *host,
+    const char *service, const struct score_uptime *u, const char *now,
+    FILE *out)
+{
+	char at[UNITS_CLOCK_SIZE];
+
+	fputs("<tr>", out);
+	html_td(out, "id", team);
+	html_td(out, "id", host);
+	html_td(out, "id", service);
+	if (u->rounds > 0)
+		fprintf(out, "<td class=\"num\">%.1f%%</td>", 100.0 *
+		    (double)u->up / (double)u->rounds);
+	else
+		fprintf(out, "<td class=\"num\">%s</td>", html_dash);
+	fprintf(out, "<td class=\"num\">%ld / %ld</td><td class=\"num\">%ld "
+	    "(%s)</td><td class=\"num\">%ld</td>", u->up, u->rounds,
+	    u->longest, units_format_clock((double)(u->longest * r->interval),
+	    at), u->breaches);
+	html_td(out, now[0] ? now : NULL, now[0] ? now : NULL);
+	fputs("</tr>\n", out);
+}
+
+static void
+print_uptime(const struct report *r, FILE *out)
+{
+	static const char *const heads[] = { "Team", "Host", "Service",
+		"#Uptime", "#Rounds passed", "#Longest outage (rounds)",
+		"#SLA breaches", "Last round" };
+	static const char *const states[] = { "unknown", "down", "up" };
+	const struct score_ledger *l = &r->ledger;
+	struct score_uptime u;
+	size_t i, t;
+
+	if (!section_open(out, "uptime", "Service uptime", l->n_checks))
+		return;
+	if (l->sla_after > 0)
+		fprintf(out, "<p class=\"note\">SLA: %ld failed rounds in a row "
+		    "of one check cost its team %lld points, once per run.</p>\n",
+		    l->sla_after, l->sla_penalty);
+	else
+		fputs("<p class=\"note\">No SLA rule.</p>\n", out);
+	table_open(out, "uptime", heads, ARRAY_SIZE(heads), true);
+	for (t = 0; t < l->n_teams; t++) {
+		score_uptime_of(l, t, NULL, &u);
+		if (u.checks == 0)
+			continue;
+		for (i = 0; i < l->n_checks; i++) {
+			const struct score_check *c = &l->checks[i];
+			struct score_uptime one = { 1, c->rounds, c->up,
+			    c->longest, c->breaches };
+
+			if (c->team == t)
+				print_uptime_row(r, l->teams[t].team->id, c->host,
+				    c->service, &one, states[c->state], out);
+		}
+		print_uptime_row(r, l->teams[t].team->id, "all", NULL, &u, "",
+		    out);
+	}
+	table_close(out);
+	fputs("</section>\n", out);
 }
 
 /* ---- the chart ---------------------------------------------------------- */
@@ -939,6 +1035,10 @@ msel_inject_cells(FILE *out, const struct report_inject *inj, size_t rows)
 	if (!inj->listed)
 		fputs("<div class=\"note\">not in the exercise's MSEL</div>",
 		    out);
+	if (inj->moved)
+		fprintf(out, "<div class=\"note\">moved: planned %s when the "
+		    "exercise began</div>", inj->moved_from < 0 ? "manual" :
+		    units_format_clock((double)inj->moved_from, at));
 	fputs("</td>", out);
 }
 
@@ -1043,6 +1143,52 @@ print_penalties(const struct report *r, FILE *out)
 
 /* ---- the lists: reports, grades, adjustments, messages, hosts... ------- */
 
+static bool list_open(FILE *out, const char *id, const char *title,
+    const char *const *heads, size_t n_heads, size_t n);
+static void list_close(FILE *out);
+
+static void
+print_changes(const struct report *r, FILE *out)
+{
+	static const char *const heads[] = { "#At", "What changed" };
+	size_t i, j;
+
+	if (!list_open(out, "changes", "Scenario changes", heads,
+	    ARRAY_SIZE(heads), r->lists.n_changes))
+		return;
+	for (i = 0; i < r->lists.n_changes; i++)
+		for (j = 0; j < r->lists.changes[i].n_what; j++) {
+			fputs("<tr>", out);
+			html_td_clock(out, r->lists.changes[i].t);
+			html_td(out, NULL, r->lists.changes[i].what[j]);
+			fputs("</tr>\n", out);
+		}
+	list_close(out);
+}
+
+static void
+print_reverts(const struct report *r, FILE *out)
+{
+	static const char *const heads[] = { "#At", "Host", "By", "Result" };
+	size_t i;
+
+	if (!list_open(out, "reverts", "Reverts", heads, ARRAY_SIZE(heads),
+	    r->lists.n_reverts))
+		return;
+	for (i = 0; i < r->lists.n_reverts; i++) {
+		const struct report_revert *v = &r->lists.reverts[i];
+
+		fputs("<tr>", out);
+		html_td_clock(out, v->t);
+		html_td(out, "id", v->host);
+		html_td(out, NULL, v->by);
+		html_td(out, NULL, !v->has_ok ? NULL : v->ok ? "done" :
+		    v->error ? v->error : "failed");
+		fputs("</tr>\n", out);
+	}
+	list_close(out);
+}
+
 /*
  * Opens a list's section and table, its id the table's class, or says
  * "none" and returns false when it has no entry; list_close() closes it.
@@ -1096,7 +1242,7 @@ static void
 print_grades(const struct report *r, FILE *out)
 {
 	static const char *const heads[] = { "#At", "Team", "Report", "#Points",
-		"By", "Comment" };
+		"By", "Comment", "Regrade: why" };
 	size_t i;
 
 	if (!list_open(out, "grades", "Grades", heads, ARRAY_SIZE(heads),
@@ -1112,6 +1258,9 @@ print_grades(const struct report *r, FILE *out)
 		html_td_points(out, g->points);
 		html_td(out, NULL, g->by);
 		html_td(out, NULL, g->comment);
+		/* A regrade replaced the report's earlier grade. */
+		html_td(out, NULL, g->regrade ? (g->reason ? g->reason :
+		    "graded again") : NULL);
 		fputs("</tr>\n", out);
 	}
 	list_close(out);
@@ -1303,10 +1452,10 @@ int
 report_print_html(const struct report *r, FILE *out)
 {
 	static void (*const sections[])(const struct report *, FILE *) = {
-		print_header, print_scores, print_chart, print_msel,
-		print_penalties, print_reports, print_grades, print_adjustments,
-		print_messages, print_hosts, print_links, print_clock,
-		print_rounds,
+		print_header, print_scores, print_uptime, print_chart,
+		print_msel, print_penalties, print_reports, print_grades,
+		print_adjustments, print_messages, print_hosts, print_links,
+		print_reverts, print_changes, print_clock, print_rounds,
 	};
 	size_t i;
 

@@ -58,13 +58,15 @@ inject_to_json(const struct report_inject *inj)
 
 	for (i = 0; i < inj->n_firings; i++)
 		json_array_append_new(firings, firing_to_json(&inj->firings[i]));
-	return json_pack("{s:s, s:o, s:s, s:o, s:b, s:b, s:o, s:o, s:o}", "id",
-	    inj->id, "title", string_or_null(inj->title), "action",
+	return json_pack("{s:s, s:o, s:s, s:o, s:b, s:b, s:o, s:o, s:o, s:o}",
+	    "id", inj->id, "title", string_or_null(inj->title), "action",
 	    inj->action, "at", inj->manual ? json_null() :
 	    json_integer(inj->at), "manual", inj->manual, "listed",
-	    inj->listed, "targets", strings_to_json(inj->targets,
-	    inj->n_targets), "to", strings_to_json(inj->to, inj->n_to),
-	    "firings", firings);
+	    inj->listed, "moved_from", !inj->moved ? json_null() :
+	    inj->moved_from < 0 ? json_string("manual") :
+	    json_integer(inj->moved_from), "targets", strings_to_json(
+	    inj->targets, inj->n_targets), "to", strings_to_json(inj->to,
+	    inj->n_to), "firings", firings);
 }
 
 static json_t *
@@ -134,10 +136,31 @@ grade_to_json(const struct report_lists *l, size_t i)
 {
 	const struct report_grade *g = &l->grades[i];
 
-	return json_pack("{s:f, s:s, s:s, s:I, s:o, s:o}", "t", g->t, "report",
-	    g->report, "team", g->team, "points", (json_int_t)g->points,
-	    "comment", string_or_null(g->comment), "by",
-	    string_or_null(g->by));
+	return json_pack("{s:f, s:s, s:s, s:I, s:o, s:o, s:b, s:o}", "t", g->t,
+	    "report", g->report, "team", g->team, "points",
+	    (json_int_t)g->points, "comment", string_or_null(g->comment), "by",
+	    string_or_null(g->by), "regrade", g->regrade, "reason",
+	    string_or_null(g->reason));
+}
+
+static json_t *
+change_to_json(const struct report_lists *l, size_t i)
+{
+	const struct report_change *c = &l->changes[i];
+
+	return json_pack("{s:f, s:o}", "t", c->t, "what", strings_to_json(
+	    c->what, c->n_what));
+}
+
+static json_t *
+revert_to_json(const struct report_lists *l, size_t i)
+{
+	const struct report_revert *v = &l->reverts[i];
+
+	return json_pack("{s:f, s:s, s:o, s:o, s:o}", "t", v->t, "host",
+	    v->host, "by", string_or_null(v->by), "ok", v->has_ok ?
+	    json_boolean(v->ok) : json_null(), "error",
+	    string_or_null(v->error));
 }
 
 static json_t *
@@ -204,8 +227,9 @@ report_to_json(const struct report *r)
 	for (i = 0; i < r->n_injects; i++)
 		json_array_append_new(injects, inject_to_json(&r->injects[i]));
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-	    "s:o, s:o}", "exercise", exercise_to_json(r), "teams",
-	    teams_to_json(r), "rounds", score_history_to_json(&r->ledger),
+	    "s:o, s:o, s:o, s:o, s:o}", "exercise", exercise_to_json(r), "teams",
+	    teams_to_json(r), "uptime", score_uptime_to_json(&r->ledger, NULL),
+	    "rounds", score_history_to_json(&r->ledger),
 	    "injects", injects, "penalties", list_to_json(l, l->n_penalties,
 	    penalty_to_json), "reports", list_to_json(l, l->n_reports,
 	    incident_to_json), "grades", list_to_json(l, l->n_grades,
@@ -213,7 +237,8 @@ report_to_json(const struct report *r)
 	    adjustment_to_json), "messages", list_to_json(l, l->n_messages,
 	    message_to_json), "hosts", list_to_json(l, l->n_hosts,
 	    host_to_json), "links", list_to_json(l, l->n_links, link_to_json),
-	    "clock", list_to_json(l, l->n_clock, clock_to_json));
+	    "reverts", list_to_json(l, l->n_reverts, revert_to_json),
+	    "changes", list_to_json(l, l->n_changes, change_to_json), "clock", list_to_json(l, l->n_clock, clock_to_json));
 }
 
 int

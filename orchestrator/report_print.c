@@ -160,30 +160,182 @@ print_clock(const struct report *r, FILE *out)
 
 /* ---- scores ------------------------------------------------------------- */
 
+/* The teams of one role, by score: blue and red ranked apart, white not. */
+static void
+print_role_scores(const struct report *r, const struct score_team **order,
+    int role, int w, FILE *out)
+{
+	size_t i, n = 0;
+	char rank[24];
+
+	for (i = 0; i < r->ledger.n_teams; i++)
+		n += order[i]->team->role == role;
+	if (n == 0)
+		return;
+	fprintf(out, role == ROLE_WHITE ? "%s teams (not ranked)\n" :
+	    "%s teams, ranked among themselves\n", role_name(role));
+	fprintf(out, "RANK  %-*s  %6s  %12s  %9s  %5s  %7s  %11s  NAME\n", w,
+	    "TEAM", "SCORE", "AVAILABILITY", "PENALTIES", "SLA", "REPORTS",
+	    "ADJUSTMENTS");
+	for (i = 0; i < r->ledger.n_teams; i++) {
+		const struct score_team *t = order[i];
+		long k = score_rank(&r->ledger, (size_t)(t - r->ledger.teams));
+
+		if (t->team->role != role)
+			continue;
+		if (k > 0)
+			snprintf(rank, sizeof(rank), "%ld", k);
+		else
+			snprintf(rank, sizeof(rank), "-");
+		fprintf(out, "%4s  ", rank);
+		pad(out, t->team->id, w);
+		fprintf(out, "  %6lld  %12lld  %9lld  %5lld  %7lld  %11lld  ",
+		    score_total(t), t->availability, -t->penalties, -t->sla,
+		    t->reports, t->adjustments);
+		put(out, t->team->name ? t->team->name : "-");
+		fputc('\n', out);
+	}
+}
+
 static void
 print_scores(const struct report *r, FILE *out)
 {
 	const struct score_team **order = report_teams_by_score(r);
+	static const int roles[] = { ROLE_BLUE, ROLE_RED, ROLE_WHITE };
 	int w = widest_team_id(r, 4);
 	size_t i;
 
 	fprintf(out, "scores after %zu rounds (each score is the sum of the "
-	    "four columns after it)\n", r->ledger.n_rounds);
-	fprintf(out, "RANK  %-*s  ROLE   %6s  %12s  %9s  %7s  %11s  NAME\n", w,
-	    "TEAM", "SCORE", "AVAILABILITY", "PENALTIES", "REPORTS",
-	    "ADJUSTMENTS");
-	for (i = 0; i < r->ledger.n_teams; i++) {
-		const struct score_team *t = order[i];
+	    "five columns after it)\n", r->ledger.n_rounds);
+	if (r->ledger.n_teams == 0)
+		fprintf(out, "  no teams\n");
+	for (i = 0; i < ARRAY_SIZE(roles); i++)
+		print_role_scores(r, order, roles[i], w, out);
+	free(order);
+}
 
-		fprintf(out, "%4zu  ", i + 1);
-		pad(out, t->team->id, w);
-		fprintf(out, "  %-5s  %6lld  %12lld  %9lld  %7lld  %11lld  ",
-		    role_name(t->team->role), score_total(t), t->availability,
-		    -t->penalties, t->reports, t->adjustments);
-		put(out, t->team->name ? t->team->name : "-");
+/* ---- uptime and the SLA ------------------------------------------------- */
+
+/* "83.3%", or "-" before any round. */
+static const char *
+percent_text(long up, long rounds, char *buf, size_t size)
+{
+	if (rounds == 0)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%.1f%%", 100.0 * (double)up / (double)rounds);
+	return buf;
+}
+
+static void
+print_uptime_row(const struct report *r, const char *team, const char *host,
+    const char *service, const struct score_uptime *u, const char *now,
+    int w, int hw, FILE *out)
+{
+	char pct[16], longest[64], at[UNITS_CLOCK_SIZE];
+
+	pad(out, team, w);
+	fputs("  ", out);
+	pad(out, host, hw);
+	fputs("  ", out);
+	pad(out, service, 10);
+	snprintf(longest, sizeof(longest), "%ld round%s (%s)", u->longest,
+	    PLURAL(u->longest), units_format_clock((double)(u->longest *
+	    r->interval), at));
+	fprintf(out, "  %7s  %6ld/%-6ld  %-20s  %8ld  %s\n", percent_text(u->up,
+	    u->rounds, pct, sizeof(pct)), u->up, u->rounds, longest,
+	    u->breaches, now);
+}
+
+static void
+print_uptime(const struct report *r, FILE *out)
+{
+	static const char *const states[] = { "unknown", "down", "up" };
+	const struct score_ledger *l = &r->ledger;
+	struct score_uptime u;
+	int w = widest_team_id(r, 4), hw = 4;
+	size_t i, t;
+
+	fprintf(out, "uptime: each service check's rounds passed");
+	if (l->sla_after > 0)
+		fprintf(out, "; SLA: %ld failed rounds in a row cost %lld "
+		    "points, once per run\n", l->sla_after, l->sla_penalty);
+	else
+		fprintf(out, "; no SLA rule\n");
+	if (l->n_checks == 0) {
+		fprintf(out, "  no service checks\n");
+		return;
+	}
+	for (i = 0; i < l->n_checks; i++)
+		hw = column(l->checks[i].host, (size_t)hw);
+	fprintf(out, "%-*s  %-*s  %-10s  %7s  %13s  %-20s  %8s  LAST\n", w,
+	    "TEAM", hw, "HOST", "SERVICE", "UPTIME", "UP/ROUNDS",
+	    "LONGEST OUTAGE", "BREACHES");
+	for (t = 0; t < l->n_teams; t++) {
+		score_uptime_of(l, t, NULL, &u);
+		if (u.checks == 0)
+			continue;
+		for (i = 0; i < l->n_checks; i++) {
+			const struct score_check *c = &l->checks[i];
+			struct score_uptime one = { 1, c->rounds, c->up,
+			    c->longest, c->breaches };
+
+			if (c->team == t)
+				print_uptime_row(r, l->teams[t].team->id, c->host,
+				    c->service, &one, states[c->state], w, hw, out);
+		}
+		print_uptime_row(r, l->teams[t].team->id, "all", "-", &u, "-",
+		    w, hw, out);
+	}
+}
+
+/* ---- scenario changes --------------------------------------------------- */
+
+static void
+print_changes(const struct report *r, FILE *out)
+{
+	char at[UNITS_CLOCK_SIZE];
+	size_t i, j;
+
+	fprintf(out, "scenario changes accepted on a restart "
+	    "(run --accept-changes)\n");
+	if (r->lists.n_changes == 0)
+		fprintf(out, "  none\n");
+	for (i = 0; i < r->lists.n_changes; i++)
+		for (j = 0; j < r->lists.changes[i].n_what; j++) {
+			fprintf(out, "%-8s  ", units_format_clock(
+			    r->lists.changes[i].t, at));
+			put(out, r->lists.changes[i].what[j]);
+			fputc('\n', out);
+		}
+}
+
+/* ---- reverts ------------------------------------------------------------ */
+
+static void
+print_reverts(const struct report *r, FILE *out)
+{
+	char at[UNITS_CLOCK_SIZE];
+	size_t i;
+
+	fprintf(out, "reverts: hosts put back to their snapshot by hand\n");
+	if (r->lists.n_reverts == 0)
+		fprintf(out, "  none\n");
+	for (i = 0; i < r->lists.n_reverts; i++) {
+		const struct report_revert *v = &r->lists.reverts[i];
+
+		fprintf(out, "%-8s  ", units_format_clock(v->t, at));
+		put(out, v->host);
+		fputs(" by ", out);
+		put(out, v->by ? v->by : "?");
+		if (v->has_ok && !v->ok) {
+			fputs(", FAILED: ", out);
+			put(out, v->error ? v->error : "no reason given");
+		} else if (v->has_ok) {
+			fputs(", done", out);
+		}
 		fputc('\n', out);
 	}
-	free(order);
 }
 
 /* ---- the MSEL as it happened -------------------------------------------- */
@@ -260,7 +412,7 @@ print_firing(const struct report_firing *f, FILE *out)
 static void
 print_inject(const struct report_inject *inj, FILE *out)
 {
-	char at[UNITS_CLOCK_SIZE];
+	char at[UNITS_CLOCK_SIZE], at2[UNITS_CLOCK_SIZE];
 	size_t i;
 
 	fprintf(out, "%-8s  ", inj->manual ? "manual" :
@@ -279,6 +431,13 @@ print_inject(const struct report_inject *inj, FILE *out)
 	}
 	fprintf(out, "%s\n", inj->listed ? "" :
 	    " [not in the exercise's MSEL]");
+	if (inj->moved)
+		fprintf(out, "    moved: planned %s%s when the exercise began, "
+		    "then %s%s by a scenario change\n", inj->moved_from < 0 ?
+		    "" : "at ", inj->moved_from < 0 ? "manual" :
+		    units_format_clock((double)inj->moved_from, at), inj->manual ?
+		    "" : "at ", inj->manual ? "manual" : units_format_clock(
+		    (double)inj->at, at2));
 	if (inj->n_firings == 0)
 		fprintf(out, "    not fired\n");
 	for (i = 0; i < inj->n_firings; i++)
@@ -384,12 +543,18 @@ print_incident(const struct report_incident *x, FILE *out)
 static void
 print_grade(const struct report_grade *g, FILE *out)
 {
-	fprintf(out, "%+6lld  grade of report ", g->points);
+	fprintf(out, "%+6lld  %s of report ", g->points, g->regrade ?
+	    "regrade (replacing the last grade)" : "grade");
 	put(out, g->report);
 	fputs(" by ", out);
 	put(out, g->by ? g->by : "?");
 	fputs(": ", out);
 	put(out, g->comment ? g->comment : "no comment");
+	if (g->reason != NULL) {
+		fputs(" (why again: ", out);
+		put(out, g->reason);
+		fputc(')', out);
+	}
 }
 
 static void
@@ -582,8 +747,9 @@ void
 report_print(const struct report *r, FILE *out)
 {
 	static void (*const sections[])(const struct report *, FILE *) = {
-		print_clock, print_scores, print_injects, print_penalties,
-		print_points, print_messages, print_machines, print_rounds,
+		print_clock, print_scores, print_uptime, print_injects,
+		print_penalties, print_points, print_messages, print_machines,
+		print_reverts, print_changes, print_rounds,
 	};
 	size_t i;
 

@@ -190,6 +190,8 @@ static void decode_indicators(struct schema_ctx *, const struct ynode *,
     void *, const char *);
 static void decode_scoring(struct schema_ctx *, const struct ynode *, void *,
     const char *);
+static void decode_sla(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
 static void decode_nodes(struct schema_ctx *, const struct ynode *, void *,
     const char *);
 
@@ -359,6 +361,12 @@ static const struct schema_field scoring_fields[] = {
 	FIELD(scenario_scoring, "interval", SCHEMA_DURATION, interval, false, 0,
 	    0),
 	FIELD(scenario_scoring, "timeout", SCHEMA_DURATION, timeout, false, 0, 0),
+	CUSTOM("sla", false, decode_sla),
+};
+
+static const struct schema_field sla_fields[] = {
+	FIELD(scenario_sla, "after", SCHEMA_INT, after, true, 1, 1000000),
+	FIELD(scenario_sla, "penalty", SCHEMA_INT, penalty, true, 0, 1000000),
 };
 
 static const struct schema_field node_fields[] = {
@@ -593,6 +601,17 @@ decode_indicators(struct schema_ctx *ctx, const struct ynode *value, void *obj,
 	schema_decode_list(ctx, value, "indicator", what, indicator_fields,
 	    ARRAY_SIZE(indicator_fields), sizeof(*truth->indicators), NULL,
 	    (void **)&truth->indicators, &truth->n_indicators);
+}
+
+static void
+decode_sla(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario_scoring *scoring = obj;
+
+	(void)what;
+	schema_decode(ctx, value, "scoring.sla", sla_fields,
+	    ARRAY_SIZE(sla_fields), &scoring->sla);
 }
 
 static void

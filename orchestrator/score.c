@@ -3,6 +3,7 @@
  */
 #include "rangectl/score.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ score_ledger_init(struct score_ledger *ledger,
 	ledger->n_teams = n_teams;
 	for (i = 0; i < n_teams; i++)
 		ledger->teams[i].team = &teams[i];
+	strmap_init(&ledger->check_map);
 }
 
 void
@@ -33,13 +35,24 @@ score_ledger_clear(struct score_ledger *ledger)
 		free(ledger->rounds[i].scores);
 	free(ledger->rounds);
 	free(ledger->teams);
+	for (i = 0; i < ledger->n_checks; i++) {
+		free(ledger->checks[i].host);
+		free(ledger->checks[i].service);
+		free(ledger->checks[i].key);
+	}
+	free(ledger->checks);
+	strmap_clear(&ledger->check_map);
+	for (i = 0; i < ledger->n_grades; i++)
+		free(ledger->grades[i].report);
+	free(ledger->grades);
 	memset(ledger, 0, sizeof(*ledger));
 }
 
 long long
 score_total(const struct score_team *t)
 {
-	return t->availability - t->penalties + t->reports + t->adjustments;
+	return t->availability - t->penalties - t->sla + t->reports +
+	    t->adjustments;
 }
 
 static struct score_team *
@@ -51,6 +64,61 @@ find_team(struct score_ledger *ledger, const char *id)
 		if (strcmp(ledger->teams[i].team->id, id) == 0)
 			return &ledger->teams[i];
 	return NULL;
+}
+
+static size_t
+team_index(const struct score_ledger *ledger, const struct score_team *t)
+{
+	return (size_t)(t - ledger->teams);
+}
+
+/* The check of host's service, added (never checked yet) if new. */
+static struct score_check *
+check_of(struct score_ledger *ledger, size_t team, const char *host,
+    const char *service)
+{
+	char *key = xasprintf("%s/%s", host, service);
+	uintptr_t at = (uintptr_t)strmap_get(&ledger->check_map, key);
+	struct score_check *c;
+
+	if (at != 0) {
+		free(key);
+		return &ledger->checks[at - 1];
+	}
+	xgrow(&ledger->checks, &ledger->checks_alloc, ledger->n_checks + 1,
+	    sizeof(*ledger->checks));
+	c = &ledger->checks[ledger->n_checks++];
+	memset(c, 0, sizeof(*c));
+	c->team = team;
+	c->host = xstrdup(host);
+	c->service = xstrdup(service);
+	c->key = key;	/* the map borrows it: the entry owns it */
+	strmap_add(&ledger->check_map, key, (void *)(uintptr_t)ledger->n_checks);
+	return c;
+}
+
+/*
+ * One round's result of a check: its uptime, and a breach of the SLA
+ * when this round makes sla_after failed rounds in a row (once per run,
+ * however long the run goes on).
+ */
+static void
+count_check(struct score_ledger *ledger, struct score_check *c, bool up)
+{
+	c->rounds++;
+	c->state = up ? SCORE_UP : SCORE_DOWN;
+	if (up) {
+		c->up++;
+		c->outage = 0;
+		return;
+	}
+	c->outage++;
+	if (c->outage > c->longest)
+		c->longest = c->outage;
+	if (ledger->sla_after > 0 && c->outage == ledger->sla_after) {
+		c->breaches++;
+		ledger->teams[c->team].sla += ledger->sla_penalty;
+	}
 }
 
 /* The event names a team the ledger does not have. Returns -1. */
@@ -92,6 +160,10 @@ apply_round(struct score_ledger *ledger, const struct event *ev,
 		team = find_team(ledger, r->checks[i].team);
 		if (r->checks[i].up)
 			team->availability += r->checks[i].points;
+		/* The decoder requires both; a hand-made event may lack them. */
+		if (r->checks[i].host != NULL && r->checks[i].service != NULL)
+			count_check(ledger, check_of(ledger, team_index(ledger, team),
+		    r->checks[i].host, r->checks[i].service), r->checks[i].up);
 	}
 	for (i = 0; i < r->n_compromises; i++) {
 		team = find_team(ledger, r->compromises[i].team);
@@ -118,6 +190,52 @@ record_round(struct score_ledger *ledger, const struct event_round *round)
 		r->scores[i] = score_total(&ledger->teams[i]);
 }
 
+/*
+ * The SLA rule, and every check the exercise expects, so that one never
+ * checked yet shows as unknown rather than not at all. A host of no team
+ * the ledger has is no team's: none of its checks score.
+ */
+static void
+apply_exercise(struct score_ledger *ledger, const struct event_exercise *x)
+{
+	struct score_team *team;
+	size_t i, j;
+
+	ledger->sla_after = x->sla_after;
+	ledger->sla_penalty = x->sla_penalty;
+	ledger->interval = x->interval;
+	for (i = 0; i < x->n_hosts; i++) {
+		team = find_team(ledger, x->hosts[i].team);
+		for (j = 0; team != NULL && j < x->hosts[i].n_services; j++)
+			check_of(ledger, team_index(ledger, team),
+			    x->hosts[i].name, x->hosts[i].services[j].id);
+	}
+}
+
+/* The report's grade as it stands, replaced by g: the last one counts. */
+static void
+apply_grade(struct score_ledger *ledger, struct score_team *team,
+    const struct event_grade *g)
+{
+	struct score_grade *grade = NULL;
+	size_t i;
+
+	for (i = 0; i < ledger->n_grades; i++)
+		if (strcmp(ledger->grades[i].report, g->report) == 0)
+			grade = &ledger->grades[i];
+	if (grade == NULL) {
+		xgrow(&ledger->grades, &ledger->grades_alloc,
+		    ledger->n_grades + 1, sizeof(*ledger->grades));
+		grade = &ledger->grades[ledger->n_grades++];
+		grade->report = xstrdup(g->report);
+	} else {
+		ledger->teams[grade->team].reports -= grade->points;
+	}
+	grade->team = team_index(ledger, team);
+	grade->points = g->points;
+	team->reports += g->points;
+}
+
 int
 score_apply(struct score_ledger *ledger, const struct event *ev,
     char **error)
@@ -125,6 +243,15 @@ score_apply(struct score_ledger *ledger, const struct event *ev,
 	struct score_team *team;
 
 	switch (ev->type) {
+	case EVENT_EXERCISE:
+		apply_exercise(ledger, &ev->u.exercise);
+		return 0;
+	case EVENT_CHANGE:
+		/* An accepted change of the scenario: its rule from now on. */
+		ledger->sla_after = ev->u.change.sla_after;
+		ledger->sla_penalty = ev->u.change.sla_penalty;
+		ledger->interval = ev->u.change.interval;
+		return 0;
 	case EVENT_ROUND:
 		if (apply_round(ledger, ev, error) < 0)
 			return -1;
@@ -134,7 +261,7 @@ score_apply(struct score_ledger *ledger, const struct event *ev,
 		team = find_team(ledger, ev->u.grade.team);
 		if (team == NULL)
 			return unknown_team(ev, NULL, 0, ev->u.grade.team, error);
-		team->reports += ev->u.grade.points;
+		apply_grade(ledger, team, &ev->u.grade);
 		return 0;
 	case EVENT_ADJUSTMENT:
 		team = find_team(ledger, ev->u.adjustment.team);
@@ -148,6 +275,51 @@ score_apply(struct score_ledger *ledger, const struct event *ev,
 	}
 }
 
+long
+score_rank(const struct score_ledger *ledger, size_t team)
+{
+	const struct score_team *t = &ledger->teams[team];
+	long rank = 1;
+	size_t i;
+
+	if (t->team->role == ROLE_WHITE)
+		return 0;
+	for (i = 0; i < ledger->n_teams; i++)
+		if (ledger->teams[i].team->role == t->team->role &&
+		    score_total(&ledger->teams[i]) > score_total(t))
+			rank++;
+	return rank;
+}
+
+void
+score_uptime_of(const struct score_ledger *ledger, size_t team,
+    const char *host, struct score_uptime *u)
+{
+	size_t i;
+
+	memset(u, 0, sizeof(*u));
+	for (i = 0; i < ledger->n_checks; i++) {
+		const struct score_check *c = &ledger->checks[i];
+
+		if (c->team != team || (host != NULL && strcmp(c->host, host) != 0))
+			continue;
+		u->checks++;
+		u->rounds += c->rounds;
+		u->up += c->up;
+		u->breaches += c->breaches;
+		if (c->longest > u->longest)
+			u->longest = c->longest;
+	}
+}
+
+static json_t *
+rank_json(const struct score_ledger *ledger, size_t team)
+{
+	long rank = score_rank(ledger, team);
+
+	return rank > 0 ? json_integer(rank) : json_null();
+}
+
 json_t *
 score_to_json(const struct score_ledger *ledger)
 {
@@ -157,17 +329,193 @@ score_to_json(const struct score_ledger *ledger)
 	for (i = 0; i < ledger->n_teams; i++) {
 		const struct score_team *t = &ledger->teams[i];
 
-		json_array_append_new(teams, json_pack("{s:s, s:o, s:s, s:I, s:I, "
-		    "s:I, s:I, s:I}", "id", t->team->id, "name", t->team->name ?
-		    json_string(t->team->name) : json_null(), "role",
-		    role_name(t->team->role), "score", score_total(t),
-		    "availability", t->availability, "penalties", t->penalties,
-		    "reports", t->reports, "adjustments", t->adjustments));
+		json_array_append_new(teams, json_pack("{s:s, s:o, s:s, s:o, s:I, "
+		    "s:I, s:I, s:I, s:I, s:I}", "id", t->team->id, "name",
+		    t->team->name ? json_string(t->team->name) : json_null(),
+		    "role", role_name(t->team->role), "rank", rank_json(ledger, i),
+		    "score", score_total(t), "availability", t->availability,
+		    "penalties", t->penalties, "sla", t->sla, "reports",
+		    t->reports, "adjustments", t->adjustments));
 	}
 	return json_pack("{s:I, s:o}", "round", (json_int_t)(ledger->n_rounds ?
 	    ledger->rounds[ledger->n_rounds - 1].n : 0), "teams", teams);
 }
 
+/* A whole percent, rounded down; null before any round. */
+static json_t *
+percent_json(long up, long rounds)
+{
+	return rounds > 0 ? json_integer((json_int_t)up * 100 / rounds) :
+	    json_null();
+}
+
+static const char *const state_names[] = { "unknown", "down", "up" };
+
+static json_t *
+uptime_fields(const struct score_uptime *u)
+{
+	return json_pack("{s:o, s:I, s:I, s:I, s:I}", "uptime", percent_json(
+	    u->up, u->rounds), "rounds", (json_int_t)u->rounds, "up",
+	    (json_int_t)u->up, "longest_outage", (json_int_t)u->longest,
+	    "breaches", (json_int_t)u->breaches);
+}
+
+static json_t *
+check_json(const struct score_check *c)
+{
+	json_t *o = json_pack("{s:s, s:s}", "id", c->service, "state",
+	    state_names[c->state]);
+	struct score_uptime u = { 1, c->rounds, c->up, c->longest, c->breaches };
+
+	json_object_update_new(o, uptime_fields(&u));
+	json_object_set_new(o, "outage", json_integer(c->outage));
+	return o;
+}
+
+/* The team's hosts in the order their first check was seen. */
+static json_t *
+hosts_json(const struct score_ledger *ledger, size_t team)
+{
+	json_t *hosts = json_array(), *host = NULL, *services = NULL;
+	const char *name = NULL;
+	struct score_uptime u;
+	size_t i;
+
+	for (i = 0; i < ledger->n_checks; i++) {
+		const struct score_check *c = &ledger->checks[i];
+
+		if (c->team != team)
+			continue;
+		if (name == NULL || strcmp(name, c->host) != 0)
+			host = NULL;
+		for (size_t j = 0; host == NULL && j < json_array_size(hosts); j++)
+			if (strcmp(json_string_value(json_object_get(
+			    json_array_get(hosts, j), "name")), c->host) == 0)
+				host = json_array_get(hosts, j);
+		if (host == NULL) {
+			score_uptime_of(ledger, team, c->host, &u);
+			host = json_pack("{s:s}", "name", c->host);
+			json_object_update_new(host, uptime_fields(&u));
+			json_object_set_new(host, "services", json_array());
+			json_array_append_new(hosts, host);
+		}
+		name = c->host;
+		services = json_object_get(host, "services");
+		json_array_append_new(services, check_json(c));
+	}
+	return hosts;
+}
+
+json_t *
+score_uptime_to_json(const struct score_ledger *ledger, const char *team)
+{
+	json_t *teams = json_array(), *o;
+	struct score_uptime u;
+	size_t i;
+
+	for (i = 0; i < ledger->n_teams; i++) {
+		const struct score_team *t = &ledger->teams[i];
+
+		if (team != NULL && strcmp(t->team->id, team) != 0)
+			continue;
+		score_uptime_of(ledger, i, NULL, &u);
+		o = json_pack("{s:s, s:s}", "id", t->team->id, "role",
+		    role_name(t->team->role));
+		json_object_update_new(o, uptime_fields(&u));
+		json_object_set_new(o, "sla_lost", json_integer(t->sla));
+		json_object_set_new(o, "hosts", hosts_json(ledger, i));
+		json_array_append_new(teams, o);
+	}
+	return json_pack("{s:I, s:o, s:o}", "round", (json_int_t)(
+	    ledger->n_rounds ? ledger->rounds[ledger->n_rounds - 1].n : 0),
+	    "sla", ledger->sla_after > 0 ? json_pack("{s:I, s:I}", "after",
+	    (json_int_t)ledger->sla_after, "penalty",
+	    (json_int_t)ledger->sla_penalty) : json_null(), "teams", teams);
+}
+
+json_t *
+score_state_to_json(const struct score_ledger *ledger)
+{
+	json_t *checks = json_array(), *grades = json_array();
+	size_t i;
+
+	for (i = 0; i < ledger->n_checks; i++) {
+		const struct score_check *c = &ledger->checks[i];
+
+		json_array_append_new(checks, json_pack("[s, s, s, I, I, I, I, I, "
+		    "I]", ledger->teams[c->team].team->id, c->host, c->service,
+		    (json_int_t)c->rounds, (json_int_t)c->up, (json_int_t)c->outage,
+		    (json_int_t)c->longest, (json_int_t)c->breaches,
+		    (json_int_t)c->state));
+	}
+	for (i = 0; i < ledger->n_grades; i++)
+		json_array_append_new(grades, json_pack("[s, s, I]",
+		    ledger->grades[i].report,
+		    ledger->teams[ledger->grades[i].team].team->id,
+		    (json_int_t)ledger->grades[i].points));
+	return json_pack("{s:I, s:I, s:I, s:o, s:o}", "sla_after",
+	    (json_int_t)ledger->sla_after, "sla_penalty",
+	    (json_int_t)ledger->sla_penalty, "interval",
+	    (json_int_t)ledger->interval, "checks", checks, "grades", grades);
+}
+
+/* Index of team id in the ledger, or -1. */
+static long
+team_at(const struct score_ledger *ledger, const char *id)
+{
+	const struct score_team *t = find_team((struct score_ledger *)ledger,
+	    id);
+
+	return t != NULL ? (long)team_index(ledger, t) : -1;
+}
+
+int
+score_restore(struct score_ledger *ledger, const json_t *state,
+    char **error)
+{
+	json_int_t n[6], points;
+	const char *team, *host, *service, *report;
+	struct score_check *c;
+	const json_t *v;
+	size_t i;
+
+	if (json_unpack((json_t *)state, "{s:I, s:I, s:I}", "sla_after", &n[0],
+	    "sla_penalty", &n[1], "interval", &n[2]) < 0)
+		goto bad;
+	ledger->sla_after = (long)n[0];
+	ledger->sla_penalty = n[1];
+	ledger->interval = (long)n[2];
+	json_array_foreach(json_object_get(state, "checks"), i, v) {
+		if (json_unpack((json_t *)v, "[s, s, s, I, I, I, I, I, I]", &team,
+		    &host, &service, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5]) < 0 ||
+		    team_at(ledger, team) < 0 || n[5] < SCORE_UNKNOWN ||
+		    n[5] > SCORE_UP)
+			goto bad;
+		c = check_of(ledger, (size_t)team_at(ledger, team), host, service);
+		c->rounds = (long)n[0];
+		c->up = (long)n[1];
+		c->outage = (long)n[2];
+		c->longest = (long)n[3];
+		c->breaches = (long)n[4];
+		c->state = (enum score_state)n[5];
+	}
+	json_array_foreach(json_object_get(state, "grades"), i, v) {
+		struct event_grade g = { 0 };
+
+		if (json_unpack((json_t *)v, "[s, s, I]", &report, &team,
+		    &points) < 0 || team_at(ledger, team) < 0)
+			goto bad;
+		/* The team's total is restored apart: only the grade is new. */
+		g.report = report;
+		g.points = points;
+		apply_grade(ledger, &ledger->teams[team_at(ledger, team)], &g);
+		ledger->teams[team_at(ledger, team)].reports -= points;
+	}
+	return 0;
+bad:
+	*error = xstrdup("the score's state in the checkpoint is malformed");
+	return -1;
+}
 json_t *
 score_history_to_json(const struct score_ledger *ledger)
 {

@@ -194,6 +194,20 @@ view_scores_text(struct view *v, size_t *len)
 }
 
 json_t *
+view_uptime(struct view *v, const struct auth_user *u)
+{
+	json_t *up;
+
+	pthread_rwlock_rdlock(&v->lock);
+	/* A trainee's own team only: another's outages are for staff. */
+	up = score_uptime_to_json(&v->report.ledger, u != NULL &&
+	    u->role == AUTH_TRAINEE ? (u->team != NULL ? u->team->id : "") :
+	    NULL);
+	pthread_rwlock_unlock(&v->lock);
+	return up;
+}
+
+json_t *
 view_history(struct view *v)
 {
 	json_t *h;

@@ -19,6 +19,7 @@
 		exAt: 0,
 		scores: null,
 		history: null,
+		uptime: null,      /* scores/uptime */
 		hosts: [],
 		injects: [],
 		messages: [],
@@ -191,6 +192,7 @@
 		exercise: ['exercise', (d) => setExercise(d)],
 		scores: ['scores', (d) => { S.scores = d; renderScores(); renderChart(); }],
 		history: ['scores/history', (d) => { S.history = d; renderChart(); }],
+		uptime: ['scores/uptime', (d) => { S.uptime = d; renderUptime(); }],
 		hosts: ['hosts', (d) => { S.hosts = Array.isArray(d) ? d : []; renderHosts(); }],
 		injects: ['injects', (d) => { S.injects = Array.isArray(d) ? d : []; renderMsel(); }],
 		messages: ['messages', (d) => { S.messages = Array.isArray(d) ? d : []; renderMessages(); }],
@@ -325,6 +327,7 @@
 			if (newRound) {
 				refresh('history');
 				refresh('hosts');
+				refresh('uptime');
 			}
 		});
 		es.addEventListener('state', (ev) => {
@@ -438,8 +441,8 @@
 		 * The panels move in the DOM, not by CSS order, so that the keyboard
 		 * goes through them in the order they are seen. */
 		const order = isController()
-			? ['controls', 'scoreboard', 'chart-panel', 'msel', 'reports', 'adjust', 'hosts', 'messages', 'accounts']
-			: ['controls', 'scoreboard', 'chart-panel', 'msel', 'hosts', 'messages', 'reports', 'adjust'];
+			? ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'reports', 'adjust', 'hosts', 'messages', 'accounts']
+			: ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'hosts', 'messages', 'reports', 'adjust'];
 		for (const id of order) $('dash').append($(id));
 		$('controls').hidden = !isController();
 		$('adjust').hidden = !isController();
@@ -453,7 +456,11 @@
 		setLive('connecting', 'connecting…');
 		loadAll();
 		connectEvents();
-		$('main').focus();
+		/* Focusing main would scroll it under the sticky header, and the
+		 * controller's Start/Pause/Stop with it: focus without scrolling,
+		 * from the top of the page. */
+		$('main').focus({ preventScroll: true });
+		window.scrollTo(0, 0);
 	}
 
 	function logout(why) {
@@ -465,14 +472,14 @@
 		S.timers.clear();
 		sessionStorage.removeItem(TOKEN_KEY);
 		Object.assign(S, {
-			token: null, csrf: null, me: null, exercise: null, scores: null, history: null,
+			token: null, csrf: null, me: null, exercise: null, scores: null, history: null, uptime: null,
 			hosts: [], injects: [], messages: [], reports: [],
 		});
 		S.gradeForms.clear();
 		S.lastScores.clear();
 		S.seq = {};
 		delete document.body.dataset.role;
-		for (const id of ['score-rows', 'chart', 'chart-legend', 'msel-strip', 'msel-rows',
+		for (const id of ['score-rows', 'uptime-head', 'uptime-rows', 'chart', 'chart-legend', 'msel-strip', 'msel-rows',
 			'host-rows', 'message-list', 'report-list'])
 			$(id).replaceChildren();
 		$('report-form').reset();
@@ -606,37 +613,92 @@
 		return teams.filter((t) => t.role !== 'white' || t.score || t.adjustments);
 	}
 
+	/* Blue ranked among blue, red among red, white after them unranked. */
+	const ROLE_ORDER = { blue: 0, red: 1, white: 2 };
+	const ROLE_GROUP = { blue: 'Blue teams', red: 'Red teams', white: 'White (not ranked)' };
+
 	function renderScores() {
 		const s = S.scores;
 		if (!s) return;
 		$('round').textContent = `round ${s.round}`;
-		const teams = scoreTeams().slice().sort((a, b) => (b.score - a.score) || String(a.name).localeCompare(String(b.name)));
-		const cols = ['score', 'availability', 'penalties', 'reports', 'adjustments'];
-		const rows = teams.map((t, i) => {
+		const teams = scoreTeams().slice().sort((a, b) => ((ROLE_ORDER[a.role] ?? 3) - (ROLE_ORDER[b.role] ?? 3))
+			|| (b.score - a.score) || String(a.name).localeCompare(String(b.name)));
+		const cols = ['score', 'availability', 'penalties', 'sla', 'reports', 'adjustments'];
+		const rows = [];
+		let group = null;
+		for (const t of teams) {
+			if (t.role !== group) {
+				group = t.role;
+				rows.push(el('tr', { class: 'group', dataset: { role: t.role } },
+					el('th', { scope: 'colgroup', colspan: '8' }, ROLE_GROUP[t.role] || t.role)));
+			}
 			const before = S.lastScores.get(t.id);
 			const cell = (k, text, cls) => el('td', {
 				class: ['num', cls, before && before[k] !== t[k] ? 'changed' : null].filter(Boolean).join(' '),
 				dataset: { col: k },
 			}, text);
 			const mine = S.me && S.me.team === t.id;
-			return el('tr', { dataset: { team: t.id }, class: mine ? 'mine' : null },
-				el('td', { class: 'num rank' }, String(i + 1)),
+			const sla = t.sla || 0;
+			rows.push(el('tr', { dataset: { team: t.id, role: t.role }, class: mine ? 'mine' : null },
+				el('td', { class: 'num rank' }, t.rank != null ? String(t.rank) : '–'),
 				el('th', { scope: 'row', class: 'team' },
 					el('span', { class: 'who' },
 						el('span', { class: `swatch series-${seriesOf(t.id)}`, 'aria-hidden': 'true' }),
 						el('span', { class: 'name' }, t.name || t.id)),
-					t.role !== 'blue' ? el('span', { class: 'badge small' }, t.role) : null,
 					mine ? el('span', { class: 'badge small mine' }, 'your team') : null),
 				cell('score', num(t.score), 'total'),
 				cell('availability', num(t.availability)),
 				cell('penalties', t.penalties ? `−${num(t.penalties)}` : '0', t.penalties ? 'bad' : null),
+				cell('sla', sla ? `−${num(sla)}` : '0', sla ? 'bad' : null),
 				cell('reports', num(t.reports)),
-				cell('adjustments', signed(t.adjustments)));
-		});
+				cell('adjustments', signed(t.adjustments))));
+		}
 		for (const t of teams) S.lastScores.set(t.id, Object.fromEntries(cols.map((k) => [k, t[k]])));
 		$('score-rows').replaceChildren(...rows);
 		fillTeamSelect();
 		updateReportForm();
+	}
+
+	/* ---- the uptime grid: team × service ------------------------------------ */
+
+	function renderUptime() {
+		const u = S.uptime;
+		if (!u || !Array.isArray(u.teams)) return;
+		$('uptime-sla').textContent = u.sla
+			? `SLA: ${u.sla.after} failed rounds in a row of one service cost its team ${num(u.sla.penalty)} points, once per outage.`
+			: 'No SLA rule: an outage costs only the points not earned.';
+		/* The columns: every service id, in the order first seen. */
+		const services = [];
+		for (const t of u.teams)
+			for (const h of t.hosts || [])
+				for (const c of h.services || [])
+					if (!services.includes(c.id)) services.push(c.id);
+		$('uptime-head').replaceChildren(
+			el('th', { scope: 'col' }, 'Team'),
+			el('th', { scope: 'col', class: 'num' }, 'Uptime'),
+			...services.map((id) => el('th', { scope: 'col' }, id)));
+		const pct = (x) => (x.uptime == null ? '–' : `${x.uptime}%`);
+		const rows = u.teams.filter((t) => (t.hosts || []).length).map((t) => {
+			const team = S.scores && S.scores.teams.find((x) => x.id === t.id);
+			const cells = services.map((id) => {
+				const chips = [];
+				for (const h of t.hosts)
+					for (const c of h.services)
+						if (c.id === id) {
+							const state = ['up', 'down'].includes(c.state) ? c.state : 'unknown';
+							const label = `${h.name} ${c.id}: ${state}, ${pct(c)} of ${c.rounds} rounds`
+								+ `${c.breaches ? `, ${c.breaches} SLA breach${c.breaches === 1 ? '' : 'es'}` : ''}`;
+							chips.push(el('span', { class: `cell-chip ${state}`, title: label, 'aria-label': label,
+								dataset: { host: h.name, service: c.id, state } }, pct(c)));
+						}
+				return el('td', { class: 'chips' }, ...(chips.length ? chips : [el('span', { class: 'empty' }, '')]));
+			});
+			return el('tr', { dataset: { team: t.id }, class: S.me && S.me.team === t.id ? 'mine' : null },
+				el('th', { scope: 'row' }, (team && team.name) || t.id),
+				el('td', { class: 'num' }, pct(t)),
+				...cells);
+		});
+		$('uptime-rows').replaceChildren(...rows);
 	}
 
 	function fillTeamSelect() {

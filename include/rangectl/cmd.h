@@ -131,6 +131,16 @@ void cmd_nodes_clear(struct cmd_nodes *nodes);
 int cmd_open_cluster(const struct cmd_ctx *ctx, const char *path,
     const char *connect, const struct cmd_nodes *nodes, struct range *range,
     struct cluster *cl);
+/*
+ * The same, with check(range, arg) called once the scenario is loaded and
+ * before any connection opens: any value but EXIT_OK (it printed why) ends
+ * there and is returned, range cleared and nothing connected. `run`
+ * checks its state folder so.
+ */
+int cmd_open_cluster_checked(const struct cmd_ctx *ctx, const char *path,
+    const char *connect, const struct cmd_nodes *nodes, struct range *range,
+    struct cluster *cl, int (*check)(const struct range *, void *),
+    void *arg);
 
 /*
  * Runs the command in rangectl-virt, the build of rangectl that links

@@ -32,6 +32,12 @@ struct engine_opts {
 	int exec_timeout;	/* seconds an exec inject may run; 0: default */
 	bool wait_for_start;	/* stay pending until a start command */
 	/*
+	 * Go on by a scenario whose MSEL or scoring changed since the
+	 * exercise began (journaled as a change event); without it, such a
+	 * restart is refused.
+	 */
+	bool accept_changes;
+	/*
 	 * A rehearsal: no check is sent, each round's results are drawn
 	 * from the injects fired (round_simulate()) and journaled as
 	 * simulated.
@@ -133,6 +139,18 @@ int engine_console(struct engine *e, size_t host,
  * and hosts, all that `rangectl report` needs besides the events. New.
  */
 json_t *engine_exercise_event(const struct plan *plan);
+
+/*
+ * The MSEL and scoring an exercise runs by (engine_timeline.c): the
+ * timeline keys of an exercise or change event's object (the plan's:
+ * of engine_exercise_event()'s), new; what differs from was to now, as sentences ("inject 'deface': at
+ * 0:15:00, now 0:20:00"), a new list, maybe empty; and the refusal of a
+ * restart by a changed scenario, naming each difference, new.
+ */
+json_t *engine_timeline_of(const json_t *event);
+json_t *engine_timeline_diff(const json_t *was, const json_t *now);
+char *engine_timeline_refusal(const struct plan *plan,
+    const char *state_dir, const json_t *lines);
 void engine_free(struct engine *e);
 
 #endif

@@ -29,8 +29,10 @@
 /*
  * The journal's format, in its exercise event ("format"). A journal
  * without one was written before the format was numbered: format 1,
- * whose events are those of format 2. Format 3 adds a round's
- * "simulated".
+ * whose events are those of format 2. Format 3 adds optional fields
+ * (a round's "simulated", the exercise's sla_after and sla_penalty, a
+ * grade's regrade and reason) and the change event: every journal of
+ * formats 1 and 2 is one of format 3.
  */
 #define EVENT_FORMAT 3
 
@@ -47,6 +49,7 @@ enum event_type {
 	EVENT_ADJUSTMENT,
 	EVENT_HOST,
 	EVENT_REVERT,
+	EVENT_CHANGE,
 	EVENT_TYPES	/* the count, not a type */
 };
 
@@ -99,6 +102,8 @@ struct event_exercise {
 	long interval;	/* between rounds */
 	long timeout;	/* of each check */
 	const char *scenario;	/* its absolute path; NULL when absent */
+	long sla_after;	/* scoring.sla's; 0 when none */
+	long long sla_penalty;
 	struct event_team *teams;
 	size_t n_teams;
 	struct event_msel *injects;
@@ -216,6 +221,8 @@ struct event_grade {
 	long long points;
 	const char *comment;	/* NULL when none */
 	const char *by;
+	bool regrade;	/* it replaces an earlier grade of the report */
+	const char *reason;	/* why it was graded again; NULL when none */
 };
 
 struct event_adjustment {
@@ -240,6 +247,21 @@ struct event_revert {
 	const char *error;	/* NULL when none */
 };
 
+/*
+ * The scenario's timeline or scoring changed between two runs of one
+ * exercise, and the controller accepted it (run --accept-changes): what
+ * changed, in words, and the MSEL and scoring from then on.
+ */
+struct event_change {
+	const char **what;	/* "inject 'deface': at 0:15:00, now 0:20:00" */
+	size_t n_what;
+	long duration, interval, timeout;
+	long sla_after;	/* 0: no SLA rule */
+	long long sla_penalty;
+	struct event_msel *injects;	/* as the exercise event's */
+	size_t n_injects;
+};
+
 struct event {
 	enum event_type type;
 	/* Its line in the journal (its seq), for messages; 0 before it is
@@ -261,6 +283,7 @@ struct event {
 		struct event_adjustment adjustment;
 		struct event_host host;
 		struct event_revert revert;
+		struct event_change change;
 	} u;
 };
 

@@ -175,6 +175,8 @@ struct plan {
 	char *path;	/* the scenario file, as given to the loader */
 	char *dir;	/* the folder image paths resolve against */
 	long interval;	/* scoring: seconds between rounds */
+	long sla_after;	/* scoring.sla: failed rounds in a row; 0: none */
+	long sla_penalty;	/* points a breach costs */
 	long timeout;	/* scoring: of a round's checks */
 	struct scenario_team *teams;	/* in scenario order */
 	size_t n_teams;

@@ -70,6 +70,8 @@ struct report_inject {
 	long at;	/* exercise seconds; -1 when manual */
 	bool listed;	/* in the exercise event (false: fired by a later
 			 * version of the scenario, known from its firings) */
+	bool moved;	/* a change event moved it: moved_from is its first at */
+	long moved_from;	/* exercise seconds; -1 when it was manual */
 	char **targets;	/* host names */
 	size_t n_targets;
 	char **to;	/* team ids, for messages */
@@ -125,6 +127,25 @@ struct report_grade {
 	long long points;
 	char *comment;	/* NULL when none */
 	char *by;	/* NULL when none */
+	bool regrade;	/* it replaced an earlier grade of the report */
+	char *reason;	/* why it was graded again; NULL when none */
+};
+
+/* A change of the scenario's MSEL or scoring, accepted on a restart. */
+struct report_change {
+	double t;
+	char **what;	/* one sentence per difference */
+	size_t n_what;
+};
+
+/* A host reverted to its snapshot, asked by a trainee or a controller. */
+struct report_revert {
+	double t;
+	char *host;
+	char *by;	/* NULL when none */
+	bool has_ok;	/* the event says whether it worked: ok */
+	bool ok;
+	char *error;	/* NULL when none */
 };
 
 struct report_adjustment {
@@ -186,6 +207,10 @@ struct report_lists {
 	size_t n_hosts, hosts_alloc;
 	struct report_link *links;
 	size_t n_links, links_alloc;
+	struct report_revert *reverts;
+	size_t n_reverts, reverts_alloc;
+	struct report_change *changes;
+	size_t n_changes, changes_alloc;
 };
 
 struct report {

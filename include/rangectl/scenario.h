@@ -322,10 +322,18 @@ struct scenario_exercise {
 	char *connect;
 };
 
+/* scoring.sla: after N consecutive failed rounds of one check, a penalty. */
+struct scenario_sla {
+	const struct ynode *node;	/* NULL: no SLA rule */
+	long after;	/* rounds, at least 1 */
+	long penalty;	/* points, once per breach */
+};
+
 struct scenario_scoring {
 	const struct ynode *node;
 	long interval;
 	long timeout;
+	struct scenario_sla sla;
 };
 
 struct scenario {

@@ -2,12 +2,17 @@
  * score.h: the score ledger, computed from journal events alone.
  *
  * A team's score is the points of every service check it passed, minus
- * every compromise penalty, plus the grades of its reports, plus manual
- * adjustments. The ledger only ever learns from journal events, so the
+ * every compromise penalty, minus the SLA's penalties (scoring.sla: a
+ * check failed N rounds in a row costs the penalty once per such run),
+ * plus the last grade of each of its reports, plus manual adjustments. The ledger only ever learns from journal events, so the
  * scores after a replay are those of an uninterrupted run by construction.
  *
- * It reads the decoded round, grade and adjustment events (event.h);
- * other types are not its business and change nothing.
+ * It reads the decoded exercise (the SLA rule and the checks to expect),
+ * round, grade and adjustment events (event.h); other types are not its
+ * business and change nothing.
+ *
+ * Blue teams are ranked among blue teams and red among red; white teams
+ * are not ranked.
  */
 #ifndef RANGECTL_SCORE_H
 #define RANGECTL_SCORE_H
@@ -17,6 +22,7 @@
 
 #include "rangectl/event.h"
 #include "rangectl/scenario.h"
+#include "rangectl/strmap.h"
 
 struct score_team {
 	const struct scenario_team *team;	/* borrowed: the plan's, or a report's */
@@ -24,6 +30,35 @@ struct score_team {
 	long long penalties;	/* points lost to compromises, positive */
 	long long reports;	/* grades of its reports */
 	long long adjustments;	/* manual, either sign */
+	long long sla;	/* points lost to SLA breaches, positive */
+};
+
+/* A check's last result: none yet, failed, passed. */
+enum score_state { SCORE_UNKNOWN, SCORE_DOWN, SCORE_UP };
+
+/* One service check over the rounds: its uptime and the SLA. */
+struct score_check {
+	size_t team;	/* index into the ledger's teams */
+	char *host, *service;	/* own */
+	char *key;	/* own: "host/service", the map's key */
+	long rounds;	/* rounds that checked it */
+	long up;	/* of those, the ones it passed */
+	long outage;	/* failed rounds in a row up to the last round */
+	long longest;	/* the longest such run */
+	long breaches;	/* runs of sla_after failed rounds */
+	enum score_state state;
+};
+
+/* A report's grade as it stands: a later grade replaces it. */
+struct score_grade {
+	char *report;	/* own */
+	size_t team;
+	long long points;
+};
+
+/* Sums over several checks (a host's, a team's). */
+struct score_uptime {
+	long checks, rounds, up, longest, breaches;
 };
 
 struct score_round {
@@ -38,6 +73,14 @@ struct score_ledger {
 	struct score_round *rounds;
 	size_t n_rounds;
 	size_t rounds_alloc;
+	long sla_after;	/* 0: no SLA rule */
+	long long sla_penalty;
+	long interval;	/* seconds per round, from the exercise event */
+	struct score_check *checks;	/* in the order first seen */
+	size_t n_checks, checks_alloc;
+	struct strmap check_map;	/* key -> index + 1 */
+	struct score_grade *grades;
+	size_t n_grades, grades_alloc;
 };
 
 /* A ledger of n_teams teams, all at zero; teams must outlive it. */
@@ -54,8 +97,32 @@ void score_ledger_clear(struct score_ledger *ledger);
 int score_apply(struct score_ledger *ledger, const struct event *ev,
     char **error);
 long long score_total(const struct score_team *team);
-/* {"round": N, "teams": [{"id","name","role","score",...}]}, new. */
+/*
+ * The team's rank among the teams of its role (1 is first; ties share
+ * a rank), or 0 for a white team, which is not ranked.
+ */
+long score_rank(const struct score_ledger *ledger, size_t team);
+/* The sums of the team's checks, of one host's only when host is not NULL. */
+void score_uptime_of(const struct score_ledger *ledger, size_t team,
+    const char *host, struct score_uptime *u);
+/* {"round": N, "teams": [{"id","name","role","rank","score",...}]}, new. */
 json_t *score_to_json(const struct score_ledger *ledger);
+/*
+ * {"round", "sla": {after, penalty} or null, "teams": [{"id", "role",
+ * "uptime", ..., "hosts": [{"name", ..., "services": [...]}]}]}, new;
+ * only team's entry when team is not NULL. "uptime" is a whole percent,
+ * rounded down (100 only when no round failed), null before any round.
+ */
+json_t *score_uptime_to_json(const struct score_ledger *ledger,
+    const char *team);
+/*
+ * What the ledger keeps beyond the teams' totals (the SLA rule, each
+ * check's record, each report's grade), for the engine's checkpoint, and
+ * back. score_restore() returns -1 with *error set for a malformed one.
+ */
+json_t *score_state_to_json(const struct score_ledger *ledger);
+int score_restore(struct score_ledger *ledger, const json_t *state,
+    char **error);
 /* [{"n","at","scores":{"ro":12,...}}], new. */
 json_t *score_history_to_json(const struct score_ledger *ledger);
 

@@ -45,6 +45,11 @@ json_t *view_scores(struct view *v);
 /* The scores as JSON text (a new copy, *len bytes): serialized once per
  * change, since it is the busiest route. */
 char *view_scores_text(struct view *v, size_t *len);
+/*
+ * Uptime and the SLA per team, host and check (score_uptime_to_json()),
+ * new; a trainee gets its own team's only.
+ */
+json_t *view_uptime(struct view *v, const struct auth_user *u);
 json_t *view_history(struct view *v);
 json_t *view_hosts(struct view *v, const struct auth_user *u);
 json_t *view_injects(struct view *v);

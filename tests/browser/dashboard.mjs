@@ -186,6 +186,38 @@ try {
 		assert(/controller/.test(await text(ctl.locator('#who-role'))), 'wrong role in the header');
 		assert(await ctl.locator('#controls').isVisible(), 'no clock controls');
 	});
+	await check('after login, Start/Pause/Stop are in view, below the sticky header', async () => {
+		/* Issue 13: focusing <main> scrolled the controls under the header. */
+		await ctl.waitForTimeout(300);
+		const got = await ctl.evaluate(() => {
+			const bar = document.getElementById('bar').getBoundingClientRect();
+			return ['ctl-start', 'ctl-pause', 'ctl-stop'].map((id) => {
+				const b = document.getElementById(id).getBoundingClientRect();
+				const hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+				return { id, top: b.top, barBottom: bar.bottom, hit: hit && hit.id };
+			});
+		});
+		for (const g of got)
+			assert(g.top >= g.barBottom && g.hit === g.id,
+				`${g.id} at ${g.top}, the header ends at ${g.barBottom}, the point hits ${g.hit}`);
+		await ctl.screenshot({ path: join(shots, 'controller-after-login.png') });
+	});
+	await check('the scoreboard ranks blue among blue and red among red, white unranked', async () => {
+		await until('the groups', async () => await ctl.locator('#score-rows tr.group').count() >= 2);
+		const groups = await ctl.locator('#score-rows tr.group').evaluateAll((rs) => rs.map((r) => r.dataset.role));
+		assert(groups[0] === 'blue' && groups[1] === 'red', `groups ${groups}`);
+		const ranks = await ctl.locator('#score-rows tr[data-team]').evaluateAll((rs) =>
+			rs.map((r) => [r.dataset.role, r.querySelector('.rank').textContent]));
+		assert(ranks.filter(([r]) => r === 'red').every(([, k]) => k === '1'), `red ranks ${JSON.stringify(ranks)}`);
+		assert(ranks.filter(([r]) => r === 'white').every(([, k]) => k === '–'), `white ranks ${JSON.stringify(ranks)}`);
+	});
+	await check('the uptime grid shows every blue service, grey before the first round', async () => {
+		const u = (await api(controller.token, 'scores/uptime')).body;
+		const n = u.teams.reduce((a, t) => a + t.hosts.reduce((b, h) => b + h.services.length, 0), 0);
+		assert(n > 0, 'the API lists no service');
+		await until('the chips', async () => await ctl.locator('#uptime-rows .cell-chip').count() === n);
+		assert(await ctl.locator('#uptime-rows .cell-chip.unknown').count() === n, 'a chip is not grey before round 1');
+	});
 	await check('the clock is pending and only Start is enabled', async () => {
 		await until('the state', async () => await text(ctl.locator('#clock-state')) === 'pending');
 		assert(await ctl.getByRole('button', { name: 'Start' }).isEnabled(), 'Start disabled');
@@ -313,6 +345,24 @@ try {
 		const label = await ins.locator('#chart svg').getAttribute('aria-label');
 		assert(/Romania/.test(label), `the chart's label says "${label}"`);
 	});
+	await check('the uptime grid turns green and red as the API says, with each service\'s uptime', async () => {
+		await until('the grid to agree with the API', async () => {
+			const u = (await api(instructor.token, 'scores/uptime')).body;
+			if (u.round < 1) return false;
+			for (const t of u.teams)
+				for (const h of t.hosts)
+					for (const c of h.services) {
+						const chip = ins.locator(`#uptime-rows tr[data-team="${t.id}"] .cell-chip[data-host="${h.name}"][data-service="${c.id}"]`);
+						const state = await chip.getAttribute('data-state', { timeout: 1000 });
+						if (state !== c.state) throw new Error(`${h.name}/${c.id}: page ${state}, API ${c.state}`);
+					}
+			return true;
+		}, 10000, 200);
+		assert(await ins.locator('#uptime-rows .cell-chip.up').count() > 0, 'no service is green');
+		const panel = ins.locator('#uptime-panel');
+		await panel.scrollIntoViewIfNeeded();
+		await panel.screenshot({ path: join(shots, 'uptime-grid.png') });
+	});
 	await shot(ins, 'instructor');
 
 	// ---- a trainee ------------------------------------------------------------
@@ -333,6 +383,12 @@ try {
 		assert(await r.getByRole('button', { name: /console/i }).isVisible(), 'no console button');
 		assert(await r.getByRole('button', { name: /revert/i }).isVisible(), 'no revert button');
 		assert((await text(r.locator('.ips'))).length > 0, 'no address');
+	});
+	await check('the trainee\'s uptime grid and API show their own team only', async () => {
+		const u = (await api(trainee.token, 'scores/uptime')).body;
+		assert(u.teams.length === 1 && u.teams[0].id === trainee.team, `the API gives ${u.teams.map((t) => t.id)}`);
+		await until('the grid', async () => await tr.locator('#uptime-rows tr').count() === 1);
+		assert(await tr.locator(`#uptime-rows tr[data-team="${trainee.team}"]`).count() === 1, 'another team in the grid');
 	});
 	await check('the trainee gets no MSEL and no control', async () => {
 		assert(await tr.locator('#msel').isHidden(), 'the MSEL panel shows');
@@ -490,7 +546,7 @@ try {
 	await browser.close().catch(() => {});
 }
 
-const pngs = ['login', 'controller', 'instructor', 'trainee', 'trainee-console', 'controller-graded']
+const pngs = ['login', 'controller', 'instructor', 'trainee', 'trainee-console', 'controller-graded', 'uptime-grid', 'controller-after-login']
 	.map((n) => join(shots, `${n}.png`));
 if (pngs.every(existsSync)) ok(`screenshots in ${shots}`);
 else fail(`screenshots in ${shots}`, `missing: ${pngs.filter((p) => !existsSync(p)).join(' ')}`);

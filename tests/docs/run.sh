@@ -334,7 +334,7 @@ done <"$tables/status"
 # Likely paths, asked as a controller: what answers must be a route. Those
 # that are documented routes are asked only when reading (GET), and not
 # the stream or the console, so that probing changes nothing.
-words="whoami exercise scores history hosts console revert injects fire messages reports grade
+words="whoami exercise scores history uptime hosts console revert injects fire messages reports grade
 adjustments events start pause resume stop status teams team users user tokens credentials journal
 plan config metrics version health login logout admin debug checkpoint snapshot networks links
 rounds grades report message host inject score all export reset reload ping"

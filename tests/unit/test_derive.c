@@ -41,8 +41,10 @@ TEST(bridge_names_fit_the_kernel)
 
 TEST(templates)
 {
-	struct template_values v = { "ro", 3, "10.1.1.10", "ex-ro-web", "ro", NULL,
-	    NULL };
+	struct template_values v = {
+		.team_id = "ro", .team_index = 3, .target_ip = "10.1.1.10",
+		.target_name = "ex-ro-web", .target_team = "ro",
+	};
 	char bad[40];
 	const char *why;
 	char *s;

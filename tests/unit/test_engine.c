@@ -43,7 +43,25 @@ struct fixture {
 	pthread_t thread;
 	int rc;
 	char *error;
+	FILE *log;	/* the engine's log, to read back */
 };
+
+/* What the engine logged so far, new. */
+static char *
+log_text(struct fixture *f)
+{
+	long n;
+	char *text;
+
+	fflush(f->log);
+	n = ftell(f->log);
+	text = xcalloc((size_t)(n > 0 ? n : 0) + 1, 1);
+	rewind(f->log);
+	if (n > 0 && fread(text, 1, (size_t)n, f->log) != (size_t)n)
+		text[0] = '\0';
+	fseek(f->log, 0, SEEK_END);
+	return text;
+}
 
 static void *
 run_thread(void *arg)
@@ -69,6 +87,8 @@ fixture_start(struct fixture *f, double speed, bool wait_for_start)
 	int rc;
 
 	memset(f, 0, sizeof(*f));
+	f->log = tmpfile();
+	opts.log = f->log;
 	snprintf(f->dir, sizeof(f->dir), "/tmp/rc-test-engine.XXXXXX");
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
@@ -118,6 +138,8 @@ fixture_remove(struct fixture *f)
 
 	virt_close(&f->virt);
 	range_clear(&f->range);
+	if (f->log != NULL)
+		fclose(f->log);
 	cmd = xasprintf("rm -rf '%s'", f->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", f->dir);
@@ -214,6 +236,21 @@ TEST(commands_change_the_ledger_and_refusals_say_why)
 	CHECK(refused(&f, ENGINE_GRADE, "ro-9", NULL, "no report 'ro-9'"));
 	CHECK_INT_EQ(call(&f, ENGINE_GRADE, "ro-1", 12, "clear", &error), 0);
 	CHECK_INT_EQ(score_of(&f, "ro"), 5);
+	/* Issue 13: graded again, the last grade replaces the first. */
+	CHECK_INT_EQ(call(&f, ENGINE_GRADE, "ro-1", 3, "less clear", &error), 0);
+	CHECK_INT_EQ(score_of(&f, "ro"), -4);
+	{
+		/* Issue 13: "fired on 0 target(s)", and the controller's name
+		 * as the message's sender. */
+		char *log = log_text(&f);
+
+		CHECK(strstr(log, "inject 'press' (message) sent by hand, by "
+		    "'control' to 1 team(s), 1 person(s)") != NULL);
+		CHECK(strstr(log, "'press' (message) fired") == NULL);
+		CHECK(strstr(log, "report ro-1 of team ro graded again by control: "
+		    "3, replacing 12") != NULL);
+		free(log);
+	}
 	CHECK(refused(&f, ENGINE_REVERT, "eng-ro-nope", NULL, "no host"));
 	CHECK_INT_EQ(call(&f, ENGINE_PAUSE, NULL, 0, NULL, &error), 0);
 	CHECK(refused(&f, ENGINE_PAUSE, NULL, NULL, "clock is paused"));
@@ -225,9 +262,15 @@ TEST(commands_change_the_ledger_and_refusals_say_why)
 	/* The journal alone says the same. */
 	/* report_load() initializes rep itself. */
 	if (CHECK(report_load(&rep, f.dir, &error) == 0 || (free(error), 0))) {
-		CHECK_INT_EQ(score_total(report_team(&rep, "ro")), 5);
+		CHECK_INT_EQ(score_total(report_team(&rep, "ro")), -4);
 		CHECK_INT_EQ(report_inject(&rep, "press")->n_firings, 1);
 		CHECK(report_inject(&rep, "press")->firings[0].manual);
+		if (CHECK_INT_EQ(rep.lists.n_messages, 1))
+			CHECK(rep.lists.messages[0].by == NULL);
+		if (CHECK_INT_EQ(rep.lists.n_grades, 2)) {
+			CHECK(!rep.lists.grades[0].regrade);
+			CHECK(rep.lists.grades[1].regrade);
+		}
 		CHECK_INT_EQ(report_inject(&rep, "hello")->n_firings, 0);
 	}
 	report_clear(&rep);
@@ -339,6 +382,15 @@ TEST(a_fast_clock_fires_the_msel_and_ends)
 		return;
 	fixture_finish(&f);
 	CHECK_INT_EQ(f.rc, 0);
+	{
+		/* A firing's result is logged, not refused as malformed. */
+		char *log = log_text(&f);
+
+		CHECK(strstr(log, "inject 'halt' done: 1 of 1 target(s) ok") !=
+		    NULL);
+		CHECK(strstr(log, "must be a number") == NULL);
+		free(log);
+	}
 	/* report_load() initializes rep itself. */
 	if (CHECK(report_load(&rep, f.dir, &error) == 0 || (free(error), 0))) {
 		const struct report_inject *halt = report_inject(&rep, "halt");
@@ -380,10 +432,11 @@ TEST(a_fast_clock_fires_the_msel_and_ends)
 	{
 		/* The journal says its format; run and report refuse alike. */
 		long n;
-		char *text = journal_text(&f, &n);
+		char *text = journal_text(&f, &n), format[32];
 
-		CHECK(text != NULL && strstr(text, "\"format\":3") != NULL &&
-		    strstr(text, "\"format\":3") < strchr(text, '\n'));
+		snprintf(format, sizeof(format), "\"format\":%d", EVENT_FORMAT);
+		CHECK(text != NULL && strstr(text, format) != NULL &&
+		    strstr(text, format) < strchr(text, '\n'));
 		free(text);
 		both_refuse(&f, "\"type\":\"clock\",\"t\":600,"
 		    "\"wall\":1,\"state\":\"stopped\"}", "clock): 'state' must "
@@ -391,7 +444,8 @@ TEST(a_fast_clock_fires_the_msel_and_ends)
 		both_refuse(&f, "\"type\":\"flag\",\"t\":600,"
 		    "\"wall\":1}", "flag): 'type' must be one of exercise, clock, "
 		    "inject, inject_result, round, link, message, report, grade, "
-		    "adjustment, host, revert; a journal of format 3 has no other");
+		    "adjustment, host, revert, change; a journal of format 3 has "
+		    "no other");
 		both_refuse(&f, "\"type\":\"adjustment\",\"t\":"
 		    "600,\"wall\":1,\"team\":\"md\",\"points\":1,\"reason\":"
 		    "\"x\"}", "adjustment): 'team' names team 'md', which the "

@@ -67,11 +67,17 @@ TEST(exercise_round_trip)
 	event_init(&ev, EVENT_EXERCISE);
 	ev.has_t = true;
 	ev.u.exercise = (struct event_exercise){ EVENT_FORMAT, "drill",
-		"Drill", 3600, 600, 5, "/srv/drill.yaml", teams, 2, msel, 2,
-		hosts, 2 };
+		"Drill", 3600, 600, 5, "/srv/drill.yaml", 3, 20, teams, 2, msel,
+		2, hosts, 2 };
 	round_trip(&ev);
 	o = event_encode(&ev);
 	CHECK_INT_EQ(json_integer_value(json_object_get(o, "format")), 3);
+	CHECK_INT_EQ(json_integer_value(json_object_get(o, "sla_after")), 3);
+	json_decref(o);
+	/* No SLA rule: no field, as before format 3. */
+	ev.u.exercise.sla_after = 0;
+	o = event_encode(&ev);
+	CHECK(json_object_get(o, "sla_after") == NULL);
 	json_decref(o);
 	/* A journal of the release before numbered formats: format 1. */
 	ev.u.exercise.format = 1;
@@ -168,7 +174,13 @@ TEST(the_small_events_round_trip)
 	round_trip(&ev);
 	event_init(&ev, EVENT_GRADE);
 	ev.has_t = true;
-	ev.u.grade = (struct event_grade){ "r1", "ro", 5, NULL, "control" };
+	ev.u.grade = (struct event_grade){ "r1", "ro", 5, NULL, "control",
+		false, NULL };
+	round_trip(&ev);
+	event_init(&ev, EVENT_GRADE);
+	ev.has_t = true;
+	ev.u.grade = (struct event_grade){ "r1", "ro", 3, "ok", "control",
+		true, "missed a host" };
 	round_trip(&ev);
 	event_init(&ev, EVENT_ADJUSTMENT);
 	ev.has_t = true;
@@ -185,6 +197,18 @@ TEST(the_small_events_round_trip)
 	ev.u.revert = (struct event_revert){ "ex-ro-web", "ana", true, true,
 		NULL };
 	round_trip(&ev);
+	{
+		static const char *what[] = { "inject 'recon': at 0:05:00, now "
+			"0:10:00" };
+		struct event_msel msel[] = {
+			{ "recon", "Scan", 600, "exec", targets, 2, NULL, 0 } };
+
+		event_init(&ev, EVENT_CHANGE);
+		ev.has_t = true;
+		ev.u.change = (struct event_change){ what, 1, 3600, 60, 5, 3, 20,
+			msel, 1 };
+		round_trip(&ev);
+	}
 }
 
 /* Decodes text as line 5 and gives the error, or "ok". */
@@ -224,7 +248,8 @@ TEST(the_type_and_time_are_checked_first)
 	    "event 5 (no type): 'type' must be a string");
 	REFUSED("{\"type\":\"flag\",\"t\":1}", "event 5 (flag): 'type' must be "
 	    "one of exercise, clock, inject, inject_result, round, link, "
-	    "message, report, grade, adjustment, host, revert; a journal of "
+	    "message, report, grade, adjustment, host, revert, change; a journal "
+	    "of "
 	    "format 3 has no other");
 	REFUSED("{\"type\":\"clock\",\"state\":\"running\"}",
 	    "event 5 (clock): 't' must be a number");
@@ -284,6 +309,16 @@ TEST(a_malformed_exercise_is_refused)
 	    "\"2\"}", "event 5 (exercise): 'format' must be an integer");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":2}",
 	    "ok");
+	/* Format 3: the SLA rule. */
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":3,"
+	    "\"sla_after\":3,\"sla_penalty\":20}", "ok");
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":3,"
+	    "\"sla_after\":0,\"sla_penalty\":20}", "event 5 (exercise): "
+	    "'sla_after' must be at least 1 and 'sla_penalty' at least 0, not 0 "
+	    "and 20");
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":3,"
+	    "\"sla_after\":\"3\"}", "event 5 (exercise): 'sla_after' must be "
+	    "an integer");
 }
 
 TEST(malformed_events_are_refused)

@@ -394,8 +394,8 @@ TEST(unknown_types_refused_exercise_first)
 	    &error), -1);
 	CHECK_STR_EQ(error, "event 3 (flag): 'type' must be one of exercise, "
 	    "clock, inject, inject_result, round, link, message, report, "
-	    "grade, adjustment, host, revert; a journal of format 3 has no "
-	    "other");
+	    "grade, adjustment, host, revert, change; a journal of format 3 "
+	    "has no other");
 	CHECK(r.elapsed == 5.0);
 	free(error);
 	report_clear(&r);
@@ -661,7 +661,7 @@ TEST(html_without_rounds)
 	CHECK_INT_EQ(count_of(html, "<polyline"), 0);
 	CHECK_INT_EQ(count_of(html, "class=\"chart\""), 0);
 	/* Every list says none rather than showing an empty table. */
-	CHECK_INT_EQ(count_of(html, "<p class=\"none\">None.</p>"), 10);
+	CHECK_INT_EQ(count_of(html, "<p class=\"none\">None.</p>"), 13);
 	CHECK(strstr(html, "</html>\n") != NULL);
 	free(html);
 cleanup:

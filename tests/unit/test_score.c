@@ -166,3 +166,202 @@ TEST(json_shapes)
 	score_ledger_clear(&l);
 	scenario_free(sc);
 }
+
+static int
+grade_of(struct score_ledger *l, const char *report, const char *team,
+    long long points)
+{
+	struct event ev;
+
+	event_init(&ev, EVENT_GRADE);
+	ev.u.grade = (struct event_grade){ .report = report, .team = team,
+		.points = points };
+	return apply(l, &ev, NULL);
+}
+
+/* Issue 13: +20 then +5 on r1 gave 25, while the dashboard said +5. */
+TEST(a_regrade_replaces_the_grade)
+{
+	struct scenario *sc = demo();
+	struct score_ledger l;
+
+	if (!CHECK(sc != NULL))
+		return;
+	score_ledger_init(&l, sc->teams, sc->n_teams);
+	CHECK_INT_EQ(grade_of(&l, "r1", "ro", 20), 0);
+	CHECK_INT_EQ(grade_of(&l, "r1", "ro", 5), 0);
+	CHECK_INT_EQ(grade_of(&l, "r2", "ro", 3), 0);
+	CHECK_INT_EQ(total(&l, "ro"), 5 + 3);
+	CHECK_INT_EQ(l.n_grades, 2);
+	score_ledger_clear(&l);
+	scenario_free(sc);
+}
+
+static int
+exercise_of(struct score_ledger *l, long after, long long penalty)
+{
+	struct event_service svc[] = { { "web", "http", 5 }, { "ssh", "tcp", 5 } };
+	struct event_host_entry hosts[] = { { "ro-web", "ro", svc, 2 },
+		{ "md-web", "md", svc, 1 }, { "gw", NULL, svc, 1 } };
+	struct event ev;
+
+	event_init(&ev, EVENT_EXERCISE);
+	ev.u.exercise.name = "demo";
+	ev.u.exercise.interval = 60;
+	ev.u.exercise.sla_after = after;
+	ev.u.exercise.sla_penalty = penalty;
+	ev.u.exercise.hosts = hosts;
+	ev.u.exercise.n_hosts = 3;
+	return apply(l, &ev, NULL);
+}
+
+/* One round: ro-web's web up or not, its ssh and md-web's web up. */
+static int
+web_round(struct score_ledger *l, long long n, bool up)
+{
+	struct event_check c[] = {
+		{ .team = "ro", .host = "ro-web", .service = "web", .up = up,
+		  .points = up ? 5 : 0 },
+		{ .team = "ro", .host = "ro-web", .service = "ssh", .up = true,
+		  .points = 5 },
+		{ .team = "md", .host = "md-web", .service = "web", .up = true,
+		  .points = 5 } };
+
+	return round_of(l, n, c, 3, NULL, 0, NULL);
+}
+
+static json_t *
+uptime_service(json_t *up, size_t team, size_t host, size_t service)
+{
+	return json_array_get(json_object_get(json_array_get(json_object_get(
+	    json_array_get(json_object_get(up, "teams"), team), "hosts"), host),
+	    "services"), service);
+}
+
+TEST(sla_breaches_cost_once_per_run)
+{
+	struct scenario *sc = demo();
+	struct score_ledger l;
+	static const bool web[] = { true, false, false, false, false, true,
+		false, false, false, true, false, false };
+	json_t *up, *s;
+	size_t i;
+
+	if (!CHECK(sc != NULL))
+		return;
+	score_ledger_init(&l, sc->teams, sc->n_teams);
+	CHECK_INT_EQ(exercise_of(&l, 3, 20), 0);
+	/* Before any round: every check expected, all unknown. */
+	CHECK_INT_EQ(l.n_checks, 3);
+	up = score_uptime_to_json(&l, NULL);
+	CHECK_STR_EQ(json_string_value(json_object_get(uptime_service(up, 0, 0,
+	    0), "state")), "unknown");
+	CHECK(json_is_null(json_object_get(json_array_get(json_object_get(up,
+	    "teams"), 0), "uptime")));
+	json_decref(up);
+	for (i = 0; i < ARRAY_SIZE(web); i++)
+		CHECK_INT_EQ(web_round(&l, (long long)i + 1, web[i]), 0);
+	/* Runs of 4 and 3 failed rounds breach; the last run of 2 not yet. */
+	CHECK_INT_EQ(l.teams[0].sla, 40);
+	CHECK_INT_EQ(total(&l, "ro"), 5 * 3 + 5 * 12 - 40);
+	CHECK_INT_EQ(total(&l, "md"), 5 * 12);
+	up = score_uptime_to_json(&l, NULL);
+	s = uptime_service(up, 0, 0, 0);
+	CHECK_STR_EQ(json_string_value(json_object_get(s, "id")), "web");
+	CHECK_STR_EQ(json_string_value(json_object_get(s, "state")), "down");
+	CHECK_INT_EQ(json_integer_value(json_object_get(s, "uptime")), 25);
+	CHECK_INT_EQ(json_integer_value(json_object_get(s, "longest_outage")), 4);
+	CHECK_INT_EQ(json_integer_value(json_object_get(s, "outage")), 2);
+	CHECK_INT_EQ(json_integer_value(json_object_get(s, "breaches")), 2);
+	/* ro: 15 of 24 rounds, 62.5% rounded down; md: all. */
+	CHECK_INT_EQ(json_integer_value(json_object_get(json_array_get(
+	    json_object_get(up, "teams"), 0), "uptime")), 62);
+	CHECK_INT_EQ(json_integer_value(json_object_get(json_array_get(
+	    json_object_get(up, "teams"), 1), "uptime")), 100);
+	CHECK_INT_EQ(json_integer_value(json_object_get(json_object_get(up,
+	    "sla"), "after")), 3);
+	json_decref(up);
+	/* A trainee's view: its own team only. */
+	up = score_uptime_to_json(&l, "md");
+	CHECK_INT_EQ(json_array_size(json_object_get(up, "teams")), 1);
+	CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(
+	    json_object_get(up, "teams"), 0), "id")), "md");
+	json_decref(up);
+	score_ledger_clear(&l);
+	scenario_free(sc);
+}
+
+/* The checkpoint's state gives back the same ledger. */
+TEST(the_state_restores)
+{
+	struct scenario *sc = demo();
+	struct score_ledger l, back;
+	json_t *state, *a, *b;
+	char *error = NULL;
+	int i;
+
+	if (!CHECK(sc != NULL))
+		return;
+	score_ledger_init(&l, sc->teams, sc->n_teams);
+	exercise_of(&l, 2, 7);
+	for (i = 1; i <= 5; i++)
+		web_round(&l, i, i == 1);
+	grade_of(&l, "r1", "ro", 4);
+	state = score_state_to_json(&l);
+	score_ledger_init(&back, sc->teams, sc->n_teams);
+	CHECK_INT_EQ(score_restore(&back, state, &error), 0);
+	/* The teams' totals are the checkpoint's "teams", restored apart. */
+	for (i = 0; i < (int)l.n_teams; i++)
+		back.teams[i].sla = l.teams[i].sla;
+	a = score_uptime_to_json(&l, NULL);
+	b = score_uptime_to_json(&back, NULL);
+	CHECK(json_equal(json_object_get(a, "teams"), json_object_get(b,
+	    "teams")));
+	CHECK(json_equal(json_object_get(a, "sla"), json_object_get(b, "sla")));
+	/* A later grade of r1 still replaces the restored one. */
+	back.teams[0].reports = 4;
+	grade_of(&back, "r1", "ro", 1);
+	CHECK_INT_EQ(back.teams[0].reports, 1);
+	json_decref(a);
+	json_decref(b);
+	json_decref(state);
+	state = json_pack("{s:I, s:I, s:I, s:[[s, s, s]]}", "sla_after",
+	    (json_int_t)1, "sla_penalty", (json_int_t)1, "interval",
+	    (json_int_t)1, "checks", "xx", "h", "s");
+	CHECK_INT_EQ(score_restore(&back, state, &error), -1);
+	free(error);
+	json_decref(state);
+	score_ledger_clear(&back);
+	score_ledger_clear(&l);
+	scenario_free(sc);
+}
+
+TEST(blue_and_red_are_ranked_apart)
+{
+	struct scenario *sc = demo();
+	struct score_ledger l;
+	json_t *s, *teams;
+
+	if (!CHECK(sc != NULL))
+		return;
+	score_ledger_init(&l, sc->teams, sc->n_teams);
+	grade_of(&l, "r1", "md", 9);
+	grade_of(&l, "r2", "ro", 9);
+	/* ro and md tie for first; red is first of the red; white none. */
+	CHECK_INT_EQ(score_rank(&l, 0), 1);
+	CHECK_INT_EQ(score_rank(&l, 1), 1);
+	CHECK_INT_EQ(score_rank(&l, 2), 1);
+	CHECK_INT_EQ(score_rank(&l, 3), 0);
+	grade_of(&l, "r2", "ro", 2);
+	CHECK_INT_EQ(score_rank(&l, 0), 2);
+	s = score_to_json(&l);
+	teams = json_object_get(s, "teams");
+	CHECK_INT_EQ(json_integer_value(json_object_get(json_array_get(teams,
+	    0), "rank")), 2);
+	CHECK_INT_EQ(json_integer_value(json_object_get(json_array_get(teams,
+	    2), "rank")), 1);
+	CHECK(json_is_null(json_object_get(json_array_get(teams, 3), "rank")));
+	json_decref(s);
+	score_ledger_clear(&l);
+	scenario_free(sc);
+}
