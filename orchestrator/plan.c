@@ -90,59 +90,6 @@ find_image(const struct plan *plan, const char *id)
 	return NULL;
 }
 
-/* A check, strings and all; node is left NULL (no tree outlives the load). */
-static void
-copy_check(struct scenario_check *to, const struct scenario_check *from)
-{
-	*to = *from;
-	to->node = NULL;
-	to->id = copy_text(from->id);
-	to->path = copy_text(from->path);
-	to->expect_body = copy_text(from->expect_body);
-	to->command = copy_text(from->command);
-	to->user = copy_text(from->user);
-	to->password = copy_text(from->password);
-	to->to = copy_text(from->to);
-	to->base = copy_text(from->base);
-	to->filter = copy_text(from->filter);
-	to->query = copy_text(from->query);
-	to->expect = copy_text(from->expect);
-	to->run = copy_text(from->run);
-	to->key = copy_text(from->key);
-}
-
-static void
-check_clear(struct scenario_check *c)
-{
-	free(c->id);
-	free(c->path);
-	free(c->expect_body);
-	free(c->command);
-	free(c->user);
-	free(c->password);
-	free(c->to);
-	free(c->base);
-	free(c->filter);
-	free(c->query);
-	free(c->expect);
-	free(c->run);
-	free(c->key);
-}
-
-static void
-copy_strlist(struct strlist *to, const struct strlist *from)
-{
-	size_t i;
-
-	to->count = from->count;
-	to->items = xcalloc(from->count + 1, sizeof(*to->items));
-	to->pos = xcalloc(from->count + 1, sizeof(*to->pos));
-	for (i = 0; i < from->count; i++) {
-		to->items[i] = xstrdup(from->items[i]);
-		to->pos[i] = from->pos[i];
-	}
-}
-
 static void
 copy_teams(struct plan *plan, const struct scenario *sc)
 {
@@ -157,9 +104,9 @@ copy_teams(struct plan *plan, const struct scenario *sc)
 		t->node = NULL;
 		t->id = xstrdup(sc->teams[i].id);
 		t->name = copy_text(sc->teams[i].name);
-		copy_strlist(&t->members, &sc->teams[i].members);
+		strlist_copy(&t->members, &sc->teams[i].members);
 	}
-	copy_strlist(&plan->instructors, &sc->instructors);
+	strlist_copy(&plan->instructors, &sc->instructors);
 }
 
 static void
@@ -205,7 +152,7 @@ copy_services(struct planner *p)
 	for (i = 0; i < sc->n_hosts; i++) {
 		p->services[i] = plan->n_checks;
 		for (j = 0; j < sc->hosts[i].n_services; j++)
-			copy_check(&plan->checks[plan->n_checks++],
+			scenario_check_copy(&plan->checks[plan->n_checks++],
 			    &sc->hosts[i].services[j]);
 	}
 }
@@ -251,9 +198,9 @@ copy_inject(struct planner *p, const struct scenario_inject *src,
 	inj->text = copy_text(src->text);
 	inj->has_from = src->from != NULL;
 	inj->has_to = src->to != NULL;
-	copy_strlist(&inj->breaks, &src->breaks);
+	strlist_copy(&inj->breaks, &src->breaks);
 	if (src->compromise != NULL) {
-		copy_check(&plan->checks[plan->n_checks], src->compromise);
+		scenario_check_copy(&plan->checks[plan->n_checks], src->compromise);
 		inj->compromise = &plan->checks[plan->n_checks++];
 	}
 }
@@ -988,7 +935,7 @@ resolve_truth(struct planner *p, const struct scenario_inject *src,
 		return;
 	t = inj->truth = xcalloc(1, sizeof(*t));
 	t->technique = copy_text(st->technique);
-	copy_strlist(&t->effects, &st->effects);
+	strlist_copy(&t->effects, &st->effects);
 	t->n_indicators = st->n_indicators;
 	t->indicators = xcalloc(inj->n_targets * st->n_indicators + 1,
 	    sizeof(*t->indicators));
@@ -1163,7 +1110,7 @@ free_copies(struct plan *plan)
 		free(plan->nodes[i].underlay);
 	}
 	for (i = 0; i < plan->n_checks; i++)
-		check_clear(&plan->checks[i]);
+		scenario_check_clear(&plan->checks[i]);
 	free(plan->teams);
 	free(plan->images);
 	free(plan->nodes);

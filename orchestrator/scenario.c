@@ -626,8 +626,8 @@ decode_nodes(struct schema_ctx *ctx, const struct ynode *value, void *obj,
 	    (void **)&sc->nodes, &sc->n_nodes);
 }
 
-static void
-check_free(struct scenario_check *c)
+void
+scenario_check_clear(struct scenario_check *c)
 {
 	if (c == NULL)
 		return;
@@ -646,6 +646,33 @@ check_free(struct scenario_check *c)
 	free(c->expect);
 }
 
+/* A copy of s, or NULL for NULL. */
+static char *
+copy_text(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+void
+scenario_check_copy(struct scenario_check *to, const struct scenario_check *from)
+{
+	*to = *from;
+	to->node = NULL;
+	to->id = copy_text(from->id);
+	to->path = copy_text(from->path);
+	to->expect_body = copy_text(from->expect_body);
+	to->command = copy_text(from->command);
+	to->user = copy_text(from->user);
+	to->password = copy_text(from->password);
+	to->to = copy_text(from->to);
+	to->base = copy_text(from->base);
+	to->filter = copy_text(from->filter);
+	to->query = copy_text(from->query);
+	to->run = copy_text(from->run);
+	to->key = copy_text(from->key);
+	to->expect = copy_text(from->expect);
+}
+
 static void
 host_clear(struct scenario_host *h)
 {
@@ -660,7 +687,7 @@ host_clear(struct scenario_host *h)
 	}
 	free(h->nics);
 	for (i = 0; i < h->n_services; i++)
-		check_free(&h->services[i]);
+		scenario_check_clear(&h->services[i]);
 	free(h->services);
 	for (i = 0; i < h->n_users; i++) {
 		free(h->users[i].name);
@@ -703,7 +730,7 @@ inject_clear(struct scenario_inject *inj)
 	free(inj->from);
 	free(inj->target);
 	free(inj->command);
-	check_free(inj->compromise);
+	scenario_check_clear(inj->compromise);
 	free(inj->compromise);
 	free(inj->nic);
 	free(inj->to);

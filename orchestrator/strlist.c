@@ -5,6 +5,8 @@
 
 #include <stdlib.h>
 
+#include "rangectl/util.h"
+
 void
 strlist_clear(struct strlist *list)
 {
@@ -19,4 +21,18 @@ strlist_clear(struct strlist *list)
 	list->items = NULL;
 	list->pos = NULL;
 	list->count = 0;
+}
+
+void
+strlist_copy(struct strlist *to, const struct strlist *from)
+{
+	size_t i;
+
+	to->count = from->count;
+	to->items = xcalloc(from->count + 1, sizeof(*to->items));
+	to->pos = xcalloc(from->count + 1, sizeof(*to->pos));
+	for (i = 0; i < from->count; i++) {
+		to->items[i] = xstrdup(from->items[i]);
+		to->pos[i] = from->pos[i];
+	}
 }

@@ -197,7 +197,8 @@ struct scenario_nic {
 
 /*
  * A check of a service, or of a compromise (then penalty is set). The plan
- * keeps copies (plan.c's copy_check()): a string added here is added there.
+ * keeps copies (scenario_check_copy()): a string added here is added to
+ * scenario_check_copy() and scenario_check_clear() too.
  */
 struct scenario_check {
 	const struct ynode *node;
@@ -382,6 +383,16 @@ struct scenario *scenario_load_buffer(const char *data, size_t len,
 struct scenario *scenario_decode(const char *data, size_t len,
     const char *path, struct schema_ctx *ctx);
 void scenario_free(struct scenario *sc);
+
+/*
+ * Makes to a copy of from that owns its strings and points into no YAML
+ * tree (node is NULL): the plan's checks outlive the scenario.
+ */
+void scenario_check_copy(struct scenario_check *to,
+    const struct scenario_check *from);
+
+/* Frees the strings of c (not c itself); takes NULL. */
+void scenario_check_clear(struct scenario_check *c);
 
 /* The position of the value of key in node, or of node itself if absent. */
 struct pos scenario_pos(const struct ynode *node, const char *key);

@@ -21,4 +21,7 @@ struct strlist {
 /* Frees the items and empties the list; takes NULL. */
 void strlist_clear(struct strlist *list);
 
+/* Makes to (empty or cleared) an owned copy of from, items and positions. */
+void strlist_copy(struct strlist *to, const struct strlist *from);
+
 #endif
