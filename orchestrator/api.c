@@ -13,6 +13,7 @@
 
 #include "rangectl/event.h"
 #include "rangectl/util.h"
+#include "api_impl.h"
 
 /* A path cut at its slashes: /api/v1/hosts/x/console is 5 segments. */
 #define API_SEGMENTS 6
@@ -31,42 +32,6 @@ api_response_clear(struct api_response *res)
 	free(res->body);
 	free(res->set_cookie);
 	memset(res, 0, sizeof(*res));
-}
-
-static void
-answer_json(struct api_response *res, int status, json_t *doc)
-{
-	res->kind = API_ANSWER;
-	res->status = status;
-	res->content_type = "application/json";
-	res->body = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	res->body_len = res->body ? strlen(res->body) : 0;
-	json_decref(doc);
-}
-
-static void
-answer_error(struct api_response *res, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-answer_error(struct api_response *res, int status, const char *fmt, ...)
-{
-	va_list ap;
-	char *text;
-	json_t *doc;
-
-	va_start(ap, fmt);
-	text = xvasprintf(fmt, ap);
-	va_end(ap);
-	/*
-	 * The text may quote the caller's bytes (a method, jansson's "near
-	 * '...'") that are not UTF-8, which JSON cannot hold: say less.
-	 */
-	doc = json_pack("{s:s}", "error", text);
-	if (doc == NULL)
-		doc = json_pack("{s:s}", "error", "the request is malformed");
-	answer_json(res, status, doc);
-	free(text);
 }
 
 /*
@@ -122,7 +87,7 @@ static bool
 forbidden(struct api_response *res, bool allowed, const char *what)
 {
 	if (!allowed)
-		answer_error(res, 403, "your role may not %s", what);
+		api_answer_error(res, 403, "your role may not %s", what);
 	return !allowed;
 }
 
@@ -134,13 +99,13 @@ body_object(const struct api_request *req, struct api_response *res)
 	json_t *doc;
 
 	if (req->body_len > API_BODY_MAX) {
-		answer_error(res, 413, "the body is over %d bytes", API_BODY_MAX);
+		api_answer_error(res, 413, "the body is over %d bytes", API_BODY_MAX);
 		return NULL;
 	}
 	doc = json_loadb(req->body ? req->body : "", req->body_len,
 	    JSON_REJECT_DUPLICATES, &err);
 	if (doc == NULL || !json_is_object(doc)) {
-		answer_error(res, 400, "the body must be a JSON object%s%s",
+		api_answer_error(res, 400, "the body must be a JSON object%s%s",
 		    doc ? "" : ": ", doc ? "" : err.text);
 		json_decref(doc);
 		return NULL;
@@ -158,12 +123,12 @@ field_string(const json_t *doc, const char *key, bool required,
 	*out = NULL;
 	if (v == NULL || json_is_null(v)) {
 		if (required)
-			answer_error(res, 400, "'%s' is missing", key);
+			api_answer_error(res, 400, "'%s' is missing", key);
 		return required ? -1 : 0;
 	}
 	if (!json_is_string(v) || (required && json_string_length(v) == 0) ||
 	    json_string_length(v) > 16384) {
-		answer_error(res, 400, "'%s' must be a string of 1 to 16384 "
+		api_answer_error(res, 400, "'%s' must be a string of 1 to 16384 "
 		    "characters", key);
 		return -1;
 	}
@@ -178,7 +143,7 @@ field_points(const json_t *doc, long long *points, struct api_response *res)
 
 	if (!json_is_integer(v) || json_integer_value(v) < -1000000 ||
 	    json_integer_value(v) > 1000000) {
-		answer_error(res, 400, "'points' must be a whole number between "
+		api_answer_error(res, 400, "'points' must be a whole number between "
 		    "-1000000 and 1000000");
 		return -1;
 	}
@@ -207,7 +172,7 @@ answer_busy(struct api_response *res, double seconds, const char *what)
 {
 	unsigned wait = seconds < 1 ? 1 : (unsigned)ceil(seconds);
 
-	answer_error(res, 429, "%s: try again in %u seconds", what, wait);
+	api_answer_error(res, 429, "%s: try again in %u seconds", what, wait);
 	res->retry_after = wait;
 }
 
@@ -250,7 +215,7 @@ report_take(struct api *api, const struct auth_user *u, size_t bytes,
 		answer_busy(res, f->window + 60 - now, "you have filed "
 		    "the most reports one person may in a minute");
 	else if (f->bytes + bytes > API_REPORT_BYTES_MAX)
-		answer_error(res, 413, "your reports would total over %d bytes, "
+		api_answer_error(res, 413, "your reports would total over %d bytes, "
 		    "the most one person may file", API_REPORT_BYTES_MAX);
 	else {
 		f->in_window++;
@@ -362,7 +327,7 @@ command(struct api *api, struct api_response *res,
 	char *error = NULL;
 
 	if (engine_call(api->engine, cmd, answer, &error) < 0) {
-		answer_error(res, 409, "%s", error);
+		api_answer_error(res, 409, "%s", error);
 		free(error);
 		return false;
 	}
@@ -400,10 +365,10 @@ clock_command(struct api *api, const struct api_path *p,
 			if (forbidden(res, is_controller(u), "change the clock"))
 				return;
 			if (command(api, res, &cmd, NULL))
-				answer_json(res, 200, exercise_json(api));
+				api_answer_json(res, 200, exercise_json(api));
 			return;
 		}
-	answer_error(res, 404, "no such clock command");
+	api_answer_error(res, 404, "no such clock command");
 }
 
 static size_t
@@ -429,7 +394,7 @@ revert_host(struct api *api, size_t h, const struct auth_user *u,
 		return;
 	taken = command(api, res, &cmd, NULL);
 	if (taken)
-		answer_json(res, 202, json_pack("{s:b}", "ok", 1));
+		api_answer_json(res, 202, json_pack("{s:b}", "ok", 1));
 	revert_asked(api, h, u, taken);
 }
 
@@ -451,12 +416,12 @@ host_action(struct api *api, const struct api_request *req,
 	    is(p, 4, "revert")) || (u->role == AUTH_TRAINEE &&
 	    !view_may_see_team(u, api->plan->hosts[h].team ?
 	    api->plan->hosts[h].team->id : NULL))) {
-		answer_error(res, 404, "no such host or host action");
+		api_answer_error(res, 404, "no such host or host action");
 		return;
 	}
 	host = &api->plan->hosts[h];
 	if (is(p, 4, "revert") != post) {
-		answer_error(res, 405, "%.16s is not allowed here", req->method);
+		api_answer_error(res, 405, "%.16s is not allowed here", req->method);
 		return;
 	}
 	if (!view_may_see_team(u, host->team ? host->team->id : NULL) ||
@@ -485,17 +450,17 @@ fire(struct api *api, const struct api_path *p, const struct auth_user *u,
 	for (i = 0; i < api->plan->n_injects; i++)
 		known |= strcmp(api->plan->injects[i].id, p->seg[3]) == 0;
 	if (u->role == AUTH_TRAINEE) {
-		answer_error(res, 403, "your role may not fire injects");
+		api_answer_error(res, 403, "your role may not fire injects");
 		return;
 	}
 	if (!known || p->n != 5 || !is(p, 4, "fire")) {
-		answer_error(res, 404, "no such inject");
+		api_answer_error(res, 404, "no such inject");
 		return;
 	}
 	if (forbidden(res, is_controller(u), "fire injects"))
 		return;
 	if (command(api, res, &cmd, NULL))
-		answer_json(res, 200, json_pack("{s:b}", "ok", 1));
+		api_answer_json(res, 200, json_pack("{s:b}", "ok", 1));
 }
 
 static void
@@ -521,7 +486,7 @@ file_report(struct api *api, const struct api_request *req,
 		if (!report_take(api, u, req->body_len, res))
 			;
 		else if (command(api, res, &cmd, &answer))
-			answer_json(res, 201, answer);
+			api_answer_json(res, 201, answer);
 		else
 			report_undo(api, u, req->body_len);
 	}
@@ -539,7 +504,7 @@ grade(struct api *api, const struct api_request *req, const struct api_path *p,
 
 	if (p->n != 5 || !is(p, 4, "grade") || !view_report_team(api->view,
 	    p->seg[3], team, sizeof(team)) || !view_may_see_team(u, team)) {
-		answer_error(res, 404, "no such report");
+		api_answer_error(res, 404, "no such report");
 		return;
 	}
 	if (forbidden(res, is_controller(u), "grade reports"))
@@ -555,7 +520,7 @@ grade(struct api *api, const struct api_request *req, const struct api_path *p,
 		    .body = reason };
 
 		if (command(api, res, &cmd, NULL))
-			answer_json(res, 200, json_pack("{s:b}", "ok", 1));
+			api_answer_json(res, 200, json_pack("{s:b}", "ok", 1));
 	}
 	json_decref(doc);
 }
@@ -579,9 +544,9 @@ adjust(struct api *api, const struct api_request *req,
 		    .arg = team, .points = points, .text = reason };
 
 		if (plan_team(api->plan, team) == NULL)
-			answer_error(res, 400, "there is no team '%s'", team);
+			api_answer_error(res, 400, "there is no team '%s'", team);
 		else if (command(api, res, &cmd, NULL))
-			answer_json(res, 200, json_pack("{s:b}", "ok", 1));
+			api_answer_json(res, 200, json_pack("{s:b}", "ok", 1));
 	}
 	json_decref(doc);
 }
@@ -623,7 +588,7 @@ report_page(struct api *api, const struct api_request *req,
 	size_t i = 0, start = 0;
 
 	if (limit < 0) {
-		answer_error(res, 400, "'limit' must be a whole number from 1 "
+		api_answer_error(res, 400, "'limit' must be a whole number from 1 "
 		    "to %d", API_PAGE_MAX);
 		goto cleanup;
 	}
@@ -636,7 +601,7 @@ report_page(struct api *api, const struct api_request *req,
 				break;
 		}
 		if (i == json_array_size(all)) {
-			answer_error(res, 404, "no such report");
+			api_answer_error(res, 404, "no such report");
 			goto cleanup;
 		}
 		start = i + 1;
@@ -644,7 +609,7 @@ report_page(struct api *api, const struct api_request *req,
 	for (i = start; i < json_array_size(all) && i < start + (size_t)limit;
 	    i++)
 		json_array_append(page, json_array_get(all, i));
-	answer_json(res, 200, page);
+	api_answer_json(res, 200, page);
 	page = NULL;
 cleanup:
 	json_decref(page);
@@ -660,9 +625,9 @@ get_route(struct api *api, const struct api_request *req,
 	size_t len;
 
 	if (p->n == 3 && strcmp(what, "whoami") == 0) {
-		answer_json(res, 200, whoami(u));
+		api_answer_json(res, 200, whoami(u));
 	} else if (p->n == 3 && strcmp(what, "exercise") == 0) {
-		answer_json(res, 200, exercise_json(api));
+		api_answer_json(res, 200, exercise_json(api));
 	} else if (p->n == 3 && strcmp(what, "scores") == 0) {
 		res->kind = API_ANSWER;
 		res->status = 200;
@@ -671,24 +636,24 @@ get_route(struct api *api, const struct api_request *req,
 		res->body_len = len;
 	} else if (p->n == 4 && strcmp(what, "scores") == 0 &&
 	    is(p, 3, "history")) {
-		answer_json(res, 200, view_history(api->view));
+		api_answer_json(res, 200, view_history(api->view));
 	} else if (p->n == 4 && strcmp(what, "scores") == 0 &&
 	    is(p, 3, "uptime")) {
-		answer_json(res, 200, view_uptime(api->view, u));
+		api_answer_json(res, 200, view_uptime(api->view, u));
 	} else if (p->n == 3 && strcmp(what, "hosts") == 0) {
-		answer_json(res, 200, view_hosts(api->view, u));
+		api_answer_json(res, 200, view_hosts(api->view, u));
 	} else if (p->n == 3 && strcmp(what, "injects") == 0) {
 		if (!forbidden(res, u->role != AUTH_TRAINEE, "see the MSEL"))
-			answer_json(res, 200, view_injects(api->view));
+			api_answer_json(res, 200, view_injects(api->view));
 	} else if (p->n == 3 && strcmp(what, "messages") == 0) {
-		answer_json(res, 200, view_messages(api->view, u));
+		api_answer_json(res, 200, view_messages(api->view, u));
 	} else if (p->n == 3 && strcmp(what, "reports") == 0) {
 		report_page(api, req, u, res);
 	} else if (p->n == 3 && strcmp(what, "events") == 0) {
 		res->kind = API_EVENTS;
 		res->user = u;
 	} else {
-		answer_error(res, 404, "no such resource");
+		api_answer_error(res, 404, "no such resource");
 	}
 }
 
@@ -710,7 +675,7 @@ post_route(struct api *api, const struct api_request *req,
 	} else if (strcmp(what, "adjustments") == 0 && p->n == 3) {
 		adjust(api, req, u, res);
 	} else {
-		answer_error(res, 404, "no such resource");
+		api_answer_error(res, 404, "no such resource");
 	}
 }
 
@@ -729,7 +694,7 @@ api_route(struct api *api, const struct api_request *req,
 	} else if (strcmp(req->method, "POST") == 0) {
 		post_route(api, req, p, u, res);
 	} else {
-		answer_error(res, 405, "method %.16s is not allowed", req->method);
+		api_answer_error(res, 405, "method %.16s is not allowed", req->method);
 	}
 }
 
@@ -759,11 +724,11 @@ api_handle(struct api *api, const struct api_request *req,
 	atomic_fetch_add(&api->metrics.requests, 1);
 	if (split_path(req->path, &p) < 0 || !is(&p, 0, "api") ||
 	    !is(&p, 1, "v1") || p.n < 3) {
-		answer_error(res, 404, "no such resource");
+		api_answer_error(res, 404, "no such resource");
 		goto done;
 	}
 	if (req->token != NULL && !token_route(req, &p)) {
-		answer_error(res, 400, "send the token in the Authorization "
+		api_answer_error(res, 400, "send the token in the Authorization "
 		    "header: '?token=' is only for event streams and consoles");
 		goto done;
 	}

@@ -14,29 +14,7 @@
 #include <gnutls/gnutls.h>
 
 #include "rangectl/util.h"
-
-/*
- * The answers of these routes, as api.c's are (a JSON body; errors as
- * {"error"}): their own, so that api.c, which calls this file, is not
- * called back.
- */
-static void
-reply(struct api_response *res, int status, json_t *doc)
-{
-	res->kind = API_ANSWER;
-	res->status = status;
-	res->content_type = "application/json";
-	res->body = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	res->body_len = res->body ? strlen(res->body) : 0;
-	json_decref(doc);
-}
-
-/* text is ours, never a caller's bytes: it is valid UTF-8. */
-static void
-refuse(struct api_response *res, int status, const char *text)
-{
-	reply(res, status, json_pack("{s:s}", "error", text));
-}
+#include "api_impl.h"
 
 static bool
 method_is(const struct api_request *req, const char *m)
@@ -88,7 +66,7 @@ token_caller(struct api *api, const struct api_request *req,
 	const struct auth_user *u;
 
 	if (api->no_tokens) {
-		refuse(res, 401, "tokens are turned off on this server "
+		api_answer_error(res, 401, "%s", "tokens are turned off on this server "
 		    "(--no-tokens): log in with your name and password");
 		return NULL;
 	}
@@ -96,7 +74,7 @@ token_caller(struct api *api, const struct api_request *req,
 	if (u == NULL && req->token != NULL)
 		u = auth_check_token(api->auth, req->token);
 	if (u == NULL)
-		refuse(res, 401, "a valid token is needed: send "
+		api_answer_error(res, 401, "%s", "a valid token is needed: send "
 		    "'Authorization: Bearer TOKEN'");
 	return u;
 }
@@ -114,12 +92,12 @@ cookie_caller(struct api *api, const struct api_request *req,
 	    csrf, res->session);
 
 	if (u == NULL) {
-		refuse(res, 401, "your session has ended: log in again");
+		api_answer_error(res, 401, "%s", "your session has ended: log in again");
 		return NULL;
 	}
 	if (!safe_method(req) && (!origin_ours(req) ||
 	    !token_equal(csrf, req->csrf))) {
-		refuse(res, 403, "a request that changes something needs "
+		api_answer_error(res, 403, "%s", "a request that changes something needs "
 		    "this server's Origin and the session's X-CSRF-Token header");
 		u = NULL;
 	}
@@ -136,7 +114,7 @@ api_account_caller(struct api *api, const struct api_request *req,
 	*by_cookie = false;
 	/* A page of another site must not drive a console, whatever it has. */
 	if (console && req->origin != NULL && !origin_ours(req)) {
-		refuse(res, 403, "a console opens only from this "
+		api_answer_error(res, 403, "%s", "a console opens only from this "
 		    "server's own pages (Origin)");
 		return NULL;
 	}
@@ -148,7 +126,7 @@ api_account_caller(struct api *api, const struct api_request *req,
 		*by_cookie = u != NULL;
 	}
 	if (u != NULL && !session_person_allowed(api->sessions, u)) {
-		refuse(res, 401, "your account is disabled");
+		api_answer_error(res, 401, "%s", "your account is disabled");
 		return NULL;
 	}
 	if (!*by_cookie)
@@ -204,20 +182,20 @@ answer_login(struct api *api, const struct api_request *req, int rc,
 	const struct auth_user *u = auth_user_named(api->auth, name);
 
 	if (rc == SESSION_OK && u != NULL) {
-		reply(res, 200, person_json(u, csrf));
+		api_answer_json(res, 200, person_json(u, csrf));
 		res->set_cookie = cookie_header(api, req, cookie,
 		    api->sessions->lifetime);
 		return;
 	}
 	if (rc == SESSION_THROTTLED || rc == SESSION_BUSY) {
-		refuse(res, 429, rc == SESSION_BUSY ? "too many logins "
+		api_answer_error(res, 429, "%s", rc == SESSION_BUSY ? "too many logins "
 		    "at once: try again in a second" : "too many failed logins: "
 		    "wait before trying again");
 		res->retry_after = retry;
 		return;
 	}
 	/* The same words whether the name exists or not. */
-	refuse(res, 401, "the name or the password is wrong");
+	api_answer_error(res, 401, "%s", "the name or the password is wrong");
 }
 
 static void
@@ -231,7 +209,7 @@ login(struct api *api, const struct api_request *req,
 
 	if (session_parse_login(req->body, req->body_len, &name, &invite,
 	    &password, &error) < 0 || name == NULL) {
-		refuse(res, 400, error ? error : "give 'name' and "
+		api_answer_error(res, 400, "%s", error ? error : "give 'name' and "
 		    "'password'");
 		free(error);
 		free(invite);
@@ -268,9 +246,9 @@ redeem(struct api *api, const struct api_request *req,
 		error = xstrdup("give 'invite' and 'password'");
 	}
 	if (rc == 0)
-		reply(res, 200, json_pack("{s:s}", "name", who));
+		api_answer_json(res, 200, json_pack("{s:s}", "name", who));
 	else
-		refuse(res, 400, error);
+		api_answer_error(res, 400, "%s", error);
 	free(error);
 	free(who);
 	free(name);
@@ -287,11 +265,11 @@ api_account_open_route(struct api *api, const struct api_request *req,
 	if (!is_login && strcmp(req->path, "/api/v1/invite") != 0)
 		return false;
 	if (api->sessions == NULL)
-		refuse(res, 404, "this server has no accounts");
+		api_answer_error(res, 404, "%s", "this server has no accounts");
 	else if (!method_is(req, "POST"))
-		refuse(res, 405, "only POST");
+		api_answer_error(res, 405, "%s", "only POST");
 	else if (req->origin != NULL && !origin_ours(req))
-		refuse(res, 403, "log in from this server's own pages");
+		api_answer_error(res, 403, "%s", "log in from this server's own pages");
 	else if (is_login)
 		login(api, req, res);
 	else
@@ -306,15 +284,15 @@ sessions_route(struct api *api, const struct api_request *req,
     const struct auth_user *u, const char *id, struct api_response *res)
 {
 	if (id == NULL && safe_method(req)) {
-		reply(res, 200, session_list(api->sessions, u,
+		api_answer_json(res, 200, session_list(api->sessions, u,
 		    req->cookie));
 	} else if (id != NULL && method_is(req, "DELETE")) {
 		if (session_end(api->sessions, u, id) < 0)
-			refuse(res, 404, "you have no such session");
+			api_answer_error(res, 404, "%s", "you have no such session");
 		else
-			reply(res, 200, json_pack("{s:b}", "ok", 1));
+			api_answer_json(res, 200, json_pack("{s:b}", "ok", 1));
 	} else {
-		refuse(res, 405, "GET the list, or DELETE one session");
+		api_answer_error(res, 405, "%s", "GET the list, or DELETE one session");
 	}
 }
 
@@ -323,11 +301,11 @@ logout(struct api *api, const struct api_request *req,
     struct api_response *res)
 {
 	if (!method_is(req, "POST")) {
-		refuse(res, 405, "only POST");
+		api_answer_error(res, 405, "%s", "only POST");
 		return;
 	}
 	session_logout(api->sessions, req->cookie);
-	reply(res, 200, json_pack("{s:b}", "ok", 1));
+	api_answer_json(res, 200, json_pack("{s:b}", "ok", 1));
 	res->set_cookie = cookie_header(api, req, "", 0);
 }
 
@@ -365,7 +343,7 @@ user_action(struct api *api, const char *name, const char *action,
 
 	if (account_entry(s, name) == NULL) {
 		session_accounts_unlock(api->sessions);
-		refuse(res, 404, "no such person");
+		api_answer_error(res, 404, "%s", "no such person");
 		return;
 	}
 	if (strcmp(action, "invite") == 0)
@@ -374,18 +352,18 @@ user_action(struct api *api, const char *name, const char *action,
 		rc = account_set_disabled(s, name, action[0] == 'd', &error);
 	session_accounts_unlock(api->sessions);
 	if (rc < 0) {
-		refuse(res, 409, error);
+		api_answer_error(res, 409, "%s", error);
 		free(error);
 		return;
 	}
 	if (action[0] == 'd')
 		session_end_person(api->sessions, name);
 	if (strcmp(action, "invite") == 0)
-		reply(res, 200, json_pack("{s:s, s:s, s:I}", "name", name,
+		api_answer_json(res, 200, json_pack("{s:s, s:s, s:I}", "name", name,
 		    "invite", code, "expires", (json_int_t)(time(NULL) +
 		    ACCOUNT_INVITE_SECONDS)));
 	else
-		reply(res, 200, json_pack("{s:s, s:b}", "name", name,
+		api_answer_json(res, 200, json_pack("{s:s, s:b}", "name", name,
 		    "disabled", action[0] == 'd'));
 	gnutls_memset(code, 0, sizeof(code));
 }
@@ -399,10 +377,10 @@ users_route(struct api *api, const struct api_request *req,
 	struct account_store *s;
 
 	if (u->role != AUTH_CONTROLLER) {
-		refuse(res, 403, "your role may not manage accounts");
+		api_answer_error(res, 403, "%s", "your role may not manage accounts");
 	} else if (rest == NULL && safe_method(req)) {
 		s = session_accounts_lock(api->sessions);
-		reply(res, 200, users_json(s));
+		api_answer_json(res, 200, users_json(s));
 		session_accounts_unlock(api->sessions);
 	} else if (rest != NULL && method_is(req, "POST") &&
 	    (slash = strchr(rest, '/')) != NULL &&
@@ -412,7 +390,7 @@ users_route(struct api *api, const struct api_request *req,
 		snprintf(name, sizeof(name), "%.*s", (int)(slash - rest), rest);
 		user_action(api, name, slash + 1, res);
 	} else {
-		refuse(res, rest == NULL ? 405 : 404, rest == NULL ?
+		api_answer_error(res, rest == NULL ? 405 : 404, "%s", rest == NULL ?
 		    "only GET" : "no such resource");
 	}
 }
@@ -442,7 +420,7 @@ api_account_route(struct api *api, const struct api_request *req,
 
 		/* A page reloaded gets its session's CSRF token again. */
 		session_check(api->sessions, req->cookie, csrf, NULL);
-		reply(res, 200, person_json(u, csrf));
+		api_answer_json(res, 200, person_json(u, csrf));
 		gnutls_memset(csrf, 0, sizeof(csrf));
 		return true;
 	}
