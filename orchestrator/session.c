@@ -54,18 +54,28 @@ session_table_clear(struct session_table *t)
 
 /* Rereads the accounts if they changed (another process's edit). Locked. */
 static void
-refresh(struct session_table *t, double now)
+refresh_now(struct session_table *t, double now)
 {
 	char *error = NULL;
 
-	if (now - t->refreshed < SESSION_REFRESH_SECONDS && t->refreshed > 0)
-		return;
 	t->refreshed = now;
 	if (account_refresh(&t->accounts, &error) < 0) {
 		/* The old accounts stay: a half-edited file is not a lockout. */
 		fprintf(stderr, "rangectl: %s\n", error);
 		free(error);
 	}
+}
+
+/*
+ * The same at most every SESSION_REFRESH_SECONDS: every request checks its
+ * session, and a stat a request is more than a disable needs. Locked.
+ */
+static void
+refresh(struct session_table *t, double now)
+{
+	if (now - t->refreshed < SESSION_REFRESH_SECONDS && t->refreshed > 0)
+		return;
+	refresh_now(t, now);
 }
 
 /* ---- throttling ------------------------------------------------------- */
@@ -252,7 +262,11 @@ session_login(struct session_table *t, const char *name,
 	snprintf(akey, sizeof(akey), "a:%s", address ? address : "");
 	pthread_mutex_lock(&t->lock);
 	now = table_now(t);
-	refresh(t, now);
+	/*
+	 * A login reads the file as it is now: a password just set or an
+	 * account just enabled by `rangectl users` counts at once.
+	 */
+	refresh_now(t, now);
 	rc = login_admit(t, nkey, akey, now, retry);
 	hash = rc == SESSION_OK ? account_login_hash(&t->accounts, name) : NULL;
 	pthread_mutex_unlock(&t->lock);
