@@ -14,6 +14,7 @@
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { loginWithToken } from './login.mjs';
 
 const [base, credPath, shots, hostName] = process.argv.slice(2);
 if (!base || !credPath || !shots || !hostName) {
@@ -101,12 +102,7 @@ async function newPage(label) {
 	page.on('pageerror', (e) => pageErrors.push(`${label}: ${e.message}`));
 	return page;
 }
-async function login(page, token) {
-	await page.goto(baseUrl);
-	await page.getByLabel('Access token').fill(token);
-	await page.getByRole('button', { name: 'Log in' }).click();
-	await page.locator('#dash').waitFor({ state: 'visible' });
-}
+const login = (page, token) => loginWithToken(page, baseUrl, token);
 /* What xterm.js shows, one string (its DOM renderer pads with NBSP). */
 const screenText = async (page) => ((await page.locator('#term .xterm-rows').innerText()) || '')
 	.replace(/\u00a0/g, ' ');

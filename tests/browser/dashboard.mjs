@@ -20,6 +20,7 @@
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { loginWithToken } from './login.mjs';
 
 const [base, credPath, shots] = process.argv.slice(2);
 if (!base || !credPath || !shots) {
@@ -131,14 +132,8 @@ async function newPage(label, viewport) {
 	return page;
 }
 
-/* A pasted token: under "Use an access token instead". */
-async function login(page, token) {
-	await page.goto(baseUrl);
-	await page.getByText('Use an access token instead').click();
-	await page.getByLabel('Access token').fill(token);
-	await page.getByRole('button', { name: 'Log in' }).click();
-	await page.locator('#dash').waitFor({ state: 'visible' });
-}
+/* A pasted token (tests/browser/login.mjs). */
+const login = (page, token) => loginWithToken(page, baseUrl, token);
 
 const passwordOf = (name) => `password-of-${name}`;
 

@@ -8,6 +8,7 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { loginWithToken } from './login.mjs';
 
 const [url, token, out] = process.argv.slice(2);
 if (!url || token === undefined || !out) {
@@ -25,13 +26,12 @@ try {
 	const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, reducedMotion: 'reduce' });
 	const page = await ctx.newPage();
 	page.setDefaultTimeout(15000);
-	await page.goto(url);
 	if (token) {
-		await page.getByLabel('Access token').fill(token);
-		await page.getByRole('button', { name: 'Log in' }).click();
-		await page.locator('#dash').waitFor({ state: 'visible' });
+		await loginWithToken(page, url, token);
 		await page.locator('#score-rows tr').first().waitFor({ state: 'visible' });
 		await page.waitForTimeout(1000); /* the chart and the live state settle */
+	} else {
+		await page.goto(url);
 	}
 	await page.screenshot({ path: out, fullPage: true });
 	console.log(`screenshot: ${out}`);
