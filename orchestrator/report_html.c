@@ -547,12 +547,13 @@ print_uptime(const struct report *r, FILE *out)
 			continue;
 		for (i = 0; i < l->n_checks; i++) {
 			const struct score_check *c = &l->checks[i];
-			struct score_uptime one = { 1, c->rounds, c->up,
-			    c->longest, c->breaches };
+			struct score_uptime one = { 0 };
 
-			if (c->team == t)
-				print_uptime_row(r, l->teams[t].team->id, c->host,
-				    c->service, &one, states[c->state], out);
+			if (c->team != t)
+				continue;
+			score_uptime_add(&one, c);
+			print_uptime_row(r, l->teams[t].team->id, c->host,
+			    c->service, &one, states[c->state], out);
 		}
 		print_uptime_row(r, l->teams[t].team->id, "all", NULL, &u, "",
 		    out);

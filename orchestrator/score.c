@@ -301,15 +301,20 @@ score_uptime_of(const struct score_ledger *ledger, size_t team,
 	for (i = 0; i < ledger->n_checks; i++) {
 		const struct score_check *c = &ledger->checks[i];
 
-		if (c->team != team || (host != NULL && strcmp(c->host, host) != 0))
-			continue;
-		u->checks++;
-		u->rounds += c->rounds;
-		u->up += c->up;
-		u->breaches += c->breaches;
-		if (c->longest > u->longest)
-			u->longest = c->longest;
+		if (c->team == team && (host == NULL || strcmp(c->host, host) == 0))
+			score_uptime_add(u, c);
 	}
+}
+
+void
+score_uptime_add(struct score_uptime *u, const struct score_check *c)
+{
+	u->checks++;
+	u->rounds += c->rounds;
+	u->up += c->up;
+	u->breaches += c->breaches;
+	if (c->longest > u->longest)
+		u->longest = c->longest;
 }
 
 static json_t *

@@ -105,6 +105,8 @@ long score_rank(const struct score_ledger *ledger, size_t team);
 /* The sums of the team's checks, of one host's only when host is not NULL. */
 void score_uptime_of(const struct score_ledger *ledger, size_t team,
     const char *host, struct score_uptime *u);
+/* Adds one check to the sums u (zeroed first for one check's own). */
+void score_uptime_add(struct score_uptime *u, const struct score_check *c);
 /* {"round": N, "teams": [{"id","name","role","rank","score",...}]}, new. */
 json_t *score_to_json(const struct score_ledger *ledger);
 /*
