@@ -133,6 +133,43 @@ cluster_vni(const struct plan *plan, size_t network)
 	    0xfffffeULL) + 1;
 }
 
+/*
+ * -1 with *error set when network spans several nodes and one of them has
+ * no underlay address for its VXLAN; 0 when it needs none or all have one.
+ */
+static int
+missing_underlay(const struct cluster *cl, const struct plan *plan,
+    size_t network, char **error)
+{
+	size_t node;
+
+	if (!cl->spread || cluster_network_span(cl, plan, network) < 2)
+		return 0;
+	for (node = 0; node < cl->n; node++)
+		if (cluster_network_on(cl, plan, network, node) &&
+		    cl->underlays[node] == NULL) {
+			*error = xasprintf("network '%s' spans several nodes, and "
+			    "node '%s' has no underlay address for its VXLAN: give "
+			    "it 'underlay' in the scenario's nodes, or a URI whose "
+			    "host is an IPv4 address", plan->networks[network].name,
+			    cl->nodes[node].uri);
+			return -1;
+		}
+	return 0;
+}
+
+int
+cluster_check_underlays(const struct cluster *cl, const struct plan *plan,
+    char **error)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n_networks; i++)
+		if (missing_underlay(cl, plan, i, error) < 0)
+			return -1;
+	return 0;
+}
+
 int
 cluster_vxlan(const struct cluster *cl, const struct plan *plan,
     size_t network, size_t node, struct xml_vxlan *vx, char **error)
@@ -142,22 +179,12 @@ cluster_vxlan(const struct cluster *cl, const struct plan *plan,
 
 	if (!cl->spread || cluster_network_span(cl, plan, network) < 2)
 		return 1;
+	if (missing_underlay(cl, plan, network, error) < 0)
+		return -1;
 	peers = xcalloc(cl->n, sizeof(*peers));
-	for (other = 0; other < cl->n; other++) {
-		if (!cluster_network_on(cl, plan, network, other))
-			continue;
-		if (cl->underlays[other] == NULL) {
-			*error = xasprintf("network '%s' spans several nodes, and "
-			    "node '%s' has no underlay address for its VXLAN: give "
-			    "it 'underlay' in the scenario's nodes, or a URI whose "
-			    "host is an IPv4 address", plan->networks[network].name,
-			    cl->nodes[other].uri);
-			free(peers);
-			return -1;
-		}
-		if (other != node)
+	for (other = 0; other < cl->n; other++)
+		if (other != node && cluster_network_on(cl, plan, network, other))
 			peers[n++] = cl->underlays[other];
-	}
 	vx->vni = cluster_vni(plan, network);
 	vx->local = cl->underlays[node];
 	vx->peers = peers;

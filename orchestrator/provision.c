@@ -1095,12 +1095,16 @@ provision_up_cluster(const struct plan *plan, struct cluster *cl,
     const struct provision_opts *opts, struct progress *progress,
     struct provision_counts *counts, char **error)
 {
-	struct provision *pvs = xcalloc(cl->n ? cl->n : 1, sizeof(*pvs));
+	struct provision *pvs;
 	atomic_bool abort;
 	size_t i;
 
-	atomic_init(&abort, false);
 	memset(counts, 0, sizeof(*counts));
+	/* Known before any work: refused whole, not found by a node midway. */
+	if (cluster_check_underlays(cl, plan, error) < 0)
+		return -1;
+	pvs = xcalloc(cl->n ? cl->n : 1, sizeof(*pvs));
+	atomic_init(&abort, false);
 	for (i = 0; i < cl->n; i++)
 		provision_init(&pvs[i], plan, cl, i, opts, progress, &abort);
 	if (opts->ready_timeout > 0 && plan->n_hosts > 0 && cl->n > 0 &&

@@ -78,6 +78,13 @@ bool cluster_network_on(const struct cluster *cl, const struct plan *plan,
 /* How many nodes network i lives on (more than one: it needs VXLAN). */
 size_t cluster_network_span(const struct cluster *cl, const struct plan *plan,
     size_t network);
+/*
+ * Whether every network over several nodes has an underlay address on
+ * each of them: 0, or -1 with *error naming the first network of the plan
+ * that has not (so that up refuses before it builds anything).
+ */
+int cluster_check_underlays(const struct cluster *cl, const struct plan *plan,
+    char **error);
 
 /*
  * The connections of every node at one moment, for work that may touch
