@@ -57,7 +57,7 @@ sums=$(rh_jq "$state" '[.[] | select(.type=="round")] as $r | ["ro","md"] | map(
 reported=$(jq -r '[.teams[] | select(.id=="ro" or .id=="md")] | sort_by(.id) | reverse | map(.score) | join(",")' "$RH_DIR/report.json")
 e2e_check "the report's scores equal the journal's sums ($sums)" test "$sums" = "$reported"
 e2e_check "the scores are what the scenario makes them: ro 140 (28 rounds of http), md 150 - 230" test "$sums" = "140,-80"
-e2e_check "run prints the final scores" grep -q '^ro  *blue  *140 ' "$RH_DIR/out"
+e2e_check "run prints the final scores" grep -q '^ro  *blue  *1  *140 ' "$RH_DIR/out"
 
 # ---- pause stops the clock and scoring ----------------------------------
 state2=$RH_DIR/state2
