@@ -108,8 +108,9 @@ diff_inject(json_t *lines, const json_t *was, const json_t *now)
 		const json_t *y = json_object_get(now, lists[i]);
 		char *p, *q;
 
-		if (json_equal(x ? x : json_array(), y ? y : json_array()) ||
-		    (json_array_size(x) == 0 && json_array_size(y) == 0))
+		/* A list left out is an empty one. */
+		if ((json_array_size(x) == 0 && json_array_size(y) == 0) ||
+		    (x != NULL && y != NULL && json_equal(x, y)))
 			continue;
 		p = names_text(x);
 		q = names_text(y);
