@@ -59,7 +59,21 @@ static const char *const journal[] = {
 	"\"teams\":[{\"id\":\"ro\",\"name\":\"Romania\",\"role\":\"blue\"},"
 	"{\"id\":\"md\",\"name\":\"Moldova\",\"role\":\"blue\"},{\"id\":\"red\","
 	"\"name\":\"Red team\",\"role\":\"red\"},{\"id\":\"white\",\"name\":"
-	"\"Exercise control\",\"role\":\"white\"}],\"hosts\":[],\"injects\":[]}",
+	"\"Exercise control\",\"role\":\"white\"}],\"hosts\":[],"
+	/* demo.yaml's timeline: run refuses a journal whose timeline differs. */
+	"\"injects\":["
+	"{\"action\":\"exec\",\"at\":120,\"id\":\"recon\",\"targets\":[\"demo-ro-web\",\"demo-md-web\"],"
+	    "\"title\":\"Red scans both web servers\",\"to\":[]},"
+	"{\"action\":\"exec\",\"at\":480,\"id\":\"deface\",\"targets\":[\"demo-ro-web\",\"demo-md-web\"],"
+	    "\"title\":\"Red defaces the web servers\",\"to\":[]},"
+	"{\"action\":\"message\",\"at\":540,\"id\":\"brief\",\"targets\":[],"
+	    "\"title\":\"Control tells everyone the clock is running\",\"to\":[\"ro\",\"md\",\"red\",\"white\"]},"
+	"{\"action\":\"link_down\",\"at\":840,\"id\":\"cut-md\",\"targets\":[\"demo-md-gw\"],"
+	    "\"title\":\"Moldova's uplink goes down for five minutes\",\"to\":[]},"
+	"{\"action\":\"reboot\",\"at\":1320,\"id\":\"reboot-ro\",\"targets\":[\"demo-ro-web\"],"
+	    "\"title\":\"Romania's web server reboots\",\"to\":[]},"
+	"{\"action\":\"message\",\"at\":null,\"id\":\"press\",\"targets\":[],"
+	    "\"title\":\"A journalist calls\",\"to\":[\"ro\",\"md\"]}]}",
 	"{\"type\":\"host\",\"seq\":2,\"t\":0,\"wall\":1795879371.3,\"name\":"
 	"\"demo-ro-web\",\"team\":\"ro\",\"state\":\"running\",\"reason\":"
 	"\"found running\"}",
