@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -233,6 +234,15 @@ known_action(const char *action)
 	return false;
 }
 
+/* Whether path is a folder (following a link, as the state's may be). */
+static bool
+is_folder(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int
 cmd_users(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -252,6 +262,12 @@ cmd_users(struct cmd_ctx *ctx, int argc, char **argv)
 	if (n == 3 && !known_action(argv[optind + 1]))
 		return cmd_usage_error(ctx, "unknown action '%s': give "
 		    "set-password, disable, enable or invite", argv[optind + 1]);
+	if (a.scenario == NULL && !is_folder(argv[optind])) {
+		fprintf(stderr, "rangectl users: there is no state folder '%s': "
+		    "give the folder of rangectl run's --state, or --scenario "
+		    "FILE to make its accounts\n", argv[optind]);
+		return EXIT_FAILED;
+	}
 	if (account_load(&s, argv[optind], &error) < 0) {
 		fprintf(stderr, "rangectl users: %s\n", error);
 		free(error);

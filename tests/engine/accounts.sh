@@ -27,6 +27,10 @@ rc run "$scenario" --connect test:///default --no-up --listen 0.0.0.0:8080 \
 e2e_check "--listen 0.0.0.0 without TLS: usage error" test $? = 2
 e2e_check "...saying what to give" grep -q -- "--tls-self-signed, or --insecure-http" "$RH_DIR/err"
 
+"$build/rangectl" users "$RH_DIR/no-such-state" list >"$RH_DIR/out" 2>"$RH_DIR/err"
+e2e_check "rangectl users of a folder that is not there: exit 1" test $? = 1
+e2e_check "...naming the folder" grep -q "there is no state folder '$RH_DIR/no-such-state'" "$RH_DIR/err"
+
 e2e_check "rangectl users --scenario gives everyone an account" sh -c \
 	"'$build/rangectl' users '$state' --scenario '$scenario' --json | jq -e 'length == 6 and all(.state == \"no-password\")' >/dev/null"
 for who in control prof ana ion eve mihai; do
