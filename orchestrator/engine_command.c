@@ -184,14 +184,11 @@ file_report(struct engine *e, const struct engine_command *cmd,
 static bool
 graded(const struct engine *e, const char *report, long long *points)
 {
-	size_t i;
+	const struct score_grade *g = score_grade_of(&e->ledger, report);
 
-	for (i = 0; i < e->ledger.n_grades; i++)
-		if (strcmp(e->ledger.grades[i].report, report) == 0) {
-			*points = e->ledger.grades[i].points;
-			return true;
-		}
-	return false;
+	if (g != NULL)
+		*points = g->points;
+	return g != NULL;
 }
 
 /* cmd->text is the grade's comment, cmd->body why it is graded again. */

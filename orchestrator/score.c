@@ -22,6 +22,7 @@ score_ledger_init(struct score_ledger *ledger,
 	for (i = 0; i < n_teams; i++)
 		ledger->teams[i].team = &teams[i];
 	strmap_init(&ledger->check_map);
+	strmap_init(&ledger->grade_map);
 }
 
 void
@@ -42,6 +43,7 @@ score_ledger_clear(struct score_ledger *ledger)
 	}
 	free(ledger->checks);
 	strmap_clear(&ledger->check_map);
+	strmap_clear(&ledger->grade_map);
 	for (i = 0; i < ledger->n_grades; i++)
 		free(ledger->grades[i].report);
 	free(ledger->grades);
@@ -212,22 +214,30 @@ apply_exercise(struct score_ledger *ledger, const struct event_exercise *x)
 	}
 }
 
+const struct score_grade *
+score_grade_of(const struct score_ledger *ledger, const char *report)
+{
+	uintptr_t at = (uintptr_t)strmap_get(&ledger->grade_map, report);
+
+	return at != 0 ? &ledger->grades[at - 1] : NULL;
+}
+
 /* The report's grade as it stands, replaced by g: the last one counts. */
 static void
 apply_grade(struct score_ledger *ledger, struct score_team *team,
     const struct event_grade *g)
 {
-	struct score_grade *grade = NULL;
-	size_t i;
+	struct score_grade *grade = (struct score_grade *)score_grade_of(ledger,
+	    g->report);
 
-	for (i = 0; i < ledger->n_grades; i++)
-		if (strcmp(ledger->grades[i].report, g->report) == 0)
-			grade = &ledger->grades[i];
 	if (grade == NULL) {
 		xgrow(&ledger->grades, &ledger->grades_alloc,
 		    ledger->n_grades + 1, sizeof(*ledger->grades));
 		grade = &ledger->grades[ledger->n_grades++];
 		grade->report = xstrdup(g->report);
+		/* The map borrows the report id: the grade owns it. */
+		strmap_add(&ledger->grade_map, grade->report,
+		    (void *)(uintptr_t)ledger->n_grades);
 	} else {
 		ledger->teams[grade->team].reports -= grade->points;
 	}

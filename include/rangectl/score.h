@@ -81,12 +81,16 @@ struct score_ledger {
 	struct strmap check_map;	/* key -> index + 1 */
 	struct score_grade *grades;
 	size_t n_grades, grades_alloc;
+	struct strmap grade_map;	/* report id -> index + 1 */
 };
 
 /* A ledger of n_teams teams, all at zero; teams must outlive it. */
 void score_ledger_init(struct score_ledger *ledger,
     const struct scenario_team *teams, size_t n_teams);
 void score_ledger_clear(struct score_ledger *ledger);
+/* The grade report stands at (borrowed from ledger), or NULL if none yet. */
+const struct score_grade *score_grade_of(const struct score_ledger *ledger,
+    const char *report);
 /*
  * Applies one decoded journal event. Returns 0, or -1 with *error set
  * ("event 7 (round): 'checks[0].team' names team...") for an event that
