@@ -421,6 +421,73 @@ check_timeline(const struct range *range, const struct run_args *a,
 	return rc;
 }
 
+/* Says that the exercise ended at t, and that run has nothing to do. */
+static int
+say_ended(const char *name, const char *dir, double t)
+{
+	char at[UNITS_CLOCK_SIZE];
+
+	fprintf(stderr, "rangectl run: exercise '%s' in '%s' ended at %s: "
+	    "nothing to run, and nothing was built; its report: rangectl "
+	    "report %s\n", name, dir, units_format_clock(t, at), dir);
+	return RUN_ENDED;
+}
+
+/* The journal after a checkpoint: its timeline and clock from there. */
+struct tail_scan {
+	json_t *timeline;	/* borrowed from the peek, or the tail's own */
+	json_t *own;	/* the tail's last exercise or change event's */
+	bool ended;
+	double t;
+};
+
+static int
+tail_one(const json_t *event, void *ctx)
+{
+	struct tail_scan *s = ctx;
+	const char *type = json_string_value(json_object_get(event, "type"));
+
+	if (type != NULL && (strcmp(type, "exercise") == 0 ||
+	    strcmp(type, "change") == 0)) {
+		json_decref(s->own);
+		s->own = s->timeline = engine_timeline_of(event);
+	} else if (type != NULL && strcmp(type, "clock") == 0) {
+		s->ended = strcmp(json_string_value(json_object_get(event,
+		    "state")) ?: "", "ended") == 0;
+		s->t = json_number_value(json_object_get(event, "t"));
+	}
+	return 0;
+}
+
+/*
+ * check_state() for a folder whose checkpoint says where the exercise
+ * stood: only the journal after it is read (a week's journal takes
+ * seconds to read whole, and the engine reads it from there too).
+ */
+static int
+check_from_checkpoint(const struct range *range, const struct run_args *a,
+    const char *dir, const char *path, const struct engine_peek *peek)
+{
+	struct tail_scan tail = { .timeline = peek->timeline, .ended =
+	    peek->ended, .t = peek->t };
+	char *error = NULL;
+	int rc = EXIT_OK;
+
+	if (journal_replay_from(path, peek->offset, peek->first_seq, tail_one,
+	    &tail, &error) < 0) {
+		fprintf(stderr, "rangectl run: journal '%s': %s; nothing was "
+		    "built\n", path, error);
+		rc = EXIT_FAILED;
+	} else if (tail.ended) {
+		rc = say_ended(range->plan->exercise, dir, tail.t);
+	} else if (tail.timeline != NULL) {
+		rc = check_timeline(range, a, dir, tail.timeline);
+	}
+	json_decref(tail.own);
+	free(error);
+	return rc;
+}
+
 /*
  * Whether the state folder may take this run, before anything connects
  * or is built: a journal of another exercise is refused, and one whose
@@ -437,7 +504,7 @@ check_state(const struct range *range, void *arg)
 	char *dir = state_dir_of(a, range), *path = xasprintf("%s/%s", dir,
 	    JOURNAL_FILE), *error = NULL;
 	const char *name = range->plan->exercise;
-	char at[UNITS_CLOCK_SIZE];
+	struct engine_peek peek;
 	struct report r;
 	struct state_scan scan = { .r = &r };
 	struct stat st;
@@ -446,6 +513,11 @@ check_state(const struct range *range, void *arg)
 	report_init(&r);
 	if (stat(path, &st) < 0 || st.st_size == 0)
 		goto cleanup;
+	if (engine_checkpoint_peek(dir, name, &peek)) {
+		rc = check_from_checkpoint(range, a, dir, path, &peek);
+		engine_peek_clear(&peek);
+		goto cleanup;
+	}
 	if (journal_replay(path, scan_one, &scan, &error) < 0) {
 		fprintf(stderr, "rangectl run: journal '%s': %s; nothing was "
 		    "built\n", path, scan.error ? scan.error : error);
@@ -458,11 +530,7 @@ check_state(const struct range *range, void *arg)
 		    "--state folder\n", dir, r.name, name);
 		rc = EXIT_FAILED;
 	} else if (strcmp(r.state, "ended") == 0) {
-		fprintf(stderr, "rangectl run: exercise '%s' in '%s' ended at "
-		    "%s: nothing to run, and nothing was built; its report: "
-		    "rangectl report %s\n", name, dir, units_format_clock(
-		    r.elapsed, at), dir);
-		rc = RUN_ENDED;
+		rc = say_ended(name, dir, r.elapsed);
 	} else if (scan.timeline != NULL) {
 		rc = check_timeline(range, a, dir, scan.timeline);
 	}

@@ -240,9 +240,9 @@ restore_links_and_hosts(struct engine *e, const json_t *links,
 	}
 }
 
-/* Whether doc is a checkpoint of this exercise taken from this journal. */
+/* Whether doc is a checkpoint of exercise taken from this journal. */
 static bool
-usable(const struct engine *e, const json_t *doc, const char *journal)
+usable(const char *exercise, const json_t *doc, const char *journal)
 {
 	const char *name = json_string_value(json_object_get(doc, "exercise"));
 	const char *hash = json_string_value(json_object_get(doc, "line_hash"));
@@ -250,7 +250,7 @@ usable(const struct engine *e, const json_t *doc, const char *journal)
 
 	return json_integer_value(json_object_get(doc, "version")) ==
 	    CHECKPOINT_VERSION && name != NULL &&
-	    strcmp(name, e->plan->exercise) == 0 && hash != NULL &&
+	    strcmp(name, exercise) == 0 && hash != NULL &&
 	    offset > 0 && json_integer_value(json_object_get(doc, "seq")) > 0 &&
 	    journal_line_matches(journal, (unsigned long long)offset,
 	    strtoull(hash, NULL, 16));
@@ -293,7 +293,7 @@ engine_checkpoint_load(struct engine *e, unsigned long long *offset,
 		    "and this rangectl reads version %d; replaying all of the "
 		    "journal", e->state_dir, (long long)version,
 		    CHECKPOINT_VERSION);
-	} else if (doc != NULL && usable(e, doc, journal) &&
+	} else if (doc != NULL && usable(e->plan->exercise, doc, journal) &&
 	    score_restore(&e->ledger, json_object_get(doc, "score"),
 	    &why) < 0) {
 		engine_log(e, "note: %s; replaying all of the journal", why);
@@ -301,7 +301,7 @@ engine_checkpoint_load(struct engine *e, unsigned long long *offset,
 		score_ledger_clear(&e->ledger);
 		score_ledger_init(&e->ledger, e->plan->teams,
 		    e->plan->n_teams);
-	} else if (doc != NULL && usable(e, doc, journal)) {
+	} else if (doc != NULL && usable(e->plan->exercise, doc, journal)) {
 		restore_teams(e, json_object_get(doc, "teams"), json_object_get(doc,
 		    "last_round"));
 		restore_injects(e, json_object_get(doc, "injects"));
@@ -343,4 +343,41 @@ engine_checkpoint_load(struct engine *e, unsigned long long *offset,
 	free(journal);
 	free(path);
 	return rc;
+}
+
+int
+engine_checkpoint_peek(const char *state_dir, const char *exercise,
+    struct engine_peek *peek)
+{
+	char *path = xasprintf("%s/%s", state_dir, ENGINE_CHECKPOINT);
+	char *journal = xasprintf("%s/%s", state_dir, JOURNAL_FILE);
+	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	const json_t *timeline = json_object_get(doc, "timeline");
+	int found = doc != NULL && usable(exercise, doc, journal);
+
+	memset(peek, 0, sizeof(*peek));
+	if (found) {
+		peek->timeline = json_is_object(timeline) ?
+		    json_incref((json_t *)timeline) : NULL;
+		peek->ended = json_integer_value(json_object_get(doc, "clock")) ==
+		    EXCLOCK_ENDED;
+		peek->t = json_number_value(json_object_get(doc, "last_t"));
+		peek->offset = (unsigned long long)json_integer_value(
+		    json_object_get(doc, "offset"));
+		peek->first_seq = (unsigned long long)json_integer_value(
+		    json_object_get(doc, "seq")) + 1;
+	}
+	json_decref(doc);
+	free(journal);
+	free(path);
+	return found;
+}
+
+void
+engine_peek_clear(struct engine_peek *peek)
+{
+	if (peek == NULL)
+		return;
+	json_decref(peek->timeline);
+	memset(peek, 0, sizeof(*peek));
 }

@@ -151,6 +151,27 @@ json_t *engine_timeline_of(const json_t *event);
 json_t *engine_timeline_diff(const json_t *was, const json_t *now);
 char *engine_timeline_refusal(const struct plan *plan,
     const char *state_dir, const json_t *lines);
+
+/*
+ * What a state folder's checkpoint says of its exercise, read without an
+ * engine (run's check of the folder before it connects), so that a long
+ * journal is read only from where the checkpoint was taken.
+ */
+struct engine_peek {
+	json_t *timeline;	/* own; NULL in a journal before format 3 */
+	bool ended;	/* the clock had ended */
+	double t;	/* exercise seconds of the last event */
+	unsigned long long offset;	/* the journal goes on from this byte */
+	unsigned long long first_seq;	/* ...with this event */
+};
+/*
+ * 1 with *peek filled (engine_peek_clear() frees it) when state_dir holds
+ * a checkpoint of exercise, of this release, whose journal is still the
+ * one it was taken from; else 0 (then read the whole journal).
+ */
+int engine_checkpoint_peek(const char *state_dir, const char *exercise,
+    struct engine_peek *peek);
+void engine_peek_clear(struct engine_peek *peek);
 void engine_free(struct engine *e);
 
 #endif

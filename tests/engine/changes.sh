@@ -44,6 +44,15 @@ e2e_check "it names the new interval" grep -q "scoring.interval (s): 60, now 30"
 e2e_check "it says how to go on" grep -q -- "--accept-changes" "$RH_DIR/log2"
 e2e_check "it said so before building anything" sh -c "! grep -q 'is up\|creating' '$RH_DIR/log2'"
 e2e_check "nothing was journaled" test "$(rh_jq "$state" '[.[] | select(.type == "change")] | length')" = 0
+# That refusal read the checkpoint and the journal after it; without a
+# checkpoint, the whole journal is read, to the same verdict.
+e2e_check "the stopped run left a checkpoint" test -s "$state/checkpoint.json"
+cp -r "$state" "$RH_DIR/state-whole" && rm "$RH_DIR/state-whole/checkpoint.json"
+rh_exec "$build/rangectl" run "$RH_DIR/reh.yaml" --connect test:///default \
+	--speed 300 --linger 0s --state "$RH_DIR/state-whole" >/dev/null 2>"$RH_DIR/log2b"
+rc=$?
+e2e_check "without its checkpoint, refused the same (exit 1, got $rc)" test "$rc" -eq 1
+e2e_check "...naming the same changes" sh -c "grep 'inject\|scoring' '$RH_DIR/log2' | sed 's|$state|S|' >'$RH_DIR/a'; grep 'inject\|scoring' '$RH_DIR/log2b' | sed 's|$RH_DIR/state-whole|S|' >'$RH_DIR/b'; test -s '$RH_DIR/a' && cmp -s '$RH_DIR/a' '$RH_DIR/b'"
 
 rh_exec "$build/rangectl" run "$RH_DIR/reh.yaml" --connect test:///default \
 	--speed 300 --linger 0s --accept-changes --state "$state" >/dev/null 2>"$RH_DIR/log3"
@@ -61,5 +70,7 @@ e2e_check "and lists the change" grep -q "inject 'brief': at 0:09:00, now 0:20:0
 rh_exec "$build/rangectl" run "$RH_DIR/reh.yaml" --connect test:///default \
 	--speed 300 --linger 0s --state "$state" >/dev/null 2>"$RH_DIR/log4"
 e2e_check "once accepted, the same scenario is not refused again" sh -c "! grep -q 'is not the one' '$RH_DIR/log4'"
+e2e_check "...and, the exercise having ended, there is nothing to run (read from its checkpoint)" \
+	sh -c "test -s '$state/checkpoint.json' && grep -q \"exercise 'reh' in '$state' ended at\" '$RH_DIR/log4'"
 
 e2e_summary
