@@ -3,7 +3,7 @@
  * sockets and epoll, while libcurl's kinds, dns, ssh and icmp run on
  * threads of their own.
  *
- * The tcp batch keeps up to CHECK_MAX_SOCKETS slots busy; each slot owns
+ * The tcp batch keeps up to check_limit_in_flight() slots busy; each slot owns
  * its socket, and gives it back when its probe gets a result.
  */
 #include "check_impl.h"
@@ -36,7 +36,8 @@ struct check_batch {
 	int timeout_ms;
 	struct check_probe **probes;	/* borrowed */
 	size_t n, next, active;
-	struct check_slot slots[CHECK_MAX_SOCKETS];
+	size_t max;	/* sockets in flight at once: check_limit_in_flight() */
+	struct check_slot *slots;	/* max of them */
 };
 
 /* Gives back everything the slot holds and records the result. */
@@ -151,7 +152,7 @@ batch_expire(struct check_batch *b)
 {
 	double now = mono_now(), next = -1;
 
-	for (size_t i = 0; i < CHECK_MAX_SOCKETS; i++) {
+	for (size_t i = 0; i < b->max; i++) {
 		struct check_slot *s = &b->slots[i];
 		double due = s->start + b->timeout_ms / 1000.0;
 
@@ -168,7 +169,7 @@ batch_expire(struct check_batch *b)
 static void
 batch_fill(struct check_batch *b)
 {
-	for (size_t i = 0; i < CHECK_MAX_SOCKETS && b->next < b->n; i++)
+	for (size_t i = 0; i < b->max && b->next < b->n; i++)
 		if (!b->slots[i].probe)
 			slot_start(b, &b->slots[i], b->probes[b->next++]);
 }
@@ -211,12 +212,15 @@ check_tcp_run(struct check_probe **probes, size_t n, int timeout_ms)
 	b->timeout_ms = timeout_ms;
 	b->probes = probes;
 	b->n = n;
-	for (size_t i = 0; i < CHECK_MAX_SOCKETS; i++)
+	b->max = check_limit_in_flight(n);
+	b->slots = xcalloc(b->max, sizeof(*b->slots));
+	for (size_t i = 0; i < b->max; i++)
 		b->slots[i].fd = -1;
 	batch_loop(b);
 cleanup:
 	if (b->epfd >= 0)
 		close(b->epfd);
+	free(b->slots);
 	free(b);
 }
 

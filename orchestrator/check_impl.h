@@ -6,11 +6,19 @@
  *   check_ssh.c    ssh through libssh
  *   check_icmp.c   icmp on ICMP datagram sockets
  *   check_reason.c the words every kind shares
+ *   check_limit.c  how many probes of a kind are in flight at once
  */
 #ifndef RANGECTL_CHECK_IMPL_H
 #define RANGECTL_CHECK_IMPL_H
 
 #include "rangectl/check.h"
+
+/*
+ * How many of a batch's n probes of one kind may be in flight at once:
+ * all of them when the limit of open files leaves room for every kind's
+ * share, never fewer than CHECK_MAX_SOCKETS (nor than 1).
+ */
+size_t check_limit_in_flight(size_t n);
 
 /* True for the kinds check_curl_run() takes. */
 bool check_curl_kind(int kind);

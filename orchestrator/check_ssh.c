@@ -29,8 +29,6 @@
 
 #include "rangectl/util.h"
 
-/* Sessions at once: each holds a socket and a key exchange's state. */
-#define SSH_MAX_SESSIONS (CHECK_MAX_SOCKETS / 2)
 #define SSH_TICK_MS 10
 #define SSH_MAX_OUTPUT 4096	/* bytes of a command's output kept */
 
@@ -59,7 +57,9 @@ struct sess_batch {
 	int timeout_ms;
 	struct check_probe **probes;	/* borrowed */
 	size_t n, next, active;
-	struct sess_slot slots[SSH_MAX_SESSIONS];
+	size_t max;	/* sessions at once: check_limit_in_flight() */
+	struct sess_slot *slots;	/* max of them */
+	struct pollfd *fds;	/* max of them, for sess_wait() */
 };
 
 static void
@@ -288,7 +288,7 @@ sess_round(struct sess_batch *b)
 {
 	double now, next = -1;
 
-	for (size_t i = 0; i < SSH_MAX_SESSIONS; i++) {
+	for (size_t i = 0; i < b->max; i++) {
 		struct sess_slot *s = &b->slots[i];
 
 		if (s->probe == NULL && b->next < b->n)
@@ -297,7 +297,7 @@ sess_round(struct sess_batch *b)
 			sess_drive(b, s);
 	}
 	now = mono_now();
-	for (size_t i = 0; i < SSH_MAX_SESSIONS; i++) {
+	for (size_t i = 0; i < b->max; i++) {
 		struct sess_slot *s = &b->slots[i];
 		double due = s->start + b->timeout_ms / 1000.0;
 
@@ -317,10 +317,10 @@ sess_round(struct sess_batch *b)
 static void
 sess_wait(struct sess_batch *b, int wait_ms)
 {
-	struct pollfd fds[SSH_MAX_SESSIONS];
+	struct pollfd *fds = b->fds;
 	nfds_t n = 0;
 
-	for (size_t i = 0; i < SSH_MAX_SESSIONS; i++) {
+	for (size_t i = 0; i < b->max; i++) {
 		struct sess_slot *s = &b->slots[i];
 		socket_t fd = s->probe != NULL ? ssh_get_fd(s->session) :
 		    SSH_INVALID_SOCKET;
@@ -342,11 +342,16 @@ check_ssh_run(struct check_probe **probes, size_t n, int timeout_ms)
 	b->timeout_ms = timeout_ms;
 	b->probes = probes;
 	b->n = n;
+	b->max = check_limit_in_flight(n);
+	b->slots = xcalloc(b->max, sizeof(*b->slots));
+	b->fds = xcalloc(b->max, sizeof(*b->fds));
 	while (b->active > 0 || b->next < b->n) {
 		int wait = sess_round(b);
 
 		if (b->active > 0)
 			sess_wait(b, wait);
 	}
+	free(b->slots);
+	free(b->fds);
 	free(b);
 }

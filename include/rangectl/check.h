@@ -6,9 +6,11 @@
  * libcurl's multi interface on a thread of its own (check_curl.c), dns
  * through c-ares on another (check_dns.c), ssh through libssh on a third
  * (check_ssh.c) and icmp on a fourth (check_icmp.c). Each
- * probe is bounded by its own deadline, measured from its own start, and
- * at most CHECK_MAX_SOCKETS of a kind are in flight; a batch of n probes
- * of one kind ends within about timeout_ms * ceil(n / CHECK_MAX_SOCKETS).
+ * probe is bounded by its own deadline, measured from its own start. Every
+ * probe of a kind is in flight at once when the limit of open files has
+ * room (a fifth of it, less 1,024, for each of tcp, libcurl's and ssh's);
+ * otherwise at least CHECK_MAX_SOCKETS are, and a batch of n probes of
+ * one kind ends within about timeout_ms * ceil(n / in flight).
  */
 #ifndef RANGECTL_CHECK_H
 #define RANGECTL_CHECK_H

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "rangectl/check.h"
@@ -338,6 +339,33 @@ TEST(more_than_cap)
 	server_stop(&s);
 cleanup:
 	free(p);
+}
+
+/*
+ * Every probe of a kind starts at once when the limit of open files has
+ * room for it (a probe waiting for a slot ends late: bench/engine's
+ * round), and never fewer than CHECK_MAX_SOCKETS when it has not.
+ */
+TEST(in_flight_follows_file_limit)
+{
+	struct rlimit saved, rl;
+
+	if (!CHECK(getrlimit(RLIMIT_NOFILE, &saved) == 0))
+		return;
+	rl = saved;
+	rl.rlim_cur = 1024;
+	if (!CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0))
+		return;
+	CHECK_INT_EQ(check_limit_in_flight(5000), CHECK_MAX_SOCKETS);
+	CHECK_INT_EQ(check_limit_in_flight(100), 100);
+	CHECK_INT_EQ(check_limit_in_flight(0), 1);
+	if (saved.rlim_max == RLIM_INFINITY || saved.rlim_max >= 9024) {
+		rl.rlim_cur = 9024;
+		CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+		CHECK_INT_EQ(check_limit_in_flight(5000), 1600);
+		CHECK_INT_EQ(check_limit_in_flight(1000), 1000);
+	}
+	setrlimit(RLIMIT_NOFILE, &saved);
 }
 
 /* smtp without a recipient: the banner and EHLO's answer make it up. */
