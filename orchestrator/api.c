@@ -828,8 +828,8 @@ api_event_for(struct api *api, const json_t *event, const struct auth_user *u)
 	strbuf_init(&sb);
 	if (kind->scores)
 		score_events(api, &sb);
-	if (kind->live != NULL && event_visible(&ev, staff, staff || u->team ==
-	    NULL ? NULL : u->team->id))
+	if (kind->live != NULL && event_visible_to(&ev, staff, staff ||
+	    u->team == NULL ? NULL : u->team->id, staff ? NULL : u->name))
 		sse_append(&sb, kind->live, live_data(api, event, &ev));
 	event_clear(&ev);
 	if (sb.len == 0) {

@@ -239,6 +239,10 @@ msel_of(const struct plan *plan)
 		m->to = xcalloc(pi->n_to + 1, sizeof(*m->to));
 		for (j = 0; j < pi->n_to; j++)
 			m->to[j] = pi->to[j]->id;
+		m->people = xcalloc(pi->n_people + 1, sizeof(*m->people));
+		for (j = 0; j < pi->n_people; j++)
+			m->people[j] = pi->people[j];
+		m->n_people = pi->n_people;
 	}
 	return msel;
 }

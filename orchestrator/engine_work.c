@@ -117,9 +117,10 @@ forget_links_of(struct engine *e, size_t inject)
 
 /*
  * A message inject's message, and its inject_result at once: there is
- * nothing to wait for. Its sender is the scenario's (exercise control),
- * also when a controller fired it by hand: who fired it is the inject
- * event's, in the journal, not a name in the trainees' story.
+ * nothing to wait for. Its sender is the scenario's (its from, or
+ * exercise control), also when a controller fired it by hand: who fired
+ * it is the inject event's, in the journal, not a name in the trainees'
+ * story.
  */
 static int
 journal_message(struct engine *e, size_t i)
@@ -131,7 +132,9 @@ journal_message(struct engine *e, size_t i)
 
 	event_init(&ev, EVENT_MESSAGE);
 	ev.u.message = (struct event_message){ .inject = pi->id, .to = to,
-	    .n_to = pi->n_to, .text = pi->text, .by = NULL };
+	    .n_to = pi->n_to, .people = (const char **)pi->people,
+	    .n_people = pi->n_people, .text = pi->text, .by = NULL,
+	    .from = pi->sender };
 	rc = engine_journal(e, event_encode(&ev));
 	free(to);
 	if (rc < 0)
@@ -155,8 +158,10 @@ log_firing(struct engine *e, const struct plan_inject *pi, const char *by,
 		    "", pi->n_targets, late ? ", late" : "");
 		return;
 	}
+	/* plan.c keeps in people only those whose team is not in to. */
 	for (i = 0; i < pi->n_to; i++)
 		people += pi->to[i]->members.count;
+	people += pi->n_people;
 	engine_log(e, "inject '%s' (message) sent%s%s%s to %zu team(s), %zu "
 	    "person(s)%s", pi->id, by ? " by hand, by '" : "", by ? by :
 	    "", by ? "'" : "", pi->n_to, people, late ? ", late" : "");

@@ -318,6 +318,7 @@ static const struct event_field msel_fields[] = {
 	{ .key = "action", .kind = FIELD_STR },
 	{ .key = "targets", .kind = FIELD_STRS },
 	{ .key = "to", .kind = FIELD_STRS | FIELD_OPT },
+	{ .key = "people", .kind = FIELD_STRS | FIELD_OPT },
 	{ .key = NULL },
 };
 static const struct event_field host_entry_fields[] = {
@@ -390,6 +391,7 @@ decode_msel(struct event_decoder *d, const json_t *o, struct event_exercise *x)
 		inj->action = str(m, "action");
 		inj->targets = strings(m, "targets", &inj->n_targets);
 		inj->to = strings(m, "to", &inj->n_to);
+		inj->people = strings(m, "people", &inj->n_people);
 		x->n_injects = i + 1;
 	}
 	return 0;
@@ -456,6 +458,21 @@ decode_exercise(struct event_decoder *d, const json_t *o, struct event *ev)
 	    decode_hosts(d, o, x) < 0 ? -1 : 0;
 }
 
+/* An inject of the MSEL; people only when it names some (issue 13). */
+static json_t *
+msel_json(const struct event_msel *m)
+{
+	json_t *o = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o}", "id", m->id,
+	    "title", jstr(m->title), "at", m->at < 0 ? json_null() :
+	    json_integer(m->at), "action", m->action, "targets",
+	    event_strings_json(m->targets, m->n_targets), "to",
+	    event_strings_json(m->to, m->n_to));
+
+	if (m->n_people > 0)
+		set(o, "people", event_strings_json(m->people, m->n_people));
+	return o;
+}
+
 static json_t *
 encode_exercise(const struct event *ev)
 {
@@ -471,11 +488,7 @@ encode_exercise(const struct event *ev)
 	for (i = 0; i < x->n_injects; i++) {
 		const struct event_msel *m = &x->injects[i];
 
-		json_array_append_new(injects, json_pack("{s:s, s:o, s:o, s:s, "
-		    "s:o, s:o}", "id", m->id, "title", jstr(m->title), "at",
-		    m->at < 0 ? json_null() : json_integer(m->at), "action",
-		    m->action, "targets", event_strings_json(m->targets, m->n_targets),
-		    "to", event_strings_json(m->to, m->n_to)));
+		json_array_append_new(injects, msel_json(m));
 	}
 	for (i = 0; i < x->n_hosts; i++) {
 		const struct event_host_entry *h = &x->hosts[i];
@@ -818,6 +831,9 @@ static const struct event_field message_fields[] = {
 	{ .key = "text", .kind = FIELD_STR, .at = AT(event_message, text) },
 	{ .key = "by", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
 	  .at = AT(event_message, by) },
+	{ .key = "people", .kind = FIELD_STRS | FIELD_OPT },
+	{ .key = "from", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_message, from) },
 	{ .key = NULL },
 };
 
@@ -827,6 +843,7 @@ decode_message(struct event_decoder *d, const json_t *o, struct event *ev)
 	/* The other fields are stored by the table. */
 	(void)d;
 	ev->u.message.to = strings(o, "to", &ev->u.message.n_to);
+	ev->u.message.people = strings(o, "people", &ev->u.message.n_people);
 	return 0;
 }
 
@@ -835,8 +852,16 @@ encode_message(const struct event *ev)
 {
 	const struct event_message *m = &ev->u.message;
 
-	return json_pack("{s:o, s:o, s:s, s:o}", "inject", jstr(m->inject),
-	    "to", event_strings_json(m->to, m->n_to), "text", m->text, "by", jstr(m->by));
+	json_t *o = json_pack("{s:o, s:o, s:s, s:o}", "inject",
+	    jstr(m->inject), "to", event_strings_json(m->to, m->n_to), "text",
+	    m->text, "by", jstr(m->by));
+
+	/* Only when given: a message to teams is written as before. */
+	if (m->n_people > 0)
+		set(o, "people", event_strings_json(m->people, m->n_people));
+	if (m->from != NULL)
+		set(o, "from", json_string(m->from));
+	return o;
 }
 
 /* ---- report ------------------------------------------------------------ */
@@ -996,20 +1021,13 @@ decode_change(struct event_decoder *d, const json_t *o, struct event *ev)
 }
 
 static json_t *
-msel_json(const struct event_msel *injects, size_t n)
+msel_list_json(const struct event_msel *injects, size_t n)
 {
 	json_t *list = json_array();
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		const struct event_msel *m = &injects[i];
-
-		json_array_append_new(list, json_pack("{s:s, s:o, s:o, s:s, s:o, "
-		    "s:o}", "id", m->id, "title", jstr(m->title), "at", m->at < 0 ?
-		    json_null() : json_integer(m->at), "action", m->action,
-		    "targets", event_strings_json(m->targets, m->n_targets), "to",
-		    event_strings_json(m->to, m->n_to)));
-	}
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, msel_json(&injects[i]));
 	return list;
 }
 
@@ -1023,7 +1041,7 @@ encode_change(const struct event *ev)
 	    (json_int_t)c->duration, "interval", (json_int_t)c->interval,
 	    "timeout", (json_int_t)c->timeout, "sla_after",
 	    (json_int_t)c->sla_after, "sla_penalty", (json_int_t)c->sla_penalty,
-	    "injects", msel_json(c->injects, c->n_injects));
+	    "injects", msel_list_json(c->injects, c->n_injects));
 }
 
 /* ---- the table --------------------------------------------------------- */
@@ -1172,6 +1190,7 @@ event_clear(struct event *ev)
 		for (i = 0; i < ev->u.exercise.n_injects; i++) {
 			free(ev->u.exercise.injects[i].targets);
 			free(ev->u.exercise.injects[i].to);
+			free(ev->u.exercise.injects[i].people);
 		}
 		free(ev->u.exercise.injects);
 		for (i = 0; i < ev->u.exercise.n_hosts; i++)
@@ -1183,6 +1202,7 @@ event_clear(struct event *ev)
 		for (i = 0; i < ev->u.change.n_injects; i++) {
 			free(ev->u.change.injects[i].targets);
 			free(ev->u.change.injects[i].to);
+			free(ev->u.change.injects[i].people);
 		}
 		free(ev->u.change.injects);
 		break;
@@ -1198,6 +1218,7 @@ event_clear(struct event *ev)
 		break;
 	case EVENT_MESSAGE:
 		free(ev->u.message.to);
+		free(ev->u.message.people);
 		break;
 	default:
 		break;
@@ -1231,21 +1252,32 @@ event_team(const struct event *ev)
 	}
 }
 
-/* Whether a message event names team among its recipients. */
+/* Whether a message event names team, or user, among its recipients. */
 static bool
-addressed_to(const struct event *ev, const char *team)
+addressed_to(const struct event *ev, const char *team, const char *user)
 {
 	size_t i;
 
-	for (i = 0; team != NULL && ev->type == EVENT_MESSAGE &&
-	    i < ev->u.message.n_to; i++)
+	if (ev->type != EVENT_MESSAGE)
+		return false;
+	for (i = 0; team != NULL && i < ev->u.message.n_to; i++)
 		if (strcmp(ev->u.message.to[i], team) == 0)
+			return true;
+	for (i = 0; user != NULL && i < ev->u.message.n_people; i++)
+		if (strcmp(ev->u.message.people[i], user) == 0)
 			return true;
 	return false;
 }
 
 bool
 event_visible(const struct event *ev, bool staff, const char *team)
+{
+	return event_visible_to(ev, staff, team, NULL);
+}
+
+bool
+event_visible_to(const struct event *ev, bool staff, const char *team,
+    const char *user)
 {
 	const char *its;
 
@@ -1261,7 +1293,7 @@ event_visible(const struct event *ev, bool staff, const char *team)
 		return staff || (team != NULL && its != NULL &&
 		    strcmp(its, team) == 0);
 	case EVENT_ADDRESSED:
-		return staff || addressed_to(ev, team);
+		return staff || addressed_to(ev, team, user);
 	default:
 		return false;
 	}

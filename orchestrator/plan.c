@@ -196,8 +196,10 @@ copy_inject(struct planner *p, const struct scenario_inject *src,
 	inj->nic = copy_text(src->nic);
 	inj->duration = src->duration;
 	inj->text = copy_text(src->text);
-	inj->has_from = src->from != NULL;
-	inj->has_to = src->to != NULL;
+	inj->has_from = src->from != NULL && src->action != ACTION_MESSAGE;
+	inj->has_to = src->has_to;
+	if (src->action == ACTION_MESSAGE)
+		inj->sender = copy_text(src->from);
 	strlist_copy(&inj->breaks, &src->breaks);
 	if (src->compromise != NULL) {
 		scenario_check_copy(&plan->checks[plan->n_checks], src->compromise);
@@ -894,20 +896,67 @@ check_target_nics(struct planner *p, const struct scenario_inject *src,
 	}
 }
 
+/* The team of member name, or NULL (an instructor, or nobody). */
+static const struct scenario_team *
+member_team(const struct scenario *sc, const char *name)
+{
+	size_t i, j;
+
+	for (i = 0; i < sc->n_teams; i++)
+		for (j = 0; j < sc->teams[i].members.count; j++)
+			if (strcmp(sc->teams[i].members.items[j], name) == 0)
+				return &sc->teams[i];
+	return NULL;
+}
+
+/* Whether recipient (a team id, a role or *) takes in team. */
+static bool
+recipient_takes(const struct scenario *sc, const char *to,
+    const struct scenario_team *team)
+{
+	/* A team's own id wins over a role of the same name. */
+	int role = scenario_team(sc, to) ? ROLE_NONE : role_parse(to);
+
+	return strcmp(to, "*") == 0 || team->role == role ||
+	    strcmp(to, team->id) == 0;
+}
+
+/*
+ * A message's teams (every member of each receives it) and the people
+ * it names one by one beyond those teams (rules.c checked every name).
+ */
 static void
-resolve_recipients(struct planner *p, const char *to,
+resolve_recipients(struct planner *p, const struct strlist *to,
     struct plan_inject *inj)
 {
 	const struct scenario *sc = p->sc;
-	/* A team's own id wins over a role of the same name. */
-	int role = scenario_team(sc, to) ? ROLE_NONE : role_parse(to);
-	size_t i;
+	size_t plen = strlen(SCENARIO_PERSON), i, j, k;
 
-	inj->to = xcalloc(sc->n_teams, sizeof(*inj->to));
+	inj->to = xcalloc(sc->n_teams + 1, sizeof(*inj->to));
 	for (i = 0; i < sc->n_teams; i++)
-		if (strcmp(to, "*") == 0 || sc->teams[i].role == role ||
-		    strcmp(to, sc->teams[i].id) == 0)
-			inj->to[inj->n_to++] = &p->plan->teams[i];
+		for (j = 0; j < to->count; j++)
+			if (recipient_takes(sc, to->items[j], &sc->teams[i])) {
+				inj->to[inj->n_to++] = &p->plan->teams[i];
+				break;
+			}
+	inj->people = xcalloc(to->count + 1, sizeof(*inj->people));
+	for (j = 0; j < to->count; j++) {
+		const char *name = to->items[j] + plen;
+		const struct scenario_team *team = member_team(sc, name);
+
+		if (strncmp(to->items[j], SCENARIO_PERSON, plen) != 0)
+			continue;
+		for (k = 0; team != NULL && k < inj->n_to; k++)
+			if (strcmp(inj->to[k]->id, team->id) == 0)
+				break;
+		if (team != NULL && k < inj->n_to)
+			continue;	/* the whole team has it */
+		for (k = 0; k < inj->n_people; k++)
+			if (strcmp(inj->people[k], name) == 0)
+				break;
+		if (k == inj->n_people)
+			inj->people[inj->n_people++] = xstrdup(name);
+	}
 }
 
 /* The first address of host, "" without a NIC. */
@@ -976,15 +1025,15 @@ resolve_inject(struct planner *p, const struct scenario_inject *src,
 			    src->id);
 		check_target_nics(p, src, inj);
 	}
-	if (src->from != NULL) {
+	if (src->from != NULL && src->action != ACTION_MESSAGE) {
 		inj->from = select_hosts(p, src->from, &inj->n_from);
 		if (inj->n_from == 0)
 			planner_error(p, scenario_pos(src->node, "from"), "from "
 			    "'%s' of inject '%s' matches no host", src->from,
 			    src->id);
 	}
-	if (src->to != NULL)
-		resolve_recipients(p, src->to, inj);
+	if (src->has_to)
+		resolve_recipients(p, &src->to, inj);
 	resolve_truth(p, src, inj);
 }
 
@@ -1164,6 +1213,10 @@ plan_free(struct plan *plan)
 		free(inj->targets);
 		free(inj->from);
 		free(inj->to);
+		for (size_t j = 0; j < inj->n_people; j++)
+			free(inj->people[j]);
+		free(inj->people);
+		free(inj->sender);
 		plan_truth_free(inj->truth, inj->n_targets);
 	}
 	free_copies(plan);

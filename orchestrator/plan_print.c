@@ -522,6 +522,13 @@ inject_to_json(struct json_out *o, const struct plan *plan,
 			json_out_string(o, NULL, inj->to[i]->id);
 		json_out_close(o, ']');
 	}
+	if (inj->n_people > 0) {
+		json_out_open(o, "people", '[');
+		for (i = 0; i < inj->n_people; i++)
+			json_out_string(o, NULL, inj->people[i]);
+		json_out_close(o, ']');
+	}
+	json_out_string_if(o, "from", inj->sender);
 	/* What the action does, beyond whom it targets. */
 	json_out_string_if(o, "command", src->command);
 	json_out_string_if(o, "nic", src->nic);
@@ -733,6 +740,9 @@ print_injects(const struct plan *plan, FILE *out)
 			fprintf(out, " %s", plan->hosts[inj->targets[j]].name);
 		for (j = 0; j < inj->n_to; j++)
 			fprintf(out, " %s%s", j == 0 ? "to " : "", inj->to[j]->id);
+		for (j = 0; j < inj->n_people; j++)
+			fprintf(out, " %s%s%s", j == 0 && inj->n_to == 0 ? "to " :
+			    "", SCENARIO_PERSON, inj->people[j]);
 		fputc('\n', out);
 	}
 }

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "rangectl/journal.h"
+#include "rangectl/scenario.h"
 #include "rangectl/util.h"
 
 /* One event being applied, for messages that name it. */
@@ -68,6 +69,25 @@ copy_strings(const char *const *list, size_t n)
 
 	for (i = 0; i < n; i++)
 		items[i] = xstrdup(list[i]);
+	return items;
+}
+
+/*
+ * A message's recipients as the report lists them: its teams, then each
+ * person addressed one by one as person:NAME (the scenario's words).
+ */
+static char **
+copy_recipients(const char *const *to, size_t n_to,
+    const char *const *people, size_t n_people, size_t *n)
+{
+	char **items = xcalloc(n_to + n_people + 1, sizeof(*items));
+	size_t i;
+
+	for (i = 0; i < n_to; i++)
+		items[i] = xstrdup(to[i]);
+	for (i = 0; i < n_people; i++)
+		items[n_to + i] = xasprintf("%s%s", SCENARIO_PERSON, people[i]);
+	*n = n_to + n_people;
 	return items;
 }
 
@@ -211,10 +231,11 @@ add_message(struct report_lists *l, double t, const struct event_message *ev)
 
 	m->t = ms(t);
 	m->inject = dup_or_null(ev->inject);
-	m->to = copy_strings(ev->to, ev->n_to);
-	m->n_to = ev->n_to;
+	m->to = copy_recipients(ev->to, ev->n_to, ev->people, ev->n_people,
+	    &m->n_to);
 	m->text = xstrdup(ev->text);
 	m->by = dup_or_null(ev->by);
+	m->from = dup_or_null(ev->from);
 }
 
 static void
@@ -288,6 +309,7 @@ lists_clear(struct report_lists *l)
 		free_strings(l->messages[i].to, l->messages[i].n_to);
 		free(l->messages[i].text);
 		free(l->messages[i].by);
+		free(l->messages[i].from);
 	}
 	for (i = 0; i < l->n_hosts; i++) {
 		free(l->hosts[i].name);
@@ -485,8 +507,8 @@ add_lists(struct report *r, const struct event_exercise *x)
 		inj->listed = true;
 		inj->targets = copy_strings(m->targets, m->n_targets);
 		inj->n_targets = m->n_targets;
-		inj->to = copy_strings(m->to, m->n_to);
-		inj->n_to = m->n_to;
+		inj->to = copy_recipients(m->to, m->n_to, m->people,
+		    m->n_people, &inj->n_to);
 	}
 	r->n_hosts = x->n_hosts;
 }
@@ -705,8 +727,12 @@ apply_message(struct apply *a)
 
 	json_object_set_new(o, "inject", jstr(m->inject));
 	json_object_set_new(o, "to", event_strings_json(m->to, m->n_to));
+	/* The view delivers by these two: teams, and people one by one. */
+	json_object_set_new(o, "people", event_strings_json(m->people,
+	    m->n_people));
 	json_object_set_new(o, "text", json_string(m->text));
 	json_object_set_new(o, "by", jstr(m->by));
+	json_object_set_new(o, "from", jstr(m->from));
 	json_array_append_new(a->r->messages, o);
 	add_message(&a->r->lists, a->ev->t, m);
 	return 0;
@@ -757,8 +783,8 @@ apply_change(struct apply *a)
 			inj->action = xstrdup(m->action);
 			inj->targets = copy_strings(m->targets, m->n_targets);
 			inj->n_targets = m->n_targets;
-			inj->to = copy_strings(m->to, m->n_to);
-			inj->n_to = m->n_to;
+			inj->to = copy_recipients(m->to, m->n_to, m->people,
+			    m->n_people, &inj->n_to);
 			inj->listed = true;
 		} else if (inj->at != m->at && !inj->moved) {
 			inj->moved = true;

@@ -1310,7 +1310,8 @@ print_messages(const struct report *r, FILE *out)
 		html_list(out, m->to, m->n_to);
 		fputs("</td>", out);
 		html_td(out, "id", m->inject);
-		html_td(out, NULL, m->by);
+		/* Sent by hand: who; by an inject: its sender, if named. */
+		html_td(out, NULL, m->by != NULL ? m->by : m->from);
 		html_td(out, NULL, m->text);
 		fputs("</tr>\n", out);
 	}

@@ -178,9 +178,14 @@ message_to_json(const struct report_lists *l, size_t i)
 {
 	const struct report_message *m = &l->messages[i];
 
-	return json_pack("{s:f, s:o, s:o, s:s, s:o}", "t", m->t, "inject",
+	json_t *o = json_pack("{s:f, s:o, s:o, s:s, s:o}", "t", m->t, "inject",
 	    string_or_null(m->inject), "to", strings_to_json(m->to, m->n_to),
 	    "text", m->text, "by", string_or_null(m->by));
+
+	/* Only when named: reports of messages without one read as before. */
+	if (m->from != NULL)
+		json_object_set_new(o, "from", json_string(m->from));
+	return o;
 }
 
 static json_t *

@@ -647,6 +647,10 @@ print_messages(const struct report *r, FILE *out)
 			fputs(", from inject ", out);
 			put(out, m->inject);
 		}
+		if (m->from != NULL) {
+			fputs(", sender ", out);
+			put(out, m->from);
+		}
 		if (m->by != NULL) {
 			fputs(", by ", out);
 			put(out, m->by);

@@ -701,7 +701,7 @@ static const struct {
 	{ ACTION_DESTROY, "target compromise" },
 	{ ACTION_START, "target compromise" },
 	{ ACTION_REVERT, "target compromise" },
-	{ ACTION_MESSAGE, "to text" },
+	{ ACTION_MESSAGE, "to text from" },
 };
 
 static const char *const action_specific[] = {
@@ -790,23 +790,70 @@ check_selector(const struct scenario *sc, struct schema_ctx *ctx,
 	selector_clear(&sel);
 }
 
+/* Whether name is a member of a team or an instructor: a person. */
+static bool
+person_known(const struct scenario *sc, const char *name)
+{
+	size_t i, j;
+
+	for (i = 0; i < sc->n_teams; i++)
+		for (j = 0; j < sc->teams[i].members.count; j++)
+			if (strcmp(sc->teams[i].members.items[j], name) == 0)
+				return true;
+	for (i = 0; i < sc->instructors.count; i++)
+		if (strcmp(sc->instructors.items[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* One recipient of a message: a team id, a role, person:NAME or *. */
+static void
+check_one_recipient(const struct scenario *sc, struct schema_ctx *ctx,
+    const char *to, struct pos pos, const char *what)
+{
+	size_t plen = strlen(SCENARIO_PERSON);
+	int role;
+
+	if (strcmp(to, "*") == 0)
+		return;
+	if (strncmp(to, SCENARIO_PERSON, plen) == 0) {
+		if (!person_known(sc, to + plen) && teams_readable(sc))
+			schema_error(ctx, pos, "%s is sent to person '%s', who is "
+			    "neither a member of a team nor an instructor", what,
+			    to + plen);
+		return;
+	}
+	role = scenario_team(sc, to) ? ROLE_NONE : role_parse(to);
+	if (role != ROLE_NONE && count_role(sc, role) == 0)
+		schema_error(ctx, pos, "%s is sent to role '%s', but the scenario "
+		    "has no %s team", what, to, to);
+	else if (role == ROLE_NONE && scenario_team(sc, to) == NULL &&
+	    teams_readable(sc))
+		schema_error(ctx, pos, "%s is sent to '%s', which is neither a "
+		    "team id, a role, person:NAME nor *", what, to);
+}
+
 static void
 check_recipient(const struct scenario *sc, struct schema_ctx *ctx,
     const struct scenario_inject *inj, const char *what)
 {
-	int role;
+	const struct ynode *list = ynode_get(inj->node, "to");
 
-	if (inj->to == NULL || strcmp(inj->to, "*") == 0)
-		return;
-	role = scenario_team(sc, inj->to) ? ROLE_NONE : role_parse(inj->to);
-	if (role != ROLE_NONE && count_role(sc, role) == 0)
+	if (list != NULL && list->kind == YNODE_SEQ && list->count == 0)
 		schema_error(ctx, scenario_pos(inj->node, "to"), "%s is sent to "
-		    "role '%s', but the scenario has no %s team", what, inj->to,
-		    inj->to);
-	else if (role == ROLE_NONE && scenario_team(sc, inj->to) == NULL)
-		schema_error(ctx, scenario_pos(inj->node, "to"), "%s is sent to "
-		    "'%s', which is neither a team id, a role nor *", what,
-		    inj->to);
+		    "an empty list: name a team, a role, person:NAME or *",
+		    what);
+	for (size_t i = 0, j; i < inj->to.count; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(inj->to.items[j], inj->to.items[i]) == 0)
+				break;
+		if (j < i)
+			schema_error(ctx, inj->to.pos[i], "%s names recipient "
+			    "'%s' twice in 'to'", what, inj->to.items[i]);
+		else
+			check_one_recipient(sc, ctx, inj->to.items[i],
+			    inj->to.pos[i], what);
+	}
 }
 
 /* True when some host has a service of that id. */
@@ -871,7 +918,8 @@ check_inject(const struct scenario *sc, struct schema_ctx *ctx,
 	check_action_keys(ctx, inj, what);
 	if (inj->target != NULL)
 		check_selector(sc, ctx, inj, "target", inj->target, what);
-	if (inj->from != NULL)
+	/* A message's from is its sender's name, not a selector. */
+	if (inj->from != NULL && inj->action != ACTION_MESSAGE)
 		check_selector(sc, ctx, inj, "from", inj->from, what);
 	check_recipient(sc, ctx, inj, what);
 	check_breaks(sc, ctx, inj, what);

@@ -186,6 +186,8 @@ static void decode_compromise(struct schema_ctx *, const struct ynode *, void *,
     const char *);
 static void decode_truth(struct schema_ctx *, const struct ynode *, void *,
     const char *);
+static void decode_recipients(struct schema_ctx *, const struct ynode *,
+    void *, const char *);
 static void decode_indicators(struct schema_ctx *, const struct ynode *,
     void *, const char *);
 static void decode_scoring(struct schema_ctx *, const struct ynode *, void *,
@@ -338,7 +340,7 @@ static const struct schema_field inject_fields[] = {
 	CUSTOM("compromise", false, decode_compromise),
 	FIELD(scenario_inject, "nic", SCHEMA_ID, nic, false, 0, SCENARIO_ID_MAX),
 	FIELD(scenario_inject, "duration", SCHEMA_DURATION, duration, false, 0, 0),
-	FIELD(scenario_inject, "to", SCHEMA_STRING, to, false, 0, 0),
+	CUSTOM("to", false, decode_recipients),
 	FIELD(scenario_inject, "text", SCHEMA_STRING, text, false, 0, 0),
 	FIELD(scenario_inject, "breaks", SCHEMA_IDLIST, breaks, false, 0,
 	    SCENARIO_NAME_MAX),
@@ -576,6 +578,39 @@ decode_compromise(struct schema_ctx *ctx, const struct ynode *value, void *obj,
 	free(desc);
 }
 
+/*
+ * A message's to: one recipient as a string (as before issue 13) or a
+ * list of them; each a team id, a role, person:NAME or *. The rules
+ * check what each names (rules.c).
+ */
+static void
+decode_recipients(struct schema_ctx *ctx, const struct ynode *value,
+    void *obj, const char *what)
+{
+	struct scenario_inject *inj = obj;
+	const struct ynode *const *items = &value;
+	size_t n = 1, i;
+
+	if (ynode_is_null(value))
+		return;	/* "to:" alone: none, as a missing one */
+	if (value->kind == YNODE_SEQ) {
+		items = (const struct ynode *const *)value->items;
+		n = value->count;
+	}
+	inj->to.items = xcalloc(n + 1, sizeof(*inj->to.items));
+	inj->to.pos = xcalloc(n + 1, sizeof(*inj->to.pos));
+	for (i = 0; i < n; i++) {
+		const char *text = schema_scalar(ctx, items[i], "recipient",
+		    what);
+
+		if (text == NULL)
+			continue;
+		inj->to.pos[inj->to.count] = items[i]->pos;
+		inj->to.items[inj->to.count++] = xstrdup(text);
+	}
+	inj->has_to = true;
+}
+
 static void
 decode_truth(struct schema_ctx *ctx, const struct ynode *value, void *obj,
     const char *what)
@@ -733,7 +768,7 @@ inject_clear(struct scenario_inject *inj)
 	scenario_check_clear(inj->compromise);
 	free(inj->compromise);
 	free(inj->nic);
-	free(inj->to);
+	strlist_clear(&inj->to);
 	free(inj->text);
 	strlist_clear(&inj->breaks);
 	truth_free(inj->truth);

@@ -284,11 +284,15 @@ view_injects(struct view *v)
 	return injects;
 }
 
-/* Whether a message's recipients include u's team. */
+/*
+ * Whether a message's recipients include u: u's team among its teams,
+ * or u by name among the people it names one by one. Staff see all.
+ */
 static int
 addressed_to(const json_t *msg, const struct auth_user *u)
 {
 	const json_t *to = json_object_get(msg, "to");
+	const json_t *people = json_object_get(msg, "people");
 	size_t i;
 
 	if (u == NULL || u->role != AUTH_TRAINEE)
@@ -296,6 +300,12 @@ addressed_to(const json_t *msg, const struct auth_user *u)
 	for (i = 0; i < json_array_size(to); i++)
 		if (view_may_see_team(u, json_string_value(json_array_get(to, i))))
 			return 1;
+	for (i = 0; i < json_array_size(people); i++) {
+		const char *name = json_string_value(json_array_get(people, i));
+
+		if (name != NULL && strcmp(name, u->name) == 0)
+			return 1;
+	}
 	return 0;
 }
 

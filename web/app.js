@@ -996,13 +996,21 @@
 
 	/* ---- messages ------------------------------------------------------------ */
 
+	/* Staff see every recipient; a trainee, that it came to them by name. */
+	function recipients(m) {
+		const people = Array.isArray(m.people) ? m.people : [];
+		if (isTrainee()) return people.includes(S.me.name) ? ' · to you' : '';
+		const to = (Array.isArray(m.to) ? m.to.map(teamName) : []).concat(people);
+		return to.length ? ` · to ${to.join(', ')}` : '';
+	}
+
 	function renderMessages() {
 		const msgs = S.messages.slice().sort((a, b) => (b.t || 0) - (a.t || 0));
 		$('message-list').replaceChildren(...msgs.map((m) => el('li', { class: 'message' },
 			el('p', { class: 'meta' },
 				el('span', { class: 'when' }, exClock(m.t)), ' · ',
-				el('span', { class: 'from' }, m.by ? `from ${m.by}` : 'from exercise control'),
-				!isTrainee() && Array.isArray(m.to) ? ` · to ${m.to.map(teamName).join(', ')}` : ''),
+				el('span', { class: 'from' }, `from ${m.from || m.by || 'exercise control'}`),
+				recipients(m)),
 			el('p', { class: 'text' }, m.text))));
 		$('messages-empty').hidden = msgs.length > 0;
 		updateInjectSelect();

@@ -31,7 +31,8 @@
  * without one was written before the format was numbered: format 1,
  * whose events are those of format 2. Format 3 adds optional fields
  * (a round's "simulated", the exercise's sla_after and sla_penalty, a
- * grade's regrade and reason) and the change event: every journal of
+ * grade's regrade and reason, a message's people and from) and the
+ * change event: every journal of
  * formats 1 and 2 is one of format 3.
  */
 #define EVENT_FORMAT 3
@@ -79,6 +80,8 @@ struct event_msel {
 	size_t n_targets;
 	const char **to;	/* team ids (a message's); absent: none */
 	size_t n_to;
+	const char **people;	/* user names addressed one by one; absent: none */
+	size_t n_people;
 };
 
 struct event_service {
@@ -200,10 +203,18 @@ struct event_link {
 
 struct event_message {
 	const char *inject;	/* NULL when none */
-	const char **to;	/* team ids */
+	const char **to;	/* team ids: every member of each receives it */
 	size_t n_to;
 	const char *text;
 	const char *by;	/* NULL: the clock */
+	/*
+	 * User names that receive it one by one, beyond the teams in to
+	 * (format 3, optional): a reader that knows only to shows such a
+	 * message to staff alone, never to a team it was not sent to.
+	 */
+	const char **people;
+	size_t n_people;
+	const char *from;	/* the story's sender; NULL: exercise control */
 };
 
 struct event_report {
@@ -368,6 +379,14 @@ json_t *event_strings_json(const char *const *items, size_t n);
  * sees those for everyone, their team's and those addressed to it.
  */
 bool event_visible(const struct event *ev, bool staff, const char *team);
+
+/*
+ * The same for a user by name as well: a message names its recipients by
+ * team and by person, and reaches a trainee named in its people (and
+ * staff) whatever their team.
+ */
+bool event_visible_to(const struct event *ev, bool staff, const char *team,
+    const char *user);
 /* The team an event concerns, for EVENT_TEAM (NULL: none). */
 const char *event_team(const struct event *ev);
 

@@ -155,7 +155,7 @@ struct plan_inject {
 	long duration;	/* link_down: seconds until link_up, 0 for never */
 	char *text;
 	const struct scenario_check *compromise;	/* in plan.checks, or NULL */
-	bool has_from;	/* the scenario gave a from selector */
+	bool has_from;	/* the scenario gave a from selector (not a message) */
 	bool has_to;	/* and a to */
 	struct strlist breaks;	/* service ids a rehearsal's checks fail from */
 	size_t *targets;	/* host indexes */
@@ -164,6 +164,13 @@ struct plan_inject {
 	size_t n_from;
 	const struct scenario_team **to;	/* message recipients, in plan.teams */
 	size_t n_to;
+	/*
+	 * message: the people addressed one by one (person:NAME) whose team
+	 * is not in to, each once, in the scenario's order; owned.
+	 */
+	char **people;
+	size_t n_people;
+	char *sender;	/* message: the scenario's from, NULL for control */
 	struct plan_truth *truth;	/* owned, or NULL */
 };
 

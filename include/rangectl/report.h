@@ -74,7 +74,7 @@ struct report_inject {
 	long moved_from;	/* exercise seconds; -1 when it was manual */
 	char **targets;	/* host names */
 	size_t n_targets;
-	char **to;	/* team ids, for messages */
+	char **to;	/* team ids and person:NAME, for messages */
 	size_t n_to;
 	struct report_firing *firings;
 	size_t n_firings;
@@ -159,10 +159,11 @@ struct report_adjustment {
 struct report_message {
 	double t;
 	char *inject;	/* the inject that sent it; NULL: sent by hand */
-	char **to;	/* team ids */
+	char **to;	/* team ids, then person:NAME for each person */
 	size_t n_to;
 	char *text;
 	char *by;	/* NULL when none */
+	char *from;	/* the story's sender; NULL: exercise control */
 };
 
 /* A host's change of state, as libvirt told the engine. */
@@ -242,7 +243,7 @@ struct report {
 	 * alone, which filters and serves them as they are. No renderer
 	 * reads them; they can go once view.c reads lists.
 	 */
-	json_t *messages;	/* [{t, inject, to, text, by}] */
+	json_t *messages;	/* [{t, inject, to, people, text, by, from}] */
 	json_t *grades;	/* [{t, report, team, points, comment, by}] */
 	json_t *reports;	/* [{t, id, team, author, title, body,
 				 * inject}] */

@@ -20,6 +20,8 @@
 #define SCENARIO_VERSION 1
 #define SCENARIO_EXERCISE_ID_MAX 24
 #define SCENARIO_ID_MAX 12	/* teams, networks, hosts */
+/* A message's recipient that names one person: person:NAME. */
+#define SCENARIO_PERSON "person:"
 #define SCENARIO_NAME_MAX 32	/* members, instructors, injects, images */
 
 enum team_role {
@@ -290,14 +292,23 @@ struct scenario_inject {
 	int trigger;	/* enum inject_trigger as written */
 	bool manual;	/* fired by a controller, never by the clock */
 	char *title;
-	char *from;	/* selector or NULL */
+	/*
+	 * exec: a host selector; message: the sender the trainees see (the
+	 * story's: "CEO", "CERT-EU"), NULL for exercise control. Or NULL.
+	 */
+	char *from;
 	char *target;	/* selector or NULL (message) */
 	int action;	/* enum inject_action */
 	char *command;
 	struct scenario_check *compromise;	/* or NULL */
 	char *nic;
 	long duration;	/* link_down: seconds until link_up, 0 for never */
-	char *to;
+	/*
+	 * message: its recipients as written, each a team id, a role,
+	 * person:NAME or *; one string in the scenario is a list of one.
+	 */
+	struct strlist to;
+	bool has_to;	/* to was given (it may be an empty list) */
 	char *text;
 	/*
 	 * Service ids this inject stops on its targets: what a rehearsal's

@@ -228,6 +228,16 @@ CHANGES = [
     ("id true, quoted", "id: bounce", "id: 'true'", "valid"),
     ("message to *", "to: blue", 'to: "*"', "valid"),
     ("message to a team", "to: blue", "to: md", "valid"),
+    # Issue 13: a list of teams, roles and people, and a sender.
+    ("message to a list", "to: blue", "to: [ro, red, person:ion]", "valid"),
+    ("message to an instructor", "to: blue", "to: [person:prof]", "valid"),
+    ("message with a sender", "to: blue", 'to: blue\n    from: "CEO"',
+     "valid"),
+    ("message to an empty list", "to: blue", "to: []", "invalid"),
+    ("message to a team twice", "to: blue", "to: [ro, ro]", "invalid"),
+    ("message to Person:ion", "to: blue", "to: [Person:ion]", "invalid"),
+    ("message to an unknown person", "to: blue", "to: [person:bob]",
+     "uncaught: a reference to a person"),
     ("${HOME} in a command", "echo defaced >", "echo ${HOME} {x} >", "valid"),
     # What the schema catches.
     ("version 2", "version: 1", "version: 2", "invalid"),

@@ -50,14 +50,15 @@ round_trip(const struct event *ev)
 
 static const char *targets[] = { "ex-ro-web", "ex-md-web" };
 static const char *teams_to[] = { "ro", "md" };
+static const char *people[] = { "ana" };
 
 TEST(exercise_round_trip)
 {
 	struct event_team teams[] = { { "ro", "Romania", ROLE_BLUE },
 		{ "white", NULL, ROLE_WHITE } };
 	struct event_msel msel[] = {
-		{ "recon", "Scan", 300, "exec", targets, 2, NULL, 0 },
-		{ "press", NULL, -1, "message", NULL, 0, teams_to, 2 } };
+		{ "recon", "Scan", 300, "exec", targets, 2, NULL, 0, NULL, 0 },
+		{ "press", NULL, -1, "message", NULL, 0, teams_to, 2, NULL, 0 } };
 	struct event_service services[] = { { "web", "http", 10 } };
 	struct event_host_entry hosts[] = { { "ex-ro-web", "ro", services, 1 },
 		{ "ex-gw", NULL, NULL, 0 } };
@@ -164,8 +165,15 @@ TEST(the_small_events_round_trip)
 	round_trip(&ev);
 	event_init(&ev, EVENT_MESSAGE);
 	ev.has_t = true;
-	ev.u.message = (struct event_message){ NULL, teams_to, 2, "a call",
-		"control" };
+	ev.u.message = (struct event_message){ .to = teams_to, .n_to = 2,
+		.text = "a call", .by = "control" };
+	round_trip(&ev);
+	/* Issue 13: people one by one, and the story's sender. */
+	event_init(&ev, EVENT_MESSAGE);
+	ev.has_t = true;
+	ev.u.message = (struct event_message){ .inject = "press", .to =
+		teams_to, .n_to = 1, .text = "call me", .people = people,
+		.n_people = 1, .from = "CEO" };
 	round_trip(&ev);
 	event_init(&ev, EVENT_REPORT);
 	ev.has_t = true;
@@ -201,7 +209,7 @@ TEST(the_small_events_round_trip)
 		static const char *what[] = { "inject 'recon': at 0:05:00, now "
 			"0:10:00" };
 		struct event_msel msel[] = {
-			{ "recon", "Scan", 600, "exec", targets, 2, NULL, 0 } };
+			{ "recon", "Scan", 600, "exec", targets, 2, NULL, 0, NULL, 0 } };
 
 		event_init(&ev, EVENT_CHANGE);
 		ev.has_t = true;
