@@ -476,11 +476,26 @@ start_events(struct http *h, struct MHD_Connection *conn,
 	return rc;
 }
 
-/* The audience of a client: staff see one thing, each team another. */
-static const char *
-audience(const struct auth_user *u)
+/*
+ * The audience of a client for event: staff see one thing, each team
+ * another, and a trainee a message names one by one (its "people") a
+ * third: the text made for their team would lack it. Caller frees.
+ */
+static char *
+audience(const struct auth_user *u, const json_t *event)
 {
-	return u->role == AUTH_TRAINEE && u->team ? u->team->id : "*";
+	const json_t *people = json_object_get(event, "people");
+	size_t i;
+
+	if (u->role != AUTH_TRAINEE || u->team == NULL)
+		return xstrdup("*");
+	for (i = 0; i < json_array_size(people); i++) {
+		const char *name = json_string_value(json_array_get(people, i));
+
+		if (name != NULL && strcmp(name, u->name) == 0)
+			return xasprintf("person:%s", u->name);
+	}
+	return xstrdup(u->team->id);
 }
 
 void
@@ -495,7 +510,7 @@ http_publish(struct http *h, const json_t *event)
 	made = json_object();
 	pthread_mutex_lock(&h->lock);
 	for (c = h->clients; c != NULL; c = c->next) {
-		const char *key = audience(c->user);
+		char *key = audience(c->user, event);
 		json_t *text = json_object_get(made, key);
 
 		if (text == NULL) {
@@ -507,6 +522,7 @@ http_publish(struct http *h, const json_t *event)
 		}
 		if (json_is_string(text))
 			sse_push(c, json_string_value(text));
+		free(key);
 	}
 	pthread_mutex_unlock(&h->lock);
 	json_decref(made);
