@@ -379,6 +379,54 @@ TEST(malformed_events_are_refused)
 	    "event 5 (revert): 'ok' must be true or false");
 }
 
+/*
+ * Issue 13: a message's people and sender. A message line as formats 1
+ * to 3 wrote it (no people, no from) reads as before and reaches its
+ * teams; one with people reaches them by name, and a reader that asks by
+ * team alone (event_visible) shows it to no other trainee.
+ */
+TEST(messages_old_and_to_people)
+{
+	static const char *const old = "{\"type\":\"message\",\"t\":5,"
+	    "\"inject\":\"press\",\"to\":[\"md\"],\"text\":\"a call\","
+	    "\"by\":null}";
+	static const char *const named = "{\"type\":\"message\",\"t\":5,"
+	    "\"inject\":\"ceo\",\"to\":[\"md\"],\"text\":\"call me\","
+	    "\"by\":null,\"people\":[\"ana\"],\"from\":\"CEO\"}";
+	json_t *o = json_loads(old, 0, NULL);
+	struct event ev;
+	char *error = NULL;
+
+	if (!CHECK(o != NULL && event_decode(o, 5, &ev, &error) == 0))
+		goto cleanup;
+	CHECK_INT_EQ(ev.u.message.n_people, 0);
+	CHECK(ev.u.message.from == NULL);
+	CHECK(event_visible_to(&ev, false, "md", "ion"));
+	CHECK(!event_visible_to(&ev, false, "ro", "ana"));
+	CHECK(event_visible_to(&ev, true, NULL, NULL));
+	event_clear(&ev);
+	json_decref(o);
+	o = json_loads(named, 0, NULL);
+	if (!CHECK(o != NULL && event_decode(o, 5, &ev, &error) == 0))
+		goto cleanup;
+	CHECK_INT_EQ(ev.u.message.n_people, 1);
+	CHECK_STR_EQ(ev.u.message.from, "CEO");
+	CHECK(event_visible_to(&ev, false, "ro", "ana"));
+	CHECK(!event_visible_to(&ev, false, "ro", "dan"));
+	CHECK(event_visible_to(&ev, false, "md", "ion"));
+	CHECK(!event_visible(&ev, false, "ro"));
+	CHECK(event_visible(&ev, true, NULL));
+	event_clear(&ev);
+	REFUSED("{\"type\":\"message\",\"t\":1,\"to\":[],\"text\":\"x\","
+	    "\"people\":\"ana\"}", "event 5 (message): 'people' must be a list "
+	    "of strings");
+	REFUSED("{\"type\":\"message\",\"t\":1,\"to\":[],\"text\":\"x\","
+	    "\"from\":7}", "event 5 (message): 'from' must be a string or null");
+cleanup:
+	free(error);
+	json_decref(o);
+}
+
 TEST(audiences)
 {
 	const char *to[] = { "md" };
