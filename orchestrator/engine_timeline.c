@@ -85,7 +85,7 @@ diff_inject(json_t *lines, const json_t *was, const json_t *now)
 	const char *id = json_string_value(json_object_get(was ? was : now,
 	    "id"));
 	char a[UNITS_CLOCK_SIZE], b[UNITS_CLOCK_SIZE];
-	static const char *const lists[] = { "targets", "to" };
+	static const char *const lists[] = { "targets", "to", "people" };
 	size_t i;
 
 	if (was == NULL || now == NULL) {
