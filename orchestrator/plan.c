@@ -941,11 +941,13 @@ resolve_recipients(struct planner *p, const struct strlist *to,
 			}
 	inj->people = xcalloc(to->count + 1, sizeof(*inj->people));
 	for (j = 0; j < to->count; j++) {
-		const char *name = to->items[j] + plen;
-		const struct scenario_team *team = member_team(sc, name);
+		const struct scenario_team *team;
+		const char *name;
 
 		if (strncmp(to->items[j], SCENARIO_PERSON, plen) != 0)
 			continue;
+		name = to->items[j] + plen;
+		team = member_team(sc, name);
 		for (k = 0; team != NULL && k < inj->n_to; k++)
 			if (strcmp(inj->to[k]->id, team->id) == 0)
 				break;

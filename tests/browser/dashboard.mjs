@@ -395,6 +395,16 @@ try {
 	await check('the trainee sees the message that press sent', async () => {
 		await until('the message', async () => /journalist/i.test(await text(tr.locator('#message-list'))), 5000);
 	});
+	/* Issue 13: a controller fired press by hand; its sender stays the
+	 * scenario's (exercise control), never the controller's name. */
+	await check('the hand-fired message shows the scenario\'s sender, not who fired it', async () => {
+		const li = tr.locator('#message-list li.message').filter({ hasText: /journalist/i });
+		const from = await text(li.locator('.from'));
+		assert(from === 'from exercise control', `the message says "${from}"`);
+		const m = (await api(trainee.token, 'messages')).body.find((x) => x.inject === 'press');
+		assert(m && m.by === null && m.from === null && Array.isArray(m.people), `the API has ${JSON.stringify(m)}`);
+		assert(!/ · to /.test(await text(li)), 'a trainee is shown the other recipients');
+	});
 	const title = 'Defaced page <img src=x onerror="window.__xss=1"> & "quotes"';
 	await check('the trainee files an incident report about press', async () => {
 		assert(await tr.locator('#report-form').isVisible(), 'no report form');
