@@ -100,12 +100,14 @@ adjust(struct engine *e, const struct engine_command *cmd, char **error)
 
 /*
  * Whether team has seen inject i: it fired, at the team's hosts or as a
- * message to the team. A trainee's report may name only those, so that
+ * message to the team, or to author by name (person:NAME), who may file
+ * about it for the team. A trainee's report may name only those, so that
  * naming another team's inject or one still to come is answered as
  * naming none (no oracle of the MSEL).
  */
 static bool
-team_saw(const struct engine *e, size_t i, const char *team)
+team_saw(const struct engine *e, size_t i, const char *team,
+    const char *author)
 {
 	const struct plan_inject *pi = &e->plan->injects[i];
 	size_t k;
@@ -118,6 +120,10 @@ team_saw(const struct engine *e, size_t i, const char *team)
 			return true;
 	for (k = 0; k < pi->n_to; k++)
 		if (strcmp(pi->to[k]->id, team) == 0)
+			return true;
+	/* A message to the author by name: theirs, not their teammates'. */
+	for (k = 0; author != NULL && k < pi->n_people; k++)
+		if (strcmp(pi->people[k], author) == 0)
 			return true;
 	return false;
 }
@@ -160,7 +166,7 @@ file_report(struct engine *e, const struct engine_command *cmd,
 	if (cmd->text == NULL || cmd->text[0] == '\0')
 		return refuse(error, "a report needs a title");
 	if (cmd->inject != NULL && ((i = engine_inject_index(e, cmd->inject)) ==
-	    PLAN_NONE || !team_saw(e, i, cmd->arg)))
+	    PLAN_NONE || !team_saw(e, i, cmd->arg, cmd->by)))
 		return refuse(error, "there is no inject '%s' that team %s has "
 		    "seen", cmd->inject, cmd->arg);
 	id = report_id(e, cmd->arg);

@@ -76,6 +76,17 @@ e2e_check "the journal's inject events name who fired them ($got)" test "$got" =
 e2e_check "the controller's stream has the inject events, ana's none" sh -c \
 	"grep -q '^event: inject' $RH_DIR/sse-control && ! grep -q '^event: inject' $RH_DIR/sse-ana"
 
+# A report may name a message sent to its author by name, and only them:
+# a teammate gets the answer of an inject that does not exist.
+report() { call "$1" POST "$base/api/v1/reports" -H 'Content-Type: application/json' \
+	--data "{\"title\":\"about it\",\"inject\":\"$2\"}" -o /dev/null -w '%{http_code}'; }
+got=$(report ana to-ana)
+e2e_check "ana files a report on the message to her ($got)" test "$got" = 201
+got=$(report dan to-ana)/$(report dan no-such-inject)
+e2e_check "dan, her teammate, gets for it what an unknown inject gets ($got)" test "$got" = 409/409
+got=$(report ion to-list)
+e2e_check "ion files one on the message to md ($got)" test "$got" = 201
+
 # The log counts recipients: ana; md and lv (ion, liga) and eve; 4 blue.
 e2e_check "log: to-ana reached 1 person" grep -q "inject 'to-ana' (message) sent by hand, by 'control' to 0 team(s), 1 person(s)" "$RH_DIR/log"
 e2e_check "log: to-list reached 2 teams and 3 people" grep -q "inject 'to-list' (message) sent by hand, by 'control' to 2 team(s), 3 person(s)" "$RH_DIR/log"
