@@ -213,7 +213,7 @@ XTERM	= node_modules/@xterm/xterm
 XTERM_FILES = LICENSE css/xterm.css lib/xterm.js
 NOVNC	= node_modules/@novnc/novnc
 NOVNC_FILES = $(if $(wildcard web/$(NOVNC)/core/rfb.js),$(patsubst web/$(NOVNC)/%,%,\
-	LICENSE.txt $(wildcard web/$(NOVNC)/docs/LICENSE*) \
+	LICENSE.txt vendor/pako/LICENSE $(wildcard web/$(NOVNC)/docs/LICENSE*) \
 	$(shell find web/$(NOVNC)/core web/$(NOVNC)/vendor -name '*.js' 2>/dev/null)))
 
 install: all
