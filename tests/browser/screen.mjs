@@ -12,7 +12,10 @@
 // screen button for HOST and the server refuses their WebSocket (and its
 // HTTP request, 404); an instructor is refused too (403: no watching).
 // Closing the dialog closes the screen on the server. Prints "ok ..." or
-// "FAIL ..." per check and ends with "N passed, M failed".
+// "FAIL ..." per check and ends with "N passed, M failed". With
+// SCREEN_OWNER_ONLY=1 a range without another team or an instructor (a
+// Debian guest's, tests/e2e/debian.yaml) is enough: the refusals are left
+// out, said so.
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -86,12 +89,14 @@ for (const [name, token] of Object.entries(creds)) {
 	if (mine && !owner) owner = { name, token, team: who.body.team };
 	else if (!mine && !stranger) stranger = { name, token, team: who.body.team };
 }
-if (!owner || !stranger || !watcher) {
+const ownerOnly = process.env.SCREEN_OWNER_ONLY === '1';
+if (!owner || (!ownerOnly && (!stranger || !watcher))) {
 	fail(`the credentials have a trainee of ${hostName}'s team, one of another team and an instructor`);
 	console.log(`${passed} passed, ${failed} failed`);
 	process.exit(1);
 }
-console.log(`# ${owner.name} (${owner.team}) owns ${hostName}; ${stranger.name} (${stranger.team}) does not; ${watcher.name} instructs`);
+console.log(`# ${owner.name} (${owner.team}) owns ${hostName}` +
+	(stranger ? `; ${stranger.name} (${stranger.team}) does not` : '') + (watcher ? `; ${watcher.name} instructs` : ''));
 
 const browser = await chromium.launch({
 	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -185,26 +190,30 @@ try {
 		await until('no screen open', async () => await openConsoles() === 0, 5000);
 	});
 
-	const other = await newPage(stranger.name);
-	await login(other, stranger.token);
-	await check(`${stranger.name} (${stranger.team}) has no row and no screen for ${hostName}`, async () => {
-		assert(await other.locator(`#host-rows tr[data-host="${hostName}"]`).count() === 0, 'the row is shown');
-		assert(await other.getByRole('button', { name: /screen/i }).count() === 0, 'a screen button is shown');
-	});
-	await check(`the server refuses ${stranger.name}'s WebSocket to ${hostName}'s screen (404 over HTTP)`, async () => {
-		const outcome = await tryScreen(other, stranger.token);
-		assert(outcome === 'refused', `the WebSocket was ${outcome}`);
-		const status = await screenStatus(stranger.token);
-		assert(status === 404, `HTTP ${status}`);
-		assert(await openConsoles() === 0, 'a screen is open');
-	});
-	await check(`the server refuses the instructor ${watcher.name}'s WebSocket (403: no watching)`, async () => {
-		const outcome = await tryScreen(other, watcher.token);
-		assert(outcome === 'refused', `the WebSocket was ${outcome}`);
-		const status = await screenStatus(watcher.token);
-		assert(status === 403, `HTTP ${status}`);
-		assert(await openConsoles() === 0, 'a screen is open');
-	});
+	if (!stranger || !watcher) {
+		console.log('# no other team or no instructor in this range: their refusals left out');
+	} else {
+		const other = await newPage(stranger.name);
+		await login(other, stranger.token);
+		await check(`${stranger.name} (${stranger.team}) has no row and no screen for ${hostName}`, async () => {
+			assert(await other.locator(`#host-rows tr[data-host="${hostName}"]`).count() === 0, 'the row is shown');
+			assert(await other.getByRole('button', { name: /screen/i }).count() === 0, 'a screen button is shown');
+		});
+		await check(`the server refuses ${stranger.name}'s WebSocket to ${hostName}'s screen (404 over HTTP)`, async () => {
+			const outcome = await tryScreen(other, stranger.token);
+			assert(outcome === 'refused', `the WebSocket was ${outcome}`);
+			const status = await screenStatus(stranger.token);
+			assert(status === 404, `HTTP ${status}`);
+			assert(await openConsoles() === 0, 'a screen is open');
+		});
+		await check(`the server refuses the instructor ${watcher.name}'s WebSocket (403: no watching)`, async () => {
+			const outcome = await tryScreen(other, watcher.token);
+			assert(outcome === 'refused', `the WebSocket was ${outcome}`);
+			const status = await screenStatus(watcher.token);
+			assert(status === 403, `HTTP ${status}`);
+			assert(await openConsoles() === 0, 'a screen is open');
+		});
+	}
 	await check('no page threw an error', async () => {
 		assert(pageErrors.length === 0, pageErrors.join('\n'));
 	});
