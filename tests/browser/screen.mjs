@@ -15,7 +15,8 @@
 // "FAIL ..." per check and ends with "N passed, M failed". With
 // SCREEN_OWNER_ONLY=1 a range without another team or an instructor (a
 // Debian guest's, tests/e2e/debian.yaml) is enough: the refusals are left
-// out, said so.
+// out, said so. SCREEN_SHOT names the screenshot (default
+// trainee-screen-vm.png).
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -181,7 +182,7 @@ try {
 	});
 	/* The boot messages may still scroll: let them settle for the picture. */
 	await new Promise((r) => setTimeout(r, 1500));
-	const path = join(shots, 'trainee-screen-vm.png');
+	const path = join(shots, process.env.SCREEN_SHOT || 'trainee-screen-vm.png');
 	await tr.screenshot({ path });
 
 	await check('closing the dialog closes the screen on the server', async () => {
