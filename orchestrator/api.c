@@ -445,7 +445,7 @@ host_action(struct api *api, const struct api_request *req,
 	}
 	if (is(p, 4, "screen") && host->hw.graphics != GRAPHICS_VNC) {
 		api_answer_error(res, 404, "host '%s' has no screen (its image "
-		    "says 'graphics: none')", host->name);
+		    "has no 'graphics: vnc')", host->name);
 		return;
 	}
 	res->kind = is(p, 4, "screen") ? API_SCREEN : API_CONSOLE;
