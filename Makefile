@@ -204,12 +204,17 @@ lint: all
 	tools/symgraph.sh $(BUILD)
 
 # What the dashboard serves: web/'s own files, and of xterm.js (npm) only
-# what /vendor/xterm/ maps to, with its licence. rangectl finds
+# what /vendor/xterm/ maps to, with its licence; of noVNC (npm) its ES
+# modules (core/, and the vendor/ they import) with its licences. rangectl finds
 # rangectl-virt and web/ from where it is installed, so a DESTDIR copy works
 # too; RANGECTL_LIBEXECDIR and RANGECTL_DATADIR are the last resort.
 WEB_FILES = $(wildcard web/*.html web/*.js web/*.css web/*.svg)
 XTERM	= node_modules/@xterm/xterm
 XTERM_FILES = LICENSE css/xterm.css lib/xterm.js
+NOVNC	= node_modules/@novnc/novnc
+NOVNC_FILES = $(if $(wildcard web/$(NOVNC)/core/rfb.js),$(patsubst web/$(NOVNC)/%,%,\
+	LICENSE.txt vendor/pako/LICENSE $(wildcard web/$(NOVNC)/docs/LICENSE*) \
+	$(shell find web/$(NOVNC)/core web/$(NOVNC)/vendor -name '*.js' 2>/dev/null)))
 
 install: all
 	install -d -m 755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
@@ -231,6 +236,15 @@ install: all
 		echo "warning: web/$(XTERM) is missing: the dashboard's consoles need it" \
 			"(npm ci --prefix web, then make install again)" >&2; \
 	fi
+	@if [ -f web/$(NOVNC)/core/rfb.js ]; then \
+		for f in $(NOVNC_FILES); do \
+			install -D -m 644 web/$(NOVNC)/$$f $(DESTDIR)$(DATADIR)/web/$(NOVNC)/$$f || exit 1; \
+		done; \
+		echo "installed noVNC's modules under $(DESTDIR)$(DATADIR)/web/$(NOVNC)"; \
+	else \
+		echo "warning: web/$(NOVNC) is missing: the dashboard's screens need it" \
+			"(npm ci --prefix web, then make install again)" >&2; \
+	fi
 	install -m 644 $(wildcard scenarios/*.yaml) scenarios/schema.json $(DESTDIR)$(DATADIR)/scenarios/
 	install -m 644 contrib/bash-completion/rangectl $(DESTDIR)$(BASHCOMPDIR)/rangectl
 	@mkdir -p $(BUILD)
@@ -246,12 +260,15 @@ uninstall:
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard docs/*.5))) \
 		$(addprefix $(DESTDIR)$(DATADIR)/web/,$(notdir $(WEB_FILES))) \
 		$(addprefix $(DESTDIR)$(DATADIR)/web/$(XTERM)/,$(XTERM_FILES)) \
+		$(addprefix $(DESTDIR)$(DATADIR)/web/$(NOVNC)/,$(NOVNC_FILES)) \
 		$(addprefix $(DESTDIR)$(DATADIR)/scenarios/,$(notdir $(wildcard scenarios/*.yaml))) \
 		$(DESTDIR)$(DATADIR)/scenarios/schema.json \
 		$(DESTDIR)$(BASHCOMPDIR)/rangectl $(DESTDIR)$(UNITDIR)/rangectl@.service \
 		$(DESTDIR)$(HOOKDIR)/rangectl
+	-[ ! -d $(DESTDIR)$(DATADIR)/web/$(NOVNC) ] || find $(DESTDIR)$(DATADIR)/web/$(NOVNC) -depth -type d -empty -delete
 	rmdir $(DESTDIR)$(DATADIR)/web/$(XTERM)/css $(DESTDIR)$(DATADIR)/web/$(XTERM)/lib \
 		$(DESTDIR)$(DATADIR)/web/$(XTERM) $(DESTDIR)$(DATADIR)/web/node_modules/@xterm \
+		$(DESTDIR)$(DATADIR)/web/node_modules/@novnc \
 		$(DESTDIR)$(DATADIR)/web/node_modules $(DESTDIR)$(DATADIR)/web \
 		$(DESTDIR)$(DATADIR)/scenarios $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBEXECDIR) \
 		2>/dev/null || true

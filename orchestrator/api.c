@@ -398,10 +398,21 @@ revert_host(struct api *api, size_t h, const struct auth_user *u,
 	revert_asked(api, h, u, taken);
 }
 
+/* The actions of a host: /hosts/NAME/ACTION. */
+static bool
+host_action_known(const struct api_path *p)
+{
+	return p->n == 5 && (is(p, 4, "console") || is(p, 4, "screen") ||
+	    is(p, 4, "revert"));
+}
+
 /*
- * /hosts/NAME/{console,revert}: the host's team, or controllers. What a
- * trainee may not see is answered exactly as what does not exist, before
- * the method is looked at: a 405 would tell that the host is there.
+ * /hosts/NAME/{console,screen,revert}: the host's team, or controllers.
+ * What a trainee may not see is answered exactly as what does not exist,
+ * before the method is looked at: a 405 would tell that the host is
+ * there. Instructors do not watch screens: QEMU's VNC server has no
+ * view-only client, and taking the input out of the RFB stream here
+ * would be a hand-made RFB parser.
  */
 static void
 host_action(struct api *api, const struct api_request *req,
@@ -412,8 +423,7 @@ host_action(struct api *api, const struct api_request *req,
 	const struct plan_host *host;
 	bool post = strcmp(req->method, "POST") == 0;
 
-	if (h == PLAN_NONE || p->n != 5 || !(is(p, 4, "console") ||
-	    is(p, 4, "revert")) || (u->role == AUTH_TRAINEE &&
+	if (h == PLAN_NONE || !host_action_known(p) || (u->role == AUTH_TRAINEE &&
 	    !view_may_see_team(u, api->plan->hosts[h].team ?
 	    api->plan->hosts[h].team->id : NULL))) {
 		api_answer_error(res, 404, "no such host or host action");
@@ -429,13 +439,18 @@ host_action(struct api *api, const struct api_request *req,
 		forbidden(res, false, "use a team's hosts");
 		return;
 	}
-	if (is(p, 4, "console")) {
-		res->kind = API_CONSOLE;
-		res->host = h;
-		res->user = u;
+	if (is(p, 4, "revert")) {
+		revert_host(api, h, u, res);
 		return;
 	}
-	revert_host(api, h, u, res);
+	if (is(p, 4, "screen") && host->hw.graphics != GRAPHICS_VNC) {
+		api_answer_error(res, 404, "host '%s' has no screen (its image "
+		    "has no 'graphics: vnc')", host->name);
+		return;
+	}
+	res->kind = is(p, 4, "screen") ? API_SCREEN : API_CONSOLE;
+	res->host = h;
+	res->user = u;
 }
 
 static void
@@ -698,6 +713,14 @@ api_route(struct api *api, const struct api_request *req,
 	}
 }
 
+/* A host's console or screen: WebSockets, from the browser. */
+static bool
+websocket_route(const struct api_path *p)
+{
+	return p->n == 5 && is(p, 2, "hosts") && (is(p, 4, "console") ||
+	    is(p, 4, "screen"));
+}
+
 /*
  * Whether a route may take its token from the query: only where browsers
  * cannot send an Authorization header (EventSource, WebSocket). Anywhere
@@ -708,8 +731,7 @@ token_route(const struct api_request *req, const struct api_path *p)
 {
 	if (strcmp(req->method, "GET") != 0)
 		return false;
-	return (p->n == 3 && is(p, 2, "events")) ||
-	    (p->n == 5 && is(p, 2, "hosts") && is(p, 4, "console"));
+	return (p->n == 3 && is(p, 2, "events")) || websocket_route(p);
 }
 
 void
@@ -729,13 +751,14 @@ api_handle(struct api *api, const struct api_request *req,
 	}
 	if (req->token != NULL && !token_route(req, &p)) {
 		api_answer_error(res, 400, "send the token in the Authorization "
-		    "header: '?token=' is only for event streams and consoles");
+		    "header: '?token=' is only for event streams, consoles and "
+		    "screens");
 		goto done;
 	}
 	if (api_account_open_route(api, req, res))
 		goto done;
-	u = api_account_caller(api, req, p.n == 5 && is(&p, 2, "hosts") &&
-	    is(&p, 4, "console"), res, &by_cookie);
+	u = api_account_caller(api, req, websocket_route(&p), res,
+	    &by_cookie);
 	if (u == NULL)
 		goto done;
 	res->user = u;

@@ -114,8 +114,8 @@ api_account_caller(struct api *api, const struct api_request *req,
 	*by_cookie = false;
 	/* A page of another site must not drive a console, whatever it has. */
 	if (console && req->origin != NULL && !origin_ours(req)) {
-		api_answer_error(res, 403, "%s", "a console opens only from this "
-		    "server's own pages (Origin)");
+		api_answer_error(res, 403, "%s", "a console or screen opens only "
+		    "from this server's own pages (Origin)");
 		return NULL;
 	}
 	if (req->authorization != NULL || req->token != NULL ||

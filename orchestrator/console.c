@@ -1,10 +1,12 @@
 /*
- * console.c: a host's serial console over a WebSocket.
+ * console.c: a host's serial console, or its screen, over a WebSocket.
  *
  * Each console is one thread that owns all of it: the upgraded socket,
- * the wslay context, the libvirt stream and the domain. It sleeps in
- * poll() on two descriptors: the browser's socket, and a wake-up socket
- * that the stream's event callback writes a byte to.
+ * the wslay context, the libvirt stream (or the screen's socket) and the
+ * domain. It sleeps in poll() on two descriptors: the browser's socket,
+ * and a wake-up socket that the stream's event callback writes a byte to
+ * (for a screen: the socket libvirt handed us, connected to QEMU's VNC
+ * server, which polls as it is).
  *
  * Why a callback at all: a libvirt stream has no descriptor to poll (its
  * data comes in over the connection's RPC socket, which libvirt's event
@@ -99,7 +101,9 @@ struct console {
 	char *extra;		/* owned, or NULL */
 	size_t extra_size;
 	virDomainPtr dom;	/* owned, once found */
+	int kind;		/* enum console_kind */
 	virStreamPtr stream;	/* owned, once made */
+	int screen;		/* a screen's socket to QEMU, owned; or -1 */
 	int wake;		/* read end of the wake-up pair, owned; or -1 */
 	bool watched;		/* the callback holds the pair's write end */
 	bool ended;		/* the stream ended: finish it, not abort */
@@ -636,25 +640,12 @@ console_stream_send(const struct console_peer *peer, const char *buf,
 	return n;
 }
 
-/* Finds the domain and opens its console; -1 with *error set if not. */
+/* Opens the serial console of c->dom; -1 with *error set if not. */
 static int
-console_open(struct console *c, char **error)
+console_open_serial(struct console *c, char **error)
 {
 	int pair[2];
 
-	if (c->conn == NULL) {
-		*error = xasprintf("no connection to libvirt for '%s': its node is "
-		    "away", c->name);
-		return -1;
-	}
-	c->dom = virDomainLookupByName(c->conn, c->name);
-	if (c->dom == NULL) {
-		*error = virt_last_error_is_missing() ?
-		    xasprintf("there is no domain '%s'", c->name) :
-		    xasprintf("cannot find domain '%s': %s", c->name,
-		    virt_last_error());
-		return -1;
-	}
 	c->stream = virStreamNew(c->conn, VIR_STREAM_NONBLOCK);
 	if (c->stream == NULL || virDomainOpenConsole(c->dom, NULL, c->stream,
 	    VIR_DOMAIN_CONSOLE_FORCE) < 0) {
@@ -681,6 +672,49 @@ console_open(struct console *c, char **error)
 	return 0;
 }
 
+/*
+ * Connects to the VNC server of c->dom's first screen: libvirt makes a
+ * socket pair and hands QEMU one end (so the screen's own socket, on the
+ * hypervisor, is never opened by path). SKIPAUTH: the server has decided
+ * who may see it; the VNC server asks no password of its own anyway.
+ * Descriptors pass only over libvirt's local UNIX socket: a node reached
+ * over SSH or TCP says so in libvirt's error.
+ */
+static int
+console_open_screen(struct console *c, char **error)
+{
+	c->screen = virDomainOpenGraphicsFD(c->dom, 0,
+	    VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH);
+	if (c->screen < 0) {
+		*error = xasprintf("cannot open the screen of '%s': %s",
+		    c->name, virt_last_error());
+		return -1;
+	}
+	return 0;
+}
+
+/* Finds the domain and opens its console; -1 with *error set if not. */
+static int
+console_open(struct console *c, char **error)
+{
+	if (c->conn == NULL) {
+		*error = xasprintf("no connection to libvirt for '%s': its node is "
+		    "away", c->name);
+		return -1;
+	}
+	c->dom = virDomainLookupByName(c->conn, c->name);
+	if (c->dom == NULL) {
+		*error = virt_last_error_is_missing() ?
+		    xasprintf("there is no domain '%s'", c->name) :
+		    xasprintf("cannot find domain '%s': %s", c->name,
+		    virt_last_error());
+		return -1;
+	}
+	if (c->kind == CONSOLE_SCREEN)
+		return console_open_screen(c, error);
+	return console_open_serial(c, error);
+}
+
 /* Gives back all the console holds, the browser's connection last. */
 static void
 console_free(struct console *c)
@@ -697,6 +731,8 @@ console_free(struct console *c)
 	}
 	if (c->wake >= 0)
 		close(c->wake);
+	if (c->screen >= 0)
+		close(c->screen);
 	if (c->dom != NULL)
 		virDomainFree(c->dom);
 	if (c->conn != NULL)
@@ -721,6 +757,10 @@ console_thread(void *arg)
 	if (console_open(c, &why) < 0) {
 		relay_serve(c->sock, c->extra, c->extra_size, NULL, why,
 		    &error);
+	} else if (c->kind == CONSOLE_SCREEN) {
+		/* RFB both ways, as bytes: noVNC in the browser speaks it. */
+		console_peer_fd(&peer, c->screen);
+		console_relay(c->sock, c->extra, c->extra_size, &peer, &error);
 	} else {
 		peer.fd = c->wake;
 		console_relay(c->sock, c->extra, c->extra_size, &peer, &error);
@@ -735,7 +775,7 @@ console_thread(void *arg)
 }
 
 int
-console_start(virConnectPtr conn, const char *name,
+console_start(virConnectPtr conn, const char *name, int kind,
     struct MHD_UpgradeResponseHandle *urh, int sock, const char *extra,
     size_t extra_size, char **error)
 {
@@ -747,8 +787,10 @@ console_start(virConnectPtr conn, const char *name,
 		virConnectRef(conn);
 	c->conn = conn;
 	c->name = xstrdup(name);
+	c->kind = kind;
 	c->urh = urh;
 	c->sock = sock;
+	c->screen = -1;
 	c->wake = -1;
 	if (extra_size > 0) {
 		c->extra = xmalloc(extra_size);
@@ -758,8 +800,9 @@ console_start(virConnectPtr conn, const char *name,
 	atomic_fetch_add(&console_open_count, 1);
 	err = pthread_create(&thread, NULL, console_thread, c);
 	if (err != 0) {
-		*error = xasprintf("cannot start a thread for the console of "
-		    "'%s': %s", name, strerror(err));
+		*error = xasprintf("cannot start a thread for the %s of "
+		    "'%s': %s", kind == CONSOLE_SCREEN ? "screen" : "console",
+		    name, strerror(err));
 		console_free(c);
 		atomic_fetch_sub(&console_open_count, 1);
 		return -1;

@@ -408,7 +408,7 @@ engine_revert_host(struct engine *e, size_t host, char **error)
 }
 
 int
-engine_console(struct engine *e, size_t host,
+engine_console(struct engine *e, size_t host, int kind,
     struct MHD_UpgradeResponseHandle *urh, int sock, const char *extra,
     size_t extra_size, char **error)
 {
@@ -416,8 +416,8 @@ engine_console(struct engine *e, size_t host,
 	virConnectPtr conn = conn_host(e, host);
 	int rc;
 
-	rc = console_start(conn, e->plan->hosts[host].name, urh, sock, extra,
-	    extra_size, error);
+	rc = console_start(conn, e->plan->hosts[host].name, kind, urh, sock,
+	    extra, extra_size, error);
 	if (conn != NULL)
 		virConnectClose(conn);
 	return rc;

@@ -622,6 +622,7 @@ stop_pinger(struct http *h)
 struct upgrade {
 	struct http *http;
 	size_t host;
+	int kind;	/* enum console_kind */
 };
 
 static void
@@ -636,9 +637,10 @@ upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 	(void)conn;
 	(void)con_cls;
 	/* The engine swaps a node's connection when it comes back: ask it. */
-	if (engine_console(h->api->engine, up->host, urh, sock, extra,
-	    extra_size, &error) < 0) {
-		fprintf(stderr, "rangectl: console of '%s': %s\n",
+	if (engine_console(h->api->engine, up->host, up->kind, urh, sock,
+	    extra, extra_size, &error) < 0) {
+		fprintf(stderr, "rangectl: %s of '%s': %s\n",
+		    up->kind == CONSOLE_SCREEN ? "screen" : "console",
 		    h->api->plan->hosts[up->host].name, error);
 		free(error);
 	}
@@ -646,7 +648,8 @@ upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 }
 
 static enum MHD_Result
-start_console(struct http *h, struct MHD_Connection *conn, size_t host)
+start_console(struct http *h, struct MHD_Connection *conn, size_t host,
+    int kind)
 {
 	const char *key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "Sec-WebSocket-Key");
@@ -659,12 +662,14 @@ start_console(struct http *h, struct MHD_Connection *conn, size_t host)
 
 	if (upgrade == NULL || strcasecmp(upgrade, "websocket") != 0 ||
 	    key == NULL || (accept = console_accept_key(key)) == NULL)
-		return queue_error(conn, 400, "a console is a WebSocket: send "
-		    "'Upgrade: websocket' and a valid Sec-WebSocket-Key");
+		return queue_error(conn, 400, "a console or screen is a "
+		    "WebSocket: send 'Upgrade: websocket' and a valid "
+		    "Sec-WebSocket-Key");
 	conn_mark(h, conn, true, true);
 	up = xcalloc(1, sizeof(*up));
 	up->http = h;
 	up->host = host;
+	up->kind = kind;
 	r = MHD_create_response_for_upgrade(upgraded, up);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_UPGRADE, "websocket");
 	MHD_add_response_header(r, "Sec-WebSocket-Accept", accept);
@@ -759,8 +764,9 @@ dispatch_api(struct http *h, struct MHD_Connection *conn, const char *url,
 	api_handle(h->api, &req, &res);
 	if (res.kind == API_EVENTS)
 		rc = start_events(h, conn, res.user, res.session);
-	else if (res.kind == API_CONSOLE)
-		rc = start_console(h, conn, res.host);
+	else if (res.kind == API_CONSOLE || res.kind == API_SCREEN)
+		rc = start_console(h, conn, res.host, res.kind == API_SCREEN ?
+		    CONSOLE_SCREEN : CONSOLE_SERIAL);
 	else {
 		struct MHD_Response *r = text_response(res.content_type,
 		    res.body, res.body_len);

@@ -53,6 +53,8 @@ http_static_path(const char *url, char *out, size_t n)
 		return -1;
 	if (strncmp(rel, "vendor/xterm/", 13) == 0)
 		len = snprintf(out, n, "node_modules/@xterm/xterm/%s", rel + 13);
+	else if (strncmp(rel, "vendor/novnc/", 13) == 0)
+		len = snprintf(out, n, "node_modules/@novnc/novnc/%s", rel + 13);
 	else if (strncmp(rel, "node_modules/", 13) == 0)
 		return -1;	/* only through vendor/ */
 	else

@@ -240,11 +240,12 @@ host_json(struct view *v, const struct plan_host *h)
 		    json_object_get(s, "reason") ? json_object_get(s, "reason") :
 		    json_null()));
 	}
-	return json_pack("{s:s, s:o, s:s, s:O, s:o, s:o}", "name", h->name,
-	    "team", h->team ? json_string(h->team->id) : json_null(), "state",
-	    entry ? str(entry, "state") : "unknown", "reason", entry &&
+	return json_pack("{s:s, s:o, s:s, s:O, s:o, s:o, s:b}", "name",
+	    h->name, "team", h->team ? json_string(h->team->id) : json_null(),
+	    "state", entry ? str(entry, "state") : "unknown", "reason", entry &&
 	    json_object_get(entry, "reason") ? json_object_get(entry,
-	    "reason") : json_null(), "ips", ips, "services", services);
+	    "reason") : json_null(), "ips", ips, "services", services,
+	    "screen", h->hw.graphics == GRAPHICS_VNC);
 }
 
 json_t *

@@ -32,6 +32,7 @@
 		timers: new Map(),
 		term: null,
 		ws: null,
+		rfb: null,
 	};
 
 	const $ = (id) => document.getElementById(id);
@@ -980,6 +981,10 @@
 					type: 'button', class: 'small', dataset: { key: `console/${h.name}` },
 					'aria-label': `Open the console of ${h.name}`, onclick: () => openConsole(h),
 				}, 'Console'),
+				h.screen ? el('button', {
+					type: 'button', class: 'small', dataset: { key: `screen/${h.name}` },
+					'aria-label': `Open the screen of ${h.name}`, onclick: () => openScreen(h),
+				}, 'Screen') : null,
 				el('button', {
 					type: 'button', class: 'small secondary', dataset: { key: `revert/${h.name}` },
 					'aria-label': `Revert ${h.name} to its initial snapshot`, onclick: (ev) => revertHost(ev.currentTarget, h),
@@ -1274,6 +1279,77 @@
 		$('term').replaceChildren();
 	}
 
+	/* ---- the screen: noVNC over a WebSocket --------------------------------- */
+
+	/* noVNC is ES modules (npm's @novnc/novnc): imported on first use only. */
+	let rfbLoading = null;
+	function loadRfb() {
+		if (!rfbLoading) {
+			rfbLoading = import('./vendor/novnc/core/rfb.js').then((m) => m.default, () => {
+				rfbLoading = null;
+				throw new Error('noVNC is not installed on the server (npm ci --prefix web)');
+			});
+		}
+		return rfbLoading;
+	}
+
+	function screenState(state, text) {
+		const b = $('screen-state');
+		b.dataset.state = state;
+		b.textContent = text;
+	}
+
+	async function openScreen(h) {
+		const dlg = $('screen-dialog');
+		closeScreen();
+		$('screen-h').textContent = `Screen: ${h.name}`;
+		screenState('connecting', 'connecting…');
+		if (!dlg.open) dlg.showModal();
+		let RFB;
+		try {
+			RFB = await loadRfb();
+		} catch (e) {
+			screenState('closed', e.message);
+			return;
+		}
+		if (!dlg.open) return;
+		const url = new URL(`api/v1/hosts/${encodeURIComponent(h.name)}/screen`, location.href);
+		url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+		if (S.token) url.searchParams.set('token', S.token);
+		let rfb;
+		try {
+			/* shared: others on the same screen (a teammate) stay connected. */
+			rfb = new RFB($('screen'), url.href, { shared: true });
+		} catch (e) {
+			screenState('closed', `cannot connect: ${e.message}`);
+			return;
+		}
+		S.rfb = rfb;
+		rfb.scaleViewport = true;
+		rfb.background = '#000';
+		rfb.addEventListener('connect', () => {
+			if (S.rfb !== rfb) return;
+			screenState('open', 'connected');
+			rfb.focus();
+		});
+		rfb.addEventListener('disconnect', (ev) => {
+			if (S.rfb !== rfb) return;
+			screenState('closed', ev.detail.clean ? 'disconnected' : 'the screen is not available');
+		});
+		rfb.addEventListener('securityfailure', (ev) => {
+			if (S.rfb === rfb) screenState('closed', `refused: ${ev.detail.reason || ev.detail.status}`);
+		});
+	}
+
+	function closeScreen() {
+		if (S.rfb) {
+			const rfb = S.rfb;
+			S.rfb = null;
+			try { rfb.disconnect(); } catch (e) { /* already closed */ }
+		}
+		$('screen').replaceChildren();
+	}
+
 	/* ---- wiring ------------------------------------------------------------- */
 
 	function init() {
@@ -1315,6 +1391,13 @@
 		const dlg = $('console-dialog');
 		$('console-close').addEventListener('click', () => dlg.close());
 		dlg.addEventListener('close', closeConsole);
+		const sdlg = $('screen-dialog');
+		$('screen-close').addEventListener('click', () => sdlg.close());
+		sdlg.addEventListener('close', closeScreen);
+		sdlg.addEventListener('cancel', (ev) => {
+			/* Escape belongs to the guest while the screen has the keyboard. */
+			if (S.rfb && $('screen').contains(document.activeElement)) ev.preventDefault();
+		});
 		dlg.addEventListener('cancel', (ev) => {
 			/* Escape belongs to the program in the terminal (vi...). */
 			if (S.term && $('term').contains(document.activeElement)) ev.preventDefault();

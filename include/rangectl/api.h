@@ -63,6 +63,7 @@ enum api_kind {
 	API_ANSWER,	/* status, content_type, body */
 	API_EVENTS,	/* start a Server-Sent Events stream for user */
 	API_CONSOLE,	/* upgrade to a WebSocket on host's console */
+	API_SCREEN,	/* upgrade to a WebSocket on host's screen (VNC) */
 };
 
 struct api_response {
@@ -72,7 +73,7 @@ struct api_response {
 	char *body;	/* owned; body_len bytes */
 	size_t body_len;
 	const struct auth_user *user;	/* who asked, or NULL */
-	size_t host;	/* API_CONSOLE: plan index */
+	size_t host;	/* API_CONSOLE, API_SCREEN: plan index */
 	unsigned retry_after;	/* seconds, for a Retry-After header; 0: none */
 	char *set_cookie;	/* owned: a Set-Cookie header's value, or NULL */
 	/* API_EVENTS by a session: its key, for http.c to end the stream

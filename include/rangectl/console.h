@@ -1,6 +1,7 @@
 /*
- * console.h: a host's serial console in the browser: a WebSocket (frames
- * by libwslay) joined to a libvirt console stream, both ways.
+ * console.h: a host's serial console, or its screen, in the browser: a
+ * WebSocket (frames by libwslay) joined to a libvirt console stream, or
+ * to the VNC server of the host's screen, both ways.
  *
  * The HTTP server checks who may open it, answers the upgrade with the
  * Sec-WebSocket-Accept of console_accept_key(), and hands the upgraded
@@ -33,7 +34,16 @@ struct MHD_UpgradeResponseHandle;
  */
 char *console_accept_key(const char *key);
 
-/* Consoles open now (their threads running), for /metrics. */
+/*
+ * What a console relays: the serial console's bytes (for a terminal
+ * emulator), or the screen's VNC server speaking RFB (for noVNC).
+ */
+enum console_kind {
+	CONSOLE_SERIAL,
+	CONSOLE_SCREEN,
+};
+
+/* Consoles and screens open now (their threads running), for /metrics. */
 unsigned console_count(void);
 
 /* What a peer's recv and send say when nothing can move now. */

@@ -122,7 +122,8 @@ void engine_refuse_calls(struct engine *e);
  * {"state","elapsed","duration","speed","scores":{...}}, new. */
 json_t *engine_snapshot(struct engine *e);
 /*
- * Opens plan host `host`'s serial console through its node's connection
+ * Opens plan host `host`'s serial console (kind CONSOLE_SERIAL) or its
+ * screen (CONSOLE_SCREEN, console.h) through its node's connection
  * and relays it over the upgraded WebSocket on sock (console.h), on a
  * thread of its own; then closes the upgraded connection with
  * MHD_upgrade_action(urh, CLOSE). extra: the bytes the server read past
@@ -131,7 +132,7 @@ json_t *engine_snapshot(struct engine *e);
  * once the thread runs, or -1 with *error set (the caller frees it) when
  * it could not start, having closed the connection. Any thread.
  */
-int engine_console(struct engine *e, size_t host,
+int engine_console(struct engine *e, size_t host, int kind,
     struct MHD_UpgradeResponseHandle *urh, int sock, const char *extra,
     size_t extra_size, char **error);
 /*

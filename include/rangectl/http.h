@@ -82,7 +82,8 @@ void http_stop(struct http *h);
 
 /*
  * Maps a request path (raw, undecoded) to a file under the web root:
- * "/" is "index.html", "/vendor/xterm/X" is "node_modules/@xterm/xterm/X".
+ * "/" is "index.html", "/vendor/xterm/X" is "node_modules/@xterm/xterm/X",
+ * "/vendor/novnc/X" "node_modules/@novnc/novnc/X" (npm's packages).
  * Writes the relative path into out (size n) and returns 0, or -1 for a
  * path that may not be served: dot segments or dot files, percent
  * escapes, backslashes, bytes outside [A-Za-z0-9_./-], over-long.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the browser tests need, only what is missing: Debian's
 # chromium, busybox, curl, iproute2, Node.js and npm (apt-get), and the npm
-# packages of web/ (xterm.js) and tests/browser/ (playwright-core) with
+# packages of web/ (xterm.js, noVNC) and tests/browser/ (playwright-core) with
 # `npm ci` (again whenever a package-lock.json is newer than its install).
 # Exits 0 when everything is there.
 #
@@ -31,4 +31,5 @@ for p in web tests/browser; do
 	fi
 done
 [ -x /usr/bin/chromium ] && [ -f web/node_modules/@xterm/xterm/lib/xterm.js ] &&
+	[ -f web/node_modules/@novnc/novnc/core/rfb.js ] &&
 	[ -d tests/browser/node_modules/playwright-core ]

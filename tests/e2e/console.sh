@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # tests/e2e/console.sh BUILD [SCREENSHOT_DIR]: a trainee types into the
-# serial console of a real VM from the dashboard.
+# serial console of a real VM from the dashboard, and sees its screen.
 #
 # `rangectl run --wait` of tests/e2e/console.yaml (one appliance guest, of
 # team ro) on a real libvirtd with QEMU (TCG) inside the test's own network
 # namespace, then tests/browser/console.mjs in Debian's headless Chromium
 # in the same namespace: ana opens cons-ro-web's console, a command typed
 # into xterm.js runs in the guest's shell on ttyS0 and its answer comes
-# back; ion, of another team, is refused. SCREENSHOT_DIR defaults to
-# BUILD/screenshots/console.
+# back; ion, of another team, is refused. Then tests/browser/screen.mjs:
+# ana opens cons-ro-web's screen, noVNC shows the kernel's messages on its
+# VGA console (trainee-screen-vm.png); ion and the instructor prof are
+# refused. SCREENSHOT_DIR defaults to BUILD/screenshots/console.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 build=${1:-build}
@@ -59,14 +61,18 @@ if [ -z "$answered" ]; then
 fi
 
 # The browser's checks count as this test's own.
-out=$E2E_DIR/console.out
-timeout -k 5 240 ip netns exec "$E2E_NS" node tests/browser/console.mjs \
-	"$base" "$state/credentials.json" "$shots" "$host" >"$out" 2>&1
-sed '/^[0-9]* passed, [0-9]* failed$/d' "$out"
-E2E_PASSED=$((E2E_PASSED + $(grep -c '^ok ' "$out")))
-E2E_FAILED=$((E2E_FAILED + $(grep -c '^FAIL ' "$out")))
-grep -q '^[0-9]* passed, 0 failed$' "$out" ||
-	e2e_check "the browser's checks ran to their end" false
+browser_checks() { # SCRIPT: runs tests/browser/SCRIPT.mjs against the run
+	local out=$E2E_DIR/$1.out
+	timeout -k 5 240 ip netns exec "$E2E_NS" node "tests/browser/$1.mjs" \
+		"$base" "$state/credentials.json" "$shots" "$host" >"$out" 2>&1
+	sed '/^[0-9]* passed, [0-9]* failed$/d' "$out"
+	E2E_PASSED=$((E2E_PASSED + $(grep -c '^ok ' "$out")))
+	E2E_FAILED=$((E2E_FAILED + $(grep -c '^FAIL ' "$out")))
+	grep -q '^[0-9]* passed, 0 failed$' "$out" ||
+		e2e_check "the browser's checks of $1.mjs ran to their end" false
+}
+browser_checks console
+browser_checks screen
 
 stop_run
 e2e_check "SIGTERM ends the run cleanly (exit $run_rc)" test "$run_rc" -eq 0

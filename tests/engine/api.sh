@@ -112,6 +112,8 @@ for pair in control:202 prof:403 ana:202 ion:404 eve:404 nobody:401 none:401; do
 done
 matrix POST /api/v1/hosts/demo-nope-web/revert      ""                              404 404 404 404 404 401 401
 matrix GET  /api/v1/hosts/demo-md-web/console       ""                              400 403 404 400 404 401 401
+# The demo's hosts have no screen: 404 to those who may see them (screen.sh has hosts with one).
+matrix GET  /api/v1/hosts/demo-md-web/screen        ""                              404 403 404 404 404 401 401
 matrix GET  /api/v1/nothing                         ""                              404 404 404 404 404 401 401
 matrix POST /api/v1/exercise/pause                  ""                              200 403 403 403 403 401 401
 matrix POST /api/v1/exercise/resume                 ""                              200 403 403 403 403 401 401

@@ -330,7 +330,8 @@ check_answer(const struct api_request *req, const struct api_response *res)
 {
 	json_t *doc;
 
-	if (res->kind == API_EVENTS || res->kind == API_CONSOLE) {
+	if (res->kind == API_EVENTS || res->kind == API_CONSOLE ||
+	    res->kind == API_SCREEN) {
 		if (res->user == NULL || strcmp(req->method, "POST") == 0)
 			abort();
 		return;

@@ -57,13 +57,14 @@ command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y 
 	--no-install-recommends curl >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 &&
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends curl >/dev/null 2>&1; }
 xterm=web/node_modules/@xterm/xterm
-if [ ! -f "$xterm/lib/xterm.js" ]; then
-	echo "# npm ci --prefix web (xterm.js, which make install copies)"
+novnc=web/node_modules/@novnc/novnc
+if [ ! -f "$xterm/lib/xterm.js" ] || [ ! -f "$novnc/core/rfb.js" ]; then
+	echo "# npm ci --prefix web (xterm.js and noVNC, which make install copies)"
 	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends nodejs npm >/dev/null 2>&1
 	npm ci --prefix web --no-audit --no-fund --loglevel=error >/dev/null 2>&1
 fi
-check "web/'s npm packages are there to install" test -f "$xterm/lib/xterm.js"
+check "web/'s npm packages are there to install" test -f "$xterm/lib/xterm.js" -a -f "$novnc/core/rfb.js"
 
 # --- what install must put where, and with which mode ------------------------
 
@@ -79,6 +80,11 @@ expected() {
 	done
 	for f in LICENSE css/xterm.css lib/xterm.js; do
 		echo "644 $p/share/rangectl/$xterm/$f $xterm/$f"
+	done
+	# noVNC: its ES modules, and the licences.
+	for f in "$novnc"/LICENSE.txt "$novnc"/vendor/pako/LICENSE "$novnc"/docs/LICENSE.* \
+		$(find "$novnc/core" "$novnc/vendor" -name '*.js' | sort); do
+		echo "644 $p/share/rangectl/$f $f"
 	done
 	for f in scenarios/*.yaml scenarios/schema.json; do
 		echo "644 $p/share/rangectl/$f $f"
@@ -171,11 +177,13 @@ dashboard_ok() {
 			ok "$2: rangectl run serves with $how" ||
 			fail "$2: rangectl run sandboxed" "NoNewPrivs is not 1"
 	fi
-	for path in / /app.js /style.css /vendor/xterm/lib/xterm.js /vendor/xterm/css/xterm.css; do
+	for path in / /app.js /style.css /vendor/xterm/lib/xterm.js /vendor/xterm/css/xterm.css \
+		/vendor/novnc/core/rfb.js /vendor/novnc/vendor/pako/lib/zlib/inflate.js; do
 		url=http://127.0.0.1:$port$path
 		case $path in
 		/) file=$web/index.html ;;
 		/vendor/xterm/*) file=$web/node_modules/@xterm/xterm/${path#/vendor/xterm/} ;;
+		/vendor/novnc/*) file=$web/node_modules/@novnc/novnc/${path#/vendor/novnc/} ;;
 		*) file=$web$path ;;
 		esac
 		if curl -sf -o "$tmp/got" "$url" && cmp -s "$tmp/got" "$file"; then

@@ -629,7 +629,8 @@ consoles_gone(void)
  * as while its node is lost); the browser's reason.
  */
 static void
-start_refused(const char *domain, bool away, const char *reason_part)
+start_refused(const char *domain, int kind, bool away,
+    const char *reason_part)
 {
 	struct virt virt;
 	struct client c;
@@ -642,8 +643,8 @@ start_refused(const char *domain, bool away, const char *reason_part)
 		return;
 	}
 	client_open(&c, ws[1]);
-	CHECK_INT_EQ(console_start(away ? NULL : virt.conn, domain, NULL, ws[0],
-	    NULL, 0, &error), 0);
+	CHECK_INT_EQ(console_start(away ? NULL : virt.conn, domain, kind, NULL,
+	    ws[0], NULL, 0, &error), 0);
 	CHECK_STR_EQ(error, NULL);
 	/* The console holds a reference of its own. */
 	virt_close(&virt);
@@ -659,16 +660,29 @@ start_refused(const char *domain, bool away, const char *reason_part)
 
 TEST(start_on_a_driver_without_consoles)
 {
-	start_refused("test", false, "cannot open the console of 'test': ");
+	start_refused("test", CONSOLE_SERIAL, false,
+	    "cannot open the console of 'test': ");
+}
+
+/* The test driver has no screens either: libvirt's reason is passed on. */
+TEST(screen_on_a_driver_without_screens)
+{
+	start_refused("test", CONSOLE_SCREEN, false,
+	    "cannot open the screen of 'test': ");
+}
+
+TEST(screen_of_an_unknown_domain)
+{
+	start_refused("nope", CONSOLE_SCREEN, false, "there is no domain 'nope'");
 }
 
 TEST(start_on_an_unknown_domain)
 {
-	start_refused("nope", false, "there is no domain 'nope'");
+	start_refused("nope", CONSOLE_SERIAL, false, "there is no domain 'nope'");
 }
 
 TEST(start_while_the_node_is_away)
 {
-	start_refused("test", true, "no connection to libvirt for 'test': its "
+	start_refused("test", CONSOLE_SERIAL, true, "no connection to libvirt for 'test': its "
 	    "node is away");
 }

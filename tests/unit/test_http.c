@@ -43,6 +43,11 @@ TEST(paths_inside_web_map_to_their_files)
 	CHECK(maps("/css/style.css", "css/style.css"));
 	CHECK(maps("/vendor/xterm/lib/xterm.js",
 	    "node_modules/@xterm/xterm/lib/xterm.js"));
+	/* noVNC's ES modules import each other by relative paths. */
+	CHECK(maps("/vendor/novnc/core/rfb.js",
+	    "node_modules/@novnc/novnc/core/rfb.js"));
+	CHECK(maps("/vendor/novnc/vendor/pako/lib/zlib/inflate.js",
+	    "node_modules/@novnc/novnc/vendor/pako/lib/zlib/inflate.js"));
 }
 
 TEST(every_way_out_is_refused)
@@ -53,6 +58,7 @@ TEST(every_way_out_is_refused)
 		"/.%2e/x", "/%2e/x", "/a%2fb", "/a%00b", "/a\\b", "/a b",
 		"//etc/passwd", "/a//b", "/dir/", "/node_modules/x/y.js",
 		"/vendor/xterm/../../x", "/vendor/xterm/.x", "/\xc3\xa9",
+		"/vendor/novnc/../../x", "/vendor/novnc/core/../../../x",
 	};
 	char long_url[400];
 	size_t i;

@@ -476,6 +476,48 @@ TEST(xml_golden)
 	range_clear(&range);
 }
 
+/*
+ * A screen only where the image asks for one, and never on a network:
+ * VNC on a UNIX socket that libvirt puts in the domain's own private
+ * folder on the hypervisor (rangectl reaches it with
+ * virDomainOpenGraphicsFD, never by its path), with no address or port.
+ */
+TEST(screens_listen_on_no_network)
+{
+	struct xml_options opt = { .kvm = false, .nwfilter = true,
+	    .pool_path = "/var/lib/rangectl/pools/scr" };
+	static const char *const network[] = { "<listen type='address'",
+	    "<listen type='network'", "autoport", "websocket=",
+	    "<graphics type='spice'" };
+	struct range range;
+	const char *why;
+	size_t i, j;
+
+	if (!CHECK(load(&range, "tests/engine/screen.yaml")))
+		return;
+	for (i = 0; i < range.plan->n_hosts; i++) {
+		const struct plan_host *h = &range.plan->hosts[i];
+		char *xml = xml_domain(range.plan, h, &opt, NULL, &why);
+		const char *first;
+		bool desk = strstr(h->name, "-desk") != NULL;
+
+		if (!CHECK(xml != NULL))
+			continue;
+		CHECK_INT_EQ(h->hw.graphics, desk ? GRAPHICS_VNC : GRAPHICS_NONE);
+		CHECK((strstr(xml, "<graphics type='vnc'>\n      <listen "
+		    "type='socket'/>\n    </graphics>") != NULL) == desk);
+		/* That one element, and no other screen. */
+		first = strstr(xml, "<graphics");
+		CHECK((first != NULL) == desk);
+		CHECK(first == NULL || strstr(first + 1, "<graphics") == NULL);
+		for (j = 0; j < sizeof(network) / sizeof(network[0]); j++)
+			if (!CHECK(strstr(xml, network[j]) == NULL))
+				fprintf(stderr, "  %s has %s\n", h->name, network[j]);
+		free(xml);
+	}
+	range_clear(&range);
+}
+
 TEST(tags_read_back)
 {
 	struct xml_tag tag;
