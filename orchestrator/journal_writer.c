@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rangectl/util.h"
 
@@ -35,6 +36,7 @@ struct journal_writer {
 	char *failure;	/* lock: why a batch failed, or NULL */
 	bool busy;	/* lock: a batch is being written */
 	bool stop;	/* lock */
+	long delay_ms;	/* a disk that stalls, for tests (JOURNAL_DELAY_ENV) */
 };
 
 /* Writes and syncs one batch taken from the queue; notes the outcome. */
@@ -87,6 +89,9 @@ writer_thread(void *arg)
 		mark = w->ready_mark;
 		w->busy = true;
 		pthread_mutex_unlock(&w->lock);
+		if (w->delay_ms > 0)
+			nanosleep(&(struct timespec){ .tv_sec = w->delay_ms / 1000,
+			    .tv_nsec = w->delay_ms % 1000 * 1000000L }, NULL);
 		write_batch(w, batch, len, mark);
 		free(batch);
 		w->notify(w->ctx);
@@ -110,6 +115,8 @@ journal_writer_start(struct journal *j, void (*notify)(void *ctx), void *ctx,
 	    .hash = j->last_hash, .syncs = j->syncs, .sync_seconds =
 	    j->sync_seconds, .sync_max = j->sync_max };
 	w->ready_mark = w->durable;
+	if (getenv(JOURNAL_DELAY_ENV) != NULL)
+		w->delay_ms = strtol(getenv(JOURNAL_DELAY_ENV), NULL, 10);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->idle, NULL);

@@ -84,6 +84,12 @@ int journal_write_synced(struct journal *j, const char *text, size_t len);
  * position and those figures through journal_durable().
  */
 struct journal_writer;
+/*
+ * For tests: milliseconds the writer waits before each batch, a disk
+ * that stalls on every sync, so that a crash test finds events queued
+ * and not yet durable wherever it kills (tests/engine/burst.sh).
+ */
+#define JOURNAL_DELAY_ENV "RANGECTL_TEST_SYNC_DELAY_MS"
 /* Where the journal is durable: an event counts once seq reaches it. */
 struct journal_mark {
 	unsigned long long seq;	/* the last event durable */
