@@ -1,8 +1,9 @@
 /*
  * journal.h: the exercise's memory, one JSON event per line.
  *
- * An event counts once journal_append() has returned 0: by then its line
- * is written whole and fsync'd. A crash can only leave a last line cut
+ * An event counts once its line is written whole and fsync'd: once
+ * journal_append() has returned 0, or the writer's durable mark has
+ * passed it (journal_writer_*, below). A crash can only leave a last line cut
  * short, which never counted: opening the journal again cuts it away, and
  * replay never sees it. Everything the engine knows can be rebuilt by
  * replaying the journal from its first line.
