@@ -83,7 +83,8 @@ make(const struct plan *plan, struct cluster *cl, struct virt *virt,
 		goto fail;
 	}
 	if (engine_replay(e, error) < 0 || engine_timeline_check(e, error) < 0 ||
-	    journal_open(&e->journal, e->state_dir, error) < 0)
+	    journal_open(&e->journal, e->state_dir, error) < 0 ||
+	    engine_journal_start(e, error) < 0)
 		goto fail;
 	/* A long replay is worth not doing again at the next start. */
 	if (e->replayed > ENGINE_CHECKPOINT_AFTER)
@@ -124,6 +125,7 @@ engine_free(struct engine *e)
 		return;
 	engine_edge_free(e);
 	engine_drop_done(e);
+	engine_journal_stop(e);
 	journal_close(&e->journal);
 	close_fd(e->timerfd);
 	close_fd(e->sigfd);
@@ -155,6 +157,17 @@ engine_free(struct engine *e)
 
 /* ---- the loop --------------------------------------------------------- */
 
+/* A finished firing's, link's or revert's event, durable: its log line. */
+static void
+log_journaled(struct engine *e, void *arg, bool ok)
+{
+	json_t *event = arg;
+
+	if (ok)
+		engine_log_event(e, event);
+	json_decref(event);
+}
+
 static void
 handle_done(struct engine *e, struct engine_done *d)
 {
@@ -168,9 +181,14 @@ handle_done(struct engine *e, struct engine_done *d)
 		 * before, it was refused ("'t' must be a number") and its
 		 * line ("inject 'halt' done: 1 of 1 target(s) ok") lost.
 		 */
-		json_incref(d->event);
-		if (engine_journal(e, d->event) == 0)
-			engine_log_event(e, d->event);
+		engine_journal_then(e, json_incref(d->event), false,
+		    log_journaled, json_incref(d->event));
+		json_decref(d->event);
+		break;
+	case DONE_CHECKPOINT:
+		e->checkpoint_busy = false;
+		if (d->event != NULL)
+			engine_log(e, "%s", json_string_value(d->event));
 		json_decref(d->event);
 		break;
 	case DONE_HOST:
@@ -261,8 +279,8 @@ finished(struct engine *e)
 	idle = e->inflight == 0 && e->done_head == NULL;
 	pthread_mutex_unlock(&e->lock);
 
-	return idle && (e->clock.state == EXCLOCK_ENDED || e->stopping ||
-	    e->failure != NULL);
+	return idle && e->pending == NULL && (e->clock.state == EXCLOCK_ENDED ||
+	    e->stopping || e->failure != NULL);
 }
 
 /* Each lost node, every RECONNECT_SECONDS: the others go on meanwhile. */
@@ -285,9 +303,14 @@ loop(struct engine *e)
 
 	for (;;) {
 		drain_done(e);
+		engine_journal_drain(e);
+		engine_answer_waiting(e);
 		engine_answer_calls(e);
 		reconnect_due(e);
 		engine_tick(e);
+		/* The state of a checkpoint is the journal's only when quiet. */
+		if (e->checkpoint_wanted && e->pending == NULL)
+			engine_checkpoint_start(e);
 		if (finished(e))
 			break;
 		engine_arm_timer(e);
@@ -299,6 +322,7 @@ loop(struct engine *e)
 		}
 		read_fds(e, evs, n > 0 ? n : 0);
 	}
+	engine_journal_flush(e);
 	if (e->failure == NULL)
 		engine_checkpoint_write(e);
 	/* From now on calls are refused at once; answer those already in. */
@@ -306,6 +330,8 @@ loop(struct engine *e)
 	e->accepting = false;
 	pthread_mutex_unlock(&e->lock);
 	engine_answer_calls(e);
+	engine_journal_flush(e);
+	engine_answer_waiting(e);
 	return e->failure != NULL ? -1 : e->clock.state == EXCLOCK_ENDED ? 0 :
 	    1;
 }

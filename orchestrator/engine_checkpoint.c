@@ -104,13 +104,14 @@ checkpoint_json(const struct engine *e)
 	    &e->ledger.rounds[e->ledger.n_rounds - 1] : NULL;
 	char hash[17];
 
-	snprintf(hash, sizeof(hash), "%016llx", e->journal.last_hash);
+	/* The position durable and applied: never one still queued. */
+	snprintf(hash, sizeof(hash), "%016llx", e->durable.hash);
 	return json_pack("{s:i, s:o, s:o, s:s, s:I, s:I, s:s, s:I, s:{s:I, s:f}, s:o, "
 	    "s:o, s:o, s:o, s:O, s:O, s:i, s:f, s:f, s:f}", "version",
 	    CHECKPOINT_VERSION, "score", score_state_to_json(&e->ledger),
 	    "timeline", e->timeline ? json_incref(e->timeline) : json_null(),
 	    "exercise", e->plan->exercise, "seq",
-	    (json_int_t)e->journal.seq, "offset", (json_int_t)e->journal.size,
+	    (json_int_t)e->durable.seq, "offset", (json_int_t)e->durable.size,
 	    "line_hash", hash, "next_round", (json_int_t)e->next_round,
 	    "last_round", "n", (json_int_t)(last ? last->n : 0), "at", last ?
 	    last->at : 0.0, "teams", teams_json(e), "injects", injects_json(e),
@@ -120,30 +121,92 @@ checkpoint_json(const struct engine *e)
 	    e->last_t, "last_wall", e->last_wall);
 }
 
-void
-engine_checkpoint_write(struct engine *e)
+/* The checkpoint's text written to path: NULL, or why not (new). */
+static char *
+write_file(const char *path, const char *text, unsigned long long seq)
 {
-	char *path = xasprintf("%s/%s", e->state_dir, ENGINE_CHECKPOINT);
-	char *tmp = xasprintf("%s.tmp", path);
-	json_t *doc = checkpoint_json(e);
-	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	char *tmp = xasprintf("%s.tmp", path), *why = NULL;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	size_t len = text ? strlen(text) : 0;
 
 	/* A checkpoint that cannot be written only makes restarts slower. */
 	if (fd < 0 || text == NULL || write(fd, text, len) != (ssize_t)len ||
 	    fdatasync(fd) < 0 || rename(tmp, path) < 0) {
-		engine_log(e, "note: no checkpoint at event %llu (%s): a restart "
-		    "will replay the whole journal", e->journal.seq,
-		    strerror(errno));
+		why = xasprintf("note: no checkpoint at event %llu (%s): a restart "
+		    "will replay the whole journal", seq, strerror(errno));
 		unlink(tmp);
 	}
 	if (fd >= 0)
 		close(fd);
-	free(text);
-	json_decref(doc);
 	free(tmp);
+	return why;
+}
+
+/* The checkpoint's text now, new (NULL if it cannot be encoded). */
+static char *
+checkpoint_text(const struct engine *e)
+{
+	json_t *doc = checkpoint_json(e);
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+
+	json_decref(doc);
+	return text;
+}
+
+void
+engine_checkpoint_write(struct engine *e)
+{
+	char *path = xasprintf("%s/%s", e->state_dir, ENGINE_CHECKPOINT);
+	char *text = checkpoint_text(e), *why;
+
+	why = write_file(path, text, e->durable.seq);
+	if (why != NULL)
+		engine_log(e, "%s", why);
+	free(why);
+	free(text);
 	free(path);
+}
+
+/* A checkpoint's text on its way to the disk, off the engine's thread. */
+struct checkpoint_job {
+	struct engine *e;
+	char *path;
+	char *text;
+	unsigned long long seq;
+};
+
+static void *
+checkpoint_thread(void *arg)
+{
+	struct checkpoint_job *job = arg;
+	struct engine_done *d = xcalloc(1, sizeof(*d));
+	char *why = write_file(job->path, job->text, job->seq);
+
+	d->kind = DONE_CHECKPOINT;
+	d->event = why != NULL ? json_string(why) : NULL;
+	free(why);
+	engine_post(job->e, d);
+	free(job->path);
+	free(job->text);
+	free(job);
+	return NULL;
+}
+
+void
+engine_checkpoint_start(struct engine *e)
+{
+	struct checkpoint_job *job;
+
+	/* One at a time: the next waits (wanted) for this one's file. */
+	if (e->checkpoint_busy || e->pending != NULL)
+		return;
+	job = xcalloc(1, sizeof(*job));
+	*job = (struct checkpoint_job){ .e = e, .path = xasprintf("%s/%s",
+	    e->state_dir, ENGINE_CHECKPOINT), .text = checkpoint_text(e), .seq =
+	    e->durable.seq };
+	e->checkpoint_wanted = false;
+	e->checkpoint_busy = true;
+	engine_spawn(e, checkpoint_thread, job);
 }
 
 static void

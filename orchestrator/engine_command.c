@@ -305,11 +305,51 @@ engine_answer_calls(struct engine *e)
 		next = call->next;
 		call->rc = engine_execute(e, call->cmd, call->answer,
 		    &call->error);
+		/*
+		 * What it changed counts once durable: the answer waits for
+		 * the journal's writer, the engine's thread does not.
+		 */
+		if (call->rc == 0 && e->journal.seq > e->durable.seq) {
+			call->seq = e->journal.seq;
+			call->next = e->waiting;
+			e->waiting = call;
+			continue;
+		}
 		pthread_mutex_lock(&e->lock);
 		call->done = true;
 		pthread_cond_broadcast(&e->answered);
 		pthread_mutex_unlock(&e->lock);
 	}
+}
+
+void
+engine_answer_waiting(struct engine *e)
+{
+	struct engine_call **at = &e->waiting, *call;
+	bool answered = false;
+
+	pthread_mutex_lock(&e->lock);
+	while ((call = *at) != NULL) {
+		if (call->seq > e->durable.seq && e->failure == NULL) {
+			at = &call->next;
+			continue;
+		}
+		*at = call->next;
+		if (call->seq > e->durable.seq) {
+			/* Its events never reached the disk: it did not happen. */
+			call->rc = -1;
+			call->error = xstrdup(e->failure);
+			if (call->answer != NULL) {
+				json_decref(*call->answer);
+				*call->answer = NULL;
+			}
+		}
+		call->done = true;
+		answered = true;
+	}
+	if (answered)
+		pthread_cond_broadcast(&e->answered);
+	pthread_mutex_unlock(&e->lock);
 }
 
 int

@@ -43,6 +43,7 @@ enum engine_done_kind {
 	DONE_EVENT,	/* a firing, link or revert finished: event to journal */
 	DONE_HOST,	/* libvirt says a domain changed state */
 	DONE_CONN_LOST,	/* libvirt closed a node's connection: host is the node */
+	DONE_CHECKPOINT,	/* a checkpoint written: event is its error, or NULL */
 };
 
 /* Work finished on another thread, queued for the engine's (lock). */
@@ -64,6 +65,24 @@ struct engine_call {
 	int rc;
 	char *error;
 	bool done;
+	/* Answered once the journal is durable up to here (engine's thread). */
+	unsigned long long seq;
+};
+
+/*
+ * What to do once a queued event is durable (ok), or when it never will
+ * be (!ok: the journal failed; arg is only freed): a firing's action, a
+ * round's log line and checkpoint.
+ */
+typedef void engine_then_fn(struct engine *e, void *arg, bool ok);
+
+/* An event queued to the journal's writer, not yet durable (engine's). */
+struct engine_pending {
+	struct engine_pending *next;
+	json_t *event;	/* owned */
+	unsigned long long seq;	/* of its last line */
+	engine_then_fn *then;	/* or NULL */
+	void *arg;
 };
 
 /* engine_libvirt.c's: the nodes, their connections, libvirt's callbacks. */
@@ -90,7 +109,21 @@ struct engine {
 	size_t n_nodes;
 	struct engine_opts opts;
 	char *state_dir;
+	/*
+	 * The journal: its position queued (journal.seq, size, last_hash:
+	 * the engine's thread's), the writer that makes it durable (group
+	 * commit, journal_writer.c), the events queued and not yet durable,
+	 * in order, and the position durable and applied, which is what a
+	 * checkpoint may name.
+	 */
 	struct journal journal;
+	struct journal_writer *writer;
+	struct engine_pending *pending;
+	struct engine_pending *pending_tail;
+	struct journal_mark durable;
+	struct engine_call *waiting;	/* calls answered once durable */
+	bool checkpoint_wanted;	/* a round counted: write one when quiet */
+	bool checkpoint_busy;	/* one is being written on its thread */
 	struct exclock clock;	/* written under lock, for snapshots */
 	struct schedule schedule;
 	struct score_ledger ledger;	/* written under lock */
@@ -146,6 +179,12 @@ double engine_wall(void);
 void engine_log(struct engine *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int engine_journal(struct engine *e, json_t *event);
+int engine_journal_then(struct engine *e, json_t *event, bool more,
+    engine_then_fn *then, void *arg);
+int engine_journal_start(struct engine *e, char **error);
+void engine_journal_drain(struct engine *e);
+void engine_journal_flush(struct engine *e);
+void engine_journal_stop(struct engine *e);
 int engine_clock_event(struct engine *e, const char *reason, const char *by);
 void engine_post(struct engine *e, struct engine_done *d);
 void engine_drop_done(struct engine *e);
@@ -176,6 +215,12 @@ void engine_arm_timer(struct engine *e);
 #define ENGINE_CHECKPOINT_AFTER 1000
 void engine_checkpoint_write(struct engine *e);
 /*
+ * The same, its state taken now and its file written on a thread of its
+ * own (engine_spawn; DONE_CHECKPOINT comes back): only when nothing
+ * queued is still to become durable, so that the state is the journal's.
+ */
+void engine_checkpoint_start(struct engine *e);
+/*
  * Restores e from STATE/checkpoint.json if it matches the journal; the
  * byte offset and sequence number to replay on from, else 0 and 1.
  * Returns 0, or -1 with *error set when the checkpoint is of this
@@ -199,6 +244,8 @@ void engine_begin(struct engine *e);
 
 /* engine_command.c: calls engine_state.c and engine_work.c */
 void engine_answer_calls(struct engine *e);
+/* Answers the calls whose events are durable now (or failed). */
+void engine_answer_waiting(struct engine *e);
 int engine_execute(struct engine *e, const struct engine_command *cmd,
     json_t **answer, char **error);
 void engine_log_event(struct engine *e, const json_t *event);

@@ -102,52 +102,153 @@ apply_journaled(struct engine *e, const json_t *event)
 	pthread_mutex_lock(&e->lock);
 	if (score_apply(&e->ledger, &ev, &error) < 0)
 		engine_log(e, "warning: %s", error);
-	e->syncs = e->journal.syncs;
-	e->sync_seconds = e->journal.sync_seconds;
-	e->sync_max = e->journal.sync_max;
 	pthread_mutex_unlock(&e->lock);
 	note_journaled(e, &ev);
 	event_clear(&ev);
 	free(error);
 }
 
+/* The journal failed: the clock stops, with why said once. */
+static void
+journal_failed(struct engine *e, const char *error)
+{
+	if (e->failure != NULL)
+		return;
+	e->failure = xasprintf("%s; the clock is stopped at %.0f s and nothing "
+	    "more is scored. Free the space or fix the folder, then run "
+	    "again: it resumes from the journal", error, exercise_now(e));
+	pthread_mutex_lock(&e->lock);
+	exclock_pause(&e->clock, engine_mono());
+	pthread_mutex_unlock(&e->lock);
+	engine_log(e, "error: %s", e->failure);
+}
+
+/* The writer's thread: a batch is durable (or failed), wake the loop. */
+static void
+journal_notify(void *ctx)
+{
+	struct engine *e = ctx;
+	uint64_t one = 1;
+
+	if (write(e->wakefd, &one, sizeof(one)) < 0)
+		return;	/* the counter is already non-zero: it will wake */
+}
+
+/* Starts the journal's writer (engine_new, once the journal is open). */
+int
+engine_journal_start(struct engine *e, char **error)
+{
+	e->durable = (struct journal_mark){ .seq = e->journal.seq, .size =
+	    e->journal.size, .hash = e->journal.last_hash };
+	e->writer = journal_writer_start(&e->journal, journal_notify, e, error);
+	return e->writer != NULL ? 0 : -1;
+}
+
 /*
- * Journals event (stolen: made by event_encode()) at the exercise time
- * now (unless it has its own "t") and, for the ledger's types, applies
- * it. Returns 0 once it counts; -1 when the journal failed: the clock is
- * then stopped, since nothing may count unrecorded.
+ * Queues event (stolen: made by event_encode()) at the exercise time now
+ * (unless it has its own "t") for the journal's writer; once it is
+ * durable, engine_journal_drain() applies it, shows it to the observer
+ * and calls then(e, arg, true), in the order queued. more: the next
+ * event queued belongs with this one in one write (a message inject's
+ * three events). Returns 0, or -1 when the journal failed already (then
+ * is called with !ok at once): nothing counts unrecorded.
  */
 int
-engine_journal(struct engine *e, json_t *event)
+engine_journal_then(struct engine *e, json_t *event, bool more,
+    engine_then_fn *then, void *arg)
 {
+	struct engine_pending *p;
+	unsigned long long seq = 0;
 	char *error = NULL;
-	int rc = 0;
 
 	if (json_object_get(event, "t") == NULL)
 		json_object_set_new(event, "t", json_real(exercise_now(e)));
 	json_object_set_new(event, "wall", json_real(round(engine_wall() *
 	    1000.0) / 1000.0));
-	if (e->failure != NULL || journal_append(&e->journal, event,
-	    &error) < 0) {
-		if (e->failure == NULL) {
-			e->failure = xasprintf("%s; the clock is stopped at %.0f s "
-			    "and nothing more is scored. Free the space or fix "
-			    "the folder, then run again: it resumes from the "
-			    "journal", error, exercise_now(e));
-			pthread_mutex_lock(&e->lock);
-			exclock_pause(&e->clock, engine_mono());
-			pthread_mutex_unlock(&e->lock);
-			engine_log(e, "error: %s", e->failure);
-		}
-		rc = -1;
-	} else {
-		apply_journaled(e, event);
-		if (e->opts.observe != NULL)
-			e->opts.observe(e->opts.observe_ctx, event);
-	}
+	if (e->failure == NULL && (seq = journal_queue(e->writer, event, more,
+	    &error)) == 0)
+		journal_failed(e, error);
 	free(error);
-	json_decref(event);
-	return rc;
+	if (seq == 0) {
+		if (then != NULL)
+			then(e, arg, false);
+		json_decref(event);
+		return -1;
+	}
+	p = xcalloc(1, sizeof(*p));
+	*p = (struct engine_pending){ .event = event, .seq = seq, .then = then,
+	    .arg = arg };
+	if (e->pending_tail != NULL)
+		e->pending_tail->next = p;
+	else
+		e->pending = p;
+	e->pending_tail = p;
+	return 0;
+}
+
+int
+engine_journal(struct engine *e, json_t *event)
+{
+	return engine_journal_then(e, event, false, NULL, NULL);
+}
+
+/*
+ * Applies, in order, every queued event now durable: the ledger, what a
+ * checkpoint notes, the observer, its then. After a failed batch, the
+ * rest never will be: dropped, and the clock stopped.
+ */
+void
+engine_journal_drain(struct engine *e)
+{
+	struct engine_pending *p;
+	struct journal_mark mark;
+	char *error = NULL;
+	int rc;
+
+	if (e->writer == NULL)
+		return;
+	rc = journal_durable(e->writer, &mark, &error);
+	while ((p = e->pending) != NULL && (p->seq <= mark.seq || rc < 0)) {
+		if ((e->pending = p->next) == NULL)
+			e->pending_tail = NULL;
+		if (p->seq <= mark.seq) {
+			apply_journaled(e, p->event);
+			if (e->opts.observe != NULL)
+				e->opts.observe(e->opts.observe_ctx, p->event);
+		} else {
+			journal_failed(e, error);
+		}
+		if (p->then != NULL)
+			p->then(e, p->arg, p->seq <= mark.seq);
+		json_decref(p->event);
+		free(p);
+	}
+	e->durable = mark;
+	pthread_mutex_lock(&e->lock);
+	e->syncs = mark.syncs;
+	e->sync_seconds = mark.sync_seconds;
+	e->sync_max = mark.sync_max;
+	pthread_mutex_unlock(&e->lock);
+	free(error);
+}
+
+/* Waits until everything queued is durable, and applies it. */
+void
+engine_journal_flush(struct engine *e)
+{
+	if (e->writer == NULL)
+		return;
+	journal_writer_flush(e->writer);
+	engine_journal_drain(e);
+}
+
+/* Flushes and stops the writer (engine_free); NULL-safe in e->writer. */
+void
+engine_journal_stop(struct engine *e)
+{
+	engine_journal_flush(e);
+	journal_writer_stop(e->writer);
+	e->writer = NULL;
 }
 
 /* Journals a clock change already made to e->clock. */

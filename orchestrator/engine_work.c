@@ -9,6 +9,7 @@
  * engine_command.c fires injects by hand through engine_fire.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/timerfd.h>
@@ -76,6 +77,19 @@ firing_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * A firing's intent is durable: its action may run now, and only now,
+ * so that a crash before never fires it and one after never twice.
+ */
+static void
+intent_durable(struct engine *e, void *arg, bool ok)
+{
+	if (ok)
+		engine_spawn(e, firing_thread, arg);
+	else
+		free(arg);
+}
+
 /* The names of the inject's targets, a new array of borrowed strings. */
 static const char **
 target_names(const struct plan *plan, const struct plan_inject *pi)
@@ -135,7 +149,7 @@ journal_message(struct engine *e, size_t i)
 	    .n_to = pi->n_to, .people = (const char **)pi->people,
 	    .n_people = pi->n_people, .text = pi->text, .by = NULL,
 	    .from = pi->sender };
-	rc = engine_journal(e, event_encode(&ev));
+	rc = engine_journal_then(e, event_encode(&ev), true, NULL, NULL);
 	free(to);
 	if (rc < 0)
 		return -1;
@@ -168,8 +182,13 @@ log_firing(struct engine *e, const struct plan_inject *pi, const char *by,
 }
 
 /*
- * Fires plan inject i: journaled first, so that a crash can lose its
- * results but never fire it twice. scheduled < 0 for a manual firing.
+ * Fires plan inject i: its intent (the inject event) queued first, and
+ * its action run once that is durable (intent_durable), so that a crash
+ * can lose its results but never fire it twice. The engine's thread does
+ * not wait for the disk: injects due together share one sync. A message
+ * is its events alone, shown once durable: inject, message and result
+ * are queued as one group, written in one write. scheduled < 0 for a
+ * manual firing.
  */
 int
 engine_fire(struct engine *e, size_t i, double scheduled, const char *by)
@@ -187,7 +206,14 @@ engine_fire(struct engine *e, size_t i, double scheduled, const char *by)
 	    .scheduled = scheduled >= 0 ? scheduled : -1, .actual = actual,
 	    .late = scheduled >= 0 ? actual - scheduled : 0.0, .manual = by !=
 	    NULL, .by = by, .targets = targets, .n_targets = pi->n_targets };
-	rc = engine_journal(e, event_encode(&ev));
+	if (pi->action == ACTION_MESSAGE) {
+		rc = engine_journal_then(e, event_encode(&ev), true, NULL, NULL);
+	} else {
+		f = xcalloc(1, sizeof(*f));
+		*f = (struct firing){ .e = e, .inject = i, .n = e->firings[i] + 1 };
+		rc = engine_journal_then(e, event_encode(&ev), false,
+		    intent_durable, f);
+	}
 	free(targets);
 	if (rc < 0)
 		return -1;
@@ -199,9 +225,6 @@ engine_fire(struct engine *e, size_t i, double scheduled, const char *by)
 	log_firing(e, pi, by, scheduled >= 0 && actual - scheduled >= 1.0);
 	if (pi->action == ACTION_MESSAGE)
 		return journal_message(e, i);
-	f = xcalloc(1, sizeof(*f));
-	*f = (struct firing){ .e = e, .inject = i, .n = e->firings[i] };
-	engine_spawn(e, firing_thread, f);
 	return 0;
 }
 
@@ -397,15 +420,23 @@ log_scores(struct engine *e, long n)
 	strbuf_free(&sb);
 }
 
+/* A round is durable: its scores logged, a checkpoint due. */
+static void
+round_durable(struct engine *e, void *arg, bool ok)
+{
+	if (!ok)
+		return;
+	log_scores(e, (long)(intptr_t)arg);
+	e->checkpoint_wanted = true;
+}
+
 void
 engine_round_done(struct engine *e, struct round *r)
 {
 	e->round_busy = false;
-	if (engine_journal(e, round_to_event(r)) == 0) {
+	if (engine_journal_then(e, round_to_event(r), false, round_durable,
+	    (void *)(intptr_t)r->n) == 0)
 		e->next_round = r->n + 1;
-		log_scores(e, r->n);
-		engine_checkpoint_write(e);
-	}
 	round_clear(r);
 }
 

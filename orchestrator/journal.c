@@ -333,41 +333,61 @@ last_line(const char *text)
 	return p;
 }
 
-int
-journal_append(struct journal *j, json_t *event, char **error)
+char *
+journal_encode(const struct journal *j, json_t *event, size_t *lines,
+    char **error)
 {
-	char *line = NULL, *all = NULL;
-	size_t lines = 1;
-	int rc = -1;
+	char *line, *all = NULL;
 
+	*lines = 1;
 	json_object_set_new(event, "seq", json_integer((json_int_t)j->seq + 1));
 	line = line_of(event);
 	if (line == NULL) {
 		*error = xasprintf("cannot encode event %llu for journal '%s'",
 		    j->seq + 1, j->path);
-		goto cleanup;
+		return NULL;
 	}
-	if (strlen(line) <= JOURNAL_PART_BYTES) {
-		all = line;
-		line = NULL;
-	} else if ((lines = split_event(j, event, &all, error)) == 0) {
-		goto cleanup;
-	}
-	if (write_all(j->fd, all, strlen(all)) < 0 || timed_sync(j) < 0) {
+	if (strlen(line) <= JOURNAL_PART_BYTES)
+		return line;
+	if ((*lines = split_event(j, event, &all, error)) == 0)
+		all = NULL;
+	free(line);
+	return all;
+}
+
+void
+journal_advance(struct journal *j, const char *text, size_t lines)
+{
+	j->seq += lines;
+	j->size += strlen(text);
+	j->last_hash = hash_bytes(HASH_SEED, last_line(text), strlen(last_line(
+	    text)));
+}
+
+int
+journal_write_synced(struct journal *j, const char *text, size_t len)
+{
+	return write_all(j->fd, text, len) < 0 || timed_sync(j) < 0 ? -1 : 0;
+}
+
+int
+journal_append(struct journal *j, json_t *event, char **error)
+{
+	size_t lines;
+	char *all = journal_encode(j, event, &lines, error);
+
+	if (all == NULL)
+		return -1;
+	if (journal_write_synced(j, all, strlen(all)) < 0) {
 		*error = xasprintf("cannot write event %llu to journal '%s': %s",
 		    j->seq + 1, j->path, strerror(errno));
 		/* Whatever part of it reached the file will be cut at open. */
-		goto cleanup;
+		free(all);
+		return -1;
 	}
-	j->seq += lines;
-	j->size += strlen(all);
-	j->last_hash = hash_bytes(HASH_SEED, last_line(all), strlen(last_line(
-	    all)));
-	rc = 0;
-cleanup:
-	free(line);
+	journal_advance(j, all, lines);
 	free(all);
-	return rc;
+	return 0;
 }
 
 void

@@ -1,8 +1,9 @@
 /*
  * journal.h: the exercise's memory, one JSON event per line.
  *
- * An event counts once journal_append() has returned 0: by then its line
- * is written whole and fsync'd. A crash can only leave a last line cut
+ * An event counts once its line is written whole and fsync'd: once
+ * journal_append() has returned 0, or the writer's durable mark has
+ * passed it (journal_writer_*, below). A crash can only leave a last line cut
  * short, which never counted: opening the journal again cuts it away, and
  * replay never sees it. Everything the engine knows can be rebuilt by
  * replaying the journal from its first line.
@@ -11,6 +12,7 @@
 #define RANGECTL_JOURNAL_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define JOURNAL_FILE "journal.jsonl"
@@ -56,6 +58,77 @@ int journal_open(struct journal *j, const char *dir, char **error);
  */
 int journal_append(struct journal *j, json_t *event, char **error);
 void journal_close(struct journal *j);
+
+/*
+ * journal_append()'s steps, for a writer that syncs several events at
+ * once (journal_writer_*): the line(s) of event with the next seq
+ * (event's "seq" set), new, and how many lines (more than one for an
+ * event written in parts), or NULL with *error set; j is not changed.
+ */
+char *journal_encode(const struct journal *j, json_t *event, size_t *lines,
+    char **error);
+/* j's position once text (lines lines, journal_encode()'s) follows it. */
+void journal_advance(struct journal *j, const char *text, size_t lines);
+/* Writes len bytes of text whole, then fdatasync (timed): 0, or -1 and errno. */
+int journal_write_synced(struct journal *j, const char *text, size_t len);
+
+/*
+ * Group commit: a thread of its own writes what journal_queue() hands it
+ * and fdatasyncs it, taking everything queued meanwhile into one write
+ * and one fdatasync. So a slow disk delays events, but never by more than
+ * the sync they wait for plus one: a queue of events never drains at one
+ * sync each.
+ *
+ * While the writer runs, j is shared: journal_queue()'s caller (one
+ * thread) moves j->seq, size and last_hash to the position queued, the
+ * writer's thread uses j->fd and its fsync figures only; read the durable
+ * position and those figures through journal_durable().
+ */
+struct journal_writer;
+/*
+ * For tests: milliseconds the writer waits before each batch, a disk
+ * that stalls on every sync, so that a crash test finds events queued
+ * and not yet durable wherever it kills (tests/engine/burst.sh).
+ */
+#define JOURNAL_DELAY_ENV "RANGECTL_TEST_SYNC_DELAY_MS"
+/* Where the journal is durable: an event counts once seq reaches it. */
+struct journal_mark {
+	unsigned long long seq;	/* the last event durable */
+	unsigned long long size;	/* bytes, up to the end of its line */
+	unsigned long long hash;	/* FNV-1a of its last line */
+	unsigned long long syncs;	/* fdatasyncs done, their total time */
+	double sync_seconds;
+	double sync_max;	/* and the longest */
+};
+/*
+ * Starts the writer of j (open, borrowed until journal_writer_stop()).
+ * notify(ctx) is called on the writer's thread after each batch is
+ * durable or has failed (e.g. to wake the caller's loop). New, or NULL
+ * with *error set.
+ */
+struct journal_writer *journal_writer_start(struct journal *j,
+    void (*notify)(void *ctx), void *ctx, char **error);
+/*
+ * Encodes event (borrowed; its "seq" set) and queues it; more: another
+ * event follows that must be written in the same write (a group that
+ * counts whole: nothing of it is handed to the thread before its last).
+ * Returns the seq of its last line, or 0 with *error set (it cannot be
+ * encoded, or an earlier batch failed: nothing is written after that).
+ */
+unsigned long long journal_queue(struct journal_writer *w, json_t *event,
+    bool more, char **error);
+/*
+ * The durable position into *mark; 0, or -1 with *error set (new) once a
+ * batch failed: the events after mark->seq never count (those the failed
+ * write got into the file are cut at the next open, or count there as
+ * the journal says; see journal.md).
+ */
+int journal_durable(struct journal_writer *w, struct journal_mark *mark,
+    char **error);
+/* Waits until everything queued is durable or has failed. */
+void journal_writer_flush(struct journal_writer *w);
+/* Flushes, stops the thread and frees w; NULL-safe. */
+void journal_writer_stop(struct journal_writer *w);
 
 /*
  * Calls each(event, ctx) for every complete event of the journal at path,
