@@ -137,6 +137,10 @@ engine_checkpoint_write(struct engine *e)
 		    "will replay the whole journal", e->journal.seq,
 		    strerror(errno));
 		unlink(tmp);
+	} else if (e->opts.checkpointed != NULL) {
+		/* The observer's state may be kept at the same place. */
+		e->opts.checkpointed(e->opts.observe_ctx, e->journal.seq,
+		    e->journal.size, e->journal.last_hash);
 	}
 	if (fd >= 0)
 		close(fd);

@@ -268,6 +268,19 @@ int report_apply_event(struct report *report, const struct event *ev,
  */
 int report_load(struct report *report, const char *dir, char **error);
 
+/*
+ * What the rounds left in report (the ledger whole, the penalties, the
+ * count of events and the time of the last), as a new object, for the
+ * dashboard's checkpoint (report_state.c); and back, onto a report that
+ * took every other event of the same journal up to the same one:
+ * report_state_restore() replaces its ledger and adds the penalties.
+ * Returns 0, or -1 with *error set (a phrase: "its ... is damaged") for a
+ * malformed state, leaving report to be cleared.
+ */
+json_t *report_state_to_json(const struct report *report);
+int report_state_restore(struct report *report, const json_t *state,
+    char **error);
+
 /* The team's score entry in the ledger, NULL if there is no such team. */
 const struct score_team *report_team(const struct report *report,
     const char *id);
