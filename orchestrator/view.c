@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "rangectl/event.h"
 #include "rangectl/journal.h"
@@ -98,6 +99,16 @@ take(struct view *v, const json_t *event, json_int_t seq)
 	return ok && !round;
 }
 
+/* Adds n bytes of text to the kept events. */
+static void
+keep(struct view *v, const char *text, size_t n)
+{
+	xgrow(&v->kept, &v->kept_alloc, v->kept_len + n + 1, 1);
+	memcpy(v->kept + v->kept_len, text, n);
+	v->kept_len += n;
+	v->kept[v->kept_len] = '\0';
+}
+
 /* Takes an event in; the caller holds the write lock. */
 static void
 apply_locked(struct view *v, const json_t *event)
@@ -114,8 +125,8 @@ apply_locked(struct view *v, const json_t *event)
 		return;
 	line = json_dumps(event, JSON_COMPACT | JSON_SORT_KEYS);
 	if (line != NULL) {
-		strbuf_append(&v->kept, line);
-		strbuf_append(&v->kept, "\n");
+		keep(v, line, strlen(line));
+		keep(v, "\n", 1);
 	}
 	free(line);
 }
@@ -136,8 +147,6 @@ view_empty(struct view *v, const struct plan *plan)
 	v->plan = plan;
 	v->hosts = json_object();
 	report_init(&v->report);
-	strbuf_init(&v->kept);
-	strbuf_append(&v->kept, "");
 }
 
 int
@@ -163,10 +172,14 @@ view_init(struct view *v, const struct plan *plan, const char *state_dir,
 
 #define VIEW_CHECKPOINT_VERSION 1
 
-/* The checkpoint's first line: where it was taken, and the state. */
+/*
+ * The checkpoint's first line (where it was taken, and the state), new;
+ * *bin (new, *len bytes) the report's records that follow it.
+ */
 static char *
 checkpoint_head(struct view *v, unsigned long long seq,
-    unsigned long long offset, unsigned long long line_hash)
+    unsigned long long offset, unsigned long long line_hash, char **bin,
+    size_t *len)
 {
 	char hash[17];
 	json_t *head;
@@ -176,25 +189,26 @@ checkpoint_head(struct view *v, unsigned long long seq,
 	head = json_pack("{s:i, s:s, s:I, s:I, s:s, s:o, s:O}", "version",
 	    VIEW_CHECKPOINT_VERSION, "exercise", v->plan->exercise, "seq",
 	    (json_int_t)seq, "offset", (json_int_t)offset, "line_hash", hash,
-	    "report", report_state_to_json(&v->report), "hosts", v->hosts);
+	    "report", report_state_to_json(&v->report, bin, len), "hosts",
+	    v->hosts);
 	text = json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(head);
 	return text;
 }
 
-/* Writes head and the kept events to path, through path.tmp. */
+/* Writes head, the records and the kept events to path, through path.tmp. */
 static int
-write_checkpoint(const char *path, const char *head, const struct strbuf *kept,
-    char **error)
+write_checkpoint(const char *path, const char *head, const char *bin,
+    size_t len, const struct view *v, char **error)
 {
 	char *tmp = xasprintf("%s.tmp", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	int rc = 0;
 
 	if (fd < 0 || write_all(fd, head, strlen(head)) < 0 ||
-	    write_all(fd, "\n", 1) < 0 ||
-	    write_all(fd, kept->data, kept->len) < 0 || fdatasync(fd) < 0 ||
-	    rename(tmp, path) < 0) {
+	    write_all(fd, "\n", 1) < 0 || write_all(fd, bin, len) < 0 ||
+	    write_all(fd, v->kept ? v->kept : "", v->kept_len) < 0 ||
+	    fdatasync(fd) < 0 || rename(tmp, path) < 0) {
 		*error = xasprintf("cannot write the dashboard's checkpoint '%s': "
 		    "%s", path, strerror(errno));
 		unlink(tmp);
@@ -211,7 +225,8 @@ view_checkpoint(struct view *v, const char *state_dir,
     unsigned long long seq, unsigned long long offset,
     unsigned long long line_hash, bool force, char **error)
 {
-	char *head, *path;
+	char *head, *path, *bin = NULL;
+	size_t len = 0;
 	int rc;
 
 	/*
@@ -224,9 +239,10 @@ view_checkpoint(struct view *v, const char *state_dir,
 		pthread_rwlock_unlock(&v->lock);
 		return 0;
 	}
-	head = checkpoint_head(v, seq, offset, line_hash);
+	head = checkpoint_head(v, seq, offset, line_hash, &bin, &len);
 	path = xasprintf("%s/%s", state_dir, VIEW_CHECKPOINT);
-	rc = head != NULL ? write_checkpoint(path, head, &v->kept, error) : -1;
+	rc = head != NULL ? write_checkpoint(path, head, bin, len, v, error) :
+	    -1;
 	if (head == NULL)
 		*error = xasprintf("cannot write the dashboard's checkpoint '%s': "
 		    "its state does not serialize", path);
@@ -235,6 +251,7 @@ view_checkpoint(struct view *v, const char *state_dir,
 		v->saved_seq = seq;
 	free(path);
 	free(head);
+	free(bin);
 	return rc < 0 ? -1 : 1;
 }
 
@@ -280,10 +297,26 @@ take_kept(struct view *v, FILE *f, char **line, size_t *size)
 			return -1;
 		}
 		take(v, event, json_integer_value(json_object_get(event, "seq")));
-		strbuf_appendn(&v->kept, *line, (size_t)n);
+		keep(v, *line, (size_t)n);
 		json_decref(event);
 	}
 	return ferror(f) ? -1 : 0;
+}
+
+/* The report's records after the head: *bin, new, of the head's bytes. */
+static int
+read_records(FILE *f, const json_t *head, char **bin, size_t *len)
+{
+	json_int_t n = json_integer_value(json_object_get(json_object_get(head,
+	    "report"), "bytes"));
+	struct stat st;
+
+	/* No more than the file holds: a damaged count allocates nothing. */
+	if (n <= 0 || fstat(fileno(f), &st) < 0 || n > st.st_size)
+		return -1;
+	*len = (size_t)n;
+	*bin = xmalloc(*len);
+	return fread(*bin, 1, *len, f) == *len ? 0 : -1;
 }
 
 /* view_restore() from the open checkpoint f; *why when it cannot. */
@@ -291,8 +324,8 @@ static int
 restore_from(struct view *v, FILE *f, const char *journal,
     unsigned long long *offset, const char **why, char **error)
 {
-	char *line = NULL;
-	size_t size = 0;
+	char *line = NULL, *bin = NULL;
+	size_t size = 0, len = 0;
 	json_t *head = NULL;
 	ssize_t n = getline(&line, &size, f);
 	int rc = -1;
@@ -303,10 +336,12 @@ restore_from(struct view *v, FILE *f, const char *journal,
 		*why = "it is damaged";
 	else if (!head_usable(head, v->plan, journal, why))
 		;
+	else if (read_records(f, head, &bin, &len) < 0)
+		*why = "its records are cut short";
 	else if (take_kept(v, f, &line, &size) < 0)
 		*why = "one of its events is damaged";
 	else if (report_state_restore(&v->report, json_object_get(head,
-	    "report"), error) < 0)
+	    "report"), bin, len, error) < 0)
 		*why = NULL;	/* *error says it */
 	else
 		rc = 0;
@@ -320,6 +355,7 @@ restore_from(struct view *v, FILE *f, const char *journal,
 	}
 	json_decref(head);
 	free(line);
+	free(bin);
 	return rc;
 }
 
@@ -362,7 +398,7 @@ view_clear(struct view *v)
 	report_clear(&v->report);
 	json_decref(v->hosts);
 	free(v->scores_text);
-	strbuf_free(&v->kept);
+	free(v->kept);
 	pthread_rwlock_destroy(&v->lock);
 	memset(v, 0, sizeof(*v));
 }

@@ -270,16 +270,19 @@ int report_load(struct report *report, const char *dir, char **error);
 
 /*
  * What the rounds left in report (the ledger whole, the penalties, the
- * count of events and the time of the last), as a new object, for the
- * dashboard's checkpoint (report_state.c); and back, onto a report that
- * took every other event of the same journal up to the same one:
- * report_state_restore() replaces its ledger and adds the penalties.
- * Returns 0, or -1 with *error set (a phrase: "its ... is damaged") for a
- * malformed state, leaving report to be cleared.
+ * count of events and the time of the last), for the dashboard's
+ * checkpoint (report_state.c): a new object, and in *bin (new, *len
+ * bytes) the rounds' scores and penalties as binary records it counts.
+ * report_state_restore() puts it back onto a report that took every
+ * other event of the same journal up to the same one: it replaces the
+ * ledger and adds the penalties. Returns 0, or -1 with *error set (a
+ * phrase: "its ... are damaged") for a malformed state, leaving report
+ * to be cleared.
  */
-json_t *report_state_to_json(const struct report *report);
+json_t *report_state_to_json(const struct report *report, char **bin,
+    size_t *len);
 int report_state_restore(struct report *report, const json_t *state,
-    char **error);
+    const char *bin, size_t len, char **error);
 
 /* The team's score entry in the ledger, NULL if there is no such team. */
 const struct score_team *report_team(const struct report *report,

@@ -27,7 +27,6 @@
 #include "rangectl/auth.h"
 #include "rangectl/plan.h"
 #include "rangectl/report.h"
-#include "rangectl/util.h"
 
 struct view {
 	pthread_rwlock_t lock;
@@ -43,7 +42,8 @@ struct view {
 	 * what the checkpoint keeps to rebuild the report's lists; rounds
 	 * are kept as what they left (report_state_to_json()).
 	 */
-	struct strbuf kept;
+	char *kept;
+	size_t kept_len, kept_alloc;	/* no cap: a week's messages are MBs */
 	unsigned long long saved_seq;	/* of the last checkpoint written */
 };
 
