@@ -28,9 +28,14 @@
  *		fall due in the first (d - 50) ms of those (any writer's floor)
  *	build/bench/engine --round RUNS	the check round alone: its time
  *					over the timeout, each run
- *	build/bench/engine --write-state DIR	DIR/replay.yaml and its
- *		journal of N_EVENTS events with the checkpoint engine_new
- *		leaves (for `rangectl run DIR/replay.yaml --state DIR`)
+ *	build/bench/engine --write-state DIR [paused]	DIR/replay.yaml
+ *		and its journal of N_EVENTS events, its clock ended (or
+ *		paused, for a run that serves the dashboard), with the
+ *		checkpoints the engine and the dashboard's view leave (for
+ *		`rangectl run DIR/replay.yaml --state DIR`)
+ *	build/bench/engine --restart DIR RUNS	the restart of such a
+ *		folder in this process: the view from its checkpoint, then
+ *		engine_new, ms each, and the peak RSS
  *
  * Every socket is on 127.0.0.1; every file is under a mkdtemp() folder in
  * $TMPDIR (or /tmp), removed at the end.
@@ -62,6 +67,7 @@
 #include "rangectl/plan.h"
 #include "rangectl/scenario.h"
 #include "rangectl/util.h"
+#include "rangectl/view.h"
 #include "rangectl/virt.h"
 
 #define MAX_RUNS 51
@@ -947,7 +953,7 @@ emit_people(struct gen *g, long n, double t)
  * with the clock ended last. Returns the file's size in bytes.
  */
 static size_t
-write_journal(const char *path, const struct plan *plan)
+write_journal(const char *path, const struct plan *plan, const char *last)
 {
 	struct gen g = { .plan = plan };
 	size_t i, next = 0, press = plan->n_injects - 1;
@@ -983,7 +989,7 @@ write_journal(const char *path, const struct plan *plan)
 		emit(&g, round_event(&g, n, t), t + 0.8);
 	}
 	emit(&g, json_pack("{s:s, s:s, s:f, s:s, s:s}", "type", "clock", "state",
-	    "ended", "speed", 1.0, "reason", "stopped", "by", "control"), t + 1);
+	    last, "speed", 1.0, "reason", "stopped", "by", "control"), t + 1);
 	json_decref(g.link_up);
 	if (fclose(g.f) != 0)
 		die(path, strerror(errno));
@@ -1135,8 +1141,101 @@ round_figure(int runs)
 	return 0;
 }
 
+/* The dashboard's view of a run, and its state folder. */
+struct bench_view {
+	struct view view;
+	const char *dir;
+};
+
+/* The view as `rangectl run` feeds it: every event... */
+static void
+feed_view(void *ctx, const json_t *event)
+{
+	struct bench_view *bv = ctx;
+
+	view_apply(&bv->view, event);
+}
+
+/* ...and its checkpoint where the engine's stands. */
+static void
+save_view(void *ctx, unsigned long long seq, unsigned long long offset,
+    unsigned long long line_hash)
+{
+	struct bench_view *bv = ctx;
+	char *error = NULL;
+
+	if (view_checkpoint(&bv->view, bv->dir, seq, offset, line_hash, true,
+	    &error) < 0)
+		die("view_checkpoint", error);
+}
+
+/*
+ * engine_new on dir with the view a run's dashboard has: the journal
+ * replayed once for both, and both checkpoints written.
+ */
+static void
+checkpoint_both(const struct plan *plan, struct virt *virt, const char *dir)
+{
+	struct bench_view bv = { .dir = dir };
+	struct engine_opts opts = { .state_dir = dir, .speed = 1, .observe =
+	    feed_view, .observe_ctx = &bv, .checkpointed = save_view };
+	char *error = NULL;
+	struct engine *e;
+
+	view_restore(&bv.view, plan, dir, &opts.observed_seq,
+	    &opts.observed_offset, stderr);
+	e = engine_new(plan, virt, &opts, &error);
+	if (e == NULL)
+		die("engine_new on the long journal", error);
+	engine_free(e);
+	view_clear(&bv.view);
+}
+
+/*
+ * A restart of dir's engine with the dashboard's view, as `rangectl run`
+ * makes it: the view from its checkpoint, then engine_new from its own,
+ * the journal's tail replayed once for both. Prints each run's view and
+ * engine milliseconds and the peak RSS after the runs.
+ */
 static int
-write_state(const char *dir)
+restart_figure(const char *dir, int runs)
+{
+	char *yaml = xasprintf("%s/replay.yaml", dir), *error = NULL;
+	struct plan *plan = load(replay_scenario, yaml);
+	struct bench_view bv = { .dir = dir };
+	struct engine_opts opts = { .state_dir = dir, .speed = 1, .observe =
+	    feed_view, .observe_ctx = &bv };
+	struct rusage ru;
+	struct virt virt;
+	struct engine *e;
+	double t0, t1;
+
+	if (virt_open(&virt, "test:///default", &error) < 0)
+		die("virt_open", error);
+	printf("restart_view_ms restart_engine_ms\n");
+	for (int r = 0; r < runs; r++) {
+		t0 = now();
+		view_restore(&bv.view, plan, dir, &opts.observed_seq,
+		    &opts.observed_offset, stderr);
+		t1 = now();
+		e = engine_new(plan, &virt, &opts, &error);
+		if (e == NULL)
+			die("engine_new", error);
+		printf("%.3f %.3f\n", (t1 - t0) * 1e3, (now() - t1) * 1e3);
+		fflush(stdout);
+		engine_free(e);
+		view_clear(&bv.view);
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	printf("peak_rss_mib %.1f\n", (double)ru.ru_maxrss / 1024);
+	virt_close(&virt);
+	plan_free(plan);
+	free(yaml);
+	return 0;
+}
+
+static int
+write_state(const char *dir, const char *last)
 {
 	char *yaml = xasprintf("%s/replay.yaml", dir);
 	char *journal = xasprintf("%s/%s", dir, JOURNAL_FILE), *error = NULL;
@@ -1150,10 +1249,10 @@ write_state(const char *dir)
 	if (f == NULL || fputs(replay_scenario, f) < 0 || fclose(f) != 0)
 		die(yaml, strerror(errno));
 	plan = load(replay_scenario, yaml);
-	write_journal(journal, plan);
+	write_journal(journal, plan, last);
 	if (virt_open(&virt, "test:///default", &error) < 0)
 		die("virt_open", error);
-	time_engine_new(plan, &virt, dir);
+	checkpoint_both(plan, &virt, dir);
 	virt_close(&virt);
 	plan_free(plan);
 	free(journal);
@@ -1177,8 +1276,11 @@ main(int argc, char **argv)
 	double m[7];
 	size_t bytes;
 
+	if (argc > 3 && strcmp(argv[1], "--restart") == 0)
+		return restart_figure(argv[2], (int)strtol(argv[3], NULL, 10));
 	if (argc > 2 && strcmp(argv[1], "--write-state") == 0)
-		return write_state(argv[2]);
+		return write_state(argv[2], argc > 3 && strcmp(argv[3],
+		    "paused") == 0 ? "paused" : "ended");
 	if (argc > 2 && strcmp(argv[1], "--round") == 0) {
 		runs = (int)strtol(argv[2], NULL, 10);
 		return round_figure(runs < 1 || runs > MAX_RUNS ? 1 : runs);
@@ -1204,7 +1306,7 @@ main(int argc, char **argv)
 		die(rep_dir, strerror(errno));
 	free(rep_path);
 	rep_path = xasprintf("%s/%s", rep_dir, JOURNAL_FILE);
-	bytes = write_journal(rep_path, rep_plan);
+	bytes = write_journal(rep_path, rep_plan, "ended");
 	if (virt_open(&virt, "test:///default", &error) < 0)
 		die("virt_open", error);
 	raise_nofile();

@@ -127,6 +127,10 @@ struct dashboard {
 	struct api api;
 	struct http *http;
 	bool view_ready;
+	const char *state_dir;	/* borrowed: where the view's checkpoint goes */
+	bool quiet;
+	/* Where the engine's last checkpoint stands (opts.checkpointed). */
+	unsigned long long mark_seq, mark_offset, mark_hash;
 };
 
 /* The engine's observer: every journaled event to the view, then out. */
@@ -139,6 +143,36 @@ observe(void *ctx, const json_t *event)
 		return;
 	view_apply(&d->view, event);
 	http_publish(d->http, event);
+}
+
+/* Keeps the view's checkpoint where the engine's stands, now and then. */
+static void
+save_view(struct dashboard *d, bool force)
+{
+	char *error = NULL;
+
+	if (!d->view_ready || d->mark_seq == 0)
+		return;
+	if (view_checkpoint(&d->view, d->state_dir, d->mark_seq, d->mark_offset,
+	    d->mark_hash, force, &error) < 0) {
+		if (!d->quiet)
+			fprintf(stderr, "note: %s; a restart will replay the whole "
+			    "journal into the dashboard\n", error);
+		free(error);
+	}
+}
+
+/* The engine's checkpoint was written: the view's may follow. */
+static void
+checkpointed(void *ctx, unsigned long long seq, unsigned long long offset,
+    unsigned long long line_hash)
+{
+	struct dashboard *d = ctx;
+
+	d->mark_seq = seq;
+	d->mark_offset = offset;
+	d->mark_hash = line_hash;
+	save_view(d, false);
 }
 
 /*
@@ -303,31 +337,30 @@ static int
 run_engine(struct range *range, struct cluster *cl, const char *state_dir,
     const struct run_args *a)
 {
-	struct dashboard d = { 0 };
+	struct dashboard d = { .state_dir = state_dir, .quiet = a->quiet };
 	struct engine_opts opts = { .state_dir = state_dir, .speed = a->speed,
 	    .wait_for_start = a->wait_for_start, .accept_changes =
 	    a->accept_changes, .simulate_checks = a->simulate_checks,
-	    .signals = true, .log =
-	    a->quiet ? NULL : stderr, .observe = observe, .observe_ctx = &d };
+	    .signals = true, .log = a->quiet ? NULL : stderr, .observe_ctx = &d };
 	struct engine *e;
 	char *error = NULL;
 	json_t *snap;
 	int rc;
 
 	/*
-	 * The view reads the whole journal (the engine may start from its
-	 * checkpoint), then takes each new event from the engine. Only the
-	 * dashboard reads it: without one (--listen off) there is none, and
-	 * a restart takes the engine's time alone.
+	 * The view starts from its own checkpoint (or empty), and the
+	 * engine's replay hands it every later event, in the engine's one
+	 * pass over the journal: from the view's place when that comes
+	 * before the engine's checkpoint. Only the dashboard reads the view:
+	 * without one (--listen off) there is none, and a restart takes the
+	 * engine's time alone.
 	 */
 	if (a->listen != NULL) {
-		if (view_init(&d.view, range->plan, state_dir, &error) < 0) {
-			fprintf(stderr, "rangectl run: %s\n", error);
-			free(error);
-			view_clear(&d.view);
-			return EXIT_FAILED;
-		}
+		view_restore(&d.view, range->plan, state_dir, &opts.observed_seq,
+		    &opts.observed_offset, a->quiet ? NULL : stderr);
 		d.view_ready = true;
+		opts.observe = observe;
+		opts.checkpointed = checkpointed;
 	}
 	e = engine_new_cluster(range->plan, cl, &opts, &error);
 	if (e == NULL) {
@@ -345,6 +378,8 @@ run_engine(struct range *range, struct cluster *cl, const char *state_dir,
 		fprintf(stderr, "journal: %s/journal.jsonl (speed %g)\n",
 		    state_dir, a->speed);
 	rc = engine_run(e, &error);
+	/* The view as the run left it: the next start reads no journal. */
+	save_view(&d, true);
 	if (rc == 0)
 		linger(&d, a);
 	dashboard_stop(&d);
@@ -608,7 +643,8 @@ reset_state(const char *dir)
 	    &tm));
 	/* checkpoint.json: the engine's ENGINE_CHECKPOINT */
 	return move_aside(dir, JOURNAL_FILE, stamp) < 0 ||
-	    move_aside(dir, "checkpoint.json", stamp) < 0 ? -1 : 0;
+	    move_aside(dir, "checkpoint.json", stamp) < 0 ||
+	    move_aside(dir, VIEW_CHECKPOINT, stamp) < 0 ? -1 : 0;
 }
 
 /*

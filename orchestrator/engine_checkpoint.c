@@ -153,6 +153,19 @@ checkpoint_text(const struct engine *e)
 	return text;
 }
 
+/*
+ * The observer may keep its own state at the checkpoint's place: the
+ * durable position, every event up to which the engine has applied and
+ * shown (on the engine's thread, with nothing queued).
+ */
+static void
+tell_observer(struct engine *e)
+{
+	if (e->opts.checkpointed != NULL)
+		e->opts.checkpointed(e->opts.observe_ctx, e->durable.seq,
+		    e->durable.size, e->durable.hash);
+}
+
 void
 engine_checkpoint_write(struct engine *e)
 {
@@ -162,6 +175,8 @@ engine_checkpoint_write(struct engine *e)
 	why = write_file(path, text, e->durable.seq);
 	if (why != NULL)
 		engine_log(e, "%s", why);
+	else
+		tell_observer(e);
 	free(why);
 	free(text);
 	free(path);
@@ -207,6 +222,7 @@ engine_checkpoint_start(struct engine *e)
 	e->checkpoint_wanted = false;
 	e->checkpoint_busy = true;
 	engine_spawn(e, checkpoint_thread, job);
+	tell_observer(e);
 }
 
 static void

@@ -17,6 +17,7 @@
 /* What replay learns beyond what lands in the engine directly. */
 struct replay {
 	struct engine *e;
+	unsigned long long own_first;	/* the first event the engine replays */
 	char *error;
 };
 
@@ -154,14 +155,21 @@ static int
 replay_one(const json_t *o, void *ctx)
 {
 	struct replay *r = ctx;
+	json_int_t seq = json_integer_value(json_object_get(o, "seq"));
 	struct event ev;
 	int rc;
 
+	/* Before the engine's checkpoint: the observer's alone. */
+	if (seq > 0 && (unsigned long long)seq < r->own_first) {
+		r->e->opts.observe(r->e->opts.observe_ctx, o);
+		return 0;
+	}
 	/* As rangectl report reads it: a damaged journal is not guessed at. */
 	if (event_decode(o, 0, &ev, &r->error) < 0)
 		return -1;
 	/* Whoever watches live events sees the past ones first. */
-	if (r->e->opts.observe != NULL)
+	if (r->e->opts.observe != NULL && (unsigned long long)seq >
+	    r->e->opts.observed_seq)
 		r->e->opts.observe(r->e->opts.observe_ctx, o);
 	r->e->last_t = ev.t;
 	r->e->last_wall = ev.wall;
@@ -203,6 +211,12 @@ engine_replay(struct engine *e, char **error)
 	if (engine_checkpoint_load(e, &offset, &first, error) < 0) {
 		free(path);
 		return -1;
+	}
+	r.own_first = first;
+	/* The observer needs events from before the checkpoint: one pass. */
+	if (e->opts.observe != NULL && e->opts.observed_seq + 1 < first) {
+		offset = e->opts.observed_offset;
+		first = e->opts.observed_seq + 1;
 	}
 	n = journal_replay_from(path, offset, first, replay_one, &r, error);
 	free(path);

@@ -3,9 +3,13 @@
  */
 #include "rangectl/view.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "rangectl/event.h"
 #include "rangectl/journal.h"
@@ -63,35 +67,68 @@ note_host(struct view *v, const struct event_host *host)
 	    json_string(host->reason) : json_null());
 }
 
-/* Takes an event in; the caller holds the write lock. */
-static void
-apply_locked(struct view *v, const json_t *event)
+/*
+ * Takes in event seq (its number in the journal, or 0 when it has none:
+ * counted then); the caller holds the write lock. Returns whether it was
+ * decoded: a round is kept as what it left, any other event as it is.
+ */
+static bool
+take(struct view *v, const json_t *event, json_int_t seq)
 {
-	json_int_t seq = json_integer_value(json_object_get(event, "seq"));
 	struct event ev;
 	char *error = NULL;
+	bool ok, round;
 
-	/* The same event twice (the view's replay, then the engine's). */
-	if (seq > 0 && seq <= v->last_seq)
-		return;
-	if (seq > 0)
-		v->last_seq = seq;
 	v->report.events++;
 	/* Decoded as the engine and the report decode it. */
-	if (event_decode(event, seq > 0 ? (unsigned long long)seq :
-	    v->report.events, &ev, &error) < 0 ||
-	    report_apply_event(&v->report, &ev, &error) < 0) {
+	ok = event_decode(event, seq > 0 ? (unsigned long long)seq :
+	    v->report.events, &ev, &error) == 0;
+	if (!ok || report_apply_event(&v->report, &ev, &error) < 0) {
 		/* Not expected of the engine's own events; keep going. */
 		fprintf(stderr, "rangectl: the dashboard's view skips %s\n",
 		    error);
 		free(error);
 	}
-	if (ev.type == EVENT_ROUND)
+	round = ok && ev.type == EVENT_ROUND;
+	if (round)
 		note_round(v, &ev.u.round);
-	else if (ev.type == EVENT_HOST)
+	else if (ok && ev.type == EVENT_HOST)
 		note_host(v, &ev.u.host);
 	event_clear(&ev);
 	v->version++;
+	return ok && !round;
+}
+
+/* Adds n bytes of text to the kept events. */
+static void
+keep(struct view *v, const char *text, size_t n)
+{
+	xgrow(&v->kept, &v->kept_alloc, v->kept_len + n + 1, 1);
+	memcpy(v->kept + v->kept_len, text, n);
+	v->kept_len += n;
+	v->kept[v->kept_len] = '\0';
+}
+
+/* Takes an event in; the caller holds the write lock. */
+static void
+apply_locked(struct view *v, const json_t *event)
+{
+	json_int_t seq = json_integer_value(json_object_get(event, "seq"));
+	char *line;
+
+	/* The same event twice (the view's checkpoint, then the engine's replay). */
+	if (seq > 0 && seq <= v->last_seq)
+		return;
+	if (seq > 0)
+		v->last_seq = seq;
+	if (!take(v, event, seq))
+		return;
+	line = json_dumps(event, JSON_COMPACT | JSON_SORT_KEYS);
+	if (line != NULL) {
+		keep(v, line, strlen(line));
+		keep(v, "\n", 1);
+	}
+	free(line);
 }
 
 static int
@@ -101,24 +138,256 @@ replay_one(const json_t *event, void *ctx)
 	return 0;
 }
 
-int
-view_init(struct view *v, const struct plan *plan, const char *state_dir,
-    char **error)
+/* An empty view of plan's exercise. */
+static void
+view_empty(struct view *v, const struct plan *plan)
 {
-	char *path;
-	long n;
-
 	memset(v, 0, sizeof(*v));
 	pthread_rwlock_init(&v->lock, NULL);
 	v->plan = plan;
 	v->hosts = json_object();
 	report_init(&v->report);
-	if (state_dir == NULL)
+}
+
+int
+view_init(struct view *v, const struct plan *plan, const char *state_dir,
+    char **error)
+{
+	unsigned long long seq, offset;
+	char *path;
+	long n;
+
+	if (state_dir == NULL) {
+		view_empty(v, plan);
 		return 0;
-	path = xasprintf("%s/journal.jsonl", state_dir);
-	n = journal_replay(path, replay_one, v, error);
+	}
+	view_restore(v, plan, state_dir, &seq, &offset, NULL);
+	path = xasprintf("%s/%s", state_dir, JOURNAL_FILE);
+	n = journal_replay_from(path, offset, seq + 1, replay_one, v, error);
 	free(path);
 	return n < 0 ? -1 : 0;
+}
+
+/* ---- the checkpoint ------------------------------------------------------ */
+
+#define VIEW_CHECKPOINT_VERSION 1
+
+/*
+ * The checkpoint's first line (where it was taken, and the state), new;
+ * *bin (new, *len bytes) the report's records that follow it.
+ */
+static char *
+checkpoint_head(struct view *v, unsigned long long seq,
+    unsigned long long offset, unsigned long long line_hash, char **bin,
+    size_t *len)
+{
+	char hash[17];
+	json_t *head;
+	char *text;
+
+	snprintf(hash, sizeof(hash), "%016llx", line_hash);
+	head = json_pack("{s:i, s:s, s:I, s:I, s:s, s:o, s:O}", "version",
+	    VIEW_CHECKPOINT_VERSION, "exercise", v->plan->exercise, "seq",
+	    (json_int_t)seq, "offset", (json_int_t)offset, "line_hash", hash,
+	    "report", report_state_to_json(&v->report, bin, len), "hosts",
+	    v->hosts);
+	text = json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(head);
+	return text;
+}
+
+/* Writes head, the records and the kept events to path, through path.tmp. */
+static int
+write_checkpoint(const char *path, const char *head, const char *bin,
+    size_t len, const struct view *v, char **error)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int rc = 0;
+
+	if (fd < 0 || write_all(fd, head, strlen(head)) < 0 ||
+	    write_all(fd, "\n", 1) < 0 || write_all(fd, bin, len) < 0 ||
+	    write_all(fd, v->kept ? v->kept : "", v->kept_len) < 0 ||
+	    fdatasync(fd) < 0 || rename(tmp, path) < 0) {
+		*error = xasprintf("cannot write the dashboard's checkpoint '%s': "
+		    "%s", path, strerror(errno));
+		unlink(tmp);
+		rc = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(tmp);
+	return rc;
+}
+
+int
+view_checkpoint(struct view *v, const char *state_dir,
+    unsigned long long seq, unsigned long long offset,
+    unsigned long long line_hash, bool force, char **error)
+{
+	char *head, *path, *bin = NULL;
+	size_t len = 0;
+	int rc;
+
+	/*
+	 * Only the engine's thread changes the view (its observer) and
+	 * calls this: a read lock keeps the view still, and readers go on.
+	 */
+	pthread_rwlock_rdlock(&v->lock);
+	if ((unsigned long long)v->last_seq != seq || seq == v->saved_seq ||
+	    (!force && seq < v->saved_seq + VIEW_CHECKPOINT_EVERY)) {
+		pthread_rwlock_unlock(&v->lock);
+		return 0;
+	}
+	head = checkpoint_head(v, seq, offset, line_hash, &bin, &len);
+	path = xasprintf("%s/%s", state_dir, VIEW_CHECKPOINT);
+	rc = head != NULL ? write_checkpoint(path, head, bin, len, v, error) :
+	    -1;
+	if (head == NULL)
+		*error = xasprintf("cannot write the dashboard's checkpoint '%s': "
+		    "its state does not serialize", path);
+	pthread_rwlock_unlock(&v->lock);
+	if (rc == 0)
+		v->saved_seq = seq;
+	free(path);
+	free(head);
+	free(bin);
+	return rc < 0 ? -1 : 1;
+}
+
+/*
+ * Whether head is a checkpoint of plan's exercise that the journal at
+ * journal still holds the line of; else *why says why not.
+ */
+static bool
+head_usable(const json_t *head, const struct plan *plan, const char *journal,
+    const char **why)
+{
+	const char *name = json_string_value(json_object_get(head, "exercise"));
+	const char *hash = json_string_value(json_object_get(head, "line_hash"));
+	json_int_t offset = json_integer_value(json_object_get(head, "offset"));
+
+	*why = NULL;
+	if (json_integer_value(json_object_get(head, "version")) !=
+	    VIEW_CHECKPOINT_VERSION)
+		*why = "it is of another version";
+	else if (name == NULL || strcmp(name, plan->exercise) != 0)
+		*why = "it is of another exercise";
+	else if (hash == NULL || offset <= 0 ||
+	    json_integer_value(json_object_get(head, "seq")) <= 0 ||
+	    !json_is_object(json_object_get(head, "hosts")))
+		*why = "it is damaged";
+	else if (!journal_line_matches(journal, (unsigned long long)offset,
+	    strtoull(hash, NULL, 16)))
+		*why = "the journal no longer holds the line it was taken at";
+	return *why == NULL;
+}
+
+/* The kept events after the head, each taken in; -1 for a damaged one. */
+static int
+take_kept(struct view *v, FILE *f, char **line, size_t *size)
+{
+	json_t *event;
+	ssize_t n;
+
+	while ((n = getline(line, size, f)) > 0) {
+		event = json_loadb(*line, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
+		if (!json_is_object(event)) {
+			json_decref(event);
+			return -1;
+		}
+		take(v, event, json_integer_value(json_object_get(event, "seq")));
+		keep(v, *line, (size_t)n);
+		json_decref(event);
+	}
+	return ferror(f) ? -1 : 0;
+}
+
+/* The report's records after the head: *bin, new, of the head's bytes. */
+static int
+read_records(FILE *f, const json_t *head, char **bin, size_t *len)
+{
+	json_int_t n = json_integer_value(json_object_get(json_object_get(head,
+	    "report"), "bytes"));
+	struct stat st;
+
+	/* No more than the file holds: a damaged count allocates nothing. */
+	if (n <= 0 || fstat(fileno(f), &st) < 0 || n > st.st_size)
+		return -1;
+	*len = (size_t)n;
+	*bin = xmalloc(*len);
+	return fread(*bin, 1, *len, f) == *len ? 0 : -1;
+}
+
+/* view_restore() from the open checkpoint f; *why when it cannot. */
+static int
+restore_from(struct view *v, FILE *f, const char *journal,
+    unsigned long long *offset, const char **why, char **error)
+{
+	char *line = NULL, *bin = NULL;
+	size_t size = 0, len = 0;
+	json_t *head = NULL;
+	ssize_t n = getline(&line, &size, f);
+	int rc = -1;
+
+	head = n > 0 ? json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES,
+	    NULL) : NULL;
+	if (head == NULL)
+		*why = "it is damaged";
+	else if (!head_usable(head, v->plan, journal, why))
+		;
+	else if (read_records(f, head, &bin, &len) < 0)
+		*why = "its records are cut short";
+	else if (take_kept(v, f, &line, &size) < 0)
+		*why = "one of its events is damaged";
+	else if (report_state_restore(&v->report, json_object_get(head,
+	    "report"), bin, len, error) < 0)
+		*why = NULL;	/* *error says it */
+	else
+		rc = 0;
+	if (rc == 0) {
+		json_decref(v->hosts);
+		v->hosts = json_incref(json_object_get(head, "hosts"));
+		v->last_seq = json_integer_value(json_object_get(head, "seq"));
+		v->saved_seq = (unsigned long long)v->last_seq;
+		*offset = (unsigned long long)json_integer_value(json_object_get(
+		    head, "offset"));
+	}
+	json_decref(head);
+	free(line);
+	free(bin);
+	return rc;
+}
+
+void
+view_restore(struct view *v, const struct plan *plan, const char *state_dir,
+    unsigned long long *seq, unsigned long long *offset, FILE *log)
+{
+	char *path = xasprintf("%s/%s", state_dir, VIEW_CHECKPOINT);
+	char *journal = xasprintf("%s/%s", state_dir, JOURNAL_FILE);
+	FILE *f = fopen(path, "re");
+	const char *why = NULL;
+	char *error = NULL;
+
+	view_empty(v, plan);
+	*seq = *offset = 0;
+	if (f == NULL && errno != ENOENT)
+		error = xasprintf("cannot read it: %s", strerror(errno));
+	if (f != NULL && restore_from(v, f, journal, offset, &why,
+	    &error) == 0)
+		*seq = (unsigned long long)v->last_seq;
+	if ((why != NULL || error != NULL) && log != NULL)
+		fprintf(log, "note: the dashboard's checkpoint '%s' is not used "
+		    "(%s); replaying the whole journal\n", path, why ? why : error);
+	if (why != NULL || error != NULL) {
+		view_clear(v);
+		view_empty(v, plan);
+	}
+	if (f != NULL)
+		fclose(f);
+	free(error);
+	free(journal);
+	free(path);
 }
 
 void
@@ -129,6 +398,7 @@ view_clear(struct view *v)
 	report_clear(&v->report);
 	json_decref(v->hosts);
 	free(v->scores_text);
+	free(v->kept);
 	pthread_rwlock_destroy(&v->lock);
 	memset(v, 0, sizeof(*v));
 }

@@ -53,6 +53,26 @@ struct engine_opts {
 	 */
 	void (*observe)(void *ctx, const json_t *event);
 	void *observe_ctx;
+	/*
+	 * What the observer holds already (a state restored from a
+	 * checkpoint of its own, view_restore()): every event up to
+	 * observed_seq, whose line ends at byte observed_offset of the
+	 * journal (0 and 0: none). A replay is handed only the events after
+	 * it; when the engine's own checkpoint is further on, the replay
+	 * starts at the observer's place and hands the events up to the
+	 * engine's checkpoint to the observer alone: one pass over the
+	 * journal for both.
+	 */
+	unsigned long long observed_seq, observed_offset;
+	/*
+	 * Called on the engine's thread (with observe_ctx) each time the
+	 * engine's checkpoint is written: the seq of the last event, the
+	 * byte offset its line ends at and that line's hash, as the
+	 * checkpoint names them, so that the observer may checkpoint its own
+	 * state at the same place. Must not block long. NULL for none.
+	 */
+	void (*checkpointed)(void *ctx, unsigned long long seq,
+	    unsigned long long offset, unsigned long long line_hash);
 };
 
 enum engine_command_kind {

@@ -269,6 +269,22 @@ int report_apply_event(struct report *report, const struct event *ev,
  */
 int report_load(struct report *report, const char *dir, char **error);
 
+/*
+ * What the rounds left in report (the ledger whole, the penalties, the
+ * count of events and the time of the last), for the dashboard's
+ * checkpoint (report_state.c): a new object, and in *bin (new, *len
+ * bytes) the rounds' scores and penalties as binary records it counts.
+ * report_state_restore() puts it back onto a report that took every
+ * other event of the same journal up to the same one: it replaces the
+ * ledger and adds the penalties. Returns 0, or -1 with *error set (a
+ * phrase: "its ... are damaged") for a malformed state, leaving report
+ * to be cleared.
+ */
+json_t *report_state_to_json(const struct report *report, char **bin,
+    size_t *len);
+int report_state_restore(struct report *report, const json_t *state,
+    const char *bin, size_t len, char **error);
+
 /* The team's score entry in the ledger, NULL if there is no such team. */
 const struct score_team *report_team(const struct report *report,
     const char *id);

@@ -6,12 +6,23 @@
  * behind a read-write lock: HTTP threads read it and never wait for
  * libvirt or the engine. Answers are filtered for the caller: a trainee
  * sees their own team's hosts, messages and reports only.
+ *
+ * A restart does not replay the whole journal into it: the view keeps a
+ * checkpoint of its own beside the engine's (VIEW_CHECKPOINT, written by
+ * view_checkpoint() at a place the engine's checkpoint names), and is
+ * restored from it by view_restore(); the engine's replay then hands it
+ * the events after it, in the engine's one pass over the journal's tail
+ * (engine_opts.observed_seq). A checkpoint that is missing, damaged,
+ * foreign or no longer matches the journal means a full replay, which
+ * gives the same view.
  */
 #ifndef RANGECTL_VIEW_H
 #define RANGECTL_VIEW_H
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
 
 #include "rangectl/auth.h"
 #include "rangectl/plan.h"
@@ -26,15 +37,52 @@ struct view {
 	long long last_seq;	/* of the last event taken in; older ones are skipped */
 	char *scores_text;	/* GET /scores, serialized once per version */
 	unsigned long scores_version;
+	/*
+	 * Every event taken in but rounds, as journaled (JSON lines, own):
+	 * what the checkpoint keeps to rebuild the report's lists; rounds
+	 * are kept as what they left (report_state_to_json()).
+	 */
+	char *kept;
+	size_t kept_len, kept_alloc;	/* no cap: a week's messages are MBs */
+	unsigned long long saved_seq;	/* of the last checkpoint written */
 };
+
+/* The view's checkpoint in the state folder. */
+#define VIEW_CHECKPOINT "view-checkpoint.jsonl"
+/* Events between two checkpoints of the view while a run goes on. */
+#define VIEW_CHECKPOINT_EVERY 1000
 
 /*
  * A view of plan's exercise, from the journal in state_dir as it stands
- * (none yet is fine), or empty when state_dir is NULL (for a view fed by
+ * (none yet is fine): from its checkpoint and the journal after it, or
+ * the whole journal; or empty when state_dir is NULL (for a view fed by
  * the engine's observer, replay included). Returns 0, or -1 with *error.
  */
 int view_init(struct view *v, const struct plan *plan, const char *state_dir,
     char **error);
+/*
+ * The view of plan's exercise as its checkpoint in state_dir left it,
+ * when that checkpoint is of this exercise and the journal still holds
+ * the line it was taken at; else empty, with a note on log (when not
+ * NULL) saying why. *seq and *offset say where the events it still needs
+ * begin: after event *seq, at byte *offset of the journal (0 and 0: all
+ * of them). The view is usable either way; view_clear() it after use.
+ */
+void view_restore(struct view *v, const struct plan *plan,
+    const char *state_dir, unsigned long long *seq,
+    unsigned long long *offset, FILE *log);
+/*
+ * Writes the view's checkpoint in state_dir, taken at event seq whose
+ * line ends at byte offset of the journal and hashes to line_hash (as
+ * the engine's checkpoint names them), when the view has taken in that
+ * event last and, unless force, VIEW_CHECKPOINT_EVERY events came since
+ * the last it wrote. Through a temporary file, fdatasync and rename.
+ * Returns 1 when written, 0 when not due, -1 with *error set when it
+ * could not be written (only the next restart is slower).
+ */
+int view_checkpoint(struct view *v, const char *state_dir,
+    unsigned long long seq, unsigned long long offset,
+    unsigned long long line_hash, bool force, char **error);
 void view_clear(struct view *v);
 /* Takes in one journaled event (the engine's observer calls it). */
 void view_apply(struct view *v, const json_t *event);
