@@ -41,9 +41,11 @@ teams_json(const struct engine *e)
 		const struct score_team *t = &e->ledger.teams[i];
 
 		json_object_set_new(teams, t->team->id, json_pack("{s:I, s:I, s:I, "
-		    "s:I, s:I}", "availability", t->availability, "penalties",
-		    t->penalties, "sla", t->sla, "reports", t->reports,
-		    "adjustments", t->adjustments));
+		    "s:I, s:I, s:I, s:I, s:I, s:I}", "availability",
+		    t->availability, "penalties", t->penalties, "sla", t->sla,
+		    "reports", t->reports, "adjustments", t->adjustments,
+		    "flags", t->flags, "flags_lost", t->flags_lost, "captured",
+		    (json_int_t)t->captured, "lost", (json_int_t)t->lost));
 	}
 	return teams;
 }
@@ -163,6 +165,12 @@ restore_teams(struct engine *e, const json_t *teams, const json_t *last)
 		t->reports = json_integer_value(json_object_get(o, "reports"));
 		t->adjustments = json_integer_value(json_object_get(o,
 		    "adjustments"));
+		t->flags = json_integer_value(json_object_get(o, "flags"));
+		t->flags_lost = json_integer_value(json_object_get(o,
+		    "flags_lost"));
+		t->captured = (long)json_integer_value(json_object_get(o,
+		    "captured"));
+		t->lost = (long)json_integer_value(json_object_get(o, "lost"));
 	}
 	if (json_integer_value(json_object_get(last, "n")) <= 0)
 		return;
