@@ -105,9 +105,10 @@ checkpoint_json(const struct engine *e)
 	const struct score_round *last = e->ledger.n_rounds ?
 	    &e->ledger.rounds[e->ledger.n_rounds - 1] : NULL;
 	char hash[17];
+	json_t *doc;
 
 	snprintf(hash, sizeof(hash), "%016llx", e->journal.last_hash);
-	return json_pack("{s:i, s:o, s:o, s:s, s:I, s:I, s:s, s:I, s:{s:I, s:f}, s:o, "
+	doc = json_pack("{s:i, s:o, s:o, s:s, s:I, s:I, s:s, s:I, s:{s:I, s:f}, s:o, "
 	    "s:o, s:o, s:o, s:O, s:O, s:i, s:f, s:f, s:f}", "version",
 	    CHECKPOINT_VERSION, "score", score_state_to_json(&e->ledger),
 	    "timeline", e->timeline ? json_incref(e->timeline) : json_null(),
@@ -120,6 +121,9 @@ checkpoint_json(const struct engine *e)
 	    e->reports, "open_firings", e->open_firings, "clock",
 	    e->clock_journaled, "speed", e->speed_journaled, "last_t",
 	    e->last_t, "last_wall", e->last_wall);
+	/* The flags' values: a restart must still know which ones score. */
+	json_object_set(doc, "flags", e->flags);
+	return doc;
 }
 
 void
@@ -316,6 +320,8 @@ engine_checkpoint_load(struct engine *e, unsigned long long *offset,
 		restore_links_and_hosts(e, json_object_get(doc, "links"),
 		    json_object_get(doc, "hosts"));
 		json_object_update(e->reports, json_object_get(doc, "reports"));
+		if (json_is_object(json_object_get(doc, "flags")))
+			json_object_update(e->flags, json_object_get(doc, "flags"));
 		if (json_is_object(json_object_get(doc, "timeline")))
 			e->timeline = json_incref(json_object_get(doc, "timeline"));
 		json_object_update(e->open_firings, json_object_get(doc,
