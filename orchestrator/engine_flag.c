@@ -181,8 +181,9 @@ engine_flags_due(struct engine *e, double t)
 
 	for (i = 0; i < e->plan->n_flags && e->failure == NULL; i++) {
 		at = due_at(e, i);
+		/* A value given at the very end would be of no use. */
 		if (!e->flag_busy[i] && at >= 0 && at <= t &&
-		    at <= (double)e->plan->duration)
+		    at < (double)e->plan->duration)
 			plant(e, i);
 	}
 }
@@ -195,7 +196,7 @@ engine_flags_next_at(const struct engine *e)
 
 	for (i = 0; i < e->plan->n_flags; i++) {
 		at = due_at(e, i);
-		if (e->flag_busy[i] || at < 0 || at > (double)e->plan->duration)
+		if (e->flag_busy[i] || at < 0 || at >= (double)e->plan->duration)
 			continue;
 		if (next < 0 || at < next)
 			next = at;

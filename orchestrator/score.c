@@ -257,8 +257,11 @@ apply_capture(struct score_ledger *ledger, const struct event *ev,
 
 	if (red == NULL)
 		return unknown_team(ev, NULL, 0, c->team, error);
-	if (owner == NULL)
-		return unknown_team(ev, NULL, 0, c->owner, error);
+	if (owner == NULL) {
+		*error = xasprintf("event %llu (capture): 'owner' names team '%s', "
+		    "which the exercise event does not list", ev->seq, c->owner);
+		return -1;
+	}
 	red->flags += c->points;
 	red->captured++;
 	owner->flags_lost += c->penalty;
