@@ -529,6 +529,7 @@ static void
 submit_flag(struct api *api, const struct api_request *req,
     const struct auth_user *u, struct api_response *res)
 {
+	struct engine_command cmd = { .kind = ENGINE_FLAG };
 	const char *flag;
 	json_t *doc, *answer = NULL;
 	char *text;
@@ -541,16 +542,14 @@ submit_flag(struct api *api, const struct api_request *req,
 		return;
 	if (field_string(doc, "flag", true, &flag, res) == 0 &&
 	    flag_take(api, u, res)) {
-		while (*flag == ' ' || *flag == '\t' || *flag == '\n' ||
-		    *flag == '\r')
-			flag++;
+		flag += strspn(flag, " \t\r\n");
 		text = xstrdup(flag);
 		len = strlen(text);
 		while (len > 0 && strchr(" \t\r\n", text[len - 1]) != NULL)
 			text[--len] = '\0';
-		struct engine_command cmd = { .kind = ENGINE_FLAG, .by = u->name,
-		    .arg = u->team->id, .text = text };
-
+		cmd.by = u->name;
+		cmd.arg = u->team->id;
+		cmd.text = text;
 		if (command(api, res, &cmd, &answer))
 			api_answer_json(res, 201, answer);
 		free(text);
