@@ -396,6 +396,9 @@ try {
 		await until('the message', async () => /journalist/i.test(await text(tr.locator('#message-list'))), 5000);
 	});
 	const title = 'Defaced page <img src=x onerror="window.__xss=1"> & "quotes"';
+	await check('the blue trainee gets no flag form (red trainees do)', async () => {
+		assert(!(await tr.locator('#flag-form').isVisible()), 'a flag form for blue');
+	});
 	await check('the trainee files an incident report about press', async () => {
 		assert(await tr.locator('#report-form').isVisible(), 'no report form');
 		await tr.getByLabel('Title').fill(title);
