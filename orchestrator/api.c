@@ -226,6 +226,32 @@ report_take(struct api *api, const struct auth_user *u, size_t bytes,
 	return ok;
 }
 
+/* Takes one flag submission from u's minute, or answers 429. */
+static bool
+flag_take(struct api *api, const struct auth_user *u,
+    struct api_response *res)
+{
+	double now = api_now(api);
+	struct api_filer *f;
+	bool ok = false;
+
+	pthread_mutex_lock(&quota_lock);
+	f = filer_of(api, u);
+	if (now - f->flag_window >= 60 || f->flags_in_window == 0) {
+		f->flag_window = now;
+		f->flags_in_window = 0;
+	}
+	if (f->flags_in_window >= API_FLAGS_PER_MINUTE) {
+		answer_busy(res, f->flag_window + 60 - now, "you have submitted "
+		    "the most flags one person may in a minute");
+	} else {
+		f->flags_in_window++;
+		ok = true;
+	}
+	pthread_mutex_unlock(&quota_lock);
+	return ok;
+}
+
 static void
 report_undo(struct api *api, const struct auth_user *u, size_t bytes)
 {
@@ -508,6 +534,44 @@ file_report(struct api *api, const struct api_request *req,
 	json_decref(doc);
 }
 
+/*
+ * POST /flags {"flag"}: a red trainee's flag. Every flag that does not
+ * score (wrong, stale, already submitted by the team) gets the engine's
+ * one answer, so that no answer tells which flags exist. Blank space
+ * around it (a file's newline, pasted) is not part of it.
+ */
+static void
+submit_flag(struct api *api, const struct api_request *req,
+    const struct auth_user *u, struct api_response *res)
+{
+	struct engine_command cmd = { .kind = ENGINE_FLAG };
+	const char *flag;
+	json_t *doc, *answer = NULL;
+	char *text;
+	size_t len;
+
+	if (forbidden(res, u->role == AUTH_TRAINEE && u->team != NULL &&
+	    u->team->role == ROLE_RED, "submit flags (red trainees do)"))
+		return;
+	if ((doc = body_object(req, res)) == NULL)
+		return;
+	if (field_string(doc, "flag", true, &flag, res) == 0 &&
+	    flag_take(api, u, res)) {
+		flag += strspn(flag, " \t\r\n");
+		text = xstrdup(flag);
+		len = strlen(text);
+		while (len > 0 && strchr(" \t\r\n", text[len - 1]) != NULL)
+			text[--len] = '\0';
+		cmd.by = u->name;
+		cmd.arg = u->team->id;
+		cmd.text = text;
+		if (command(api, res, &cmd, &answer))
+			api_answer_json(res, 201, answer);
+		free(text);
+	}
+	json_decref(doc);
+}
+
 static void
 grade(struct api *api, const struct api_request *req, const struct api_path *p,
     const struct auth_user *u, struct api_response *res)
@@ -689,6 +753,8 @@ post_route(struct api *api, const struct api_request *req,
 		grade(api, req, p, u, res);
 	} else if (strcmp(what, "adjustments") == 0 && p->n == 3) {
 		adjust(api, req, u, res);
+	} else if (strcmp(what, "flags") == 0 && p->n == 3) {
+		submit_flag(api, req, u, res);
 	} else {
 		api_answer_error(res, 404, "no such resource");
 	}

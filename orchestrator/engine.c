@@ -57,6 +57,8 @@ make(const struct plan *plan, struct cluster *cl, struct virt *virt,
 	e->next_round = 1;
 	e->reports = json_object();
 	e->open_firings = json_object();
+	e->flags = json_object();
+	e->flag_busy = xcalloc(plan->n_flags + 1, sizeof(*e->flag_busy));
 	/* Calls wait for engine_run() to answer them, until it has ended. */
 	e->accepting = true;
 	pthread_mutex_init(&e->lock, NULL);
@@ -146,6 +148,8 @@ engine_free(struct engine *e)
 	free(e->links);
 	json_decref(e->reports);
 	json_decref(e->open_firings);
+	json_decref(e->flags);
+	free(e->flag_busy);
 	json_decref(e->timeline);
 	json_decref(e->pending_change);
 	free(e->failure);

@@ -41,9 +41,11 @@ teams_json(const struct engine *e)
 		const struct score_team *t = &e->ledger.teams[i];
 
 		json_object_set_new(teams, t->team->id, json_pack("{s:I, s:I, s:I, "
-		    "s:I, s:I}", "availability", t->availability, "penalties",
-		    t->penalties, "sla", t->sla, "reports", t->reports,
-		    "adjustments", t->adjustments));
+		    "s:I, s:I, s:I, s:I, s:I, s:I}", "availability",
+		    t->availability, "penalties", t->penalties, "sla", t->sla,
+		    "reports", t->reports, "adjustments", t->adjustments,
+		    "flags", t->flags, "flags_lost", t->flags_lost, "captured",
+		    (json_int_t)t->captured, "lost", (json_int_t)t->lost));
 	}
 	return teams;
 }
@@ -103,10 +105,11 @@ checkpoint_json(const struct engine *e)
 	const struct score_round *last = e->ledger.n_rounds ?
 	    &e->ledger.rounds[e->ledger.n_rounds - 1] : NULL;
 	char hash[17];
+	json_t *doc;
 
 	/* The position durable and applied: never one still queued. */
 	snprintf(hash, sizeof(hash), "%016llx", e->durable.hash);
-	return json_pack("{s:i, s:o, s:o, s:s, s:I, s:I, s:s, s:I, s:{s:I, s:f}, s:o, "
+	doc = json_pack("{s:i, s:o, s:o, s:s, s:I, s:I, s:s, s:I, s:{s:I, s:f}, s:o, "
 	    "s:o, s:o, s:o, s:O, s:O, s:i, s:f, s:f, s:f}", "version",
 	    CHECKPOINT_VERSION, "score", score_state_to_json(&e->ledger),
 	    "timeline", e->timeline ? json_incref(e->timeline) : json_null(),
@@ -119,6 +122,9 @@ checkpoint_json(const struct engine *e)
 	    e->reports, "open_firings", e->open_firings, "clock",
 	    e->clock_journaled, "speed", e->speed_journaled, "last_t",
 	    e->last_t, "last_wall", e->last_wall);
+	/* The flags' values: a restart must still know which ones score. */
+	json_object_set(doc, "flags", e->flags);
+	return doc;
 }
 
 /* The checkpoint's text written to path: NULL, or why not (new). */
@@ -242,6 +248,12 @@ restore_teams(struct engine *e, const json_t *teams, const json_t *last)
 		t->reports = json_integer_value(json_object_get(o, "reports"));
 		t->adjustments = json_integer_value(json_object_get(o,
 		    "adjustments"));
+		t->flags = json_integer_value(json_object_get(o, "flags"));
+		t->flags_lost = json_integer_value(json_object_get(o,
+		    "flags_lost"));
+		t->captured = (long)json_integer_value(json_object_get(o,
+		    "captured"));
+		t->lost = (long)json_integer_value(json_object_get(o, "lost"));
 	}
 	if (json_integer_value(json_object_get(last, "n")) <= 0)
 		return;
@@ -387,6 +399,8 @@ engine_checkpoint_load(struct engine *e, unsigned long long *offset,
 		restore_links_and_hosts(e, json_object_get(doc, "links"),
 		    json_object_get(doc, "hosts"));
 		json_object_update(e->reports, json_object_get(doc, "reports"));
+		if (json_is_object(json_object_get(doc, "flags")))
+			json_object_update(e->flags, json_object_get(doc, "flags"));
 		if (json_is_object(json_object_get(doc, "timeline")))
 			e->timeline = json_incref(json_object_get(doc, "timeline"));
 		json_object_update(e->open_firings, json_object_get(doc,

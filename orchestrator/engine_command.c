@@ -288,6 +288,7 @@ engine_execute(struct engine *e, const struct engine_command *cmd,
 	case ENGINE_REPORT: return file_report(e, cmd, answer, error);
 	case ENGINE_GRADE: return grade(e, cmd, error);
 	case ENGINE_REVERT: return revert(e, cmd, error);
+	case ENGINE_FLAG: return engine_flag_submit(e, cmd, answer, error);
 	default: return refuse(error, "unknown command %d", cmd->kind);
 	}
 }
@@ -438,6 +439,10 @@ engine_log_event(struct engine *e, const json_t *event)
 	} else if (ev.type == EVENT_LINK) {
 		engine_log(e, "link %s: %s", ev.u.link.host, ev.u.link.ok ?
 		    "done" : ev.u.link.error);
+	} else if (ev.type == EVENT_FLAG) {
+		engine_log(e, "flag '%s' on %s: value %lld %s%s", ev.u.flag.flag,
+		    ev.u.flag.host, ev.u.flag.rotation, ev.u.flag.planted ?
+		    "planted" : "", ev.u.flag.planted ? "" : ev.u.flag.error);
 	} else if (ev.type == EVENT_REVERT) {
 		engine_log(e, "revert %s: %s", ev.u.revert.host, ev.u.revert.ok ?
 		    "done" : ev.u.revert.error);

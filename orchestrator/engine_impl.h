@@ -160,6 +160,14 @@ struct engine {
 	 */
 	json_t *timeline;
 	json_t *pending_change;
+	/*
+	 * The flags as journaled (engine_note_flag): "ID@HOST" -> {"value",
+	 * "rotation", "captured": [red team ids]}; values are secrets, kept
+	 * here and in the checkpoint only. flag_busy: per plan flag, a value
+	 * is being written into its guest (engine_flag.c).
+	 */
+	json_t *flags;
+	bool *flag_busy;
 
 	pthread_mutex_t lock;
 	pthread_cond_t answered;
@@ -194,6 +202,10 @@ void engine_forget_link(struct engine *e, size_t host, size_t network);
 size_t engine_host_index(const struct engine *e, const char *name);
 size_t engine_inject_index(const struct engine *e, const char *id);
 char *engine_firing_key(const char *id, long long firing);
+/* A flag's key in e->flags: "ID@HOST", new. */
+char *engine_flag_key(const char *id, const char *host);
+/* What a journaled or replayed flag or capture event changes in e->flags. */
+void engine_note_flag(struct engine *e, const struct event *ev);
 
 /* Exercise seconds now, to the millisecond the journal keeps. */
 static inline double
@@ -208,6 +220,19 @@ int engine_fire(struct engine *e, size_t inject, double scheduled,
 void engine_tick(struct engine *e);
 void engine_round_done(struct engine *e, struct round *r);
 void engine_arm_timer(struct engine *e);
+
+/*
+ * engine_flag.c: calls engine_state.c and engine_libvirt.c. Plants each
+ * flag due at t (its first value at the start, a fresh one at each
+ * rotation); the exercise time of the next one due (-1: none); a red
+ * team's submission (ENGINE_FLAG).
+ */
+void engine_flags_due(struct engine *e, double t);
+double engine_flags_next_at(const struct engine *e);
+int engine_flag_submit(struct engine *e, const struct engine_command *cmd,
+    json_t **answer, char **error);
+/* The one answer to a flag that does not score, whatever the reason. */
+#define ENGINE_FLAG_REFUSED "that is not a flag that scores now"
 
 /* engine_checkpoint.c: calls engine_state.c */
 #define ENGINE_CHECKPOINT "checkpoint.json"

@@ -146,6 +146,12 @@ replay_event(struct replay *r, const struct event *ev)
 	case EVENT_HOST:
 		replay_host(r, &ev->u.host);
 		return 0;
+	case EVENT_FLAG:
+		engine_note_flag(r->e, ev);
+		return 0;
+	case EVENT_CAPTURE:
+		engine_note_flag(r->e, ev);
+		return score_apply(&r->e->ledger, ev, &r->error);
 	default:
 		return 0;
 	}

@@ -79,6 +79,8 @@ note_journaled(struct engine *e, const struct event *ev)
 		    ev->u.inject_result.firing);
 		json_object_del(e->open_firings, key);
 		free(key);
+	} else if (ev->type == EVENT_FLAG || ev->type == EVENT_CAPTURE) {
+		engine_note_flag(e, ev);
 	}
 }
 
@@ -382,4 +384,46 @@ char *
 engine_firing_key(const char *id, long long firing)
 {
 	return xasprintf("%s#%lld", id, firing);
+}
+
+/* ---- flags ------------------------------------------------------------ */
+
+char *
+engine_flag_key(const char *id, const char *host)
+{
+	return xasprintf("%s@%s", id, host);
+}
+
+/* A fresh value replaces the last (and who took it); a capture is noted. */
+void
+engine_note_flag(struct engine *e, const struct event *ev)
+{
+	const char *id = ev->type == EVENT_FLAG ? ev->u.flag.flag :
+	    ev->u.capture.flag;
+	const char *host = ev->type == EVENT_FLAG ? ev->u.flag.host :
+	    ev->u.capture.host;
+	char *key = engine_flag_key(id, host);
+	json_t *st = json_object_get(e->flags, key);
+	size_t i;
+
+	if (ev->type == EVENT_FLAG) {
+		json_object_set_new(e->flags, key, json_pack("{s:s, s:I, s:[]}",
+		    "value", ev->u.flag.value, "rotation",
+		    (json_int_t)ev->u.flag.rotation, "captured"));
+		for (i = 0; i < e->plan->n_flags; i++)
+			if (strcmp(e->plan->flags[i].id, id) == 0 && strcmp(
+			    e->plan->hosts[e->plan->flags[i].host].name, host) == 0)
+				e->flag_busy[i] = false;
+	} else if (st != NULL && json_integer_value(json_object_get(st,
+	    "rotation")) == ev->u.capture.rotation) {
+		json_t *who = json_object_get(st, "captured"), *v;
+
+		/* The command noted it already when it queued the event. */
+		json_array_foreach(who, i, v)
+			if (strcmp(json_string_value(v), ev->u.capture.team) == 0)
+				goto cleanup;
+		json_array_append_new(who, json_string(ev->u.capture.team));
+	}
+cleanup:
+	free(key);
 }

@@ -463,6 +463,7 @@ engine_tick(struct engine *e)
 	    e->failure != NULL)
 		return;
 	fire_due(e, t);
+	engine_flags_due(e, t);
 	/* A link waits for its node's libvirt to be back rather than stay down. */
 	restore_links(e, t);
 	if (!e->round_busy && round_at(e, e->next_round) <= t &&
@@ -493,6 +494,9 @@ engine_arm_timer(struct engine *e)
 		next = schedule_next_at(&e->schedule);
 		if (next >= 0)
 			when = exclock_mono_at(&e->clock, next);
+		next = engine_flags_next_at(e);
+		if (next >= 0)
+			when = earliest(when, exclock_mono_at(&e->clock, next));
 		if (!e->round_busy)
 			when = earliest(when, exclock_mono_at(&e->clock,
 			    round_at(e, e->next_round)));

@@ -1044,6 +1044,58 @@ encode_change(const struct event *ev)
 	    "injects", msel_list_json(c->injects, c->n_injects));
 }
 
+/* ---- flag and capture -------------------------------------------------- */
+
+static const struct event_field flag_fields[] = {
+	{ .key = "flag", .kind = FIELD_STR, .at = AT(event_flag, flag) },
+	{ .key = "host", .kind = FIELD_STR, .at = AT(event_flag, host) },
+	{ .key = "team", .kind = FIELD_STR, .at = AT(event_flag, team) },
+	{ .key = "value", .kind = FIELD_STR, .at = AT(event_flag, value) },
+	{ .key = "rotation", .kind = FIELD_INT,
+	  .at = AT(event_flag, rotation) },
+	{ .key = "planted", .kind = FIELD_BOOL, .at = AT(event_flag, planted) },
+	{ .key = "error", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_flag, error) },
+	{ .key = NULL },
+};
+static const struct event_field capture_fields[] = {
+	{ .key = "flag", .kind = FIELD_STR, .at = AT(event_capture, flag) },
+	{ .key = "host", .kind = FIELD_STR, .at = AT(event_capture, host) },
+	{ .key = "owner", .kind = FIELD_STR, .at = AT(event_capture, owner) },
+	{ .key = "team", .kind = FIELD_STR, .at = AT(event_capture, team) },
+	{ .key = "rotation", .kind = FIELD_INT,
+	  .at = AT(event_capture, rotation) },
+	{ .key = "points", .kind = FIELD_INT, .at = AT(event_capture, points) },
+	{ .key = "penalty", .kind = FIELD_INT,
+	  .at = AT(event_capture, penalty) },
+	{ .key = "by", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
+	  .at = AT(event_capture, by) },
+	{ .key = NULL },
+};
+
+static json_t *
+encode_flag(const struct event *ev)
+{
+	const struct event_flag *f = &ev->u.flag;
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:o}", "flag", f->flag,
+	    "host", f->host, "team", f->team, "value", f->value, "rotation",
+	    (json_int_t)f->rotation, "planted", f->planted, "error",
+	    jstr(f->error));
+}
+
+static json_t *
+encode_capture(const struct event *ev)
+{
+	const struct event_capture *c = &ev->u.capture;
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o}", "flag",
+	    c->flag, "host", c->host, "owner", c->owner, "team", c->team,
+	    "rotation", (json_int_t)c->rotation, "points",
+	    (json_int_t)c->points, "penalty", (json_int_t)c->penalty, "by",
+	    jstr(c->by));
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 const struct event_kind event_table[EVENT_TYPES] = {
@@ -1074,6 +1126,11 @@ const struct event_kind event_table[EVENT_TYPES] = {
 	    NULL, encode_revert },
 	[EVENT_CHANGE] = { "change", change_fields, EVENT_NOBODY, NULL, false,
 	    decode_change, encode_change },
+	/* A flag's value is a secret: no one sees the event as it happens. */
+	[EVENT_FLAG] = { "flag", flag_fields, EVENT_NOBODY, NULL, false,
+	    NULL, encode_flag },
+	[EVENT_CAPTURE] = { "capture", capture_fields, EVENT_STAFF, "capture",
+	    true, NULL, encode_capture },
 };
 
 const char *

@@ -1123,6 +1123,8 @@ plan_build(const struct scenario *sc, struct diag_list *diags)
 		place_on_nodes(&p);
 	}
 	resolve_injects(&p);
+	if (p.errors == 0)
+		p.errors += plan_flags_expand(p.plan, sc, diags);
 	strmap_clear(&p.networks);
 	strmap_clear(&p.hosts);
 	strmap_clear(&p.addresses);
@@ -1221,6 +1223,7 @@ plan_free(struct plan *plan)
 		free(inj->sender);
 		plan_truth_free(inj->truth, inj->n_targets);
 	}
+	plan_flags_free(plan);
 	free_copies(plan);
 	free(plan->networks);
 	free(plan->hosts);

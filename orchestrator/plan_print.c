@@ -554,6 +554,28 @@ exercise_to_json(struct json_out *o, const struct plan *plan)
 }
 
 static void
+flags_to_json(struct json_out *o, const struct plan *plan)
+{
+	size_t i;
+
+	json_out_open(o, "flags", '[');
+	for (i = 0; i < plan->n_flags; i++) {
+		const struct plan_flag *f = &plan->flags[i];
+
+		json_out_open(o, NULL, '{');
+		json_out_string(o, "id", f->id);
+		json_out_string(o, "host", plan->hosts[f->host].name);
+		json_out_string(o, "team", f->team->id);
+		json_out_string(o, "path", f->path);
+		json_out_int(o, "points", f->points);
+		json_out_int(o, "penalty", f->penalty);
+		json_out_int(o, "rotate", f->rotate);
+		json_out_close(o, '}');
+	}
+	json_out_close(o, ']');
+}
+
+static void
 plan_to_json(struct json_out *o, const struct plan *plan)
 {
 	size_t i;
@@ -584,6 +606,9 @@ plan_to_json(struct json_out *o, const struct plan *plan)
 	for (i = 0; i < plan->n_injects && !o->failed; i++)
 		inject_to_json(o, plan, &plan->injects[i]);
 	json_out_close(o, ']');
+	/* Only when there are flags, so that older plans print as they did. */
+	if (plan->n_flags > 0)
+		flags_to_json(o, plan);
 	json_out_open(o, "scoring", '{');
 	json_out_int(o, "interval", (long long)plan->interval);
 	json_out_int(o, "timeout", (long long)plan->timeout);
@@ -747,6 +772,26 @@ print_injects(const struct plan *plan, FILE *out)
 	}
 }
 
+static void
+print_flags(const struct plan *plan, FILE *out)
+{
+	char rotate[32];
+	size_t i;
+
+	fprintf(out, "%-24s  %-9s  %-6s  %-7s  %s\n", "FLAG", "ROTATE",
+	    "POINTS", "PENALTY", "HOST:PATH");
+	for (i = 0; i < plan->n_flags; i++) {
+		const struct plan_flag *f = &plan->flags[i];
+
+		if (f->rotate > 0)
+			units_format_duration(f->rotate, rotate, sizeof(rotate));
+		else
+			snprintf(rotate, sizeof(rotate), "never");
+		fprintf(out, "%-24s  %-9s  %-6ld  %-7ld  %s:%s\n", f->id, rotate,
+		    f->points, f->penalty, plan->hosts[f->host].name, f->path);
+	}
+}
+
 void
 plan_print_table(const struct plan *plan, FILE *out)
 {
@@ -767,4 +812,8 @@ plan_print_table(const struct plan *plan, FILE *out)
 		fputc('\n', out);
 	}
 	print_injects(plan, out);
+	if (plan->n_flags > 0) {
+		fputc('\n', out);
+		print_flags(plan, out);
+	}
 }

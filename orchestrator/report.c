@@ -406,6 +406,7 @@ report_clear(struct report *r)
 	free(r->name);
 	free(r->title);
 	lists_clear(&r->lists);
+	report_flags_clear(&r->flags);
 	json_decref(r->reports);
 	json_decref(r->grades);
 	json_decref(r->messages);
@@ -808,6 +809,13 @@ apply_revert(struct apply *a)
 	return 0;
 }
 
+/* A flag's value (counted, never kept) or a capture: report_flag.c. */
+static int
+apply_flag(struct apply *a)
+{
+	return report_flag_apply(a->r, a->ev, a->error);
+}
+
 /* ---- replay ------------------------------------------------------------ */
 
 /* What each type does to the report, indexed by enum event_type. */
@@ -825,6 +833,8 @@ static int (*const appliers[EVENT_TYPES])(struct apply *a) = {
 	[EVENT_HOST] = apply_host,
 	[EVENT_REVERT] = apply_revert,
 	[EVENT_CHANGE] = apply_change,
+	[EVENT_FLAG] = apply_flag,
+	[EVENT_CAPTURE] = apply_flag,
 };
 
 int

@@ -400,6 +400,7 @@ static const char *const html_sections[][2] = {
 	{ "reports", "Incident reports" }, { "grades", "Grades" },
 	{ "adjustments", "Adjustments" }, { "messages", "Messages" },
 	{ "hosts", "Host state changes" }, { "links", "Link events" },
+	{ "flags", "Flags" },
 	{ "reverts", "Reverts" }, { "changes", "Scenario changes" },
 	{ "clock", "Clock" },
 	{ "rounds", "Scores after each round" },
@@ -420,8 +421,10 @@ print_header(const struct report *r, FILE *out)
 	print_facts(r, out);
 	fputs("</header>\n<nav aria-label=\"Contents\"><ul>\n", out);
 	for (i = 0; i < ARRAY_SIZE(html_sections); i++)
-		fprintf(out, "<li><a href=\"#%s\">%s</a></li>\n",
-		    html_sections[i][0], html_sections[i][1]);
+		if (strcmp(html_sections[i][0], "flags") != 0 ||
+		    report_has_flags(r))
+			fprintf(out, "<li><a href=\"#%s\">%s</a></li>\n",
+			    html_sections[i][0], html_sections[i][1]);
 	fputs("</ul></nav>\n", out);
 }
 
@@ -434,7 +437,9 @@ print_role_scores(const struct report *r, const struct score_team **order,
 {
 	static const char *const heads[] = { "#Rank", "Team", "Name",
 		"#Score", "#Availability", "#Penalties", "#SLA", "#Reports",
-		"#Adjustments" };
+		"#Adjustments", "#Flags" };
+	/* The flags' column only when the exercise had flags. */
+	size_t n_heads = ARRAY_SIZE(heads) - !report_has_flags(r);
 	char buf[POINTS_TEXT];
 	size_t i, n = 0;
 	long k;
@@ -446,7 +451,7 @@ print_role_scores(const struct report *r, const struct score_team **order,
 	fprintf(out, role == ROLE_WHITE ? "<h3>%s teams (not ranked)</h3>\n" :
 	    "<h3>%s teams, ranked among themselves</h3>\n", role == ROLE_BLUE ?
 	    "Blue" : role == ROLE_RED ? "Red" : "White");
-	table_open(out, "scores", heads, ARRAY_SIZE(heads), true);
+	table_open(out, "scores", heads, n_heads, true);
 	for (i = 0; i < r->ledger.n_teams; i++) {
 		const struct score_team *t = order[i];
 
@@ -471,6 +476,8 @@ print_role_scores(const struct report *r, const struct score_team **order,
 		html_td_points(out, -t->sla);
 		html_td_points(out, t->reports);
 		html_td_points(out, t->adjustments);
+		if (report_has_flags(r))
+			html_td_points(out, t->flags - t->flags_lost);
 		fputs("</tr>\n", out);
 	}
 	table_close(out);
@@ -485,9 +492,10 @@ print_scores(const struct report *r, FILE *out)
 
 	if (!section_open(out, "scores", "Scores", r->ledger.n_teams))
 		goto cleanup;
-	fputs("<p class=\"note\">Each score is availability − penalties − "
-	    "SLA + reports + adjustments. Blue teams are ranked among blue "
-	    "teams, red among red; white teams are not ranked.</p>\n", out);
+	fprintf(out, "<p class=\"note\">Each score is availability − "
+	    "penalties − SLA + reports + adjustments%s. Blue teams are ranked among blue "
+	    "teams, red among red; white teams are not ranked.</p>\n",
+	    report_has_flags(r) ? " + flags taken − flags lost" : "");
 	for (i = 0; i < ARRAY_SIZE(roles); i++)
 		print_role_scores(r, order, roles[i], out);
 	fputs("</section>\n", out);
@@ -1167,6 +1175,55 @@ print_changes(const struct report *r, FILE *out)
 	list_close(out);
 }
 
+/* What each red team took and each blue team lost, then every capture. */
+static void
+print_flags(const struct report *r, FILE *out)
+{
+	static const char *const heads[] = { "#At", "Red team", "Flag", "Host",
+		"Blue team", "#Value", "By", "#Points", "#Penalty" };
+	const struct report_flags *f = &r->flags;
+	size_t i;
+
+	if (!report_has_flags(r))
+		return;
+	section_open(out, "flags", "Flags", 1);
+	fprintf(out, "<p class=\"note\">%lu value(s) given, %lu written into "
+	    "their guests. Captured by red teams, lost by blue teams:</p>\n<ul>",
+	    f->values, f->planted);
+	for (i = 0; i < r->ledger.n_teams; i++) {
+		const struct score_team *t = &r->ledger.teams[i];
+
+		if (t->team->role != ROLE_RED && t->team->role != ROLE_BLUE)
+			continue;
+		fputs("<li><span class=\"id\">", out);
+		html_text(out, t->team->id, "");
+		if (t->team->role == ROLE_RED)
+			fprintf(out, "</span> captured %ld (+%lld)</li>",
+			    t->captured, t->flags);
+		else
+			fprintf(out, "</span> lost %ld (−%lld)</li>", t->lost,
+			    t->flags_lost);
+	}
+	fputs("</ul>\n", out);
+	table_open(out, "flags", heads, ARRAY_SIZE(heads), true);
+	for (i = 0; i < f->n_captures; i++) {
+		const struct report_capture *c = &f->captures[i];
+
+		fputs("<tr>", out);
+		html_td_clock(out, c->t);
+		html_td(out, "id", c->team);
+		html_td(out, "id", c->flag);
+		html_td(out, "id", c->host);
+		html_td(out, "id", c->owner);
+		fprintf(out, "<td class=\"num\">%lld</td>", c->rotation);
+		html_td(out, NULL, c->by);
+		html_td_points(out, c->points);
+		html_td_points(out, -c->penalty);
+		fputs("</tr>\n", out);
+	}
+	list_close(out);
+}
+
 static void
 print_reverts(const struct report *r, FILE *out)
 {
@@ -1457,7 +1514,8 @@ report_print_html(const struct report *r, FILE *out)
 		print_header, print_scores, print_uptime, print_chart,
 		print_msel, print_penalties, print_reports, print_grades,
 		print_adjustments, print_messages, print_hosts, print_links,
-		print_reverts, print_changes, print_clock, print_rounds,
+		print_flags, print_reverts, print_changes, print_clock,
+		print_rounds,
 	};
 	size_t i;
 

@@ -226,12 +226,12 @@ json_t *
 report_to_json(const struct report *r)
 {
 	const struct report_lists *l = &r->lists;
-	json_t *injects = json_array();
+	json_t *injects = json_array(), *doc;
 	size_t i;
 
 	for (i = 0; i < r->n_injects; i++)
 		json_array_append_new(injects, inject_to_json(&r->injects[i]));
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+	doc = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
 	    "s:o, s:o, s:o, s:o, s:o}", "exercise", exercise_to_json(r), "teams",
 	    teams_to_json(r), "uptime", score_uptime_to_json(&r->ledger, NULL),
 	    "rounds", score_history_to_json(&r->ledger),
@@ -244,6 +244,10 @@ report_to_json(const struct report *r)
 	    host_to_json), "links", list_to_json(l, l->n_links, link_to_json),
 	    "reverts", list_to_json(l, l->n_reverts, revert_to_json),
 	    "changes", list_to_json(l, l->n_changes, change_to_json), "clock", list_to_json(l, l->n_clock, clock_to_json));
+	/* Only with flags, so that other exercises' reports read as they did. */
+	if (report_has_flags(r))
+		json_object_set_new(doc, "flags", report_flags_json(r));
+	return doc;
 }
 
 int

@@ -174,9 +174,9 @@ print_role_scores(const struct report *r, const struct score_team **order,
 		return;
 	fprintf(out, role == ROLE_WHITE ? "%s teams (not ranked)\n" :
 	    "%s teams, ranked among themselves\n", role_name(role));
-	fprintf(out, "RANK  %-*s  %6s  %12s  %9s  %5s  %7s  %11s  NAME\n", w,
+	fprintf(out, "RANK  %-*s  %6s  %12s  %9s  %5s  %7s  %11s  %s", w,
 	    "TEAM", "SCORE", "AVAILABILITY", "PENALTIES", "SLA", "REPORTS",
-	    "ADJUSTMENTS");
+	    "ADJUSTMENTS", report_has_flags(r) ? " FLAGS  NAME\n" : "NAME\n");
 	for (i = 0; i < r->ledger.n_teams; i++) {
 		const struct score_team *t = order[i];
 		long k = score_rank(&r->ledger, (size_t)(t - r->ledger.teams));
@@ -192,6 +192,9 @@ print_role_scores(const struct report *r, const struct score_team **order,
 		fprintf(out, "  %6lld  %12lld  %9lld  %5lld  %7lld  %11lld  ",
 		    score_total(t), t->availability, -t->penalties, -t->sla,
 		    t->reports, t->adjustments);
+		/* Flags: what red took, less what blue lost. */
+		if (report_has_flags(r))
+			fprintf(out, "%6lld  ", t->flags - t->flags_lost);
 		put(out, t->team->name ? t->team->name : "-");
 		fputc('\n', out);
 	}
@@ -206,7 +209,8 @@ print_scores(const struct report *r, FILE *out)
 	size_t i;
 
 	fprintf(out, "scores after %zu rounds (each score is the sum of the "
-	    "five columns after it)\n", r->ledger.n_rounds);
+	    "%s columns after it)\n", r->ledger.n_rounds, report_has_flags(r) ?
+	    "six" : "five");
 	if (r->ledger.n_teams == 0)
 		fprintf(out, "  no teams\n");
 	for (i = 0; i < ARRAY_SIZE(roles); i++)
@@ -309,6 +313,50 @@ print_changes(const struct report *r, FILE *out)
 			put(out, r->lists.changes[i].what[j]);
 			fputc('\n', out);
 		}
+}
+
+/* ---- flags -------------------------------------------------------------- */
+
+/* What each red team took and each blue team lost, then every capture. */
+static void
+print_flags(const struct report *r, FILE *out)
+{
+	const struct report_flags *f = &r->flags;
+	char at[UNITS_CLOCK_SIZE];
+	size_t i;
+
+	fprintf(out, "flags: %lu value(s) given, %lu written into their "
+	    "guests; %zu capture(s)\n", f->values, f->planted, f->n_captures);
+	for (i = 0; i < r->ledger.n_teams; i++) {
+		const struct score_team *t = &r->ledger.teams[i];
+
+		if (t->team->role == ROLE_RED) {
+			fputs("  red  ", out);
+			put(out, t->team->id);
+			fprintf(out, ": captured %ld, +%lld\n", t->captured,
+			    t->flags);
+		} else if (t->team->role == ROLE_BLUE) {
+			fputs("  blue ", out);
+			put(out, t->team->id);
+			fprintf(out, ": lost %ld, -%lld\n", t->lost,
+			    t->flags_lost);
+		}
+	}
+	for (i = 0; i < f->n_captures; i++) {
+		const struct report_capture *c = &f->captures[i];
+
+		fprintf(out, "%-8s  ", units_format_clock(c->t, at));
+		put(out, c->team);
+		fputs(" took ", out);
+		put(out, c->flag);
+		fputs(" of ", out);
+		put(out, c->host);
+		fprintf(out, " (value %lld) by ", c->rotation);
+		put(out, c->by ? c->by : "?");
+		fprintf(out, ": +%lld, ", c->points);
+		put(out, c->owner);
+		fprintf(out, " -%lld\n", c->penalty);
+	}
 }
 
 /* ---- reverts ------------------------------------------------------------ */
@@ -754,12 +802,15 @@ report_print(const struct report *r, FILE *out)
 	static void (*const sections[])(const struct report *, FILE *) = {
 		print_clock, print_scores, print_uptime, print_injects,
 		print_penalties, print_points, print_messages, print_machines,
-		print_reverts, print_changes, print_rounds,
+		print_flags, print_reverts, print_changes, print_rounds,
 	};
 	size_t i;
 
 	print_header(r, out);
 	for (i = 0; i < ARRAY_SIZE(sections); i++) {
+		/* Only with flags, so that other reports read as they did. */
+		if (sections[i] == print_flags && !report_has_flags(r))
+			continue;
 		fputc('\n', out);
 		sections[i](r, out);
 	}

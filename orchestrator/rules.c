@@ -1009,4 +1009,5 @@ rules_check(struct scenario *sc, struct schema_ctx *ctx)
 	check_injects(sc, ctx);
 	check_scoring(sc, ctx);
 	check_nodes(sc, ctx);
+	rules_check_flags(sc, ctx);
 }

@@ -209,6 +209,7 @@ static const struct schema_field top_fields[] = {
 	CUSTOM("injects", false, decode_injects),
 	CUSTOM("scoring", false, decode_scoring),
 	CUSTOM("nodes", false, decode_nodes),
+	CUSTOM("flags", false, scenario_decode_flags),
 };
 
 static const struct schema_field exercise_fields[] = {
@@ -819,6 +820,7 @@ scenario_free(struct scenario *sc)
 	free(sc->hosts);
 	free(sc->injects);
 	free(sc->nodes);
+	scenario_flags_free(sc);
 	strlist_clear(&sc->instructors);
 	free(sc->exercise.name);
 	free(sc->exercise.title);

@@ -54,7 +54,7 @@ long long
 score_total(const struct score_team *t)
 {
 	return t->availability - t->penalties - t->sla + t->reports +
-	    t->adjustments;
+	    t->adjustments + t->flags - t->flags_lost;
 }
 
 static struct score_team *
@@ -246,6 +246,29 @@ apply_grade(struct score_ledger *ledger, struct score_team *team,
 	team->reports += g->points;
 }
 
+/* A red team took a blue team's flag: both teams must be the ledger's. */
+static int
+apply_capture(struct score_ledger *ledger, const struct event *ev,
+    char **error)
+{
+	const struct event_capture *c = &ev->u.capture;
+	struct score_team *red = find_team(ledger, c->team);
+	struct score_team *owner = find_team(ledger, c->owner);
+
+	if (red == NULL)
+		return unknown_team(ev, NULL, 0, c->team, error);
+	if (owner == NULL) {
+		*error = xasprintf("event %llu (capture): 'owner' names team '%s', "
+		    "which the exercise event does not list", ev->seq, c->owner);
+		return -1;
+	}
+	red->flags += c->points;
+	red->captured++;
+	owner->flags_lost += c->penalty;
+	owner->lost++;
+	return 0;
+}
+
 int
 score_apply(struct score_ledger *ledger, const struct event *ev,
     char **error)
@@ -273,6 +296,8 @@ score_apply(struct score_ledger *ledger, const struct event *ev,
 			return unknown_team(ev, NULL, 0, ev->u.grade.team, error);
 		apply_grade(ledger, team, &ev->u.grade);
 		return 0;
+	case EVENT_CAPTURE:
+		return apply_capture(ledger, ev, error);
 	case EVENT_ADJUSTMENT:
 		team = find_team(ledger, ev->u.adjustment.team);
 		if (team == NULL)
@@ -345,12 +370,15 @@ score_to_json(const struct score_ledger *ledger)
 		const struct score_team *t = &ledger->teams[i];
 
 		json_array_append_new(teams, json_pack("{s:s, s:o, s:s, s:o, s:I, "
-		    "s:I, s:I, s:I, s:I, s:I}", "id", t->team->id, "name",
-		    t->team->name ? json_string(t->team->name) : json_null(),
-		    "role", role_name(t->team->role), "rank", rank_json(ledger, i),
+		    "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "id",
+		    t->team->id, "name", t->team->name ?
+		    json_string(t->team->name) : json_null(), "role",
+		    role_name(t->team->role), "rank", rank_json(ledger, i),
 		    "score", score_total(t), "availability", t->availability,
 		    "penalties", t->penalties, "sla", t->sla, "reports",
-		    t->reports, "adjustments", t->adjustments));
+		    t->reports, "adjustments", t->adjustments, "flags",
+		    t->flags, "flags_lost", t->flags_lost, "captured",
+		    (json_int_t)t->captured, "lost", (json_int_t)t->lost));
 	}
 	return json_pack("{s:I, s:o}", "round", (json_int_t)(ledger->n_rounds ?
 	    ledger->rounds[ledger->n_rounds - 1].n : 0), "teams", teams);

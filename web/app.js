@@ -443,7 +443,7 @@
 		 * goes through them in the order they are seen. */
 		const order = isController()
 			? ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'reports', 'adjust', 'hosts', 'messages', 'accounts']
-			: ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'hosts', 'messages', 'reports', 'adjust'];
+			: ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'hosts', 'flag-panel', 'messages', 'reports', 'adjust'];
 		for (const id of order) $('dash').append($(id));
 		$('controls').hidden = !isController();
 		$('adjust').hidden = !isController();
@@ -451,6 +451,7 @@
 		if (isController()) loadAccounts();
 		$('msel').hidden = !seesMsel();
 		$('report-form').hidden = true; /* until the team's role is known */
+		$('flag-panel').hidden = true;
 		$('hosts-h').textContent = isTrainee() ? "Your team's machines" : 'Machines';
 		$('messages-h').textContent = isTrainee() ? 'Messages to your team' : 'Messages';
 		$('reports-h').textContent = isTrainee() ? "Your team's incident reports" : 'Incident reports';
@@ -484,6 +485,7 @@
 			'host-rows', 'message-list', 'report-list'])
 			$(id).replaceChildren();
 		$('report-form').reset();
+		$('flag-form').reset();
 		$('adjust-form').reset();
 		hideError();
 		$('bar').hidden = true;
@@ -624,14 +626,14 @@
 		$('round').textContent = `round ${s.round}`;
 		const teams = scoreTeams().slice().sort((a, b) => ((ROLE_ORDER[a.role] ?? 3) - (ROLE_ORDER[b.role] ?? 3))
 			|| (b.score - a.score) || String(a.name).localeCompare(String(b.name)));
-		const cols = ['score', 'availability', 'penalties', 'sla', 'reports', 'adjustments'];
+		const cols = ['score', 'availability', 'penalties', 'sla', 'reports', 'adjustments', 'flagsNet'];
 		const rows = [];
 		let group = null;
 		for (const t of teams) {
 			if (t.role !== group) {
 				group = t.role;
 				rows.push(el('tr', { class: 'group', dataset: { role: t.role } },
-					el('th', { scope: 'colgroup', colspan: '8' }, ROLE_GROUP[t.role] || t.role)));
+					el('th', { scope: 'colgroup', colspan: '9' }, ROLE_GROUP[t.role] || t.role)));
 			}
 			const before = S.lastScores.get(t.id);
 			const cell = (k, text, cls) => el('td', {
@@ -640,6 +642,8 @@
 			}, text);
 			const mine = S.me && S.me.team === t.id;
 			const sla = t.sla || 0;
+			/* Red's flags taken, less blue's lost: one column for both. */
+			t.flagsNet = (t.flags || 0) - (t.flags_lost || 0);
 			rows.push(el('tr', { dataset: { team: t.id, role: t.role }, class: mine ? 'mine' : null },
 				el('td', { class: 'num rank' }, t.rank != null ? String(t.rank) : '–'),
 				el('th', { scope: 'row', class: 'team' },
@@ -652,7 +656,8 @@
 				cell('penalties', t.penalties ? `−${num(t.penalties)}` : '0', t.penalties ? 'bad' : null),
 				cell('sla', sla ? `−${num(sla)}` : '0', sla ? 'bad' : null),
 				cell('reports', num(t.reports)),
-				cell('adjustments', signed(t.adjustments))));
+				cell('adjustments', signed(t.adjustments)),
+				cell('flagsNet', signed(t.flagsNet), t.flagsNet < 0 ? 'bad' : null)));
 		}
 		for (const t of teams) S.lastScores.set(t.id, Object.fromEntries(cols.map((k) => [k, t[k]])));
 		$('score-rows').replaceChildren(...rows);
@@ -1026,6 +1031,21 @@
 	function updateReportForm() {
 		const show = isTrainee() && teamRole(S.me.team) === 'blue';
 		$('report-form').hidden = !show;
+		/* Red trainees submit the flags they find; the server decides. */
+		$('flag-panel').hidden = !(isTrainee() && teamRole(S.me.team) === 'red');
+	}
+
+	async function submitFlag(ev) {
+		ev.preventDefault();
+		const f = $('flag-form');
+		const flag = f.elements.flag.value.trim();
+		if (!flag) return f.elements.flag.focus();
+		const r = await act($('flag-submit'), 'The flag scores nothing', () => api('POST', 'flags', { flag }));
+		if (r) {
+			f.reset();
+			toast(`Flag captured: +${num(r.points)} points.`);
+			refresh('scores');
+		}
 	}
 
 	function updateInjectSelect() {
@@ -1387,6 +1407,7 @@
 		for (const b of $('controls').querySelectorAll('button[data-cmd]'))
 			b.addEventListener('click', () => clockCommand(b));
 		$('report-form').addEventListener('submit', submitReport);
+		$('flag-form').addEventListener('submit', submitFlag);
 		$('adjust-form').addEventListener('submit', submitAdjust);
 		const dlg = $('console-dialog');
 		$('console-close').addEventListener('click', () => dlg.close());

@@ -31,6 +31,8 @@
 #define API_REPORTS_PER_MINUTE 10
 #define API_REPORT_BYTES_MAX (1024 * 1024)
 #define API_REVERT_COOLDOWN 30
+/* Flags one red trainee may submit a minute, right or wrong (no guessing). */
+#define API_FLAGS_PER_MINUTE 10
 /* Seconds a 429 asks to wait when the end of the wait is not known. */
 #define API_RETRY_SECONDS 5
 /* A revert still unfinished after this many seconds no longer blocks. */
@@ -95,6 +97,8 @@ struct api_filer {
 	double window;	/* when the current minute began (monotonic s) */
 	unsigned in_window;	/* reports filed (or being filed) in it */
 	size_t bytes;	/* of every report's body since the server began */
+	double flag_window;	/* the same for flags submitted */
+	unsigned flags_in_window;
 };
 
 /* One host's reverts, for the quotas. */

@@ -85,6 +85,7 @@ enum engine_command_kind {
 	ENGINE_REPORT,	/* arg: team id; text: title; body; inject (or NULL) */
 	ENGINE_GRADE,	/* arg: report id; points; text: comment (or NULL) */
 	ENGINE_REVERT,	/* arg: host name */
+	ENGINE_FLAG,	/* arg: red team id; text: the flag submitted */
 };
 
 /* A controller's command; every string is borrowed for the call. */
@@ -128,7 +129,8 @@ int engine_run(struct engine *e, char **error);
  * -1 with *error set (the caller frees it) when it is not allowed now
  * (pausing a paused clock, an unknown inject...). Calls made before
  * engine_run() starts wait for it. *answer (when answer
- * is not NULL) may receive a new object: a filed report's {"id"}. Safe from any thread
+ * is not NULL) may receive a new object: a filed report's {"id"}, a
+ * captured flag's {"points"}. Safe from any thread
  * but the engine's own while engine_run() runs.
  */
 int engine_call(struct engine *e, const struct engine_command *cmd,

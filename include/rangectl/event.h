@@ -34,8 +34,9 @@
  * grade's regrade and reason, a message's people and from) and the
  * change event: every journal of
  * formats 1 and 2 is one of format 3.
+ * Format 4 adds the flag and capture events (flags for the red teams).
  */
-#define EVENT_FORMAT 3
+#define EVENT_FORMAT 4
 
 enum event_type {
 	EVENT_EXERCISE,
@@ -51,6 +52,8 @@ enum event_type {
 	EVENT_HOST,
 	EVENT_REVERT,
 	EVENT_CHANGE,
+	EVENT_FLAG,
+	EVENT_CAPTURE,
 	EVENT_TYPES	/* the count, not a type */
 };
 
@@ -273,6 +276,33 @@ struct event_change {
 	size_t n_injects;
 };
 
+/*
+ * A flag's fresh value, written (or, in a rehearsal, not) to its file in
+ * a blue team's host (format 4). It carries a secret: its audience is
+ * nobody, and the report and the view keep no value of it.
+ */
+struct event_flag {
+	const char *flag;	/* the scenario's id */
+	const char *host;	/* host name */
+	const char *team;	/* the host's (blue) team */
+	const char *value;	/* a secret */
+	long long rotation;	/* 1 at the start, then 2, 3... */
+	bool planted;	/* written in the guest */
+	const char *error;	/* why not; NULL when planted */
+};
+
+/* A red team submitted a flag's current value (format 4). */
+struct event_capture {
+	const char *flag;
+	const char *host;
+	const char *owner;	/* the host's team, which loses penalty */
+	const char *team;	/* the red team, which earns points */
+	long long rotation;	/* of the value submitted */
+	long long points;
+	long long penalty;
+	const char *by;	/* who submitted it; NULL when none */
+};
+
 struct event {
 	enum event_type type;
 	/* Its line in the journal (its seq), for messages; 0 before it is
@@ -295,6 +325,8 @@ struct event {
 		struct event_host host;
 		struct event_revert revert;
 		struct event_change change;
+		struct event_flag flag;
+		struct event_capture capture;
 	} u;
 };
 

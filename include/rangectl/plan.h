@@ -174,6 +174,20 @@ struct plan_inject {
 	struct plan_truth *truth;	/* owned, or NULL */
 };
 
+/*
+ * One flag on one host (plan_flag.c): a scenario flag gives one per blue
+ * team's host its `on` matches, in the order of the flags, then hosts.
+ */
+struct plan_flag {
+	char *id;	/* the scenario's */
+	size_t host;	/* index in plan.hosts */
+	const struct scenario_team *team;	/* the host's (blue), in plan.teams */
+	char *path;
+	long points;	/* to the red team that submits its value */
+	long penalty;	/* from the host's team */
+	long rotate;	/* seconds between fresh values; 0: never */
+};
+
 struct plan {
 	char *exercise;	/* the exercise's name, first part of every libvirt name */
 	char *title;	/* or NULL */
@@ -200,6 +214,8 @@ struct plan {
 	size_t n_hosts;
 	struct plan_inject *injects;
 	size_t n_injects;
+	struct plan_flag *flags;
+	size_t n_flags;
 };
 
 /*
@@ -225,6 +241,15 @@ void plan_guest_free(struct plan_guest *guest);
 /* A network's dns for team (may be NULL): 0 for none, -1 if not valid. */
 int plan_guest_dns(const struct scenario_network *src,
     const struct scenario_team *team, uint32_t *dns);
+
+/*
+ * plan_flag.c: the flags of sc on plan's hosts (which must be expanded);
+ * returns how many problems it added to diags (a flag on no host).
+ * plan_flags_free() frees plan's flags.
+ */
+size_t plan_flags_expand(struct plan *plan, const struct scenario *sc,
+    struct diag_list *diags);
+void plan_flags_free(struct plan *plan);
 
 struct place_node;
 /*

@@ -214,6 +214,31 @@ struct report_lists {
 	size_t n_changes, changes_alloc;
 };
 
+/* A red team's capture of a blue team's flag (no value: none is kept). */
+struct report_capture {
+	double t;
+	char *flag;
+	char *host;
+	char *owner;	/* the host's team */
+	char *team;	/* the red team */
+	long long rotation;
+	long long points;
+	long long penalty;
+	char *by;	/* NULL when none */
+};
+
+/*
+ * The flags (report_flag.c): how many values were journaled and planted,
+ * and every capture. A flag event's value is a secret, and the report is
+ * read by the dashboard's view too: no value is kept.
+ */
+struct report_flags {
+	unsigned long values;	/* fresh values journaled */
+	unsigned long planted;	/* of those, written into their guests */
+	struct report_capture *captures;
+	size_t n_captures, captures_alloc;
+};
+
 struct report {
 	bool started;	/* the exercise event was read */
 	char *name;
@@ -237,6 +262,7 @@ struct report {
 	size_t n_injects;
 	size_t injects_alloc;
 	struct report_lists lists;
+	struct report_flags flags;
 	/*
 	 * The same messages, grades and reports as JSON, in the shape
 	 * report_to_json() gives them, for the dashboard's view (view.c)
@@ -248,6 +274,22 @@ struct report {
 	json_t *reports;	/* [{t, id, team, author, title, body,
 				 * inject}] */
 };
+
+/*
+ * report_flag.c: a flag or capture event into r (a capture is scored by
+ * the ledger): 0, or -1 with *error set; report_flags_clear() frees r's.
+ * report_flags_json() is {"values", "planted", "captures": [...], "teams":
+ * [{"id", "role", "captured", "points", "lost", "points_lost"}]} of the
+ * red and blue teams, new. The text and HTML reports write their section
+ * (report_print.c, report_html.c) and the JSON its "flags" only when
+ * the exercise had flags, so that reports of others read as they did.
+ */
+int report_flag_apply(struct report *r, const struct event *ev,
+    char **error);
+void report_flags_clear(struct report_flags *f);
+json_t *report_flags_json(const struct report *r);
+/* Whether the journal held a flag or capture event. */
+bool report_has_flags(const struct report *r);
 
 /* An empty report, before any event: report_clear() it after use. */
 void report_init(struct report *report);

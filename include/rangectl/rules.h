@@ -24,4 +24,7 @@ void rules_check_dns(struct schema_ctx *ctx,
 void rules_check_truth(const struct scenario *sc, struct schema_ctx *ctx,
     const struct scenario_inject *inj, const char *what);
 
+/* rules_flag.c: the flags: ids, hosts (blue teams' only), paths. */
+void rules_check_flags(const struct scenario *sc, struct schema_ctx *ctx);
+
 #endif

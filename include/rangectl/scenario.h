@@ -318,6 +318,20 @@ struct scenario_inject {
 	struct scenario_truth *truth;	/* owned, or NULL */
 };
 
+/*
+ * A flag red captures (scenario_flag.c, rules_flag.c): one definition
+ * plants one flag on every blue team's host that `on` names.
+ */
+struct scenario_flag {
+	const struct ynode *node;
+	char *id;
+	char *on;	/* selector: the hosts it is planted on */
+	char *path;	/* absolute, in the guest */
+	long points;	/* earned by the red team that submits it */
+	long penalty;	/* lost by the owning blue team; -1: points */
+	long rotate;	/* seconds between fresh values; 0: never */
+};
+
 struct scenario_node {
 	const struct ynode *node;
 	char *uri;
@@ -369,6 +383,8 @@ struct scenario {
 	struct scenario_scoring scoring;
 	struct scenario_node *nodes;
 	size_t n_nodes;
+	struct scenario_flag *flags;
+	size_t n_flags;
 };
 
 struct schema_ctx;
@@ -394,6 +410,15 @@ struct scenario *scenario_load_buffer(const char *data, size_t len,
 struct scenario *scenario_decode(const char *data, size_t len,
     const char *path, struct schema_ctx *ctx);
 void scenario_free(struct scenario *sc);
+
+struct schema_ctx;
+/*
+ * scenario_flag.c: decodes the top-level flags list into sc (obj), as a
+ * custom field of the top mapping; scenario_flags_free() frees sc's flags.
+ */
+void scenario_decode_flags(struct schema_ctx *ctx, const struct ynode *value,
+    void *obj, const char *what);
+void scenario_flags_free(struct scenario *sc);
 
 /*
  * Makes to a copy of from that owns its strings and points into no YAML

@@ -4,11 +4,14 @@
  * A team's score is the points of every service check it passed, minus
  * every compromise penalty, minus the SLA's penalties (scoring.sla: a
  * check failed N rounds in a row costs the penalty once per such run),
- * plus the last grade of each of its reports, plus manual adjustments. The ledger only ever learns from journal events, so the
+ * plus the last grade of each of its reports, plus manual adjustments,
+ * plus (red) the points of flags it captured, minus (blue) those of its
+ * flags captured. The ledger only ever learns from journal events, so the
  * scores after a replay are those of an uninterrupted run by construction.
  *
  * It reads the decoded exercise (the SLA rule and the checks to expect),
- * round, grade and adjustment events (event.h); other types are not its
+ * round, grade, adjustment and capture events (event.h); other types
+ * (a flag's value among them) are not its
  * business and change nothing.
  *
  * Blue teams are ranked among blue teams and red among red; white teams
@@ -31,6 +34,10 @@ struct score_team {
 	long long reports;	/* grades of its reports */
 	long long adjustments;	/* manual, either sign */
 	long long sla;	/* points lost to SLA breaches, positive */
+	long long flags;	/* red: points of flags captured */
+	long long flags_lost;	/* blue: points lost to captures, positive */
+	long captured;	/* red: flag values captured */
+	long lost;	/* blue: its flags' values captured */
 };
 
 /* A check's last result: none yet, failed, passed. */

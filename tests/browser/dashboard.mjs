@@ -406,6 +406,9 @@ try {
 		assert(!/ · to /.test(await text(li)), 'a trainee is shown the other recipients');
 	});
 	const title = 'Defaced page <img src=x onerror="window.__xss=1"> & "quotes"';
+	await check('the blue trainee gets no flag form (red trainees do)', async () => {
+		assert(!(await tr.locator('#flag-form').isVisible()), 'a flag form for blue');
+	});
 	await check('the trainee files an incident report about press', async () => {
 		assert(await tr.locator('#report-form').isVisible(), 'no report form');
 		await tr.getByLabel('Title').fill(title);

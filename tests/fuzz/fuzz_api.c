@@ -261,6 +261,9 @@ may_command(const struct auth_user *u, const char *path)
 	if (strcmp(path, "/api/v1/reports") == 0 ||
 	    strcmp(path, "/api/v1/reports/") == 0)
 		return u->team->role == ROLE_BLUE;
+	if (strcmp(path, "/api/v1/flags") == 0 ||
+	    strcmp(path, "/api/v1/flags/") == 0)
+		return u->team->role == ROLE_RED;
 	if (strncmp(path, "/api/v1/hosts/", 14) != 0)
 		return false;
 	host = path + 14;
@@ -406,6 +409,9 @@ check_message(const char **text, const struct auth_user *u)
 	if (u != NULL && u->role == AUTH_TRAINEE &&
 	    strncmp(s, "event: inject\n", 14) == 0)
 		abort();	/* the MSEL, to a player */
+	/* A flag's value is a secret: its event goes to nobody. */
+	if (strncmp(s, "event: flag\n", 12) == 0)
+		abort();
 	s = nl + 1;
 	if (strncmp(s, "data: ", 6) != 0 || (nl = strchr(s, '\n')) == NULL ||
 	    nl[1] != '\n' || memchr(s, '\r', (size_t)(nl - s)) != NULL)

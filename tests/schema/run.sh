@@ -87,6 +87,9 @@ bad-many-plan              pass  addresses and selectors (the plan)
 bad-nodes-too-small        pass  the range's sum against its nodes (the plan)
 bad-service-placeholder    pass  which placeholders a check's texts know
 bad-inject-breaks          pass  a reference to a service
+bad-flag-duplicate         pass  a duplicate id
+bad-flag-red-host          pass  the role of the team a selector names
+bad-flag-no-blue           pass  which hosts a selector matches
 EOF
 
 good=(scenarios/*.yaml tests/e2e/*.yaml tests/engine/*.yaml tests/provision/*.yaml

@@ -503,11 +503,13 @@ TEST(a_fast_clock_fires_the_msel_and_ends)
 		both_refuse(&f, "\"type\":\"clock\",\"t\":600,"
 		    "\"wall\":1,\"state\":\"stopped\"}", "clock): 'state' must "
 		    "be running, paused or ended, not 'stopped'");
+		both_refuse(&f, "\"type\":\"banner\",\"t\":600,"
+		    "\"wall\":1}", "banner): 'type' must be one of exercise, "
+		    "clock, inject, inject_result, round, link, message, report, "
+		    "grade, adjustment, host, revert, change, flag, capture; a "
+		    "journal of format 4 has no other");
 		both_refuse(&f, "\"type\":\"flag\",\"t\":600,"
-		    "\"wall\":1}", "flag): 'type' must be one of exercise, clock, "
-		    "inject, inject_result, round, link, message, report, grade, "
-		    "adjustment, host, revert, change; a journal of format 3 has "
-		    "no other");
+		    "\"wall\":1}", "flag): 'flag' must be a string");
 		both_refuse(&f, "\"type\":\"adjustment\",\"t\":"
 		    "600,\"wall\":1,\"team\":\"md\",\"points\":1,\"reason\":"
 		    "\"x\"}", "adjustment): 'team' names team 'md', which the "

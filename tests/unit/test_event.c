@@ -72,7 +72,7 @@ TEST(exercise_round_trip)
 		2, hosts, 2 };
 	round_trip(&ev);
 	o = event_encode(&ev);
-	CHECK_INT_EQ(json_integer_value(json_object_get(o, "format")), 3);
+	CHECK_INT_EQ(json_integer_value(json_object_get(o, "format")), 4);
 	CHECK_INT_EQ(json_integer_value(json_object_get(o, "sla_after")), 3);
 	json_decref(o);
 	/* No SLA rule: no field, as before format 3. */
@@ -254,11 +254,10 @@ TEST(the_type_and_time_are_checked_first)
 	REFUSED("{\"t\":1}", "event 5 (no type): 'type' must be a string");
 	REFUSED("{\"type\":7,\"t\":1}",
 	    "event 5 (no type): 'type' must be a string");
-	REFUSED("{\"type\":\"flag\",\"t\":1}", "event 5 (flag): 'type' must be "
-	    "one of exercise, clock, inject, inject_result, round, link, "
-	    "message, report, grade, adjustment, host, revert, change; a journal "
-	    "of "
-	    "format 3 has no other");
+	REFUSED("{\"type\":\"banner\",\"t\":1}", "event 5 (banner): 'type' must "
+	    "be one of exercise, clock, inject, inject_result, round, link, "
+	    "message, report, grade, adjustment, host, revert, change, flag, "
+	    "capture; a journal of format 4 has no other");
 	REFUSED("{\"type\":\"clock\",\"state\":\"running\"}",
 	    "event 5 (clock): 't' must be a number");
 	REFUSED("{\"type\":\"clock\",\"t\":\"1\",\"state\":\"running\"}",
@@ -307,12 +306,12 @@ TEST(a_malformed_exercise_is_refused)
 	    "\"team\":null,\"services\":[{\"id\":\"web\",\"check\":\"http\"}]}]}",
 	    "event 5 (exercise): 'hosts[0].services[0].points' must be an "
 	    "integer");
-	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":4}",
-	    "event 5 (exercise): the journal is of format 4, and this rangectl "
-	    "reads formats 1 to 3: read it with the rangectl that wrote it");
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":5}",
+	    "event 5 (exercise): the journal is of format 5, and this rangectl "
+	    "reads formats 1 to 4: read it with the rangectl that wrote it");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":0}",
 	    "event 5 (exercise): the journal is of format 0, and this rangectl "
-	    "reads formats 1 to 3: read it with the rangectl that wrote it");
+	    "reads formats 1 to 4: read it with the rangectl that wrote it");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":"
 	    "\"2\"}", "event 5 (exercise): 'format' must be an integer");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":2}",
@@ -451,7 +450,46 @@ TEST(audiences)
 	CHECK(!event_visible(&ev, true, NULL));
 	CHECK_STR_EQ(event_type_name(EVENT_INJECT_RESULT), "inject_result");
 	CHECK_INT_EQ(event_type_parse("inject_result"), EVENT_INJECT_RESULT);
-	CHECK_INT_EQ(event_type_parse("flag"), EVENT_TYPES);
+	CHECK_INT_EQ(event_type_parse("banner"), EVENT_TYPES);
+	/* A flag's value is a secret; a capture is the staff's to see. */
+	event_init(&ev, EVENT_FLAG);
+	ev.u.flag.team = "ro";
+	CHECK(!event_visible(&ev, true, NULL));
+	CHECK(!event_visible(&ev, false, "ro"));
+	CHECK(!event_visible(&ev, false, "red"));
+	event_init(&ev, EVENT_CAPTURE);
+	ev.u.capture.team = "red";
+	ev.u.capture.owner = "ro";
+	CHECK(event_visible(&ev, true, NULL));
+	CHECK(!event_visible(&ev, false, "red"));
+	CHECK(!event_visible(&ev, false, "ro"));
+}
+
+TEST(flag_and_capture_round_trip)
+{
+	struct event ev;
+
+	event_init(&ev, EVENT_FLAG);
+	ev.has_t = true;
+	ev.t = 12.5;
+	ev.u.flag = (struct event_flag){ "web-root", "ex-ro-web", "ro",
+		"flag{00112233445566778899aabbccddeeff}", 2, false,
+		"a rehearsal writes into no guest" };
+	round_trip(&ev);
+	ev.u.flag.planted = true;
+	ev.u.flag.error = NULL;
+	round_trip(&ev);
+	event_init(&ev, EVENT_CAPTURE);
+	ev.has_t = true;
+	ev.u.capture = (struct event_capture){ "web-root", "ex-ro-web", "ro",
+		"red", 2, 50, 30, "eve" };
+	round_trip(&ev);
+	REFUSED("{\"type\":\"capture\",\"t\":1,\"flag\":\"f\",\"host\":\"h\","
+	    "\"owner\":\"ro\",\"team\":\"red\",\"rotation\":1,\"points\":\"5\","
+	    "\"penalty\":5}", "event 5 (capture): 'points' must be an integer");
+	REFUSED("{\"type\":\"flag\",\"t\":1,\"flag\":\"f\",\"host\":\"h\","
+	    "\"team\":\"ro\",\"rotation\":1,\"planted\":true}",
+	    "event 5 (flag): 'value' must be a string");
 }
 
 static int

@@ -390,12 +390,12 @@ TEST(unknown_types_refused_exercise_first)
 	CHECK(r.elapsed == 5.0);
 	CHECK_STR_EQ(r.state, "pending");
 	/* A type this rangectl does not know: refused, as the engine does. */
-	CHECK_INT_EQ(apply(&r, "{\"seq\":3,\"type\":\"flag\",\"t\":6}",
+	CHECK_INT_EQ(apply(&r, "{\"seq\":3,\"type\":\"banner\",\"t\":6}",
 	    &error), -1);
-	CHECK_STR_EQ(error, "event 3 (flag): 'type' must be one of exercise, "
+	CHECK_STR_EQ(error, "event 3 (banner): 'type' must be one of exercise, "
 	    "clock, inject, inject_result, round, link, message, report, "
-	    "grade, adjustment, host, revert, change; a journal of format 3 "
-	    "has no other");
+	    "grade, adjustment, host, revert, change, flag, capture; a journal "
+	    "of format 4 has no other");
 	CHECK(r.elapsed == 5.0);
 	free(error);
 	report_clear(&r);

@@ -365,3 +365,62 @@ TEST(blue_and_red_are_ranked_apart)
 	score_ledger_clear(&l);
 	scenario_free(sc);
 }
+
+static int
+capture(struct score_ledger *l, const char *red, const char *owner,
+    long long points, long long penalty, char **why)
+{
+	struct event ev;
+
+	event_init(&ev, EVENT_CAPTURE);
+	ev.u.capture = (struct event_capture){ .flag = "web-root", .host =
+	    "demo-ro-web", .owner = owner, .team = red, .rotation = 1,
+	    .points = points, .penalty = penalty, .by = "eve" };
+	return apply(l, &ev, why);
+}
+
+TEST(a_capture_earns_red_and_costs_the_owner)
+{
+	struct scenario *sc = demo();
+	struct score_ledger l;
+	struct event ev;
+	char *why = NULL;
+	json_t *s, *red;
+
+	if (!CHECK(sc != NULL))
+		return;
+	score_ledger_init(&l, sc->teams, sc->n_teams);
+	CHECK_INT_EQ(capture(&l, "red", "ro", 50, 30, NULL), 0);
+	CHECK_INT_EQ(capture(&l, "red", "md", 50, 50, NULL), 0);
+	CHECK_INT_EQ(total(&l, "red"), 100);
+	CHECK_INT_EQ(total(&l, "ro"), -30);
+	CHECK_INT_EQ(total(&l, "md"), -50);
+	CHECK_INT_EQ(l.teams[2].captured, 2);
+	CHECK_INT_EQ(l.teams[0].lost, 1);
+	/* A flag's value scores nothing by itself. */
+	event_init(&ev, EVENT_FLAG);
+	ev.u.flag = (struct event_flag){ "web-root", "demo-ro-web", "ro",
+		"flag{00}", 2, true, NULL };
+	CHECK_INT_EQ(apply(&l, &ev, NULL), 0);
+	CHECK_INT_EQ(total(&l, "ro"), -30);
+	/* A journal naming a team the ledger lacks is damaged. */
+	CHECK_INT_EQ(capture(&l, "nope", "ro", 50, 50, &why), -1);
+	CHECK_STR_EQ(why, "event 9 (capture): 'team' names team 'nope', which "
+	    "the exercise event does not list");
+	free(why);
+	CHECK_INT_EQ(capture(&l, "red", "zz", 50, 50, &why), -1);
+	CHECK_STR_EQ(why, "event 9 (capture): 'owner' names team 'zz', which "
+	    "the exercise event does not list");
+	free(why);
+	CHECK_INT_EQ(total(&l, "red"), 100);
+	s = score_to_json(&l);
+	red = json_array_get(json_object_get(s, "teams"), 2);
+	CHECK_INT_EQ(json_integer_value(json_object_get(red, "flags")), 100);
+	CHECK_INT_EQ(json_integer_value(json_object_get(red, "captured")), 2);
+	CHECK_INT_EQ(json_integer_value(json_object_get(json_array_get(
+	    json_object_get(s, "teams"), 1), "flags_lost")), 50);
+	CHECK_INT_EQ(json_integer_value(json_object_get(red, "rank")), 1);
+	json_decref(s);
+	score_ledger_clear(&l);
+	scenario_free(sc);
+}

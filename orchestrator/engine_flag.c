@@ -1,0 +1,300 @@
+/*
+ * engine_flag.c: the red teams' flags. Each plan flag gets a fresh random
+ * value at the start and at each rotation, written into its file in the
+ * guest through the QEMU guest agent on a thread of its own, and
+ * journaled (a flag event: its audience is nobody, as the value is a
+ * secret); a red team's submission of a current value it has not
+ * submitted yet is journaled as a capture, which the ledger scores.
+ *
+ * A value scores from its flag event on, whether or not it could be
+ * written (planted false: a rehearsal writes into no guest, or the guest
+ * was away), so that a rehearsal can still score captures; the next
+ * rotation writes again.
+ *
+ * Calls engine_state.c and engine_libvirt.c (the nodes' connections).
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_impl.h"
+#include "rangectl/agent.h"
+#include "rangectl/util.h"
+
+/* Seconds a guest has to write a flag's file. */
+#define FLAG_WRITE_TIMEOUT 30
+/* Random bytes of a value: 128 bits, written as 32 hex digits. */
+#define FLAG_BYTES 16
+/* The longest value a submission may be: "flag{" 32 digits "}". */
+#define FLAG_TEXT_MAX (5 + 2 * FLAG_BYTES + 1)
+
+/* A fresh value, "flag{32 hex digits}", new; NULL if libsodium fails. */
+static char *
+fresh_value(void)
+{
+	unsigned char bytes[FLAG_BYTES];
+	char hex[2 * FLAG_BYTES + 1];
+
+	if (sodium_init() < 0)
+		return NULL;
+	randombytes_buf(bytes, sizeof(bytes));
+	sodium_bin2hex(hex, sizeof(hex), bytes, sizeof(bytes));
+	sodium_memzero(bytes, sizeof(bytes));
+	return xasprintf("flag{%s}", hex);
+}
+
+/* The rotation of plan flag i journaled last (0: none yet). */
+static long long
+rotation_of(const struct engine *e, size_t i)
+{
+	const struct plan_flag *f = &e->plan->flags[i];
+	char *key = engine_flag_key(f->id, e->plan->hosts[f->host].name);
+	json_t *st = json_object_get(e->flags, key);
+
+	free(key);
+	return st != NULL ? json_integer_value(json_object_get(st,
+	    "rotation")) : 0;
+}
+
+/*
+ * When plan flag i's next value is due: at 0 for the first, then every
+ * rotate seconds from the start (so a late write never shifts the rest);
+ * -1 for never.
+ */
+static double
+due_at(const struct engine *e, size_t i)
+{
+	long long n = rotation_of(e, i);
+
+	if (n == 0)
+		return 0;
+	if (e->plan->flags[i].rotate <= 0)
+		return -1;
+	return (double)n * (double)e->plan->flags[i].rotate;
+}
+
+/* The flag event of plan flag i's value, new. */
+static json_t *
+flag_event(const struct engine *e, size_t i, const char *value,
+    long long rotation, bool planted, const char *error)
+{
+	const struct plan_flag *f = &e->plan->flags[i];
+	struct event ev;
+
+	event_init(&ev, EVENT_FLAG);
+	ev.u.flag = (struct event_flag){ .flag = f->id, .host =
+	    e->plan->hosts[f->host].name, .team = f->team->id, .value = value,
+	    .rotation = rotation, .planted = planted, .error = error };
+	return event_encode(&ev);
+}
+
+struct plant_job {
+	struct engine *e;
+	size_t flag;
+	long long rotation;
+	char *value;	/* own; a secret */
+};
+
+/*
+ * The file's folder is made, the file written by root with mode 0600:
+ * the path (rules_flag.c) and the value ([a-z0-9{}]) need no quoting
+ * beyond the single quotes.
+ */
+static char *
+plant_command(const char *path, const char *value)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = xstrndup(path, slash > path ? (size_t)(slash - path) : 1);
+	char *cmd = xasprintf("umask 077 && mkdir -p '%s' && printf '%%s\\n' "
+	    "'%s' > '%s'", dir, value, path);
+
+	free(dir);
+	return cmd;
+}
+
+static void *
+plant_thread(void *arg)
+{
+	struct plant_job *job = arg;
+	struct engine *e = job->e;
+	const struct plan_flag *f = &e->plan->flags[job->flag];
+	struct engine_done *d = xcalloc(1, sizeof(*d));
+	struct cluster_refs *refs = engine_refs(e);
+	struct agent_result res = { 0 };
+	char *cmd = plant_command(f->path, job->value), *error = NULL;
+	bool ok;
+
+	ok = agent_exec_host(refs, f->host, cmd, FLAG_WRITE_TIMEOUT, &res,
+	    &error) == 0 && res.exit_code == 0;
+	engine_refs_drop(refs);
+	if (!ok && error == NULL)
+		error = xasprintf("writing '%s' in %s exited %d%s%.200s", f->path,
+		    e->plan->hosts[f->host].name, res.exit_code, res.err_len ?
+		    ": " : "", res.err_len ? res.err : "");
+	d->kind = DONE_EVENT;
+	d->event = flag_event(e, job->flag, job->value, job->rotation, ok,
+	    error);
+	agent_result_clear(&res);
+	sodium_memzero(cmd, strlen(cmd));
+	free(cmd);
+	free(error);
+	sodium_memzero(job->value, strlen(job->value));
+	free(job->value);
+	free(job);
+	engine_post(e, d);
+	return NULL;
+}
+
+/* Gives plan flag i its next value: written on a thread, or simulated. */
+static void
+plant(struct engine *e, size_t i)
+{
+	long long rotation = rotation_of(e, i) + 1;
+	char *value = fresh_value();
+	struct plant_job *job;
+
+	if (value == NULL) {
+		engine_log(e, "warning: libsodium could not start: flag '%s' gets "
+		    "no value", e->plan->flags[i].id);
+		return;
+	}
+	e->flag_busy[i] = true;
+	if (e->opts.simulate_checks) {
+		/* Journaled at once: engine_note_flag() clears flag_busy. */
+		engine_journal(e, flag_event(e, i, value, rotation, false,
+		    "not planted: a rehearsal writes into no guest"));
+		sodium_memzero(value, strlen(value));
+		free(value);
+		return;
+	}
+	job = xcalloc(1, sizeof(*job));
+	*job = (struct plant_job){ .e = e, .flag = i, .rotation = rotation,
+	    .value = value };
+	engine_spawn(e, plant_thread, job);
+}
+
+void
+engine_flags_due(struct engine *e, double t)
+{
+	size_t i;
+	double at;
+
+	for (i = 0; i < e->plan->n_flags && e->failure == NULL; i++) {
+		at = due_at(e, i);
+		/* A value given at the very end would be of no use. */
+		if (!e->flag_busy[i] && at >= 0 && at <= t &&
+		    at < (double)e->plan->duration)
+			plant(e, i);
+	}
+}
+
+double
+engine_flags_next_at(const struct engine *e)
+{
+	double next = -1, at;
+	size_t i;
+
+	for (i = 0; i < e->plan->n_flags; i++) {
+		at = due_at(e, i);
+		if (e->flag_busy[i] || at < 0 || at >= (double)e->plan->duration)
+			continue;
+		if (next < 0 || at < next)
+			next = at;
+	}
+	return next;
+}
+
+/* Whether team is in st's list of who captured its value. */
+static bool
+captured_by(const json_t *st, const char *team)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(st, "captured"), i, v)
+		if (strcmp(json_string_value(v), team) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The plan flag whose current value is text, or PLAN_NONE. Every value
+ * is compared in full and in constant time, so that the time taken does
+ * not tell how close a guess came.
+ */
+static size_t
+flag_of_value(const struct engine *e, const char *text, json_t **state)
+{
+	size_t i, found = PLAN_NONE, len = strlen(text);
+
+	for (i = 0; i < e->plan->n_flags; i++) {
+		const struct plan_flag *f = &e->plan->flags[i];
+		char *key = engine_flag_key(f->id, e->plan->hosts[f->host].name);
+		json_t *st = json_object_get(e->flags, key);
+		const char *value = json_string_value(json_object_get(st,
+		    "value"));
+
+		free(key);
+		if (value != NULL && strlen(value) == len &&
+		    sodium_memcmp(value, text, len) == 0) {
+			found = i;
+			*state = st;
+		}
+	}
+	return found;
+}
+
+int
+engine_flag_submit(struct engine *e, const struct engine_command *cmd,
+    json_t **answer, char **error)
+{
+	const struct scenario_team *team = cmd->arg ? plan_team(e->plan,
+	    cmd->arg) : NULL;
+	json_t *st = NULL;
+	struct event ev;
+	size_t i;
+
+	if (team == NULL || team->role != ROLE_RED) {
+		*error = xasprintf("there is no red team '%s'", cmd->arg ?
+		    cmd->arg : "");
+		return -1;
+	}
+	if (e->clock.state == EXCLOCK_ENDED) {
+		*error = xstrdup("the exercise has ended");
+		return -1;
+	}
+	i = cmd->text != NULL && strlen(cmd->text) <= FLAG_TEXT_MAX ?
+	    flag_of_value(e, cmd->text, &st) : PLAN_NONE;
+	if (i == PLAN_NONE || captured_by(st, team->id)) {
+		engine_log(e, "a flag submitted by %s (team %s) scores nothing",
+		    cmd->by ? cmd->by : "?", team->id);
+		*error = xstrdup(ENGINE_FLAG_REFUSED);
+		return -1;
+	}
+	event_init(&ev, EVENT_CAPTURE);
+	ev.u.capture = (struct event_capture){ .flag = e->plan->flags[i].id,
+	    .host = e->plan->hosts[e->plan->flags[i].host].name, .owner =
+	    e->plan->flags[i].team->id, .team = team->id, .rotation =
+	    json_integer_value(json_object_get(st, "rotation")), .points =
+	    e->plan->flags[i].points, .penalty = e->plan->flags[i].penalty,
+	    .by = cmd->by };
+	if (engine_journal(e, event_encode(&ev)) < 0) {
+		*error = xstrdup(e->failure);
+		return -1;
+	}
+	/*
+	 * Noted now, not when the capture is durable: a second submission
+	 * of the same value while the first waits for its sync must be
+	 * refused, or the team would score twice.
+	 */
+	json_array_append_new(json_object_get(st, "captured"),
+	    json_string(team->id));
+	engine_log(e, "flag '%s' of %s captured by team %s (%s): +%ld, %s -%ld",
+	    e->plan->flags[i].id, ev.u.capture.host, team->id, cmd->by ?
+	    cmd->by : "?", e->plan->flags[i].points, ev.u.capture.owner,
+	    e->plan->flags[i].penalty);
+	if (answer != NULL)
+		*answer = json_pack("{s:I}", "points",
+		    (json_int_t)e->plan->flags[i].points);
+	return 0;
+}
