@@ -782,6 +782,17 @@ apply_revert(struct apply *a)
 	return 0;
 }
 
+/*
+ * Logins are the server's, not the exercise's: who logged in says
+ * nothing of a team's work, and the report goes to trainees too.
+ */
+static int
+apply_login(struct apply *a)
+{
+	(void)a;
+	return 0;
+}
+
 /* ---- replay ------------------------------------------------------------ */
 
 /* What each type does to the report, indexed by enum event_type. */
@@ -799,6 +810,7 @@ static int (*const appliers[EVENT_TYPES])(struct apply *a) = {
 	[EVENT_HOST] = apply_host,
 	[EVENT_REVERT] = apply_revert,
 	[EVENT_CHANGE] = apply_change,
+	[EVENT_LOGIN] = apply_login,
 };
 
 int

@@ -75,7 +75,7 @@ struct api_response {
 	size_t host;	/* API_CONSOLE: plan index */
 	unsigned retry_after;	/* seconds, for a Retry-After header; 0: none */
 	char *set_cookie;	/* owned: a Set-Cookie header's value, or NULL */
-	/* API_EVENTS by a session: its key, for http.c to end the stream
+	/* API_EVENTS or API_CONSOLE by a session: its key, for http.c to end it
 	   with the session; "" for a token's. */
 	char session[AUTH_HASH_SIZE * 2 + 1];
 };
@@ -111,6 +111,12 @@ struct api_quota {
 	struct api_filer *filers;	/* owned, n_filers */
 	size_t n_filers, alloc_filers;
 	struct api_revert *reverts;	/* owned, one per plan host, or NULL */
+	/*
+	 * Throttled logins (api_account.c's lock): journaled at most one a
+	 * second, each standing for those not journaled before it.
+	 */
+	double login_noted;	/* when the last throttled one was (monotonic s) */
+	unsigned long long login_unnoted;	/* throttled since, not journaled */
 };
 
 struct api {

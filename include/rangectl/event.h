@@ -33,8 +33,10 @@
  * (a round's "simulated", the exercise's sla_after and sla_penalty, a
  * grade's regrade and reason) and the change event: every journal of
  * formats 1 and 2 is one of format 3.
+ * Format 4 adds the login event (a dashboard login, ok, refused or
+ * throttled).
  */
-#define EVENT_FORMAT 3
+#define EVENT_FORMAT 4
 
 enum event_type {
 	EVENT_EXERCISE,
@@ -50,6 +52,7 @@ enum event_type {
 	EVENT_HOST,
 	EVENT_REVERT,
 	EVENT_CHANGE,
+	EVENT_LOGIN,
 	EVENT_TYPES	/* the count, not a type */
 };
 
@@ -262,6 +265,19 @@ struct event_change {
 	size_t n_injects;
 };
 
+/*
+ * A password login to the dashboard (format 4): who, from where, and how
+ * it ended. Never the password. A flood of throttled attempts is
+ * journaled at most once a second, attempts counting those it stands for.
+ */
+struct event_login {
+	const char *name;	/* as given: it may name nobody */
+	const char *address;	/* the caller's; NULL when unknown */
+	const char *result;	/* "ok", "refused" or "throttled" */
+	bool has_attempts;
+	long long attempts;	/* throttled attempts it stands for (>= 1) */
+};
+
 struct event {
 	enum event_type type;
 	/* Its line in the journal (its seq), for messages; 0 before it is
@@ -284,6 +300,7 @@ struct event {
 		struct event_host host;
 		struct event_revert revert;
 		struct event_change change;
+		struct event_login login;
 	} u;
 };
 

@@ -444,8 +444,8 @@ TEST(a_fast_clock_fires_the_msel_and_ends)
 		both_refuse(&f, "\"type\":\"flag\",\"t\":600,"
 		    "\"wall\":1}", "flag): 'type' must be one of exercise, clock, "
 		    "inject, inject_result, round, link, message, report, grade, "
-		    "adjustment, host, revert, change; a journal of format 3 has "
-		    "no other");
+		    "adjustment, host, revert, change, login; a journal of format 4 "
+		    "has no other");
 		both_refuse(&f, "\"type\":\"adjustment\",\"t\":"
 		    "600,\"wall\":1,\"team\":\"md\",\"points\":1,\"reason\":"
 		    "\"x\"}", "adjustment): 'team' names team 'md', which the "

@@ -71,7 +71,7 @@ TEST(exercise_round_trip)
 		2, hosts, 2 };
 	round_trip(&ev);
 	o = event_encode(&ev);
-	CHECK_INT_EQ(json_integer_value(json_object_get(o, "format")), 3);
+	CHECK_INT_EQ(json_integer_value(json_object_get(o, "format")), 4);
 	CHECK_INT_EQ(json_integer_value(json_object_get(o, "sla_after")), 3);
 	json_decref(o);
 	/* No SLA rule: no field, as before format 3. */
@@ -209,6 +209,14 @@ TEST(the_small_events_round_trip)
 			msel, 1 };
 		round_trip(&ev);
 	}
+	event_init(&ev, EVENT_LOGIN);
+	ev.has_t = true;
+	ev.u.login = (struct event_login){ "ana", "10.0.0.7", "refused", false,
+		0 };
+	round_trip(&ev);
+	ev.u.login = (struct event_login){ "nobody", NULL, "throttled", true,
+		12 };
+	round_trip(&ev);
 }
 
 /* Decodes text as line 5 and gives the error, or "ok". */
@@ -248,9 +256,8 @@ TEST(the_type_and_time_are_checked_first)
 	    "event 5 (no type): 'type' must be a string");
 	REFUSED("{\"type\":\"flag\",\"t\":1}", "event 5 (flag): 'type' must be "
 	    "one of exercise, clock, inject, inject_result, round, link, "
-	    "message, report, grade, adjustment, host, revert, change; a journal "
-	    "of "
-	    "format 3 has no other");
+	    "message, report, grade, adjustment, host, revert, change, login; a "
+	    "journal of format 4 has no other");
 	REFUSED("{\"type\":\"clock\",\"state\":\"running\"}",
 	    "event 5 (clock): 't' must be a number");
 	REFUSED("{\"type\":\"clock\",\"t\":\"1\",\"state\":\"running\"}",
@@ -299,12 +306,12 @@ TEST(a_malformed_exercise_is_refused)
 	    "\"team\":null,\"services\":[{\"id\":\"web\",\"check\":\"http\"}]}]}",
 	    "event 5 (exercise): 'hosts[0].services[0].points' must be an "
 	    "integer");
-	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":4}",
-	    "event 5 (exercise): the journal is of format 4, and this rangectl "
-	    "reads formats 1 to 3: read it with the rangectl that wrote it");
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":5}",
+	    "event 5 (exercise): the journal is of format 5, and this rangectl "
+	    "reads formats 1 to 4: read it with the rangectl that wrote it");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":0}",
 	    "event 5 (exercise): the journal is of format 0, and this rangectl "
-	    "reads formats 1 to 3: read it with the rangectl that wrote it");
+	    "reads formats 1 to 4: read it with the rangectl that wrote it");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":"
 	    "\"2\"}", "event 5 (exercise): 'format' must be an integer");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":2}",
@@ -323,6 +330,14 @@ TEST(a_malformed_exercise_is_refused)
 
 TEST(malformed_events_are_refused)
 {
+	REFUSED("{\"type\":\"login\",\"t\":1,\"name\":\"ana\",\"address\":"
+	    "null,\"result\":\"maybe\"}", "event 5 (login): 'result' must be ok, "
+	    "refused or throttled, not 'maybe'");
+	REFUSED("{\"type\":\"login\",\"t\":1,\"name\":\"ana\",\"address\":"
+	    "null,\"result\":\"throttled\",\"attempts\":0}",
+	    "event 5 (login): 'attempts' must be 1 or more, not 0");
+	REFUSED("{\"type\":\"login\",\"t\":1,\"address\":\"::1\",\"result\":"
+	    "\"ok\"}", "event 5 (login): 'name' must be a string");
 	REFUSED("{\"type\":\"clock\",\"t\":1,\"state\":\"stopped\"}",
 	    "event 5 (clock): 'state' must be running, paused or ended, not "
 	    "'stopped'");
@@ -393,6 +408,10 @@ TEST(audiences)
 	CHECK(event_visible(&ev, false, "ro"));
 	event_init(&ev, EVENT_REVERT);
 	CHECK(!event_visible(&ev, true, NULL));
+	/* Who tried to log in, from where: never a trainee's to see. */
+	event_init(&ev, EVENT_LOGIN);
+	CHECK(!event_visible(&ev, false, "ro"));
+	CHECK_INT_EQ(event_table[EVENT_LOGIN].audience, EVENT_STAFF);
 	CHECK_STR_EQ(event_type_name(EVENT_INJECT_RESULT), "inject_result");
 	CHECK_INT_EQ(event_type_parse("inject_result"), EVENT_INJECT_RESULT);
 	CHECK_INT_EQ(event_type_parse("flag"), EVENT_TYPES);

@@ -394,8 +394,8 @@ TEST(unknown_types_refused_exercise_first)
 	    &error), -1);
 	CHECK_STR_EQ(error, "event 3 (flag): 'type' must be one of exercise, "
 	    "clock, inject, inject_result, round, link, message, report, "
-	    "grade, adjustment, host, revert, change; a journal of format 3 "
-	    "has no other");
+	    "grade, adjustment, host, revert, change, login; a journal of format "
+	    "4 has no other");
 	CHECK(r.elapsed == 5.0);
 	free(error);
 	report_clear(&r);
