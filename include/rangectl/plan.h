@@ -167,6 +167,14 @@ struct plan_inject {
 	struct plan_truth *truth;	/* owned, or NULL */
 };
 
+/* The scenario's vpn: (vpn.h reads it), its strings checked by the rules. */
+struct plan_vpn {
+	bool on;
+	char *listen;	/* "ADDR:PORT" */
+	char *pool;	/* a CIDR */
+	char *endpoint;	/* or NULL */
+};
+
 struct plan {
 	char *exercise;	/* the exercise's name, first part of every libvirt name */
 	char *title;	/* or NULL */
@@ -193,6 +201,7 @@ struct plan {
 	size_t n_hosts;
 	struct plan_inject *injects;
 	size_t n_injects;
+	struct plan_vpn vpn;
 };
 
 /*
