@@ -606,6 +606,7 @@ ping_streams(void *arg)
 		pthread_mutex_unlock(&h->lock);
 		sweep_connections(h);
 		cut_revoked_consoles(h);
+		api_vpn_sweep(h->api);
 		pthread_mutex_lock(&h->lock);
 		cut_revoked(h);
 		if (next.tv_sec < ping_at)

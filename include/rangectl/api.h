@@ -119,6 +119,8 @@ struct api_quota {
 	unsigned long long login_unnoted;	/* throttled since, not journaled */
 };
 
+struct vpn_host;
+
 struct api {
 	const struct plan *plan;	/* borrowed, as the rest */
 	struct engine *engine;
@@ -131,6 +133,7 @@ struct api {
 	/* Logins and sessions (session.h); NULL: tokens only. */
 	struct session_table *sessions;
 	bool no_tokens;	/* --no-tokens: sessions only */
+	struct vpn_host *vpn;	/* the scenario's VPN (vpn.h), or NULL */
 };
 
 /*
@@ -154,6 +157,15 @@ bool api_account_route(struct api *api, const struct api_request *req,
 /* Whether an event stream of u (session key, "" for a token) may go on. */
 bool api_stream_allowed(struct api *api, const struct auth_user *u,
     const char *session);
+
+/*
+ * api_vpn.c: a trainee's VPN: GET /vpn, POST /vpn/config and /vpn/qr.
+ * False if req is none of them.
+ */
+bool api_vpn_route(struct api *api, const struct api_request *req,
+    const struct auth_user *u, struct api_response *res);
+/* Removes the VPN peers of people disabled (http.c's pinger, each second). */
+void api_vpn_sweep(struct api *api);
 
 /* Answers req into res (which the caller clears with api_response_clear). */
 void api_handle(struct api *api, const struct api_request *req,

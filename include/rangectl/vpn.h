@@ -17,9 +17,12 @@
 #ifndef RANGECTL_VPN_H
 #define RANGECTL_VPN_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "rangectl/cidr.h"
 #include "rangectl/plan.h"
@@ -100,5 +103,57 @@ char *vpn_peer_file(const struct vpn *v, const struct vpn_team *t,
  * their routes. New.
  */
 char *vpn_ruleset(const struct vpn *v, const struct vpn_team *t);
+
+
+
+/* ---- vpn_host.c: making it on this machine ------------------------------- */
+
+#define VPN_FILE "vpn.json"
+
+/*
+ * The VPN of a running server. Keys: each endpoint's key pair and each
+ * person's public key are kept in STATE/vpn.json (mode 0600); a person's
+ * private key is made at each download, given once and never kept (a new
+ * download replaces the key, and the old file stops working).
+ */
+struct vpn_host {
+	struct vpn vpn;	/* owned */
+	char *state_dir;	/* owned */
+	json_t *doc;	/* vpn.json; owned, under lock */
+	pthread_mutex_t lock;
+	bool dry;	/* libvirt's test driver: keys and files, no interface */
+	bool wireguard_go;	/* the kernel has no WireGuard */
+	bool made;	/* interfaces made: vpn_host_stop() removes them */
+};
+
+/*
+ * Makes every team's endpoint for plan (1: the plan has no vpn:, nothing
+ * done), its keys kept in state_dir, with the peers of the people who
+ * downloaded a file. dry: make nothing on the machine. 0, 1, or -1 with
+ * *error set (what was made is removed again).
+ */
+int vpn_host_start(struct vpn_host *h, const struct plan *plan,
+    const char *state_dir, bool dry, char **error);
+/* Removes every interface, namespace and rule made; frees h. NULL-safe. */
+void vpn_host_stop(struct vpn_host *h);
+/* rangectl down: removes what a run of plan made, by name. 0, or -1. */
+int vpn_host_down(const struct plan *plan, char **error);
+
+/*
+ * A new key pair for person (of team), whose public half replaces their
+ * peer at once: the wg-quick file (new; the caller wipes and frees it),
+ * host as vpn_peer_file(). NULL with *error set when the team has no VPN.
+ */
+char *vpn_host_issue(struct vpn_host *h, const char *person,
+    const char *team, const char *host, char **error);
+/*
+ * Removes the peer of each person for whom allowed(ctx, name) is false,
+ * and forgets their key (they download a new file once allowed again).
+ */
+void vpn_host_sweep(struct vpn_host *h,
+    bool (*allowed)(void *ctx, const char *name), void *ctx);
+/* person's tunnel, without the key: {team, address, endpoint, has_key}. */
+json_t *vpn_host_status(struct vpn_host *h, const char *person,
+    const char *team);
 
 #endif
