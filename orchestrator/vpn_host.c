@@ -38,9 +38,12 @@ static int
 run(const char *const *argv, const char *input, char **error)
 {
 	posix_spawn_file_actions_t fa;
-	int in[2], out[2], status = 0;
-	char said[512];
-	ssize_t n, got = 0;
+	posix_spawnattr_t attr;
+	sigset_t none;
+	int in[2], out[2], status = 0, spawned;
+	char said[4096];
+	const char *tail;
+	ssize_t n = 0, got = 0;
 	pid_t pid;
 
 	if (pipe2(in, O_CLOEXEC) < 0)
@@ -54,27 +57,44 @@ run(const char *const *argv, const char *input, char **error)
 	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 2);
-	n = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv,
+	/* The engine's thread blocks INT and TERM: the child must not. */
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	spawned = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv,
 	    environ);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(in[0]);
 	close(out[1]);
-	if (n == 0 && input != NULL)
+	if (spawned == 0 && input != NULL)
 		(void)write_all(in[1], input, strlen(input));
 	close(in[1]);
-	while (n == 0 && (got < (ssize_t)sizeof(said) - 1) &&
-	    (n = read(out[0], said + got, sizeof(said) - 1 - (size_t)got)) > 0)
+	/* Keeps the end of what it says: the reason comes last. */
+	while (spawned == 0 && (n = read(out[0], said + got, sizeof(said) -
+	    1 - (size_t)got)) > 0) {
 		got += n;
+		if (got > (ssize_t)sizeof(said) / 2) {
+			memmove(said, said + got - 1024, 1024);
+			got = 1024;
+		}
+	}
 	close(out[0]);
 	said[got > 0 ? got : 0] = '\0';
-	if (n < 0 || (waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-	    WEXITSTATUS(status) == 0))
-		return n < 0 ? -1 : 0;
+	if (spawned != 0) {
+		errno = spawned;
+		goto cannot;
+	}
+	if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0)
+		return 0;
 	while (got > 0 && (said[got - 1] == '\n' || said[got - 1] == ' '))
 		said[--got] = '\0';
+	tail = strrchr(said, '\n') ? strrchr(said, '\n') + 1 : said;
 	if (error != NULL)
 		*error = xasprintf("'%s %s' failed: %s", argv[0], argv[1] ?
-		    argv[1] : "", said[0] ? said : "no word why");
+		    argv[1] : "", tail[0] ? tail : "no word why");
 	return -1;
 cannot:
 	if (error != NULL)
