@@ -111,10 +111,13 @@ files_ok() {
 	[ -z "$bad" ] && ok "$prefix: every folder 755" || fail "$prefix: folders not 755" "$(echo $bad)"
 }
 
-# A free port on the loopback, for the dashboard.
+# A free port on the loopback, for the dashboard: below the kernel's
+# ephemeral range, where another program's outgoing connections (a test
+# running beside this one) could hold it between this probe and the bind.
 free_port() {
-	local port
-	for port in $(shuf -i 20000-60000 -n 20); do
+	local port low
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+	for port in $(shuf -i 20000-$((low > 20100 ? low - 1 : 29999)) -n 20); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
 	done
 	echo 28080
