@@ -23,7 +23,7 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 HOOKDIR	?= /etc/libvirt/hooks/network.d
 CFLAGS	?= -g -O2
 FUZZ_SECONDS ?= 60
-PKGS	= libvirt libvirt-qemu libmicrohttpd jansson yaml-0.1 gnutls libcurl libcares \
+PKGS	= libvirt libvirt-qemu libmicrohttpd jansson yaml-0.1 gnutls libcurl libcares libqrencode \
 	  libisofs-1 libcrypt libssh libsodium
 
 WARNINGS = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wformat=2

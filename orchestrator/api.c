@@ -828,7 +828,8 @@ api_handle(struct api *api, const struct api_request *req,
 	if (u == NULL)
 		goto done;
 	res->user = u;
-	if (!api_account_route(api, req, u, by_cookie, res))
+	if (!api_account_route(api, req, u, by_cookie, res) &&
+	    !api_vpn_route(api, req, u, res))
 		api_route(api, req, &p, u, res);
 done:
 	if (res->kind == API_ANSWER && res->status >= 400 && res->status < 500)

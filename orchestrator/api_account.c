@@ -13,8 +13,12 @@
 
 #include <gnutls/gnutls.h>
 
+#include "rangectl/event.h"
 #include "rangectl/util.h"
 #include "api_impl.h"
+
+/* The throttled logins' count (api->quota.login_*). */
+static pthread_mutex_t login_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static bool
 method_is(const struct api_request *req, const char *m)
@@ -198,6 +202,55 @@ answer_login(struct api *api, const struct api_request *req, int rc,
 	api_answer_error(res, 401, "%s", "the name or the password is wrong");
 }
 
+static double
+monotonic(const struct api *api)
+{
+	struct timespec ts;
+
+	if (api->now != NULL)
+		return api->now();
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Journals a login (never its password). Every login that was hashed
+ * (ok, refused) is journaled: SESSION_HASHING bounds them to a few a
+ * second. Throttled ones cost nothing to make, so a flood of them is
+ * journaled at most once a second, the event counting the attempts.
+ */
+static void
+journal_login(struct api *api, const char *name, const char *address,
+    int rc)
+{
+	struct event ev;
+	unsigned long long attempts = 1;
+	double now;
+
+	if (api->engine == NULL)
+		return;
+	event_init(&ev, EVENT_LOGIN);
+	ev.u.login = (struct event_login){ .name = name, .address = address,
+	    .result = rc == SESSION_OK ? "ok" : rc == SESSION_REFUSED ?
+	    "refused" : "throttled" };
+	if (rc == SESSION_THROTTLED || rc == SESSION_BUSY) {
+		now = monotonic(api);
+		pthread_mutex_lock(&login_lock);
+		if (api->quota.login_noted > 0 && now - api->quota.login_noted < 1.0) {
+			api->quota.login_unnoted++;
+			pthread_mutex_unlock(&login_lock);
+			return;
+		}
+		attempts += api->quota.login_unnoted;
+		api->quota.login_unnoted = 0;
+		api->quota.login_noted = now;
+		pthread_mutex_unlock(&login_lock);
+		ev.u.login.has_attempts = true;
+		ev.u.login.attempts = (long long)attempts;
+	}
+	engine_note(api->engine, event_encode(&ev));
+}
+
 static void
 login(struct api *api, const struct api_request *req,
     struct api_response *res)
@@ -219,6 +272,7 @@ login(struct api *api, const struct api_request *req,
 	rc = session_login(api->sessions, name, password, req->address, cookie,
 	    csrf, &retry);
 	answer_login(api, req, rc, name, cookie, csrf, retry, res);
+	journal_login(api, name, req->address, rc);
 	if (rc != SESSION_OK)
 		fprintf(stderr, "rangectl: failed login as '%.64s' from %s\n",
 		    name, req->address ? req->address : "?");

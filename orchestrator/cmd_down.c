@@ -10,6 +10,7 @@
 #include "rangectl/cmd.h"
 #include "rangectl/provision.h"
 #include "rangectl/range.h"
+#include "rangectl/vpn.h"
 
 static int
 run_down(const struct cmd_ctx *ctx, const char *file, const char *connect,
@@ -26,6 +27,12 @@ run_down(const struct cmd_ctx *ctx, const char *file, const char *connect,
 	if (rc != EXIT_OK)
 		return rc;
 	progress_init(&progress, stderr, quiet);
+	/* The VPN's namespaces and legs first: they hang on the bridges. */
+	if (vpn_host_down(range.plan, &error) < 0) {
+		fprintf(stderr, "rangectl down: %s\n", error);
+		free(error);
+		error = NULL;
+	}
 	if (provision_down_cluster(range.plan, &cl, &progress, &removed,
 	    &error) < 0) {
 		fprintf(stderr, "rangectl down: %s\n", error);

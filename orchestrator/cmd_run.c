@@ -23,6 +23,7 @@
 #include "rangectl/journal.h"
 #include "rangectl/netns.h"
 #include "rangectl/provision.h"
+#include "rangectl/vpn.h"
 #include "rangectl/range.h"
 #include "rangectl/report.h"
 #include "rangectl/score.h"
@@ -33,6 +34,7 @@
 #include "rangectl/view.h"
 
 struct run_args {
+	bool test_driver;	/* some node is libvirt's test driver */
 	const char *connect;
 	struct cmd_nodes nodes;	/* --node, in order */
 	const char *listen;	/* NULL: no dashboard */
@@ -131,6 +133,8 @@ struct dashboard {
 	bool quiet;
 	/* Where the engine's last checkpoint stands (opts.checkpointed). */
 	unsigned long long mark_seq, mark_offset, mark_hash;
+	struct vpn_host vpn;
+	bool vpn_on;
 };
 
 /* The engine's observer: every journaled event to the view, then out. */
@@ -246,6 +250,40 @@ self_signed(struct http_opts *hopts, const char *state_dir,
 	return 0;
 }
 
+/*
+ * The scenario's VPN, for its people to download their files from the
+ * dashboard: on libvirt's test driver, keys and files but no interface
+ * (there are no bridges to join).
+ */
+static int
+start_vpn(struct dashboard *d, struct range *range, const char *state_dir,
+    const struct run_args *a)
+{
+	char *error = NULL;
+	int rc = vpn_host_start(&d->vpn, range->plan, state_dir, a->test_driver,
+	    &error);
+
+	d->vpn_on = rc == 0;
+	if (rc < 0) {
+		fprintf(stderr, "rangectl run: %s\n", error);
+		free(error);
+		vpn_host_stop(&d->vpn);
+		return -1;
+	}
+	if (rc == 1) {
+		vpn_host_stop(&d->vpn);
+		return 0;
+	}
+	d->api.vpn = &d->vpn;
+	if (!a->quiet)
+		fprintf(stderr, "vpn: %zu team endpoint(s)%s; people download "
+		    "their files from the dashboard\n", d->vpn.vpn.n_teams,
+		    d->vpn.made ? (d->vpn.wireguard_go ? " (wireguard-go)" :
+		    " (the kernel's WireGuard)") : " (none made on the test "
+		    "driver)");
+	return 0;
+}
+
 static int
 dashboard_start(struct dashboard *d, struct range *range,
     struct engine *e, const char *state_dir, const struct run_args *a)
@@ -273,6 +311,8 @@ dashboard_start(struct dashboard *d, struct range *range,
 		return -1;
 	}
 	d->api.sessions = &d->sessions;
+	if (start_vpn(d, range, state_dir, a) < 0)
+		return -1;
 	raise_fd_limit();
 	if (a->self_signed && self_signed(&hopts, state_dir, a->listen,
 	    d) < 0)
@@ -300,6 +340,10 @@ dashboard_stop(struct dashboard *d)
 {
 	http_stop(d->http);
 	d->http = NULL;
+	if (d->vpn_on)
+		vpn_host_stop(&d->vpn);
+	d->vpn_on = false;
+	d->api.vpn = NULL;
 	api_clear(&d->api);
 	session_table_clear(&d->sessions);
 	free(d->tls_cert);
@@ -661,6 +705,7 @@ choose_checks(const struct cluster *cl, struct run_args *a)
 
 	for (size_t i = 0; i < cl->n; i++)
 		test_driver |= cl->nodes[i].test_driver;
+	a->test_driver = test_driver;
 	if (test_driver && a->netns == NULL)
 		a->simulate_checks = true;
 	if (a->quiet)

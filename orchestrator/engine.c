@@ -179,6 +179,7 @@ handle_done(struct engine *e, struct engine_done *d)
 	case DONE_ROUND:
 		engine_round_done(e, &d->round);
 		break;
+	case DONE_NOTE:
 	case DONE_EVENT:
 		/*
 		 * Logged once journaled, which gives it its "t": decoded
@@ -204,7 +205,8 @@ handle_done(struct engine *e, struct engine_done *d)
 	default:
 		break;
 	}
-	if (d->kind != DONE_HOST && d->kind != DONE_CONN_LOST)
+	if (d->kind != DONE_HOST && d->kind != DONE_CONN_LOST &&
+	    d->kind != DONE_NOTE)
 		e->inflight--;
 	free(d);
 }

@@ -385,6 +385,26 @@ engine_call(struct engine *e, const struct engine_command *cmd,
 	return call.rc;
 }
 
+int
+engine_note(struct engine *e, json_t *event)
+{
+	struct engine_done *d;
+	bool accepting;
+
+	pthread_mutex_lock(&e->lock);
+	accepting = e->accepting;
+	pthread_mutex_unlock(&e->lock);
+	if (!accepting || event == NULL) {
+		json_decref(event);
+		return -1;
+	}
+	d = xcalloc(1, sizeof(*d));
+	d->kind = DONE_NOTE;
+	d->event = event;
+	engine_post(e, d);
+	return 0;
+}
+
 void
 engine_refuse_calls(struct engine *e)
 {

@@ -44,6 +44,7 @@ enum engine_done_kind {
 	DONE_HOST,	/* libvirt says a domain changed state */
 	DONE_CONN_LOST,	/* libvirt closed a node's connection: host is the node */
 	DONE_CHECKPOINT,	/* a checkpoint written: event is its error, or NULL */
+	DONE_NOTE,	/* another part of rangectl's event to journal (engine_note) */
 };
 
 /* Work finished on another thread, queued for the engine's (lock). */

@@ -1096,6 +1096,46 @@ encode_capture(const struct event *ev)
 	    jstr(c->by));
 }
 
+/* ---- login ------------------------------------------------------------- */
+
+static const struct event_field login_fields[] = {
+	{ .key = "name", .kind = FIELD_STR, .at = AT(event_login, name) },
+	{ .key = "address", .kind = FIELD_STR | FIELD_NULL,
+	  .at = AT(event_login, address) },
+	{ .key = "result", .kind = FIELD_STR, .at = AT(event_login, result) },
+	{ .key = "attempts", .kind = FIELD_INT | FIELD_OPT,
+	  .at = AT(event_login, attempts), .has = AT(event_login, has_attempts) },
+	{ .key = NULL },
+};
+
+static int
+decode_login(struct event_decoder *d, const json_t *o, struct event *ev)
+{
+	const struct event_login *l = &ev->u.login;
+
+	(void)o;
+	if (strcmp(l->result, "ok") != 0 && strcmp(l->result, "refused") != 0 &&
+	    strcmp(l->result, "throttled") != 0)
+		return bad(d, "'result' must be ok, refused or throttled, not "
+		    "'%s'", l->result);
+	if (l->has_attempts && l->attempts < 1)
+		return bad(d, "'attempts' must be 1 or more, not %lld",
+		    l->attempts);
+	return 0;
+}
+
+static json_t *
+encode_login(const struct event *ev)
+{
+	const struct event_login *l = &ev->u.login;
+	json_t *o = json_pack("{s:s, s:o, s:s}", "name", l->name, "address",
+	    jstr(l->address), "result", l->result);
+
+	if (l->has_attempts)
+		set(o, "attempts", json_integer(l->attempts));
+	return o;
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 const struct event_kind event_table[EVENT_TYPES] = {
@@ -1131,6 +1171,8 @@ const struct event_kind event_table[EVENT_TYPES] = {
 	    NULL, encode_flag },
 	[EVENT_CAPTURE] = { "capture", capture_fields, EVENT_STAFF, "capture",
 	    true, NULL, encode_capture },
+	[EVENT_LOGIN] = { "login", login_fields, EVENT_STAFF, NULL, false,
+	    decode_login, encode_login },
 };
 
 const char *

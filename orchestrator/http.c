@@ -48,6 +48,9 @@ struct http_conn {
 	double since;	/* monotonic s: accepted, or its last request done */
 	bool busy;	/* its request's headers are in, and it is not done */
 	bool upgraded;	/* a console's now: console.c owns the socket */
+	/* A console's: who opened it, cut when they may no longer call. */
+	const struct auth_user *user;	/* borrowed from the auth; or NULL */
+	char session[AUTH_HASH_SIZE * 2 + 1];	/* "": by a token */
 };
 
 struct http {
@@ -189,6 +192,30 @@ now_seconds(void)
 }
 
 /* Marks conn's request begun (busy) or done; upgraded ones stay exempt. */
+static struct http_conn *
+conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return info ? info->socket_context : NULL;
+}
+
+/* Tells the connection about to become a console whose it is. */
+static void
+conn_owner(struct http *h, struct MHD_Connection *conn,
+    const struct auth_user *user, const char *session)
+{
+	struct http_conn *hc = conn_of(conn);
+
+	if (hc == NULL)
+		return;
+	pthread_mutex_lock(&h->conns_lock);
+	hc->user = user;
+	snprintf(hc->session, sizeof(hc->session), "%s", session);
+	pthread_mutex_unlock(&h->conns_lock);
+}
+
 static void
 conn_mark(struct http *h, struct MHD_Connection *conn, bool busy,
     bool upgraded)
@@ -548,6 +575,29 @@ cut_revoked(struct http *h)
 }
 
 /*
+ * Ends the consoles of people disabled and of sessions ended, as
+ * cut_revoked() their streams: the console's socket (MHD's, or under TLS
+ * the TCP connection MHD relays to it) is shut down, so the console's
+ * poll() wakes to its end and the thread closes everything. Under
+ * conns_lock, which the CLOSED notification takes before MHD closes the
+ * descriptor: a reused one is never touched.
+ */
+static void
+cut_revoked_consoles(struct http *h)
+{
+	struct http_conn *hc;
+
+	pthread_mutex_lock(&h->conns_lock);
+	for (hc = h->conns; hc != NULL; hc = hc->next)
+		if (hc->upgraded && hc->user != NULL && hc->fd >= 0 &&
+		    !api_stream_allowed(h->api, hc->user, hc->session)) {
+			shutdown(hc->fd, SHUT_RDWR);
+			hc->fd = -1;	/* once */
+		}
+	pthread_mutex_unlock(&h->conns_lock);
+}
+
+/*
  * Every ping_seconds, a comment line to every stream: the write to a client
  * that left fails (the second one at the latest) and MHD closes it. Every
  * second, the header deadline.
@@ -571,6 +621,8 @@ ping_streams(void *arg)
 			;
 		pthread_mutex_unlock(&h->lock);
 		sweep_connections(h);
+		cut_revoked_consoles(h);
+		api_vpn_sweep(h->api);
 		pthread_mutex_lock(&h->lock);
 		cut_revoked(h);
 		if (next.tv_sec < ping_at)
@@ -649,7 +701,7 @@ upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 
 static enum MHD_Result
 start_console(struct http *h, struct MHD_Connection *conn, size_t host,
-    int kind)
+    int kind, const struct auth_user *user, const char *session)
 {
 	const char *key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "Sec-WebSocket-Key");
@@ -665,6 +717,7 @@ start_console(struct http *h, struct MHD_Connection *conn, size_t host,
 		return queue_error(conn, 400, "a console or screen is a "
 		    "WebSocket: send 'Upgrade: websocket' and a valid "
 		    "Sec-WebSocket-Key");
+	conn_owner(h, conn, user, session);
 	conn_mark(h, conn, true, true);
 	up = xcalloc(1, sizeof(*up));
 	up->http = h;
@@ -766,7 +819,7 @@ dispatch_api(struct http *h, struct MHD_Connection *conn, const char *url,
 		rc = start_events(h, conn, res.user, res.session);
 	else if (res.kind == API_CONSOLE || res.kind == API_SCREEN)
 		rc = start_console(h, conn, res.host, res.kind == API_SCREEN ?
-		    CONSOLE_SCREEN : CONSOLE_SERIAL);
+		    CONSOLE_SCREEN : CONSOLE_SERIAL, res.user, res.session);
 	else {
 		struct MHD_Response *r = text_response(res.content_type,
 		    res.body, res.body_len);

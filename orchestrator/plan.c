@@ -176,6 +176,12 @@ copy_scenario(struct planner *p)
 		plan->sla_penalty = sc->scoring.sla.penalty;
 	}
 	plan->timeout = sc->scoring.timeout;
+	if (sc->vpn.node != NULL) {
+		plan->vpn.on = true;
+		plan->vpn.listen = copy_text(sc->vpn.listen);
+		plan->vpn.pool = copy_text(sc->vpn.pool);
+		plan->vpn.endpoint = copy_text(sc->vpn.endpoint);
+	}
 	copy_teams(plan, sc);
 	copy_images_and_nodes(plan, sc);
 	copy_services(p);
@@ -1197,6 +1203,9 @@ plan_free(struct plan *plan)
 
 	if (plan == NULL)
 		return;
+	free(plan->vpn.listen);
+	free(plan->vpn.pool);
+	free(plan->vpn.endpoint);
 	for (i = 0; i < plan->n_networks; i++)
 		free(plan->networks[i].name);
 	for (i = 0; i < plan->n_hosts; i++) {

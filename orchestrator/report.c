@@ -816,6 +816,17 @@ apply_flag(struct apply *a)
 	return report_flag_apply(a->r, a->ev, a->error);
 }
 
+/*
+ * Logins are the server's, not the exercise's: who logged in says
+ * nothing of a team's work, and the report goes to trainees too.
+ */
+static int
+apply_login(struct apply *a)
+{
+	(void)a;
+	return 0;
+}
+
 /* ---- replay ------------------------------------------------------------ */
 
 /* What each type does to the report, indexed by enum event_type. */
@@ -835,6 +846,7 @@ static int (*const appliers[EVENT_TYPES])(struct apply *a) = {
 	[EVENT_CHANGE] = apply_change,
 	[EVENT_FLAG] = apply_flag,
 	[EVENT_CAPTURE] = apply_flag,
+	[EVENT_LOGIN] = apply_login,
 };
 
 int

@@ -16,6 +16,7 @@
 #include "rangectl/template.h"
 #include "rangectl/units.h"
 #include "rangectl/util.h"
+#include "rangectl/vpn.h"
 
 #define TEMPLATE_BAD_MAX 40
 
@@ -998,6 +999,77 @@ check_nodes(const struct scenario *sc, struct schema_ctx *ctx)
 	strmap_clear(&seen);
 }
 
+/* "ADDR:PORT", an IPv4 address and a port from 1 to 65535. */
+static bool
+vpn_listen_ok(const char *text, uint32_t *addr, long *port)
+{
+	char host[IPV4_TEXT + 1];
+	const char *colon = strrchr(text, ':');
+	char *end;
+
+	if (colon == NULL || (size_t)(colon - text) >= sizeof(host))
+		return false;
+	memcpy(host, text, (size_t)(colon - text));
+	host[colon - text] = '\0';
+	if (ipv4_parse(host, addr) < 0 || colon[1] < '1' || colon[1] > '9')
+		return false;
+	*port = strtol(colon + 1, &end, 10);
+	return *end == '\0' && *port >= 1 && *port <= 65535;
+}
+
+/* A host name or an IPv4 address: letters, digits, dots and hyphens. */
+static bool
+vpn_endpoint_ok(const char *text)
+{
+	size_t n = strlen(text);
+
+	return n > 0 && n <= 253 && strspn(text, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n && text[0] != '-' &&
+	    text[0] != '.';
+}
+
+static void
+check_vpn(const struct scenario *sc, struct schema_ctx *ctx)
+{
+	const struct scenario_vpn *v = &sc->vpn;
+	size_t i, teams = 0;
+	struct cidr pool;
+	const char *why;
+	uint32_t addr;
+	long port;
+
+	if (v->node == NULL)
+		return;
+	for (i = 0; i < sc->n_teams; i++) {
+		if (sc->teams[i].role != ROLE_BLUE && sc->teams[i].role != ROLE_RED)
+			continue;
+		teams++;
+		if (sc->teams[i].members.count > VPN_PEOPLE_MAX)
+			schema_error(ctx, scenario_pos(sc->teams[i].node, "members"),
+			    "team '%s' has %zu members, and a team's VPN holds at "
+			    "most %d", sc->teams[i].id, sc->teams[i].members.count,
+			    VPN_PEOPLE_MAX);
+	}
+	if (v->listen != NULL && (!vpn_listen_ok(v->listen, &addr, &port) ||
+	    port + (long)teams - 1 > 65535))
+		schema_error(ctx, scenario_pos(v->node, "listen"), "invalid listen "
+		    "'%s' in vpn: expected an IPv4 address and a port, such as "
+		    "0.0.0.0:51820, and room after the port for the %zu blue "
+		    "and red team(s), one port each", v->listen, teams);
+	if (v->pool != NULL && cidr_parse(v->pool, &pool, &why) < 0)
+		schema_error(ctx, scenario_pos(v->node, "pool"), "invalid pool "
+		    "'%s' in vpn: %s", v->pool, why);
+	else if (v->pool != NULL && (pool.prefix > VPN_TEAM_PREFIX ||
+	    teams > (size_t)1 << (VPN_TEAM_PREFIX - pool.prefix)))
+		schema_error(ctx, scenario_pos(v->node, "pool"), "pool '%s' in "
+		    "vpn is too small: it needs a /%d for each of the %zu blue and "
+		    "red teams", v->pool, VPN_TEAM_PREFIX, teams);
+	if (v->endpoint != NULL && !vpn_endpoint_ok(v->endpoint))
+		schema_error(ctx, scenario_pos(v->node, "endpoint"), "invalid "
+		    "endpoint '%s' in vpn: expected a host name or an IPv4 "
+		    "address, without a port", v->endpoint);
+}
+
 void
 rules_check(struct scenario *sc, struct schema_ctx *ctx)
 {
@@ -1010,4 +1082,5 @@ rules_check(struct scenario *sc, struct schema_ctx *ctx)
 	check_scoring(sc, ctx);
 	check_nodes(sc, ctx);
 	rules_check_flags(sc, ctx);
+	check_vpn(sc, ctx);
 }

@@ -196,6 +196,8 @@ static void decode_sla(struct schema_ctx *, const struct ynode *, void *,
     const char *);
 static void decode_nodes(struct schema_ctx *, const struct ynode *, void *,
     const char *);
+static void decode_vpn(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
 
 static const struct schema_field top_fields[] = {
 	FIELD(scenario, "version", SCHEMA_INT, version, true, 0, 1000000),
@@ -210,6 +212,7 @@ static const struct schema_field top_fields[] = {
 	CUSTOM("scoring", false, decode_scoring),
 	CUSTOM("nodes", false, decode_nodes),
 	CUSTOM("flags", false, scenario_decode_flags),
+	CUSTOM("vpn", false, decode_vpn),
 };
 
 static const struct schema_field exercise_fields[] = {
@@ -650,6 +653,23 @@ decode_sla(struct schema_ctx *ctx, const struct ynode *value, void *obj,
 	    ARRAY_SIZE(sla_fields), &scoring->sla);
 }
 
+static const struct schema_field vpn_fields[] = {
+	FIELD(scenario_vpn, "listen", SCHEMA_STRING, listen, true, 0, 0),
+	FIELD(scenario_vpn, "pool", SCHEMA_STRING, pool, true, 0, 0),
+	FIELD(scenario_vpn, "endpoint", SCHEMA_STRING, endpoint, false, 0, 0),
+};
+
+static void
+decode_vpn(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario *sc = obj;
+
+	(void)what;
+	schema_decode(ctx, value, "vpn", vpn_fields, ARRAY_SIZE(vpn_fields),
+	    &sc->vpn);
+}
+
 static void
 decode_nodes(struct schema_ctx *ctx, const struct ynode *value, void *obj,
     const char *what)
@@ -825,6 +845,9 @@ scenario_free(struct scenario *sc)
 	free(sc->exercise.name);
 	free(sc->exercise.title);
 	free(sc->exercise.connect);
+	free(sc->vpn.listen);
+	free(sc->vpn.pool);
+	free(sc->vpn.endpoint);
 	ynode_free(sc->root);
 	free(sc->path);
 	free(sc->dir);

@@ -449,6 +449,8 @@
 		$('adjust').hidden = !isController();
 		$('accounts').hidden = !isController();
 		if (isController()) loadAccounts();
+		$('vpn').hidden = true;
+		if (isTrainee()) loadVpn();
 		$('msel').hidden = !seesMsel();
 		$('report-form').hidden = true; /* until the team's role is known */
 		$('flag-panel').hidden = true;
@@ -470,6 +472,9 @@
 		if (!S.token && S.me && !why) api('POST', 'logout').catch(() => {});
 		closeEvents();
 		closeConsole();
+		/* The QR code holds a private key: it goes with the person. */
+		$('vpn-qr-box').replaceChildren();
+		$('vpn').hidden = true;
 		for (const t of S.timers.values()) clearTimeout(t);
 		S.timers.clear();
 		sessionStorage.removeItem(TOKEN_KEY);
@@ -1136,6 +1141,53 @@
 		}
 	}
 
+	/* ---- a trainee's VPN: a new key and its wg-quick file, once ---------------- */
+
+	async function loadVpn() {
+		let v;
+		try {
+			v = await api('GET', 'vpn');
+		} catch (e) {
+			return; /* no VPN in this exercise, or none for this person */
+		}
+		$('vpn-info').textContent = `Team ${v.team}: your tunnel address is ${v.address}` +
+			(v.has_key ? ' (you have a file already).' : '.');
+		$('dash').append($('vpn'));
+		$('vpn').hidden = false;
+		S.vpnName = v.interface;
+	}
+
+	/* The file or its QR code: text, not JSON, so not through api(). */
+	async function vpnFile(what) {
+		const r = await fetch(`api/v1/vpn/${what}`, { method: 'POST', cache: 'no-store',
+			headers: authHeaders('POST') });
+		if (!r.ok) throw new ApiError(r.status, `HTTP ${r.status}`);
+		return r.text();
+	}
+
+	async function vpnDownload(button) {
+		const text = await act(button, 'Could not make your VPN file', () => vpnFile('config'));
+		if (text === undefined) return;
+		const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+		const a = el('a', { href: url, download: `${S.vpnName || 'rangectl'}.conf` });
+		document.body.append(a);
+		a.click();
+		a.remove();
+		setTimeout(() => URL.revokeObjectURL(url), 1000);
+		$('vpn-qr-box').replaceChildren();
+	}
+
+	async function vpnQr(button) {
+		const svg = await act(button, 'Could not make your VPN QR code', () => vpnFile('qr'));
+		if (svg === undefined) return;
+		const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
+		const root = doc.documentElement;
+		if (root.nodeName !== 'svg') return showError('The QR code could not be read.');
+		root.setAttribute('role', 'img');
+		root.setAttribute('aria-label', 'Your WireGuard file as a QR code');
+		$('vpn-qr-box').replaceChildren(document.importNode(root, true));
+	}
+
 	/* ---- the controller's people: disable, enable, invite ---------------------- */
 
 	async function loadAccounts() {
@@ -1409,6 +1461,8 @@
 		$('report-form').addEventListener('submit', submitReport);
 		$('flag-form').addEventListener('submit', submitFlag);
 		$('adjust-form').addEventListener('submit', submitAdjust);
+		$('vpn-download').addEventListener('click', () => vpnDownload($('vpn-download')));
+		$('vpn-qr').addEventListener('click', () => vpnQr($('vpn-qr')));
 		const dlg = $('console-dialog');
 		$('console-close').addEventListener('click', () => dlg.close());
 		dlg.addEventListener('close', closeConsole);

@@ -78,7 +78,7 @@ struct api_response {
 	size_t host;	/* API_CONSOLE, API_SCREEN: plan index */
 	unsigned retry_after;	/* seconds, for a Retry-After header; 0: none */
 	char *set_cookie;	/* owned: a Set-Cookie header's value, or NULL */
-	/* API_EVENTS by a session: its key, for http.c to end the stream
+	/* API_EVENTS or API_CONSOLE by a session: its key, for http.c to end it
 	   with the session; "" for a token's. */
 	char session[AUTH_HASH_SIZE * 2 + 1];
 };
@@ -116,7 +116,15 @@ struct api_quota {
 	struct api_filer *filers;	/* owned, n_filers */
 	size_t n_filers, alloc_filers;
 	struct api_revert *reverts;	/* owned, one per plan host, or NULL */
+	/*
+	 * Throttled logins (api_account.c's lock): journaled at most one a
+	 * second, each standing for those not journaled before it.
+	 */
+	double login_noted;	/* when the last throttled one was (monotonic s) */
+	unsigned long long login_unnoted;	/* throttled since, not journaled */
 };
+
+struct vpn_host;
 
 struct api {
 	const struct plan *plan;	/* borrowed, as the rest */
@@ -130,6 +138,7 @@ struct api {
 	/* Logins and sessions (session.h); NULL: tokens only. */
 	struct session_table *sessions;
 	bool no_tokens;	/* --no-tokens: sessions only */
+	struct vpn_host *vpn;	/* the scenario's VPN (vpn.h), or NULL */
 };
 
 /*
@@ -153,6 +162,15 @@ bool api_account_route(struct api *api, const struct api_request *req,
 /* Whether an event stream of u (session key, "" for a token) may go on. */
 bool api_stream_allowed(struct api *api, const struct auth_user *u,
     const char *session);
+
+/*
+ * api_vpn.c: a trainee's VPN: GET /vpn, POST /vpn/config and /vpn/qr.
+ * False if req is none of them.
+ */
+bool api_vpn_route(struct api *api, const struct api_request *req,
+    const struct auth_user *u, struct api_response *res);
+/* Removes the VPN peers of people disabled (http.c's pinger, each second). */
+void api_vpn_sweep(struct api *api);
 
 /* Answers req into res (which the caller clears with api_response_clear). */
 void api_handle(struct api *api, const struct api_request *req,

@@ -136,6 +136,12 @@ int engine_run(struct engine *e, char **error);
 int engine_call(struct engine *e, const struct engine_command *cmd,
     json_t **answer, char **error);
 /*
+ * Journals event (taken) on the engine's thread without waiting for it:
+ * what the HTTP server witnesses (a login). Returns 0 when queued, or -1
+ * (event freed) when the engine no longer takes calls. Any thread.
+ */
+int engine_note(struct engine *e, json_t *event);
+/*
  * Makes engine_call() refuse at once ("not running"), for an engine that
  * will never run (tests, fuzzing); engine_run() does so itself when done.
  */

@@ -34,7 +34,8 @@
  * grade's regrade and reason, a message's people and from) and the
  * change event: every journal of
  * formats 1 and 2 is one of format 3.
- * Format 4 adds the flag and capture events (flags for the red teams).
+ * Format 4 adds the flag and capture events (flags for the red teams)
+ * and the login event (a dashboard login, ok, refused or throttled).
  */
 #define EVENT_FORMAT 4
 
@@ -54,6 +55,7 @@ enum event_type {
 	EVENT_CHANGE,
 	EVENT_FLAG,
 	EVENT_CAPTURE,
+	EVENT_LOGIN,
 	EVENT_TYPES	/* the count, not a type */
 };
 
@@ -303,6 +305,19 @@ struct event_capture {
 	const char *by;	/* who submitted it; NULL when none */
 };
 
+/*
+ * A password login to the dashboard (format 4): who, from where, and how
+ * it ended. Never the password. A flood of throttled attempts is
+ * journaled at most once a second, attempts counting those it stands for.
+ */
+struct event_login {
+	const char *name;	/* as given: it may name nobody */
+	const char *address;	/* the caller's; NULL when unknown */
+	const char *result;	/* "ok", "refused" or "throttled" */
+	bool has_attempts;
+	long long attempts;	/* throttled attempts it stands for (>= 1) */
+};
+
 struct event {
 	enum event_type type;
 	/* Its line in the journal (its seq), for messages; 0 before it is
@@ -327,6 +342,7 @@ struct event {
 		struct event_change change;
 		struct event_flag flag;
 		struct event_capture capture;
+		struct event_login login;
 	} u;
 };
 

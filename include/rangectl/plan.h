@@ -188,6 +188,14 @@ struct plan_flag {
 	long rotate;	/* seconds between fresh values; 0: never */
 };
 
+/* The scenario's vpn: (vpn.h reads it), its strings checked by the rules. */
+struct plan_vpn {
+	bool on;
+	char *listen;	/* "ADDR:PORT" */
+	char *pool;	/* a CIDR */
+	char *endpoint;	/* or NULL */
+};
+
 struct plan {
 	char *exercise;	/* the exercise's name, first part of every libvirt name */
 	char *title;	/* or NULL */
@@ -216,6 +224,7 @@ struct plan {
 	size_t n_injects;
 	struct plan_flag *flags;
 	size_t n_flags;
+	struct plan_vpn vpn;
 };
 
 /*

@@ -362,6 +362,18 @@ struct scenario_scoring {
 	struct scenario_sla sla;
 };
 
+/*
+ * vpn: a WireGuard endpoint per blue and red team (vpn.h). listen is
+ * "ADDR:PORT", the first team's; each next team listens on the next port.
+ * pool is the CIDR the people's addresses come from, a /24 per team.
+ */
+struct scenario_vpn {
+	const struct ynode *node;	/* NULL: no VPN */
+	char *listen;
+	char *pool;
+	char *endpoint;	/* the name or address in people's files; or NULL */
+};
+
 struct scenario {
 	const struct ynode *node;	/* the top mapping, within root */
 	struct ynode *root;	/* owned: every node pointer points into it */
@@ -385,6 +397,7 @@ struct scenario {
 	size_t n_nodes;
 	struct scenario_flag *flags;
 	size_t n_flags;
+	struct scenario_vpn vpn;
 };
 
 struct schema_ctx;

@@ -217,6 +217,14 @@ TEST(the_small_events_round_trip)
 			msel, 1 };
 		round_trip(&ev);
 	}
+	event_init(&ev, EVENT_LOGIN);
+	ev.has_t = true;
+	ev.u.login = (struct event_login){ "ana", "10.0.0.7", "refused", false,
+		0 };
+	round_trip(&ev);
+	ev.u.login = (struct event_login){ "nobody", NULL, "throttled", true,
+		12 };
+	round_trip(&ev);
 }
 
 /* Decodes text as line 5 and gives the error, or "ok". */
@@ -257,7 +265,7 @@ TEST(the_type_and_time_are_checked_first)
 	REFUSED("{\"type\":\"banner\",\"t\":1}", "event 5 (banner): 'type' must "
 	    "be one of exercise, clock, inject, inject_result, round, link, "
 	    "message, report, grade, adjustment, host, revert, change, flag, "
-	    "capture; a journal of format 4 has no other");
+	    "capture, login; a journal of format 4 has no other");
 	REFUSED("{\"type\":\"clock\",\"state\":\"running\"}",
 	    "event 5 (clock): 't' must be a number");
 	REFUSED("{\"type\":\"clock\",\"t\":\"1\",\"state\":\"running\"}",
@@ -330,6 +338,14 @@ TEST(a_malformed_exercise_is_refused)
 
 TEST(malformed_events_are_refused)
 {
+	REFUSED("{\"type\":\"login\",\"t\":1,\"name\":\"ana\",\"address\":"
+	    "null,\"result\":\"maybe\"}", "event 5 (login): 'result' must be ok, "
+	    "refused or throttled, not 'maybe'");
+	REFUSED("{\"type\":\"login\",\"t\":1,\"name\":\"ana\",\"address\":"
+	    "null,\"result\":\"throttled\",\"attempts\":0}",
+	    "event 5 (login): 'attempts' must be 1 or more, not 0");
+	REFUSED("{\"type\":\"login\",\"t\":1,\"address\":\"::1\",\"result\":"
+	    "\"ok\"}", "event 5 (login): 'name' must be a string");
 	REFUSED("{\"type\":\"clock\",\"t\":1,\"state\":\"stopped\"}",
 	    "event 5 (clock): 'state' must be running, paused or ended, not "
 	    "'stopped'");
@@ -448,6 +464,10 @@ TEST(audiences)
 	CHECK(event_visible(&ev, false, "ro"));
 	event_init(&ev, EVENT_REVERT);
 	CHECK(!event_visible(&ev, true, NULL));
+	/* Who tried to log in, from where: never a trainee's to see. */
+	event_init(&ev, EVENT_LOGIN);
+	CHECK(!event_visible(&ev, false, "ro"));
+	CHECK_INT_EQ(event_table[EVENT_LOGIN].audience, EVENT_STAFF);
 	CHECK_STR_EQ(event_type_name(EVENT_INJECT_RESULT), "inject_result");
 	CHECK_INT_EQ(event_type_parse("inject_result"), EVENT_INJECT_RESULT);
 	CHECK_INT_EQ(event_type_parse("banner"), EVENT_TYPES);

@@ -394,7 +394,7 @@ TEST(unknown_types_refused_exercise_first)
 	    &error), -1);
 	CHECK_STR_EQ(error, "event 3 (banner): 'type' must be one of exercise, "
 	    "clock, inject, inject_result, round, link, message, report, "
-	    "grade, adjustment, host, revert, change, flag, capture; a journal "
+	    "grade, adjustment, host, revert, change, flag, capture, login; a journal "
 	    "of format 4 has no other");
 	CHECK(r.elapsed == 5.0);
 	free(error);
