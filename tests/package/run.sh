@@ -127,8 +127,9 @@ fi
 
 # --- a clean copy, with web/'s npm packages ----------------------------------
 xterm=web/node_modules/@xterm/xterm
-if [ ! -f "$xterm/lib/xterm.js" ]; then
-	echo "# npm ci --prefix web (xterm.js, which the package installs)"
+novnc=web/node_modules/@novnc/novnc
+if [ ! -f "$xterm/lib/xterm.js" ] || [ ! -d "$novnc" ]; then
+	echo "# npm ci --prefix web (xterm.js and noVNC, which the package installs)"
 	command -v npm >/dev/null || "${APT[@]}" install --no-install-recommends nodejs npm >/dev/null 2>&1
 	npm ci --prefix web --no-audit --no-fund --loglevel=error >/dev/null 2>&1
 fi
@@ -140,11 +141,13 @@ else
 	tar -cf - --exclude='./build*' --exclude=./.git --exclude=./web/node_modules . |
 		tar -xf - -C "$tmp/src"
 fi
-[ -d "$xterm" ] && mkdir -p "$tmp/src/web/node_modules/@xterm" &&
-	cp -a "$xterm" "$tmp/src/$xterm"
+for dep in "$xterm" "$novnc"; do
+	[ -d "$dep" ] && mkdir -p "$tmp/src/${dep%/*}" && cp -a "$dep" "$tmp/src/$dep"
+done
 if [ -f "$tmp/src/debian/control" ] && [ -f "$tmp/src/$xterm/lib/xterm.js" ] &&
+	[ -d "$tmp/src/$novnc" ] &&
 	[ -z "$(find "$tmp/src" -maxdepth 1 -name 'build*')" ]; then
-	ok "a clean copy of the tree, with $xterm"
+	ok "a clean copy of the tree, with $xterm and $novnc"
 else
 	fail "the clean copy" "$(ls "$tmp/src" | tr '\n' ' ')"
 fi
