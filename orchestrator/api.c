@@ -156,17 +156,6 @@ field_points(const json_t *doc, long long *points, struct api_response *res)
 /* One lock for every api's quotas: they are touched by few routes. */
 static pthread_mutex_t quota_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static double
-api_now(const struct api *api)
-{
-	struct timespec ts;
-
-	if (api->now != NULL)
-		return api->now();
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 answer_busy(struct api_response *res, double seconds, const char *what)
 {
@@ -174,6 +163,25 @@ answer_busy(struct api_response *res, double seconds, const char *what)
 
 	api_answer_error(res, 429, "%s: try again in %u seconds", what, wait);
 	res->retry_after = wait;
+}
+
+/*
+ * Whether m's minute has room for one more below most; if not, answers
+ * 429 with what, saying when to try again. The caller holds quota_lock
+ * and counts what it takes (m->n++).
+ */
+static bool
+minute_room(struct api_minute *m, unsigned most, double now,
+    const char *what, struct api_response *res)
+{
+	if (now - m->start >= 60 || m->n == 0) {
+		m->start = now;
+		m->n = 0;
+	}
+	if (m->n < most)
+		return true;
+	answer_busy(res, m->start + 60 - now, what);
+	return false;
 }
 
 /* u's entry, made on first use; the caller holds quota_lock. */
@@ -207,20 +215,16 @@ report_take(struct api *api, const struct auth_user *u, size_t bytes,
 
 	pthread_mutex_lock(&quota_lock);
 	f = filer_of(api, u);
-	if (now - f->window >= 60 || f->in_window == 0) {
-		f->window = now;
-		f->in_window = 0;
-	}
-	if (f->in_window >= API_REPORTS_PER_MINUTE)
-		answer_busy(res, f->window + 60 - now, "you have filed "
-		    "the most reports one person may in a minute");
-	else if (f->bytes + bytes > API_REPORT_BYTES_MAX)
+	ok = minute_room(&f->reports, API_REPORTS_PER_MINUTE, now, "you have "
+	    "filed the most reports one person may in a minute", res);
+	if (ok && f->bytes + bytes > API_REPORT_BYTES_MAX) {
 		api_answer_error(res, 413, "your reports would total over %d bytes, "
 		    "the most one person may file", API_REPORT_BYTES_MAX);
-	else {
-		f->in_window++;
+		ok = false;
+	}
+	if (ok) {
+		f->reports.n++;
 		f->bytes += bytes;
-		ok = true;
 	}
 	pthread_mutex_unlock(&quota_lock);
 	return ok;
@@ -237,15 +241,9 @@ flag_take(struct api *api, const struct auth_user *u,
 
 	pthread_mutex_lock(&quota_lock);
 	f = filer_of(api, u);
-	if (now - f->flag_window >= 60 || f->flags_in_window == 0) {
-		f->flag_window = now;
-		f->flags_in_window = 0;
-	}
-	if (f->flags_in_window >= API_FLAGS_PER_MINUTE) {
-		answer_busy(res, f->flag_window + 60 - now, "you have submitted "
-		    "the most flags one person may in a minute");
-	} else {
-		f->flags_in_window++;
+	if (minute_room(&f->flags, API_FLAGS_PER_MINUTE, now, "you have "
+	    "submitted the most flags one person may in a minute", res)) {
+		f->flags.n++;
 		ok = true;
 	}
 	pthread_mutex_unlock(&quota_lock);
@@ -259,8 +257,8 @@ report_undo(struct api *api, const struct auth_user *u, size_t bytes)
 
 	pthread_mutex_lock(&quota_lock);
 	f = filer_of(api, u);
-	if (f->in_window > 0)
-		f->in_window--;
+	if (f->reports.n > 0)
+		f->reports.n--;
 	f->bytes -= bytes <= f->bytes ? bytes : f->bytes;
 	pthread_mutex_unlock(&quota_lock);
 }

@@ -202,17 +202,6 @@ answer_login(struct api *api, const struct api_request *req, int rc,
 	api_answer_error(res, 401, "%s", "the name or the password is wrong");
 }
 
-static double
-monotonic(const struct api *api)
-{
-	struct timespec ts;
-
-	if (api->now != NULL)
-		return api->now();
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * Journals a login (never its password). Every login that was hashed
  * (ok, refused) is journaled: SESSION_HASHING bounds them to a few a
@@ -234,7 +223,7 @@ journal_login(struct api *api, const char *name, const char *address,
 	    .result = rc == SESSION_OK ? "ok" : rc == SESSION_REFUSED ?
 	    "refused" : "throttled" };
 	if (rc == SESSION_THROTTLED || rc == SESSION_BUSY) {
-		now = monotonic(api);
+		now = api_now(api);
 		pthread_mutex_lock(&login_lock);
 		if (api->quota.login_noted > 0 && now - api->quota.login_noted < 1.0) {
 			api->quota.login_unnoted++;

@@ -1,6 +1,6 @@
 /*
- * api_answer.c: the API's answers, for api.c and api_account.c alike (so
- * that neither file calls the other for them).
+ * api_answer.c: the API's answers and its clock, for api.c, api_account.c
+ * and api_vpn.c alike (so that none of them calls another for these).
  */
 #include "api_impl.h"
 
@@ -40,4 +40,10 @@ api_answer_error(struct api_response *res, int status, const char *fmt, ...)
 		doc = json_pack("{s:s}", "error", "the request is malformed");
 	api_answer_json(res, status, doc);
 	free(text);
+}
+
+double
+api_now(const struct api *api)
+{
+	return api->now != NULL ? api->now() : mono_now();
 }

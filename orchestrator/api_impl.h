@@ -21,4 +21,7 @@ void api_answer_json(struct api_response *res, int status, json_t *doc);
 void api_answer_error(struct api_response *res, int status,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Seconds on the monotonic clock, or on api->now's when a test sets one. */
+double api_now(const struct api *api);
+
 #endif

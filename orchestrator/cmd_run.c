@@ -6,6 +6,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,10 @@ struct dashboard {
 	bool quiet;
 	/* Where the engine's last checkpoint stands (opts.checkpointed). */
 	unsigned long long mark_seq, mark_offset, mark_hash;
+	/* Writes the view's checkpoint off the engine's thread, one at a time. */
+	pthread_t saver;
+	bool saver_started;
+	atomic_bool saving;
 	struct vpn_host vpn;
 	bool vpn_on;
 };
@@ -149,34 +154,97 @@ observe(void *ctx, const json_t *event)
 	http_publish(d->http, event);
 }
 
-/* Keeps the view's checkpoint where the engine's stands, now and then. */
+/* The view's checkpoint could not be written: error (freed) says why. */
+static void
+note_unsaved(bool quiet, char *error)
+{
+	if (!quiet)
+		fprintf(stderr, "note: %s; a restart will replay the whole "
+		    "journal into the dashboard\n", error);
+	free(error);
+}
+
+/* One view checkpoint on its way to the disk (the saver owns it). */
+struct view_job {
+	struct view_saving *saving;
+	atomic_bool *busy;
+	bool quiet;
+};
+
+static void *
+write_view(void *arg)
+{
+	struct view_job *job = arg;
+	char *error = NULL;
+
+	if (view_saving_write(job->saving, &error) < 0)
+		note_unsaved(job->quiet, error);
+	view_saving_free(job->saving);
+	atomic_store(job->busy, false);
+	free(job);
+	return NULL;
+}
+
+/* Waits for the saver's last write, if any. */
+static void
+wait_saver(struct dashboard *d)
+{
+	if (d->saver_started)
+		pthread_join(d->saver, NULL);
+	d->saver_started = false;
+}
+
+/* The view's checkpoint where the engine's stands, written now. */
 static void
 save_view(struct dashboard *d, bool force)
 {
 	char *error = NULL;
 
+	wait_saver(d);
 	if (!d->view_ready || d->mark_seq == 0)
 		return;
 	if (view_checkpoint(&d->view, d->state_dir, d->mark_seq, d->mark_offset,
-	    d->mark_hash, force, &error) < 0) {
-		if (!d->quiet)
-			fprintf(stderr, "note: %s; a restart will replay the whole "
-			    "journal into the dashboard\n", error);
-		free(error);
-	}
+	    d->mark_hash, force, &error) < 0)
+		note_unsaved(d->quiet, error);
 }
 
-/* The engine's checkpoint was written: the view's may follow. */
+/*
+ * The engine's checkpoint was taken: the view's may follow, when due.
+ * On the engine's thread, which alone changes the view: the checkpoint
+ * is taken here as text, and written (with its fdatasync, which a busy
+ * disk may stretch) by the saver, so that the clock does not wait. While
+ * the saver still writes, this one is left to the next checkpoint.
+ */
 static void
 checkpointed(void *ctx, unsigned long long seq, unsigned long long offset,
     unsigned long long line_hash)
 {
 	struct dashboard *d = ctx;
+	struct view_saving *saving;
+	struct view_job *job;
+	char *error = NULL;
 
 	d->mark_seq = seq;
 	d->mark_offset = offset;
 	d->mark_hash = line_hash;
-	save_view(d, false);
+	if (!d->view_ready || atomic_load(&d->saving))
+		return;
+	wait_saver(d);
+	saving = view_checkpoint_take(&d->view, d->state_dir, seq, offset,
+	    line_hash, false, &error);
+	if (saving == NULL) {
+		if (error != NULL)
+			note_unsaved(d->quiet, error);
+		return;
+	}
+	job = xcalloc(1, sizeof(*job));
+	*job = (struct view_job){ .saving = saving, .busy = &d->saving,
+	    .quiet = d->quiet };
+	atomic_store(&d->saving, true);
+	if (pthread_create(&d->saver, NULL, write_view, job) == 0)
+		d->saver_started = true;
+	else
+		write_view(job);
 }
 
 /*
@@ -338,6 +406,7 @@ dashboard_start(struct dashboard *d, struct range *range,
 static void
 dashboard_stop(struct dashboard *d)
 {
+	wait_saver(d);
 	http_stop(d->http);
 	d->http = NULL;
 	if (d->vpn_on)

@@ -196,21 +196,78 @@ checkpoint_head(struct view *v, unsigned long long seq,
 	return text;
 }
 
-/* Writes head, the records and the kept events to path, through path.tmp. */
-static int
-write_checkpoint(const char *path, const char *head, const char *bin,
-    size_t len, const struct view *v, char **error)
+/*
+ * A checkpoint of the view as text, taken on the engine's thread (the
+ * only one that changes the view) and written wherever the caller likes:
+ * the write's fdatasync must not hold the engine's clock.
+ */
+struct view_saving {
+	char *path;	/* where it goes */
+	char *head;	/* its first line */
+	char *bin;	/* the report's records */
+	size_t len;
+	char *kept;	/* the kept events, a copy */
+	size_t kept_len;
+};
+
+void
+view_saving_free(struct view_saving *s)
 {
-	char *tmp = xasprintf("%s.tmp", path);
+	if (s == NULL)
+		return;
+	free(s->path);
+	free(s->head);
+	free(s->bin);
+	free(s->kept);
+	free(s);
+}
+
+struct view_saving *
+view_checkpoint_take(struct view *v, const char *state_dir,
+    unsigned long long seq, unsigned long long offset,
+    unsigned long long line_hash, bool force, char **error)
+{
+	struct view_saving *s = NULL;
+
+	*error = NULL;
+	/* Only the engine's thread changes the view: readers go on. */
+	pthread_rwlock_rdlock(&v->lock);
+	if ((unsigned long long)v->last_seq != seq || seq == v->saved_seq ||
+	    (!force && seq < v->saved_seq + VIEW_CHECKPOINT_EVERY))
+		goto cleanup;
+	s = xcalloc(1, sizeof(*s));
+	s->path = xasprintf("%s/%s", state_dir, VIEW_CHECKPOINT);
+	s->head = checkpoint_head(v, seq, offset, line_hash, &s->bin, &s->len);
+	if (s->head == NULL) {
+		*error = xasprintf("cannot write the dashboard's checkpoint '%s': "
+		    "its state does not serialize", s->path);
+		view_saving_free(s);
+		s = NULL;
+		goto cleanup;
+	}
+	s->kept = xmalloc(v->kept_len + 1);
+	memcpy(s->kept, v->kept ? v->kept : "", v->kept_len);
+	s->kept_len = v->kept_len;
+	/* Taken: the next is due VIEW_CHECKPOINT_EVERY events on. */
+	v->saved_seq = seq;
+cleanup:
+	pthread_rwlock_unlock(&v->lock);
+	return s;
+}
+
+int
+view_saving_write(const struct view_saving *s, char **error)
+{
+	char *tmp = xasprintf("%s.tmp", s->path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	int rc = 0;
 
-	if (fd < 0 || write_all(fd, head, strlen(head)) < 0 ||
-	    write_all(fd, "\n", 1) < 0 || write_all(fd, bin, len) < 0 ||
-	    write_all(fd, v->kept ? v->kept : "", v->kept_len) < 0 ||
-	    fdatasync(fd) < 0 || rename(tmp, path) < 0) {
+	if (fd < 0 || write_all(fd, s->head, strlen(s->head)) < 0 ||
+	    write_all(fd, "\n", 1) < 0 || write_all(fd, s->bin, s->len) < 0 ||
+	    write_all(fd, s->kept, s->kept_len) < 0 ||
+	    fdatasync(fd) < 0 || rename(tmp, s->path) < 0) {
 		*error = xasprintf("cannot write the dashboard's checkpoint '%s': "
-		    "%s", path, strerror(errno));
+		    "%s", s->path, strerror(errno));
 		unlink(tmp);
 		rc = -1;
 	}
@@ -225,33 +282,17 @@ view_checkpoint(struct view *v, const char *state_dir,
     unsigned long long seq, unsigned long long offset,
     unsigned long long line_hash, bool force, char **error)
 {
-	char *head, *path, *bin = NULL;
-	size_t len = 0;
+	unsigned long long saved = v->saved_seq;
+	struct view_saving *s = view_checkpoint_take(v, state_dir, seq, offset,
+	    line_hash, force, error);
 	int rc;
 
-	/*
-	 * Only the engine's thread changes the view (its observer) and
-	 * calls this: a read lock keeps the view still, and readers go on.
-	 */
-	pthread_rwlock_rdlock(&v->lock);
-	if ((unsigned long long)v->last_seq != seq || seq == v->saved_seq ||
-	    (!force && seq < v->saved_seq + VIEW_CHECKPOINT_EVERY)) {
-		pthread_rwlock_unlock(&v->lock);
-		return 0;
-	}
-	head = checkpoint_head(v, seq, offset, line_hash, &bin, &len);
-	path = xasprintf("%s/%s", state_dir, VIEW_CHECKPOINT);
-	rc = head != NULL ? write_checkpoint(path, head, bin, len, v, error) :
-	    -1;
-	if (head == NULL)
-		*error = xasprintf("cannot write the dashboard's checkpoint '%s': "
-		    "its state does not serialize", path);
-	pthread_rwlock_unlock(&v->lock);
-	if (rc == 0)
-		v->saved_seq = seq;
-	free(path);
-	free(head);
-	free(bin);
+	if (s == NULL)
+		return *error != NULL ? -1 : 0;
+	rc = view_saving_write(s, error);
+	if (rc < 0)
+		v->saved_seq = saved;	/* not written: still due */
+	view_saving_free(s);
 	return rc < 0 ? -1 : 1;
 }
 

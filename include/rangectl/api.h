@@ -91,14 +91,18 @@ struct api_metrics {
 	atomic_uint consoles;
 };
 
-/* One person's reports, for the quotas. */
+/* A count of things done in the current minute, for a quota. */
+struct api_minute {
+	double start;	/* when the current minute began (monotonic s) */
+	unsigned n;	/* done (or being done) in it */
+};
+
+/* One person's reports and flag submissions, for the quotas. */
 struct api_filer {
 	const struct auth_user *user;	/* borrowed from auth */
-	double window;	/* when the current minute began (monotonic s) */
-	unsigned in_window;	/* reports filed (or being filed) in it */
+	struct api_minute reports;
 	size_t bytes;	/* of every report's body since the server began */
-	double flag_window;	/* the same for flags submitted */
-	unsigned flags_in_window;
+	struct api_minute flags;
 };
 
 /* One host's reverts, for the quotas. */

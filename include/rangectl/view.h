@@ -83,6 +83,20 @@ void view_restore(struct view *v, const struct plan *plan,
 int view_checkpoint(struct view *v, const char *state_dir,
     unsigned long long seq, unsigned long long offset,
     unsigned long long line_hash, bool force, char **error);
+/*
+ * The same in two steps, so that the write (and its fdatasync) may run
+ * off the engine's thread: view_checkpoint_take() on the engine's thread
+ * takes the checkpoint as text when it is due (new; NULL with *error NULL
+ * when not due, NULL with *error set when it cannot be taken), and
+ * counts it as taken; view_saving_write() writes it anywhere, once.
+ */
+struct view_saving;
+struct view_saving *view_checkpoint_take(struct view *v,
+    const char *state_dir, unsigned long long seq,
+    unsigned long long offset, unsigned long long line_hash, bool force,
+    char **error);
+int view_saving_write(const struct view_saving *s, char **error);
+void view_saving_free(struct view_saving *s);
 void view_clear(struct view *v);
 /* Takes in one journaled event (the engine's observer calls it). */
 void view_apply(struct view *v, const json_t *event);
