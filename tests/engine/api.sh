@@ -15,21 +15,11 @@ E2E_PACKAGES+=(curl)
 rh_start api
 state=$RH_DIR/state
 scenario=$PWD/scenarios/demo.yaml
-ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default --netns "$RH_NS" --speed 20 \
-	--wait --keepalive 1s --listen 127.0.0.1:8080 --state "$state" >"$RH_DIR/out" 2>"$RH_DIR/log" &
-server=$!
-stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
-trap 'stop_server; rh_stop' EXIT
+rh_api_start "$build/rangectl" run "$scenario" --connect test:///default --netns "$RH_NS" --speed 20 \
+	--wait --keepalive 1s --listen 127.0.0.1:8080 --state "$state"
 
-base=http://127.0.0.1:8080
-c() { rh_exec curl -s -m 5 "$@"; }
-for _ in $(seq 100); do
-	c -o /dev/null "$base/" && break
-	sleep 0.1
-done
 e2e_check "the server answers and says where" grep -q "dashboard: http://127.0.0.1:8080/" "$RH_DIR/log"
 e2e_check "credentials.json is made with mode 0600" test "$(stat -c %a "$state/credentials.json")" = 600
-tok() { jq -r --arg n "$1" '.[$n]' "$state/credentials.json"; }
 declare -A T=([control]=$(tok control) [prof]=$(tok prof) [ana]=$(tok ana) [ion]=$(tok ion) [eve]=$(tok eve) [nobody]=not-a-valid-token-at-all-xxxxxx [none]="")
 
 # API_AUTH=cookie (tests/engine/api_cookies.sh): the matrix again with
@@ -213,6 +203,6 @@ e2e_check "events with a bad token: 401" test "$(c -o /dev/null -w '%{http_code}
 e2e_check "/metrics from loopback, in Prometheus' format" sh -c \
 	"ip netns exec $RH_NS curl -s -m 5 $base/metrics | grep -q '^rangectl_rounds_total [0-9]'"
 
-stop_server
+rh_api_stop
 e2e_check "SIGTERM stops the server and the run cleanly" grep -q "interrupted at" "$RH_DIR/log"
 e2e_summary

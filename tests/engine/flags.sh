@@ -21,19 +21,9 @@ rh_start flags
 state=$RH_DIR/state
 scenario=$PWD/tests/engine/flags.yaml
 # No --netns: a rehearsal, its checks simulated (and its flags not planted).
-rh_exec "$build/rangectl" run "$scenario" --connect test:///default --speed 20 --wait \
-	--keepalive 1s --linger 60s --listen 127.0.0.1:8080 --state "$state" >"$RH_DIR/out" 2>"$RH_DIR/log" &
-server=$!
-stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
-trap 'stop_server; rh_stop' EXIT
+rh_api_start "$build/rangectl" run "$scenario" --connect test:///default --speed 20 --wait \
+	--keepalive 1s --linger 60s --listen 127.0.0.1:8080 --state "$state"
 
-base=http://127.0.0.1:8080
-c() { rh_exec curl -s -m 5 "$@"; }
-for _ in $(seq 100); do
-	c -o /dev/null "$base/" && break
-	sleep 0.1
-done
-tok() { jq -r --arg n "$1" '.[$n]' "$state/credentials.json"; }
 declare -A T=()
 for who in control prof ana ion eve gus; do T[$who]=$(tok "$who"); done
 
@@ -142,7 +132,7 @@ e2e_check "no trainee hears of captures live; staff do" sh -c \
 e2e_check "the log names captures and never a value" sh -c \
 	"grep -q \"flag 'web-root' of flg-md-web captured by team red\" $RH_DIR/log && ! grep -qF -f $RH_DIR/values $RH_DIR/log"
 live=$(c -H "Authorization: Bearer ${T[prof]}" "$base/api/v1/scores" | jq -c '[.teams[] | {id, score}]')
-stop_server
+rh_api_stop
 
 # The report, from the journal alone, in its three forms.
 "$build/rangectl" report "$state" >"$RH_DIR/report.txt" 2>&1

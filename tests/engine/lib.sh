@@ -8,14 +8,23 @@
 #   rh_start NAME          a fresh namespace rc-NAME-PID, lo up; sets RH_NS
 #   rh_serve ADDR TEXT     busybox httpd on ADDR:80 serving TEXT at /
 #   rh_exec CMD...         CMD inside the namespace
-#   rh_stop                every httpd started here (by PID), the namespace
+#   rh_api_start CMD...    CMD (a `rangectl run` listening on 127.0.0.1:8080)
+#                          inside the namespace, in the background, its
+#                          output in $RH_DIR/out and $RH_DIR/log; waits up
+#                          to 10 s for it to answer; sets RH_API (its PID)
+#                          and base (its address)
+#   rh_api_stop            SIGTERM to it, and waits for its end
+#   c ARGS...              curl inside the namespace, 5 s at most
+#   tok NAME               NAME's token in $state/credentials.json
+#   rh_stop                the server, every httpd started here (by PID),
+#                          the namespace
 #
 # Needs: busybox, jq (installed when missing, like tests/e2e).
 
 . "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib.sh"
 E2E_PACKAGES=(busybox jq iproute2)
 
-RH_NS="" RH_PIDS=() RH_DIR=""
+RH_NS="" RH_PIDS=() RH_DIR="" RH_API=""
 
 rh_start() {
 	e2e_install
@@ -38,8 +47,30 @@ rh_serve() {
 
 rh_exec() { ip netns exec "$RH_NS" "$@"; }
 
+c() { rh_exec curl -s -m 5 "$@"; }
+tok() { jq -r --arg n "$1" '.[$n]' "$state/credentials.json"; }
+
+rh_api_start() {
+	# Not through rh_exec: $! must be the server's own PID (ip execs it).
+	ip netns exec "$RH_NS" "$@" >"$RH_DIR/out" 2>"$RH_DIR/log" &
+	RH_API=$!
+	base=http://127.0.0.1:8080
+	for _ in $(seq 100); do
+		c -o /dev/null "$base/" && break
+		sleep 0.1
+	done
+}
+
+rh_api_stop() {
+	[ -n "$RH_API" ] || return 0
+	kill "$RH_API" 2>/dev/null
+	wait "$RH_API" 2>/dev/null
+	RH_API=""
+}
+
 rh_stop() {
 	local pid
+	rh_api_stop
 	for pid in "${RH_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null

@@ -19,19 +19,9 @@ E2E_PACKAGES+=(curl)
 rh_start msg
 state=$RH_DIR/state
 scenario=$PWD/tests/engine/messages.yaml
-ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default --netns "$RH_NS" \
-	--wait --keepalive 1s --listen 127.0.0.1:8080 --state "$state" >"$RH_DIR/out" 2>"$RH_DIR/log" &
-server=$!
-stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
-trap 'stop_server; rh_stop' EXIT
+rh_api_start "$build/rangectl" run "$scenario" --connect test:///default --netns "$RH_NS" \
+	--wait --keepalive 1s --listen 127.0.0.1:8080 --state "$state"
 
-base=http://127.0.0.1:8080
-c() { rh_exec curl -s -m 5 "$@"; }
-for _ in $(seq 100); do
-	c -o /dev/null "$base/" && break
-	sleep 0.1
-done
-tok() { jq -r --arg n "$1" '.[$n]' "$state/credentials.json"; }
 PEOPLE=(control prof ana dan ion liga eve)
 declare -A T=()
 for who in "${PEOPLE[@]}"; do T[$who]=$(tok "$who"); done
@@ -94,7 +84,7 @@ e2e_check "log: to-blue reached 3 teams and 4 people" grep -q "inject 'to-blue' 
 e2e_check "log: no message 'fired on 0 target(s)'" sh -c "! grep -q 'fired.* on 0 target' '$RH_DIR/log'"
 
 # The report lists each message with its recipients and sender.
-stop_server
+rh_api_stop
 "$build/rangectl" report "$state" >"$RH_DIR/report.txt" 2>&1
 e2e_check "report: to-ana to person:ana, sender named" grep -q "to person:ana, from inject to-ana, sender CEO of RoEnergy: ana only" "$RH_DIR/report.txt"
 e2e_check "report: to-list to md, lv, person:eve" grep -q "to md, lv, person:eve, from inject to-list, sender CERT-EU" "$RH_DIR/report.txt"

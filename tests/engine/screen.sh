@@ -18,19 +18,9 @@ E2E_PACKAGES+=(curl)
 
 rh_start screen
 state=$RH_DIR/state
-ip netns exec "$RH_NS" "$build/rangectl" run "$PWD/tests/engine/screen.yaml" --connect test:///default \
-	--netns "$RH_NS" --wait --listen 127.0.0.1:8080 --state "$state" >"$RH_DIR/out" 2>"$RH_DIR/log" &
-server=$!
-stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
-trap 'stop_server; rh_stop' EXIT
+rh_api_start "$build/rangectl" run "$PWD/tests/engine/screen.yaml" --connect test:///default \
+	--netns "$RH_NS" --wait --listen 127.0.0.1:8080 --state "$state"
 
-base=http://127.0.0.1:8080
-c() { rh_exec curl -s -m 5 "$@"; }
-for _ in $(seq 100); do
-	c -o /dev/null "$base/" && break
-	sleep 0.1
-done
-tok() { jq -r --arg n "$1" '.[$n]' "$state/credentials.json"; }
 declare -A T=([control]=$(tok control) [prof]=$(tok prof) [ana]=$(tok ana) [ion]=$(tok ion) [nobody]=not-a-valid-token-at-all-xxxxxx [none]="")
 e2e_check "the server answers with every person's token" test -n "${T[control]}" -a "${T[ion]}" != null
 WS=(-H 'Upgrade: websocket' -H 'Connection: Upgrade' -H 'Sec-WebSocket-Version: 13'
@@ -83,5 +73,5 @@ e2e_check "the host list says which hosts have a screen" test \
 	"$(c -H "Authorization: Bearer ${T[ana]}" "$base/api/v1/hosts" | jq -c 'map({(.name): .screen}) | add')" = \
 	'{"scr-ro-desk":true,"scr-ro-srv":false}'
 e2e_check "no screen is left open" sh -c "ip netns exec $RH_NS curl -s -m 5 $base/metrics | grep -qx 'rangectl_consoles 0'"
-stop_server
+rh_api_stop
 e2e_summary

@@ -50,20 +50,9 @@ injects:
     command: "true"
     compromise: {check: ssh, user: root, password: "Zq9-root", run: "test -e /tmp/x", penalty: 5}
 YAML
-ip netns exec "$RH_NS" "$build/rangectl" run "$scenario" --connect test:///default --netns "$RH_NS" \
-	--speed 60 --wait --keepalive 1s --listen 127.0.0.1:8080 --linger 30s --state "$state" \
-	>"$RH_DIR/out" 2>"$RH_DIR/log" &
-server=$!
-stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
-trap 'stop_server; rh_stop' EXIT
+rh_api_start "$build/rangectl" run "$scenario" --connect test:///default --netns "$RH_NS" \
+	--speed 60 --wait --keepalive 1s --listen 127.0.0.1:8080 --linger 30s --state "$state"
 
-base=http://127.0.0.1:8080
-c() { rh_exec curl -s -m 5 "$@"; }
-for _ in $(seq 100); do
-	c -o /dev/null "$base/" && break
-	sleep 0.1
-done
-tok() { jq -r --arg n "$1" '.[$n]' "$state/credentials.json"; }
 ana=$(tok ana) eve=$(tok eve) control=$(tok control)
 e2e_check "the server answers, with tokens" test -n "$ana" -a "$ana" != null
 
@@ -95,7 +84,7 @@ e2e_check "the rounds were real: a login reason from the namespace" test "$(rh_j
 	'[.[] | select(.type=="round") | .checks[] | select(.service=="ssh") | .reason] | map(select(. != null)) | length > 0')" = true
 e2e_check "the compromise was checked too" test "$(rh_jq "$state" \
 	'[.[] | select(.type=="round") | .compromises[]] | length > 0')" = true
-stop_server
+rh_api_stop
 "$build/rangectl" report "$state" >"$seen/report.txt" 2>&1
 "$build/rangectl" report "$state" --json >"$seen/report.json" 2>&1
 "$build/rangectl" report "$state" --html "$seen/report.html" >/dev/null 2>&1
