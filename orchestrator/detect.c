@@ -21,6 +21,7 @@
 
 /* The attacks that carry one match key: indexes into ledger.attacks. */
 struct detect_postings {
+	const char *key;	/* the ledger's */
 	size_t *attacks;
 	size_t n, alloc;
 };
@@ -108,6 +109,7 @@ detect_clear(struct detect_ledger *ledger)
 		free(a->technique);
 		free(a->detected_by);
 		free(a->warned_by);
+		free(a->keys);
 	}
 	free(ledger->attacks);
 	for (i = 0; i < ledger->n_teams; i++)
@@ -175,14 +177,18 @@ static void
 post(struct detect_ledger *ledger, const char *key, size_t attack)
 {
 	struct detect_postings *p = strmap_get(&ledger->by_key, key);
+	struct detect_attack *a = &ledger->attacks[attack];
 
 	if (p == NULL) {
 		p = xcalloc(1, sizeof(*p));
-		strmap_add(&ledger->by_key, keep_key(ledger, key), p);
+		p->key = keep_key(ledger, key);
+		strmap_add(&ledger->by_key, p->key, p);
 	}
 	/* The same indicator twice in one row is one posting. */
 	if (p->n > 0 && p->attacks[p->n - 1] == attack)
 		return;
+	a->keys = xrealloc(a->keys, (a->n_keys + 1) * sizeof(*a->keys));
+	a->keys[a->n_keys++] = p->key;
 	if (p->n == p->alloc) {
 		p->alloc = p->alloc ? 2 * p->alloc : 4;
 		p->attacks = xrealloc(p->attacks, p->alloc * sizeof(*p->attacks));
@@ -245,8 +251,9 @@ detect_attack(struct detect_ledger *ledger, const char *inject,
 		if (detect_key(indicators[i].type, indicators[i].value, key) == NULL)
 			continue;
 		post(ledger, key, index);
-		a->n_keys++;
+		a = &ledger->attacks[index];
 	}
+	a->n_indicator_keys = a->n_keys;
 	if (a->n_keys == 0 && technique != NULL)
 		post_technique(ledger, technique, index);
 	return index;
@@ -618,4 +625,181 @@ detect_to_json(const struct detect_ledger *ledger)
 	    "false_indicator", (json_int_t)r->false_indicator,
 	    "attacks", attacks, "teams", teams,
 	    "timeline", timeline_to_json(ledger), "coverage", coverage);
+}
+
+/* ---- checkpoint -------------------------------------------------------- */
+
+static json_t *
+keys_to_json(const struct detect_attack *a)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; i < a->n_keys; i++)
+		json_array_append_new(list, json_string(a->keys[i]));
+	return list;
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+json_t *
+detect_state_to_json(const struct detect_ledger *ledger)
+{
+	json_t *attacks = json_array(), *teams = json_array(),
+	    *moments = json_array();
+	size_t i;
+
+	for (i = 0; i < ledger->n_attacks; i++) {
+		const struct detect_attack *a = &ledger->attacks[i];
+
+		json_array_append_new(attacks, json_pack("{s:s, s:s, s:o, s:o, "
+		    "s:I, s:f, s:f, s:o, s:f, s:f, s:o, s:I}", "inject", a->inject,
+		    "team", a->team, "technique", str_or_null(a->technique),
+		    "keys", keys_to_json(a),
+		    "indicator_keys", (json_int_t)a->n_indicator_keys,
+		    "fired", a->fired, "detected", a->detected,
+		    "detected_by", str_or_null(a->detected_by),
+		    "shared", a->shared, "warned", a->warned,
+		    "warned_by", str_or_null(a->warned_by),
+		    "points", (json_int_t)a->points));
+	}
+	for (i = 0; i < ledger->n_teams; i++) {
+		const struct detect_team *t = &ledger->teams[i];
+
+		json_array_append_new(teams, json_pack("{s:s, s:I, s:I, s:I, s:I}",
+		    "id", t->id, "sightings", (json_int_t)t->sightings,
+		    "false_indicators", (json_int_t)t->false_indicators,
+		    "warnings", (json_int_t)t->warnings,
+		    "points", (json_int_t)t->points));
+	}
+	for (i = 0; i < ledger->n_moments; i++)
+		json_array_append_new(moments, json_pack("[f, s, I]",
+		    ledger->moments[i].t, ledger->moments[i].what,
+		    (json_int_t)ledger->moments[i].attack));
+	return json_pack("{s:o, s:o, s:o}", "attacks", attacks, "teams", teams,
+	    "moments", moments);
+}
+
+static const char *
+moment_name(const char *what)
+{
+	static const char *const names[] = { "fired", "detected", "shared",
+	    "warned" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(what, names[i]) == 0)
+			return names[i];
+	return NULL;
+}
+
+static char *
+dup_or_null(const json_t *v)
+{
+	return json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
+}
+
+static int
+restore_attack(struct detect_ledger *ledger, const json_t *o)
+{
+	const char *inject, *team;
+	json_t *technique, *keys, *key, *by, *warned_by;
+	json_int_t indicator_keys, points;
+	struct detect_attack *a;
+	double fired, detected, shared, warned;
+	size_t index, i;
+
+	if (json_unpack((json_t *)o, "{s:s, s:s, s:o, s:o, s:I, s:F, s:F, s:o, s:F, s:F, "
+	    "s:o, s:I}", "inject", &inject, "team", &team, "technique",
+	    &technique, "keys", &keys, "indicator_keys", &indicator_keys,
+	    "fired", &fired, "detected", &detected, "detected_by", &by,
+	    "shared", &shared, "warned", &warned, "warned_by", &warned_by,
+	    "points", &points) < 0 || !json_is_array(keys) ||
+	    indicator_keys < 0 || (size_t)indicator_keys > json_array_size(keys))
+		return -1;
+	index = detect_attack(ledger, inject, team,
+	    json_string_value(technique), NULL, 0);
+	a = &ledger->attacks[index];
+	if (a->n_keys > 0 && a->n_indicator_keys == 0)
+		a->n_keys = 0;	/* its technique's, posted again below */
+	json_array_foreach(keys, i, key) {
+		if (!json_is_string(key))
+			return -1;
+		post(ledger, json_string_value(key), index);
+		a = &ledger->attacks[index];
+	}
+	a->n_indicator_keys = (size_t)indicator_keys;
+	a->fired = fired;
+	a->detected = detected;
+	a->detected_by = dup_or_null(by);
+	a->shared = shared;
+	a->warned = warned;
+	a->warned_by = dup_or_null(warned_by);
+	a->points = points;
+	return 0;
+}
+
+static int
+restore_team(struct detect_ledger *ledger, const json_t *o)
+{
+	const char *id;
+	json_int_t sightings, false_indicators, warnings, points;
+	struct detect_team *t;
+
+	if (json_unpack((json_t *)o, "{s:s, s:I, s:I, s:I, s:I}", "id", &id, "sightings",
+	    &sightings, "false_indicators", &false_indicators, "warnings",
+	    &warnings, "points", &points) < 0)
+		return -1;
+	t = team_get(ledger, id);
+	t->sightings = (long)sightings;
+	t->false_indicators = (long)false_indicators;
+	t->warnings = (long)warnings;
+	t->points = points;
+	return 0;
+}
+
+static int
+restore_moment(struct detect_ledger *ledger, const json_t *o)
+{
+	const char *what;
+	json_int_t attack;
+	double t;
+
+	if (json_unpack((json_t *)o, "[F, s, I]", &t, &what, &attack) < 0 ||
+	    moment_name(what) == NULL || attack < 0 ||
+	    (size_t)attack >= ledger->n_attacks)
+		return -1;
+	moment(ledger, t, moment_name(what), (size_t)attack);
+	return 0;
+}
+
+int
+detect_restore(struct detect_ledger *ledger, const json_t *state,
+    char **error)
+{
+	json_t *v;
+	size_t i;
+
+	if (!json_is_array(json_object_get(state, "attacks")) ||
+	    !json_is_array(json_object_get(state, "teams")) ||
+	    !json_is_array(json_object_get(state, "moments")))
+		goto bad;
+	json_array_foreach(json_object_get(state, "attacks"), i, v)
+		if (restore_attack(ledger, v) < 0)
+			goto bad;
+	json_array_foreach(json_object_get(state, "teams"), i, v)
+		if (restore_team(ledger, v) < 0)
+			goto bad;
+	json_array_foreach(json_object_get(state, "moments"), i, v)
+		if (restore_moment(ledger, v) < 0)
+			goto bad;
+	return 0;
+bad:
+	*error = xstrdup("its detection state is not the attacks, teams and "
+	    "moments this rangectl writes");
+	return -1;
 }

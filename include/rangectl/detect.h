@@ -65,7 +65,9 @@ struct detect_sighting {
 
 struct detect_attack {
 	char *inject, *team, *technique;	/* own; technique may be NULL */
-	size_t n_keys;	/* its indicators' match keys (none: technique) */
+	const char **keys;	/* own array of the ledger's keys it is posted under */
+	size_t n_keys;	/* its indicators' (none: its technique's) */
+	size_t n_indicator_keys;	/* of those, indicators' */
 	double fired;	/* first firing at the team; < 0: not yet */
 	double detected;	/* < 0: not yet */
 	char *detected_by;	/* own: the sighting's id, or NULL */
@@ -158,5 +160,13 @@ bool detect_missed(const struct detect_attack *a);
  * new. Times are exercise seconds, null when they did not happen.
  */
 json_t *detect_to_json(const struct detect_ledger *ledger);
+/*
+ * Everything the ledger learned, for a checkpoint, and back into a
+ * ledger just detect_init()ed. detect_restore() returns -1 with *error
+ * set ("its detection state ...") when state is malformed.
+ */
+json_t *detect_state_to_json(const struct detect_ledger *ledger);
+int detect_restore(struct detect_ledger *ledger, const json_t *state,
+    char **error);
 
 #endif

@@ -241,3 +241,56 @@ TEST(clearing_nothing_is_safe)
 	detect_clear(&l);
 	detect_clear(&l);
 }
+
+TEST(a_restored_ledger_answers_and_goes_on_as_the_first)
+{
+	struct detect_rules rules = { .points = 100, .half_life = 600,
+	    .sharing = 5, .early_warning = 30, .false_indicator = 1 };
+	const char *allies[] = { "ro" };
+	const struct detect_indicator junk[] = { { INDICATOR_IPV4, "1.2.3.4" } };
+	struct detect_ledger a, b;
+	struct detect_sighting share = sighting("o1", "ua", 150, red_ip, 1);
+	struct detect_sighting ro = sighting("o2", "ro", 400, ro_row + 1, 1);
+	struct detect_sighting bad = sighting("o3", "ro", 410, junk, 1);
+	struct detect_ledger *both[] = { &a, &b };
+	json_t *state, *ja, *jb;
+	char *error = NULL;
+	size_t i;
+
+	share.to = allies;
+	share.n_to = 1;
+	detect_init(&a, &rules);
+	detect_attack(&a, "deface", "ua", "T1491.002", ua_row, 2);
+	detect_attack(&a, "deface", "ro", "T1491.002", ro_row, 2);
+	detect_attack(&a, "manual", "ro", "T1046", NULL, 0);
+	detect_fired(&a, "deface", "ua", 100);
+	detect_sighting(&a, &share);
+	state = detect_state_to_json(&a);
+	detect_init(&b, &rules);
+	CHECK_INT_EQ(detect_restore(&b, state, &error), 0);
+	json_decref(state);
+	/* The same events after the checkpoint give the same figures. */
+	for (i = 0; i < 2; i++) {
+		detect_fired(both[i], "deface", "ro", 300);
+		detect_fired(both[i], "manual", "ro", 320);
+		detect_sighting(both[i], &ro);
+		detect_sighting(both[i], &bad);
+	}
+	ja = detect_to_json(&a);
+	jb = detect_to_json(&b);
+	CHECK(json_equal(ja, jb));
+	/* 94 for detecting 50 s late, 5 for sharing, 30 for warning ro */
+	CHECK_INT_EQ(detect_team_of(&b, "ua")->points, 129);
+	json_decref(ja);
+	json_decref(jb);
+	state = json_pack("{s:[{s:s}], s:[], s:[]}", "attacks", "inject", "x",
+	    "teams", "moments");
+	detect_clear(&b);
+	detect_init(&b, &rules);
+	CHECK_INT_EQ(detect_restore(&b, state, &error), -1);
+	CHECK(error != NULL && strstr(error, "detection state") != NULL);
+	free(error);
+	json_decref(state);
+	detect_clear(&a);
+	detect_clear(&b);
+}
