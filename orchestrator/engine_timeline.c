@@ -119,6 +119,18 @@ diff_inject(json_t *lines, const json_t *was, const json_t *now)
 		free(p);
 		free(q);
 	}
+	/*
+	 * Its truth (format 5) decides what its effects cost and what a
+	 * detection matches: a changed one is a change, journaled, never
+	 * quoted (the words go to the controller's terminal and the report).
+	 */
+	if (!json_equal(json_object_get(was, "truth"), json_object_get(now,
+	    "truth")) && (json_object_get(was, "truth") != NULL ||
+	    json_object_get(now, "truth") != NULL))
+		json_array_append_new(lines, json_sprintf("inject '%s': truth %s",
+		    id, json_object_get(was, "truth") == NULL ? "added" :
+		    json_object_get(now, "truth") == NULL ? "removed" :
+		    "changed"));
 }
 
 static void

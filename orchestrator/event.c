@@ -364,6 +364,161 @@ decode_teams(struct event_decoder *d, const json_t *o, struct event_exercise *x)
 	return 0;
 }
 
+/* ---- an inject's truth (format 5) -------------------------------------- */
+
+static const struct event_field truth_fields[] = {
+	{ .key = "technique", .kind = FIELD_STR | FIELD_NULL },
+	{ .key = "effects", .kind = FIELD_STRS },
+	{ .key = "resolved", .kind = FIELD_LIST },
+	{ .key = NULL },
+};
+static const struct event_field row_fields[] = {
+	{ .key = "target", .kind = FIELD_STR },
+	{ .key = "team", .kind = FIELD_STR | FIELD_NULL },
+	{ .key = "indicators", .kind = FIELD_LIST },
+	{ .key = NULL },
+};
+static const struct event_field indicator_fields[] = {
+	{ "type", FIELD_STR, AT(event_indicator, type), 0 },
+	{ "value", FIELD_STR, AT(event_indicator, value), 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+/* Frees a truth's lists and itself, never its strings; NULL is safe. */
+static void
+truth_free(struct event_truth *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	free(t->effects);
+	for (i = 0; i < t->n_resolved; i++)
+		free(t->resolved[i].indicators);
+	free(t->resolved);
+	free(t);
+}
+
+static bool
+indicator_type_known(const char *type)
+{
+	int i;
+
+	for (i = 1; i <= INDICATOR_LAST; i++)
+		if (strcmp(indicator_type_name(i), type) == 0)
+			return true;
+	return false;
+}
+
+static bool
+listed(const char *const *items, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(items[i], s) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * One resolved row of inj's truth t, from r (where names it): its
+ * target must be one of the inject's, its indicators of a known type.
+ */
+static int
+decode_truth_row(struct event_decoder *d, const json_t *r, const char *where,
+    const struct event_msel *inj, struct event_truth_row *row)
+{
+	void *items;
+	size_t i;
+
+	if (check(d, r, row_fields, where, NULL) < 0)
+		return -1;
+	row->target = str(r, "target");
+	row->team = str(r, "team");
+	if (!listed(inj->targets, inj->n_targets, row->target))
+		return bad(d, "'%s.target' must be one of inject '%s''s targets, "
+		    "not '%s'", where, inj->id, row->target);
+	if (read_entries(d, r, "indicators", where, indicator_fields,
+	    sizeof(*row->indicators), &items, &row->n_indicators) < 0)
+		return -1;
+	row->indicators = items;
+	for (i = 0; i < row->n_indicators; i++)
+		if (!indicator_type_known(row->indicators[i].type))
+			return bad(d, "'%s.indicators[%zu].type' must be an "
+			    "indicator type (ipv4, url, sha256...), not '%s'", where,
+			    i, row->indicators[i].type);
+	return 0;
+}
+
+/* inj's truth from m's "truth", when there is one (*out stays NULL). */
+static int
+decode_truth(struct event_decoder *d, const json_t *m, const char *where,
+    struct event_msel *inj)
+{
+	const json_t *o = json_object_get(m, "truth"), *list;
+	struct event_truth *t;
+	char at[48], row[80];
+	size_t i;
+
+	if (o == NULL)
+		return 0;
+	snprintf(at, sizeof(at), "%s.truth", where);
+	if (check(d, o, truth_fields, at, NULL) < 0)
+		return -1;
+	t = inj->truth = xcalloc(1, sizeof(*t));
+	t->technique = str(o, "technique");
+	t->effects = strings(o, "effects", &t->n_effects);
+	list = json_object_get(o, "resolved");
+	t->resolved = json_array_size(list) ? xcalloc(json_array_size(list),
+	    sizeof(*t->resolved)) : NULL;
+	for (i = 0; i < json_array_size(list); i++) {
+		snprintf(row, sizeof(row), "%s.resolved[%zu]", at, i);
+		t->n_resolved = i + 1;
+		if (decode_truth_row(d, json_array_get(list, i), row, inj,
+		    &t->resolved[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static json_t *
+truth_json(const struct event_truth *t)
+{
+	json_t *resolved = json_array(), *inds;
+	size_t i, j;
+
+	for (i = 0; i < t->n_resolved; i++) {
+		const struct event_truth_row *r = &t->resolved[i];
+
+		inds = json_array();
+		for (j = 0; j < r->n_indicators; j++)
+			json_array_append_new(inds, json_pack("{s:s, s:s}", "type",
+			    r->indicators[j].type, "value", r->indicators[j].value));
+		json_array_append_new(resolved, json_pack("{s:s, s:o, s:o}",
+		    "target", r->target, "team", jstr(r->team), "indicators",
+		    inds));
+	}
+	return json_pack("{s:o, s:o, s:o}", "technique", jstr(t->technique),
+	    "effects", event_strings_json(t->effects, t->n_effects), "resolved",
+	    resolved);
+}
+
+/* Frees what decode_msel() or a writer allocated for an MSEL. */
+static void
+msel_free(struct event_msel *injects, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(injects[i].targets);
+		free(injects[i].to);
+		free(injects[i].people);
+		truth_free(injects[i].truth);
+	}
+	free(injects);
+}
+
 static int
 decode_msel(struct event_decoder *d, const json_t *o, struct event_exercise *x)
 {
@@ -393,6 +548,8 @@ decode_msel(struct event_decoder *d, const json_t *o, struct event_exercise *x)
 		inj->to = strings(m, "to", &inj->n_to);
 		inj->people = strings(m, "people", &inj->n_people);
 		x->n_injects = i + 1;
+		if (decode_truth(d, m, where, inj) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -470,6 +627,9 @@ msel_json(const struct event_msel *m)
 
 	if (m->n_people > 0)
 		set(o, "people", event_strings_json(m->people, m->n_people));
+	/* Only an inject with truth has the key: older MSELs read the same. */
+	if (m->truth != NULL)
+		set(o, "truth", truth_json(m->truth));
 	return o;
 }
 
@@ -1286,24 +1446,14 @@ event_clear(struct event *ev)
 	switch (ev->type) {
 	case EVENT_EXERCISE:
 		free(ev->u.exercise.teams);
-		for (i = 0; i < ev->u.exercise.n_injects; i++) {
-			free(ev->u.exercise.injects[i].targets);
-			free(ev->u.exercise.injects[i].to);
-			free(ev->u.exercise.injects[i].people);
-		}
-		free(ev->u.exercise.injects);
+		msel_free(ev->u.exercise.injects, ev->u.exercise.n_injects);
 		for (i = 0; i < ev->u.exercise.n_hosts; i++)
 			free(ev->u.exercise.hosts[i].services);
 		free(ev->u.exercise.hosts);
 		break;
 	case EVENT_CHANGE:
 		free(ev->u.change.what);
-		for (i = 0; i < ev->u.change.n_injects; i++) {
-			free(ev->u.change.injects[i].targets);
-			free(ev->u.change.injects[i].to);
-			free(ev->u.change.injects[i].people);
-		}
-		free(ev->u.change.injects);
+		msel_free(ev->u.change.injects, ev->u.change.n_injects);
 		break;
 	case EVENT_INJECT:
 		free(ev->u.inject.targets);

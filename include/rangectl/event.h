@@ -36,8 +36,11 @@
  * formats 1 and 2 is one of format 3.
  * Format 4 adds the flag and capture events (flags for the red teams)
  * and the login event (a dashboard login, ok, refused or throttled).
+ * Format 5 adds an optional truth to each inject of the MSEL (the
+ * exercise and change events; issue 14): what the inject really is,
+ * resolved per target, for the report and the scores alone.
  */
-#define EVENT_FORMAT 4
+#define EVENT_FORMAT 5
 
 enum event_type {
 	EVENT_EXERCISE,
@@ -76,6 +79,35 @@ struct event_team {
 	int role;	/* enum team_role: red, blue or white */
 };
 
+/* One indicator of an inject's truth, resolved for one target. */
+struct event_indicator {
+	const char *type;	/* an indicator_type_name(): ipv4, url, sha256... */
+	const char *value;
+};
+
+/* An inject's truth resolved for one of its targets. */
+struct event_truth_row {
+	const char *target;	/* a host name among the inject's targets */
+	const char *team;	/* its team; NULL when none */
+	struct event_indicator *indicators;
+	size_t n_indicators;
+};
+
+/*
+ * What an inject really is (format 5; plan.h's struct plan_truth, as the
+ * plan resolved it): journaled in the MSEL so that the report and the
+ * score ledger, which read the journal alone, can tell an attack's
+ * effects and match what teams detect. Nobody sees the exercise event
+ * live, and nothing built from it for a trainee carries it.
+ */
+struct event_truth {
+	const char *technique;	/* Tnnnn or Tnnnn.nnn; NULL when none */
+	const char **effects;	/* "HOST.SERVICE" or "SERVICE", as written */
+	size_t n_effects;
+	struct event_truth_row *resolved;	/* one per target, in order */
+	size_t n_resolved;
+};
+
 struct event_msel {
 	const char *id;
 	const char *title;	/* NULL when none */
@@ -87,6 +119,7 @@ struct event_msel {
 	size_t n_to;
 	const char **people;	/* user names addressed one by one; absent: none */
 	size_t n_people;
+	struct event_truth *truth;	/* NULL: none (absent before format 5) */
 };
 
 struct event_service {
