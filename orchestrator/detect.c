@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,35 @@ detect_key(int type, const char *value, char *buf)
 	return buf;
 }
 
+json_t *
+detect_rules_to_json(const struct detect_rules *r)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "points",
+	    (json_int_t)r->points, "half_life", (json_int_t)r->half_life,
+	    "sharing", (json_int_t)r->sharing, "early_warning",
+	    (json_int_t)r->early_warning, "false_indicator",
+	    (json_int_t)r->false_indicator);
+}
+
+int
+detect_rules_from_json(const json_t *o, struct detect_rules *rules)
+{
+	json_int_t v[5];
+	size_t i;
+
+	if (json_unpack((json_t *)o, "{s:I, s:I, s:I, s:I, s:I !}", "points",
+	    &v[0], "half_life", &v[1], "sharing", &v[2], "early_warning", &v[3],
+	    "false_indicator", &v[4]) < 0)
+		return -1;
+	for (i = 0; i < 5; i++)
+		if (v[i] < 0 || v[i] > LONG_MAX)
+			return -1;
+	*rules = (struct detect_rules){ .points = (long)v[0],
+	    .half_life = (long)v[1], .sharing = (long)v[2],
+	    .early_warning = (long)v[3], .false_indicator = (long)v[4] };
+	return 0;
+}
+
 void
 detect_init(struct detect_ledger *ledger, const struct detect_rules *rules)
 {
@@ -77,6 +107,7 @@ detect_init(struct detect_ledger *ledger, const struct detect_rules *rules)
 	strmap_init(&ledger->by_key);
 	strmap_init(&ledger->attack_map);
 	strmap_init(&ledger->team_map);
+	strmap_init(&ledger->target_map);
 }
 
 static void
@@ -110,6 +141,9 @@ detect_clear(struct detect_ledger *ledger)
 		free(a->detected_by);
 		free(a->warned_by);
 		free(a->keys);
+		for (size_t j = 0; j < a->n_hosts; j++)
+			free(a->hosts[j]);
+		free(a->hosts);
 	}
 	free(ledger->attacks);
 	for (i = 0; i < ledger->n_teams; i++)
@@ -120,6 +154,7 @@ detect_clear(struct detect_ledger *ledger)
 	strmap_clear(&ledger->by_key);
 	strmap_clear(&ledger->attack_map);
 	strmap_clear(&ledger->team_map);
+	strmap_clear(&ledger->target_map);
 	for (i = 0; i < ledger->n_keys; i++)
 		free(ledger->keys[i]);
 	free(ledger->keys);
@@ -296,6 +331,34 @@ detect_fired(struct detect_ledger *ledger, const char *inject,
 		team_get(ledger, a->warned_by)->points += ledger->rules.early_warning;
 		moment(ledger, a->warned, "warned", index - 1);
 	}
+}
+
+void
+detect_target(struct detect_ledger *ledger, size_t attack, const char *host)
+{
+	struct detect_attack *a = &ledger->attacks[attack];
+	char name[512];
+
+	attack_name(a->inject, host, name, sizeof(name));
+	if (strmap_get(&ledger->target_map, name) != NULL)
+		return;
+	strmap_add(&ledger->target_map, keep_key(ledger, name),
+	    (void *)(attack + 1));
+	a->hosts = xrealloc(a->hosts, (a->n_hosts + 1) * sizeof(*a->hosts));
+	a->hosts[a->n_hosts++] = xstrdup(host);
+}
+
+void
+detect_fired_at(struct detect_ledger *ledger, const char *inject,
+    const char *host, double t)
+{
+	char name[512];
+	size_t index;
+
+	attack_name(inject, host, name, sizeof(name));
+	index = (size_t)strmap_get(&ledger->target_map, name);
+	if (index != 0)
+		detect_fired(ledger, inject, ledger->attacks[index - 1].team, t);
 }
 
 /* Points for detecting after delay seconds: halved every half_life. */
@@ -656,9 +719,14 @@ detect_state_to_json(const struct detect_ledger *ledger)
 	for (i = 0; i < ledger->n_attacks; i++) {
 		const struct detect_attack *a = &ledger->attacks[i];
 
+		json_t *hosts = json_array();
+
+		for (size_t j = 0; j < a->n_hosts; j++)
+			json_array_append_new(hosts, json_string(a->hosts[j]));
 		json_array_append_new(attacks, json_pack("{s:s, s:s, s:o, s:o, "
-		    "s:I, s:f, s:f, s:o, s:f, s:f, s:o, s:I}", "inject", a->inject,
-		    "team", a->team, "technique", str_or_null(a->technique),
+		    "s:o, s:I, s:f, s:f, s:o, s:f, s:f, s:o, s:I}", "inject",
+		    a->inject, "team", a->team, "technique",
+		    str_or_null(a->technique), "hosts", hosts,
 		    "keys", keys_to_json(a),
 		    "indicator_keys", (json_int_t)a->n_indicator_keys,
 		    "fired", a->fired, "detected", a->detected,
@@ -707,18 +775,19 @@ static int
 restore_attack(struct detect_ledger *ledger, const json_t *o)
 {
 	const char *inject, *team;
-	json_t *technique, *keys, *key, *by, *warned_by;
+	json_t *technique, *keys, *key, *by, *warned_by, *hosts, *host;
 	json_int_t indicator_keys, points;
 	struct detect_attack *a;
 	double fired, detected, shared, warned;
 	size_t index, i;
 
-	if (json_unpack((json_t *)o, "{s:s, s:s, s:o, s:o, s:I, s:F, s:F, s:o, s:F, s:F, "
-	    "s:o, s:I}", "inject", &inject, "team", &team, "technique",
-	    &technique, "keys", &keys, "indicator_keys", &indicator_keys,
+	if (json_unpack((json_t *)o, "{s:s, s:s, s:o, s:o, s:o, s:I, s:F, s:F, s:o, "
+	    "s:F, s:F, s:o, s:I}", "inject", &inject, "team", &team, "technique",
+	    &technique, "hosts", &hosts, "keys", &keys, "indicator_keys", &indicator_keys,
 	    "fired", &fired, "detected", &detected, "detected_by", &by,
 	    "shared", &shared, "warned", &warned, "warned_by", &warned_by,
 	    "points", &points) < 0 || !json_is_array(keys) ||
+	    !json_is_array(hosts) ||
 	    indicator_keys < 0 || (size_t)indicator_keys > json_array_size(keys))
 		return -1;
 	index = detect_attack(ledger, inject, team,
@@ -732,6 +801,12 @@ restore_attack(struct detect_ledger *ledger, const json_t *o)
 		post(ledger, json_string_value(key), index);
 		a = &ledger->attacks[index];
 	}
+	json_array_foreach(hosts, i, host) {
+		if (!json_is_string(host))
+			return -1;
+		detect_target(ledger, index, json_string_value(host));
+	}
+	a = &ledger->attacks[index];
 	a->n_indicator_keys = (size_t)indicator_keys;
 	a->fired = fired;
 	a->detected = detected;

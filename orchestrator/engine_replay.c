@@ -126,7 +126,8 @@ replay_event(struct replay *r, const struct event *ev)
 		return 0;
 	case EVENT_INJECT:
 		replay_inject(r, &ev->u.inject);
-		return 0;
+		/* The attacks it fired, for detection scoring. */
+		return score_apply(&r->e->ledger, ev, &r->error);
 	case EVENT_INJECT_RESULT:
 		replay_result(r, &ev->u.inject_result);
 		return 0;
@@ -139,7 +140,7 @@ replay_event(struct replay *r, const struct event *ev)
 	case EVENT_REPORT:
 		json_object_set_new(r->e->reports, ev->u.report.id,
 		    json_string(ev->u.report.team));
-		return 0;
+		return score_apply(&r->e->ledger, ev, &r->error);
 	case EVENT_LINK:
 		replay_link(r, &ev->u.link);
 		return 0;
@@ -350,6 +351,8 @@ engine_exercise_event(const struct plan *plan)
 	ev.u.exercise.timeout = plan->timeout;
 	ev.u.exercise.sla_after = plan->sla_after;
 	ev.u.exercise.sla_penalty = plan->sla_penalty;
+	ev.u.exercise.has_detection = plan->has_detection;
+	ev.u.exercise.detection = plan->detection;
 	ev.u.exercise.scenario = plan->path;
 	ev.u.exercise.teams = xcalloc(plan->n_teams + 1,
 	    sizeof(*ev.u.exercise.teams));

@@ -65,6 +65,8 @@ struct detect_sighting {
 
 struct detect_attack {
 	char *inject, *team, *technique;	/* own; technique may be NULL */
+	char **hosts;	/* own: its team's hosts the inject targets */
+	size_t n_hosts;
 	const char **keys;	/* own array of the ledger's keys it is posted under */
 	size_t n_keys;	/* its indicators' (none: its technique's) */
 	size_t n_indicator_keys;	/* of those, indicators' */
@@ -108,6 +110,7 @@ struct detect_ledger {
 	struct strmap by_key;
 	struct strmap attack_map;	/* "inject\tteam" -> index + 1 */
 	struct strmap team_map;	/* team id -> index + 1 */
+	struct strmap target_map;	/* "inject\thost" -> attack index + 1 */
 	char **keys;	/* own: every key of by_key and attack_map */
 	size_t n_keys, keys_alloc;
 };
@@ -119,6 +122,14 @@ struct detect_ledger {
  */
 #define DETECT_KEY_MAX 1100
 const char *detect_key(int type, const char *value, char *buf);
+
+/*
+ * The rules as {"points", "half_life", "sharing", "early_warning",
+ * "false_indicator"}, new; and back: -1 unless o holds those five whole
+ * numbers from 0 and nothing else.
+ */
+json_t *detect_rules_to_json(const struct detect_rules *rules);
+int detect_rules_from_json(const json_t *o, struct detect_rules *rules);
 
 void detect_init(struct detect_ledger *ledger, const struct detect_rules *rules);
 void detect_clear(struct detect_ledger *ledger);
@@ -137,6 +148,15 @@ size_t detect_attack(struct detect_ledger *ledger, const char *inject,
 /* The inject fired at the team at t (exercise seconds); the first counts. */
 void detect_fired(struct detect_ledger *ledger, const char *inject,
     const char *team, double t);
+/*
+ * Names host as one of attack's targets, so that a firing journaled by
+ * host names finds it: detect_fired_at() is detect_fired() of the team
+ * whose attack targets host (nothing when none does).
+ */
+void detect_target(struct detect_ledger *ledger, size_t attack,
+    const char *host);
+void detect_fired_at(struct detect_ledger *ledger, const char *inject,
+    const char *host, double t);
 /*
  * A team's sighting, in journal order. Returns how many times one of its
  * indicators (or its technique) met an attack that had hit its team: 0

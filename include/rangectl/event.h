@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rangectl/detect.h"
 #include "rangectl/exclock.h"
 
 /*
@@ -39,6 +40,8 @@
  * Format 5 adds an optional truth to each inject of the MSEL (the
  * exercise and change events; issue 14): what the inject really is,
  * resolved per target, for the report and the scores alone.
+ * It also adds scoring.detection's points to both, and a report's
+ * optional technique and indicators.
  */
 #define EVENT_FORMAT 5
 
@@ -145,6 +148,8 @@ struct event_exercise {
 	const char *scenario;	/* its absolute path; NULL when absent */
 	long sla_after;	/* scoring.sla's; 0 when none */
 	long long sla_penalty;
+	bool has_detection;	/* scoring.detection given (format 5) */
+	struct detect_rules detection;	/* its points; zero without it */
 	struct event_team *teams;
 	size_t n_teams;
 	struct event_msel *injects;
@@ -262,6 +267,14 @@ struct event_report {
 	const char *title;
 	const char *body;	/* NULL when absent */
 	const char *inject;	/* NULL when none */
+	/*
+	 * What the team saw (format 5), matched against the truth of the
+	 * injects that hit it (detect.h): an ATT&CK id or NULL, and
+	 * indicators of the truth's types (none when absent).
+	 */
+	const char *technique;
+	struct event_indicator *indicators;
+	size_t n_indicators;
 };
 
 struct event_grade {
@@ -307,6 +320,8 @@ struct event_change {
 	long duration, interval, timeout;
 	long sla_after;	/* 0: no SLA rule */
 	long long sla_penalty;
+	bool has_detection;	/* as the exercise event's */
+	struct detect_rules detection;
 	struct event_msel *injects;	/* as the exercise event's */
 	size_t n_injects;
 };

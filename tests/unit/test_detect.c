@@ -261,7 +261,8 @@ TEST(a_restored_ledger_answers_and_goes_on_as_the_first)
 	share.n_to = 1;
 	detect_init(&a, &rules);
 	detect_attack(&a, "deface", "ua", "T1491.002", ua_row, 2);
-	detect_attack(&a, "deface", "ro", "T1491.002", ro_row, 2);
+	detect_target(&a, detect_attack(&a, "deface", "ro", "T1491.002", ro_row,
+	    2), "ro-web");
 	detect_attack(&a, "manual", "ro", "T1046", NULL, 0);
 	detect_fired(&a, "deface", "ua", 100);
 	detect_sighting(&a, &share);
@@ -271,7 +272,9 @@ TEST(a_restored_ledger_answers_and_goes_on_as_the_first)
 	json_decref(state);
 	/* The same events after the checkpoint give the same figures. */
 	for (i = 0; i < 2; i++) {
-		detect_fired(both[i], "deface", "ro", 300);
+		/* Journaled by its host's name, found through the target. */
+		detect_fired_at(both[i], "deface", "ro-web", 300);
+		detect_fired_at(both[i], "deface", "md-web", 300);
 		detect_fired(both[i], "manual", "ro", 320);
 		detect_sighting(both[i], &ro);
 		detect_sighting(both[i], &bad);
@@ -279,6 +282,8 @@ TEST(a_restored_ledger_answers_and_goes_on_as_the_first)
 	ja = detect_to_json(&a);
 	jb = detect_to_json(&b);
 	CHECK(json_equal(ja, jb));
+	CHECK(b.attacks[1].fired == 300);
+	CHECK(b.attacks[1].warned == 150);
 	/* 94 for detecting 50 s late, 5 for sharing, 30 for warning ro */
 	CHECK_INT_EQ(detect_team_of(&b, "ua")->points, 129);
 	json_decref(ja);

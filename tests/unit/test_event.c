@@ -68,7 +68,8 @@ TEST(exercise_round_trip)
 	event_init(&ev, EVENT_EXERCISE);
 	ev.has_t = true;
 	ev.u.exercise = (struct event_exercise){ EVENT_FORMAT, "drill",
-		"Drill", 3600, 600, 5, "/srv/drill.yaml", 3, 20, teams, 2, msel,
+		"Drill", 3600, 600, 5, "/srv/drill.yaml", 3, 20, false, { 0 }, teams,
+		2, msel,
 		2, hosts, 2 };
 	round_trip(&ev);
 	o = event_encode(&ev);
@@ -118,7 +119,7 @@ TEST(the_msel_carries_the_truth)
 	event_init(&ev, EVENT_EXERCISE);
 	ev.has_t = true;
 	ev.u.exercise = (struct event_exercise){ EVENT_FORMAT, "drill", NULL,
-		3600, 600, 5, NULL, 0, 0, NULL, 0, msel, 3, NULL, 0 };
+		3600, 600, 5, NULL, 0, 0, false, { 0 }, NULL, 0, msel, 3, NULL, 0 };
 	round_trip(&ev);
 	o = event_encode(&ev);
 	t = json_object_get(json_array_get(json_object_get(o, "injects"), 0),
@@ -148,8 +149,8 @@ TEST(the_msel_carries_the_truth)
 	/* The change event's MSEL is read and written as the exercise's. */
 	event_init(&ev, EVENT_CHANGE);
 	ev.has_t = true;
-	ev.u.change = (struct event_change){ what, 1, 3600, 600, 5, 0, 0, msel,
-		3 };
+	ev.u.change = (struct event_change){ what, 1, 3600, 600, 5, 0, 0, false,
+		{ 0 }, msel, 3 };
 	round_trip(&ev);
 }
 
@@ -240,10 +241,17 @@ TEST(the_small_events_round_trip)
 		teams_to, .n_to = 1, .text = "call me", .people = people,
 		.n_people = 1, .from = "CEO" };
 	round_trip(&ev);
+	struct event_indicator report_indicators[] = { { "ipv4", "10.9.0.5" },
+		{ "url", "http://10.1.1.10/" } };
+
 	event_init(&ev, EVENT_REPORT);
 	ev.has_t = true;
 	ev.u.report = (struct event_report){ "r1", "ro", "ana", "Defaced",
-		"the page says so", NULL };
+		"the page says so", NULL, NULL, NULL, 0 };
+	round_trip(&ev);
+	/* What the team saw, matched against the truth (format 5). */
+	ev.u.report = (struct event_report){ "ro-2", "ro", "ana", "Scan",
+		"", NULL, "T1046", report_indicators, 2 };
 	round_trip(&ev);
 	event_init(&ev, EVENT_GRADE);
 	ev.has_t = true;
@@ -279,7 +287,7 @@ TEST(the_small_events_round_trip)
 		event_init(&ev, EVENT_CHANGE);
 		ev.has_t = true;
 		ev.u.change = (struct event_change){ what, 1, 3600, 60, 5, 3, 20,
-			msel, 1 };
+			false, { 0 }, msel, 1 };
 		round_trip(&ev);
 	}
 	event_init(&ev, EVENT_LOGIN);
