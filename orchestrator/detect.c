@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "rangectl/scenario.h"
+#include "rangectl/units.h"
 #include "rangectl/util.h"
 
 /* The attacks that carry one match key: indexes into ledger.attacks. */
@@ -483,6 +484,39 @@ bool
 detect_missed(const struct detect_attack *a)
 {
 	return a->fired >= 0 && a->detected < 0;
+}
+
+const struct detect_attack *
+detect_find(const struct detect_ledger *ledger, const char *inject,
+    const char *team)
+{
+	char name[512];
+	size_t index;
+
+	attack_name(inject, team, name, sizeof(name));
+	index = (size_t)strmap_get(&ledger->attack_map, name);
+	return index == 0 ? NULL : &ledger->attacks[index - 1];
+}
+
+const char *
+detect_cell(const struct detect_attack *a, char *buf)
+{
+	char clock[UNITS_CLOCK_SIZE];
+	size_t n;
+
+	if (a->fired < 0)
+		return strcpy(buf, "not yet");
+	if (a->detected < 0)
+		n = (size_t)snprintf(buf, DETECT_CELL_MAX, "missed");
+	else
+		n = (size_t)snprintf(buf, DETECT_CELL_MAX, "D %s",
+		    units_format_clock(a->detected - a->fired, clock));
+	if (a->shared >= 0 && n < DETECT_CELL_MAX)
+		n += (size_t)snprintf(buf + n, DETECT_CELL_MAX - n, " S %s",
+		    units_format_clock(a->shared - a->detected, clock));
+	if (a->warned >= 0 && a->warned_by != NULL && n < DETECT_CELL_MAX)
+		snprintf(buf + n, DETECT_CELL_MAX - n, " W %.32s", a->warned_by);
+	return buf;
 }
 
 /* ---- the figures as JSON --------------------------------------------- */

@@ -169,6 +169,17 @@ const struct detect_team *detect_team_of(const struct detect_ledger *ledger,
     const char *team);
 /* A missed attack: fired, and not detected (yet). */
 bool detect_missed(const struct detect_attack *a);
+/* The attack of inject on team (borrowed), or NULL when none was aimed. */
+const struct detect_attack *detect_find(const struct detect_ledger *ledger,
+    const char *inject, const char *team);
+/*
+ * The matrix's cell of attack a, for the report: "not yet", "missed",
+ * "D 0:02:10" (detected that long after it hit), then " S 0:01:00"
+ * (shared that long after) and " W ua" (warned in time by ua). In buf
+ * (DETECT_CELL_MAX bytes), returned.
+ */
+#define DETECT_CELL_MAX 160
+const char *detect_cell(const struct detect_attack *a, char *buf);
 
 /*
  * {"rules": {...}, "attacks": [{"inject", "team", "technique", "fired",
