@@ -36,8 +36,9 @@
  * formats 1 and 2 is one of format 3.
  * Format 4 adds the flag and capture events (flags for the red teams)
  * and the login event (a dashboard login, ok, refused or throttled).
+ * Format 5 adds the intel event (an observation a blue team shares).
  */
-#define EVENT_FORMAT 4
+#define EVENT_FORMAT 5
 
 enum event_type {
 	EVENT_EXERCISE,
@@ -56,6 +57,7 @@ enum event_type {
 	EVENT_FLAG,
 	EVENT_CAPTURE,
 	EVENT_LOGIN,
+	EVENT_INTEL,
 	EVENT_TYPES	/* the count, not a type */
 };
 
@@ -318,6 +320,32 @@ struct event_login {
 	long long attempts;	/* throttled attempts it stands for (>= 1) */
 };
 
+/* An indicator of an observation: a truth type's name and its value. */
+struct event_indicator {
+	const char *type;	/* indicator_type_name(): ipv4, sha256... */
+	const char *value;	/* normalized (intel.h) */
+};
+
+/*
+ * An observation a blue trainee recorded (format 5): what they saw, its
+ * TLP 2.0 label, and to, the teams that receive it, worked out once when
+ * it was recorded (intel_audience()) so that every reader, the live
+ * stream included, shows it to the same people.
+ */
+struct event_intel {
+	const char *id;	/* TEAM-oN */
+	const char *team;	/* the team that recorded it */
+	const char *by;	/* the person; NULL when none */
+	const char *tlp;	/* "TLP:RED" ... "TLP:CLEAR" */
+	const char *technique;	/* an ATT&CK id; NULL when none */
+	struct event_indicator *indicators;
+	size_t n_indicators;
+	const char *text;	/* NULL when none */
+	double seen;	/* exercise seconds */
+	const char **to;	/* team ids */
+	size_t n_to;
+};
+
 struct event {
 	enum event_type type;
 	/* Its line in the journal (its seq), for messages; 0 before it is
@@ -343,6 +371,7 @@ struct event {
 		struct event_flag flag;
 		struct event_capture capture;
 		struct event_login login;
+		struct event_intel intel;
 	} u;
 };
 
