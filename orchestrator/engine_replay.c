@@ -140,6 +140,9 @@ replay_event(struct replay *r, const struct event *ev)
 		json_object_set_new(r->e->reports, ev->u.report.id,
 		    json_string(ev->u.report.team));
 		return 0;
+	case EVENT_INTEL:
+		engine_count_intel(r->e, ev->u.intel.team);
+		return 0;
 	case EVENT_LINK:
 		replay_link(r, &ev->u.link);
 		return 0;
