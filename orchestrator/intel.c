@@ -112,6 +112,11 @@ check_indicator(const json_t *entry, size_t i, json_t *list, char **error)
 		    "'%.64s'", i, tname);
 		return -1;
 	}
+	if (strlen(value) != json_string_length(json_object_get(entry,
+	    "value"))) {
+		*error = xasprintf("'indicators[%zu].value' holds a NUL", i);
+		return -1;
+	}
 	if (strlen(value) > INTEL_VALUE_MAX) {
 		*error = xasprintf("'indicators[%zu].value' is over %d bytes", i,
 		    INTEL_VALUE_MAX);
