@@ -141,6 +141,9 @@ replay_event(struct replay *r, const struct event *ev)
 		json_object_set_new(r->e->reports, ev->u.report.id,
 		    json_string(ev->u.report.team));
 		return score_apply(&r->e->ledger, ev, &r->error);
+	case EVENT_INTEL:
+		engine_count_intel(r->e, ev->u.intel.team);
+		return score_apply(&r->e->ledger, ev, &r->error);
 	case EVENT_LINK:
 		replay_link(r, &ev->u.link);
 		return 0;

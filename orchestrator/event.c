@@ -1368,6 +1368,65 @@ encode_login(const struct event *ev)
 	return o;
 }
 
+/* ---- intel ------------------------------------------------------------- */
+
+static const struct event_field intel_fields[] = {
+	{ .key = "id", .kind = FIELD_STR, .at = AT(event_intel, id) },
+	{ .key = "team", .kind = FIELD_STR, .at = AT(event_intel, team) },
+	{ .key = "by", .kind = FIELD_STR | FIELD_NULL,
+	  .at = AT(event_intel, by) },
+	{ .key = "tlp", .kind = FIELD_STR, .at = AT(event_intel, tlp) },
+	{ .key = "technique", .kind = FIELD_STR | FIELD_NULL,
+	  .at = AT(event_intel, technique) },
+	{ .key = "indicators", .kind = FIELD_LIST },
+	{ .key = "text", .kind = FIELD_STR | FIELD_NULL,
+	  .at = AT(event_intel, text) },
+	{ .key = "seen", .kind = FIELD_NUM, .at = AT(event_intel, seen) },
+	{ .key = "to", .kind = FIELD_STRS },
+	{ .key = NULL },
+};
+
+static int
+decode_intel(struct event_decoder *d, const json_t *o, struct event *ev)
+{
+	static const char *const tlps[] = { "TLP:RED", "TLP:AMBER+STRICT",
+	    "TLP:AMBER", "TLP:GREEN", "TLP:CLEAR" };
+	struct event_intel *x = &ev->u.intel;
+	void *items;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < ARRAY_SIZE(tlps); i++)
+		if (strcmp(x->tlp, tlps[i]) == 0)
+			break;
+	if (i == ARRAY_SIZE(tlps))
+		return bad(d, "'tlp' must be TLP:RED, TLP:AMBER+STRICT, TLP:AMBER, "
+		    "TLP:GREEN or TLP:CLEAR, not '%s'", x->tlp);
+	x->to = strings(o, "to", &x->n_to);
+	rc = read_entries(d, o, "indicators", "", indicator_fields,
+	    sizeof(*x->indicators), &items, &x->n_indicators);
+	x->indicators = items;
+	for (i = 0; rc == 0 && i < x->n_indicators; i++)
+		if (!indicator_type_known(x->indicators[i].type))
+			return bad(d, "'indicators[%zu].type' must be an indicator "
+			    "type (ipv4, url, sha256...), not '%s'", i,
+			    x->indicators[i].type);
+	return rc;
+}
+
+static json_t *
+encode_intel(const struct event *ev)
+{
+	const struct event_intel *x = &ev->u.intel;
+	json_t *list = indicators_json(x->indicators, x->n_indicators);
+
+	return json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:f, s:o}", "id",
+	    x->id, "team", x->team, "by", jstr(x->by), "tlp", x->tlp,
+	    "technique", jstr(x->technique), "indicators", list, "text",
+	    jstr(x->text), "seen", x->seen, "to", event_strings_json(x->to,
+	    x->n_to));
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 const struct event_kind event_table[EVENT_TYPES] = {
@@ -1405,6 +1464,9 @@ const struct event_kind event_table[EVENT_TYPES] = {
 	    true, NULL, encode_capture },
 	[EVENT_LOGIN] = { "login", login_fields, EVENT_STAFF, NULL, false,
 	    decode_login, encode_login },
+	/* To the teams in its "to", decided once when it was recorded. */
+	[EVENT_INTEL] = { "intel", intel_fields, EVENT_ADDRESSED, "intel",
+	    false, decode_intel, encode_intel },
 };
 
 const char *
@@ -1544,6 +1606,10 @@ event_clear(struct event *ev)
 		free(ev->u.message.to);
 		free(ev->u.message.people);
 		break;
+	case EVENT_INTEL:
+		free(ev->u.intel.to);
+		free(ev->u.intel.indicators);
+		break;
 	default:
 		break;
 	}
@@ -1576,12 +1642,21 @@ event_team(const struct event *ev)
 	}
 }
 
-/* Whether a message event names team, or user, among its recipients. */
+/*
+ * Whether a message event names team, or user, among its recipients; an
+ * intel event, team among its to.
+ */
 static bool
 addressed_to(const struct event *ev, const char *team, const char *user)
 {
 	size_t i;
 
+	if (ev->type == EVENT_INTEL) {
+		for (i = 0; team != NULL && i < ev->u.intel.n_to; i++)
+			if (strcmp(ev->u.intel.to[i], team) == 0)
+				return true;
+		return false;
+	}
 	if (ev->type != EVENT_MESSAGE)
 		return false;
 	for (i = 0; team != NULL && i < ev->u.message.n_to; i++)

@@ -845,6 +845,17 @@ apply_login(struct apply *a)
 	return 0;
 }
 
+/*
+ * An observation: the report does not show them yet (the coalition
+ * section, issue 14 point 3, will match them against the truth).
+ */
+static int
+apply_intel(struct apply *a)
+{
+	(void)a;
+	return 0;
+}
+
 /* ---- replay ------------------------------------------------------------ */
 
 /* What each type does to the report, indexed by enum event_type. */
@@ -865,6 +876,7 @@ static int (*const appliers[EVENT_TYPES])(struct apply *a) = {
 	[EVENT_FLAG] = apply_flag,
 	[EVENT_CAPTURE] = apply_flag,
 	[EVENT_LOGIN] = apply_login,
+	[EVENT_INTEL] = apply_intel,
 };
 
 int

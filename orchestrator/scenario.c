@@ -198,6 +198,10 @@ static void decode_sla(struct schema_ctx *, const struct ynode *, void *,
     const char *);
 static void decode_nodes(struct schema_ctx *, const struct ynode *, void *,
     const char *);
+static void decode_coalition(struct schema_ctx *, const struct ynode *,
+    void *, const char *);
+static void decode_circles(struct schema_ctx *, const struct ynode *,
+    void *, const char *);
 static void decode_vpn(struct schema_ctx *, const struct ynode *, void *,
     const char *);
 
@@ -215,6 +219,7 @@ static const struct schema_field top_fields[] = {
 	CUSTOM("nodes", false, decode_nodes),
 	CUSTOM("flags", false, scenario_decode_flags),
 	CUSTOM("vpn", false, decode_vpn),
+	CUSTOM("coalition", false, decode_coalition),
 };
 
 static const struct schema_field exercise_fields[] = {
@@ -697,6 +702,38 @@ decode_vpn(struct schema_ctx *ctx, const struct ynode *value, void *obj,
 	    &sc->vpn);
 }
 
+static const struct schema_field coalition_fields[] = {
+	CUSTOM("circles", true, decode_circles),
+};
+static const struct schema_field circle_fields[] = {
+	FIELD(scenario_circle, "id", SCHEMA_ID, id, true, 0, SCENARIO_ID_MAX),
+	FIELD(scenario_circle, "teams", SCHEMA_IDLIST, teams, true, 0,
+	    SCENARIO_ID_MAX),
+};
+
+static void
+decode_coalition(struct schema_ctx *ctx, const struct ynode *value,
+    void *obj, const char *what)
+{
+	struct scenario *sc = obj;
+
+	(void)what;
+	schema_decode(ctx, value, "coalition", coalition_fields,
+	    ARRAY_SIZE(coalition_fields), &sc->coalition);
+}
+
+static void
+decode_circles(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario_coalition *c = obj;
+
+	(void)what;
+	schema_decode_list(ctx, value, "circle", "coalition", circle_fields,
+	    ARRAY_SIZE(circle_fields), sizeof(*c->circles), NULL,
+	    (void **)&c->circles, &c->n_circles);
+}
+
 static void
 decode_nodes(struct schema_ctx *ctx, const struct ynode *value, void *obj,
     const char *what)
@@ -858,6 +895,8 @@ scenario_free_lists(struct scenario *sc)
 void
 scenario_free(struct scenario *sc)
 {
+	size_t i;
+
 	if (sc == NULL)
 		return;
 	scenario_free_lists(sc);
@@ -875,6 +914,11 @@ scenario_free(struct scenario *sc)
 	free(sc->vpn.listen);
 	free(sc->vpn.pool);
 	free(sc->vpn.endpoint);
+	for (i = 0; i < sc->coalition.n_circles; i++) {
+		free(sc->coalition.circles[i].id);
+		strlist_clear(&sc->coalition.circles[i].teams);
+	}
+	free(sc->coalition.circles);
 	ynode_free(sc->root);
 	free(sc->path);
 	free(sc->dir);

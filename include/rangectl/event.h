@@ -42,6 +42,7 @@
  * resolved per target, for the report and the scores alone.
  * It also adds scoring.detection's points to both, and a report's
  * optional technique and indicators.
+ * And the intel event (an observation a blue team shares).
  */
 #define EVENT_FORMAT 5
 
@@ -62,6 +63,7 @@ enum event_type {
 	EVENT_FLAG,
 	EVENT_CAPTURE,
 	EVENT_LOGIN,
+	EVENT_INTEL,
 	EVENT_TYPES	/* the count, not a type */
 };
 
@@ -82,7 +84,10 @@ struct event_team {
 	int role;	/* enum team_role: red, blue or white */
 };
 
-/* One indicator of an inject's truth, resolved for one target. */
+/*
+ * One indicator: of an inject's truth, resolved for one target; of a
+ * report; of an observation (normalized there, intel.h).
+ */
 struct event_indicator {
 	const char *type;	/* an indicator_type_name(): ipv4, url, sha256... */
 	const char *value;
@@ -366,6 +371,26 @@ struct event_login {
 	long long attempts;	/* throttled attempts it stands for (>= 1) */
 };
 
+/*
+ * An observation a blue trainee recorded (format 5): what they saw, its
+ * TLP 2.0 label, and to, the teams that receive it, worked out once when
+ * it was recorded (intel_audience()) so that every reader, the live
+ * stream included, shows it to the same people.
+ */
+struct event_intel {
+	const char *id;	/* TEAM-oN */
+	const char *team;	/* the team that recorded it */
+	const char *by;	/* the person; NULL when none */
+	const char *tlp;	/* "TLP:RED" ... "TLP:CLEAR" */
+	const char *technique;	/* an ATT&CK id; NULL when none */
+	struct event_indicator *indicators;
+	size_t n_indicators;
+	const char *text;	/* NULL when none */
+	double seen;	/* exercise seconds */
+	const char **to;	/* team ids */
+	size_t n_to;
+};
+
 struct event {
 	enum event_type type;
 	/* Its line in the journal (its seq), for messages; 0 before it is
@@ -391,6 +416,7 @@ struct event {
 		struct event_flag flag;
 		struct event_capture capture;
 		struct event_login login;
+		struct event_intel intel;
 	} u;
 };
 

@@ -197,6 +197,16 @@ struct plan_vpn {
 	char *endpoint;	/* or NULL */
 };
 
+/*
+ * A sharing circle of the scenario's coalition: (intel.h): blue team ids,
+ * copied. A plan without circles has one of every blue team.
+ */
+struct plan_circle {
+	char *id;
+	char **teams;
+	size_t n_teams;
+};
+
 struct plan {
 	char *exercise;	/* the exercise's name, first part of every libvirt name */
 	char *title;	/* or NULL */
@@ -228,6 +238,8 @@ struct plan {
 	struct plan_flag *flags;
 	size_t n_flags;
 	struct plan_vpn vpn;
+	struct plan_circle *circles;	/* none: coalition: was not given */
+	size_t n_circles;
 };
 
 /*

@@ -390,6 +390,24 @@ struct scenario_vpn {
 	char *endpoint;	/* the name or address in people's files; or NULL */
 };
 
+/*
+ * coalition: the sharing circles of issue 14: an observation a blue team
+ * marks TLP:AMBER or TLP:GREEN reaches the other blue teams of every
+ * circle it is in (intel.h). Without coalition:, every blue team is in
+ * one circle.
+ */
+struct scenario_circle {
+	const struct ynode *node;
+	char *id;
+	struct strlist teams;	/* blue team ids */
+};
+
+struct scenario_coalition {
+	const struct ynode *node;	/* NULL: no coalition: */
+	struct scenario_circle *circles;
+	size_t n_circles;
+};
+
 struct scenario {
 	const struct ynode *node;	/* the top mapping, within root */
 	struct ynode *root;	/* owned: every node pointer points into it */
@@ -414,6 +432,7 @@ struct scenario {
 	struct scenario_flag *flags;
 	size_t n_flags;
 	struct scenario_vpn vpn;
+	struct scenario_coalition coalition;
 };
 
 struct schema_ctx;

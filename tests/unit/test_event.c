@@ -338,7 +338,7 @@ TEST(the_type_and_time_are_checked_first)
 	REFUSED("{\"type\":\"banner\",\"t\":1}", "event 5 (banner): 'type' must "
 	    "be one of exercise, clock, inject, inject_result, round, link, "
 	    "message, report, grade, adjustment, host, revert, change, flag, "
-	    "capture, login; a journal of format 5 has no other");
+	    "capture, login, intel; a journal of format 5 has no other");
 	REFUSED("{\"type\":\"clock\",\"state\":\"running\"}",
 	    "event 5 (clock): 't' must be a number");
 	REFUSED("{\"type\":\"clock\",\"t\":\"1\",\"state\":\"running\"}",
@@ -613,6 +613,46 @@ TEST(flag_and_capture_round_trip)
 	REFUSED("{\"type\":\"flag\",\"t\":1,\"flag\":\"f\",\"host\":\"h\","
 	    "\"team\":\"ro\",\"rotation\":1,\"planted\":true}",
 	    "event 5 (flag): 'value' must be a string");
+}
+
+/* Issue 14: an observation, and the teams its TLP lets receive it. */
+TEST(intel_round_trips_and_reaches_its_to_alone)
+{
+	static const char *to[] = { "ua", "ro", "white" };
+	struct event_indicator ind[] = { { "ipv4", "192.0.2.7" },
+		{ "sha256", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" } };
+	struct event ev;
+
+	event_init(&ev, EVENT_INTEL);
+	ev.has_t = true;
+	ev.t = 90;
+	ev.u.intel = (struct event_intel){ "ua-o1", "ua", "olena", "TLP:AMBER",
+		"T1491.002", ind, 2, "defaced from this address", 80.5, to, 3 };
+	round_trip(&ev);
+	CHECK(event_visible(&ev, false, "ro"));
+	CHECK(event_visible(&ev, false, "ua"));
+	CHECK(!event_visible(&ev, false, "md"));
+	CHECK(!event_visible(&ev, false, "red"));
+	CHECK(event_visible(&ev, true, NULL));
+	CHECK_INT_EQ(event_table[EVENT_INTEL].audience, EVENT_ADDRESSED);
+	ev.u.intel = (struct event_intel){ "ua-o2", "ua", NULL, "TLP:RED", NULL,
+		NULL, 0, NULL, 3, to, 1 };
+	round_trip(&ev);
+	CHECK(!event_visible(&ev, false, "ro"));
+	REFUSED("{\"type\":\"intel\",\"t\":1,\"id\":\"ua-o1\",\"team\":\"ua\","
+	    "\"by\":null,\"tlp\":\"TLP:WHITE\",\"technique\":null,"
+	    "\"indicators\":[],\"text\":null,\"seen\":1,\"to\":[\"ua\"]}",
+	    "event 5 (intel): 'tlp' must be TLP:RED, TLP:AMBER+STRICT, "
+	    "TLP:AMBER, TLP:GREEN or TLP:CLEAR, not 'TLP:WHITE'");
+	REFUSED("{\"type\":\"intel\",\"t\":1,\"id\":\"ua-o1\",\"team\":\"ua\","
+	    "\"by\":null,\"tlp\":\"TLP:RED\",\"technique\":null,"
+	    "\"indicators\":[{\"type\":\"ipv4\"}],\"text\":null,\"seen\":1,"
+	    "\"to\":[\"ua\"]}",
+	    "event 5 (intel): 'indicators[0].value' must be a string");
+	REFUSED("{\"type\":\"intel\",\"t\":1,\"id\":\"ua-o1\",\"team\":\"ua\","
+	    "\"by\":null,\"tlp\":\"TLP:RED\",\"technique\":null,"
+	    "\"indicators\":[],\"text\":null,\"seen\":1}",
+	    "event 5 (intel): 'to' must be a list of strings");
 }
 
 static int
