@@ -55,7 +55,7 @@ CHECKPROBE = $(BUILD)/tests/checks/probe
 FUZZERS	= $(BUILD)/fuzz_scenario $(BUILD)/fuzz_agent $(BUILD)/fuzz_api \
 	  $(BUILD)/fuzz_journal $(BUILD)/fuzz_login $(BUILD)/fuzz_stix
 BENCHES	= $(BUILD)/bench/provision $(BUILD)/bench/virt_loops $(BUILD)/bench/engine $(BUILD)/bench/sse_client \
-	  $(BUILD)/bench/place $(BUILD)/bench/yaml_parse
+	  $(BUILD)/bench/place $(BUILD)/bench/yaml_parse $(BUILD)/bench/detect
 SEEDS	= $(wildcard scenarios/*.yaml tests/scenarios/*.yaml)
 
 ASAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -135,6 +135,7 @@ bench: all $(BENCHES) $(if $(OLD_REV),old-rangectl)
 	$(BUILD)/bench/provision
 	$(BUILD)/bench/engine
 	$(BUILD)/bench/place
+	$(BUILD)/bench/detect
 	bench/http $(BUILD)
 
 # rangectl against each limit or peer of issue 16's table, side by side,

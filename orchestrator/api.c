@@ -508,6 +508,7 @@ file_report(struct api *api, const struct api_request *req,
     const struct auth_user *u, struct api_response *res)
 {
 	const char *title, *body, *inject;
+	struct api_sighting saw = { 0 };
 	json_t *doc, *answer = NULL;
 
 	if (forbidden(res, u->role == AUTH_TRAINEE && u->team != NULL &&
@@ -518,10 +519,12 @@ file_report(struct api *api, const struct api_request *req,
 		return;
 	if (field_string(doc, "title", true, &title, res) == 0 &&
 	    field_string(doc, "body", false, &body, res) == 0 &&
-	    field_string(doc, "inject", false, &inject, res) == 0) {
+	    field_string(doc, "inject", false, &inject, res) == 0 &&
+	    api_sighting_parse(doc, &saw, res) == 0) {
 		struct engine_command cmd = { .kind = ENGINE_REPORT, .by =
 		    u->name, .arg = u->team->id, .text = title, .body = body,
-		    .inject = inject };
+		    .inject = inject, .technique = saw.technique, .indicators =
+		    saw.indicators, .n_indicators = saw.n_indicators };
 
 		if (!report_take(api, u, req->body_len, res))
 			;
@@ -530,6 +533,7 @@ file_report(struct api *api, const struct api_request *req,
 		else
 			report_undo(api, u, req->body_len);
 	}
+	api_sighting_clear(&saw);
 	json_decref(doc);
 }
 

@@ -174,7 +174,9 @@ file_report(struct engine *e, const struct engine_command *cmd,
 	event_init(&ev, EVENT_REPORT);
 	ev.u.report = (struct event_report){ .id = id, .team = cmd->arg,
 	    .author = cmd->by, .title = cmd->text, .body = cmd->body ?
-	    cmd->body : "", .inject = cmd->inject };
+	    cmd->body : "", .inject = cmd->inject, .technique = cmd->technique,
+	    .indicators = (struct event_indicator *)cmd->indicators,
+	    .n_indicators = cmd->n_indicators };
 	if (engine_journal(e, event_encode(&ev)) < 0) {
 		rc = refuse(error, "%s", e->failure);
 	} else {

@@ -197,6 +197,15 @@ copy_scenario(struct planner *p)
 		plan->sla_penalty = sc->scoring.sla.penalty;
 	}
 	plan->timeout = sc->scoring.timeout;
+	if (sc->scoring.detection.node != NULL) {
+		const struct scenario_detection *d = &sc->scoring.detection;
+
+		plan->has_detection = true;
+		plan->detection = (struct detect_rules){ .points = d->points,
+		    .half_life = d->half_life, .sharing = d->sharing,
+		    .early_warning = d->early_warning,
+		    .false_indicator = d->false_indicator };
+	}
 	if (sc->vpn.node != NULL) {
 		plan->vpn.on = true;
 		plan->vpn.listen = copy_text(sc->vpn.listen);

@@ -642,6 +642,17 @@ plan_to_json(struct json_out *o, const struct plan *plan)
 		json_out_int(o, "penalty", (long long)plan->sla_penalty);
 		json_out_close(o, '}');
 	}
+	if (plan->has_detection) {
+		const struct detect_rules *d = &plan->detection;
+
+		json_out_open(o, "detection", '{');
+		json_out_int(o, "points", (long long)d->points);
+		json_out_int(o, "half_life", (long long)d->half_life);
+		json_out_int(o, "sharing", (long long)d->sharing);
+		json_out_int(o, "early_warning", (long long)d->early_warning);
+		json_out_int(o, "false_indicator", (long long)d->false_indicator);
+		json_out_close(o, '}');
+	}
 	json_out_close(o, '}');
 	json_out_close(o, '}');
 }

@@ -192,6 +192,8 @@ static void decode_indicators(struct schema_ctx *, const struct ynode *,
     void *, const char *);
 static void decode_scoring(struct schema_ctx *, const struct ynode *, void *,
     const char *);
+static void decode_detection(struct schema_ctx *, const struct ynode *,
+    void *, const char *);
 static void decode_sla(struct schema_ctx *, const struct ynode *, void *,
     const char *);
 static void decode_nodes(struct schema_ctx *, const struct ynode *, void *,
@@ -373,6 +375,20 @@ static const struct schema_field scoring_fields[] = {
 	    0),
 	FIELD(scenario_scoring, "timeout", SCHEMA_DURATION, timeout, false, 0, 0),
 	CUSTOM("sla", false, decode_sla),
+	CUSTOM("detection", false, decode_detection),
+};
+
+static const struct schema_field detection_fields[] = {
+	FIELD(scenario_detection, "points", SCHEMA_INT, points, false, 0,
+	    1000000),
+	FIELD(scenario_detection, "half_life", SCHEMA_DURATION, half_life, false,
+	    0, 0),
+	FIELD(scenario_detection, "sharing", SCHEMA_INT, sharing, false, 0,
+	    1000000),
+	FIELD(scenario_detection, "early_warning", SCHEMA_INT, early_warning,
+	    false, 0, 1000000),
+	FIELD(scenario_detection, "false_indicator", SCHEMA_INT, false_indicator,
+	    false, 0, 1000000),
 };
 
 static const struct schema_field sla_fields[] = {
@@ -656,6 +672,17 @@ decode_sla(struct schema_ctx *ctx, const struct ynode *value, void *obj,
 	(void)what;
 	schema_decode(ctx, value, "scoring.sla", sla_fields,
 	    ARRAY_SIZE(sla_fields), &scoring->sla);
+}
+
+static void
+decode_detection(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario_scoring *scoring = obj;
+
+	(void)what;
+	schema_decode(ctx, value, "scoring.detection", detection_fields,
+	    ARRAY_SIZE(detection_fields), &scoring->detection);
 }
 
 static const struct schema_field vpn_fields[] = {

@@ -98,6 +98,10 @@ struct engine_command {
 	const char *text;
 	const char *body;
 	const char *inject;
+	/* ENGINE_REPORT: what the team saw, checked by the API (or NULL, 0) */
+	const char *technique;
+	const struct event_indicator *indicators;
+	size_t n_indicators;
 	const json_t *json;
 };
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rangectl/detect.h"
 #include "rangectl/cidr.h"
 #include "rangectl/diag.h"
 #include "rangectl/scenario.h"
@@ -216,6 +217,8 @@ struct plan {
 	long interval;	/* scoring: seconds between rounds */
 	long sla_after;	/* scoring.sla: failed rounds in a row; 0: none */
 	long sla_penalty;	/* points a breach costs */
+	bool has_detection;	/* scoring.detection given */
+	struct detect_rules detection;	/* its points; zero without it */
 	long timeout;	/* scoring: of a round's checks */
 	struct scenario_team *teams;	/* in scenario order */
 	size_t n_teams;

@@ -355,11 +355,27 @@ struct scenario_sla {
 	long penalty;	/* points, once per breach */
 };
 
+/*
+ * scoring.detection (issue 14): points for detecting an attack (halved
+ * every half_life seconds it took), for sharing it with an ally, for
+ * warning an ally before the attack hit it, and lost per indicator that
+ * matches nothing (detect.h).
+ */
+struct scenario_detection {
+	const struct ynode *node;	/* NULL: figures only, no points */
+	long points;
+	long half_life;	/* seconds; 0: no decay */
+	long sharing;
+	long early_warning;
+	long false_indicator;
+};
+
 struct scenario_scoring {
 	const struct ynode *node;
 	long interval;
 	long timeout;
 	struct scenario_sla sla;
+	struct scenario_detection detection;
 };
 
 /*
