@@ -143,7 +143,7 @@ replay_event(struct replay *r, const struct event *ev)
 		return score_apply(&r->e->ledger, ev, &r->error);
 	case EVENT_INTEL:
 		engine_count_intel(r->e, ev->u.intel.team);
-		return 0;
+		return score_apply(&r->e->ledger, ev, &r->error);
 	case EVENT_LINK:
 		replay_link(r, &ev->u.link);
 		return 0;

@@ -845,15 +845,12 @@ apply_login(struct apply *a)
 	return 0;
 }
 
-/*
- * An observation: the report does not show them yet (the coalition
- * section, issue 14 point 3, will match them against the truth).
- */
+/* An observation: the coalition section matches it against the truth. */
 static int
 apply_intel(struct apply *a)
 {
-	(void)a;
-	return 0;
+	/* A sighting, shared: detection scoring's (score_detect.c). */
+	return score_apply(&a->r->ledger, a->ev, a->error);
 }
 
 /* ---- replay ------------------------------------------------------------ */

@@ -157,6 +157,53 @@ reported(struct score_ledger *ledger, const struct event *ev)
 	free(indicators);
 }
 
+/* Whether id is a blue team of the ledger's: the allies a share reaches. */
+static bool
+blue_team(const struct score_ledger *ledger, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < ledger->n_teams; i++)
+		if (strcmp(ledger->teams[i].team->id, id) == 0)
+			return ledger->teams[i].team->role == ROLE_BLUE;
+	return false;
+}
+
+/*
+ * An observation (issue 14 point 2): a sighting like a report's, and
+ * shared with the other blue teams its TLP reached (its journaled "to";
+ * white and red teams are no allies to warn).
+ */
+static void
+observed(struct score_ledger *ledger, const struct event *ev)
+{
+	const struct event_intel *o = &ev->u.intel;
+	struct detect_indicator *indicators;
+	struct detect_sighting s = { .id = o->id, .team = o->team, .t = ev->t,
+	    .technique = o->technique };
+	const char **to;
+	size_t i, n = 0;
+
+	if (o->n_indicators == 0 && o->technique == NULL)
+		return;
+	indicators = xcalloc(o->n_indicators + 1, sizeof(*indicators));
+	for (i = 0; i < o->n_indicators; i++)
+		indicators[i] = (struct detect_indicator){
+		    indicator_type_of(o->indicators[i].type),
+		    o->indicators[i].value };
+	to = xcalloc(o->n_to + 1, sizeof(*to));
+	for (i = 0; i < o->n_to; i++)
+		if (strcmp(o->to[i], o->team) != 0 && blue_team(ledger, o->to[i]))
+			to[n++] = o->to[i];
+	s.indicators = indicators;
+	s.n_indicators = o->n_indicators;
+	s.to = to;
+	s.n_to = n;
+	detect_sighting(&ledger->detect, &s);
+	free(to);
+	free(indicators);
+}
+
 void
 score_detect_event(struct score_ledger *ledger, const struct event *ev)
 {
@@ -166,6 +213,9 @@ score_detect_event(struct score_ledger *ledger, const struct event *ev)
 		break;
 	case EVENT_REPORT:
 		reported(ledger, ev);
+		break;
+	case EVENT_INTEL:
+		observed(ledger, ev);
 		break;
 	default:
 		return;

@@ -13,6 +13,8 @@
 #   - an indicator matching nothing aimed at the team is a false one (-5);
 #   - an attack never matched is missed;
 #   - malformed indicators and techniques are refused with a sentence;
+#   - an observation shared at TLP:AMBER (POST /api/v1/intel, point 2)
+#     shares a detection and warns the allies before the attack hits them;
 # and the live scores, the report's JSON and its text agree.
 #
 # usage: tests/engine/detect.sh BUILD
@@ -64,6 +66,9 @@ c -o /dev/null -X POST -H "Authorization: Bearer ${T[control]}" "$base/api/v1/ex
 e2e_check "wave1-ua fires at 1m" fired wave1-ua
 e2e_check "Ukraine reports red's address: 201" test "$(file oksana \
 	"{\"title\":\"Exploit attempt\",\"technique\":\"T1190\",\"indicators\":[$(ind ipv4 "$kali")]}")" = 201
+e2e_check "Ukraine shares red's address with its allies at TLP:AMBER (POST /intel): 201" test "$(c -o /dev/null \
+	-w '%{http_code}' -X POST -H "Authorization: Bearer ${T[oksana]}" -H 'Content-Type: application/json' \
+	--data "{\"tlp\":\"TLP:AMBER\",\"indicators\":[$(ind ipv4 "$kali")]}" "$base/api/v1/intel")" = 201
 e2e_check "Romania names the same address before it is hit: 201" test "$(file ana \
 	"{\"title\":\"Heard of it\",\"indicators\":[$(ind ipv4 "$kali")]}")" = 201
 e2e_check "wave2-ro and wave2-md fire at 3m" fired wave2-md
@@ -94,17 +99,21 @@ e2e_check "ro and md missed deface" test "$(att deface ro .missed),$(att deface 
 e2e_check "md has one false indicator, ro none (its early one was aimed at it)" test \
 	"$(r '.coalition.teams[] | select(.id=="md") | .false_indicators'),$(r '.coalition.teams[] | select(.id=="ro") | .false_indicators')" = 1,0
 e2e_check "md's detection points are -5" test "$(r '.coalition.teams[] | select(.id=="md") | .points')" = -5
-e2e_check "each attack's points follow the half-life: round(100 * 0.5^(delay/60))" test "$(r \
-	'[.coalition.attacks[] | select(.detected != null) | .points == ((100 * pow(0.5; (.detected - .fired) / 60)) | round)] | all')" = true
-e2e_check "a team's detection points are the sum of its attacks' less its false indicators" test "$(r \
-	'[.coalition.teams[] as $t | ([.coalition.attacks[] | select(.team == $t.id) | .points] | add) - 5 * $t.false_indicators == $t.points] | all')" = true
+e2e_check "each attack's points follow the half-life, with 20 for sharing: round(100 * 0.5^(delay/60)) + 20" test "$(r \
+	'[.coalition.attacks[] | select(.detected != null) | .points == ((100 * pow(0.5; (.detected - .fired) / 60)) | round) + (if .shared != null then 20 else 0 end)] | all')" = true
+e2e_check "a team's detection points are the sum of its attacks', less its false indicators, and 30 per ally warned" test "$(r \
+	'[.coalition.teams[] as $t | ([.coalition.attacks[] | select(.team == $t.id) | .points] | add) - 5 * $t.false_indicators + 30 * $t.warnings == $t.points] | all')" = true
+e2e_check "ua's observation shared its detection of wave1-ua (point 2's intel counts as a sighting)" \
+	test "$(att wave1-ua ua '.shared != null and .shared >= .detected')" = true
+e2e_check "  and warned ro and md in time: W ua on wave2-ro and wave2-md, 2 warnings for ua" test \
+	"$(att wave2-ro ro .warned_by),$(att wave2-md md .warned_by),$(r '.coalition.teams[] | select(.id=="ua") | .warnings')" = ua,ua,2
 e2e_check "the live scores and the report agree on detection points" test \
 	"$(jq -c '[.teams[] | select(.role=="blue") | {id, detection}]' <<<"$scores")" = \
 	"$(r '[.teams[] | select(.role=="blue") | {id, detection}] | tostring')"
 e2e_check "the report's totals count them" test "$(r \
 	'[.teams[] | select(.role=="blue") | .score == .availability - .penalties - .sla + .reports + .adjustments + .flags - .flags_lost + .detection] | all')" = true
 e2e_check "the text report has the coalition matrix" grep -q "^  inject | ro | md | ua" "$RH_DIR/report.txt"
-e2e_check "  with md's miss of wave2-md" grep -Eq "^  wave2-md \| - \| missed \| -" "$RH_DIR/report.txt"
+e2e_check "  with md's miss of wave2-md" grep -Eq "^  wave2-md \| - \| missed W ua \| -" "$RH_DIR/report.txt"
 e2e_check "the HTML report has the coalition section" sh -c \
 	"'$build/rangectl' report --html - '$state' | grep -q 'id=\"coalition\"'"
 e2e_summary
