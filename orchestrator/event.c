@@ -1385,6 +1385,7 @@ static const struct event_field intel_fields[] = {
 	{ .key = "to", .kind = FIELD_STRS },
 	{ .key = NULL },
 };
+
 static int
 decode_intel(struct event_decoder *d, const json_t *o, struct event *ev)
 {
@@ -1405,6 +1406,11 @@ decode_intel(struct event_decoder *d, const json_t *o, struct event *ev)
 	rc = read_entries(d, o, "indicators", "", indicator_fields,
 	    sizeof(*x->indicators), &items, &x->n_indicators);
 	x->indicators = items;
+	for (i = 0; rc == 0 && i < x->n_indicators; i++)
+		if (!indicator_type_known(x->indicators[i].type))
+			return bad(d, "'indicators[%zu].type' must be an indicator "
+			    "type (ipv4, url, sha256...), not '%s'", i,
+			    x->indicators[i].type);
 	return rc;
 }
 
@@ -1412,12 +1418,8 @@ static json_t *
 encode_intel(const struct event *ev)
 {
 	const struct event_intel *x = &ev->u.intel;
-	json_t *list = json_array();
-	size_t i;
+	json_t *list = indicators_json(x->indicators, x->n_indicators);
 
-	for (i = 0; i < x->n_indicators; i++)
-		json_array_append_new(list, json_pack("{s:s, s:s}", "type",
-		    x->indicators[i].type, "value", x->indicators[i].value));
 	return json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:f, s:o}", "id",
 	    x->id, "team", x->team, "by", jstr(x->by), "tlp", x->tlp,
 	    "technique", jstr(x->technique), "indicators", list, "text",

@@ -845,11 +845,14 @@ apply_login(struct apply *a)
 	return 0;
 }
 
-/* An observation: the coalition section matches it against the truth. */
+/*
+ * An observation: the ledger matches it against the truth (the coalition
+ * section shows what it detected, shared and warned of).
+ */
 static int
 apply_intel(struct apply *a)
 {
-	/* A sighting, shared: detection scoring's (score_detect.c). */
+	/* Matched against the truth: detection, sharing, warnings. */
 	return score_apply(&a->r->ledger, a->ev, a->error);
 }
 

@@ -157,9 +157,9 @@ reported(struct score_ledger *ledger, const struct event *ev)
 	free(indicators);
 }
 
-/* Whether id is a blue team of the ledger's: the allies a share reaches. */
+/* Whether id is a blue team: only those are allies, red is none. */
 static bool
-blue_team(const struct score_ledger *ledger, const char *id)
+is_blue(const struct score_ledger *ledger, const char *id)
 {
 	size_t i;
 
@@ -170,37 +170,34 @@ blue_team(const struct score_ledger *ledger, const char *id)
 }
 
 /*
- * An observation (issue 14 point 2): a sighting like a report's, and
- * shared with the other blue teams its TLP reached (its journaled "to";
- * white and red teams are no allies to warn).
+ * An observation: a sighting that reached the blue teams of its `to`
+ * (worked out at journaling from its TLP and the circles) other than
+ * its own, who are the allies it was shared with.
  */
 static void
 observed(struct score_ledger *ledger, const struct event *ev)
 {
-	const struct event_intel *o = &ev->u.intel;
+	const struct event_intel *x = &ev->u.intel;
 	struct detect_indicator *indicators;
-	struct detect_sighting s = { .id = o->id, .team = o->team, .t = ev->t,
-	    .technique = o->technique };
-	const char **to;
-	size_t i, n = 0;
+	const char **allies;
+	struct detect_sighting s = { .id = x->id, .team = x->team, .t = ev->t,
+	    .technique = x->technique };
+	size_t i;
 
-	if (o->n_indicators == 0 && o->technique == NULL)
-		return;
-	indicators = xcalloc(o->n_indicators + 1, sizeof(*indicators));
-	for (i = 0; i < o->n_indicators; i++)
+	indicators = xcalloc(x->n_indicators + 1, sizeof(*indicators));
+	for (i = 0; i < x->n_indicators; i++)
 		indicators[i] = (struct detect_indicator){
-		    indicator_type_of(o->indicators[i].type),
-		    o->indicators[i].value };
-	to = xcalloc(o->n_to + 1, sizeof(*to));
-	for (i = 0; i < o->n_to; i++)
-		if (strcmp(o->to[i], o->team) != 0 && blue_team(ledger, o->to[i]))
-			to[n++] = o->to[i];
+		    indicator_type_of(x->indicators[i].type),
+		    x->indicators[i].value };
+	allies = xcalloc(x->n_to + 1, sizeof(*allies));
+	for (i = 0; i < x->n_to; i++)
+		if (strcmp(x->to[i], x->team) != 0 && is_blue(ledger, x->to[i]))
+			allies[s.n_to++] = x->to[i];
 	s.indicators = indicators;
-	s.n_indicators = o->n_indicators;
-	s.to = to;
-	s.n_to = n;
+	s.n_indicators = x->n_indicators;
+	s.to = allies;
 	detect_sighting(&ledger->detect, &s);
-	free(to);
+	free(allies);
 	free(indicators);
 }
 

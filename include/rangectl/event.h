@@ -42,7 +42,7 @@
  * resolved per target, for the report and the scores alone.
  * It also adds scoring.detection's points to both, and a report's
  * optional technique and indicators.
- * Format 5 also adds the intel event (an observation a blue team shares).
+ * And the intel event (an observation a blue team shares).
  */
 #define EVENT_FORMAT 5
 
@@ -84,7 +84,10 @@ struct event_team {
 	int role;	/* enum team_role: red, blue or white */
 };
 
-/* One indicator of an inject's truth, resolved for one target. */
+/*
+ * One indicator: of an inject's truth, resolved for one target; of a
+ * report; of an observation (normalized there, intel.h).
+ */
 struct event_indicator {
 	const char *type;	/* an indicator_type_name(): ipv4, url, sha256... */
 	const char *value;
