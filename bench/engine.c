@@ -1156,6 +1156,15 @@ feed_view(void *ctx, const json_t *event)
 	view_apply(&bv->view, event);
 }
 
+/* ...the replayed ones decoded once, as `rangectl run` hands them... */
+static void
+feed_view_replayed(void *ctx, const struct journal_event *je)
+{
+	struct bench_view *bv = ctx;
+
+	view_apply_replayed(&bv->view, je);
+}
+
 /* ...and its checkpoint where the engine's stands. */
 static void
 save_view(void *ctx, unsigned long long seq, unsigned long long offset,
@@ -1178,7 +1187,8 @@ checkpoint_both(const struct plan *plan, struct virt *virt, const char *dir)
 {
 	struct bench_view bv = { .dir = dir };
 	struct engine_opts opts = { .state_dir = dir, .speed = 1, .observe =
-	    feed_view, .observe_ctx = &bv, .checkpointed = save_view };
+	    feed_view, .observe_replayed = feed_view_replayed, .observe_ctx = &bv,
+	    .checkpointed = save_view };
 	char *error = NULL;
 	struct engine *e;
 
@@ -1204,7 +1214,7 @@ restart_figure(const char *dir, int runs)
 	struct plan *plan = load(replay_scenario, yaml);
 	struct bench_view bv = { .dir = dir };
 	struct engine_opts opts = { .state_dir = dir, .speed = 1, .observe =
-	    feed_view, .observe_ctx = &bv };
+	    feed_view, .observe_replayed = feed_view_replayed, .observe_ctx = &bv };
 	struct rusage ru;
 	struct virt virt;
 	struct engine *e;

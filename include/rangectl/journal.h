@@ -145,6 +145,30 @@ long journal_replay(const char *path, int (*each)(const json_t *event,
 long journal_replay_from(const char *path, unsigned long long offset,
     unsigned long long first_seq, int (*each)(const json_t *event, void *ctx),
     void *ctx, char **error);
+struct event;
+/* One event of journal_read_from(), borrowed for the call. */
+struct journal_event {
+	unsigned long long seq;
+	/* Decoded (event_decode()'s), or NULL when it does not decode. */
+	const struct event *ev;
+	const char *error;	/* then why not: "event N (TYPE): ..." */
+	/*
+	 * Its JSON; NULL for a round line read without a tree
+	 * (event_scan_round(): most of a journal).
+	 */
+	const json_t *json;
+};
+/*
+ * journal_replay_from(), each event also decoded, once, for everyone
+ * who reads it (the engine, its ledger and the dashboard's view in one
+ * pass). The file is streamed, a few MiB at a time, never read whole. A
+ * line that does not decode is handed on all the same (ev NULL, error
+ * set): each decides whether that stops the replay.
+ */
+long journal_read_from(const char *path, unsigned long long offset,
+    unsigned long long first_seq,
+    int (*each)(const struct journal_event *je, void *ctx), void *ctx,
+    char **error);
 /*
  * Whether the line of the journal at path that ends at byte offset
  * (newline included) hashes to hash: a checkpoint's proof that the
