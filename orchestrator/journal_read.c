@@ -48,6 +48,12 @@ struct journal_join {
 struct reader {
 	const char *path;
 	bool decode;	/* journal_read_from(): events decoded too */
+	/*
+	 * journal_read_sparse(): a selection of a journal's lines, whose seq
+	 * only increase; no parts, no round scanner (the line is kept).
+	 */
+	bool sparse;
+	long last;	/* then the seq of the last line */
 	int (*each_json)(const json_t *event, void *ctx);
 	int (*each)(const struct journal_event *je, void *ctx);
 	void *ctx;
@@ -68,7 +74,8 @@ parse_line(const struct reader *rd, struct line *l)
 	const json_t *parts;
 	const char *type;
 
-	if (rd->decode && event_scan_round(l->text, l->len, &l->ev)) {
+	if (rd->decode && !rd->sparse && event_scan_round(l->text, l->len,
+	    &l->ev)) {
 		l->decoded = 1;
 		return;
 	}
@@ -127,7 +134,7 @@ check_line(const struct reader *rd, const struct line *l, long number)
 	const json_t *seq = json_object_get(l->json, "seq");
 	const char *path = rd->path;
 
-	if (l->len > JOURNAL_LINE_MAX) {
+	if (l->len > JOURNAL_LINE_MAX && !rd->sparse) {
 		*rd->error = xasprintf("journal '%s' line %ld is longer than %d "
 		    "bytes", path, number, JOURNAL_LINE_MAX);
 	} else if (l->json == NULL && l->decoded != 1) {
@@ -198,7 +205,8 @@ static int
 deliver(struct reader *rd, const json_t *event, struct line *l, long seq)
 {
 	struct journal_event je = { .seq = (unsigned long long)seq,
-	    .json = event };
+	    .json = event, .text = l != NULL && l->json != NULL ? l->text : NULL,
+	    .len = l != NULL ? l->len : 0 };
 	struct event joined;
 	char *error = NULL;
 	int rc;
@@ -281,19 +289,33 @@ clear_batch(struct reader *rd)
 	rd->n = 0;
 }
 
+/*
+ * The number a line of a sparse read must have: its own seq when that
+ * comes after last, else one that check_line() refuses.
+ */
+static long
+seq_of(const struct line *l, long last)
+{
+	json_int_t seq = json_integer_value(json_object_get(l->json, "seq"));
+
+	return seq > last ? (long)seq : last + 1;
+}
+
 /* Parses the batch and hands its events on in order. */
 static void
 apply_batch(struct reader *rd)
 {
+	long number;
 	size_t i;
 	int rc;
 
 	parse_batch(rd);
 	for (i = 0; i < rd->n && rd->count >= 0; i++) {
-		if (check_line(rd, &rd->lines[i], rd->first + rd->count) < 0) {
+		number = rd->sparse ? seq_of(&rd->lines[i], rd->last) : rd->first +
+		    rd->count;
+		if (check_line(rd, &rd->lines[i], number) < 0) {
 			rd->count = -1;
-		} else if ((rc = hand_on(rd, &rd->lines[i], rd->first +
-		    rd->count)) == -1) {
+		} else if ((rc = hand_on(rd, &rd->lines[i], number)) == -1) {
 			rd->count = -1;
 		} else if (rc == -2) {
 			*rd->error = xasprintf("replay of journal '%s' stopped at "
@@ -302,6 +324,7 @@ apply_batch(struct reader *rd)
 			rd->count = -1;
 		} else {
 			rd->count++;
+			rd->last = number;
 		}
 	}
 	clear_batch(rd);
@@ -448,6 +471,17 @@ journal_read_from(const char *path, unsigned long long offset,
 {
 	struct reader rd = { .path = path, .decode = true, .each = each,
 	    .ctx = ctx, .first = (long)first_seq, .error = error };
+
+	return read_from(&rd, offset);
+}
+
+long
+journal_read_sparse(const char *path, unsigned long long offset,
+    int (*each)(const struct journal_event *je, void *ctx), void *ctx,
+    char **error)
+{
+	struct reader rd = { .path = path, .decode = true, .sparse = true,
+	    .each = each, .ctx = ctx, .error = error };
 
 	return read_from(&rd, offset);
 }

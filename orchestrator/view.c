@@ -171,6 +171,10 @@ view_apply_replayed(struct view *v, const struct journal_event *je)
 	if (!take_decoded(v, je->ev, je->error))
 		goto cleanup;
 	/* Kept as journaled; read without a tree, it is written back. */
+	if (je->text != NULL) {
+		keep(v, je->text, je->len);
+		goto cleanup;
+	}
 	if (event == NULL) {
 		event = made = event_encode(je->ev);
 		json_object_set_new(made, "seq", json_integer((json_int_t)je->seq));
@@ -380,24 +384,34 @@ head_usable(const json_t *head, const struct plan *plan, const char *journal,
 	return *why == NULL;
 }
 
-/* The kept events after the head, each taken in; -1 for a damaged one. */
+/* A kept event of the checkpoint, taken in; -1 for a damaged one. */
 static int
-take_kept(struct view *v, FILE *f, char **line, size_t *size)
+kept_one(const struct journal_event *je, void *ctx)
 {
-	json_t *event;
-	ssize_t n;
+	struct view *v = ctx;
 
-	while ((n = getline(line, size, f)) > 0) {
-		event = json_loadb(*line, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
-		if (!json_is_object(event)) {
-			json_decref(event);
-			return -1;
-		}
-		take(v, event, json_integer_value(json_object_get(event, "seq")));
-		keep(v, *line, (size_t)n);
-		json_decref(event);
-	}
-	return ferror(f) ? -1 : 0;
+	if (je->ev == NULL || je->text == NULL)
+		return -1;
+	v->report.events++;
+	take_decoded(v, je->ev, je->error);
+	keep(v, je->text, je->len);
+	return 0;
+}
+
+/*
+ * The kept events after the records (from byte offset of the checkpoint
+ * at path), each taken in: parsed and decoded on the reader's threads
+ * (journal_read_sparse()), most of a restart's time. -1 for a damaged one.
+ */
+static int
+take_kept(struct view *v, const char *path, long offset)
+{
+	char *error = NULL;
+	long n = offset < 0 ? -1 : journal_read_sparse(path,
+	    (unsigned long long)offset, kept_one, v, &error);
+
+	free(error);
+	return n < 0 ? -1 : 0;
 }
 
 /* The report's records after the head: *bin, new, of the head's bytes. */
@@ -418,7 +432,7 @@ read_records(FILE *f, const json_t *head, char **bin, size_t *len)
 
 /* view_restore() from the open checkpoint f; *why when it cannot. */
 static int
-restore_from(struct view *v, FILE *f, const char *journal,
+restore_from(struct view *v, FILE *f, const char *path, const char *journal,
     unsigned long long *offset, const char **why, char **error)
 {
 	char *line = NULL, *bin = NULL;
@@ -435,7 +449,7 @@ restore_from(struct view *v, FILE *f, const char *journal,
 		;
 	else if (read_records(f, head, &bin, &len) < 0)
 		*why = "its records are cut short";
-	else if (take_kept(v, f, &line, &size) < 0)
+	else if (take_kept(v, path, ftell(f)) < 0)
 		*why = "one of its events is damaged";
 	else if (report_state_restore(&v->report, json_object_get(head,
 	    "report"), bin, len, error) < 0)
@@ -470,7 +484,7 @@ view_restore(struct view *v, const struct plan *plan, const char *state_dir,
 	*seq = *offset = 0;
 	if (f == NULL && errno != ENOENT)
 		error = xasprintf("cannot read it: %s", strerror(errno));
-	if (f != NULL && restore_from(v, f, journal, offset, &why,
+	if (f != NULL && restore_from(v, f, path, journal, offset, &why,
 	    &error) == 0)
 		*seq = (unsigned long long)v->last_seq;
 	if ((why != NULL || error != NULL) && log != NULL)

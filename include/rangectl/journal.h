@@ -157,6 +157,9 @@ struct journal_event {
 	 * (event_scan_round(): most of a journal).
 	 */
 	const json_t *json;
+	/* The line it was read from, when one jansson read; else NULL. */
+	const char *text;
+	size_t len;
 };
 /*
  * journal_replay_from(), each event also decoded, once, for everyone
@@ -167,6 +170,15 @@ struct journal_event {
  */
 long journal_read_from(const char *path, unsigned long long offset,
     unsigned long long first_seq,
+    int (*each)(const struct journal_event *je, void *ctx), void *ctx,
+    char **error);
+/*
+ * journal_read_from() of a file of journal lines from offset on whose seq
+ * only increase, with gaps (events picked from a journal, whole: the
+ * dashboard's checkpoint keeps its events so), without the limit on a
+ * line's length. Returns the number of lines, or -1.
+ */
+long journal_read_sparse(const char *path, unsigned long long offset,
     int (*each)(const struct journal_event *je, void *ctx), void *ctx,
     char **error);
 /*
