@@ -402,31 +402,58 @@ journal_close(struct journal *j)
 	j->fd = -1;
 }
 
+/*
+ * Where the line ending at byte end (its newline) of fd begins: read
+ * backwards a block at a time, no further than JOURNAL_LINE_MAX; -1 when
+ * it cannot be read or is longer.
+ */
+static off_t
+line_start(int fd, off_t end)
+{
+	char block[4096];
+	off_t at = end - 1, from;
+	ssize_t n, i;
+
+	while (at > 0 && end - at <= JOURNAL_LINE_MAX) {
+		from = at > (off_t)sizeof(block) ? at - (off_t)sizeof(block) : 0;
+		n = pread(fd, block, (size_t)(at - from), from);
+		if (n != at - from)
+			return -1;
+		for (i = n - 1; i >= 0; i--)
+			if (block[i] == '\n')
+				return from + i + 1;
+		at = from;
+	}
+	return at == 0 ? 0 : -1;
+}
+
 int
 journal_line_matches(const char *path, unsigned long long offset,
-    unsigned long long hash)
+    unsigned long long hash, unsigned long long seq)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	unsigned long long start = offset;
-	char c, *line;
+	off_t start;
+	json_t *event = NULL;
+	char c, *line = NULL;
+	size_t len = 0;
 	int ok = 0;
 
-	if (fd < 0 || offset == 0) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
+	if (fd >= 0 && offset > 0 && pread(fd, &c, 1, (off_t)offset - 1) == 1 &&
+	    c == '\n' && (start = line_start(fd, (off_t)offset)) >= 0) {
+		len = (size_t)((off_t)offset - start);
+		line = xmalloc(len);
+		ok = pread(fd, line, len, start) == (ssize_t)len &&
+		    hash_bytes(HASH_SEED, line, len) == hash;
 	}
-	if (pread(fd, &c, 1, (off_t)offset - 1) == 1 && c == '\n') {
-		start = offset - 1;
-		while (start > 0 && offset - start < JOURNAL_LINE_MAX &&
-		    pread(fd, &c, 1, (off_t)start - 1) == 1 && c != '\n')
-			start--;
-		line = xmalloc((size_t)(offset - start));
-		ok = pread(fd, line, (size_t)(offset - start), (off_t)start) ==
-		    (ssize_t)(offset - start) && hash_bytes(HASH_SEED, line,
-		    (size_t)(offset - start)) == hash;
-		free(line);
+	/* The line is the event the checkpoint names, not only its bytes. */
+	if (ok) {
+		event = json_loadb(line, len, 0, NULL);
+		ok = json_integer_value(json_object_get(event, "seq")) ==
+		    (json_int_t)seq;
 	}
-	close(fd);
+	json_decref(event);
+	free(line);
+	if (fd >= 0)
+		close(fd);
 	return ok;
 }

@@ -379,7 +379,8 @@ head_usable(const json_t *head, const struct plan *plan, const char *journal,
 	    !json_is_object(json_object_get(head, "hosts")))
 		*why = "it is damaged";
 	else if (!journal_line_matches(journal, (unsigned long long)offset,
-	    strtoull(hash, NULL, 16)))
+	    strtoull(hash, NULL, 16), (unsigned long long)json_integer_value(
+	    json_object_get(head, "seq"))))
 		*why = "the journal no longer holds the line it was taken at";
 	return *why == NULL;
 }

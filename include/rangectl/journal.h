@@ -183,10 +183,11 @@ long journal_read_sparse(const char *path, unsigned long long offset,
     char **error);
 /*
  * Whether the line of the journal at path that ends at byte offset
- * (newline included) hashes to hash: a checkpoint's proof that the
- * journal before it is still the one it was taken from.
+ * (newline included) hashes to hash and is event seq: a checkpoint's
+ * proof that the journal before it is still the one it was taken from,
+ * and that its seq is that line's (the replay after it begins at seq + 1).
  */
 int journal_line_matches(const char *path, unsigned long long offset,
-    unsigned long long hash);
+    unsigned long long hash, unsigned long long seq);
 
 #endif
