@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "rangectl/event_scan.h"
 #include "rangectl/util.h"
@@ -58,11 +59,12 @@ struct reader {
 	int (*each)(const struct journal_event *je, void *ctx);
 	void *ctx;
 	struct line *lines;
-	size_t n;
+	size_t n, lines_alloc;
 	size_t next;	/* the next line to parse, taken under lock */
 	pthread_mutex_t lock;
 	long first;	/* the sequence number of the first event read */
 	long count;	/* lines handed on so far, or -1 */
+	size_t chunk;	/* bytes read at once */
 	struct journal_join jn;
 	char **error;
 };
@@ -342,6 +344,7 @@ take_lines(struct reader *rd, char *buf, size_t len)
 
 	while (rd->count >= 0 && (nl = memchr(p, '\n', len - (size_t)(p -
 	    buf))) != NULL) {
+		xgrow(&rd->lines, &rd->lines_alloc, rd->n + 1, sizeof(*rd->lines));
 		rd->lines[rd->n] = (struct line){ .text = p, .len = (size_t)(nl -
 		    p) + 1 };
 		rd->n++;
@@ -364,7 +367,7 @@ skip_long_line(struct reader *rd, int fd, char *buf)
 {
 	ssize_t n;
 
-	while ((n = read(fd, buf, READ_CHUNK)) > 0)
+	while ((n = read(fd, buf, rd->chunk)) > 0)
 		if (memchr(buf, '\n', (size_t)n) != NULL) {
 			*rd->error = xasprintf("journal '%s' line %ld is longer than "
 			    "%d bytes", rd->path, rd->first + rd->count,
@@ -378,13 +381,13 @@ skip_long_line(struct reader *rd, int fd, char *buf)
 static void
 stream(struct reader *rd, int fd)
 {
-	char *buf = xmalloc(READ_CHUNK);
+	char *buf = xmalloc(rd->chunk);
 	size_t len = 0, taken;
 	ssize_t n;
 
 	/* A last line without its newline was cut off by a crash: it never
 	 * counted, so replay stops before it. */
-	while (rd->count >= 0 && (n = read(fd, buf + len, READ_CHUNK - len)) !=
+	while (rd->count >= 0 && (n = read(fd, buf + len, rd->chunk - len)) !=
 	    0) {
 		if (n < 0) {
 			if (errno == EINTR)
@@ -398,13 +401,13 @@ stream(struct reader *rd, int fd)
 		taken = take_lines(rd, buf, len);
 		memmove(buf, buf + taken, len - taken);
 		len -= taken;
-		if (len == READ_CHUNK && rd->count >= 0 &&
+		if (len == rd->chunk && rd->count >= 0 &&
 		    skip_long_line(rd, fd, buf) < 0) {
 			if (*rd->error == NULL)
 				*rd->error = xasprintf("cannot read journal '%s': %s",
 				    rd->path, strerror(errno));
 			rd->count = -1;
-		} else if (len == READ_CHUNK) {
+		} else if (len == rd->chunk) {
 			break;
 		}
 	}
@@ -416,6 +419,7 @@ static long
 read_from(struct reader *rd, unsigned long long offset)
 {
 	int fd = open(rd->path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
 
 	*rd->error = NULL;
 	if (fd < 0) {
@@ -431,7 +435,13 @@ read_from(struct reader *rd, unsigned long long offset)
 		close(fd);
 		return -1;
 	}
-	rd->lines = xcalloc(JOURNAL_BATCH, sizeof(*rd->lines));
+	/* No more than the file holds, plus one: a short journal, a short
+	 * buffer (the fuzzer reads thousands). */
+	rd->chunk = READ_CHUNK;
+	if (fstat(fd, &st) == 0 && st.st_size >= 0 && (unsigned long long)
+	    st.st_size - offset < READ_CHUNK && (unsigned long long)st.st_size >=
+	    offset)
+		rd->chunk = (size_t)((unsigned long long)st.st_size - offset) + 1;
 	pthread_mutex_init(&rd->lock, NULL);
 	stream(rd, fd);
 	close(fd);
