@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "rangectl/event.h"
+#include "rangectl/intel.h"
 #include "rangectl/journal.h"
 #include "rangectl/util.h"
 
@@ -80,14 +81,25 @@ note_host(struct view *v, const struct event_host *host)
 	    json_string(host->reason) : json_null());
 }
 
+static void
+note_intel(struct view *v, const json_t *event, const char *team)
+{
+	json_array_append_new(v->intel, json_deep_copy(event));
+	if (json_object_get(v->intel_first, team) == NULL)
+		json_object_set(v->intel_first, team, json_object_get(event,
+		    "wall"));
+}
+
 /*
  * Takes in event ev (decoded; NULL when it did not decode, error says
- * why) of number seq; the caller holds the write lock. Returns whether it
+ * why), and its JSON event (NULL for a round read without a tree); the
+ * caller holds the write lock. Returns whether it
  * is to be kept as it is: a round is kept as what it left, and one that
  * does not decode not at all.
  */
 static bool
-take_decoded(struct view *v, const struct event *ev, const char *error)
+take_decoded(struct view *v, const struct event *ev, const json_t *event,
+    const char *error)
 {
 	char *why = NULL;
 
@@ -98,6 +110,9 @@ take_decoded(struct view *v, const struct event *ev, const char *error)
 		    ev == NULL ? error : why);
 		free(why);
 	}
+	/* Not a round: every other event has its JSON (event_scan.h). */
+	if (ev != NULL && ev->type == EVENT_INTEL && event != NULL)
+		note_intel(v, event, ev->u.intel.team);
 	if (ev != NULL && ev->type == EVENT_ROUND)
 		note_round(v, &ev->u.round);
 	else if (ev != NULL && ev->type == EVENT_HOST)
@@ -116,7 +131,7 @@ take(struct view *v, const json_t *event, json_int_t seq)
 	v->report.events++;
 	ok = event_decode(event, seq > 0 ? (unsigned long long)seq :
 	    v->report.events, &ev, &error) == 0;
-	keep_it = take_decoded(v, ok ? &ev : NULL, error);
+	keep_it = take_decoded(v, ok ? &ev : NULL, event, error);
 	if (ok)
 		event_clear(&ev);
 	free(error);
@@ -168,7 +183,7 @@ view_apply_replayed(struct view *v, const struct journal_event *je)
 		goto cleanup;
 	v->last_seq = (json_int_t)je->seq;
 	v->report.events++;
-	if (!take_decoded(v, je->ev, je->error))
+	if (!take_decoded(v, je->ev, je->json, je->error))
 		goto cleanup;
 	/* Kept as journaled; read without a tree, it is written back. */
 	if (je->text != NULL) {
@@ -206,6 +221,8 @@ view_empty(struct view *v, const struct plan *plan)
 	pthread_rwlock_init(&v->lock, NULL);
 	v->plan = plan;
 	v->hosts = json_object();
+	v->intel = json_array();
+	v->intel_first = json_object();
 	report_init(&v->report);
 }
 
@@ -394,7 +411,7 @@ kept_one(const struct journal_event *je, void *ctx)
 	if (je->ev == NULL || je->text == NULL)
 		return -1;
 	v->report.events++;
-	take_decoded(v, je->ev, je->error);
+	take_decoded(v, je->ev, je->json, je->error);
 	keep(v, je->text, je->len);
 	return 0;
 }
@@ -509,6 +526,8 @@ view_clear(struct view *v)
 		return;
 	report_clear(&v->report);
 	json_decref(v->hosts);
+	json_decref(v->intel);
+	json_decref(v->intel_first);
 	free(v->scores_text);
 	free(v->kept);
 	pthread_rwlock_destroy(&v->lock);
@@ -803,4 +822,51 @@ view_counts(struct view *v, struct view_counts *c)
 				c->results_failed += !inj->firings[j].results[k].ok;
 	}
 	pthread_rwlock_unlock(&v->lock);
+}
+
+/* Whether u may see observation o: its "to" names u's team, or u is staff. */
+static bool
+intel_for(const json_t *o, const struct auth_user *u)
+{
+	const json_t *to = json_object_get(o, "to");
+	size_t i;
+
+	if (u == NULL || u->role != AUTH_TRAINEE)
+		return true;
+	for (i = 0; u->team != NULL && i < json_array_size(to); i++)
+		if (strcmp(json_string_value(json_array_get(to, i)) ?
+		    json_string_value(json_array_get(to, i)) : "",
+		    u->team->id) == 0)
+			return true;
+	return false;
+}
+
+json_t *
+view_intel(struct view *v, const struct auth_user *u, bool stix)
+{
+	json_t *out = json_array(), *copy, *bundle;
+	size_t i;
+
+	pthread_rwlock_rdlock(&v->lock);
+	for (i = json_array_size(v->intel); i-- > 0;) {
+		json_t *o = json_array_get(v->intel, i);
+
+		if (!intel_for(o, u))
+			continue;
+		copy = json_deep_copy(o);
+		if (!stix) {
+			json_object_del(copy, "type");
+			json_object_del(copy, "seq");
+			json_object_del(copy, "wall");
+		}
+		json_array_append_new(out, copy);
+	}
+	if (!stix) {
+		pthread_rwlock_unlock(&v->lock);
+		return out;
+	}
+	bundle = intel_stix_export(v->plan, out, v->intel_first);
+	pthread_rwlock_unlock(&v->lock);
+	json_decref(out);
+	return bundle;
 }
