@@ -47,28 +47,27 @@ eat(struct scan *s, char c)
 static bool
 string(struct scan *s, const char **out)
 {
-	const char *start;
+	/* The bytes a plain string holds: printable ASCII but '"' and '\\'. */
+	static const bool plain[256] = {
+		[0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7e] = true,
+	};
+	const unsigned char *p;
 
 	if (!eat(s, '"'))
 		return false;
-	start = s->p;
-	while (s->p < s->end && *s->p != '"') {
-		if (*s->p < 0x20 || *s->p > 0x7e || *s->p == '\\')
-			return false;
-		s->p++;
-	}
-	if (!eat(s, '"'))
-		return false;
-	*out = start;
-	return true;
+	p = (const unsigned char *)s->p;
+	/* The line's end is a '\n' or past it: plain[] stops there too. */
+	while (p < (const unsigned char *)s->end && plain[*p])
+		p++;
+	*out = s->p;
+	s->p = (const char *)p;
+	return eat(s, '"');
 }
 
-/* Whether the key at s is word (then past it and its colon). */
-static bool
-key_is(const char *key, size_t len, const char *word)
-{
-	return strlen(word) == len && memcmp(key, word, len) == 0;
-}
+/* Whether key (len bytes) is the literal word: a length and a memcmp the
+ * compiler inlines. */
+#define KEY_IS(key, len, word) \
+	((len) == sizeof(word) - 1 && memcmp((key), (word), sizeof(word) - 1) == 0)
 
 static size_t
 digits(struct scan *s)
@@ -222,19 +221,19 @@ check_entry(struct scan *s, struct event_check *c)
 	if (!eat(s, '{'))
 		return false;
 	while (next_key(s, seen == 0, &k, &n, &done)) {
-		if (key_is(k, n, "team"))
+		if (KEY_IS(k, n, "team"))
 			ok = once(&seen, C_TEAM) && string(s, &c->team);
-		else if (key_is(k, n, "host"))
+		else if (KEY_IS(k, n, "host"))
 			ok = once(&seen, C_HOST) && string(s, &c->host);
-		else if (key_is(k, n, "service"))
+		else if (KEY_IS(k, n, "service"))
 			ok = once(&seen, C_SERVICE) && string(s, &c->service);
-		else if (key_is(k, n, "kind"))
+		else if (KEY_IS(k, n, "kind"))
 			ok = once(&seen, C_KIND) && string(s, &c->kind);
-		else if (key_is(k, n, "up"))
+		else if (KEY_IS(k, n, "up"))
 			ok = once(&seen, C_UP) && boolean(s, &c->up);
-		else if (key_is(k, n, "points"))
+		else if (KEY_IS(k, n, "points"))
 			ok = once(&seen, C_POINTS) && integer(s, &c->points);
-		else if (key_is(k, n, "reason"))
+		else if (KEY_IS(k, n, "reason"))
 			ok = once(&seen, C_REASON) && string_or_null(s, &c->reason);
 		else
 			ok = false;
@@ -256,19 +255,19 @@ compromise_entry(struct scan *s, struct event_compromise *c)
 	if (!eat(s, '{'))
 		return false;
 	while (next_key(s, seen == 0, &k, &n, &done)) {
-		if (key_is(k, n, "team"))
+		if (KEY_IS(k, n, "team"))
 			ok = once(&seen, C_TEAM) && string(s, &c->team);
-		else if (key_is(k, n, "host"))
+		else if (KEY_IS(k, n, "host"))
 			ok = once(&seen, C_HOST) && string(s, &c->host);
-		else if (key_is(k, n, "inject"))
+		else if (KEY_IS(k, n, "inject"))
 			ok = once(&seen, C_INJECT) && string(s, &c->inject);
-		else if (key_is(k, n, "kind"))
+		else if (KEY_IS(k, n, "kind"))
 			ok = once(&seen, C_KIND) && string(s, &c->kind);
-		else if (key_is(k, n, "active"))
+		else if (KEY_IS(k, n, "active"))
 			ok = once(&seen, C_UP) && boolean(s, &c->active);
-		else if (key_is(k, n, "penalty"))
+		else if (KEY_IS(k, n, "penalty"))
 			ok = once(&seen, C_POINTS) && integer(s, &c->penalty);
-		else if (key_is(k, n, "reason"))
+		else if (KEY_IS(k, n, "reason"))
 			ok = once(&seen, C_REASON) && string_or_null(s, &c->reason);
 		else
 			ok = false;
@@ -317,28 +316,28 @@ round_member(struct scan *s, const char *k, size_t n, unsigned *seen,
 	const char *type;
 	long long seq;
 
-	if (key_is(k, n, "at"))
+	if (KEY_IS(k, n, "at"))
 		return once(seen, R_AT) && real(s, &r->at);
-	if (key_is(k, n, "checks"))
+	if (KEY_IS(k, n, "checks"))
 		return once(seen, R_CHECKS) && entries(s, r, true);
-	if (key_is(k, n, "compromises"))
+	if (KEY_IS(k, n, "compromises"))
 		return once(seen, R_COMPROMISES) && entries(s, r, false);
-	if (key_is(k, n, "late"))
+	if (KEY_IS(k, n, "late"))
 		return once(seen, R_LATE) && real(s, &r->late) &&
 		    (r->has_late = true);
-	if (key_is(k, n, "n"))
+	if (KEY_IS(k, n, "n"))
 		return once(seen, R_N) && integer(s, &r->n);
-	if (key_is(k, n, "seq"))
+	if (KEY_IS(k, n, "seq"))
 		return once(seen, R_SEQ) && integer(s, &seq) && seq > 0 &&
 		    ((ev->seq = (unsigned long long)seq), true);
-	if (key_is(k, n, "simulated"))
+	if (KEY_IS(k, n, "simulated"))
 		return once(seen, R_SIMULATED) && boolean(s, &r->simulated);
-	if (key_is(k, n, "t"))
+	if (KEY_IS(k, n, "t"))
 		return once(seen, R_T) && real(s, &ev->t);
-	if (key_is(k, n, "type"))
+	if (KEY_IS(k, n, "type"))
 		return once(seen, R_TYPE) && string(s, &type) &&
 		    strncmp(type, "round\"", 6) == 0;
-	if (key_is(k, n, "wall"))
+	if (KEY_IS(k, n, "wall"))
 		return once(seen, R_WALL) && real(s, &ev->wall);
 	return false;
 }
