@@ -846,14 +846,14 @@ apply_login(struct apply *a)
 }
 
 /*
- * An observation: the report does not show them yet (the coalition
- * section, issue 14 point 3, will match them against the truth).
+ * An observation: the ledger matches it against the truth (the coalition
+ * section shows what it detected, shared and warned of).
  */
 static int
 apply_intel(struct apply *a)
 {
-	(void)a;
-	return 0;
+	/* Matched against the truth: detection, sharing, warnings. */
+	return score_apply(&a->r->ledger, a->ev, a->error);
 }
 
 /* ---- replay ------------------------------------------------------------ */

@@ -284,6 +284,7 @@ score_apply(struct score_ledger *ledger, const struct event *ev,
 		return 0;
 	case EVENT_INJECT:
 	case EVENT_REPORT:
+	case EVENT_INTEL:
 		score_detect_event(ledger, ev);
 		return 0;
 	case EVENT_CHANGE:

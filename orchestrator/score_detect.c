@@ -157,6 +157,50 @@ reported(struct score_ledger *ledger, const struct event *ev)
 	free(indicators);
 }
 
+/* Whether id is a blue team: only those are allies, red is none. */
+static bool
+is_blue(const struct score_ledger *ledger, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < ledger->n_teams; i++)
+		if (strcmp(ledger->teams[i].team->id, id) == 0)
+			return ledger->teams[i].team->role == ROLE_BLUE;
+	return false;
+}
+
+/*
+ * An observation: a sighting that reached the blue teams of its `to`
+ * (worked out at journaling from its TLP and the circles) other than
+ * its own, who are the allies it was shared with.
+ */
+static void
+observed(struct score_ledger *ledger, const struct event *ev)
+{
+	const struct event_intel *x = &ev->u.intel;
+	struct detect_indicator *indicators;
+	const char **allies;
+	struct detect_sighting s = { .id = x->id, .team = x->team, .t = ev->t,
+	    .technique = x->technique };
+	size_t i;
+
+	indicators = xcalloc(x->n_indicators + 1, sizeof(*indicators));
+	for (i = 0; i < x->n_indicators; i++)
+		indicators[i] = (struct detect_indicator){
+		    indicator_type_of(x->indicators[i].type),
+		    x->indicators[i].value };
+	allies = xcalloc(x->n_to + 1, sizeof(*allies));
+	for (i = 0; i < x->n_to; i++)
+		if (strcmp(x->to[i], x->team) != 0 && is_blue(ledger, x->to[i]))
+			allies[s.n_to++] = x->to[i];
+	s.indicators = indicators;
+	s.n_indicators = x->n_indicators;
+	s.to = allies;
+	detect_sighting(&ledger->detect, &s);
+	free(allies);
+	free(indicators);
+}
+
 void
 score_detect_event(struct score_ledger *ledger, const struct event *ev)
 {
@@ -166,6 +210,9 @@ score_detect_event(struct score_ledger *ledger, const struct event *ev)
 		break;
 	case EVENT_REPORT:
 		reported(ledger, ev);
+		break;
+	case EVENT_INTEL:
+		observed(ledger, ev);
 		break;
 	default:
 		return;

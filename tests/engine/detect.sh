@@ -12,6 +12,10 @@
 #   - a technique alone finds a truth that names no indicator (deface);
 #   - an indicator matching nothing aimed at the team is a false one (-5);
 #   - an attack never matched is missed;
+#   - an observation shared at TLP:AMBER (POST /api/v1/intel) is a sharing
+#     for its team, and warns the allies it reaches before the same
+#     attack hits them (early_warning points to the sharer); one kept at
+#     TLP:RED shares and warns nothing;
 #   - malformed indicators and techniques are refused with a sentence;
 # and the live scores, the report's JSON and its text agree.
 #
@@ -51,6 +55,12 @@ fired() {
 	return 1
 }
 ind() { jq -cn --arg t "$1" --arg v "$2" '{type: $t, value: $v}'; }
+# observe WHO TLP INDICATOR: the status of POST /intel
+observe() {
+	c -o "$RH_DIR/answer" -w '%{http_code}' -X POST -H "Authorization: Bearer ${T[$1]}" \
+		-H 'Content-Type: application/json' --data "{\"tlp\":\"$2\",\"indicators\":[$3]}" \
+		"$base/api/v1/intel"
+}
 
 e2e_check "a malformed indicator type is refused with a sentence" test "$(file ana \
 	"{\"title\":\"x\",\"indicators\":[{\"type\":\"ip\",\"value\":\"$kali\"}]}")" = 400
@@ -64,6 +74,8 @@ c -o /dev/null -X POST -H "Authorization: Bearer ${T[control]}" "$base/api/v1/ex
 e2e_check "wave1-ua fires at 1m" fired wave1-ua
 e2e_check "Ukraine reports red's address: 201" test "$(file oksana \
 	"{\"title\":\"Exploit attempt\",\"technique\":\"T1190\",\"indicators\":[$(ind ipv4 "$kali")]}")" = 201
+e2e_check "Ukraine shares red's address at TLP:AMBER: 201" test "$(observe oksana TLP:AMBER "$(ind ipv4 "$kali")")" = 201
+e2e_check "Moldova keeps a guess at TLP:RED: 201" test "$(observe ion TLP:RED "$(ind ipv4 "$kali")")" = 201
 e2e_check "Romania names the same address before it is hit: 201" test "$(file ana \
 	"{\"title\":\"Heard of it\",\"indicators\":[$(ind ipv4 "$kali")]}")" = 201
 e2e_check "wave2-ro and wave2-md fire at 3m" fired wave2-md
@@ -91,20 +103,24 @@ e2e_check "ro's report before the hit is no detection: ro detected wave2-ro by i
 e2e_check "md missed wave2-md" test "$(att wave2-md md .missed)" = true
 e2e_check "ua found deface by its technique's parent (T1491 of T1491.002)" test "$(att deface ua .detected_by)" = ua-2
 e2e_check "ro and md missed deface" test "$(att deface ro .missed),$(att deface md .missed)" = true,true
+e2e_check "ua shared wave1-ua: its TLP:AMBER observation reached allies" test "$(att wave1-ua ua '.shared != null')" = true
+e2e_check "ua warned ro and md of wave2 in time" test "$(att wave2-ro ro .warned_by),$(att wave2-md md .warned_by)" = ua,ua
+e2e_check "  and counts two warnings" test "$(r '.coalition.teams[] | select(.id=="ua") | .warnings')" = 2
+e2e_check "md's TLP:RED observation before its hit shared nothing: wave2-md not shared" test "$(att wave2-md md .shared)" = null
 e2e_check "md has one false indicator, ro none (its early one was aimed at it)" test \
 	"$(r '.coalition.teams[] | select(.id=="md") | .false_indicators'),$(r '.coalition.teams[] | select(.id=="ro") | .false_indicators')" = 1,0
 e2e_check "md's detection points are -5" test "$(r '.coalition.teams[] | select(.id=="md") | .points')" = -5
-e2e_check "each attack's points follow the half-life: round(100 * 0.5^(delay/60))" test "$(r \
-	'[.coalition.attacks[] | select(.detected != null) | .points == ((100 * pow(0.5; (.detected - .fired) / 60)) | round)] | all')" = true
-e2e_check "a team's detection points are the sum of its attacks' less its false indicators" test "$(r \
-	'[.coalition.teams[] as $t | ([.coalition.attacks[] | select(.team == $t.id) | .points] | add) - 5 * $t.false_indicators == $t.points] | all')" = true
+e2e_check "each attack's points: round(100 * 0.5^(delay/60)), and 20 when shared" test "$(r \
+	'[.coalition.attacks[] | select(.detected != null) | .points == ((100 * pow(0.5; (.detected - .fired) / 60)) | round) + (if .shared != null then 20 else 0 end)] | all')" = true
+e2e_check "a team's detection points: its attacks', 30 a warning, less 5 a false indicator" test "$(r \
+	'[.coalition.teams[] as $t | ([.coalition.attacks[] | select(.team == $t.id) | .points] | add) + 30 * $t.warnings - 5 * $t.false_indicators == $t.points] | all')" = true
 e2e_check "the live scores and the report agree on detection points" test \
 	"$(jq -c '[.teams[] | select(.role=="blue") | {id, detection}]' <<<"$scores")" = \
 	"$(r '[.teams[] | select(.role=="blue") | {id, detection}] | tostring')"
 e2e_check "the report's totals count them" test "$(r \
 	'[.teams[] | select(.role=="blue") | .score == .availability - .penalties - .sla + .reports + .adjustments + .flags - .flags_lost + .detection] | all')" = true
 e2e_check "the text report has the coalition matrix" grep -q "^  inject | ro | md | ua" "$RH_DIR/report.txt"
-e2e_check "  with md's miss of wave2-md" grep -Eq "^  wave2-md \| - \| missed \| -" "$RH_DIR/report.txt"
+e2e_check "  with md's miss of wave2-md, though ua warned it" grep -Eq "^  wave2-md \| - \| missed W ua \| -" "$RH_DIR/report.txt"
 e2e_check "the HTML report has the coalition section" sh -c \
 	"'$build/rangectl' report --html - '$state' | grep -q 'id=\"coalition\"'"
 e2e_summary
