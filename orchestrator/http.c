@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <microhttpd.h>
+#include <sodium.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -98,6 +99,42 @@ text_response(const char *type, char *body, size_t len)
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body,
 	    MHD_RESPMEM_MUST_FREE);
 
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	return r;
+}
+
+/* MHD's free callback for a secret body: wiped, then freed. */
+static void
+free_secret(void *cls)
+{
+	struct strbuf *body = cls;
+
+	sodium_memzero(body->data, body->len);
+	free(body->data);
+	free(body);
+}
+
+/*
+ * As text_response(), for a body holding a secret (a private key): MHD
+ * sends it from this buffer and, once the answer is sent or the
+ * connection dropped, free_secret() wipes it. What GnuTLS and the kernel
+ * copied on the way out is beyond reach.
+ */
+static struct MHD_Response *
+secret_response(const char *type, char *body, size_t len)
+{
+	struct strbuf *cls = xcalloc(1, sizeof(*cls));
+	struct MHD_Response *r;
+
+	cls->data = body;
+	cls->len = len;
+	r = MHD_create_response_from_buffer_with_free_callback_cls(len, body,
+	    free_secret, cls);
+	if (r == NULL) {
+		free_secret(cls);
+		return NULL;
+	}
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	return r;
@@ -821,19 +858,20 @@ dispatch_api(struct http *h, struct MHD_Connection *conn, const char *url,
 		rc = start_console(h, conn, res.host, res.kind == API_SCREEN ?
 		    CONSOLE_SCREEN : CONSOLE_SERIAL, res.user, res.session);
 	else {
-		struct MHD_Response *r = text_response(res.content_type,
-		    res.body, res.body_len);
+		struct MHD_Response *r = res.secret ?
+		    secret_response(res.content_type, res.body, res.body_len) :
+		    text_response(res.content_type, res.body, res.body_len);
 		char retry[16];
 
 		res.body = NULL;	/* MHD frees it */
-		if (res.retry_after > 0) {
+		if (res.retry_after > 0 && r != NULL) {
 			snprintf(retry, sizeof(retry), "%u", res.retry_after);
 			MHD_add_response_header(r, "Retry-After", retry);
 		}
-		if (res.set_cookie != NULL)
+		if (res.set_cookie != NULL && r != NULL)
 			MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE,
 			    res.set_cookie);
-		rc = queue_response(conn, res.status, r);
+		rc = r == NULL ? MHD_NO : queue_response(conn, res.status, r);
 	}
 	api_response_clear(&res);
 	return rc;
