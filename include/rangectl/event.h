@@ -37,7 +37,7 @@
  * Format 4 adds the flag and capture events (flags for the red teams)
  * and the login event (a dashboard login, ok, refused or throttled).
  */
-#define EVENT_FORMAT 4
+#define EVENT_FORMAT 5
 
 enum event_type {
 	EVENT_EXERCISE,
@@ -291,6 +291,7 @@ struct event_flag {
 	long long rotation;	/* 1 at the start, then 2, 3... */
 	bool planted;	/* written in the guest */
 	const char *error;	/* why not; NULL when planted */
+	bool replant;	/* the same value written again after a revert */
 };
 
 /* A red team submitted a flag's current value (format 4). */

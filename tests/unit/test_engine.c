@@ -508,7 +508,7 @@ TEST(a_fast_clock_fires_the_msel_and_ends)
 		    "clock, inject, inject_result, round, link, message, report, "
 		    "grade, adjustment, host, revert, change, flag, capture, login; "
 		    "a "
-		    "journal of format 4 has no other");
+		    "journal of format 5 has no other");
 		both_refuse(&f, "\"type\":\"flag\",\"t\":600,"
 		    "\"wall\":1}", "flag): 'flag' must be a string");
 		both_refuse(&f, "\"type\":\"adjustment\",\"t\":"

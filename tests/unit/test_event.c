@@ -72,7 +72,7 @@ TEST(exercise_round_trip)
 		2, hosts, 2 };
 	round_trip(&ev);
 	o = event_encode(&ev);
-	CHECK_INT_EQ(json_integer_value(json_object_get(o, "format")), 4);
+	CHECK_INT_EQ(json_integer_value(json_object_get(o, "format")), 5);
 	CHECK_INT_EQ(json_integer_value(json_object_get(o, "sla_after")), 3);
 	json_decref(o);
 	/* No SLA rule: no field, as before format 3. */
@@ -265,7 +265,7 @@ TEST(the_type_and_time_are_checked_first)
 	REFUSED("{\"type\":\"banner\",\"t\":1}", "event 5 (banner): 'type' must "
 	    "be one of exercise, clock, inject, inject_result, round, link, "
 	    "message, report, grade, adjustment, host, revert, change, flag, "
-	    "capture, login; a journal of format 4 has no other");
+	    "capture, login; a journal of format 5 has no other");
 	REFUSED("{\"type\":\"clock\",\"state\":\"running\"}",
 	    "event 5 (clock): 't' must be a number");
 	REFUSED("{\"type\":\"clock\",\"t\":\"1\",\"state\":\"running\"}",
@@ -314,12 +314,12 @@ TEST(a_malformed_exercise_is_refused)
 	    "\"team\":null,\"services\":[{\"id\":\"web\",\"check\":\"http\"}]}]}",
 	    "event 5 (exercise): 'hosts[0].services[0].points' must be an "
 	    "integer");
-	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":5}",
-	    "event 5 (exercise): the journal is of format 5, and this rangectl "
-	    "reads formats 1 to 4: read it with the rangectl that wrote it");
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":6}",
+	    "event 5 (exercise): the journal is of format 6, and this rangectl "
+	    "reads formats 1 to 5: read it with the rangectl that wrote it");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":0}",
 	    "event 5 (exercise): the journal is of format 0, and this rangectl "
-	    "reads formats 1 to 4: read it with the rangectl that wrote it");
+	    "reads formats 1 to 5: read it with the rangectl that wrote it");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":"
 	    "\"2\"}", "event 5 (exercise): 'format' must be an integer");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":2}",
@@ -494,10 +494,12 @@ TEST(flag_and_capture_round_trip)
 	ev.t = 12.5;
 	ev.u.flag = (struct event_flag){ "web-root", "ex-ro-web", "ro",
 		"flag{00112233445566778899aabbccddeeff}", 2, false,
-		"a rehearsal writes into no guest" };
+		"a rehearsal writes into no guest", false };
 	round_trip(&ev);
 	ev.u.flag.planted = true;
 	ev.u.flag.error = NULL;
+	round_trip(&ev);
+	ev.u.flag.replant = true;	/* after a revert */
 	round_trip(&ev);
 	event_init(&ev, EVENT_CAPTURE);
 	ev.has_t = true;
