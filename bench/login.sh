@@ -99,7 +99,8 @@ p99() {
 		print v * (u == "us" ? 1e-6 : u == "ms" ? 1e-3 : u == "s" ? 1 : u == "m" ? 60 : 0) }'
 }
 during() {
-	rh_exec python3 "$RH_DIR/flood.py" "$1" >"$RH_DIR/flood.out" &
+	# ip netns exec execs python3: $! is the flooder itself, which kill stops
+	ip netns exec "$RH_NS" python3 "$RH_DIR/flood.py" "$1" >"$RH_DIR/flood.out" &
 	flood=$!
 	sleep 1
 	p99
