@@ -36,8 +36,10 @@
  * formats 1 and 2 is one of format 3.
  * Format 4 adds the flag and capture events (flags for the red teams)
  * and the login event (a dashboard login, ok, refused or throttled).
+ * Format 5 adds the range event (each team's digests of its range, at
+ * every start).
  */
-#define EVENT_FORMAT 4
+#define EVENT_FORMAT 5
 
 enum event_type {
 	EVENT_EXERCISE,
@@ -56,6 +58,7 @@ enum event_type {
 	EVENT_FLAG,
 	EVENT_CAPTURE,
 	EVENT_LOGIN,
+	EVENT_RANGE,
 	EVENT_TYPES	/* the count, not a type */
 };
 
@@ -318,6 +321,33 @@ struct event_login {
 	long long attempts;	/* throttled attempts it stands for (>= 1) */
 };
 
+/*
+ * One team's digests of its range (format 5; fairness.h): of its whole
+ * normalized slice and of each part, and of what libvirt held for it.
+ */
+struct event_range_team {
+	const char *team;
+	const char *digest;
+	const char *networks;
+	const char *hosts;
+	const char *checks;
+	const char *injects;
+	const char *images;
+	const char *live;	/* NULL when not taken (a test driver's) */
+};
+
+/*
+ * The range every team got, journaled at each start of a run, after
+ * `up` (format 5): anyone may see it, as the proof that every nation got
+ * the same range. differ names each team that does not, as a sentence.
+ */
+struct event_range {
+	struct event_range_team *teams;	/* the event's own array */
+	size_t n_teams;
+	const char **differ;	/* the event's own array; NULL when none */
+	size_t n_differ;
+};
+
 struct event {
 	enum event_type type;
 	/* Its line in the journal (its seq), for messages; 0 before it is
@@ -343,6 +373,7 @@ struct event {
 		struct event_flag flag;
 		struct event_capture capture;
 		struct event_login login;
+		struct event_range range;
 	} u;
 };
 

@@ -44,7 +44,7 @@ e2e_check "it says once at start that checks are simulated" \
 
 e2e_check "all 30 rounds are journaled as simulated" test "$(rh_jq "$state" \
 	'[.[] | select(.type=="round")] | length == 30 and all(.simulated == true)')" = true
-e2e_check "the journal is of format 4" test "$(rh_jq "$state" '.[0].format')" = 4
+e2e_check "the journal is of format 5" test "$(rh_jq "$state" '.[0].format')" = 5
 e2e_check "a service passes while nothing breaks it: ro's ssh in round 1" test "$(rh_jq "$state" \
 	'[.[] | select(.type=="round" and .n==1) | .checks[] | select(.host=="reh-ro-web")] | all(.up)')" = true
 e2e_check "deface fails the page that expects 'rangectl' on both webs from round 8" test "$(rh_jq "$state" \

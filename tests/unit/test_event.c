@@ -72,7 +72,7 @@ TEST(exercise_round_trip)
 		2, hosts, 2 };
 	round_trip(&ev);
 	o = event_encode(&ev);
-	CHECK_INT_EQ(json_integer_value(json_object_get(o, "format")), 4);
+	CHECK_INT_EQ(json_integer_value(json_object_get(o, "format")), 5);
 	CHECK_INT_EQ(json_integer_value(json_object_get(o, "sla_after")), 3);
 	json_decref(o);
 	/* No SLA rule: no field, as before format 3. */
@@ -225,6 +225,22 @@ TEST(the_small_events_round_trip)
 	ev.u.login = (struct event_login){ "nobody", NULL, "throttled", true,
 		12 };
 	round_trip(&ev);
+	{
+		struct event_range_team teams[] = {
+			{ "ro", "d1", "n", "h", "c", "i", "m", "l1" },
+			{ "ua", "d2", "n", "h", "c2", "i", "m", NULL } };
+		const char *differ[] = { "team 'ua' did not get the range of "
+			"the other blue teams (as 'ro'): its checks differ" };
+
+		event_init(&ev, EVENT_RANGE);
+		ev.has_t = true;
+		ev.u.range = (struct event_range){ xcalloc(1, sizeof(teams)),
+			2, xcalloc(1, sizeof(differ)), 1 };
+		memcpy(ev.u.range.teams, teams, sizeof(teams));
+		memcpy(ev.u.range.differ, differ, sizeof(differ));
+		round_trip(&ev);
+		event_clear(&ev);
+	}
 }
 
 /* Decodes text as line 5 and gives the error, or "ok". */
@@ -265,7 +281,7 @@ TEST(the_type_and_time_are_checked_first)
 	REFUSED("{\"type\":\"banner\",\"t\":1}", "event 5 (banner): 'type' must "
 	    "be one of exercise, clock, inject, inject_result, round, link, "
 	    "message, report, grade, adjustment, host, revert, change, flag, "
-	    "capture, login; a journal of format 4 has no other");
+	    "capture, login, range; a journal of format 5 has no other");
 	REFUSED("{\"type\":\"clock\",\"state\":\"running\"}",
 	    "event 5 (clock): 't' must be a number");
 	REFUSED("{\"type\":\"clock\",\"t\":\"1\",\"state\":\"running\"}",
@@ -314,12 +330,12 @@ TEST(a_malformed_exercise_is_refused)
 	    "\"team\":null,\"services\":[{\"id\":\"web\",\"check\":\"http\"}]}]}",
 	    "event 5 (exercise): 'hosts[0].services[0].points' must be an "
 	    "integer");
-	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":5}",
-	    "event 5 (exercise): the journal is of format 5, and this rangectl "
-	    "reads formats 1 to 4: read it with the rangectl that wrote it");
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":6}",
+	    "event 5 (exercise): the journal is of format 6, and this rangectl "
+	    "reads formats 1 to 5: read it with the rangectl that wrote it");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":0}",
 	    "event 5 (exercise): the journal is of format 0, and this rangectl "
-	    "reads formats 1 to 4: read it with the rangectl that wrote it");
+	    "reads formats 1 to 5: read it with the rangectl that wrote it");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":"
 	    "\"2\"}", "event 5 (exercise): 'format' must be an integer");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":2}",
@@ -468,6 +484,7 @@ TEST(audiences)
 	event_init(&ev, EVENT_LOGIN);
 	CHECK(!event_visible(&ev, false, "ro"));
 	CHECK_INT_EQ(event_table[EVENT_LOGIN].audience, EVENT_STAFF);
+	CHECK_INT_EQ(event_table[EVENT_RANGE].audience, EVENT_EVERYONE);
 	CHECK_STR_EQ(event_type_name(EVENT_INJECT_RESULT), "inject_result");
 	CHECK_INT_EQ(event_type_parse("inject_result"), EVENT_INJECT_RESULT);
 	CHECK_INT_EQ(event_type_parse("banner"), EVENT_TYPES);
