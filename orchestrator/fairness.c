@@ -614,9 +614,15 @@ fairness_warnings(const struct fairness_team *teams, size_t n)
 		mask = fairness_differs(teams, n, i, &ref);
 		if (mask == 0)
 			continue;
-		strbuf_printf(&sb, "team '%s' did not get the range of the other "
-		    "%s teams (as '%s'): its ", teams[i].team,
-		    role_name(teams[i].role), teams[ref].team);
+		if (peers_agreeing(teams, n, i) == peers_agreeing(teams, n, ref))
+			strbuf_printf(&sb, "team '%s' did not get the range of team "
+			    "'%s', and no range is most %s teams': its ",
+			    teams[i].team, teams[ref].team,
+			    role_name(teams[i].role));
+		else
+			strbuf_printf(&sb, "team '%s' did not get the range of the "
+			    "other %s teams (as '%s'): its ", teams[i].team,
+			    role_name(teams[i].role), teams[ref].team);
 		sep = "";
 		for (part = 0; part < FAIRNESS_PARTS; part++)
 			if (mask & (1u << part)) {

@@ -827,6 +827,17 @@ apply_login(struct apply *a)
 	return 0;
 }
 
+/*
+ * Each team's digests of its range: `rangectl verify` and the dashboard
+ * read them; the report does not show them (yet).
+ */
+static int
+apply_range(struct apply *a)
+{
+	(void)a;
+	return 0;
+}
+
 /* ---- replay ------------------------------------------------------------ */
 
 /* What each type does to the report, indexed by enum event_type. */
@@ -847,6 +858,7 @@ static int (*const appliers[EVENT_TYPES])(struct apply *a) = {
 	[EVENT_FLAG] = apply_flag,
 	[EVENT_CAPTURE] = apply_flag,
 	[EVENT_LOGIN] = apply_login,
+	[EVENT_RANGE] = apply_range,
 };
 
 int

@@ -94,6 +94,10 @@ take(struct view *v, const json_t *event, json_int_t seq)
 		note_round(v, &ev.u.round);
 	else if (ok && ev.type == EVENT_HOST)
 		note_host(v, &ev.u.host);
+	else if (ok && ev.type == EVENT_RANGE) {
+		json_decref(v->range);
+		v->range = json_deep_copy(event);
+	}
 	event_clear(&ev);
 	v->version++;
 	return ok && !round;
@@ -438,6 +442,7 @@ view_clear(struct view *v)
 		return;
 	report_clear(&v->report);
 	json_decref(v->hosts);
+	json_decref(v->range);
 	free(v->scores_text);
 	free(v->kept);
 	pthread_rwlock_destroy(&v->lock);
@@ -465,6 +470,24 @@ view_exercise(struct view *v)
 	    (json_int_t)v->plan->duration);
 	pthread_rwlock_unlock(&v->lock);
 	return ex;
+}
+
+json_t *
+view_range(struct view *v)
+{
+	json_t *r;
+
+	pthread_rwlock_rdlock(&v->lock);
+	if (v->range == NULL)
+		r = json_pack("{s:[], s:[], s:n, s:n}", "teams", "differ", "t",
+		    "wall");
+	else
+		r = json_pack("{s:O, s:O, s:O, s:O}", "teams", json_object_get(
+		    v->range, "teams"), "differ", json_object_get(v->range,
+		    "differ"), "t", json_object_get(v->range, "t"), "wall",
+		    json_object_get(v->range, "wall"));
+	pthread_rwlock_unlock(&v->lock);
+	return r;
 }
 
 json_t *

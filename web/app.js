@@ -20,6 +20,7 @@
 		scores: null,
 		history: null,
 		uptime: null,      /* scores/uptime */
+		range: null,       /* range: each team's digests */
 		hosts: [],
 		injects: [],
 		messages: [],
@@ -194,6 +195,7 @@
 		scores: ['scores', (d) => { S.scores = d; renderScores(); renderChart(); }],
 		history: ['scores/history', (d) => { S.history = d; renderChart(); }],
 		uptime: ['scores/uptime', (d) => { S.uptime = d; renderUptime(); }],
+		range: ['range', (d) => { S.range = d; renderRange(); }],
 		hosts: ['hosts', (d) => { S.hosts = Array.isArray(d) ? d : []; renderHosts(); }],
 		injects: ['injects', (d) => { S.injects = Array.isArray(d) ? d : []; renderMsel(); }],
 		messages: ['messages', (d) => { S.messages = Array.isArray(d) ? d : []; renderMessages(); }],
@@ -352,6 +354,7 @@
 			refresh('hosts');
 		});
 		es.addEventListener('message', () => refresh('messages'));
+		es.addEventListener('range', () => refresh('range'));
 		es.addEventListener('report', (ev) => {
 			const d = parse(ev);
 			if (d && d.type === 'grade') applyGrade(d);
@@ -442,8 +445,8 @@
 		 * The panels move in the DOM, not by CSS order, so that the keyboard
 		 * goes through them in the order they are seen. */
 		const order = isController()
-			? ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'reports', 'adjust', 'hosts', 'messages', 'accounts']
-			: ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'hosts', 'flag-panel', 'messages', 'reports', 'adjust'];
+			? ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'reports', 'adjust', 'hosts', 'messages', 'range-panel', 'accounts']
+			: ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'hosts', 'flag-panel', 'messages', 'reports', 'adjust', 'range-panel'];
 		for (const id of order) $('dash').append($(id));
 		$('controls').hidden = !isController();
 		$('adjust').hidden = !isController();
@@ -479,7 +482,7 @@
 		S.timers.clear();
 		sessionStorage.removeItem(TOKEN_KEY);
 		Object.assign(S, {
-			token: null, csrf: null, me: null, exercise: null, scores: null, history: null, uptime: null,
+			token: null, csrf: null, me: null, exercise: null, scores: null, history: null, uptime: null, range: null,
 			hosts: [], injects: [], messages: [], reports: [],
 		});
 		S.gradeForms.clear();
@@ -487,7 +490,7 @@
 		S.seq = {};
 		delete document.body.dataset.role;
 		for (const id of ['score-rows', 'uptime-head', 'uptime-rows', 'chart', 'chart-legend', 'msel-strip', 'msel-rows',
-			'host-rows', 'message-list', 'report-list'])
+			'host-rows', 'message-list', 'report-list', 'range-rows', 'range-differ'])
 			$(id).replaceChildren();
 		$('report-form').reset();
 		$('flag-form').reset();
@@ -710,6 +713,22 @@
 				...cells);
 		});
 		$('uptime-rows').replaceChildren(...rows);
+	}
+
+	/* ---- the same range for every team: each team's digest ----------------- */
+
+	function renderRange() {
+		const r = S.range;
+		const teams = r && Array.isArray(r.teams) ? r.teams : [];
+		const differ = r && Array.isArray(r.differ) ? r.differ : [];
+		const odd = (id) => differ.some((line) => line.startsWith(`team '${id}' `));
+		$('range-rows').replaceChildren(...teams.map((t) => el('tr',
+			{ dataset: { team: t.team }, class: S.me && S.me.team === t.team ? 'mine' : null },
+			el('th', { scope: 'row' }, teamName(t.team)),
+			el('td', null, el('code', { title: t.digest }, String(t.digest).slice(0, 16))),
+			el('td', { class: odd(t.team) ? 'differs' : 'same' }, odd(t.team) ? 'no' : 'yes'))));
+		$('range-differ').replaceChildren(...differ.map((line) => el('li', null, line)));
+		$('range-empty').hidden = teams.length > 0;
 	}
 
 	function fillTeamSelect() {

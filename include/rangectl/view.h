@@ -45,6 +45,8 @@ struct view {
 	char *kept;
 	size_t kept_len, kept_alloc;	/* no cap: a week's messages are MBs */
 	unsigned long long saved_seq;	/* of the last checkpoint written */
+	/* The last range event, as journaled (own); NULL before one. */
+	json_t *range;
 };
 
 /* The view's checkpoint in the state folder. */
@@ -117,6 +119,12 @@ json_t *view_hosts(struct view *v, const struct auth_user *u);
 json_t *view_injects(struct view *v);
 json_t *view_messages(struct view *v, const struct auth_user *u);
 json_t *view_reports(struct view *v, const struct auth_user *u);
+/*
+ * Each team's digests of its range, from the last range event (format
+ * 5): {teams, differ, t, wall}, or empty lists and null times before
+ * one. Everyone's, for everyone: they are the proof of a fair range.
+ */
+json_t *view_range(struct view *v);
 /* The team id of a report, or NULL; copied into team (size n). */
 int view_report_team(struct view *v, const char *id, char *team, size_t n);
 

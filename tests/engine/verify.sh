@@ -44,7 +44,7 @@ e2e_check "the image was hashed into the cache" \
 r=$(rc "$build/rangectl" up tests/fairness/differs.yaml --connect "$uri" -q)
 e2e_check "up of an unfair range still exits 0 (got $r)" test "$r" -eq 0
 e2e_check "up warns, naming the team and the part" grep -q \
-	"rangectl up: warning: team 'ua' did not get the range of the other blue teams (as 'ro'): its injects differ" "$dir/err"
+	"rangectl up: warning: team 'ua' did not get the range of team 'ro', and no range is most blue teams': its injects differ" "$dir/err"
 
 # run journals the range event, before the clock starts.
 r=$(rc "$build/rangectl" run "$dir/fair.yaml" --connect "$uri" --speed 100000 \

@@ -14,6 +14,7 @@
 #include "rangectl/fairness.h"
 #include "rangectl/imagesum.h"
 #include "rangectl/range.h"
+#include "rangectl/scenario.h"
 #include "rangectl/util.h"
 
 static struct plan *
@@ -158,8 +159,8 @@ TEST(a_changed_check_is_named)
 	    1u << FAIRNESS_CHECKS);
 	CHECK_INT_EQ(ref, 0);
 	warn = fairness_warnings(teams, 3);
-	CHECK_STR_EQ(warn, "team 'ua' did not get the range of the other blue "
-	    "teams (as 'ro'): its checks differ\n");
+	CHECK_STR_EQ(warn, "team 'ua' did not get the range of team 'ro', and "
+	    "no range is most blue teams': its checks differ\n");
 	free(warn);
 	free(copy);
 	plan_free(plan);
@@ -182,8 +183,8 @@ TEST(an_inject_for_one_team_is_named)
 	CHECK_INT_EQ(fairness_differs(teams, 3, 2, &ref),
 	    1u << FAIRNESS_INJECTS);
 	warn = fairness_warnings(teams, 3);
-	CHECK_STR_EQ(warn, "team 'ua' did not get the range of the other blue "
-	    "teams (as 'ro'): its injects differ\n");
+	CHECK_STR_EQ(warn, "team 'ua' did not get the range of team 'ro', and "
+	    "no range is most blue teams': its injects differ\n");
 	free(warn);
 	plan_free(plan);
 }
@@ -204,6 +205,44 @@ TEST(an_image_differs)
 		CHECK_INT_EQ(strcmp(a[0].parts[part], b[0].parts[part]) != 0,
 		    part == FAIRNESS_IMAGES);
 	plan_free(plan);
+}
+
+/* A team of its own (3), against the most teams (1, 2); red apart. */
+static void
+fake_team(struct fairness_team *t, const char *id, int role, char c,
+    char hosts)
+{
+	int part;
+
+	memset(t, 0, sizeof(*t));
+	t->team = id;
+	t->role = role;
+	for (part = 0; part < FAIRNESS_PARTS; part++)
+		memset(t->parts[part], c, 64);
+	memset(t->parts[FAIRNESS_HOSTS], hosts, 64);
+	t->digest[0] = c;
+	t->digest[1] = hosts;
+}
+
+TEST(the_most_teams_are_the_reference)
+{
+	struct fairness_team t[5];
+	size_t ref;
+	char *warn;
+
+	fake_team(&t[0], "red", ROLE_RED, 'r', 'r');
+	fake_team(&t[1], "md", ROLE_BLUE, 'a', 'x');	/* its own hosts */
+	fake_team(&t[2], "ro", ROLE_BLUE, 'a', 'a');
+	fake_team(&t[3], "ua", ROLE_BLUE, 'a', 'a');
+	fake_team(&t[4], "white", ROLE_WHITE, 'w', 'w');
+	CHECK_INT_EQ(fairness_differs(t, 5, 1, &ref), 1u << FAIRNESS_HOSTS);
+	CHECK_INT_EQ(ref, 2);
+	CHECK_INT_EQ(fairness_differs(t, 5, 2, &ref), 0);
+	CHECK_INT_EQ(fairness_differs(t, 5, 0, &ref), 0);
+	warn = fairness_warnings(t, 5);
+	CHECK_STR_EQ(warn, "team 'md' did not get the range of the other blue "
+	    "teams (as 'ro'): its hosts differ\n");
+	free(warn);
 }
 
 TEST(sha256_of_abc)
