@@ -67,13 +67,16 @@ nodes_json(const struct range *range, const struct cluster *cl)
 static void
 add_digests(json_t *doc, const json_t *event)
 {
-	json_t *teams = json_array(), *t;
+	const json_t *list = json_object_get(event, "teams"), *t;
+	json_t *teams = json_array();
 	size_t i;
 
-	json_array_foreach(json_object_get(event, "teams"), i, t)
+	for (i = 0; i < json_array_size(list); i++) {
+		t = json_array_get(list, i);
 		json_array_append_new(teams, json_pack("{s:O, s:O}", "team",
 		    json_object_get(t, "team"), "digest", json_object_get(t,
 		    "digest")));
+	}
 	json_object_set_new(doc, "teams", teams);
 	json_object_set(doc, "differ", json_object_get(event, "differ"));
 }

@@ -203,10 +203,12 @@ journaled_team(const json_t *range, const char *id)
 	const json_t *teams = json_object_get(range, "teams"), *t;
 	size_t i;
 
-	json_array_foreach(teams, i, t)
+	for (i = 0; i < json_array_size(teams); i++) {
+		t = json_array_get(teams, i);
 		if (strcmp(json_string_value(json_object_get(t, "team")) ?
 		    json_string_value(json_object_get(t, "team")) : "", id) == 0)
 			return t;
+	}
 	return NULL;
 }
 
@@ -260,15 +262,16 @@ static const char *
 live_skipped(const struct verify_args *a, const struct cmd_digests *d,
     const json_t *range)
 {
-	const json_t *t;
+	const json_t *teams = json_object_get(range, "teams");
 	size_t i;
 
 	if (a->no_live)
 		return "--no-live";
 	if (!d->has_live)
 		return "libvirt's test driver keeps no range between processes";
-	json_array_foreach(json_object_get(range, "teams"), i, t)
-		if (json_is_string(json_object_get(t, "live")))
+	for (i = 0; i < json_array_size(teams); i++)
+		if (json_is_string(json_object_get(json_array_get(teams, i),
+		    "live")))
 			return NULL;
 	return "the run journaled none (it ran on libvirt's test driver)";
 }
@@ -276,7 +279,8 @@ live_skipped(const struct verify_args *a, const struct cmd_digests *d,
 static void
 print_text(const json_t *doc)
 {
-	const json_t *t, *changed, *was, *now;
+	const json_t *teams = json_object_get(doc, "teams"), *t, *changed, *was;
+	const json_t *now;
 	const char *skip = json_string_value(json_object_get(doc,
 	    "live_skipped"));
 	size_t i, j;
@@ -284,7 +288,8 @@ print_text(const json_t *doc)
 	printf("exercise '%s', scenario %s\n", json_string_value(
 	    json_object_get(doc, "exercise")), json_string_value(
 	    json_object_get(doc, "scenario")));
-	json_array_foreach(json_object_get(doc, "teams"), i, t) {
+	for (i = 0; i < json_array_size(teams); i++) {
+		t = json_array_get(teams, i);
 		changed = json_object_get(t, "changed");
 		now = json_object_get(t, "now");
 		if (json_array_size(changed) == 0) {

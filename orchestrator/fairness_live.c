@@ -3,6 +3,7 @@
  * (fairness_live.h). At the libvirt edge (tools/symgraph.sh), beside
  * inventory.c, whose tags it reads.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,7 +47,7 @@ add_line(const struct plan *plan, char ***lines, size_t *n,
 			break;
 	if (tag->team != NULL && t < plan->n_teams) {
 		if (xml != NULL && fairness_sha256(xml, strlen(xml), hex) < 0)
-			strcpy(hex, "-");
+			snprintf(hex, sizeof(hex), "-");
 		lines[t] = xrealloc(lines[t], (n[t] + 1) * sizeof(*lines[t]));
 		lines[t][n[t]++] = xasprintf("%s %s %s %s\n", kind, name,
 		    tag->digest ? tag->digest : "-", hex);
