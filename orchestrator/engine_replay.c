@@ -126,7 +126,8 @@ replay_event(struct replay *r, const struct event *ev)
 		return 0;
 	case EVENT_INJECT:
 		replay_inject(r, &ev->u.inject);
-		return 0;
+		/* The attacks it fired, for detection scoring. */
+		return score_apply(&r->e->ledger, ev, &r->error);
 	case EVENT_INJECT_RESULT:
 		replay_result(r, &ev->u.inject_result);
 		return 0;
@@ -139,7 +140,10 @@ replay_event(struct replay *r, const struct event *ev)
 	case EVENT_REPORT:
 		json_object_set_new(r->e->reports, ev->u.report.id,
 		    json_string(ev->u.report.team));
-		return 0;
+		return score_apply(&r->e->ledger, ev, &r->error);
+	case EVENT_INTEL:
+		engine_count_intel(r->e, ev->u.intel.team);
+		return score_apply(&r->e->ledger, ev, &r->error);
 	case EVENT_LINK:
 		replay_link(r, &ev->u.link);
 		return 0;
@@ -238,6 +242,47 @@ engine_replay(struct engine *e, char **error)
 	return n < 0 ? -1 : 0;
 }
 
+/*
+ * An inject's truth as the MSEL journals it (issue 14): the plan's, a row
+ * per target with its team (borrowed strings, new arrays); NULL when none.
+ */
+static struct event_truth *
+truth_of(const struct plan *plan, const struct plan_inject *pi)
+{
+	const struct plan_truth *pt = pi->truth;
+	struct event_truth *t;
+	size_t i, j;
+
+	if (pt == NULL)
+		return NULL;
+	t = xcalloc(1, sizeof(*t));
+	t->technique = pt->technique;
+	t->effects = xcalloc(pt->effects.count + 1, sizeof(*t->effects));
+	for (i = 0; i < pt->effects.count; i++)
+		t->effects[i] = pt->effects.items[i];
+	t->n_effects = pt->effects.count;
+	t->resolved = xcalloc(pi->n_targets + 1, sizeof(*t->resolved));
+	for (i = 0; i < pi->n_targets; i++) {
+		const struct plan_host *h = &plan->hosts[pi->targets[i]];
+		struct event_truth_row *row = &t->resolved[i];
+
+		row->target = h->name;
+		row->team = h->team ? h->team->id : NULL;
+		row->indicators = xcalloc(pt->n_indicators + 1,
+		    sizeof(*row->indicators));
+		for (j = 0; j < pt->n_indicators; j++) {
+			const struct plan_indicator *ind =
+			    &pt->indicators[i * pt->n_indicators + j];
+
+			row->indicators[j].type = indicator_type_name(ind->type);
+			row->indicators[j].value = ind->value;
+		}
+		row->n_indicators = pt->n_indicators;
+	}
+	t->n_resolved = pi->n_targets;
+	return t;
+}
+
 /* The exercise event's MSEL, of plan (borrowed strings, new arrays). */
 static struct event_msel *
 msel_of(const struct plan *plan)
@@ -263,6 +308,7 @@ msel_of(const struct plan *plan)
 		for (j = 0; j < pi->n_people; j++)
 			m->people[j] = pi->people[j];
 		m->n_people = pi->n_people;
+		m->truth = truth_of(plan, pi);
 	}
 	return msel;
 }
@@ -308,6 +354,8 @@ engine_exercise_event(const struct plan *plan)
 	ev.u.exercise.timeout = plan->timeout;
 	ev.u.exercise.sla_after = plan->sla_after;
 	ev.u.exercise.sla_penalty = plan->sla_penalty;
+	ev.u.exercise.has_detection = plan->has_detection;
+	ev.u.exercise.detection = plan->detection;
 	ev.u.exercise.scenario = plan->path;
 	ev.u.exercise.teams = xcalloc(plan->n_teams + 1,
 	    sizeof(*ev.u.exercise.teams));

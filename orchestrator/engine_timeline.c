@@ -36,6 +36,10 @@ engine_timeline_of(const json_t *event)
 		json_object_set_new(t, keys[i], v != NULL ? json_deep_copy(v) :
 		    json_integer(0));
 	}
+	/* scoring.detection (format 5): absent is none, as it is written. */
+	if (json_object_get(event, "detection") != NULL)
+		json_object_set_new(t, "detection", json_deep_copy(
+		    json_object_get(event, "detection")));
 	return t;
 }
 
@@ -119,6 +123,18 @@ diff_inject(json_t *lines, const json_t *was, const json_t *now)
 		free(p);
 		free(q);
 	}
+	/*
+	 * Its truth (format 5) decides what its effects cost and what a
+	 * detection matches: a changed one is a change, journaled, never
+	 * quoted (the words go to the controller's terminal and the report).
+	 */
+	if (!json_equal(json_object_get(was, "truth"), json_object_get(now,
+	    "truth")) && (json_object_get(was, "truth") != NULL ||
+	    json_object_get(now, "truth") != NULL))
+		json_array_append_new(lines, json_sprintf("inject '%s': truth %s",
+		    id, json_object_get(was, "truth") == NULL ? "added" :
+		    json_object_get(now, "truth") == NULL ? "removed" :
+		    "changed"));
 }
 
 static void
@@ -153,6 +169,13 @@ engine_timeline_diff(const json_t *was, const json_t *now)
 	diff_number(lines, was, now, "sla_after", "scoring.sla.after", false);
 	diff_number(lines, was, now, "sla_penalty", "scoring.sla.penalty",
 	    false);
+	if (!json_equal(json_object_get(was, "detection"), json_object_get(now,
+	    "detection")) && (json_object_get(was, "detection") != NULL ||
+	    json_object_get(now, "detection") != NULL))
+		json_array_append_new(lines, json_sprintf("scoring.detection %s",
+		    json_object_get(was, "detection") == NULL ? "added" :
+		    json_object_get(now, "detection") == NULL ? "removed" :
+		    "changed"));
 	for (i = 0; i < json_array_size(json_object_get(was, "injects")); i++) {
 		m = json_array_get(json_object_get(was, "injects"), i);
 		diff_inject(lines, m, inject_of(now, json_string_value(

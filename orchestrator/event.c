@@ -25,6 +25,7 @@ enum field_kind {
 	FIELD_BOOL,
 	FIELD_LIST,
 	FIELD_STRS,	/* a list of strings */
+	FIELD_OBJ,	/* an object, checked by the type's decoder */
 };
 #define FIELD_KIND 0x0f
 #define FIELD_NULL 0x10	/* null will do too */
@@ -34,7 +35,7 @@ enum field_kind {
 
 static const char *const field_what[] = {
 	"", "a string", "an integer", "a number", "true or false", "a list",
-	"a list of strings",
+	"a list of strings", "an object",
 };
 
 struct event_decoder {
@@ -84,6 +85,7 @@ field_ok(const json_t *v, int kind)
 	case FIELD_BOOL: return json_is_boolean(v);
 	case FIELD_LIST: return json_is_array(v);
 	case FIELD_STRS: return json_is_array(v) && all_strings(v);
+	case FIELD_OBJ: return json_is_object(v);
 	default: return false;
 	}
 }
@@ -290,6 +292,28 @@ set(json_t *o, const char *key, json_t *v)
 
 /* ---- exercise ---------------------------------------------------------- */
 
+/*
+ * scoring.detection's points (format 5), when o has them: each a whole
+ * number from 0, as the scenario's rules allow.
+ */
+static int
+decode_detection(struct event_decoder *d, const json_t *o, bool *has,
+    struct detect_rules *rules)
+{
+	const json_t *r = json_object_get(o, "detection");
+
+	*has = false;
+	if (r == NULL)
+		return 0;
+	if (detect_rules_from_json(r, rules) < 0)
+		return bad(d, "'detection' must hold the whole numbers from 0 "
+		    "points, half_life, sharing, early_warning and "
+		    "false_indicator, and nothing else");
+	*has = true;
+	return 0;
+}
+
+
 static const struct event_field exercise_fields[] = {
 	{ .key = "name", .kind = FIELD_STR },
 	{ .key = "title", .kind = FIELD_STR | FIELD_NULL },
@@ -303,6 +327,7 @@ static const struct event_field exercise_fields[] = {
 	{ .key = "format", .kind = FIELD_INT | FIELD_OPT },
 	{ .key = "sla_after", .kind = FIELD_INT | FIELD_OPT },
 	{ .key = "sla_penalty", .kind = FIELD_INT | FIELD_OPT },
+	{ .key = "detection", .kind = FIELD_OBJ | FIELD_OPT },
 	{ .key = NULL },
 };
 static const struct event_field team_fields[] = {
@@ -364,6 +389,170 @@ decode_teams(struct event_decoder *d, const json_t *o, struct event_exercise *x)
 	return 0;
 }
 
+/* ---- an inject's truth (format 5) -------------------------------------- */
+
+static const struct event_field truth_fields[] = {
+	{ .key = "technique", .kind = FIELD_STR | FIELD_NULL },
+	{ .key = "effects", .kind = FIELD_STRS },
+	{ .key = "resolved", .kind = FIELD_LIST },
+	{ .key = NULL },
+};
+static const struct event_field row_fields[] = {
+	{ .key = "target", .kind = FIELD_STR },
+	{ .key = "team", .kind = FIELD_STR | FIELD_NULL },
+	{ .key = "indicators", .kind = FIELD_LIST },
+	{ .key = NULL },
+};
+static const struct event_field indicator_fields[] = {
+	{ "type", FIELD_STR, AT(event_indicator, type), 0 },
+	{ "value", FIELD_STR, AT(event_indicator, value), 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+/* Frees a truth's lists and itself, never its strings; NULL is safe. */
+static void
+truth_free(struct event_truth *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	free(t->effects);
+	for (i = 0; i < t->n_resolved; i++)
+		free(t->resolved[i].indicators);
+	free(t->resolved);
+	free(t);
+}
+
+static bool
+indicator_type_known(const char *type)
+{
+	int i;
+
+	for (i = 1; i <= INDICATOR_LAST; i++)
+		if (strcmp(indicator_type_name(i), type) == 0)
+			return true;
+	return false;
+}
+
+static bool
+listed(const char *const *items, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(items[i], s) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * One resolved row of inj's truth t, from r (where names it): its
+ * target must be one of the inject's, its indicators of a known type.
+ */
+static int
+decode_truth_row(struct event_decoder *d, const json_t *r, const char *where,
+    const struct event_msel *inj, struct event_truth_row *row)
+{
+	void *items;
+	size_t i;
+
+	if (check(d, r, row_fields, where, NULL) < 0)
+		return -1;
+	row->target = str(r, "target");
+	row->team = str(r, "team");
+	if (!listed(inj->targets, inj->n_targets, row->target))
+		return bad(d, "'%s.target' must be one of inject '%s''s targets, "
+		    "not '%s'", where, inj->id, row->target);
+	if (read_entries(d, r, "indicators", where, indicator_fields,
+	    sizeof(*row->indicators), &items, &row->n_indicators) < 0)
+		return -1;
+	row->indicators = items;
+	for (i = 0; i < row->n_indicators; i++)
+		if (!indicator_type_known(row->indicators[i].type))
+			return bad(d, "'%s.indicators[%zu].type' must be an "
+			    "indicator type (ipv4, url, sha256...), not '%s'", where,
+			    i, row->indicators[i].type);
+	return 0;
+}
+
+/* inj's truth from m's "truth", when there is one (*out stays NULL). */
+static int
+decode_truth(struct event_decoder *d, const json_t *m, const char *where,
+    struct event_msel *inj)
+{
+	const json_t *o = json_object_get(m, "truth"), *list;
+	struct event_truth *t;
+	char at[48], row[80];
+	size_t i;
+
+	if (o == NULL)
+		return 0;
+	snprintf(at, sizeof(at), "%s.truth", where);
+	if (check(d, o, truth_fields, at, NULL) < 0)
+		return -1;
+	t = inj->truth = xcalloc(1, sizeof(*t));
+	t->technique = str(o, "technique");
+	t->effects = strings(o, "effects", &t->n_effects);
+	list = json_object_get(o, "resolved");
+	t->resolved = json_array_size(list) ? xcalloc(json_array_size(list),
+	    sizeof(*t->resolved)) : NULL;
+	for (i = 0; i < json_array_size(list); i++) {
+		snprintf(row, sizeof(row), "%s.resolved[%zu]", at, i);
+		t->n_resolved = i + 1;
+		if (decode_truth_row(d, json_array_get(list, i), row, inj,
+		    &t->resolved[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static json_t *
+indicators_json(const struct event_indicator *list, size_t n)
+{
+	json_t *inds = json_array();
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		json_array_append_new(inds, json_pack("{s:s, s:s}", "type",
+		    list[j].type, "value", list[j].value));
+	return inds;
+}
+
+static json_t *
+truth_json(const struct event_truth *t)
+{
+	json_t *resolved = json_array(), *inds;
+	size_t i;
+
+	for (i = 0; i < t->n_resolved; i++) {
+		const struct event_truth_row *r = &t->resolved[i];
+
+		inds = indicators_json(r->indicators, r->n_indicators);
+		json_array_append_new(resolved, json_pack("{s:s, s:o, s:o}",
+		    "target", r->target, "team", jstr(r->team), "indicators",
+		    inds));
+	}
+	return json_pack("{s:o, s:o, s:o}", "technique", jstr(t->technique),
+	    "effects", event_strings_json(t->effects, t->n_effects), "resolved",
+	    resolved);
+}
+
+/* Frees what decode_msel() or a writer allocated for an MSEL. */
+static void
+msel_free(struct event_msel *injects, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(injects[i].targets);
+		free(injects[i].to);
+		free(injects[i].people);
+		truth_free(injects[i].truth);
+	}
+	free(injects);
+}
+
 static int
 decode_msel(struct event_decoder *d, const json_t *o, struct event_exercise *x)
 {
@@ -393,6 +582,8 @@ decode_msel(struct event_decoder *d, const json_t *o, struct event_exercise *x)
 		inj->to = strings(m, "to", &inj->n_to);
 		inj->people = strings(m, "people", &inj->n_people);
 		x->n_injects = i + 1;
+		if (decode_truth(d, m, where, inj) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -454,7 +645,8 @@ decode_exercise(struct event_decoder *d, const json_t *o, struct event *ev)
 			    "'sla_penalty' at least 0, not %ld and %lld",
 			    x->sla_after, x->sla_penalty);
 	}
-	return decode_teams(d, o, x) < 0 || decode_msel(d, o, x) < 0 ||
+	return decode_detection(d, o, &x->has_detection, &x->detection) < 0 ||
+	    decode_teams(d, o, x) < 0 || decode_msel(d, o, x) < 0 ||
 	    decode_hosts(d, o, x) < 0 ? -1 : 0;
 }
 
@@ -470,6 +662,9 @@ msel_json(const struct event_msel *m)
 
 	if (m->n_people > 0)
 		set(o, "people", event_strings_json(m->people, m->n_people));
+	/* Only an inject with truth has the key: older MSELs read the same. */
+	if (m->truth != NULL)
+		set(o, "truth", truth_json(m->truth));
 	return o;
 }
 
@@ -512,6 +707,8 @@ encode_exercise(const struct event *ev)
 		set(o, "sla_after", json_integer(x->sla_after));
 		set(o, "sla_penalty", json_integer(x->sla_penalty));
 	}
+	if (x->has_detection)
+		set(o, "detection", detect_rules_to_json(&x->detection));
 	set(o, "teams", teams);
 	set(o, "injects", injects);
 	set(o, "hosts", hosts);
@@ -876,8 +1073,31 @@ static const struct event_field report_fields[] = {
 	  .at = AT(event_report, body) },
 	{ .key = "inject", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
 	  .at = AT(event_report, inject) },
+	{ .key = "technique", .kind = FIELD_STR | FIELD_OPT,
+	  .at = AT(event_report, technique) },
+	{ .key = "indicators", .kind = FIELD_LIST | FIELD_OPT },
 	{ .key = NULL },
 };
+
+/* Its indicators (format 5), each of a type the truth knows. */
+static int
+decode_report(struct event_decoder *d, const json_t *o, struct event *ev)
+{
+	struct event_report *r = &ev->u.report;
+	void *items;
+	size_t i;
+
+	if (read_entries(d, o, "indicators", "", indicator_fields,
+	    sizeof(*r->indicators), &items, &r->n_indicators) < 0)
+		return -1;
+	r->indicators = items;
+	for (i = 0; i < r->n_indicators; i++)
+		if (!indicator_type_known(r->indicators[i].type))
+			return bad(d, "'indicators[%zu].type' must be an indicator "
+			    "type (ipv4, url, sha256...), not '%s'", i,
+			    r->indicators[i].type);
+	return 0;
+}
 
 static json_t *
 encode_report(const struct event *ev)
@@ -889,6 +1109,12 @@ encode_report(const struct event *ev)
 
 	if (r->body != NULL)
 		set(o, "body", json_string(r->body));
+	/* Only when given: reports without them read as before format 5. */
+	if (r->technique != NULL)
+		set(o, "technique", json_string(r->technique));
+	if (r->n_indicators > 0)
+		set(o, "indicators", indicators_json(r->indicators,
+		    r->n_indicators));
 	return o;
 }
 
@@ -996,6 +1222,7 @@ static const struct event_field change_fields[] = {
 	{ .key = "timeout", .kind = FIELD_INT },
 	{ .key = "sla_after", .kind = FIELD_INT },
 	{ .key = "sla_penalty", .kind = FIELD_INT },
+	{ .key = "detection", .kind = FIELD_OBJ | FIELD_OPT },
 	{ .key = "injects", .kind = FIELD_LIST },
 	{ .key = NULL },
 };
@@ -1014,6 +1241,8 @@ decode_change(struct event_decoder *d, const json_t *o, struct event *ev)
 	c->timeout = (long)integer(o, "timeout");
 	c->sla_after = (long)integer(o, "sla_after");
 	c->sla_penalty = integer(o, "sla_penalty");
+	if (decode_detection(d, o, &c->has_detection, &c->detection) < 0)
+		return -1;
 	rc = decode_msel(d, o, &x);
 	c->injects = x.injects;
 	c->n_injects = x.n_injects;
@@ -1035,13 +1264,16 @@ static json_t *
 encode_change(const struct event *ev)
 {
 	const struct event_change *c = &ev->u.change;
-
-	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:o}", "what",
+	json_t *o = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:o}", "what",
 	    event_strings_json(c->what, c->n_what), "duration",
 	    (json_int_t)c->duration, "interval", (json_int_t)c->interval,
 	    "timeout", (json_int_t)c->timeout, "sla_after",
 	    (json_int_t)c->sla_after, "sla_penalty", (json_int_t)c->sla_penalty,
 	    "injects", msel_list_json(c->injects, c->n_injects));
+
+	if (c->has_detection)
+		set(o, "detection", detect_rules_to_json(&c->detection));
+	return o;
 }
 
 /* ---- flag and capture -------------------------------------------------- */
@@ -1136,6 +1368,65 @@ encode_login(const struct event *ev)
 	return o;
 }
 
+/* ---- intel ------------------------------------------------------------- */
+
+static const struct event_field intel_fields[] = {
+	{ .key = "id", .kind = FIELD_STR, .at = AT(event_intel, id) },
+	{ .key = "team", .kind = FIELD_STR, .at = AT(event_intel, team) },
+	{ .key = "by", .kind = FIELD_STR | FIELD_NULL,
+	  .at = AT(event_intel, by) },
+	{ .key = "tlp", .kind = FIELD_STR, .at = AT(event_intel, tlp) },
+	{ .key = "technique", .kind = FIELD_STR | FIELD_NULL,
+	  .at = AT(event_intel, technique) },
+	{ .key = "indicators", .kind = FIELD_LIST },
+	{ .key = "text", .kind = FIELD_STR | FIELD_NULL,
+	  .at = AT(event_intel, text) },
+	{ .key = "seen", .kind = FIELD_NUM, .at = AT(event_intel, seen) },
+	{ .key = "to", .kind = FIELD_STRS },
+	{ .key = NULL },
+};
+
+static int
+decode_intel(struct event_decoder *d, const json_t *o, struct event *ev)
+{
+	static const char *const tlps[] = { "TLP:RED", "TLP:AMBER+STRICT",
+	    "TLP:AMBER", "TLP:GREEN", "TLP:CLEAR" };
+	struct event_intel *x = &ev->u.intel;
+	void *items;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < ARRAY_SIZE(tlps); i++)
+		if (strcmp(x->tlp, tlps[i]) == 0)
+			break;
+	if (i == ARRAY_SIZE(tlps))
+		return bad(d, "'tlp' must be TLP:RED, TLP:AMBER+STRICT, TLP:AMBER, "
+		    "TLP:GREEN or TLP:CLEAR, not '%s'", x->tlp);
+	x->to = strings(o, "to", &x->n_to);
+	rc = read_entries(d, o, "indicators", "", indicator_fields,
+	    sizeof(*x->indicators), &items, &x->n_indicators);
+	x->indicators = items;
+	for (i = 0; rc == 0 && i < x->n_indicators; i++)
+		if (!indicator_type_known(x->indicators[i].type))
+			return bad(d, "'indicators[%zu].type' must be an indicator "
+			    "type (ipv4, url, sha256...), not '%s'", i,
+			    x->indicators[i].type);
+	return rc;
+}
+
+static json_t *
+encode_intel(const struct event *ev)
+{
+	const struct event_intel *x = &ev->u.intel;
+	json_t *list = indicators_json(x->indicators, x->n_indicators);
+
+	return json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:f, s:o}", "id",
+	    x->id, "team", x->team, "by", jstr(x->by), "tlp", x->tlp,
+	    "technique", jstr(x->technique), "indicators", list, "text",
+	    jstr(x->text), "seen", x->seen, "to", event_strings_json(x->to,
+	    x->n_to));
+}
+
 /* ---- range ------------------------------------------------------------- */
 
 static const struct event_field range_fields[] = {
@@ -1208,7 +1499,7 @@ const struct event_kind event_table[EVENT_TYPES] = {
 	[EVENT_MESSAGE] = { "message", message_fields, EVENT_ADDRESSED,
 	    "message", false, decode_message, encode_message },
 	[EVENT_REPORT] = { "report", report_fields, EVENT_TEAM, "report", false,
-	    NULL, encode_report },
+	    decode_report, encode_report },
 	[EVENT_GRADE] = { "grade", grade_fields, EVENT_TEAM, "report", true,
 	    NULL, encode_grade },
 	[EVENT_ADJUSTMENT] = { "adjustment", adjustment_fields, EVENT_EVERYONE,
@@ -1226,6 +1517,9 @@ const struct event_kind event_table[EVENT_TYPES] = {
 	    true, NULL, encode_capture },
 	[EVENT_LOGIN] = { "login", login_fields, EVENT_STAFF, NULL, false,
 	    decode_login, encode_login },
+	/* To the teams in its "to", decided once when it was recorded. */
+	[EVENT_INTEL] = { "intel", intel_fields, EVENT_ADDRESSED, "intel",
+	    false, decode_intel, encode_intel },
 	/* Every player may see every team's digests: that is their point. */
 	[EVENT_RANGE] = { "range", range_fields, EVENT_EVERYONE, "range",
 	    false, decode_range, encode_range },
@@ -1252,13 +1546,13 @@ const char *
 event_field_kind(int kind)
 {
 	static const char *const names[] = { "", "string", "integer", "number",
-		"boolean", "list", "list of strings" };
+		"boolean", "list", "list of strings", "object" };
 	static const char *const or_null[] = { "", "string or null",
 		"integer or null", "number or null", "boolean or null",
-		"list or null", "list of strings or null" };
+		"list or null", "list of strings or null", "object or null" };
 	int k = kind & FIELD_KIND;
 
-	if (k < 1 || k > FIELD_STRS)
+	if (k < 1 || k > FIELD_OBJ)
 		return "?";
 	return kind & FIELD_NULL ? or_null[k] : names[k];
 }
@@ -1342,27 +1636,20 @@ event_clear(struct event *ev)
 	switch (ev->type) {
 	case EVENT_EXERCISE:
 		free(ev->u.exercise.teams);
-		for (i = 0; i < ev->u.exercise.n_injects; i++) {
-			free(ev->u.exercise.injects[i].targets);
-			free(ev->u.exercise.injects[i].to);
-			free(ev->u.exercise.injects[i].people);
-		}
-		free(ev->u.exercise.injects);
+		msel_free(ev->u.exercise.injects, ev->u.exercise.n_injects);
 		for (i = 0; i < ev->u.exercise.n_hosts; i++)
 			free(ev->u.exercise.hosts[i].services);
 		free(ev->u.exercise.hosts);
 		break;
 	case EVENT_CHANGE:
 		free(ev->u.change.what);
-		for (i = 0; i < ev->u.change.n_injects; i++) {
-			free(ev->u.change.injects[i].targets);
-			free(ev->u.change.injects[i].to);
-			free(ev->u.change.injects[i].people);
-		}
-		free(ev->u.change.injects);
+		msel_free(ev->u.change.injects, ev->u.change.n_injects);
 		break;
 	case EVENT_INJECT:
 		free(ev->u.inject.targets);
+		break;
+	case EVENT_REPORT:
+		free(ev->u.report.indicators);
 		break;
 	case EVENT_INJECT_RESULT:
 		free(ev->u.inject_result.results);
@@ -1374,6 +1661,10 @@ event_clear(struct event *ev)
 	case EVENT_MESSAGE:
 		free(ev->u.message.to);
 		free(ev->u.message.people);
+		break;
+	case EVENT_INTEL:
+		free(ev->u.intel.to);
+		free(ev->u.intel.indicators);
 		break;
 	case EVENT_RANGE:
 		free(ev->u.range.teams);
@@ -1411,12 +1702,21 @@ event_team(const struct event *ev)
 	}
 }
 
-/* Whether a message event names team, or user, among its recipients. */
+/*
+ * Whether a message event names team, or user, among its recipients; an
+ * intel event, team among its to.
+ */
 static bool
 addressed_to(const struct event *ev, const char *team, const char *user)
 {
 	size_t i;
 
+	if (ev->type == EVENT_INTEL) {
+		for (i = 0; team != NULL && i < ev->u.intel.n_to; i++)
+			if (strcmp(ev->u.intel.to[i], team) == 0)
+				return true;
+		return false;
+	}
 	if (ev->type != EVENT_MESSAGE)
 		return false;
 	for (i = 0; team != NULL && i < ev->u.message.n_to; i++)

@@ -200,6 +200,7 @@
 		injects: ['injects', (d) => { S.injects = Array.isArray(d) ? d : []; renderMsel(); }],
 		messages: ['messages', (d) => { S.messages = Array.isArray(d) ? d : []; renderMessages(); }],
 		reports: null, /* loadReports(): in pages, and only what is new */
+		intel: ['intel', (d) => { S.intel = Array.isArray(d) ? d : []; renderIntel(); }],
 	};
 
 	/*
@@ -250,6 +251,7 @@
 		if (!S.me) return;
 		if (what === 'injects' && !seesMsel()) return;
 		if (what === 'reports') return loadReports(all);
+		if (what === 'intel' && !seesCoalition()) return;
 		const [path, apply] = loaders[what];
 		const seq = (S.seq[what] = (S.seq[what] || 0) + 1);
 		const me = S.me;
@@ -354,6 +356,7 @@
 			refresh('hosts');
 		});
 		es.addEventListener('message', () => refresh('messages'));
+		es.addEventListener('intel', () => refresh('intel'));
 		es.addEventListener('range', () => refresh('range'));
 		es.addEventListener('report', (ev) => {
 			const d = parse(ev);
@@ -446,7 +449,7 @@
 		 * goes through them in the order they are seen. */
 		const order = isController()
 			? ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'reports', 'adjust', 'hosts', 'messages', 'range-panel', 'accounts']
-			: ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'hosts', 'flag-panel', 'messages', 'reports', 'adjust', 'range-panel'];
+			: ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'hosts', 'flag-panel', 'messages', 'reports', 'coalition', 'adjust', 'range-panel'];
 		for (const id of order) $('dash').append($(id));
 		$('controls').hidden = !isController();
 		$('adjust').hidden = !isController();
@@ -457,6 +460,7 @@
 		$('msel').hidden = !seesMsel();
 		$('report-form').hidden = true; /* until the team's role is known */
 		$('flag-panel').hidden = true;
+		$('coalition').hidden = true;
 		$('hosts-h').textContent = isTrainee() ? "Your team's machines" : 'Machines';
 		$('messages-h').textContent = isTrainee() ? 'Messages to your team' : 'Messages';
 		$('reports-h').textContent = isTrainee() ? "Your team's incident reports" : 'Incident reports';
@@ -483,17 +487,19 @@
 		sessionStorage.removeItem(TOKEN_KEY);
 		Object.assign(S, {
 			token: null, csrf: null, me: null, exercise: null, scores: null, history: null, uptime: null, range: null,
-			hosts: [], injects: [], messages: [], reports: [],
+			hosts: [], injects: [], messages: [], reports: [], intel: [],
 		});
 		S.gradeForms.clear();
 		S.lastScores.clear();
 		S.seq = {};
 		delete document.body.dataset.role;
 		for (const id of ['score-rows', 'uptime-head', 'uptime-rows', 'chart', 'chart-legend', 'msel-strip', 'msel-rows',
-			'host-rows', 'message-list', 'report-list', 'range-rows', 'range-differ'])
+			'host-rows', 'message-list', 'report-list', 'intel-list', 'range-rows', 'range-differ'])
 			$(id).replaceChildren();
 		$('report-form').reset();
 		$('flag-form').reset();
+		$('intel-form').reset();
+		$('coalition').hidden = true;
 		$('adjust-form').reset();
 		hideError();
 		$('bar').hidden = true;
@@ -1057,6 +1063,76 @@
 		$('report-form').hidden = !show;
 		/* Red trainees submit the flags they find; the server decides. */
 		$('flag-panel').hidden = !(isTrainee() && teamRole(S.me.team) === 'red');
+		const coalition = $('coalition').hidden;
+		$('coalition').hidden = !seesCoalition();
+		if (coalition && seesCoalition()) refresh('intel');
+	}
+
+	/* ---- coalition: observations shared by TLP ------------------------------ */
+
+	function seesCoalition() {
+		return !!S.me && isTrainee() && teamRole(S.me.team) === 'blue';
+	}
+
+	function renderIntel() {
+		const list = (S.intel || []).slice();
+		rerender($('intel-list'), () => list.map((o) => {
+			const own = o.team === S.me.team;
+			return el('li', { class: 'report intel', dataset: { intel: o.id, tlp: o.tlp } },
+				el('h3', { class: 'report-title' },
+					el('span', { class: 'badge tlp' }, o.tlp), ' ',
+					own ? 'Your team' : teamName(o.team), ` · ${o.id}`),
+				el('p', { class: 'meta' },
+					el('span', null, `seen ${exClock(o.seen)}`), ' · ',
+					el('span', null, o.by ? `by ${o.by}` : ''),
+					o.technique ? [' · ', el('code', null, o.technique)] : ''),
+				(o.indicators || []).length
+					? el('ul', { class: 'indicators' }, ...(o.indicators || []).map((i) =>
+						el('li', null, el('span', { class: 'hint' }, `${i.type} `), el('code', null, i.value))))
+					: '',
+				o.text ? el('p', { class: 'body' }, o.text) : '');
+		}));
+		$('intel-empty').hidden = list.length > 0;
+	}
+
+	/* "TYPE VALUE" a line into [{type, value}]; a line of another shape is an error. */
+	function parseIndicators(text) {
+		const out = [];
+		for (const line of text.split('\n')) {
+			const t = line.trim();
+			if (!t) continue;
+			const m = /^(\S+)\s+(\S.*)$/.exec(t);
+			if (!m) throw new Error(`“${t}” is not a type and a value`);
+			out.push({ type: m[1].toLowerCase(), value: m[2].trim() });
+		}
+		return out;
+	}
+
+	async function submitIntel(ev) {
+		ev.preventDefault();
+		const f = $('intel-form');
+		let indicators;
+		try {
+			indicators = parseIndicators(f.elements.indicators.value);
+		} catch (e) {
+			f.elements.indicators.focus();
+			return showError(`Could not read the indicators: ${e.message}`);
+		}
+		const data = { tlp: f.elements.tlp.value, indicators };
+		const technique = f.elements.technique.value.trim();
+		const text = f.elements.text.value.trim();
+		if (technique) data.technique = technique;
+		if (text) data.text = text;
+		if (!indicators.length && !technique) {
+			f.elements.indicators.focus();
+			return showError('Give an indicator or a technique.');
+		}
+		const r = await act($('intel-submit'), 'Could not record the observation', () => api('POST', 'intel', data));
+		if (r) {
+			f.reset();
+			toast(`Observation ${r.id} recorded (${data.tlp}).`);
+			refresh('intel');
+		}
 	}
 
 	async function submitFlag(ev) {
@@ -1479,6 +1555,7 @@
 			b.addEventListener('click', () => clockCommand(b));
 		$('report-form').addEventListener('submit', submitReport);
 		$('flag-form').addEventListener('submit', submitFlag);
+		$('intel-form').addEventListener('submit', submitIntel);
 		$('adjust-form').addEventListener('submit', submitAdjust);
 		$('vpn-download').addEventListener('click', () => vpnDownload($('vpn-download')));
 		$('vpn-qr').addEventListener('click', () => vpnQr($('vpn-qr')));

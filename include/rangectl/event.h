@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rangectl/detect.h"
 #include "rangectl/exclock.h"
 
 /*
@@ -36,8 +37,14 @@
  * formats 1 and 2 is one of format 3.
  * Format 4 adds the flag and capture events (flags for the red teams)
  * and the login event (a dashboard login, ok, refused or throttled).
- * Format 5 adds the range event (each team's digests of its range, at
- * every start).
+ * Format 5 adds an optional truth to each inject of the MSEL (the
+ * exercise and change events; issue 14): what the inject really is,
+ * resolved per target, for the report and the scores alone.
+ * It also adds scoring.detection's points to both, and a report's
+ * optional technique and indicators.
+ * And the intel event (an observation a blue team shares).
+ * And the range event (each team's digests of its range, at every
+ * start: issue 14, point 5).
  */
 #define EVENT_FORMAT 5
 
@@ -58,6 +65,7 @@ enum event_type {
 	EVENT_FLAG,
 	EVENT_CAPTURE,
 	EVENT_LOGIN,
+	EVENT_INTEL,
 	EVENT_RANGE,
 	EVENT_TYPES	/* the count, not a type */
 };
@@ -79,6 +87,38 @@ struct event_team {
 	int role;	/* enum team_role: red, blue or white */
 };
 
+/*
+ * One indicator: of an inject's truth, resolved for one target; of a
+ * report; of an observation (normalized there, intel.h).
+ */
+struct event_indicator {
+	const char *type;	/* an indicator_type_name(): ipv4, url, sha256... */
+	const char *value;
+};
+
+/* An inject's truth resolved for one of its targets. */
+struct event_truth_row {
+	const char *target;	/* a host name among the inject's targets */
+	const char *team;	/* its team; NULL when none */
+	struct event_indicator *indicators;
+	size_t n_indicators;
+};
+
+/*
+ * What an inject really is (format 5; plan.h's struct plan_truth, as the
+ * plan resolved it): journaled in the MSEL so that the report and the
+ * score ledger, which read the journal alone, can tell an attack's
+ * effects and match what teams detect. Nobody sees the exercise event
+ * live, and nothing built from it for a trainee carries it.
+ */
+struct event_truth {
+	const char *technique;	/* Tnnnn or Tnnnn.nnn; NULL when none */
+	const char **effects;	/* "HOST.SERVICE" or "SERVICE", as written */
+	size_t n_effects;
+	struct event_truth_row *resolved;	/* one per target, in order */
+	size_t n_resolved;
+};
+
 struct event_msel {
 	const char *id;
 	const char *title;	/* NULL when none */
@@ -90,6 +130,7 @@ struct event_msel {
 	size_t n_to;
 	const char **people;	/* user names addressed one by one; absent: none */
 	size_t n_people;
+	struct event_truth *truth;	/* NULL: none (absent before format 5) */
 };
 
 struct event_service {
@@ -115,6 +156,8 @@ struct event_exercise {
 	const char *scenario;	/* its absolute path; NULL when absent */
 	long sla_after;	/* scoring.sla's; 0 when none */
 	long long sla_penalty;
+	bool has_detection;	/* scoring.detection given (format 5) */
+	struct detect_rules detection;	/* its points; zero without it */
 	struct event_team *teams;
 	size_t n_teams;
 	struct event_msel *injects;
@@ -232,6 +275,14 @@ struct event_report {
 	const char *title;
 	const char *body;	/* NULL when absent */
 	const char *inject;	/* NULL when none */
+	/*
+	 * What the team saw (format 5), matched against the truth of the
+	 * injects that hit it (detect.h): an ATT&CK id or NULL, and
+	 * indicators of the truth's types (none when absent).
+	 */
+	const char *technique;
+	struct event_indicator *indicators;
+	size_t n_indicators;
 };
 
 struct event_grade {
@@ -277,6 +328,8 @@ struct event_change {
 	long duration, interval, timeout;
 	long sla_after;	/* 0: no SLA rule */
 	long long sla_penalty;
+	bool has_detection;	/* as the exercise event's */
+	struct detect_rules detection;
 	struct event_msel *injects;	/* as the exercise event's */
 	size_t n_injects;
 };
@@ -319,6 +372,26 @@ struct event_login {
 	const char *result;	/* "ok", "refused" or "throttled" */
 	bool has_attempts;
 	long long attempts;	/* throttled attempts it stands for (>= 1) */
+};
+
+/*
+ * An observation a blue trainee recorded (format 5): what they saw, its
+ * TLP 2.0 label, and to, the teams that receive it, worked out once when
+ * it was recorded (intel_audience()) so that every reader, the live
+ * stream included, shows it to the same people.
+ */
+struct event_intel {
+	const char *id;	/* TEAM-oN */
+	const char *team;	/* the team that recorded it */
+	const char *by;	/* the person; NULL when none */
+	const char *tlp;	/* "TLP:RED" ... "TLP:CLEAR" */
+	const char *technique;	/* an ATT&CK id; NULL when none */
+	struct event_indicator *indicators;
+	size_t n_indicators;
+	const char *text;	/* NULL when none */
+	double seen;	/* exercise seconds */
+	const char **to;	/* team ids */
+	size_t n_to;
 };
 
 /*
@@ -373,6 +446,7 @@ struct event {
 		struct event_flag flag;
 		struct event_capture capture;
 		struct event_login login;
+		struct event_intel intel;
 		struct event_range range;
 	} u;
 };

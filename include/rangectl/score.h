@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "rangectl/detect.h"
 #include "rangectl/event.h"
 #include "rangectl/scenario.h"
 #include "rangectl/strmap.h"
@@ -38,6 +39,7 @@ struct score_team {
 	long long flags_lost;	/* blue: points lost to captures, positive */
 	long captured;	/* red: flag values captured */
 	long lost;	/* blue: its flags' values captured */
+	long long detection;	/* blue: scoring.detection's, either sign */
 };
 
 /* A check's last result: none yet, failed, passed. */
@@ -89,6 +91,13 @@ struct score_ledger {
 	struct score_grade *grades;
 	size_t n_grades, grades_alloc;
 	struct strmap grade_map;	/* report id -> index + 1 */
+	/*
+	 * Detection scoring (score_detect.c): on when the exercise has
+	 * scoring.detection or an inject with truth, so that journals
+	 * without either report exactly as before.
+	 */
+	bool detecting;
+	struct detect_ledger detect;
 };
 
 /* A ledger of n_teams teams, all at zero; teams must outlive it. */
@@ -136,6 +145,18 @@ json_t *score_uptime_to_json(const struct score_ledger *ledger,
 json_t *score_state_to_json(const struct score_ledger *ledger);
 int score_restore(struct score_ledger *ledger, const json_t *state,
     char **error);
+/*
+ * score_detect.c: the exercise's (or a change's) truth and detection
+ * rules into ledger.detect, and a firing, report or observation applied
+ * to it; score_apply() calls them.
+ */
+void score_detect_exercise(struct score_ledger *ledger,
+    const struct event_exercise *x);
+void score_detect_change(struct score_ledger *ledger,
+    const struct event_change *c);
+void score_detect_event(struct score_ledger *ledger, const struct event *ev);
+/* The "detection" of score_state_to_json(), back; -1 when malformed. */
+int score_detect_restore(struct score_ledger *ledger, const json_t *o);
 /* [{"n","at","scores":{"ro":12,...}}], new. */
 json_t *score_history_to_json(const struct score_ledger *ledger);
 

@@ -45,6 +45,9 @@ struct view {
 	char *kept;
 	size_t kept_len, kept_alloc;	/* no cap: a week's messages are MBs */
 	unsigned long long saved_seq;	/* of the last checkpoint written */
+	/* The intel events as journaled, in order (rebuilt from kept). */
+	json_t *intel;
+	json_t *intel_first;	/* team id -> wall of its first observation */
 	/* The last range event, as journaled (own); NULL before one. */
 	json_t *range;
 };
@@ -119,6 +122,13 @@ json_t *view_hosts(struct view *v, const struct auth_user *u);
 json_t *view_injects(struct view *v);
 json_t *view_messages(struct view *v, const struct auth_user *u);
 json_t *view_reports(struct view *v, const struct auth_user *u);
+/*
+ * The observations u may see (staff: all; a trainee: those whose "to"
+ * holds their team), newest first, as journaled but for type, seq and
+ * wall; or, with stix, as a STIX 2.1 bundle (intel.h). New.
+ */
+json_t *view_intel(struct view *v, const struct auth_user *u, bool stix);
+
 /*
  * Each team's digests of its range, from the last range event (format
  * 5): {teams, differ, t, wall}, or empty lists and null times before

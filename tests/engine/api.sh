@@ -180,6 +180,18 @@ e2e_check "truth: no trainee answer or event names a technique or an indicator" 
 	"! grep -Eq 'T1046|T1491|index\.html|100\.64\.0\.66|\"truth\"|technique|indicator' '$RH_DIR/trainee-answers'"
 e2e_check "truth: the controller's plan --json has it" sh -c \
 	"'$build/rangectl' plan --json '$scenario' | grep -q T1491.002"
+# The journal holds it (format 5), resolved per target, for the report
+# and the scores; the staff's answers are as before (nothing built on it
+# reaches the API yet).
+e2e_check "truth: the journal's MSEL has deface's, a row per target" test "$(rh_jq "$state" \
+	'.[0].injects[] | select(.id=="deface") | .truth | "\(.technique) \(.effects | length > 0) \(.resolved | length)"')" = "T1491.002 true 2"
+e2e_check "truth: an inject without truth has no key in the journal" test "$(rh_jq "$state" \
+	'[.[0].injects[] | select(has("truth") | not)] | length > 0')" = true
+for p in exercise injects scores; do
+	c -H "Authorization: Bearer ${T[prof]}" "$base/api/v1/$p"
+done >"$RH_DIR/staff-answers"
+e2e_check "truth: no staff answer carries it either" sh -c \
+	"! grep -Eq '\"truth\"|technique|indicator' '$RH_DIR/staff-answers'"
 # Streams that come and go while nothing is published (the clock paused):
 # only the pings find them dead and free them.
 metric() { rh_exec curl -s -m 5 "$base/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }

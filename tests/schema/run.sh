@@ -90,6 +90,9 @@ bad-inject-breaks          pass  a reference to a service
 bad-flag-duplicate         pass  a duplicate id
 bad-flag-red-host          pass  the role of the team a selector names
 bad-flag-no-blue           pass  which hosts a selector matches
+bad-coalition-duplicate    pass  a duplicate id
+bad-coalition-red          pass  the role of a team a circle names
+bad-coalition-unknown      pass  a reference to a team
 EOF
 
 good=(scenarios/*.yaml tests/e2e/*.yaml tests/engine/*.yaml tests/provision/*.yaml

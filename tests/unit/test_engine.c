@@ -419,6 +419,42 @@ both_refuse(struct fixture *f, const char *rest, const char *want)
 	free(path);
 }
 
+/*
+ * An inject's truth (format 5) is part of the timeline: added, changed or
+ * removed between two runs, it is a change, said without quoting it.
+ */
+TEST(a_changed_truth_is_a_change)
+{
+	json_t *was = json_loads("{\"duration\":60,\"injects\":[{\"id\":"
+	    "\"deface\",\"at\":30,\"action\":\"exec\",\"targets\":[\"w\"],"
+	    "\"truth\":{\"technique\":\"T1491\",\"effects\":[],\"resolved\":"
+	    "[]}},{\"id\":\"scan\",\"at\":10,\"action\":\"exec\","
+	    "\"targets\":[\"w\"]}]}", 0, NULL);
+	json_t *now = json_deep_copy(was), *lines;
+
+	lines = engine_timeline_diff(was, now);
+	CHECK_INT_EQ(json_array_size(lines), 0);
+	json_decref(lines);
+	json_object_set_new(json_object_get(json_array_get(json_object_get(now,
+	    "injects"), 0), "truth"), "technique", json_string("T1491.002"));
+	json_object_set_new(json_array_get(json_object_get(now, "injects"), 1),
+	    "truth", json_pack("{s:n, s:[], s:[]}", "technique", "effects",
+	    "resolved"));
+	lines = engine_timeline_diff(was, now);
+	CHECK_INT_EQ(json_array_size(lines), 2);
+	CHECK_STR_EQ(json_string_value(json_array_get(lines, 0)),
+	    "inject 'deface': truth changed");
+	CHECK_STR_EQ(json_string_value(json_array_get(lines, 1)),
+	    "inject 'scan': truth added");
+	json_decref(lines);
+	lines = engine_timeline_diff(now, was);
+	CHECK_STR_EQ(json_string_value(json_array_get(lines, 1)),
+	    "inject 'scan': truth removed");
+	json_decref(lines);
+	json_decref(was);
+	json_decref(now);
+}
+
 TEST(a_fast_clock_fires_the_msel_and_ends)
 {
 	struct fixture f;
@@ -507,7 +543,7 @@ TEST(a_fast_clock_fires_the_msel_and_ends)
 		    "\"wall\":1}", "banner): 'type' must be one of exercise, "
 		    "clock, inject, inject_result, round, link, message, report, "
 		    "grade, adjustment, host, revert, change, flag, capture, login, "
-		    "range; a journal of format 5 has no other");
+		    "intel, range; a journal of format 5 has no other");
 		both_refuse(&f, "\"type\":\"flag\",\"t\":600,"
 		    "\"wall\":1}", "flag): 'flag' must be a string");
 		both_refuse(&f, "\"type\":\"adjustment\",\"t\":"

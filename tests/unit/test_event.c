@@ -57,8 +57,8 @@ TEST(exercise_round_trip)
 	struct event_team teams[] = { { "ro", "Romania", ROLE_BLUE },
 		{ "white", NULL, ROLE_WHITE } };
 	struct event_msel msel[] = {
-		{ "recon", "Scan", 300, "exec", targets, 2, NULL, 0, NULL, 0 },
-		{ "press", NULL, -1, "message", NULL, 0, teams_to, 2, NULL, 0 } };
+		{ "recon", "Scan", 300, "exec", targets, 2, NULL, 0, NULL, 0, NULL },
+		{ "press", NULL, -1, "message", NULL, 0, teams_to, 2, NULL, 0, NULL } };
 	struct event_service services[] = { { "web", "http", 10 } };
 	struct event_host_entry hosts[] = { { "ex-ro-web", "ro", services, 1 },
 		{ "ex-gw", NULL, NULL, 0 } };
@@ -68,7 +68,8 @@ TEST(exercise_round_trip)
 	event_init(&ev, EVENT_EXERCISE);
 	ev.has_t = true;
 	ev.u.exercise = (struct event_exercise){ EVENT_FORMAT, "drill",
-		"Drill", 3600, 600, 5, "/srv/drill.yaml", 3, 20, teams, 2, msel,
+		"Drill", 3600, 600, 5, "/srv/drill.yaml", 3, 20, false, { 0 }, teams,
+		2, msel,
 		2, hosts, 2 };
 	round_trip(&ev);
 	o = event_encode(&ev);
@@ -85,6 +86,71 @@ TEST(exercise_round_trip)
 	o = event_encode(&ev);
 	CHECK(json_object_get(o, "format") == NULL);
 	json_decref(o);
+	round_trip(&ev);
+}
+
+/*
+ * Format 5: an inject's truth, resolved per target, rides in the MSEL of
+ * the exercise and change events; an inject without one has no key.
+ */
+TEST(the_msel_carries_the_truth)
+{
+	static const char *effects[] = { "web.http" };
+	struct event_indicator ro[] = { { "ipv4", "100.64.0.66" },
+		{ "url", "http://10.1.1.10/index.html" } };
+	struct event_indicator md[] = { { "ipv4", "100.64.0.66" },
+		{ "url", "http://10.2.1.10/index.html" } };
+	struct event_truth_row rows[] = { { "ex-ro-web", "ro", ro, 2 },
+		{ "ex-md-web", "md", md, 2 } };
+	struct event_truth truth = { "T1491.002", effects, 1, rows, 2 };
+	struct event_truth bare = { NULL, NULL, 0, NULL, 0 };
+	struct event_msel msel[] = {
+		{ "deface", "Deface", 900, "exec", targets, 2, NULL, 0, NULL, 0,
+		  &truth },
+		{ "press", NULL, -1, "message", NULL, 0, teams_to, 2, NULL, 0,
+		  NULL },
+		{ "hint", NULL, -1, "message", NULL, 0, teams_to, 2, NULL, 0,
+		  &bare } };
+	static const char *what[] = { "inject 'deface': truth added" };
+	struct event ev, back;
+	json_t *o, *t;
+	char *error = NULL;
+
+	event_init(&ev, EVENT_EXERCISE);
+	ev.has_t = true;
+	ev.u.exercise = (struct event_exercise){ EVENT_FORMAT, "drill", NULL,
+		3600, 600, 5, NULL, 0, 0, false, { 0 }, NULL, 0, msel, 3, NULL, 0 };
+	round_trip(&ev);
+	o = event_encode(&ev);
+	t = json_object_get(json_array_get(json_object_get(o, "injects"), 0),
+	    "truth");
+	CHECK_STR_EQ(json_string_value(json_object_get(t, "technique")),
+	    "T1491.002");
+	CHECK(json_object_get(json_array_get(json_object_get(o, "injects"), 1),
+	    "truth") == NULL);
+	CHECK(json_is_null(json_object_get(json_object_get(json_array_get(
+	    json_object_get(o, "injects"), 2), "truth"), "technique")));
+	json_object_set_new(o, "seq", json_integer(1));
+	if (CHECK(event_decode(o, 0, &back, &error) == 0)) {
+		const struct event_truth *d = back.u.exercise.injects[0].truth;
+
+		CHECK(back.u.exercise.injects[1].truth == NULL);
+		CHECK(d != NULL && d->n_resolved == 2 && d->n_effects == 1);
+		if (d != NULL && d->n_resolved == 2) {
+			CHECK_STR_EQ(d->effects[0], "web.http");
+			CHECK_STR_EQ(d->resolved[1].team, "md");
+			CHECK_STR_EQ(d->resolved[1].indicators[1].value,
+			    "http://10.2.1.10/index.html");
+		}
+		event_clear(&back);
+	}
+	free(error);
+	json_decref(o);
+	/* The change event's MSEL is read and written as the exercise's. */
+	event_init(&ev, EVENT_CHANGE);
+	ev.has_t = true;
+	ev.u.change = (struct event_change){ what, 1, 3600, 600, 5, 0, 0, false,
+		{ 0 }, msel, 3 };
 	round_trip(&ev);
 }
 
@@ -175,10 +241,17 @@ TEST(the_small_events_round_trip)
 		teams_to, .n_to = 1, .text = "call me", .people = people,
 		.n_people = 1, .from = "CEO" };
 	round_trip(&ev);
+	struct event_indicator report_indicators[] = { { "ipv4", "10.9.0.5" },
+		{ "url", "http://10.1.1.10/" } };
+
 	event_init(&ev, EVENT_REPORT);
 	ev.has_t = true;
 	ev.u.report = (struct event_report){ "r1", "ro", "ana", "Defaced",
-		"the page says so", NULL };
+		"the page says so", NULL, NULL, NULL, 0 };
+	round_trip(&ev);
+	/* What the team saw, matched against the truth (format 5). */
+	ev.u.report = (struct event_report){ "ro-2", "ro", "ana", "Scan",
+		"", NULL, "T1046", report_indicators, 2 };
 	round_trip(&ev);
 	event_init(&ev, EVENT_GRADE);
 	ev.has_t = true;
@@ -209,12 +282,12 @@ TEST(the_small_events_round_trip)
 		static const char *what[] = { "inject 'recon': at 0:05:00, now "
 			"0:10:00" };
 		struct event_msel msel[] = {
-			{ "recon", "Scan", 600, "exec", targets, 2, NULL, 0, NULL, 0 } };
+			{ "recon", "Scan", 600, "exec", targets, 2, NULL, 0, NULL, 0, NULL } };
 
 		event_init(&ev, EVENT_CHANGE);
 		ev.has_t = true;
 		ev.u.change = (struct event_change){ what, 1, 3600, 60, 5, 3, 20,
-			msel, 1 };
+			false, { 0 }, msel, 1 };
 		round_trip(&ev);
 	}
 	event_init(&ev, EVENT_LOGIN);
@@ -281,7 +354,7 @@ TEST(the_type_and_time_are_checked_first)
 	REFUSED("{\"type\":\"banner\",\"t\":1}", "event 5 (banner): 'type' must "
 	    "be one of exercise, clock, inject, inject_result, round, link, "
 	    "message, report, grade, adjustment, host, revert, change, flag, "
-	    "capture, login, range; a journal of format 5 has no other");
+	    "capture, login, intel, range; a journal of format 5 has no other");
 	REFUSED("{\"type\":\"clock\",\"state\":\"running\"}",
 	    "event 5 (clock): 't' must be a number");
 	REFUSED("{\"type\":\"clock\",\"t\":\"1\",\"state\":\"running\"}",
@@ -350,6 +423,36 @@ TEST(a_malformed_exercise_is_refused)
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":3,"
 	    "\"sla_after\":\"3\"}", "event 5 (exercise): 'sla_after' must be "
 	    "an integer");
+}
+
+/* An MSEL's truth is checked as the rest of it (format 5). */
+#define TRUTH_HEAD EX_HEAD "\"teams\":[],\"hosts\":[],\"injects\":[{\"id\":" \
+	"\"a\",\"title\":null,\"at\":1,\"action\":\"exec\",\"targets\":" \
+	"[\"h\"],\"truth\":"
+TEST(a_malformed_truth_is_refused)
+{
+	REFUSED(TRUTH_HEAD "{\"technique\":\"T1046\",\"effects\":[\"h.web\"],"
+	    "\"resolved\":[{\"target\":\"h\",\"team\":\"ro\",\"indicators\":"
+	    "[{\"type\":\"ipv4\",\"value\":\"10.0.0.1\"}]}]}}]}", "ok");
+	REFUSED(TRUTH_HEAD "[]}]}", "event 5 (exercise): "
+	    "'injects[0].truth' must be an object");
+	REFUSED(TRUTH_HEAD "{\"technique\":null,\"effects\":[1],"
+	    "\"resolved\":[]}}]}", "event 5 (exercise): "
+	    "'injects[0].truth.effects' must be a list of strings");
+	REFUSED(TRUTH_HEAD "{\"technique\":null,\"effects\":[],"
+	    "\"resolved\":[{\"target\":\"g\",\"team\":null,\"indicators\":"
+	    "[]}]}}]}", "event 5 (exercise): 'injects[0].truth.resolved[0]."
+	    "target' must be one of inject 'a''s targets, not 'g'");
+	REFUSED(TRUTH_HEAD "{\"technique\":null,\"effects\":[],"
+	    "\"resolved\":[{\"target\":\"h\",\"team\":null,\"indicators\":"
+	    "[{\"type\":\"mac\",\"value\":\"x\"}]}]}}]}", "event 5 (exercise): "
+	    "'injects[0].truth.resolved[0].indicators[0].type' must be an "
+	    "indicator type (ipv4, url, sha256...), not 'mac'");
+	REFUSED(TRUTH_HEAD "{\"technique\":null,\"effects\":[],"
+	    "\"resolved\":[{\"target\":\"h\",\"team\":null,\"indicators\":"
+	    "[{\"type\":\"ipv4\"}]}]}}]}", "event 5 (exercise): "
+	    "'injects[0].truth.resolved[0].indicators[0].value' must be a "
+	    "string");
 }
 
 TEST(malformed_events_are_refused)
@@ -527,6 +630,46 @@ TEST(flag_and_capture_round_trip)
 	REFUSED("{\"type\":\"flag\",\"t\":1,\"flag\":\"f\",\"host\":\"h\","
 	    "\"team\":\"ro\",\"rotation\":1,\"planted\":true}",
 	    "event 5 (flag): 'value' must be a string");
+}
+
+/* Issue 14: an observation, and the teams its TLP lets receive it. */
+TEST(intel_round_trips_and_reaches_its_to_alone)
+{
+	static const char *to[] = { "ua", "ro", "white" };
+	struct event_indicator ind[] = { { "ipv4", "192.0.2.7" },
+		{ "sha256", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" } };
+	struct event ev;
+
+	event_init(&ev, EVENT_INTEL);
+	ev.has_t = true;
+	ev.t = 90;
+	ev.u.intel = (struct event_intel){ "ua-o1", "ua", "olena", "TLP:AMBER",
+		"T1491.002", ind, 2, "defaced from this address", 80.5, to, 3 };
+	round_trip(&ev);
+	CHECK(event_visible(&ev, false, "ro"));
+	CHECK(event_visible(&ev, false, "ua"));
+	CHECK(!event_visible(&ev, false, "md"));
+	CHECK(!event_visible(&ev, false, "red"));
+	CHECK(event_visible(&ev, true, NULL));
+	CHECK_INT_EQ(event_table[EVENT_INTEL].audience, EVENT_ADDRESSED);
+	ev.u.intel = (struct event_intel){ "ua-o2", "ua", NULL, "TLP:RED", NULL,
+		NULL, 0, NULL, 3, to, 1 };
+	round_trip(&ev);
+	CHECK(!event_visible(&ev, false, "ro"));
+	REFUSED("{\"type\":\"intel\",\"t\":1,\"id\":\"ua-o1\",\"team\":\"ua\","
+	    "\"by\":null,\"tlp\":\"TLP:WHITE\",\"technique\":null,"
+	    "\"indicators\":[],\"text\":null,\"seen\":1,\"to\":[\"ua\"]}",
+	    "event 5 (intel): 'tlp' must be TLP:RED, TLP:AMBER+STRICT, "
+	    "TLP:AMBER, TLP:GREEN or TLP:CLEAR, not 'TLP:WHITE'");
+	REFUSED("{\"type\":\"intel\",\"t\":1,\"id\":\"ua-o1\",\"team\":\"ua\","
+	    "\"by\":null,\"tlp\":\"TLP:RED\",\"technique\":null,"
+	    "\"indicators\":[{\"type\":\"ipv4\"}],\"text\":null,\"seen\":1,"
+	    "\"to\":[\"ua\"]}",
+	    "event 5 (intel): 'indicators[0].value' must be a string");
+	REFUSED("{\"type\":\"intel\",\"t\":1,\"id\":\"ua-o1\",\"team\":\"ua\","
+	    "\"by\":null,\"tlp\":\"TLP:RED\",\"technique\":null,"
+	    "\"indicators\":[],\"text\":null,\"seen\":1}",
+	    "event 5 (intel): 'to' must be a list of strings");
 }
 
 static int
