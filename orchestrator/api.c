@@ -847,6 +847,11 @@ get_route(struct api *api, const struct api_request *req,
 		report_page(api, req, u, res);
 	} else if (p->n == 3 && strcmp(what, "intel") == 0) {
 		intel_page(api, req, u, res);
+	} else if (p->n == 3 && strcmp(what, "coalition") == 0) {
+		/* It names the injects and when each hit: staff only. */
+		if (!forbidden(res, u->role != AUTH_TRAINEE, "see the coalition's "
+		    "detection figures"))
+			api_answer_json(res, 200, view_coalition(api->view));
 	} else if (p->n == 3 && strcmp(what, "events") == 0) {
 		res->kind = API_EVENTS;
 		res->user = u;

@@ -517,6 +517,25 @@ view_scores(struct view *v)
 	return s;
 }
 
+json_t *
+view_coalition(struct view *v)
+{
+	json_t *doc, *order = json_array();
+	size_t i;
+
+	pthread_rwlock_rdlock(&v->lock);
+	doc = detect_to_json(&v->report.ledger.detect);
+	json_object_set_new(doc, "measured",
+	    json_boolean(v->report.ledger.detecting));
+	for (i = 0; i < v->report.ledger.n_teams; i++)
+		if (v->report.ledger.teams[i].team->role == ROLE_BLUE)
+			json_array_append_new(order, json_string(
+			    v->report.ledger.teams[i].team->id));
+	pthread_rwlock_unlock(&v->lock);
+	json_object_set_new(doc, "teams_order", order);
+	return doc;
+}
+
 char *
 view_scores_text(struct view *v, size_t *len)
 {

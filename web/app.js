@@ -25,6 +25,7 @@
 		injects: [],
 		messages: [],
 		reports: [],
+		coalition: null,   /* detection against the truth, for staff */
 		es: null,
 		esRetry: null,
 		gradeForms: new Map(), /* report id -> its form, kept across renders */
@@ -201,6 +202,7 @@
 		messages: ['messages', (d) => { S.messages = Array.isArray(d) ? d : []; renderMessages(); }],
 		reports: null, /* loadReports(): in pages, and only what is new */
 		intel: ['intel', (d) => { S.intel = Array.isArray(d) ? d : []; renderIntel(); }],
+		coalition: ['coalition', (d) => { S.coalition = d; renderDetection(); }],
 	};
 
 	/*
@@ -252,6 +254,7 @@
 		if (what === 'injects' && !seesMsel()) return;
 		if (what === 'reports') return loadReports(all);
 		if (what === 'intel' && !seesCoalition()) return;
+		if (what === 'coalition' && !seesMsel()) return;
 		const [path, apply] = loaders[what];
 		const seq = (S.seq[what] = (S.seq[what] || 0) + 1);
 		const me = S.me;
@@ -344,7 +347,10 @@
 			refresh('history');
 			refresh('hosts');
 		});
-		es.addEventListener('inject', () => refresh('injects'));
+		es.addEventListener('inject', () => {
+			refresh('injects');
+			refresh('coalition');
+		});
 		es.addEventListener('host', (ev) => {
 			const d = parse(ev);
 			const h = d && S.hosts.find((x) => x.name === d.name);
@@ -356,10 +362,14 @@
 			refresh('hosts');
 		});
 		es.addEventListener('message', () => refresh('messages'));
-		es.addEventListener('intel', () => refresh('intel'));
+		es.addEventListener('intel', () => {
+			refresh('intel');
+			refresh('coalition');
+		});
 		es.addEventListener('range', () => refresh('range'));
 		es.addEventListener('report', (ev) => {
 			const d = parse(ev);
+			refresh('coalition');
 			if (d && d.type === 'grade') applyGrade(d);
 			else refresh('reports'); /* only the new ones */
 		});
@@ -448,8 +458,8 @@
 		 * The panels move in the DOM, not by CSS order, so that the keyboard
 		 * goes through them in the order they are seen. */
 		const order = isController()
-			? ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'reports', 'adjust', 'hosts', 'messages', 'range-panel', 'accounts']
-			: ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'hosts', 'flag-panel', 'messages', 'reports', 'coalition', 'adjust', 'range-panel'];
+			? ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'detection', 'reports', 'adjust', 'hosts', 'messages', 'range-panel', 'accounts']
+			: ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'detection', 'hosts', 'flag-panel', 'messages', 'reports', 'coalition', 'adjust', 'range-panel'];
 		for (const id of order) $('dash').append($(id));
 		$('controls').hidden = !isController();
 		$('adjust').hidden = !isController();
@@ -458,6 +468,7 @@
 		$('vpn').hidden = true;
 		if (isTrainee()) loadVpn();
 		$('msel').hidden = !seesMsel();
+		$('detection').hidden = true; /* until the figures say it is measured */
 		$('report-form').hidden = true; /* until the team's role is known */
 		$('flag-panel').hidden = true;
 		$('coalition').hidden = true;
@@ -487,15 +498,17 @@
 		sessionStorage.removeItem(TOKEN_KEY);
 		Object.assign(S, {
 			token: null, csrf: null, me: null, exercise: null, scores: null, history: null, uptime: null, range: null,
-			hosts: [], injects: [], messages: [], reports: [], intel: [],
+			hosts: [], injects: [], messages: [], reports: [], intel: [], coalition: null,
 		});
 		S.gradeForms.clear();
 		S.lastScores.clear();
 		S.seq = {};
 		delete document.body.dataset.role;
 		for (const id of ['score-rows', 'uptime-head', 'uptime-rows', 'chart', 'chart-legend', 'msel-strip', 'msel-rows',
-			'host-rows', 'message-list', 'report-list', 'intel-list', 'range-rows', 'range-differ'])
+			'host-rows', 'message-list', 'report-list', 'intel-list', 'detection-head', 'detection-rows',
+			'detection-team-rows', 'range-rows', 'range-differ'])
 			$(id).replaceChildren();
+		$('detection').hidden = true;
 		$('report-form').reset();
 		$('flag-form').reset();
 		$('intel-form').reset();
@@ -1066,6 +1079,43 @@
 		const coalition = $('coalition').hidden;
 		$('coalition').hidden = !seesCoalition();
 		if (coalition && seesCoalition()) refresh('intel');
+	}
+
+	/* ---- coalition: the inject × nation matrix, for staff ------------------- */
+
+	/* A cell as the report writes it: D, S, W, missed, not yet. */
+	function detectionCell(a) {
+		if (!a) return '–';
+		if (a.fired == null) return 'not yet';
+		let text = a.detected == null ? 'missed' : `D ${clockText(a.detected - a.fired)}`;
+		if (a.shared != null) text += ` S ${clockText(a.shared - a.detected)}`;
+		if (a.warned != null && a.warned_by) text += ` W ${a.warned_by}`;
+		return text;
+	}
+
+	function renderDetection() {
+		const d = S.coalition;
+		const measured = !!(d && d.measured && seesMsel());
+		$('detection').hidden = !measured;
+		if (!measured) return;
+		const teams = Array.isArray(d.teams_order) ? d.teams_order : [];
+		const attacks = Array.isArray(d.attacks) ? d.attacks : [];
+		const injects = [...new Set(attacks.map((a) => a.inject))];
+		$('detection-head').replaceChildren(el('th', {}, 'Inject'),
+			...teams.map((t) => el('th', { class: 'id', scope: 'col' }, t)));
+		rerender($('detection-rows'), () => injects.map((i) => el('tr', { dataset: { inject: i } },
+			el('th', { class: 'id', scope: 'row' }, i),
+			...teams.map((t) => {
+				const a = attacks.find((x) => x.inject === i && x.team === t);
+				const cls = !a ? 'none' : a.fired == null ? 'pending' : a.detected == null ? 'missed' : 'detected';
+				return el('td', { class: `cell ${cls}`, dataset: { team: t } }, detectionCell(a));
+			}))));
+		const rows = Array.isArray(d.teams) ? d.teams : [];
+		rerender($('detection-team-rows'), () => rows.map((t) => el('tr', { dataset: { team: t.id } },
+			el('th', { class: 'id', scope: 'row' }, t.id),
+			...['detected', 'missed', 'shared', 'warned', 'warnings', 'false_indicators', 'points']
+				.map((k) => el('td', { class: 'num' }, String(t[k] ?? 0))))));
+		$('detection-empty').hidden = injects.length > 0;
 	}
 
 	/* ---- coalition: observations shared by TLP ------------------------------ */

@@ -109,6 +109,14 @@ void view_apply(struct view *v, const json_t *event);
 /* Each returns a new JSON value for caller u (NULL u: everything). */
 json_t *view_exercise(struct view *v);
 json_t *view_scores(struct view *v);
+/*
+ * Detection and sharing against the truth (issue 14): detect_to_json()
+ * of the ledger, with "measured" (false when the exercise has neither
+ * truth nor scoring.detection) and "teams_order", the blue teams in
+ * the scenario's order. For controllers and instructors only: it names
+ * the injects and when each hit each team.
+ */
+json_t *view_coalition(struct view *v);
 /* The scores as JSON text (a new copy, *len bytes): serialized once per
  * change, since it is the busiest route. */
 char *view_scores_text(struct view *v, size_t *len);
