@@ -840,6 +840,8 @@ get_route(struct api *api, const struct api_request *req,
 		api_answer_json(res, 200, view_uptime(api->view, u));
 	} else if (p->n == 3 && strcmp(what, "hosts") == 0) {
 		api_answer_json(res, 200, view_hosts(api->view, u));
+	} else if (p->n == 3 && strcmp(what, "range") == 0) {
+		api_answer_json(res, 200, view_range(api->view));
 	} else if (p->n == 3 && strcmp(what, "injects") == 0) {
 		if (!forbidden(res, u->role != AUTH_TRAINEE, "see the MSEL"))
 			api_answer_json(res, 200, view_injects(api->view));

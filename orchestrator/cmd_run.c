@@ -102,15 +102,29 @@ print_scores(const json_t *snap, bool json)
 }
 
 static int
-provision(struct range *range, struct cluster *cl, const struct run_args *a)
+provision(struct range *range, struct cluster *cl, const struct run_args *a,
+    json_t **event)
 {
 	struct provision_counts counts = { 0 };
+	struct cmd_digests digests = { 0 };
 	char *error = NULL;
+	int rc = 0;
 
-	if (a->no_up)
-		return 0;
+	if (a->no_up) {
+		/* The range is up already: its digests all the same. */
+		if (cmd_range_digests(range, cl, &digests, &error) == 0) {
+			cmd_range_warn("run", &digests);
+			*event = cmd_range_event(&digests);
+		} else {
+			fprintf(stderr, "rangectl run: %s\n", error);
+			rc = -1;
+		}
+		cmd_digests_clear(&digests);
+		free(error);
+		return rc;
+	}
 	if (cmd_up_range(range, cl, a->pool_root, a->timeout, a->quiet,
-	    &counts, &error) < 0) {
+	    &counts, event, &error) < 0) {
 		fprintf(stderr, "rangectl run: %s\n", error);
 		free(error);
 		return -1;
@@ -458,10 +472,11 @@ linger(struct dashboard *d, const struct run_args *a)
 
 static int
 run_engine(struct range *range, struct cluster *cl, const char *state_dir,
-    const struct run_args *a)
+    const struct run_args *a, const json_t *range_event)
 {
 	struct dashboard d = { .state_dir = state_dir, .quiet = a->quiet };
 	struct engine_opts opts = { .state_dir = state_dir, .speed = a->speed,
+	    .range_event = range_event,
 	    .wait_for_start = a->wait_for_start, .accept_changes =
 	    a->accept_changes, .simulate_checks = a->simulate_checks,
 	    .signals = true, .log = a->quiet ? NULL : stderr, .observe_ctx = &d };
@@ -816,6 +831,7 @@ static int
 run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 {
 	sigset_t engine_signals, stop_signals;
+	json_t *range_event = NULL;
 	struct range range;
 	struct cluster cl;
 	char *state_dir;
@@ -851,12 +867,13 @@ run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 		fprintf(stderr, "rangectl run: cannot make folder 'state': %s\n",
 		    strerror(errno));
 	if ((a->reset && reset_state(state_dir) < 0) || provision(&range, &cl,
-	    a) < 0) {
+	    a, &range_event) < 0) {
 		rc = EXIT_FAILED;
 	} else {
 		pthread_sigmask(SIG_BLOCK, &engine_signals, NULL);
-		rc = run_engine(&range, &cl, state_dir, a);
+		rc = run_engine(&range, &cl, state_dir, a, range_event);
 	}
+	json_decref(range_event);
 	free(state_dir);
 	cluster_close(&cl);
 	range_clear(&range);

@@ -10,6 +10,7 @@
 
 #include "rangectl/cluster.h"
 #include "rangectl/cmd.h"
+#include "rangectl/fairness_live.h"
 #include "rangectl/kvm.h"
 #include "rangectl/provision.h"
 #include "rangectl/range.h"
@@ -62,9 +63,28 @@ nodes_json(const struct range *range, const struct cluster *cl)
 	return list;
 }
 
+/* [{team, digest}] and the sentences of the teams that differ. */
+static void
+add_digests(json_t *doc, const json_t *event)
+{
+	const json_t *list = json_object_get(event, "teams"), *t;
+	json_t *teams = json_array();
+	size_t i;
+
+	for (i = 0; i < json_array_size(list); i++) {
+		t = json_array_get(list, i);
+		json_array_append_new(teams, json_pack("{s:O, s:O}", "team",
+		    json_object_get(t, "team"), "digest", json_object_get(t,
+		    "digest")));
+	}
+	json_object_set_new(doc, "teams", teams);
+	json_object_set(doc, "differ", json_object_get(event, "differ"));
+}
+
 static void
 print_result(const struct range *range, const struct cluster *cl,
-    const struct provision_counts *c, const struct up_args *args)
+    const struct provision_counts *c, const struct up_args *args,
+    const json_t *event)
 {
 	const char *name = range->plan->exercise;
 	json_t *doc;
@@ -79,6 +99,7 @@ print_result(const struct range *range, const struct cluster *cl,
 		    (json_int_t)c->unchanged, "removed", (json_int_t)c->removed);
 		if (cl->spread)
 			json_object_set_new(doc, "nodes", nodes_json(range, cl));
+		add_digests(doc, event);
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(doc);
@@ -100,16 +121,25 @@ print_result(const struct range *range, const struct cluster *cl,
 /*
  * Provisions range on every node of cl. KVM only when every node is this
  * machine and /dev/kvm works: a remote node's is not seen from here.
+ * Each team's digests are taken first (a team that did not get its
+ * role's range is said at once, as a warning), the live ones after.
  */
 int
 cmd_up_range(const struct range *range, struct cluster *cl,
     const char *pool_root, long timeout, bool quiet,
-    struct provision_counts *counts, char **error)
+    struct provision_counts *counts, json_t **event, char **error)
 {
 	struct provision_opts opts = { .threads = WORKERS_DEFAULT };
+	struct cmd_digests digests = { 0 };
 	struct progress progress;
 	char *pool_path;
 	int rc;
+
+	if (cmd_range_digests(range, NULL, &digests, error) < 0) {
+		cmd_digests_clear(&digests);
+		return -1;
+	}
+	cmd_range_warn("up", &digests);
 
 	pool_path = xasprintf("%s/%s", pool_root, range->plan->exercise);
 	opts.pool_path = pool_path;
@@ -124,6 +154,12 @@ cmd_up_range(const struct range *range, struct cluster *cl,
 	    error);
 	free(pool_path);
 	progress_destroy(&progress);
+	if (rc == 0 && fairness_live_lasts(cl) && (rc = fairness_live(
+	    range->plan, cl, digests.live, error)) == 0)
+		digests.has_live = true;
+	if (rc == 0 && event != NULL)
+		*event = cmd_range_event(&digests);
+	cmd_digests_clear(&digests);
 	return rc;
 }
 
@@ -132,6 +168,7 @@ static int
 run_up(const struct cmd_ctx *ctx, const char *file, const struct up_args *args)
 {
 	struct provision_counts counts = { 0 };
+	json_t *event = NULL;
 	struct range range;
 	struct cluster cl;
 	char *error = NULL;
@@ -142,12 +179,13 @@ run_up(const struct cmd_ctx *ctx, const char *file, const struct up_args *args)
 	if (rc != EXIT_OK)
 		return rc;
 	if (cmd_up_range(&range, &cl, args->pool_root, args->timeout,
-	    args->quiet, &counts, &error) < 0) {
+	    args->quiet, &counts, &event, &error) < 0) {
 		fprintf(stderr, "rangectl up: %s\n", error);
 		rc = EXIT_FAILED;
 	} else {
-		print_result(&range, &cl, &counts, args);
+		print_result(&range, &cl, &counts, args, event);
 	}
+	json_decref(event);
 	free(error);
 	cluster_close(&cl);
 	range_clear(&range);

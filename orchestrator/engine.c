@@ -47,6 +47,9 @@ make(const struct plan *plan, struct cluster *cl, struct virt *virt,
 	/* The nodes and their connections are the libvirt edge's. */
 	engine_edge_new(e, cl, virt);
 	e->opts = *opts;
+	e->opts.range_event = NULL;
+	if (opts->range_event != NULL)
+		e->range_event = json_deep_copy(opts->range_event);
 	if (e->opts.speed <= 0)
 		e->opts.speed = 1;
 	if (e->opts.exec_timeout <= 0)
@@ -156,6 +159,7 @@ engine_free(struct engine *e)
 	free(e->flag_again);
 	json_decref(e->timeline);
 	json_decref(e->pending_change);
+	json_decref(e->range_event);
 	free(e->failure);
 	free(e->state_dir);
 	pthread_mutex_destroy(&e->lock);

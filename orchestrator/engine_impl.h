@@ -162,6 +162,8 @@ struct engine {
 	 */
 	json_t *timeline;
 	json_t *pending_change;
+	/* opts.range_event's copy, until engine_begin() journals it. */
+	json_t *range_event;
 	/*
 	 * The flags as journaled (engine_note_flag): "ID@HOST" -> {"value",
 	 * "rotation", "captured": [red team ids]}; values are secrets, kept

@@ -460,6 +460,10 @@ void
 engine_begin(struct engine *e)
 {
 	timeline_journal(e);
+	if (e->range_event != NULL) {
+		engine_journal(e, e->range_event);
+		e->range_event = NULL;
+	}
 	journal_lost_firings(e);
 	if (e->resumed) {
 		char *why = xasprintf("resumed after a restart; %.0f s of "

@@ -1433,6 +1433,59 @@ encode_intel(const struct event *ev)
 	    x->n_to));
 }
 
+/* ---- range ------------------------------------------------------------- */
+
+static const struct event_field range_fields[] = {
+	{ .key = "teams", .kind = FIELD_LIST },
+	{ .key = "differ", .kind = FIELD_STRS },
+	{ .key = NULL },
+};
+static const struct event_field range_team_fields[] = {
+	{ "team", FIELD_STR, AT(event_range_team, team), 0 },
+	{ "digest", FIELD_STR, AT(event_range_team, digest), 0 },
+	{ "networks", FIELD_STR, AT(event_range_team, networks), 0 },
+	{ "hosts", FIELD_STR, AT(event_range_team, hosts), 0 },
+	{ "checks", FIELD_STR, AT(event_range_team, checks), 0 },
+	{ "injects", FIELD_STR, AT(event_range_team, injects), 0 },
+	{ "images", FIELD_STR, AT(event_range_team, images), 0 },
+	{ "live", FIELD_STR | FIELD_NULL, AT(event_range_team, live), 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+decode_range(struct event_decoder *d, const json_t *o, struct event *ev)
+{
+	struct event_range *r = &ev->u.range;
+	void *items;
+	int rc;
+
+	r->differ = strings(o, "differ", &r->n_differ);
+	rc = read_entries(d, o, "teams", "", range_team_fields,
+	    sizeof(*r->teams), &items, &r->n_teams);
+	r->teams = items;
+	return rc;
+}
+
+static json_t *
+encode_range(const struct event *ev)
+{
+	const struct event_range *r = &ev->u.range;
+	const struct event_range_team *t;
+	json_t *teams = json_array();
+	size_t i;
+
+	for (i = 0; i < r->n_teams; i++) {
+		t = &r->teams[i];
+		json_array_append_new(teams, json_pack("{s:s, s:s, s:s, s:s, "
+		    "s:s, s:s, s:s, s:o}", "team", t->team, "digest", t->digest,
+		    "networks", t->networks, "hosts", t->hosts, "checks",
+		    t->checks, "injects", t->injects, "images", t->images, "live",
+		    jstr(t->live)));
+	}
+	return json_pack("{s:o, s:o}", "teams", teams, "differ",
+	    event_strings_json(r->differ, r->n_differ));
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 const struct event_kind event_table[EVENT_TYPES] = {
@@ -1473,6 +1526,9 @@ const struct event_kind event_table[EVENT_TYPES] = {
 	/* To the teams in its "to", decided once when it was recorded. */
 	[EVENT_INTEL] = { "intel", intel_fields, EVENT_ADDRESSED, "intel",
 	    false, decode_intel, encode_intel },
+	/* Every player may see every team's digests: that is their point. */
+	[EVENT_RANGE] = { "range", range_fields, EVENT_EVERYONE, "range",
+	    false, decode_range, encode_range },
 };
 
 const char *
@@ -1615,6 +1671,10 @@ event_clear(struct event *ev)
 	case EVENT_INTEL:
 		free(ev->u.intel.to);
 		free(ev->u.intel.indicators);
+		break;
+	case EVENT_RANGE:
+		free(ev->u.range.teams);
+		free(ev->u.range.differ);
 		break;
 	default:
 		break;

@@ -138,6 +138,18 @@ static const struct cmd_option users_options[] = {
 	{ NULL },
 };
 
+static const struct cmd_option verify_options[] = {
+	{ "connect", 'c', true, "URI", "libvirt URI (default: the scenario's "
+	  "exercise.connect, else qemu:///system)" },
+	{ "node", 'N', false, "URI", "a node of the range (repeat it), as for "
+	  "up" },
+	{ "no-live", 'L', false, NULL, "do not ask libvirt: check the scenario "
+	  "and the images only" },
+	{ "json", 'j', false, NULL, "print the verdict as JSON" },
+	CMD_OPTION_HELP,
+	{ NULL },
+};
+
 static const struct cmd commands[] = {
 	{ "validate", "FILE... [--json]",
 	  "check scenarios and print every problem as FILE:LINE:COL: message",
@@ -175,6 +187,15 @@ static const struct cmd commands[] = {
 	  "or invite (prints a link that works once, until it expires). "
 	  "Disabling a person ends their sessions and event streams on the "
 	  "running server within a second.", CMD_VIRT(cmd_users) },
+	{ "verify", "STATE [--connect URI | --node URI...] [--no-live] "
+	  "[--json]",
+	  "say whether each team's range still is the one its run journaled: "
+	  "scenario, base images and live range",
+	  verify_options, "It recomputes each team's digests (networks, hosts, "
+	  "checks, injects, images) from the scenario the journal names, the "
+	  "images' content and what libvirt holds, and compares them with the "
+	  "last range event of STATE's journal. Exit status 0 when every "
+	  "team's holds, 1 when any changed.", CMD_VIRT(cmd_verify) },
 };
 
 /* The options before the command; main matches them whole, in its loop. */

@@ -856,6 +856,17 @@ apply_intel(struct apply *a)
 	return score_apply(&a->r->ledger, a->ev, a->error);
 }
 
+/*
+ * Each team's digests of its range: `rangectl verify` and the dashboard
+ * read them; the report does not show them (yet).
+ */
+static int
+apply_range(struct apply *a)
+{
+	(void)a;
+	return 0;
+}
+
 /* ---- replay ------------------------------------------------------------ */
 
 /* What each type does to the report, indexed by enum event_type. */
@@ -877,6 +888,7 @@ static int (*const appliers[EVENT_TYPES])(struct apply *a) = {
 	[EVENT_CAPTURE] = apply_flag,
 	[EVENT_LOGIN] = apply_login,
 	[EVENT_INTEL] = apply_intel,
+	[EVENT_RANGE] = apply_range,
 };
 
 int

@@ -117,6 +117,11 @@ take_decoded(struct view *v, const struct event *ev, const json_t *event,
 		note_round(v, &ev->u.round);
 	else if (ev != NULL && ev->type == EVENT_HOST)
 		note_host(v, &ev->u.host);
+	else if (ev != NULL && ev->type == EVENT_RANGE && event != NULL) {
+		/* The digests GET /range answers: the last journaled. */
+		json_decref(v->range);
+		v->range = json_deep_copy(event);
+	}
 	return ev != NULL && ev->type != EVENT_ROUND;
 }
 
@@ -528,6 +533,7 @@ view_clear(struct view *v)
 	json_decref(v->hosts);
 	json_decref(v->intel);
 	json_decref(v->intel_first);
+	json_decref(v->range);
 	free(v->scores_text);
 	free(v->kept);
 	pthread_rwlock_destroy(&v->lock);
@@ -555,6 +561,24 @@ view_exercise(struct view *v)
 	    (json_int_t)v->plan->duration);
 	pthread_rwlock_unlock(&v->lock);
 	return ex;
+}
+
+json_t *
+view_range(struct view *v)
+{
+	json_t *r;
+
+	pthread_rwlock_rdlock(&v->lock);
+	if (v->range == NULL)
+		r = json_pack("{s:[], s:[], s:n, s:n}", "teams", "differ", "t",
+		    "wall");
+	else
+		r = json_pack("{s:O, s:O, s:O, s:O}", "teams", json_object_get(
+		    v->range, "teams"), "differ", json_object_get(v->range,
+		    "differ"), "t", json_object_get(v->range, "t"), "wall",
+		    json_object_get(v->range, "wall"));
+	pthread_rwlock_unlock(&v->lock);
+	return r;
 }
 
 json_t *

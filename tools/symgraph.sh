@@ -30,7 +30,7 @@ set -eu
 
 # The libvirt edge: the units whose work is talking to libvirt. Moving a
 # unit in or out of this list is a design decision; say why in the commit.
-LIBVIRT_EDGE="virt cluster provision provision_seed inventory status agent inject console engine_libvirt"
+LIBVIRT_EDGE="virt cluster provision provision_seed inventory status agent inject console engine_libvirt fairness_live"
 
 here=$(dirname "$0")
 allow=$here/symgraph.allow

@@ -20,6 +20,7 @@
 		scores: null,
 		history: null,
 		uptime: null,      /* scores/uptime */
+		range: null,       /* range: each team's digests */
 		hosts: [],
 		injects: [],
 		messages: [],
@@ -195,6 +196,7 @@
 		scores: ['scores', (d) => { S.scores = d; renderScores(); renderChart(); }],
 		history: ['scores/history', (d) => { S.history = d; renderChart(); }],
 		uptime: ['scores/uptime', (d) => { S.uptime = d; renderUptime(); }],
+		range: ['range', (d) => { S.range = d; renderRange(); }],
 		hosts: ['hosts', (d) => { S.hosts = Array.isArray(d) ? d : []; renderHosts(); }],
 		injects: ['injects', (d) => { S.injects = Array.isArray(d) ? d : []; renderMsel(); }],
 		messages: ['messages', (d) => { S.messages = Array.isArray(d) ? d : []; renderMessages(); }],
@@ -364,6 +366,7 @@
 			refresh('intel');
 			refresh('coalition');
 		});
+		es.addEventListener('range', () => refresh('range'));
 		es.addEventListener('report', (ev) => {
 			const d = parse(ev);
 			refresh('coalition');
@@ -455,8 +458,8 @@
 		 * The panels move in the DOM, not by CSS order, so that the keyboard
 		 * goes through them in the order they are seen. */
 		const order = isController()
-			? ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'detection', 'reports', 'adjust', 'hosts', 'messages', 'accounts']
-			: ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'detection', 'hosts', 'flag-panel', 'messages', 'reports', 'coalition', 'adjust'];
+			? ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'detection', 'reports', 'adjust', 'hosts', 'messages', 'range-panel', 'accounts']
+			: ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'detection', 'hosts', 'flag-panel', 'messages', 'reports', 'coalition', 'adjust', 'range-panel'];
 		for (const id of order) $('dash').append($(id));
 		$('controls').hidden = !isController();
 		$('adjust').hidden = !isController();
@@ -494,7 +497,7 @@
 		S.timers.clear();
 		sessionStorage.removeItem(TOKEN_KEY);
 		Object.assign(S, {
-			token: null, csrf: null, me: null, exercise: null, scores: null, history: null, uptime: null,
+			token: null, csrf: null, me: null, exercise: null, scores: null, history: null, uptime: null, range: null,
 			hosts: [], injects: [], messages: [], reports: [], intel: [], coalition: null,
 		});
 		S.gradeForms.clear();
@@ -503,7 +506,7 @@
 		delete document.body.dataset.role;
 		for (const id of ['score-rows', 'uptime-head', 'uptime-rows', 'chart', 'chart-legend', 'msel-strip', 'msel-rows',
 			'host-rows', 'message-list', 'report-list', 'intel-list', 'detection-head', 'detection-rows',
-			'detection-team-rows'])
+			'detection-team-rows', 'range-rows', 'range-differ'])
 			$(id).replaceChildren();
 		$('detection').hidden = true;
 		$('report-form').reset();
@@ -729,6 +732,22 @@
 				...cells);
 		});
 		$('uptime-rows').replaceChildren(...rows);
+	}
+
+	/* ---- the same range for every team: each team's digest ----------------- */
+
+	function renderRange() {
+		const r = S.range;
+		const teams = r && Array.isArray(r.teams) ? r.teams : [];
+		const differ = r && Array.isArray(r.differ) ? r.differ : [];
+		const odd = (id) => differ.some((line) => line.startsWith(`team '${id}' `));
+		$('range-rows').replaceChildren(...teams.map((t) => el('tr',
+			{ dataset: { team: t.team }, class: S.me && S.me.team === t.team ? 'mine' : null },
+			el('th', { scope: 'row' }, teamName(t.team)),
+			el('td', null, el('code', { title: t.digest }, String(t.digest).slice(0, 16))),
+			el('td', { class: odd(t.team) ? 'differs' : 'same' }, odd(t.team) ? 'no' : 'yes'))));
+		$('range-differ').replaceChildren(...differ.map((line) => el('li', null, line)));
+		$('range-empty').hidden = teams.length > 0;
 	}
 
 	function fillTeamSelect() {

@@ -4,9 +4,12 @@
 #ifndef RANGECTL_CMD_H
 #define RANGECTL_CMD_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+
+#include "rangectl/fairness.h"
 
 #define RANGECTL_VERSION "0.1.0"
 
@@ -151,12 +154,37 @@ int cmd_exec_virt(struct cmd_ctx *ctx, int argc, char **argv);
 
 struct provision_counts;
 /*
- * What `up` does, for `up` and `run`: provisions range on the nodes of cl
- * with progress on stderr (none when quiet). 0, or -1 with *error set.
+ * What `up` does, for `up` and `run`: takes each team's digests (and
+ * warns of a team that did not get its role's range), provisions range on
+ * the nodes of cl with progress on stderr (none when quiet), and gives
+ * the range event (new; event may be NULL) with the live digests. 0, or
+ * -1 with *error set.
  */
 int cmd_up_range(const struct range *range, struct cluster *cl,
     const char *pool_root, long timeout, bool quiet,
-    struct provision_counts *counts, char **error);
+    struct provision_counts *counts, json_t **event, char **error);
+
+/*
+ * Each team's digests of range (fairness.h, cmd_verify.c): its normalized
+ * slice with the images' content (hashed through imagesum's cache), and,
+ * when cl is given and its state lasts (not the test driver), of what
+ * libvirt holds for it (fairness_live.h).
+ */
+struct cmd_digests {
+	struct fairness_team *teams;	/* owned, n of them, in plan order */
+	char (*live)[FAIRNESS_HEX];	/* owned, n of them; valid when has_live */
+	size_t n;
+	bool has_live;
+	unsigned long long image_bytes;	/* read for the images, not cached */
+};
+/* 0, or -1 with *error set; cmd_digests_clear() frees d either way. */
+int cmd_range_digests(const struct range *range, struct cluster *cl,
+    struct cmd_digests *d, char **error);
+void cmd_digests_clear(struct cmd_digests *d);
+/* "rangectl WHO: warning: team 'ua' did not get..." for each, on stderr. */
+void cmd_range_warn(const char *who, const struct cmd_digests *d);
+/* The range event (event.h) of d, new, for the journal. */
+json_t *cmd_range_event(const struct cmd_digests *d);
 
 int cmd_validate(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_plan(struct cmd_ctx *ctx, int argc, char **argv);
@@ -166,5 +194,6 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_run(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_report(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_users(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_verify(struct cmd_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -80,6 +80,12 @@ struct engine_opts {
 	 */
 	void (*checkpointed)(void *ctx, unsigned long long seq,
 	    unsigned long long offset, unsigned long long line_hash);
+	/*
+	 * A range event (event.h, format 5: each team's digests, taken by
+	 * `up`), journaled at the start of the run, before the clock; NULL
+	 * for none. Borrowed until engine_new() returns (it keeps a copy).
+	 */
+	const json_t *range_event;
 };
 
 enum engine_command_kind {

@@ -43,6 +43,8 @@
  * It also adds scoring.detection's points to both, and a report's
  * optional technique and indicators.
  * And the intel event (an observation a blue team shares).
+ * And the range event (each team's digests of its range, at every
+ * start: issue 14, point 5).
  */
 #define EVENT_FORMAT 5
 
@@ -64,6 +66,7 @@ enum event_type {
 	EVENT_CAPTURE,
 	EVENT_LOGIN,
 	EVENT_INTEL,
+	EVENT_RANGE,
 	EVENT_TYPES	/* the count, not a type */
 };
 
@@ -392,6 +395,33 @@ struct event_intel {
 	size_t n_to;
 };
 
+/*
+ * One team's digests of its range (format 5; fairness.h): of its whole
+ * normalized slice and of each part, and of what libvirt held for it.
+ */
+struct event_range_team {
+	const char *team;
+	const char *digest;
+	const char *networks;
+	const char *hosts;
+	const char *checks;
+	const char *injects;
+	const char *images;
+	const char *live;	/* NULL when not taken (a test driver's) */
+};
+
+/*
+ * The range every team got, journaled at each start of a run, after
+ * `up` (format 5): anyone may see it, as the proof that every nation got
+ * the same range. differ names each team that does not, as a sentence.
+ */
+struct event_range {
+	struct event_range_team *teams;	/* the event's own array */
+	size_t n_teams;
+	const char **differ;	/* the event's own array; NULL when none */
+	size_t n_differ;
+};
+
 struct event {
 	enum event_type type;
 	/* Its line in the journal (its seq), for messages; 0 before it is
@@ -418,6 +448,7 @@ struct event {
 		struct event_capture capture;
 		struct event_login login;
 		struct event_intel intel;
+		struct event_range range;
 	} u;
 };
 

@@ -48,6 +48,8 @@ struct view {
 	/* The intel events as journaled, in order (rebuilt from kept). */
 	json_t *intel;
 	json_t *intel_first;	/* team id -> wall of its first observation */
+	/* The last range event, as journaled (own); NULL before one. */
+	json_t *range;
 };
 
 /* The view's checkpoint in the state folder. */
@@ -141,6 +143,13 @@ json_t *view_reports(struct view *v, const struct auth_user *u);
  * wall; or, with stix, as a STIX 2.1 bundle (intel.h). New.
  */
 json_t *view_intel(struct view *v, const struct auth_user *u, bool stix);
+
+/*
+ * Each team's digests of its range, from the last range event (format
+ * 5): {teams, differ, t, wall}, or empty lists and null times before
+ * one. Everyone's, for everyone: they are the proof of a fair range.
+ */
+json_t *view_range(struct view *v);
 /* The team id of a report, or NULL; copied into team (size n). */
 int view_report_team(struct view *v, const char *id, char *team, size_t n);
 

@@ -367,6 +367,24 @@ try {
 		await login(tr, trainee.token);
 		assert(/trainee/.test(await text(tr.locator('#who-role'))), 'wrong role');
 	});
+	await check('the trainee sees every team\'s digest of its range, as the API gives them', async () => {
+		const r = (await api(trainee.token, 'range')).body;
+		assert(Array.isArray(r.teams) && r.teams.length > 1, `the API gives ${JSON.stringify(r)}`);
+		assert(r.teams.every((t) => /^[0-9a-f]{64}$/.test(t.digest)), 'a digest is not a SHA-256');
+		await until('the rows', async () => await tr.locator('#range-rows tr').count() === r.teams.length);
+		for (const t of r.teams) {
+			const code = tr.locator(`#range-rows tr[data-team="${t.team}"] code`);
+			assert(await code.getAttribute('title') === t.digest, `${t.team}'s digest differs from the API's`);
+		}
+		// The demo reboots ro's web and cuts md's link: md's injects differ.
+		assert(r.differ.length === 1 && r.differ[0].startsWith("team 'md' ") && /injects differ$/.test(r.differ[0]),
+			`differ is ${JSON.stringify(r.differ)}`);
+		const marks = await tr.locator('#range-rows tr').evaluateAll((rs) =>
+			rs.map((x) => [x.dataset.team, x.lastElementChild.textContent]));
+		assert(JSON.stringify(marks.filter(([, m]) => m === 'no')) === '[["md","no"]]', `marks ${JSON.stringify(marks)}`);
+		assert((await text(tr.locator('#range-differ'))).includes("team 'md' "), 'the sentence is not shown');
+		await tr.locator('#range-panel').screenshot({ path: join(shots, 'range-panel.png') });
+	});
 	await check(`the trainee sees only team ${trainee.team}'s machines (${ownHosts.length})`, async () => {
 		assert(ownHosts.length > 0 && ownHosts.every((h) => h.team === trainee.team), 'the API gives other teams\' hosts');
 		await until('the hosts', async () => await tr.locator('#host-rows tr').count() === ownHosts.length);

@@ -78,7 +78,7 @@ touch demo.yaml coalition.yml notes.txt exercises/one.yaml
 expect "rangectl ru" run
 expect "rangectl re" report
 expect "rangectl -v pl" plan
-offers "rangectl " validate plan up down status run report help
+offers "rangectl " validate plan up down status run report verify help
 expect "rangectl --ver" --version --verbose
 expect "rangectl help r" run report
 expect "rangectl run --sp" --speed
@@ -88,6 +88,8 @@ expect "rangectl validate " demo.yaml coalition.yml state exercises
 expect "rangectl plan d" demo.yaml
 expect "rangectl validate exercises/" exercises/one.yaml
 expect "rangectl report " state exercises
+expect "rangectl verify " state exercises
+offers "rangectl verify state --" --connect --node --no-live --json
 expect "rangectl run demo.yaml --state " state exercises
 expect "rangectl run demo.yaml --state=st" state
 expect "rangectl run demo.yaml -s st" state

@@ -298,6 +298,22 @@ TEST(the_small_events_round_trip)
 	ev.u.login = (struct event_login){ "nobody", NULL, "throttled", true,
 		12 };
 	round_trip(&ev);
+	{
+		struct event_range_team teams[] = {
+			{ "ro", "d1", "n", "h", "c", "i", "m", "l1" },
+			{ "ua", "d2", "n", "h", "c2", "i", "m", NULL } };
+		const char *differ[] = { "team 'ua' did not get the range of "
+			"the other blue teams (as 'ro'): its checks differ" };
+
+		event_init(&ev, EVENT_RANGE);
+		ev.has_t = true;
+		ev.u.range = (struct event_range){ xcalloc(1, sizeof(teams)),
+			2, xcalloc(1, sizeof(differ)), 1 };
+		memcpy(ev.u.range.teams, teams, sizeof(teams));
+		memcpy(ev.u.range.differ, differ, sizeof(differ));
+		round_trip(&ev);
+		event_clear(&ev);
+	}
 }
 
 /* Decodes text as line 5 and gives the error, or "ok". */
@@ -338,7 +354,7 @@ TEST(the_type_and_time_are_checked_first)
 	REFUSED("{\"type\":\"banner\",\"t\":1}", "event 5 (banner): 'type' must "
 	    "be one of exercise, clock, inject, inject_result, round, link, "
 	    "message, report, grade, adjustment, host, revert, change, flag, "
-	    "capture, login, intel; a journal of format 5 has no other");
+	    "capture, login, intel, range; a journal of format 5 has no other");
 	REFUSED("{\"type\":\"clock\",\"state\":\"running\"}",
 	    "event 5 (clock): 't' must be a number");
 	REFUSED("{\"type\":\"clock\",\"t\":\"1\",\"state\":\"running\"}",
@@ -571,6 +587,7 @@ TEST(audiences)
 	event_init(&ev, EVENT_LOGIN);
 	CHECK(!event_visible(&ev, false, "ro"));
 	CHECK_INT_EQ(event_table[EVENT_LOGIN].audience, EVENT_STAFF);
+	CHECK_INT_EQ(event_table[EVENT_RANGE].audience, EVENT_EVERYONE);
 	CHECK_STR_EQ(event_type_name(EVENT_INJECT_RESULT), "inject_result");
 	CHECK_INT_EQ(event_type_parse("inject_result"), EVENT_INJECT_RESULT);
 	CHECK_INT_EQ(event_type_parse("banner"), EVENT_TYPES);

@@ -10,6 +10,8 @@
 
 #include <libvirt/libvirt.h>
 
+#include "rangectl/cluster.h"
+#include "rangectl/fairness_live.h"
 #include "rangectl/provision.h"
 #include "rangectl/range.h"
 #include "rangectl/status.h"
@@ -622,5 +624,57 @@ TEST(cloud_init_seed_volumes)
 	CHECK(!pool_exists(&virt, "ci-volumes"));
 	CHECK_INT_EQ(tagged_objects(&virt, "ci"), 0);
 	virt_close(&virt);
+	range_clear(&range);
+}
+
+/*
+ * fairness_live(): each team's digest of what libvirt holds for it is
+ * stable, its own, and changes when one of the team's domains is
+ * redefined by hand (its tag kept) or removed; the other team's does not.
+ */
+TEST(live_digest_sees_a_redefined_domain)
+{
+	struct provision_opts opts = test_opts();
+	struct provision_counts c = { 0 };
+	const char *uri = URI;
+	char before[3][FAIRNESS_HEX], again[3][FAIRNESS_HEX];
+	char after[3][FAIRNESS_HEX];
+	char *error = NULL, *xml, *edited, *at;
+	struct range range;
+	struct cluster cl;
+	virDomainPtr dom;
+
+	if (!CHECK(load(&range, "tests/fairness/template.yaml")) ||
+	    !CHECK(cluster_open(&cl, &uri, 1, false, &error) == 0))
+		return;
+	CHECK(!fairness_live_lasts(&cl));
+	CHECK_INT_EQ(up(&range, &cl.nodes[0], &opts, &c), 0);
+	CHECK_INT_EQ(fairness_live(range.plan, &cl, before, &error), 0);
+	CHECK_INT_EQ(fairness_live(range.plan, &cl, again, &error), 0);
+	CHECK_STR_EQ(before[2], again[2]);
+	CHECK(strcmp(before[0], before[2]) != 0);	/* names are their own */
+	dom = virDomainLookupByName(cl.nodes[0].conn, "fair-ua-web");
+	if (CHECK(dom != NULL)) {
+		xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+		at = strstr(xml, "<memory");
+		CHECK(at != NULL);
+		edited = xasprintf("%.*s<memory unit='KiB'>524288</memory>%s",
+		    (int)(at - xml), xml, strstr(at, "</memory>") + 9);
+		virDomainFree(dom);
+		dom = virDomainDefineXML(cl.nodes[0].conn, edited);
+		CHECK(dom != NULL);
+		if (dom != NULL)
+			virDomainFree(dom);
+		free(edited);
+		free(xml);
+	}
+	CHECK_INT_EQ(fairness_live(range.plan, &cl, after, &error), 0);
+	CHECK(strcmp(after[2], before[2]) != 0);
+	CHECK_STR_EQ(after[0], before[0]);
+	down(&range, &cl.nodes[0]);
+	CHECK_INT_EQ(fairness_live(range.plan, &cl, after, &error), 0);
+	CHECK(strcmp(after[0], before[0]) != 0);
+	free(error);
+	cluster_close(&cl);
 	range_clear(&range);
 }
