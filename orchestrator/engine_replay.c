@@ -350,6 +350,11 @@ engine_exercise_event(const struct plan *plan)
 	ev.u.exercise.timeout = plan->timeout;
 	ev.u.exercise.sla_after = plan->sla_after;
 	ev.u.exercise.sla_penalty = plan->sla_penalty;
+	/* Only a rule that changes a cost is written: older journals alike. */
+	ev.u.exercise.has_outage = plan->outage_attack != 1000 ||
+	    plan->outage_self != 1000;
+	ev.u.exercise.outage_attack = plan->outage_attack;
+	ev.u.exercise.outage_self = plan->outage_self;
 	ev.u.exercise.scenario = plan->path;
 	ev.u.exercise.teams = xcalloc(plan->n_teams + 1,
 	    sizeof(*ev.u.exercise.teams));

@@ -303,6 +303,8 @@ static const struct event_field exercise_fields[] = {
 	{ .key = "format", .kind = FIELD_INT | FIELD_OPT },
 	{ .key = "sla_after", .kind = FIELD_INT | FIELD_OPT },
 	{ .key = "sla_penalty", .kind = FIELD_INT | FIELD_OPT },
+	{ .key = "outage_attack", .kind = FIELD_INT | FIELD_OPT },
+	{ .key = "outage_self", .kind = FIELD_INT | FIELD_OPT },
 	{ .key = NULL },
 };
 static const struct event_field team_fields[] = {
@@ -584,6 +586,35 @@ decode_hosts(struct event_decoder *d, const json_t *o, struct event_exercise *x)
 	return 0;
 }
 
+/*
+ * scoring.outage's weights, in thousandths, when o gives either (format
+ * 5); 1000 for one it leaves out, as for both when it gives neither.
+ */
+static int
+decode_outage(struct event_decoder *d, const json_t *o, bool *has,
+    long *attack, long *self)
+{
+	const json_t *a = json_object_get(o, "outage_attack");
+	const json_t *b = json_object_get(o, "outage_self");
+
+	*has = a != NULL || b != NULL;
+	*attack = a != NULL ? (long)json_integer_value(a) : 1000;
+	*self = b != NULL ? (long)json_integer_value(b) : 1000;
+	if (*attack < 0 || *attack > 10000 || *self < 0 || *self > 10000)
+		return bad(d, "'outage_attack' and 'outage_self' must be from 0 "
+		    "to 10000 (thousandths), not %ld and %ld", *attack, *self);
+	return 0;
+}
+
+static void
+encode_outage(json_t *o, bool has, long attack, long self)
+{
+	if (!has)
+		return;
+	set(o, "outage_attack", json_integer(attack));
+	set(o, "outage_self", json_integer(self));
+}
+
 static int
 decode_exercise(struct event_decoder *d, const json_t *o, struct event *ev)
 {
@@ -611,6 +642,9 @@ decode_exercise(struct event_decoder *d, const json_t *o, struct event *ev)
 			    "'sla_penalty' at least 0, not %ld and %lld",
 			    x->sla_after, x->sla_penalty);
 	}
+	if (decode_outage(d, o, &x->has_outage, &x->outage_attack,
+	    &x->outage_self) < 0)
+		return -1;
 	return decode_teams(d, o, x) < 0 || decode_msel(d, o, x) < 0 ||
 	    decode_hosts(d, o, x) < 0 ? -1 : 0;
 }
@@ -672,6 +706,7 @@ encode_exercise(const struct event *ev)
 		set(o, "sla_after", json_integer(x->sla_after));
 		set(o, "sla_penalty", json_integer(x->sla_penalty));
 	}
+	encode_outage(o, x->has_outage, x->outage_attack, x->outage_self);
 	set(o, "teams", teams);
 	set(o, "injects", injects);
 	set(o, "hosts", hosts);
@@ -1157,6 +1192,8 @@ static const struct event_field change_fields[] = {
 	{ .key = "sla_after", .kind = FIELD_INT },
 	{ .key = "sla_penalty", .kind = FIELD_INT },
 	{ .key = "injects", .kind = FIELD_LIST },
+	{ .key = "outage_attack", .kind = FIELD_INT | FIELD_OPT },
+	{ .key = "outage_self", .kind = FIELD_INT | FIELD_OPT },
 	{ .key = NULL },
 };
 
@@ -1174,6 +1211,9 @@ decode_change(struct event_decoder *d, const json_t *o, struct event *ev)
 	c->timeout = (long)integer(o, "timeout");
 	c->sla_after = (long)integer(o, "sla_after");
 	c->sla_penalty = integer(o, "sla_penalty");
+	if (decode_outage(d, o, &c->has_outage, &c->outage_attack,
+	    &c->outage_self) < 0)
+		return -1;
 	rc = decode_msel(d, o, &x);
 	c->injects = x.injects;
 	c->n_injects = x.n_injects;
@@ -1195,13 +1235,16 @@ static json_t *
 encode_change(const struct event *ev)
 {
 	const struct event_change *c = &ev->u.change;
+	json_t *o;
 
-	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:o}", "what",
+	o = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:o}", "what",
 	    event_strings_json(c->what, c->n_what), "duration",
 	    (json_int_t)c->duration, "interval", (json_int_t)c->interval,
 	    "timeout", (json_int_t)c->timeout, "sla_after",
 	    (json_int_t)c->sla_after, "sla_penalty", (json_int_t)c->sla_penalty,
 	    "injects", msel_list_json(c->injects, c->n_injects));
+	encode_outage(o, c->has_outage, c->outage_attack, c->outage_self);
+	return o;
 }
 
 /* ---- flag and capture -------------------------------------------------- */

@@ -151,6 +151,13 @@ struct event_exercise {
 	size_t n_injects;
 	struct event_host_entry *hosts;
 	size_t n_hosts;
+	/*
+	 * scoring.outage (format 5), in thousandths: what a failed round
+	 * costs when an inject caused it, and when the team did. has_outage
+	 * false (no key): 1000 and 1000, today's cost.
+	 */
+	bool has_outage;
+	long outage_attack, outage_self;
 };
 
 struct event_clock {
@@ -309,6 +316,8 @@ struct event_change {
 	long long sla_penalty;
 	struct event_msel *injects;	/* as the exercise event's */
 	size_t n_injects;
+	bool has_outage;	/* as the exercise event's (format 5) */
+	long outage_attack, outage_self;
 };
 
 /*

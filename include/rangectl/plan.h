@@ -206,6 +206,8 @@ struct plan {
 	long interval;	/* scoring: seconds between rounds */
 	long sla_after;	/* scoring.sla: failed rounds in a row; 0: none */
 	long sla_penalty;	/* points a breach costs */
+	/* scoring.outage: weights in thousandths, 1000 (1.0) when not given */
+	long outage_attack, outage_self;
 	long timeout;	/* scoring: of a round's checks */
 	struct scenario_team *teams;	/* in scenario order */
 	size_t n_teams;

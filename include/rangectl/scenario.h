@@ -355,11 +355,23 @@ struct scenario_sla {
 	long penalty;	/* points, once per breach */
 };
 
+/*
+ * scoring.outage (issue 14): what a failed round of a service check costs,
+ * by its cause, as weights of the points the round did not earn, in
+ * thousandths (1000 is 1.0, the cost without the rule).
+ */
+struct scenario_outage {
+	const struct ynode *node;	/* NULL: no rule, both weights 1 */
+	long attack;	/* an inject's effect; 1000 when not given */
+	long self;	/* the team's own */
+};
+
 struct scenario_scoring {
 	const struct ynode *node;
 	long interval;
 	long timeout;
 	struct scenario_sla sla;
+	struct scenario_outage outage;
 };
 
 /*

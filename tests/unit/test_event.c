@@ -69,10 +69,22 @@ TEST(exercise_round_trip)
 	ev.has_t = true;
 	ev.u.exercise = (struct event_exercise){ EVENT_FORMAT, "drill",
 		"Drill", 3600, 600, 5, "/srv/drill.yaml", 3, 20, teams, 2, msel,
-		2, hosts, 2 };
+		2, hosts, 2, false, 1000, 1000 };
 	round_trip(&ev);
 	o = event_encode(&ev);
 	CHECK_INT_EQ(json_integer_value(json_object_get(o, "format")), 5);
+	/* No scoring.outage: no key, as before format 5. */
+	CHECK(json_object_get(o, "outage_attack") == NULL);
+	json_decref(o);
+	ev.u.exercise.has_outage = true;
+	ev.u.exercise.outage_attack = 0;
+	ev.u.exercise.outage_self = 1500;
+	round_trip(&ev);
+	o = event_encode(&ev);
+	CHECK_INT_EQ(json_integer_value(json_object_get(o, "outage_attack")), 0);
+	CHECK_INT_EQ(json_integer_value(json_object_get(o, "outage_self")),
+	    1500);
+	ev.u.exercise.has_outage = false;
 	CHECK_INT_EQ(json_integer_value(json_object_get(o, "sla_after")), 3);
 	json_decref(o);
 	/* No SLA rule: no field, as before format 3. */
@@ -118,7 +130,7 @@ TEST(the_msel_carries_the_truth)
 	event_init(&ev, EVENT_EXERCISE);
 	ev.has_t = true;
 	ev.u.exercise = (struct event_exercise){ EVENT_FORMAT, "drill", NULL,
-		3600, 600, 5, NULL, 0, 0, NULL, 0, msel, 3, NULL, 0 };
+		3600, 600, 5, NULL, 0, 0, NULL, 0, msel, 3, NULL, 0, false, 0, 0 };
 	round_trip(&ev);
 	o = event_encode(&ev);
 	t = json_object_get(json_array_get(json_object_get(o, "injects"), 0),
@@ -149,7 +161,7 @@ TEST(the_msel_carries_the_truth)
 	event_init(&ev, EVENT_CHANGE);
 	ev.has_t = true;
 	ev.u.change = (struct event_change){ what, 1, 3600, 600, 5, 0, 0, msel,
-		3 };
+		3, true, 500, 2000 };
 	round_trip(&ev);
 }
 
@@ -279,7 +291,7 @@ TEST(the_small_events_round_trip)
 		event_init(&ev, EVENT_CHANGE);
 		ev.has_t = true;
 		ev.u.change = (struct event_change){ what, 1, 3600, 60, 5, 3, 20,
-			msel, 1 };
+			msel, 1, false, 0, 0 };
 		round_trip(&ev);
 	}
 	event_init(&ev, EVENT_LOGIN);
@@ -396,6 +408,16 @@ TEST(a_malformed_exercise_is_refused)
 	    "\"sla_after\":0,\"sla_penalty\":20}", "event 5 (exercise): "
 	    "'sla_after' must be at least 1 and 'sla_penalty' at least 0, not 0 "
 	    "and 20");
+	/* Format 5: scoring.outage's weights, in thousandths. */
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":5,"
+	    "\"outage_self\":1500}", "ok");
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":5,"
+	    "\"outage_attack\":10001}", "event 5 (exercise): 'outage_attack' "
+	    "and 'outage_self' must be from 0 to 10000 (thousandths), not 10001 "
+	    "and 1000");
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":5,"
+	    "\"outage_self\":1.5}", "event 5 (exercise): 'outage_self' must be "
+	    "an integer");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":3,"
 	    "\"sla_after\":\"3\"}", "event 5 (exercise): 'sla_after' must be "
 	    "an integer");
