@@ -321,6 +321,7 @@ static const struct event_field msel_fields[] = {
 	{ .key = "targets", .kind = FIELD_STRS },
 	{ .key = "to", .kind = FIELD_STRS | FIELD_OPT },
 	{ .key = "people", .kind = FIELD_STRS | FIELD_OPT },
+	{ .key = "breaks", .kind = FIELD_STRS | FIELD_OPT },
 	{ .key = NULL },
 };
 static const struct event_field host_entry_fields[] = {
@@ -516,6 +517,7 @@ msel_free(struct event_msel *injects, size_t n)
 		free(injects[i].targets);
 		free(injects[i].to);
 		free(injects[i].people);
+		free(injects[i].breaks);
 		truth_free(injects[i].truth);
 	}
 	free(injects);
@@ -549,6 +551,7 @@ decode_msel(struct event_decoder *d, const json_t *o, struct event_exercise *x)
 		inj->targets = strings(m, "targets", &inj->n_targets);
 		inj->to = strings(m, "to", &inj->n_to);
 		inj->people = strings(m, "people", &inj->n_people);
+		inj->breaks = strings(m, "breaks", &inj->n_breaks);
 		x->n_injects = i + 1;
 		if (decode_truth(d, m, where, inj) < 0)
 			return -1;
@@ -661,6 +664,8 @@ msel_json(const struct event_msel *m)
 
 	if (m->n_people > 0)
 		set(o, "people", event_strings_json(m->people, m->n_people));
+	if (m->n_breaks > 0)
+		set(o, "breaks", event_strings_json(m->breaks, m->n_breaks));
 	/* Only an inject with truth has the key: older MSELs read the same. */
 	if (m->truth != NULL)
 		set(o, "truth", truth_json(m->truth));

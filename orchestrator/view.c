@@ -170,7 +170,7 @@ view_init(struct view *v, const struct plan *plan, const char *state_dir,
 
 /* ---- the checkpoint ------------------------------------------------------ */
 
-#define VIEW_CHECKPOINT_VERSION 1
+#define VIEW_CHECKPOINT_VERSION 2
 
 /*
  * The checkpoint's first line (where it was taken, and the state), new;

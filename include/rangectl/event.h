@@ -120,6 +120,15 @@ struct event_msel {
 	const char **people;	/* user names addressed one by one; absent: none */
 	size_t n_people;
 	struct event_truth *truth;	/* NULL: none (absent before format 5) */
+	/*
+	 * The service checks the plan knows it breaks on its targets beyond
+	 * what its action does to a host's power or link, as "HOST/SERVICE"
+	 * (host names): its breaks, its truth's effects, the rehearsal's
+	 * model of a defacement (format 5; absent: none). The ledger tells
+	 * an attack's outages from a team's own by them (outage.h).
+	 */
+	const char **breaks;
+	size_t n_breaks;
 };
 
 struct event_service {

@@ -57,8 +57,10 @@ TEST(exercise_round_trip)
 	struct event_team teams[] = { { "ro", "Romania", ROLE_BLUE },
 		{ "white", NULL, ROLE_WHITE } };
 	struct event_msel msel[] = {
-		{ "recon", "Scan", 300, "exec", targets, 2, NULL, 0, NULL, 0, NULL },
-		{ "press", NULL, -1, "message", NULL, 0, teams_to, 2, NULL, 0, NULL } };
+		{ "recon", "Scan", 300, "exec", targets, 2, NULL, 0, NULL, 0, NULL,
+		  NULL, 0 },
+		{ "press", NULL, -1, "message", NULL, 0, teams_to, 2, NULL, 0, NULL,
+		  NULL, 0 } };
 	struct event_service services[] = { { "web", "http", 10 } };
 	struct event_host_entry hosts[] = { { "ex-ro-web", "ro", services, 1 },
 		{ "ex-gw", NULL, NULL, 0 } };
@@ -107,6 +109,7 @@ TEST(exercise_round_trip)
 TEST(the_msel_carries_the_truth)
 {
 	static const char *effects[] = { "web.http" };
+	static const char *breaks[] = { "ex-ro-web/http", "ex-md-web/http" };
 	struct event_indicator ro[] = { { "ipv4", "100.64.0.66" },
 		{ "url", "http://10.1.1.10/index.html" } };
 	struct event_indicator md[] = { { "ipv4", "100.64.0.66" },
@@ -117,11 +120,11 @@ TEST(the_msel_carries_the_truth)
 	struct event_truth bare = { NULL, NULL, 0, NULL, 0 };
 	struct event_msel msel[] = {
 		{ "deface", "Deface", 900, "exec", targets, 2, NULL, 0, NULL, 0,
-		  &truth },
+		  &truth, breaks, 2 },
 		{ "press", NULL, -1, "message", NULL, 0, teams_to, 2, NULL, 0,
-		  NULL },
+		  NULL, NULL, 0 },
 		{ "hint", NULL, -1, "message", NULL, 0, teams_to, 2, NULL, 0,
-		  &bare } };
+		  &bare, NULL, 0 } };
 	static const char *what[] = { "inject 'deface': truth added" };
 	struct event ev, back;
 	json_t *o, *t;
@@ -139,6 +142,8 @@ TEST(the_msel_carries_the_truth)
 	    "T1491.002");
 	CHECK(json_object_get(json_array_get(json_object_get(o, "injects"), 1),
 	    "truth") == NULL);
+	CHECK(json_object_get(json_array_get(json_object_get(o, "injects"), 1),
+	    "breaks") == NULL);
 	CHECK(json_is_null(json_object_get(json_object_get(json_array_get(
 	    json_object_get(o, "injects"), 2), "truth"), "technique")));
 	json_object_set_new(o, "seq", json_integer(1));
@@ -146,6 +151,8 @@ TEST(the_msel_carries_the_truth)
 		const struct event_truth *d = back.u.exercise.injects[0].truth;
 
 		CHECK(back.u.exercise.injects[1].truth == NULL);
+		CHECK_INT_EQ(back.u.exercise.injects[0].n_breaks, 2);
+		CHECK_INT_EQ(back.u.exercise.injects[1].n_breaks, 0);
 		CHECK(d != NULL && d->n_resolved == 2 && d->n_effects == 1);
 		if (d != NULL && d->n_resolved == 2) {
 			CHECK_STR_EQ(d->effects[0], "web.http");
@@ -286,7 +293,8 @@ TEST(the_small_events_round_trip)
 		static const char *what[] = { "inject 'recon': at 0:05:00, now "
 			"0:10:00" };
 		struct event_msel msel[] = {
-			{ "recon", "Scan", 600, "exec", targets, 2, NULL, 0, NULL, 0, NULL } };
+			{ "recon", "Scan", 600, "exec", targets, 2, NULL, 0, NULL, 0,
+			  NULL, NULL, 0 } };
 
 		event_init(&ev, EVENT_CHANGE);
 		ev.has_t = true;
