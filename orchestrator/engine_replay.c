@@ -128,10 +128,11 @@ replay_event(struct replay *r, const struct event *ev)
 		return 0;
 	case EVENT_INJECT:
 		replay_inject(r, &ev->u.inject);
-		return 0;
+		/* An inject's effect windows (outage.h) are the ledger's. */
+		return score_apply(&r->e->ledger, ev, &r->error);
 	case EVENT_INJECT_RESULT:
 		replay_result(r, &ev->u.inject_result);
-		return 0;
+		return score_apply(&r->e->ledger, ev, &r->error);
 	case EVENT_ROUND:
 		r->e->next_round = (long)ev->u.round.n + 1;
 		return score_apply(&r->e->ledger, ev, &r->error);

@@ -113,28 +113,29 @@ outage_open(struct outage_window *w, const char *inject, long long firing)
 
 void
 outage_settle(struct outage_window *w, const char *inject, long long firing,
-    bool hit)
+    bool hit, double t)
 {
 	/* A later firing took the window over: this result is not its. */
 	if (w->inject == NULL || strcmp(w->inject, inject) != 0 ||
 	    w->firing != firing)
 		return;
-	if (!hit)
-		outage_window_clear(w);
-	else
-		w->settled = true;
+	w->settled = true;
+	w->missed = !hit;
+	w->settled_t = t;
 }
 
 enum outage_cause
-outage_round(struct outage_window *w, bool up)
+outage_round(struct outage_window *w, bool up, bool simulated,
+    double started)
 {
 	if (!up)
-		return w->inject != NULL ? OUTAGE_ATTACK : OUTAGE_SELF;
+		return w->inject != NULL && (!w->missed || simulated) ?
+		    OUTAGE_ATTACK : OUTAGE_SELF;
 	/*
 	 * A pass before the result came may be the round that ran while the
 	 * action did: it proves nothing yet.
 	 */
-	if (w->inject != NULL && w->settled)
+	if (w->inject != NULL && w->settled && started >= w->settled_t)
 		outage_window_clear(w);
 	return OUTAGE_SELF;
 }

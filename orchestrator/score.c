@@ -109,9 +109,11 @@ check_of(struct score_ledger *ledger, size_t team, const char *host,
  * however long the run goes on).
  */
 static void
-count_check(struct score_ledger *ledger, struct score_check *c, bool up)
+count_check(struct score_ledger *ledger, struct score_check *c, bool up,
+    const struct event_round *r)
 {
-	enum outage_cause cause = outage_round(&c->window, up);
+	enum outage_cause cause = outage_round(&c->window, up, r->simulated,
+	    r->at + (r->has_late ? r->late : 0));
 
 	c->rounds++;
 	c->state = up ? SCORE_UP : SCORE_DOWN;
@@ -183,7 +185,7 @@ apply_round(struct score_ledger *ledger, const struct event *ev,
 		/* The decoder requires both; a hand-made event may lack them. */
 		if (r->checks[i].host != NULL && r->checks[i].service != NULL)
 			count_check(ledger, check_of(ledger, team_index(ledger, team),
-		    r->checks[i].host, r->checks[i].service), r->checks[i].up);
+		    r->checks[i].host, r->checks[i].service), r->checks[i].up, r);
 	}
 	for (i = 0; i < r->n_compromises; i++) {
 		team = find_team(ledger, r->compromises[i].team);
@@ -322,8 +324,9 @@ apply_inject(struct score_ledger *ledger, const struct event_inject *f)
 
 /* The firing's results settle its windows: a failed action hit nothing. */
 static void
-apply_result(struct score_ledger *ledger, const struct event_inject_result *ir)
+apply_result(struct score_ledger *ledger, const struct event *ev)
 {
+	const struct event_inject_result *ir = &ev->u.inject_result;
 	size_t i, j;
 
 	for (j = 0; j < ledger->n_checks; j++) {
@@ -331,12 +334,12 @@ apply_result(struct score_ledger *ledger, const struct event_inject_result *ir)
 
 		/* Lost results: the action may have done its work. */
 		if (ir->lost)
-			outage_settle(&c->window, ir->id, ir->firing, true);
+			outage_settle(&c->window, ir->id, ir->firing, true, ev->t);
 		for (i = 0; i < ir->n_results; i++)
 			if (ir->results[i].host != NULL &&
 			    strcmp(ir->results[i].host, c->host) == 0)
 				outage_settle(&c->window, ir->id, ir->firing,
-				    ir->results[i].ok);
+				    ir->results[i].ok, ev->t);
 	}
 }
 
@@ -366,7 +369,7 @@ score_apply(struct score_ledger *ledger, const struct event *ev,
 		apply_inject(ledger, &ev->u.inject);
 		return 0;
 	case EVENT_INJECT_RESULT:
-		apply_result(ledger, &ev->u.inject_result);
+		apply_result(ledger, ev);
 		return 0;
 	case EVENT_ROUND:
 		if (apply_round(ledger, ev, error) < 0)
@@ -609,11 +612,12 @@ outages_state_json(const struct score_ledger *ledger)
 		const struct score_check *c = &ledger->checks[i];
 
 		json_array_append_new(checks, json_pack("[I, I, I, I, I, b, o, I, "
-		    "b]", (json_int_t)c->attack, (json_int_t)c->self,
+		    "b, b, f]", (json_int_t)c->attack, (json_int_t)c->self,
 		    (json_int_t)c->attack_s, (json_int_t)c->self_s,
 		    (json_int_t)c->points, c->exec, c->window.inject ?
 		    json_string(c->window.inject) : json_null(),
-		    (json_int_t)c->window.firing, c->window.settled));
+		    (json_int_t)c->window.firing, c->window.settled,
+		    c->window.missed, c->window.settled_t));
 	}
 	return json_pack("{s:b, s:I, s:I, s:o, s:o, s:o}", "on", ledger->outages,
 	    "attack", (json_int_t)ledger->outage_attack, "self",
@@ -690,8 +694,9 @@ restore_outages(struct score_ledger *ledger, const json_t *o)
 	const json_t *teams = json_object_get(o, "teams"), *msel =
 	    json_object_get(o, "msel"), *checks = json_object_get(o, "checks");
 	json_int_t n[2], c4[5], firing;
+	double settled_t;
 	const json_t *v, *inject;
-	int on, exec, settled;
+	int on, exec, settled, missed;
 	size_t i;
 
 	if (json_unpack((json_t *)o, "{s:b, s:I, s:I}", "on", &on, "attack",
@@ -716,9 +721,10 @@ restore_outages(struct score_ledger *ledger, const json_t *o)
 	json_array_foreach(checks, i, v) {
 		struct score_check *c = &ledger->checks[i];
 
-		if (json_unpack((json_t *)v, "[I, I, I, I, I, b, o, I, b]", &c4[0],
-		    &c4[1], &c4[2], &c4[3], &c4[4], &exec, &inject, &firing,
-		    &settled) < 0 || !(json_is_null(inject) ||
+		if (json_unpack((json_t *)v, "[I, I, I, I, I, b, o, I, b, b, F]",
+		    &c4[0], &c4[1], &c4[2], &c4[3], &c4[4], &exec, &inject,
+		    &firing, &settled, &missed, &settled_t) < 0 ||
+		    !(json_is_null(inject) ||
 		    json_is_string(inject)))
 			return -1;
 		c->attack = (long)c4[0];
@@ -730,6 +736,8 @@ restore_outages(struct score_ledger *ledger, const json_t *o)
 		if (json_is_string(inject)) {
 			outage_open(&c->window, json_string_value(inject), firing);
 			c->window.settled = settled;
+			c->window.missed = missed;
+			c->window.settled_t = settled_t;
 		}
 	}
 	return 0;

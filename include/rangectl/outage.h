@@ -12,12 +12,17 @@
  *   network: exec checks reach the guest through its agent); and the
  *   checks its MSEL entry lists in breaks (the scenario's breaks, its
  *   truth's effects, the rehearsal's model of a defacement).
- * - The firing's result on the host settles it: failed, the host was not
- *   hit and the window closes; ok (or lost), the window stays.
- * - A failed round of a check whose window is open is the attack's; any
- *   other failed round is the team's own. The first round that passes
- *   once the window is settled closes it: the service is seen back,
- *   however it came back, and from then on a failure is the team's.
+ * - The firing's result on the host settles it: ok (or lost), the host
+ *   was hit; failed, it was missed.
+ * - A failed round of a check whose window is open and not missed is the
+ *   attack's; any other failed round is the team's own. A rehearsal's
+ *   simulated round fails checks from the injects fired whatever their
+ *   results (round_simulate()), so there a missed window counts too. The
+ *   first round that passes once the window is settled closes it: the
+ *   service is seen back, however it came back, and from then on a
+ *   failure is the team's. A round whose checks began before the result
+ *   came (they run at the round's time, the action as it fires) may have
+ *   seen the host as it was: its pass closes nothing.
  *
  * docs/internals/score.md says why the window ends there and not at a
  * link's or a host's return.
@@ -57,6 +62,8 @@ struct outage_window {
 	char *inject;	/* own */
 	long long firing;
 	bool settled;	/* the firing's result on the host came */
+	bool missed;	/* and said the action failed there */
+	double settled_t;	/* when the result came, exercise seconds */
 };
 
 enum outage_reach outage_reach_of(const char *action);
@@ -74,14 +81,17 @@ bool outage_breaks(const struct outage_inject *inj, const char *host,
 /* A firing of inject (its number firing) opens or takes over w. */
 void outage_open(struct outage_window *w, const char *inject,
     long long firing);
-/* That firing's result on w's host: hit (ok or lost) or not. */
+/* That firing's result on w's host: hit (ok or lost) or missed. */
 void outage_settle(struct outage_window *w, const char *inject,
-    long long firing, bool hit);
+    long long firing, bool hit, double t);
 /*
  * A round's result of w's check: the cause of a failure (up false), the
- * window closed by a pass once settled. Returns OUTAGE_SELF for a pass.
+ * window closed by a pass of a round that began (started, exercise
+ * seconds) once settled; simulated for a rehearsal's round. Returns
+ * OUTAGE_SELF for a pass.
  */
-enum outage_cause outage_round(struct outage_window *w, bool up);
+enum outage_cause outage_round(struct outage_window *w, bool up,
+    bool simulated, double started);
 void outage_window_clear(struct outage_window *w);
 
 /*

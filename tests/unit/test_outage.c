@@ -51,6 +51,10 @@
 #define ROUND(n, checks) "{\"type\":\"round\",\"t\":" #n "60.5,\"n\":" #n \
 	",\"at\":" #n "60,\"checks\":[" checks "],\"compromises\":[]}"
 
+#define SIM_ROUND(n, checks) "{\"type\":\"round\",\"t\":" #n "60.5,\"n\":" \
+	#n ",\"at\":" #n "60,\"simulated\":true,\"checks\":[" checks "]," \
+	"\"compromises\":[]}"
+
 struct outage_case {
 	const char *name;
 	const char *lines[10];	/* after the exercise event; NULL ends */
@@ -98,6 +102,17 @@ static const struct outage_case cases[] = {
 	    ROUND(2, CHECK_OF("ro", "ro-web", "web", "false") ","
 	    CHECK_OF("md", "md-web", "web", "false")) },
 	  "md-web/web", 1, 0 },
+	{ "...and its passing closes the window",
+	  { FIRE("deface", 1, 100, "[\"ro-web\",\"md-web\"]"),
+	    RESULT("deface", 1, 101, "[" NOT_OK("ro-web") "," OK("md-web") "]"),
+	    ROUND(2, CHECK_OF("ro", "ro-web", "web", "true")),
+	    SIM_ROUND(3, CHECK_OF("ro", "ro-web", "web", "false")) },
+	  "ro-web/web", 0, 1 },
+	{ "a rehearsal's simulated failures follow the firing, not its result",
+	  { FIRE("deface", 1, 100, "[\"ro-web\",\"md-web\"]"),
+	    RESULT("deface", 1, 101, "[" NOT_OK("ro-web") "," OK("md-web") "]"),
+	    SIM_ROUND(2, CHECK_OF("ro", "ro-web", "web", "false")) },
+	  "ro-web/web", 1, 0 },
 	{ "a pass before the firing's result proves nothing yet",
 	  { FIRE("deface", 1, 100, "[\"ro-web\",\"md-web\"]"),
 	    ROUND(2, CHECK_OF("ro", "ro-web", "web", "true")),
@@ -124,6 +139,14 @@ static const struct outage_case cases[] = {
 	    ROUND(7, CHECK_OF("md", "md-web", "web", "true")),
 	    ROUND(8, CHECK_OF("md", "md-web", "web", "false")) },
 	  "md-web/web", 2, 1 },
+	{ "a round that began before the result came closes nothing",
+	  { FIRE("off", 1, 300, "[\"md-web\"]"),
+	    RESULT("off", 1, 300.9, "[" OK("md-web") "]"),
+	    "{\"type\":\"round\",\"t\":300.95,\"n\":5,\"at\":300,\"checks\":["
+	    CHECK_OF("md", "md-web", "web", "true") "],\"compromises\":[]}",
+	    "{\"type\":\"round\",\"t\":360.5,\"n\":6,\"at\":360,\"checks\":["
+	    CHECK_OF("md", "md-web", "web", "false") "],\"compromises\":[]}" },
+	  "md-web/web", 1, 0 },
 	{ "lost results leave the window open",
 	  { FIRE("deface", 1, 100, "[\"ro-web\",\"md-web\"]"),
 	    "{\"type\":\"inject_result\",\"t\":150,\"id\":\"deface\",\"firing\":1,"
@@ -307,15 +330,17 @@ TEST(the_rules_alone)
 	outage_open(&w, "a", 1);
 	/* A later firing takes the window over; the earlier result is not its. */
 	outage_open(&w, "a", 2);
-	outage_settle(&w, "a", 1, false);
+	outage_settle(&w, "a", 1, false, 10);
 	CHECK(w.inject != NULL && !w.settled);
-	CHECK_INT_EQ(outage_round(&w, true), OUTAGE_SELF);
+	CHECK_INT_EQ(outage_round(&w, true, false, 20), OUTAGE_SELF);
 	CHECK(w.inject != NULL);
-	outage_settle(&w, "a", 2, true);
-	CHECK_INT_EQ(outage_round(&w, false), OUTAGE_ATTACK);
-	CHECK_INT_EQ(outage_round(&w, true), OUTAGE_SELF);
+	outage_settle(&w, "a", 2, true, 30);
+	CHECK_INT_EQ(outage_round(&w, false, false, 25), OUTAGE_ATTACK);
+	CHECK_INT_EQ(outage_round(&w, true, false, 29), OUTAGE_SELF);
+	CHECK(w.inject != NULL);
+	CHECK_INT_EQ(outage_round(&w, true, false, 30), OUTAGE_SELF);
 	CHECK(w.inject == NULL);
-	CHECK_INT_EQ(outage_round(&w, false), OUTAGE_SELF);
+	CHECK_INT_EQ(outage_round(&w, false, false, 40), OUTAGE_SELF);
 	CHECK_INT_EQ(outage_points(2500), 3);
 	CHECK_INT_EQ(outage_points(-2500), -3);
 	CHECK_INT_EQ(outage_points(2499), 2);
