@@ -437,11 +437,21 @@ static void
 print_role_scores(const struct report *r, const struct score_team **order,
     int role, FILE *out)
 {
-	static const char *const heads[] = { "#Rank", "Team", "Name",
+	static const char *const all[] = { "#Rank", "Team", "Name",
 		"#Score", "#Availability", "#Penalties", "#SLA", "#Reports",
-		"#Adjustments", "#Flags" };
-	/* The flags' column only when the exercise had flags. */
-	size_t n_heads = ARRAY_SIZE(heads) - !report_has_flags(r);
+		"#Adjustments" };
+	const char *heads[ARRAY_SIZE(all) + 2];
+	size_t n_heads = ARRAY_SIZE(all);
+
+	/*
+	 * The flags' column only when the exercise had flags, the outage's
+	 * (scoring.outage) from format 5 on.
+	 */
+	memcpy(heads, all, sizeof(all));
+	if (report_has_flags(r))
+		heads[n_heads++] = "#Flags";
+	if (r->ledger.outages)
+		heads[n_heads++] = "#Outage";
 	char buf[POINTS_TEXT];
 	size_t i, n = 0;
 	long k;
@@ -480,6 +490,8 @@ print_role_scores(const struct report *r, const struct score_team **order,
 		html_td_points(out, t->adjustments);
 		if (report_has_flags(r))
 			html_td_points(out, t->flags - t->flags_lost);
+		if (r->ledger.outages)
+			html_td_points(out, -outage_points(t->outage));
 		fputs("</tr>\n", out);
 	}
 	table_close(out);
@@ -495,9 +507,10 @@ print_scores(const struct report *r, FILE *out)
 	if (!section_open(out, "scores", "Scores", r->ledger.n_teams))
 		goto cleanup;
 	fprintf(out, "<p class=\"note\">Each score is availability − "
-	    "penalties − SLA + reports + adjustments%s. Blue teams are ranked among blue "
+	    "penalties − SLA + reports + adjustments%s%s. Blue teams are ranked among blue "
 	    "teams, red among red; white teams are not ranked.</p>\n",
-	    report_has_flags(r) ? " + flags taken − flags lost" : "");
+	    report_has_flags(r) ? " + flags taken − flags lost" : "",
+	    r->ledger.outages ? " − outage (what scoring.outage weighs)" : "");
 	for (i = 0; i < ARRAY_SIZE(roles); i++)
 		print_role_scores(r, order, roles[i], out);
 	fputs("</section>\n", out);

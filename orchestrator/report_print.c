@@ -174,9 +174,10 @@ print_role_scores(const struct report *r, const struct score_team **order,
 		return;
 	fprintf(out, role == ROLE_WHITE ? "%s teams (not ranked)\n" :
 	    "%s teams, ranked among themselves\n", role_name(role));
-	fprintf(out, "RANK  %-*s  %6s  %12s  %9s  %5s  %7s  %11s  %s", w,
+	fprintf(out, "RANK  %-*s  %6s  %12s  %9s  %5s  %7s  %11s  %s%s", w,
 	    "TEAM", "SCORE", "AVAILABILITY", "PENALTIES", "SLA", "REPORTS",
-	    "ADJUSTMENTS", report_has_flags(r) ? " FLAGS  NAME\n" : "NAME\n");
+	    "ADJUSTMENTS", report_has_flags(r) ? " FLAGS  " : "",
+	    r->ledger.outages ? "OUTAGE  NAME\n" : "NAME\n");
 	for (i = 0; i < r->ledger.n_teams; i++) {
 		const struct score_team *t = order[i];
 		long k = score_rank(&r->ledger, (size_t)(t - r->ledger.teams));
@@ -195,6 +196,9 @@ print_role_scores(const struct report *r, const struct score_team **order,
 		/* Flags: what red took, less what blue lost. */
 		if (report_has_flags(r))
 			fprintf(out, "%6lld  ", t->flags - t->flags_lost);
+		/* scoring.outage's weights (format 5 on). */
+		if (r->ledger.outages)
+			fprintf(out, "%6lld  ", -outage_points(t->outage));
 		put(out, t->team->name ? t->team->name : "-");
 		fputc('\n', out);
 	}
@@ -208,9 +212,11 @@ print_scores(const struct report *r, FILE *out)
 	int w = widest_team_id(r, 4);
 	size_t i;
 
+	static const char *const counts[] = { "five", "six", "seven" };
+
 	fprintf(out, "scores after %zu rounds (each score is the sum of the "
-	    "%s columns after it)\n", r->ledger.n_rounds, report_has_flags(r) ?
-	    "six" : "five");
+	    "%s columns after it)\n", r->ledger.n_rounds,
+	    counts[report_has_flags(r) + r->ledger.outages]);
 	if (r->ledger.n_teams == 0)
 		fprintf(out, "  no teams\n");
 	for (i = 0; i < ARRAY_SIZE(roles); i++)
