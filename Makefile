@@ -53,9 +53,9 @@ TESTOBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/test_*.c))
 TESTS	= $(TESTOBJS:$(BUILD)/tests/unit/%.o=$(BUILD)/tests/%)
 CHECKPROBE = $(BUILD)/tests/checks/probe
 FUZZERS	= $(BUILD)/fuzz_scenario $(BUILD)/fuzz_agent $(BUILD)/fuzz_api \
-	  $(BUILD)/fuzz_journal $(BUILD)/fuzz_login
+	  $(BUILD)/fuzz_journal $(BUILD)/fuzz_login $(BUILD)/fuzz_stix
 BENCHES	= $(BUILD)/bench/provision $(BUILD)/bench/virt_loops $(BUILD)/bench/engine $(BUILD)/bench/sse_client \
-	  $(BUILD)/bench/place $(BUILD)/bench/yaml_parse
+	  $(BUILD)/bench/place $(BUILD)/bench/yaml_parse $(BUILD)/bench/detect
 SEEDS	= $(wildcard scenarios/*.yaml tests/scenarios/*.yaml)
 
 ASAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -135,6 +135,7 @@ bench: all $(BENCHES) $(if $(OLD_REV),old-rangectl)
 	$(BUILD)/bench/provision
 	$(BUILD)/bench/engine
 	$(BUILD)/bench/place
+	$(BUILD)/bench/detect
 	bench/http $(BUILD)
 
 # rangectl against each limit or peer of issue 16's table, side by side,
@@ -167,13 +168,16 @@ asan:
 # fuzz_api takes requests as anyone may send them (FLAGS METHOD\0PATH\0
 # TOKEN\0BODY, see the file) and runs from here, for scenarios/demo.yaml.
 # fuzz_login reads login bodies, which anyone may send without a token.
+# fuzz_stix reads observations and STIX bundles as POST /api/v1/intel
+# does (seeds: tests/fuzz/stix/), and checks their export reads back.
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE="$(FUZZSAN)" build-fuzz/fuzz_scenario \
 		build-fuzz/fuzz_agent build-fuzz/fuzz_api build-fuzz/fuzz_journal \
-		build-fuzz/fuzz_login
+		build-fuzz/fuzz_login build-fuzz/fuzz_stix
 	@mkdir -p build-fuzz/corpus build-fuzz/corpus-agent build-fuzz/corpus-api \
-		build-fuzz/corpus-journal build-fuzz/corpus-login
+		build-fuzz/corpus-journal build-fuzz/corpus-login build-fuzz/corpus-stix
 	@cp tests/fuzz/login/* build-fuzz/corpus-login/
+	@cp tests/fuzz/stix/* build-fuzz/corpus-stix/
 	@for f in $(SEEDS); do cp $$f build-fuzz/corpus/$$(echo $$f | tr / _); done
 	@cp tests/fuzz/agent/*.json build-fuzz/corpus-agent/
 	@cp tests/fuzz/api/* build-fuzz/corpus-api/
@@ -192,6 +196,9 @@ fuzz:
 		-artifact_prefix=build-fuzz/journal- build-fuzz/corpus-journal
 	build-fuzz/fuzz_login -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-timeout=10 -artifact_prefix=build-fuzz/login- build-fuzz/corpus-login
+	build-fuzz/fuzz_stix -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		-timeout=10 -dict=tests/fuzz/stix.dict \
+		-artifact_prefix=build-fuzz/stix- build-fuzz/corpus-stix
 
 # One configuration (-D) keeps cppcheck from trying every #ifdef; the
 # system headers are libraries' business, not ours. tools/symgraph.sh reads

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "rangectl/event.h"
+#include "rangectl/intel.h"
 #include "rangectl/util.h"
 #include "api_impl.h"
 
@@ -507,6 +508,7 @@ file_report(struct api *api, const struct api_request *req,
     const struct auth_user *u, struct api_response *res)
 {
 	const char *title, *body, *inject;
+	struct api_sighting saw = { 0 };
 	json_t *doc, *answer = NULL;
 
 	if (forbidden(res, u->role == AUTH_TRAINEE && u->team != NULL &&
@@ -517,10 +519,12 @@ file_report(struct api *api, const struct api_request *req,
 		return;
 	if (field_string(doc, "title", true, &title, res) == 0 &&
 	    field_string(doc, "body", false, &body, res) == 0 &&
-	    field_string(doc, "inject", false, &inject, res) == 0) {
+	    field_string(doc, "inject", false, &inject, res) == 0 &&
+	    api_sighting_parse(doc, &saw, res) == 0) {
 		struct engine_command cmd = { .kind = ENGINE_REPORT, .by =
 		    u->name, .arg = u->team->id, .text = title, .body = body,
-		    .inject = inject };
+		    .inject = inject, .technique = saw.technique, .indicators =
+		    saw.indicators, .n_indicators = saw.n_indicators };
 
 		if (!report_take(api, u, req->body_len, res))
 			;
@@ -529,7 +533,120 @@ file_report(struct api *api, const struct api_request *req,
 		else
 			report_undo(api, u, req->body_len);
 	}
+	api_sighting_clear(&saw);
 	json_decref(doc);
+}
+
+/*
+ * Hands each observation of list (checked by intel_check()) to the
+ * engine for u's team; the ids journaled into *ids. Returns whether all
+ * were; else the engine's refusal is answered.
+ */
+static bool
+intel_record(struct api *api, const struct auth_user *u, const json_t *list,
+    json_t *ids, struct api_response *res)
+{
+	const json_t *o;
+	json_t *answer;
+	size_t i;
+
+	json_array_foreach(list, i, o) {
+		struct engine_command cmd = { .kind = ENGINE_INTEL, .by = u->name,
+		    .arg = u->team->id, .json = o };
+
+		answer = NULL;
+		if (!command(api, res, &cmd, &answer))
+			return false;
+		json_array_append(ids, json_object_get(answer, "id"));
+		json_decref(answer);
+	}
+	return true;
+}
+
+/*
+ * The observations of doc, one ({tlp, technique, indicators, text,
+ * seen}) or a STIX bundle's, each checked, as a new list; NULL with 400
+ * answered, the sentence naming what is wrong.
+ */
+static json_t *
+intel_checked(const json_t *doc, struct api_response *res)
+{
+	json_t *list, *out = json_array(), *o;
+	const json_t *one;
+	char *error = NULL;
+	size_t i;
+	char where[64] = "";
+	bool bundle;
+
+	bundle = intel_is_bundle(doc);
+	list = bundle ? intel_stix_import(doc, &error) : json_pack("[O]", doc);
+	json_array_foreach(list, i, one) {
+		if ((o = intel_check(one, &error)) == NULL) {
+			if (bundle)
+				snprintf(where, sizeof(where), "the bundle's indicator "
+				    "%zu: ", i + 1);
+			break;
+		}
+		json_array_append_new(out, o);
+	}
+	if (error != NULL) {
+		api_answer_error(res, 400, "%s%s", where, error);
+		json_decref(out);
+		out = NULL;
+	}
+	free(error);
+	json_decref(list);
+	return out;
+}
+
+/*
+ * POST /intel: a blue trainee's observation, or a STIX bundle of them;
+ * each is journaled with its audience (the engine works it out). A
+ * bundle counts as one report against the quotas.
+ */
+static void
+record_intel(struct api *api, const struct api_request *req,
+    const struct auth_user *u, struct api_response *res)
+{
+	json_t *doc, *list = NULL, *ids = json_array();
+
+	if (forbidden(res, u->role == AUTH_TRAINEE && u->team != NULL &&
+	    u->team->role == ROLE_BLUE, "record observations (blue trainees "
+	    "do)"))
+		goto cleanup;
+	if ((doc = body_object(req, res)) == NULL)
+		goto cleanup;
+	list = intel_checked(doc, res);
+	json_decref(doc);
+	if (list == NULL || !report_take(api, u, req->body_len, res))
+		goto cleanup;
+	if (!intel_record(api, u, list, ids, res)) {
+		if (json_array_size(ids) == 0)
+			report_undo(api, u, req->body_len);
+		goto cleanup;
+	}
+	api_answer_json(res, 201, json_array_size(list) == 1 ? json_pack("{s:O}",
+	    "id", json_array_get(ids, 0)) : json_pack("{s:O}", "ids", ids));
+cleanup:
+	json_decref(list);
+	json_decref(ids);
+}
+
+/* GET /intel[?format=stix]: what u may see, newest first. */
+static void
+intel_page(struct api *api, const struct api_request *req,
+    const struct auth_user *u, struct api_response *res)
+{
+	bool stix = req->format != NULL && strcmp(req->format, "stix") == 0;
+
+	if (req->format != NULL && !stix) {
+		api_answer_error(res, 400, "'format' must be stix, or left out for "
+		    "rangectl's own JSON");
+		return;
+	}
+	api_answer_json(res, 200, view_intel(api->view, u, stix));
+	if (stix)
+		res->content_type = "application/stix+json;version=2.1";
 }
 
 /*
@@ -726,6 +843,13 @@ get_route(struct api *api, const struct api_request *req,
 		api_answer_json(res, 200, view_messages(api->view, u));
 	} else if (p->n == 3 && strcmp(what, "reports") == 0) {
 		report_page(api, req, u, res);
+	} else if (p->n == 3 && strcmp(what, "intel") == 0) {
+		intel_page(api, req, u, res);
+	} else if (p->n == 3 && strcmp(what, "coalition") == 0) {
+		/* It names the injects and when each hit: staff only. */
+		if (!forbidden(res, u->role != AUTH_TRAINEE, "see the coalition's "
+		    "detection figures"))
+			api_answer_json(res, 200, view_coalition(api->view));
 	} else if (p->n == 3 && strcmp(what, "events") == 0) {
 		res->kind = API_EVENTS;
 		res->user = u;
@@ -753,6 +877,8 @@ post_route(struct api *api, const struct api_request *req,
 		adjust(api, req, u, res);
 	} else if (strcmp(what, "flags") == 0 && p->n == 3) {
 		submit_flag(api, req, u, res);
+	} else if (strcmp(what, "intel") == 0 && p->n == 3) {
+		record_intel(api, req, u, res);
 	} else {
 		api_answer_error(res, 404, "no such resource");
 	}

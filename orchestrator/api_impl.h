@@ -3,6 +3,7 @@
  *   api.c          the routes of the exercise, their roles and bodies
  *   api_account.c  the callers (tokens, sessions) and the accounts' routes
  *   api_answer.c   the answers both write: a JSON body, errors as {"error"}
+ *   api_sighting.c a technique and indicators in a body, checked
  */
 #ifndef RANGECTL_API_IMPL_H
 #define RANGECTL_API_IMPL_H
@@ -10,6 +11,7 @@
 #include <jansson.h>
 
 #include "rangectl/api.h"
+#include "rangectl/event.h"
 
 /* Answers status with doc as the body; takes doc (NULL: an empty body). */
 void api_answer_json(struct api_response *res, int status, json_t *doc);
@@ -20,6 +22,29 @@ void api_answer_json(struct api_response *res, int status, json_t *doc);
  */
 void api_answer_error(struct api_response *res, int status,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* At most so many indicators in one body, each at most so long. */
+#define API_INDICATORS_MAX 64
+#define API_INDICATOR_MAX 1024
+
+/*
+ * What a body says a team saw: its strings borrowed from the body,
+ * the array owned (api_sighting_clear() frees it; NULL-safe).
+ */
+struct api_sighting {
+	const char *technique;	/* or NULL */
+	struct event_indicator *indicators;
+	size_t n_indicators;
+};
+
+/*
+ * The optional "technique" and "indicators" of doc, each checked for its
+ * form. Returns 0, or -1 having answered 400 with a sentence naming the
+ * field.
+ */
+int api_sighting_parse(const json_t *doc, struct api_sighting *s,
+    struct api_response *res);
+void api_sighting_clear(struct api_sighting *s);
 
 /* Seconds on the monotonic clock, or on api->now's when a test sets one. */
 double api_now(const struct api *api);

@@ -56,6 +56,7 @@ make(const struct plan *plan, struct cluster *cl, struct virt *virt,
 	e->journal.fd = -1;
 	e->next_round = 1;
 	e->reports = json_object();
+	e->intel = json_object();
 	e->open_firings = json_object();
 	e->flags = json_object();
 	e->flag_busy = xcalloc(plan->n_flags + 1, sizeof(*e->flag_busy));
@@ -147,6 +148,7 @@ engine_free(struct engine *e)
 	free(e->fired);
 	free(e->links);
 	json_decref(e->reports);
+	json_decref(e->intel);
 	json_decref(e->open_firings);
 	json_decref(e->flags);
 	free(e->flag_busy);

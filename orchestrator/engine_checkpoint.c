@@ -126,6 +126,8 @@ checkpoint_json(const struct engine *e)
 	    e->last_t, "last_wall", e->last_wall);
 	/* The flags' values: a restart must still know which ones score. */
 	json_object_set(doc, "flags", e->flags);
+	/* The teams' observations: the next one's id. */
+	json_object_set(doc, "intel", e->intel);
 	return doc;
 }
 
@@ -403,6 +405,8 @@ engine_checkpoint_load(struct engine *e, unsigned long long *offset,
 		json_object_update(e->reports, json_object_get(doc, "reports"));
 		if (json_is_object(json_object_get(doc, "flags")))
 			json_object_update(e->flags, json_object_get(doc, "flags"));
+		if (json_is_object(json_object_get(doc, "intel")))
+			json_object_update(e->intel, json_object_get(doc, "intel"));
 		if (json_is_object(json_object_get(doc, "timeline")))
 			e->timeline = json_incref(json_object_get(doc, "timeline"));
 		json_object_update(e->open_firings, json_object_get(doc,

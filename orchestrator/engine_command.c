@@ -10,6 +10,7 @@
 
 #include "engine_impl.h"
 #include "rangectl/inject.h"
+#include "rangectl/intel.h"
 #include "rangectl/util.h"
 
 static int
@@ -173,12 +174,80 @@ file_report(struct engine *e, const struct engine_command *cmd,
 	event_init(&ev, EVENT_REPORT);
 	ev.u.report = (struct event_report){ .id = id, .team = cmd->arg,
 	    .author = cmd->by, .title = cmd->text, .body = cmd->body ?
-	    cmd->body : "", .inject = cmd->inject };
+	    cmd->body : "", .inject = cmd->inject, .technique = cmd->technique,
+	    .indicators = (struct event_indicator *)cmd->indicators,
+	    .n_indicators = cmd->n_indicators };
 	if (engine_journal(e, event_encode(&ev)) < 0) {
 		rc = refuse(error, "%s", e->failure);
 	} else {
 		json_object_set_new(e->reports, id, json_string(cmd->arg));
 		engine_log(e, "report %s filed by team %s", id, cmd->arg);
+		if (answer != NULL)
+			*answer = json_pack("{s:s}", "id", id);
+	}
+	free(id);
+	return rc;
+}
+
+void
+engine_count_intel(struct engine *e, const char *team)
+{
+	json_int_t n = json_integer_value(json_object_get(e->intel, team));
+
+	json_object_set_new(e->intel, team, json_integer(n + 1));
+}
+
+/*
+ * An observation of a blue team (cmd->json, checked by intel_check()):
+ * its id, TEAM-oN, counting the team's own (as a report's); its seen,
+ * now when not given and never later than now; and who receives it,
+ * worked out here once and journaled with it, so that every reader
+ * shows it to the same teams whatever the scenario says later.
+ */
+static int
+record_intel(struct engine *e, const struct engine_command *cmd,
+    json_t **answer, char **error)
+{
+	const struct scenario_team *t = plan_team(e->plan, cmd->arg ?
+	    cmd->arg : "");
+	const json_t *o = cmd->json, *seen;
+	json_t *event, *to;
+	double now;
+	char *id;
+	int rc = 0;
+
+	if (t == NULL || t->role != ROLE_BLUE || !json_is_object(o))
+		return refuse(error, "there is no blue team '%s'", cmd->arg ?
+		    cmd->arg : "");
+	if (e->clock.state == EXCLOCK_PENDING)
+		return refuse(error, "the exercise has not started: there is "
+		    "nothing to observe yet");
+	pthread_mutex_lock(&e->lock);
+	now = exclock_now(&e->clock, engine_mono());
+	pthread_mutex_unlock(&e->lock);
+	seen = json_object_get(o, "seen");
+	if (json_is_number(seen) && json_number_value(seen) > now + 1)
+		return refuse(error, "'seen' is %.0f, later than now (%.0f "
+		    "seconds into the exercise)", json_number_value(seen), now);
+	id = xasprintf("%s-o%lld", t->id, (long long)json_integer_value(
+	    json_object_get(e->intel, t->id)) + 1);
+	to = intel_audience(e->plan, t->id, intel_tlp_parse(json_string_value(
+	    json_object_get(o, "tlp"))));
+	event = json_pack("{s:s, s:s, s:s, s:o, s:O, s:O, s:O, s:O, s:f, s:o}",
+	    "type", "intel", "id", id, "team", t->id, "by", cmd->by ?
+	    json_string(cmd->by) : json_null(), "tlp", json_object_get(o, "tlp"),
+	    "technique", json_object_get(o, "technique"), "indicators",
+	    json_object_get(o, "indicators"), "text", json_object_get(o, "text"),
+	    "seen", json_is_number(seen) ? json_number_value(seen) : now, "to",
+	    to);
+	if (event == NULL)
+		rc = refuse(error, "the observation is not complete");
+	else if (engine_journal(e, event) < 0)
+		rc = refuse(error, "%s", e->failure);
+	else {
+		engine_count_intel(e, t->id);
+		engine_log(e, "observation %s recorded by team %s (%s)", id,
+		    t->id, json_string_value(json_object_get(o, "tlp")));
 		if (answer != NULL)
 			*answer = json_pack("{s:s}", "id", id);
 	}
@@ -289,6 +358,7 @@ engine_execute(struct engine *e, const struct engine_command *cmd,
 	case ENGINE_GRADE: return grade(e, cmd, error);
 	case ENGINE_REVERT: return revert(e, cmd, error);
 	case ENGINE_FLAG: return engine_flag_submit(e, cmd, answer, error);
+	case ENGINE_INTEL: return record_intel(e, cmd, answer, error);
 	default: return refuse(error, "unknown command %d", cmd->kind);
 	}
 }

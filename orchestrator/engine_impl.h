@@ -141,6 +141,7 @@ struct engine {
 	size_t n_links;
 	size_t links_alloc;
 	json_t *reports;	/* report id -> team id, as journaled */
+	json_t *intel;	/* team id -> its observations journaled (a count) */
 	json_t *open_firings;	/* "id#firing" -> targets: no result journaled */
 	double last_t;	/* t and wall of the last event journaled */
 	double last_wall;
@@ -207,6 +208,8 @@ char *engine_firing_key(const char *id, long long firing);
 char *engine_flag_key(const char *id, const char *host);
 /* What a journaled or replayed flag or capture event changes in e->flags. */
 void engine_note_flag(struct engine *e, const struct event *ev);
+/* One more observation of team journaled (engine_command.c). */
+void engine_count_intel(struct engine *e, const char *team);
 
 /* Exercise seconds now, to the millisecond the journal keeps. */
 static inline double

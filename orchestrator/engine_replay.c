@@ -128,7 +128,8 @@ replay_event(struct replay *r, const struct event *ev)
 		return 0;
 	case EVENT_INJECT:
 		replay_inject(r, &ev->u.inject);
-		/* An inject's effect windows (outage.h) are the ledger's. */
+		/* An inject's effect windows (outage.h) are the ledger's,
+		 * and the attacks it fired, for detection scoring. */
 		return score_apply(&r->e->ledger, ev, &r->error);
 	case EVENT_INJECT_RESULT:
 		replay_result(r, &ev->u.inject_result);
@@ -142,7 +143,10 @@ replay_event(struct replay *r, const struct event *ev)
 	case EVENT_REPORT:
 		json_object_set_new(r->e->reports, ev->u.report.id,
 		    json_string(ev->u.report.team));
-		return 0;
+		return score_apply(&r->e->ledger, ev, &r->error);
+	case EVENT_INTEL:
+		engine_count_intel(r->e, ev->u.intel.team);
+		return score_apply(&r->e->ledger, ev, &r->error);
 	case EVENT_LINK:
 		replay_link(r, &ev->u.link);
 		return 0;
@@ -409,6 +413,8 @@ engine_exercise_event(const struct plan *plan)
 	    plan->outage_self != 1000;
 	ev.u.exercise.outage_attack = plan->outage_attack;
 	ev.u.exercise.outage_self = plan->outage_self;
+	ev.u.exercise.has_detection = plan->has_detection;
+	ev.u.exercise.detection = plan->detection;
 	ev.u.exercise.scenario = plan->path;
 	ev.u.exercise.teams = xcalloc(plan->n_teams + 1,
 	    sizeof(*ev.u.exercise.teams));

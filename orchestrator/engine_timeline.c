@@ -44,6 +44,10 @@ engine_timeline_of(const json_t *event)
 		if (v != NULL)
 			json_object_set_new(t, weights[i], json_deep_copy(v));
 	}
+	/* scoring.detection (format 5): absent is none, as it is written. */
+	if (json_object_get(event, "detection") != NULL)
+		json_object_set_new(t, "detection", json_deep_copy(
+		    json_object_get(event, "detection")));
 	return t;
 }
 
@@ -192,6 +196,13 @@ engine_timeline_diff(const json_t *was, const json_t *now)
 	    false);
 	diff_weight(lines, was, now, "outage_attack", "scoring.outage.attack");
 	diff_weight(lines, was, now, "outage_self", "scoring.outage.self");
+	if (!json_equal(json_object_get(was, "detection"), json_object_get(now,
+	    "detection")) && (json_object_get(was, "detection") != NULL ||
+	    json_object_get(now, "detection") != NULL))
+		json_array_append_new(lines, json_sprintf("scoring.detection %s",
+		    json_object_get(was, "detection") == NULL ? "added" :
+		    json_object_get(now, "detection") == NULL ? "removed" :
+		    "changed"));
 	for (i = 0; i < json_array_size(json_object_get(was, "injects")); i++) {
 		m = json_array_get(json_object_get(was, "injects"), i);
 		diff_inject(lines, m, inject_of(now, json_string_value(

@@ -25,6 +25,7 @@ enum field_kind {
 	FIELD_BOOL,
 	FIELD_LIST,
 	FIELD_STRS,	/* a list of strings */
+	FIELD_OBJ,	/* an object, checked by the type's decoder */
 };
 #define FIELD_KIND 0x0f
 #define FIELD_NULL 0x10	/* null will do too */
@@ -34,7 +35,7 @@ enum field_kind {
 
 static const char *const field_what[] = {
 	"", "a string", "an integer", "a number", "true or false", "a list",
-	"a list of strings",
+	"a list of strings", "an object",
 };
 
 struct event_decoder {
@@ -84,6 +85,7 @@ field_ok(const json_t *v, int kind)
 	case FIELD_BOOL: return json_is_boolean(v);
 	case FIELD_LIST: return json_is_array(v);
 	case FIELD_STRS: return json_is_array(v) && all_strings(v);
+	case FIELD_OBJ: return json_is_object(v);
 	default: return false;
 	}
 }
@@ -290,6 +292,28 @@ set(json_t *o, const char *key, json_t *v)
 
 /* ---- exercise ---------------------------------------------------------- */
 
+/*
+ * scoring.detection's points (format 5), when o has them: each a whole
+ * number from 0, as the scenario's rules allow.
+ */
+static int
+decode_detection(struct event_decoder *d, const json_t *o, bool *has,
+    struct detect_rules *rules)
+{
+	const json_t *r = json_object_get(o, "detection");
+
+	*has = false;
+	if (r == NULL)
+		return 0;
+	if (detect_rules_from_json(r, rules) < 0)
+		return bad(d, "'detection' must hold the whole numbers from 0 "
+		    "points, half_life, sharing, early_warning and "
+		    "false_indicator, and nothing else");
+	*has = true;
+	return 0;
+}
+
+
 static const struct event_field exercise_fields[] = {
 	{ .key = "name", .kind = FIELD_STR },
 	{ .key = "title", .kind = FIELD_STR | FIELD_NULL },
@@ -305,6 +329,7 @@ static const struct event_field exercise_fields[] = {
 	{ .key = "sla_penalty", .kind = FIELD_INT | FIELD_OPT },
 	{ .key = "outage_attack", .kind = FIELD_INT | FIELD_OPT },
 	{ .key = "outage_self", .kind = FIELD_INT | FIELD_OPT },
+	{ .key = "detection", .kind = FIELD_OBJ | FIELD_OPT },
 	{ .key = NULL },
 };
 static const struct event_field team_fields[] = {
@@ -486,18 +511,27 @@ decode_truth(struct event_decoder *d, const json_t *m, const char *where,
 }
 
 static json_t *
+indicators_json(const struct event_indicator *list, size_t n)
+{
+	json_t *inds = json_array();
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		json_array_append_new(inds, json_pack("{s:s, s:s}", "type",
+		    list[j].type, "value", list[j].value));
+	return inds;
+}
+
+static json_t *
 truth_json(const struct event_truth *t)
 {
 	json_t *resolved = json_array(), *inds;
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < t->n_resolved; i++) {
 		const struct event_truth_row *r = &t->resolved[i];
 
-		inds = json_array();
-		for (j = 0; j < r->n_indicators; j++)
-			json_array_append_new(inds, json_pack("{s:s, s:s}", "type",
-			    r->indicators[j].type, "value", r->indicators[j].value));
+		inds = indicators_json(r->indicators, r->n_indicators);
 		json_array_append_new(resolved, json_pack("{s:s, s:o, s:o}",
 		    "target", r->target, "team", jstr(r->team), "indicators",
 		    inds));
@@ -648,7 +682,8 @@ decode_exercise(struct event_decoder *d, const json_t *o, struct event *ev)
 	if (decode_outage(d, o, &x->has_outage, &x->outage_attack,
 	    &x->outage_self) < 0)
 		return -1;
-	return decode_teams(d, o, x) < 0 || decode_msel(d, o, x) < 0 ||
+	return decode_detection(d, o, &x->has_detection, &x->detection) < 0 ||
+	    decode_teams(d, o, x) < 0 || decode_msel(d, o, x) < 0 ||
 	    decode_hosts(d, o, x) < 0 ? -1 : 0;
 }
 
@@ -712,6 +747,8 @@ encode_exercise(const struct event *ev)
 		set(o, "sla_penalty", json_integer(x->sla_penalty));
 	}
 	encode_outage(o, x->has_outage, x->outage_attack, x->outage_self);
+	if (x->has_detection)
+		set(o, "detection", detect_rules_to_json(&x->detection));
 	set(o, "teams", teams);
 	set(o, "injects", injects);
 	set(o, "hosts", hosts);
@@ -1076,8 +1113,31 @@ static const struct event_field report_fields[] = {
 	  .at = AT(event_report, body) },
 	{ .key = "inject", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
 	  .at = AT(event_report, inject) },
+	{ .key = "technique", .kind = FIELD_STR | FIELD_OPT,
+	  .at = AT(event_report, technique) },
+	{ .key = "indicators", .kind = FIELD_LIST | FIELD_OPT },
 	{ .key = NULL },
 };
+
+/* Its indicators (format 5), each of a type the truth knows. */
+static int
+decode_report(struct event_decoder *d, const json_t *o, struct event *ev)
+{
+	struct event_report *r = &ev->u.report;
+	void *items;
+	size_t i;
+
+	if (read_entries(d, o, "indicators", "", indicator_fields,
+	    sizeof(*r->indicators), &items, &r->n_indicators) < 0)
+		return -1;
+	r->indicators = items;
+	for (i = 0; i < r->n_indicators; i++)
+		if (!indicator_type_known(r->indicators[i].type))
+			return bad(d, "'indicators[%zu].type' must be an indicator "
+			    "type (ipv4, url, sha256...), not '%s'", i,
+			    r->indicators[i].type);
+	return 0;
+}
 
 static json_t *
 encode_report(const struct event *ev)
@@ -1089,6 +1149,12 @@ encode_report(const struct event *ev)
 
 	if (r->body != NULL)
 		set(o, "body", json_string(r->body));
+	/* Only when given: reports without them read as before format 5. */
+	if (r->technique != NULL)
+		set(o, "technique", json_string(r->technique));
+	if (r->n_indicators > 0)
+		set(o, "indicators", indicators_json(r->indicators,
+		    r->n_indicators));
 	return o;
 }
 
@@ -1196,6 +1262,7 @@ static const struct event_field change_fields[] = {
 	{ .key = "timeout", .kind = FIELD_INT },
 	{ .key = "sla_after", .kind = FIELD_INT },
 	{ .key = "sla_penalty", .kind = FIELD_INT },
+	{ .key = "detection", .kind = FIELD_OBJ | FIELD_OPT },
 	{ .key = "injects", .kind = FIELD_LIST },
 	{ .key = "outage_attack", .kind = FIELD_INT | FIELD_OPT },
 	{ .key = "outage_self", .kind = FIELD_INT | FIELD_OPT },
@@ -1217,7 +1284,8 @@ decode_change(struct event_decoder *d, const json_t *o, struct event *ev)
 	c->sla_after = (long)integer(o, "sla_after");
 	c->sla_penalty = integer(o, "sla_penalty");
 	if (decode_outage(d, o, &c->has_outage, &c->outage_attack,
-	    &c->outage_self) < 0)
+	    &c->outage_self) < 0 ||
+	    decode_detection(d, o, &c->has_detection, &c->detection) < 0)
 		return -1;
 	rc = decode_msel(d, o, &x);
 	c->injects = x.injects;
@@ -1240,15 +1308,16 @@ static json_t *
 encode_change(const struct event *ev)
 {
 	const struct event_change *c = &ev->u.change;
-	json_t *o;
-
-	o = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:o}", "what",
+	json_t *o = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:o}", "what",
 	    event_strings_json(c->what, c->n_what), "duration",
 	    (json_int_t)c->duration, "interval", (json_int_t)c->interval,
 	    "timeout", (json_int_t)c->timeout, "sla_after",
 	    (json_int_t)c->sla_after, "sla_penalty", (json_int_t)c->sla_penalty,
 	    "injects", msel_list_json(c->injects, c->n_injects));
 	encode_outage(o, c->has_outage, c->outage_attack, c->outage_self);
+
+	if (c->has_detection)
+		set(o, "detection", detect_rules_to_json(&c->detection));
 	return o;
 }
 
@@ -1344,6 +1413,65 @@ encode_login(const struct event *ev)
 	return o;
 }
 
+/* ---- intel ------------------------------------------------------------- */
+
+static const struct event_field intel_fields[] = {
+	{ .key = "id", .kind = FIELD_STR, .at = AT(event_intel, id) },
+	{ .key = "team", .kind = FIELD_STR, .at = AT(event_intel, team) },
+	{ .key = "by", .kind = FIELD_STR | FIELD_NULL,
+	  .at = AT(event_intel, by) },
+	{ .key = "tlp", .kind = FIELD_STR, .at = AT(event_intel, tlp) },
+	{ .key = "technique", .kind = FIELD_STR | FIELD_NULL,
+	  .at = AT(event_intel, technique) },
+	{ .key = "indicators", .kind = FIELD_LIST },
+	{ .key = "text", .kind = FIELD_STR | FIELD_NULL,
+	  .at = AT(event_intel, text) },
+	{ .key = "seen", .kind = FIELD_NUM, .at = AT(event_intel, seen) },
+	{ .key = "to", .kind = FIELD_STRS },
+	{ .key = NULL },
+};
+
+static int
+decode_intel(struct event_decoder *d, const json_t *o, struct event *ev)
+{
+	static const char *const tlps[] = { "TLP:RED", "TLP:AMBER+STRICT",
+	    "TLP:AMBER", "TLP:GREEN", "TLP:CLEAR" };
+	struct event_intel *x = &ev->u.intel;
+	void *items;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < ARRAY_SIZE(tlps); i++)
+		if (strcmp(x->tlp, tlps[i]) == 0)
+			break;
+	if (i == ARRAY_SIZE(tlps))
+		return bad(d, "'tlp' must be TLP:RED, TLP:AMBER+STRICT, TLP:AMBER, "
+		    "TLP:GREEN or TLP:CLEAR, not '%s'", x->tlp);
+	x->to = strings(o, "to", &x->n_to);
+	rc = read_entries(d, o, "indicators", "", indicator_fields,
+	    sizeof(*x->indicators), &items, &x->n_indicators);
+	x->indicators = items;
+	for (i = 0; rc == 0 && i < x->n_indicators; i++)
+		if (!indicator_type_known(x->indicators[i].type))
+			return bad(d, "'indicators[%zu].type' must be an indicator "
+			    "type (ipv4, url, sha256...), not '%s'", i,
+			    x->indicators[i].type);
+	return rc;
+}
+
+static json_t *
+encode_intel(const struct event *ev)
+{
+	const struct event_intel *x = &ev->u.intel;
+	json_t *list = indicators_json(x->indicators, x->n_indicators);
+
+	return json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:f, s:o}", "id",
+	    x->id, "team", x->team, "by", jstr(x->by), "tlp", x->tlp,
+	    "technique", jstr(x->technique), "indicators", list, "text",
+	    jstr(x->text), "seen", x->seen, "to", event_strings_json(x->to,
+	    x->n_to));
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 const struct event_kind event_table[EVENT_TYPES] = {
@@ -1363,7 +1491,7 @@ const struct event_kind event_table[EVENT_TYPES] = {
 	[EVENT_MESSAGE] = { "message", message_fields, EVENT_ADDRESSED,
 	    "message", false, decode_message, encode_message },
 	[EVENT_REPORT] = { "report", report_fields, EVENT_TEAM, "report", false,
-	    NULL, encode_report },
+	    decode_report, encode_report },
 	[EVENT_GRADE] = { "grade", grade_fields, EVENT_TEAM, "report", true,
 	    NULL, encode_grade },
 	[EVENT_ADJUSTMENT] = { "adjustment", adjustment_fields, EVENT_EVERYONE,
@@ -1381,6 +1509,9 @@ const struct event_kind event_table[EVENT_TYPES] = {
 	    true, NULL, encode_capture },
 	[EVENT_LOGIN] = { "login", login_fields, EVENT_STAFF, NULL, false,
 	    decode_login, encode_login },
+	/* To the teams in its "to", decided once when it was recorded. */
+	[EVENT_INTEL] = { "intel", intel_fields, EVENT_ADDRESSED, "intel",
+	    false, decode_intel, encode_intel },
 };
 
 const char *
@@ -1404,13 +1535,13 @@ const char *
 event_field_kind(int kind)
 {
 	static const char *const names[] = { "", "string", "integer", "number",
-		"boolean", "list", "list of strings" };
+		"boolean", "list", "list of strings", "object" };
 	static const char *const or_null[] = { "", "string or null",
 		"integer or null", "number or null", "boolean or null",
-		"list or null", "list of strings or null" };
+		"list or null", "list of strings or null", "object or null" };
 	int k = kind & FIELD_KIND;
 
-	if (k < 1 || k > FIELD_STRS)
+	if (k < 1 || k > FIELD_OBJ)
 		return "?";
 	return kind & FIELD_NULL ? or_null[k] : names[k];
 }
@@ -1506,6 +1637,9 @@ event_clear(struct event *ev)
 	case EVENT_INJECT:
 		free(ev->u.inject.targets);
 		break;
+	case EVENT_REPORT:
+		free(ev->u.report.indicators);
+		break;
 	case EVENT_INJECT_RESULT:
 		free(ev->u.inject_result.results);
 		break;
@@ -1516,6 +1650,10 @@ event_clear(struct event *ev)
 	case EVENT_MESSAGE:
 		free(ev->u.message.to);
 		free(ev->u.message.people);
+		break;
+	case EVENT_INTEL:
+		free(ev->u.intel.to);
+		free(ev->u.intel.indicators);
 		break;
 	default:
 		break;
@@ -1549,12 +1687,21 @@ event_team(const struct event *ev)
 	}
 }
 
-/* Whether a message event names team, or user, among its recipients. */
+/*
+ * Whether a message event names team, or user, among its recipients; an
+ * intel event, team among its to.
+ */
 static bool
 addressed_to(const struct event *ev, const char *team, const char *user)
 {
 	size_t i;
 
+	if (ev->type == EVENT_INTEL) {
+		for (i = 0; team != NULL && i < ev->u.intel.n_to; i++)
+			if (strcmp(ev->u.intel.to[i], team) == 0)
+				return true;
+		return false;
+	}
 	if (ev->type != EVENT_MESSAGE)
 		return false;
 	for (i = 0; team != NULL && i < ev->u.message.n_to; i++)

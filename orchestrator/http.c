@@ -810,6 +810,8 @@ dispatch_api(struct http *h, struct MHD_Connection *conn, const char *url,
 	    "after");
 	req.limit = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
 	    "limit");
+	req.format = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "format");
 	req.body = hr->body.data;
 	req.body_len = hr->body.len;
 	req.loopback = from_loopback(conn);

@@ -90,6 +90,27 @@ find_image(const struct plan *plan, const char *id)
 	return NULL;
 }
 
+/* The coalition's circles, as written (the rules checked them). */
+static void
+copy_circles(struct plan *plan, const struct scenario *sc)
+{
+	const struct scenario_coalition *co = &sc->coalition;
+	size_t i, j;
+
+	plan->n_circles = co->n_circles;
+	plan->circles = co->n_circles ? xcalloc(co->n_circles,
+	    sizeof(*plan->circles)) : NULL;
+	for (i = 0; i < co->n_circles; i++) {
+		struct plan_circle *c = &plan->circles[i];
+
+		c->id = xstrdup(co->circles[i].id);
+		c->n_teams = co->circles[i].teams.count;
+		c->teams = xcalloc(c->n_teams + 1, sizeof(*c->teams));
+		for (j = 0; j < c->n_teams; j++)
+			c->teams[j] = xstrdup(co->circles[i].teams.items[j]);
+	}
+}
+
 static void
 copy_teams(struct plan *plan, const struct scenario *sc)
 {
@@ -181,6 +202,15 @@ copy_scenario(struct planner *p)
 		plan->outage_self = sc->scoring.outage.self;
 	}
 	plan->timeout = sc->scoring.timeout;
+	if (sc->scoring.detection.node != NULL) {
+		const struct scenario_detection *d = &sc->scoring.detection;
+
+		plan->has_detection = true;
+		plan->detection = (struct detect_rules){ .points = d->points,
+		    .half_life = d->half_life, .sharing = d->sharing,
+		    .early_warning = d->early_warning,
+		    .false_indicator = d->false_indicator };
+	}
 	if (sc->vpn.node != NULL) {
 		plan->vpn.on = true;
 		plan->vpn.listen = copy_text(sc->vpn.listen);
@@ -188,6 +218,7 @@ copy_scenario(struct planner *p)
 		plan->vpn.endpoint = copy_text(sc->vpn.endpoint);
 	}
 	copy_teams(plan, sc);
+	copy_circles(plan, sc);
 	copy_images_and_nodes(plan, sc);
 	copy_services(p);
 }
@@ -1208,6 +1239,13 @@ plan_free(struct plan *plan)
 
 	if (plan == NULL)
 		return;
+	for (i = 0; i < plan->n_circles; i++) {
+		for (size_t k = 0; k < plan->circles[i].n_teams; k++)
+			free(plan->circles[i].teams[k]);
+		free(plan->circles[i].teams);
+		free(plan->circles[i].id);
+	}
+	free(plan->circles);
 	free(plan->vpn.listen);
 	free(plan->vpn.pool);
 	free(plan->vpn.endpoint);

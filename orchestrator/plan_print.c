@@ -576,6 +576,26 @@ flags_to_json(struct json_out *o, const struct plan *plan)
 }
 
 static void
+coalition_to_json(struct json_out *o, const struct plan *plan)
+{
+	size_t i, j;
+
+	json_out_open(o, "coalition", '{');
+	json_out_open(o, "circles", '[');
+	for (i = 0; i < plan->n_circles; i++) {
+		json_out_open(o, NULL, '{');
+		json_out_string(o, "id", plan->circles[i].id);
+		json_out_open(o, "teams", '[');
+		for (j = 0; j < plan->circles[i].n_teams; j++)
+			json_out_string(o, NULL, plan->circles[i].teams[j]);
+		json_out_close(o, ']');
+		json_out_close(o, '}');
+	}
+	json_out_close(o, ']');
+	json_out_close(o, '}');
+}
+
+static void
 plan_to_json(struct json_out *o, const struct plan *plan)
 {
 	size_t i;
@@ -609,6 +629,9 @@ plan_to_json(struct json_out *o, const struct plan *plan)
 	/* Only when there are flags, so that older plans print as they did. */
 	if (plan->n_flags > 0)
 		flags_to_json(o, plan);
+	/* Only when given, so that older plans print as they did. */
+	if (plan->n_circles > 0)
+		coalition_to_json(o, plan);
 	json_out_open(o, "scoring", '{');
 	json_out_int(o, "interval", (long long)plan->interval);
 	json_out_int(o, "timeout", (long long)plan->timeout);
@@ -630,6 +653,17 @@ plan_to_json(struct json_out *o, const struct plan *plan)
 		json_out_begin(o, "self");
 		units_format_thousandths(plan->outage_self, buf);
 		json_out_raw(o, buf, strlen(buf));
+		json_out_close(o, '}');
+	}
+	if (plan->has_detection) {
+		const struct detect_rules *d = &plan->detection;
+
+		json_out_open(o, "detection", '{');
+		json_out_int(o, "points", (long long)d->points);
+		json_out_int(o, "half_life", (long long)d->half_life);
+		json_out_int(o, "sharing", (long long)d->sharing);
+		json_out_int(o, "early_warning", (long long)d->early_warning);
+		json_out_int(o, "false_indicator", (long long)d->false_indicator);
 		json_out_close(o, '}');
 	}
 	json_out_close(o, '}');

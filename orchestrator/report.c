@@ -600,7 +600,9 @@ apply_inject(struct apply *a)
 	f->targets = copy_strings(in->targets, in->n_targets);
 	f->n_targets = in->n_targets;
 	f->lost = true;	/* until its results come */
-	return score(a);	/* its effect windows (outage.h) */
+	/* Its effect windows (outage.h), and the attacks it fires, for
+	 * detection scoring. */
+	return score(a);
 }
 
 static void
@@ -702,6 +704,18 @@ apply_adjustment(struct apply *a)
 
 /* ---- what is only listed ---------------------------------------------- */
 
+static json_t *
+indicators_json(const struct event_report *rep)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; i < rep->n_indicators; i++)
+		json_array_append_new(list, json_pack("{s:s, s:s}", "type",
+		    rep->indicators[i].type, "value", rep->indicators[i].value));
+	return list;
+}
+
 static int
 apply_incident(struct apply *a)
 {
@@ -717,9 +731,14 @@ apply_incident(struct apply *a)
 	json_object_set_new(o, "title", json_string(rep->title));
 	json_object_set_new(o, "body", jstr(rep->body));
 	json_object_set_new(o, "inject", jstr(rep->inject));
+	if (rep->technique != NULL)
+		json_object_set_new(o, "technique", json_string(rep->technique));
+	if (rep->n_indicators > 0)
+		json_object_set_new(o, "indicators", indicators_json(rep));
 	json_array_append_new(a->r->reports, o);
 	add_incident(&a->r->lists, a->ev->t, rep);
-	return 0;
+	/* What it names, matched against the truth. */
+	return score_apply(&a->r->ledger, a->ev, a->error);
 }
 
 static int
@@ -829,6 +848,17 @@ apply_login(struct apply *a)
 	return 0;
 }
 
+/*
+ * An observation: the ledger matches it against the truth (the coalition
+ * section shows what it detected, shared and warned of).
+ */
+static int
+apply_intel(struct apply *a)
+{
+	/* Matched against the truth: detection, sharing, warnings. */
+	return score_apply(&a->r->ledger, a->ev, a->error);
+}
+
 /* ---- replay ------------------------------------------------------------ */
 
 /* What each type does to the report, indexed by enum event_type. */
@@ -849,6 +879,7 @@ static int (*const appliers[EVENT_TYPES])(struct apply *a) = {
 	[EVENT_FLAG] = apply_flag,
 	[EVENT_CAPTURE] = apply_flag,
 	[EVENT_LOGIN] = apply_login,
+	[EVENT_INTEL] = apply_intel,
 };
 
 int

@@ -292,6 +292,10 @@ static const char html_style[] =
 	"flex-wrap:wrap;gap:.4rem 1.6rem}\n"
 	"figcaption{color:var(--muted);font-size:.9rem}\n"
 	"footer{margin-top:3rem;color:var(--muted);font-size:.85rem}\n"
+	"td.cell{white-space:nowrap}\n"
+	"td.cell.detected{background:#e3f4e8}\n"
+	"td.cell.missed{background:#fbe4e4}\n"
+	"td.cell.pending,td.cell.none{color:#767676}\n"
 	"@media (max-width:60rem){\n"
 	"body{padding:1rem}\n"
 	"thead th{white-space:normal;text-transform:none;letter-spacing:0}\n"
@@ -401,7 +405,7 @@ static const char *const html_sections[][2] = {
 	{ "reports", "Incident reports" }, { "grades", "Grades" },
 	{ "adjustments", "Adjustments" }, { "messages", "Messages" },
 	{ "hosts", "Host state changes" }, { "links", "Link events" },
-	{ "flags", "Flags" },
+	{ "flags", "Flags" }, { "coalition", "Coalition: detection and sharing" },
 	{ "reverts", "Reverts" }, { "changes", "Scenario changes" },
 	{ "clock", "Clock" },
 	{ "rounds", "Scores after each round" },
@@ -424,7 +428,9 @@ print_header(const struct report *r, FILE *out)
 	for (i = 0; i < ARRAY_SIZE(html_sections); i++)
 		if ((strcmp(html_sections[i][0], "flags") != 0 ||
 		    report_has_flags(r)) && (strcmp(html_sections[i][0],
-		    "outages") != 0 || r->ledger.outages))
+		    "outages") != 0 || r->ledger.outages) &&
+		    (strcmp(html_sections[i][0], "coalition") != 0 ||
+		    r->ledger.detecting))
 			fprintf(out, "<li><a href=\"#%s\">%s</a></li>\n",
 			    html_sections[i][0], html_sections[i][1]);
 	fputs("</ul></nav>\n", out);
@@ -1312,6 +1318,166 @@ print_flags(const struct report *r, FILE *out)
 	list_close(out);
 }
 
+/* ---- coalition ---------------------------------------------------------- */
+
+static bool
+first_of_inject(const struct detect_ledger *d, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(d->attacks[j].inject, d->attacks[i].inject) == 0)
+			return false;
+	return true;
+}
+
+/* A cell of the matrix, coloured by how the team did. */
+static void
+matrix_cell(FILE *out, const struct detect_attack *a)
+{
+	char cell[DETECT_CELL_MAX];
+	const char *cls = a == NULL ? "none" : a->fired < 0 ? "pending" :
+	    a->detected < 0 ? "missed" : "detected";
+
+	fprintf(out, "<td class=\"cell %s\">", cls);
+	html_text(out, a != NULL ? detect_cell(a, cell) : "–", "");
+	fputs("</td>", out);
+}
+
+static void
+print_coalition_matrix(const struct report *r, FILE *out)
+{
+	const struct detect_ledger *d = &r->ledger.detect;
+	size_t i, j;
+
+	fputs("<table class=\"matrix\">\n<thead><tr><th>Inject</th>", out);
+	for (j = 0; j < r->ledger.n_teams; j++)
+		if (r->ledger.teams[j].team->role == ROLE_BLUE) {
+			fputs("<th class=\"id\">", out);
+			html_text(out, r->ledger.teams[j].team->id, "");
+			fputs("</th>", out);
+		}
+	fputs("</tr></thead>\n<tbody>\n", out);
+	for (i = 0; i < d->n_attacks; i++) {
+		if (!first_of_inject(d, i))
+			continue;
+		fputs("<tr>", out);
+		html_td(out, "id", d->attacks[i].inject);
+		for (j = 0; j < r->ledger.n_teams; j++)
+			if (r->ledger.teams[j].team->role == ROLE_BLUE)
+				matrix_cell(out, detect_find(d, d->attacks[i].inject,
+				    r->ledger.teams[j].team->id));
+		fputs("</tr>\n", out);
+	}
+	table_close(out);
+}
+
+static void
+td_clock_or_dash(FILE *out, const json_t *v)
+{
+	if (json_is_number(v))
+		html_td_clock(out, json_number_value(v));
+	else
+		fputs("<td class=\"num\">–</td>", out);
+}
+
+static void
+print_coalition_teams(const json_t *teams, FILE *out)
+{
+	static const char *const heads[] = { "Team", "#Detected", "#Missed",
+		"#Shared", "#Warned in time", "#Warned others",
+		"#False indicators", "#Mean time to detect", "#Mean time to share",
+		"#Points" };
+	static const char *const counts[] = { "detected", "missed", "shared",
+		"warned", "warnings", "false_indicators" };
+	const json_t *t;
+	size_t i, k;
+
+	table_open(out, "detect", heads, ARRAY_SIZE(heads), true);
+	json_array_foreach(teams, i, t) {
+		fputs("<tr>", out);
+		html_td(out, "id", json_string_value(json_object_get(t, "id")));
+		for (k = 0; k < ARRAY_SIZE(counts); k++)
+			fprintf(out, "<td class=\"num\">%lld</td>",
+			    json_integer_value(json_object_get(t, counts[k])));
+		td_clock_or_dash(out, json_object_get(t, "mean_detect"));
+		td_clock_or_dash(out, json_object_get(t, "mean_share"));
+		html_td_points(out, json_integer_value(json_object_get(t,
+		    "points")));
+		fputs("</tr>\n", out);
+	}
+	table_close(out);
+}
+
+static void
+print_coalition_timeline(const json_t *timeline, FILE *out)
+{
+	static const char *const heads[] = { "#At", "What", "Inject", "Team" };
+	const json_t *v;
+	size_t i;
+
+	fputs("<h3>Timeline of attacks, detections and shares</h3>\n", out);
+	table_open(out, "timeline", heads, ARRAY_SIZE(heads), true);
+	json_array_foreach(timeline, i, v) {
+		fputs("<tr>", out);
+		html_td_clock(out, json_number_value(json_object_get(v, "t")));
+		html_td(out, NULL, json_string_value(json_object_get(v, "what")));
+		html_td(out, "id", json_string_value(json_object_get(v, "inject")));
+		html_td(out, "id", json_string_value(json_object_get(v, "team")));
+		fputs("</tr>\n", out);
+	}
+	table_close(out);
+}
+
+static void
+print_coalition_coverage(const json_t *coverage, FILE *out)
+{
+	const json_t *row, *tech;
+	size_t i, j;
+
+	fputs("<h3>ATT&amp;CK coverage</h3>\n<ul>", out);
+	json_array_foreach(coverage, i, row) {
+		fputs("<li><span class=\"id\">", out);
+		html_text(out, json_string_value(json_object_get(row, "team")), "");
+		fputs("</span>:", out);
+		json_array_foreach(json_object_get(row, "techniques"), j, tech) {
+			fputs(" <span class=\"id\">", out);
+			html_text(out, json_string_value(json_object_get(tech, "id")),
+			    "");
+			fprintf(out, "</span> %lld/%lld",
+			    json_integer_value(json_object_get(tech, "detected")),
+			    json_integer_value(json_object_get(tech, "attacks")));
+		}
+		fputs(j == 0 ? " none</li>" : "</li>", out);
+	}
+	fputs("</ul>\n", out);
+}
+
+/*
+ * Inject × nation: when each detected, shared, was warned or missed; each
+ * nation's figures; the timeline across nations; ATT&CK coverage.
+ */
+static void
+print_coalition(const struct report *r, FILE *out)
+{
+	json_t *doc;
+
+	if (!r->ledger.detecting)
+		return;
+	doc = detect_to_json(&r->ledger.detect);
+	section_open(out, "coalition", "Coalition: detection and sharing", 1);
+	fputs("<p class=\"note\">Each cell: D, detected that long after the "
+	    "attack hit the team; S, shared with allies that long after "
+	    "detecting; W, warned in time by that ally; missed; not yet "
+	    "fired.</p>\n", out);
+	print_coalition_matrix(r, out);
+	print_coalition_teams(json_object_get(doc, "teams"), out);
+	print_coalition_timeline(json_object_get(doc, "timeline"), out);
+	print_coalition_coverage(json_object_get(doc, "coverage"), out);
+	fputs("</section>\n", out);
+	json_decref(doc);
+}
+
 static void
 print_reverts(const struct report *r, FILE *out)
 {
@@ -1603,8 +1769,8 @@ report_print_html(const struct report *r, FILE *out)
 		print_chart,
 		print_msel, print_penalties, print_reports, print_grades,
 		print_adjustments, print_messages, print_hosts, print_links,
-		print_flags, print_reverts, print_changes, print_clock,
-		print_rounds,
+		print_flags, print_coalition, print_reverts, print_changes,
+		print_clock, print_rounds,
 	};
 	size_t i;
 

@@ -247,6 +247,10 @@ report_to_json(const struct report *r)
 	/* Only with flags, so that other exercises' reports read as they did. */
 	if (report_has_flags(r))
 		json_object_set_new(doc, "flags", report_flags_json(r));
+	/* Only where detection was measured, for the same reason. */
+	if (r->ledger.detecting)
+		json_object_set_new(doc, "coalition",
+		    detect_to_json(&r->ledger.detect));
 	return doc;
 }
 

@@ -442,6 +442,133 @@ print_flags(const struct report *r, FILE *out)
 	}
 }
 
+/* ---- coalition: detection and sharing against the truth ----------------- */
+
+/* Whether attack i is the first of its inject, so a row of the matrix. */
+static bool
+first_of_inject(const struct detect_ledger *d, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(d->attacks[j].inject, d->attacks[i].inject) == 0)
+			return false;
+	return true;
+}
+
+/* Inject × blue team: when each detected, shared, was warned, or missed. */
+static void
+print_matrix(const struct report *r, FILE *out)
+{
+	const struct detect_ledger *d = &r->ledger.detect;
+	char cell[DETECT_CELL_MAX];
+	size_t i, j;
+
+	fputs("  inject", out);
+	for (j = 0; j < r->ledger.n_teams; j++)
+		if (r->ledger.teams[j].team->role == ROLE_BLUE) {
+			fputs(" | ", out);
+			put(out, r->ledger.teams[j].team->id);
+		}
+	fputc('\n', out);
+	for (i = 0; i < d->n_attacks; i++) {
+		if (!first_of_inject(d, i))
+			continue;
+		fputs("  ", out);
+		put(out, d->attacks[i].inject);
+		for (j = 0; j < r->ledger.n_teams; j++) {
+			const struct detect_attack *a;
+
+			if (r->ledger.teams[j].team->role != ROLE_BLUE)
+				continue;
+			a = detect_find(d, d->attacks[i].inject,
+			    r->ledger.teams[j].team->id);
+			fputs(" | ", out);
+			put(out, a != NULL ? detect_cell(a, cell) : "-");
+		}
+		fputc('\n', out);
+	}
+}
+
+static void
+print_detect_team(const json_t *t, FILE *out)
+{
+	char a[UNITS_CLOCK_SIZE], b[UNITS_CLOCK_SIZE];
+	const json_t *md = json_object_get(t, "mean_detect");
+	const json_t *ms = json_object_get(t, "mean_share");
+
+	fputs("  ", out);
+	put(out, json_string_value(json_object_get(t, "id")));
+	fprintf(out, ": detected %lld of %lld, missed %lld, shared %lld, "
+	    "warned in time %lld, warned others %lld, false indicators %lld, "
+	    "mean time to detect %s, to share %s, points %+lld\n",
+	    json_integer_value(json_object_get(t, "detected")),
+	    json_integer_value(json_object_get(t, "attacks")),
+	    json_integer_value(json_object_get(t, "missed")),
+	    json_integer_value(json_object_get(t, "shared")),
+	    json_integer_value(json_object_get(t, "warned")),
+	    json_integer_value(json_object_get(t, "warnings")),
+	    json_integer_value(json_object_get(t, "false_indicators")),
+	    json_is_number(md) ? units_format_clock(json_number_value(md), a) :
+	    "-", json_is_number(ms) ? units_format_clock(json_number_value(ms),
+	    b) : "-", json_integer_value(json_object_get(t, "points")));
+}
+
+static void
+print_coverage(const json_t *coverage, FILE *out)
+{
+	const json_t *row, *tech;
+	size_t i, j;
+
+	fputs("ATT&CK coverage (detected of attacks, per technique):\n", out);
+	json_array_foreach(coverage, i, row) {
+		fputs("  ", out);
+		put(out, json_string_value(json_object_get(row, "team")));
+		fputc(':', out);
+		json_array_foreach(json_object_get(row, "techniques"), j, tech)
+			fprintf(out, " %s %lld/%lld", json_string_value(
+			    json_object_get(tech, "id")), json_integer_value(
+			    json_object_get(tech, "detected")), json_integer_value(
+			    json_object_get(tech, "attacks")));
+		if (j == 0)
+			fputs(" none", out);
+		fputc('\n', out);
+	}
+}
+
+static void
+print_coalition(const struct report *r, FILE *out)
+{
+	const struct detect_rules *rules = &r->ledger.detect.rules;
+	json_t *doc = detect_to_json(&r->ledger.detect), *v;
+	char at[UNITS_CLOCK_SIZE];
+	size_t i;
+
+	fprintf(out, "coalition: detection and sharing against the injects' "
+	    "truth; points: detection %ld (half-life %s), sharing %ld, early "
+	    "warning %ld, false indicator -%ld\n", rules->points,
+	    rules->half_life ? units_format_clock((double)rules->half_life, at) :
+	    "none", rules->sharing, rules->early_warning,
+	    rules->false_indicator);
+	fputs("  (D: detected after the attack hit; S: shared with allies "
+	    "after detecting; W: warned in time by)\n", out);
+	print_matrix(r, out);
+	json_array_foreach(json_object_get(doc, "teams"), i, v)
+		print_detect_team(v, out);
+	fputs("timeline:\n", out);
+	json_array_foreach(json_object_get(doc, "timeline"), i, v) {
+		fprintf(out, "  %-8s  %-8s  ", units_format_clock(json_number_value(
+		    json_object_get(v, "t")), at), json_string_value(
+		    json_object_get(v, "what")));
+		put(out, json_string_value(json_object_get(v, "inject")));
+		fputs("  ", out);
+		put(out, json_string_value(json_object_get(v, "team")));
+		fputc('\n', out);
+	}
+	print_coverage(json_object_get(doc, "coverage"), out);
+	json_decref(doc);
+}
+
 /* ---- reverts ------------------------------------------------------------ */
 
 static void
@@ -886,7 +1013,8 @@ report_print(const struct report *r, FILE *out)
 		print_clock, print_scores, print_uptime, print_outages,
 		print_injects,
 		print_penalties, print_points, print_messages, print_machines,
-		print_flags, print_reverts, print_changes, print_rounds,
+		print_flags, print_coalition, print_reverts, print_changes,
+		print_rounds,
 	};
 	size_t i;
 
@@ -897,6 +1025,9 @@ report_print(const struct report *r, FILE *out)
 			continue;
 		/* Only from format 5 on, for the same reason. */
 		if (sections[i] == print_outages && !r->ledger.outages)
+			continue;
+		/* Only where detection was measured, for the same reason. */
+		if (sections[i] == print_coalition && !r->ledger.detecting)
 			continue;
 		fputc('\n', out);
 		sections[i](r, out);

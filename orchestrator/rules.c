@@ -1070,6 +1070,61 @@ check_vpn(const struct scenario *sc, struct schema_ctx *ctx)
 		    "address, without a port", v->endpoint);
 }
 
+/* One circle of coalition: two or more blue teams, each once. */
+static void
+check_circle(const struct scenario *sc, const struct scenario_circle *c,
+    struct schema_ctx *ctx)
+{
+	const struct scenario_team *t;
+	size_t i, j;
+
+	if (c->id != NULL && c->teams.count < 2 && c->node != NULL &&
+	    ynode_get(c->node, "teams") != NULL)
+		schema_error(ctx, scenario_pos(c->node, "teams"), "circle '%s' of "
+		    "coalition names %zu team(s); a circle shares between two or "
+		    "more blue teams", c->id, c->teams.count);
+	for (i = 0; i < c->teams.count; i++) {
+		t = scenario_team(sc, c->teams.items[i]);
+		if (t == NULL)
+			schema_error(ctx, c->teams.pos[i], "circle '%s' of coalition "
+			    "names team '%s', and there is no such team", c->id,
+			    c->teams.items[i]);
+		else if (t->role != ROLE_BLUE)
+			schema_error(ctx, c->teams.pos[i], "circle '%s' of coalition "
+			    "names team '%s', a %s team; circles share between "
+			    "blue teams (TLP:CLEAR reaches every team)", c->id,
+			    c->teams.items[i], role_name(t->role));
+		for (j = 0; j < i; j++)
+			if (strcmp(c->teams.items[j], c->teams.items[i]) == 0)
+				schema_error(ctx, c->teams.pos[i], "circle '%s' of "
+				    "coalition names team '%s' twice", c->id,
+				    c->teams.items[i]);
+	}
+}
+
+static void
+check_coalition(const struct scenario *sc, struct schema_ctx *ctx)
+{
+	const struct scenario_coalition *co = &sc->coalition;
+	struct strmap seen;
+	size_t i;
+
+	if (co->node == NULL)
+		return;
+	if (co->n_circles == 0 && ynode_get(co->node, "circles") != NULL &&
+	    ynode_get(co->node, "circles")->kind == YNODE_SEQ)
+		schema_error(ctx, scenario_pos(co->node, "circles"), "coalition "
+		    "has no circle: list one or more, or leave coalition: out "
+		    "for one circle of every blue team");
+	strmap_init(&seen);
+	for (i = 0; i < co->n_circles; i++) {
+		check_unique(ctx, &seen, "circle", co->circles[i].id,
+		    co->circles[i].node);
+		check_circle(sc, &co->circles[i], ctx);
+	}
+	strmap_clear(&seen);
+}
+
 void
 rules_check(struct scenario *sc, struct schema_ctx *ctx)
 {
@@ -1083,4 +1138,5 @@ rules_check(struct scenario *sc, struct schema_ctx *ctx)
 	check_nodes(sc, ctx);
 	rules_check_flags(sc, ctx);
 	check_vpn(sc, ctx);
+	check_coalition(sc, ctx);
 }

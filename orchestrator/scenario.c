@@ -194,10 +194,16 @@ static void decode_scoring(struct schema_ctx *, const struct ynode *, void *,
     const char *);
 static void decode_outage(struct schema_ctx *, const struct ynode *, void *,
     const char *);
+static void decode_detection(struct schema_ctx *, const struct ynode *,
+    void *, const char *);
 static void decode_sla(struct schema_ctx *, const struct ynode *, void *,
     const char *);
 static void decode_nodes(struct schema_ctx *, const struct ynode *, void *,
     const char *);
+static void decode_coalition(struct schema_ctx *, const struct ynode *,
+    void *, const char *);
+static void decode_circles(struct schema_ctx *, const struct ynode *,
+    void *, const char *);
 static void decode_vpn(struct schema_ctx *, const struct ynode *, void *,
     const char *);
 
@@ -215,6 +221,7 @@ static const struct schema_field top_fields[] = {
 	CUSTOM("nodes", false, decode_nodes),
 	CUSTOM("flags", false, scenario_decode_flags),
 	CUSTOM("vpn", false, decode_vpn),
+	CUSTOM("coalition", false, decode_coalition),
 };
 
 static const struct schema_field exercise_fields[] = {
@@ -371,6 +378,20 @@ static const struct schema_field scoring_fields[] = {
 	FIELD(scenario_scoring, "timeout", SCHEMA_DURATION, timeout, false, 0, 0),
 	CUSTOM("sla", false, decode_sla),
 	CUSTOM("outage", false, decode_outage),
+	CUSTOM("detection", false, decode_detection),
+};
+
+static const struct schema_field detection_fields[] = {
+	FIELD(scenario_detection, "points", SCHEMA_INT, points, false, 0,
+	    1000000),
+	FIELD(scenario_detection, "half_life", SCHEMA_DURATION, half_life, false,
+	    0, 0),
+	FIELD(scenario_detection, "sharing", SCHEMA_INT, sharing, false, 0,
+	    1000000),
+	FIELD(scenario_detection, "early_warning", SCHEMA_INT, early_warning,
+	    false, 0, 1000000),
+	FIELD(scenario_detection, "false_indicator", SCHEMA_INT, false_indicator,
+	    false, 0, 1000000),
 };
 
 static const struct schema_field sla_fields[] = {
@@ -722,6 +743,17 @@ decode_outage(struct schema_ctx *ctx, const struct ynode *value, void *obj,
 	    ARRAY_SIZE(outage_fields), &scoring->outage);
 }
 
+static void
+decode_detection(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario_scoring *scoring = obj;
+
+	(void)what;
+	schema_decode(ctx, value, "scoring.detection", detection_fields,
+	    ARRAY_SIZE(detection_fields), &scoring->detection);
+}
+
 static const struct schema_field vpn_fields[] = {
 	FIELD(scenario_vpn, "listen", SCHEMA_STRING, listen, true, 0, 0),
 	FIELD(scenario_vpn, "pool", SCHEMA_STRING, pool, true, 0, 0),
@@ -737,6 +769,38 @@ decode_vpn(struct schema_ctx *ctx, const struct ynode *value, void *obj,
 	(void)what;
 	schema_decode(ctx, value, "vpn", vpn_fields, ARRAY_SIZE(vpn_fields),
 	    &sc->vpn);
+}
+
+static const struct schema_field coalition_fields[] = {
+	CUSTOM("circles", true, decode_circles),
+};
+static const struct schema_field circle_fields[] = {
+	FIELD(scenario_circle, "id", SCHEMA_ID, id, true, 0, SCENARIO_ID_MAX),
+	FIELD(scenario_circle, "teams", SCHEMA_IDLIST, teams, true, 0,
+	    SCENARIO_ID_MAX),
+};
+
+static void
+decode_coalition(struct schema_ctx *ctx, const struct ynode *value,
+    void *obj, const char *what)
+{
+	struct scenario *sc = obj;
+
+	(void)what;
+	schema_decode(ctx, value, "coalition", coalition_fields,
+	    ARRAY_SIZE(coalition_fields), &sc->coalition);
+}
+
+static void
+decode_circles(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario_coalition *c = obj;
+
+	(void)what;
+	schema_decode_list(ctx, value, "circle", "coalition", circle_fields,
+	    ARRAY_SIZE(circle_fields), sizeof(*c->circles), NULL,
+	    (void **)&c->circles, &c->n_circles);
 }
 
 static void
@@ -900,6 +964,8 @@ scenario_free_lists(struct scenario *sc)
 void
 scenario_free(struct scenario *sc)
 {
+	size_t i;
+
 	if (sc == NULL)
 		return;
 	scenario_free_lists(sc);
@@ -917,6 +983,11 @@ scenario_free(struct scenario *sc)
 	free(sc->vpn.listen);
 	free(sc->vpn.pool);
 	free(sc->vpn.endpoint);
+	for (i = 0; i < sc->coalition.n_circles; i++) {
+		free(sc->coalition.circles[i].id);
+		strlist_clear(&sc->coalition.circles[i].teams);
+	}
+	free(sc->coalition.circles);
 	ynode_free(sc->root);
 	free(sc->path);
 	free(sc->dir);

@@ -24,6 +24,7 @@ score_ledger_init(struct score_ledger *ledger,
 	strmap_init(&ledger->check_map);
 	strmap_init(&ledger->grade_map);
 	ledger->outage_attack = ledger->outage_self = 1000;
+	detect_init(&ledger->detect, NULL);
 }
 
 void
@@ -50,6 +51,7 @@ score_ledger_clear(struct score_ledger *ledger)
 	for (i = 0; i < ledger->n_grades; i++)
 		free(ledger->grades[i].report);
 	free(ledger->grades);
+	detect_clear(&ledger->detect);
 	memset(ledger, 0, sizeof(*ledger));
 }
 
@@ -58,7 +60,7 @@ score_total(const struct score_team *t)
 {
 	return t->availability - t->penalties - t->sla -
 	    outage_points(t->outage) + t->reports + t->adjustments + t->flags -
-	    t->flags_lost;
+	    t->flags_lost + t->detection;
 }
 
 static struct score_team *
@@ -352,8 +354,14 @@ score_apply(struct score_ledger *ledger, const struct event *ev,
 	switch (ev->type) {
 	case EVENT_EXERCISE:
 		apply_exercise(ledger, &ev->u.exercise);
+		score_detect_exercise(ledger, &ev->u.exercise);
+		return 0;
+	case EVENT_REPORT:
+	case EVENT_INTEL:
+		score_detect_event(ledger, ev);
 		return 0;
 	case EVENT_CHANGE:
+		score_detect_change(ledger, &ev->u.change);
 		/* An accepted change of the scenario: its rule from now on. */
 		ledger->sla_after = ev->u.change.sla_after;
 		ledger->sla_penalty = ev->u.change.sla_penalty;
@@ -367,6 +375,7 @@ score_apply(struct score_ledger *ledger, const struct event *ev,
 		return 0;
 	case EVENT_INJECT:
 		apply_inject(ledger, &ev->u.inject);
+		score_detect_event(ledger, ev);
 		return 0;
 	case EVENT_INJECT_RESULT:
 		apply_result(ledger, ev);
@@ -458,8 +467,7 @@ score_to_json(const struct score_ledger *ledger)
 
 	for (i = 0; i < ledger->n_teams; i++) {
 		const struct score_team *t = &ledger->teams[i];
-
-		json_array_append_new(teams, json_pack("{s:s, s:o, s:s, s:o, s:I, "
+		json_t *o = json_pack("{s:s, s:o, s:s, s:o, s:I, "
 		    "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "id",
 		    t->team->id, "name", t->team->name ?
 		    json_string(t->team->name) : json_null(), "role",
@@ -468,11 +476,17 @@ score_to_json(const struct score_ledger *ledger)
 		    "penalties", t->penalties, "sla", t->sla, "reports",
 		    t->reports, "adjustments", t->adjustments, "flags",
 		    t->flags, "flags_lost", t->flags_lost, "captured",
-		    (json_int_t)t->captured, "lost", (json_int_t)t->lost));
+		    (json_int_t)t->captured, "lost", (json_int_t)t->lost);
+
 		/* Format 5: what scoring.outage added (0 with weights of 1). */
 		if (ledger->outages)
-			json_object_set_new(json_array_get(teams, i), "outage",
+			json_object_set_new(o, "outage",
 			    json_integer(outage_points(t->outage)));
+		/* Only where detection is measured: older answers stay as were. */
+		if (ledger->detecting)
+			json_object_set_new(o, "detection",
+			    json_integer(t->detection));
+		json_array_append_new(teams, o);
 	}
 	return json_pack("{s:I, s:o}", "round", (json_int_t)(ledger->n_rounds ?
 	    ledger->rounds[ledger->n_rounds - 1].n : 0), "teams", teams);
@@ -628,7 +642,7 @@ outages_state_json(const struct score_ledger *ledger)
 json_t *
 score_state_to_json(const struct score_ledger *ledger)
 {
-	json_t *checks = json_array(), *grades = json_array(), *o;
+	json_t *checks = json_array(), *grades = json_array();
 	size_t i;
 
 	for (i = 0; i < ledger->n_checks; i++) {
@@ -645,12 +659,17 @@ score_state_to_json(const struct score_ledger *ledger)
 		    ledger->grades[i].report,
 		    ledger->teams[ledger->grades[i].team].team->id,
 		    (json_int_t)ledger->grades[i].points));
-	o = json_pack("{s:I, s:I, s:I, s:o, s:o}", "sla_after",
+	json_t *state = json_pack("{s:I, s:I, s:I, s:o, s:o}", "sla_after",
 	    (json_int_t)ledger->sla_after, "sla_penalty",
 	    (json_int_t)ledger->sla_penalty, "interval",
 	    (json_int_t)ledger->interval, "checks", checks, "grades", grades);
-	json_object_set_new(o, "outages", outages_state_json(ledger));
-	return o;
+
+	json_object_set_new(state, "outages", outages_state_json(ledger));
+	if (ledger->detecting)
+		json_object_set_new(state, "detection", json_pack("{s:o, s:o}",
+		    "rules", detect_rules_to_json(&ledger->detect.rules), "state",
+		    detect_state_to_json(&ledger->detect)));
+	return state;
 }
 
 /* Index of team id in the ledger, or -1. */
@@ -787,6 +806,9 @@ score_restore(struct score_ledger *ledger, const json_t *state,
 		apply_grade(ledger, &ledger->teams[team_at(ledger, team)], &g);
 		ledger->teams[team_at(ledger, team)].reports -= points;
 	}
+	v = json_object_get(state, "detection");
+	if (v != NULL && score_detect_restore(ledger, v) < 0)
+		goto bad;
 	return 0;
 bad:
 	*error = xstrdup("the score's state in the checkpoint is malformed");

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "rangectl/event.h"
+#include "rangectl/intel.h"
 #include "rangectl/journal.h"
 #include "rangectl/util.h"
 
@@ -67,6 +68,15 @@ note_host(struct view *v, const struct event_host *host)
 	    json_string(host->reason) : json_null());
 }
 
+static void
+note_intel(struct view *v, const json_t *event, const char *team)
+{
+	json_array_append_new(v->intel, json_deep_copy(event));
+	if (json_object_get(v->intel_first, team) == NULL)
+		json_object_set(v->intel_first, team, json_object_get(event,
+		    "wall"));
+}
+
 /*
  * Takes in event seq (its number in the journal, or 0 when it has none:
  * counted then); the caller holds the write lock. Returns whether it was
@@ -89,6 +99,8 @@ take(struct view *v, const json_t *event, json_int_t seq)
 		    error);
 		free(error);
 	}
+	if (ok && ev.type == EVENT_INTEL)
+		note_intel(v, event, ev.u.intel.team);
 	round = ok && ev.type == EVENT_ROUND;
 	if (round)
 		note_round(v, &ev.u.round);
@@ -146,6 +158,8 @@ view_empty(struct view *v, const struct plan *plan)
 	pthread_rwlock_init(&v->lock, NULL);
 	v->plan = plan;
 	v->hosts = json_object();
+	v->intel = json_array();
+	v->intel_first = json_object();
 	report_init(&v->report);
 }
 
@@ -438,6 +452,8 @@ view_clear(struct view *v)
 		return;
 	report_clear(&v->report);
 	json_decref(v->hosts);
+	json_decref(v->intel);
+	json_decref(v->intel_first);
 	free(v->scores_text);
 	free(v->kept);
 	pthread_rwlock_destroy(&v->lock);
@@ -476,6 +492,25 @@ view_scores(struct view *v)
 	s = score_to_json(&v->report.ledger);
 	pthread_rwlock_unlock(&v->lock);
 	return s;
+}
+
+json_t *
+view_coalition(struct view *v)
+{
+	json_t *doc, *order = json_array();
+	size_t i;
+
+	pthread_rwlock_rdlock(&v->lock);
+	doc = detect_to_json(&v->report.ledger.detect);
+	json_object_set_new(doc, "measured",
+	    json_boolean(v->report.ledger.detecting));
+	for (i = 0; i < v->report.ledger.n_teams; i++)
+		if (v->report.ledger.teams[i].team->role == ROLE_BLUE)
+			json_array_append_new(order, json_string(
+			    v->report.ledger.teams[i].team->id));
+	pthread_rwlock_unlock(&v->lock);
+	json_object_set_new(doc, "teams_order", order);
+	return doc;
 }
 
 char *
@@ -755,4 +790,51 @@ view_counts(struct view *v, struct view_counts *c)
 				c->results_failed += !inj->firings[j].results[k].ok;
 	}
 	pthread_rwlock_unlock(&v->lock);
+}
+
+/* Whether u may see observation o: its "to" names u's team, or u is staff. */
+static bool
+intel_for(const json_t *o, const struct auth_user *u)
+{
+	const json_t *to = json_object_get(o, "to");
+	size_t i;
+
+	if (u == NULL || u->role != AUTH_TRAINEE)
+		return true;
+	for (i = 0; u->team != NULL && i < json_array_size(to); i++)
+		if (strcmp(json_string_value(json_array_get(to, i)) ?
+		    json_string_value(json_array_get(to, i)) : "",
+		    u->team->id) == 0)
+			return true;
+	return false;
+}
+
+json_t *
+view_intel(struct view *v, const struct auth_user *u, bool stix)
+{
+	json_t *out = json_array(), *copy, *bundle;
+	size_t i;
+
+	pthread_rwlock_rdlock(&v->lock);
+	for (i = json_array_size(v->intel); i-- > 0;) {
+		json_t *o = json_array_get(v->intel, i);
+
+		if (!intel_for(o, u))
+			continue;
+		copy = json_deep_copy(o);
+		if (!stix) {
+			json_object_del(copy, "type");
+			json_object_del(copy, "seq");
+			json_object_del(copy, "wall");
+		}
+		json_array_append_new(out, copy);
+	}
+	if (!stix) {
+		pthread_rwlock_unlock(&v->lock);
+		return out;
+	}
+	bundle = intel_stix_export(v->plan, out, v->intel_first);
+	pthread_rwlock_unlock(&v->lock);
+	json_decref(out);
+	return bundle;
 }

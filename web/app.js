@@ -24,6 +24,7 @@
 		injects: [],
 		messages: [],
 		reports: [],
+		coalition: null,   /* detection against the truth, for staff */
 		es: null,
 		esRetry: null,
 		gradeForms: new Map(), /* report id -> its form, kept across renders */
@@ -198,6 +199,8 @@
 		injects: ['injects', (d) => { S.injects = Array.isArray(d) ? d : []; renderMsel(); }],
 		messages: ['messages', (d) => { S.messages = Array.isArray(d) ? d : []; renderMessages(); }],
 		reports: null, /* loadReports(): in pages, and only what is new */
+		intel: ['intel', (d) => { S.intel = Array.isArray(d) ? d : []; renderIntel(); }],
+		coalition: ['coalition', (d) => { S.coalition = d; renderDetection(); }],
 	};
 
 	/*
@@ -248,6 +251,8 @@
 		if (!S.me) return;
 		if (what === 'injects' && !seesMsel()) return;
 		if (what === 'reports') return loadReports(all);
+		if (what === 'intel' && !seesCoalition()) return;
+		if (what === 'coalition' && !seesMsel()) return;
 		const [path, apply] = loaders[what];
 		const seq = (S.seq[what] = (S.seq[what] || 0) + 1);
 		const me = S.me;
@@ -340,7 +345,10 @@
 			refresh('history');
 			refresh('hosts');
 		});
-		es.addEventListener('inject', () => refresh('injects'));
+		es.addEventListener('inject', () => {
+			refresh('injects');
+			refresh('coalition');
+		});
 		es.addEventListener('host', (ev) => {
 			const d = parse(ev);
 			const h = d && S.hosts.find((x) => x.name === d.name);
@@ -352,8 +360,13 @@
 			refresh('hosts');
 		});
 		es.addEventListener('message', () => refresh('messages'));
+		es.addEventListener('intel', () => {
+			refresh('intel');
+			refresh('coalition');
+		});
 		es.addEventListener('report', (ev) => {
 			const d = parse(ev);
+			refresh('coalition');
 			if (d && d.type === 'grade') applyGrade(d);
 			else refresh('reports'); /* only the new ones */
 		});
@@ -442,8 +455,8 @@
 		 * The panels move in the DOM, not by CSS order, so that the keyboard
 		 * goes through them in the order they are seen. */
 		const order = isController()
-			? ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'reports', 'adjust', 'hosts', 'messages', 'accounts']
-			: ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'hosts', 'flag-panel', 'messages', 'reports', 'adjust'];
+			? ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'detection', 'reports', 'adjust', 'hosts', 'messages', 'accounts']
+			: ['controls', 'scoreboard', 'chart-panel', 'uptime-panel', 'msel', 'detection', 'hosts', 'flag-panel', 'messages', 'reports', 'coalition', 'adjust'];
 		for (const id of order) $('dash').append($(id));
 		$('controls').hidden = !isController();
 		$('adjust').hidden = !isController();
@@ -452,8 +465,10 @@
 		$('vpn').hidden = true;
 		if (isTrainee()) loadVpn();
 		$('msel').hidden = !seesMsel();
+		$('detection').hidden = true; /* until the figures say it is measured */
 		$('report-form').hidden = true; /* until the team's role is known */
 		$('flag-panel').hidden = true;
+		$('coalition').hidden = true;
 		$('hosts-h').textContent = isTrainee() ? "Your team's machines" : 'Machines';
 		$('messages-h').textContent = isTrainee() ? 'Messages to your team' : 'Messages';
 		$('reports-h').textContent = isTrainee() ? "Your team's incident reports" : 'Incident reports';
@@ -480,17 +495,21 @@
 		sessionStorage.removeItem(TOKEN_KEY);
 		Object.assign(S, {
 			token: null, csrf: null, me: null, exercise: null, scores: null, history: null, uptime: null,
-			hosts: [], injects: [], messages: [], reports: [],
+			hosts: [], injects: [], messages: [], reports: [], intel: [], coalition: null,
 		});
 		S.gradeForms.clear();
 		S.lastScores.clear();
 		S.seq = {};
 		delete document.body.dataset.role;
 		for (const id of ['score-rows', 'uptime-head', 'uptime-rows', 'chart', 'chart-legend', 'msel-strip', 'msel-rows',
-			'host-rows', 'message-list', 'report-list'])
+			'host-rows', 'message-list', 'report-list', 'intel-list', 'detection-head', 'detection-rows',
+			'detection-team-rows'])
 			$(id).replaceChildren();
+		$('detection').hidden = true;
 		$('report-form').reset();
 		$('flag-form').reset();
+		$('intel-form').reset();
+		$('coalition').hidden = true;
 		$('adjust-form').reset();
 		hideError();
 		$('bar').hidden = true;
@@ -1038,6 +1057,113 @@
 		$('report-form').hidden = !show;
 		/* Red trainees submit the flags they find; the server decides. */
 		$('flag-panel').hidden = !(isTrainee() && teamRole(S.me.team) === 'red');
+		const coalition = $('coalition').hidden;
+		$('coalition').hidden = !seesCoalition();
+		if (coalition && seesCoalition()) refresh('intel');
+	}
+
+	/* ---- coalition: the inject × nation matrix, for staff ------------------- */
+
+	/* A cell as the report writes it: D, S, W, missed, not yet. */
+	function detectionCell(a) {
+		if (!a) return '–';
+		if (a.fired == null) return 'not yet';
+		let text = a.detected == null ? 'missed' : `D ${clockText(a.detected - a.fired)}`;
+		if (a.shared != null) text += ` S ${clockText(a.shared - a.detected)}`;
+		if (a.warned != null && a.warned_by) text += ` W ${a.warned_by}`;
+		return text;
+	}
+
+	function renderDetection() {
+		const d = S.coalition;
+		const measured = !!(d && d.measured && seesMsel());
+		$('detection').hidden = !measured;
+		if (!measured) return;
+		const teams = Array.isArray(d.teams_order) ? d.teams_order : [];
+		const attacks = Array.isArray(d.attacks) ? d.attacks : [];
+		const injects = [...new Set(attacks.map((a) => a.inject))];
+		$('detection-head').replaceChildren(el('th', {}, 'Inject'),
+			...teams.map((t) => el('th', { class: 'id', scope: 'col' }, t)));
+		rerender($('detection-rows'), () => injects.map((i) => el('tr', { dataset: { inject: i } },
+			el('th', { class: 'id', scope: 'row' }, i),
+			...teams.map((t) => {
+				const a = attacks.find((x) => x.inject === i && x.team === t);
+				const cls = !a ? 'none' : a.fired == null ? 'pending' : a.detected == null ? 'missed' : 'detected';
+				return el('td', { class: `cell ${cls}`, dataset: { team: t } }, detectionCell(a));
+			}))));
+		const rows = Array.isArray(d.teams) ? d.teams : [];
+		rerender($('detection-team-rows'), () => rows.map((t) => el('tr', { dataset: { team: t.id } },
+			el('th', { class: 'id', scope: 'row' }, t.id),
+			...['detected', 'missed', 'shared', 'warned', 'warnings', 'false_indicators', 'points']
+				.map((k) => el('td', { class: 'num' }, String(t[k] ?? 0))))));
+		$('detection-empty').hidden = injects.length > 0;
+	}
+
+	/* ---- coalition: observations shared by TLP ------------------------------ */
+
+	function seesCoalition() {
+		return !!S.me && isTrainee() && teamRole(S.me.team) === 'blue';
+	}
+
+	function renderIntel() {
+		const list = (S.intel || []).slice();
+		rerender($('intel-list'), () => list.map((o) => {
+			const own = o.team === S.me.team;
+			return el('li', { class: 'report intel', dataset: { intel: o.id, tlp: o.tlp } },
+				el('h3', { class: 'report-title' },
+					el('span', { class: 'badge tlp' }, o.tlp), ' ',
+					own ? 'Your team' : teamName(o.team), ` · ${o.id}`),
+				el('p', { class: 'meta' },
+					el('span', null, `seen ${exClock(o.seen)}`), ' · ',
+					el('span', null, o.by ? `by ${o.by}` : ''),
+					o.technique ? [' · ', el('code', null, o.technique)] : ''),
+				(o.indicators || []).length
+					? el('ul', { class: 'indicators' }, ...(o.indicators || []).map((i) =>
+						el('li', null, el('span', { class: 'hint' }, `${i.type} `), el('code', null, i.value))))
+					: '',
+				o.text ? el('p', { class: 'body' }, o.text) : '');
+		}));
+		$('intel-empty').hidden = list.length > 0;
+	}
+
+	/* "TYPE VALUE" a line into [{type, value}]; a line of another shape is an error. */
+	function parseIndicators(text) {
+		const out = [];
+		for (const line of text.split('\n')) {
+			const t = line.trim();
+			if (!t) continue;
+			const m = /^(\S+)\s+(\S.*)$/.exec(t);
+			if (!m) throw new Error(`“${t}” is not a type and a value`);
+			out.push({ type: m[1].toLowerCase(), value: m[2].trim() });
+		}
+		return out;
+	}
+
+	async function submitIntel(ev) {
+		ev.preventDefault();
+		const f = $('intel-form');
+		let indicators;
+		try {
+			indicators = parseIndicators(f.elements.indicators.value);
+		} catch (e) {
+			f.elements.indicators.focus();
+			return showError(`Could not read the indicators: ${e.message}`);
+		}
+		const data = { tlp: f.elements.tlp.value, indicators };
+		const technique = f.elements.technique.value.trim();
+		const text = f.elements.text.value.trim();
+		if (technique) data.technique = technique;
+		if (text) data.text = text;
+		if (!indicators.length && !technique) {
+			f.elements.indicators.focus();
+			return showError('Give an indicator or a technique.');
+		}
+		const r = await act($('intel-submit'), 'Could not record the observation', () => api('POST', 'intel', data));
+		if (r) {
+			f.reset();
+			toast(`Observation ${r.id} recorded (${data.tlp}).`);
+			refresh('intel');
+		}
 	}
 
 	async function submitFlag(ev) {
@@ -1460,6 +1586,7 @@
 			b.addEventListener('click', () => clockCommand(b));
 		$('report-form').addEventListener('submit', submitReport);
 		$('flag-form').addEventListener('submit', submitFlag);
+		$('intel-form').addEventListener('submit', submitIntel);
 		$('adjust-form').addEventListener('submit', submitAdjust);
 		$('vpn-download').addEventListener('click', () => vpnDownload($('vpn-download')));
 		$('vpn-qr').addEventListener('click', () => vpnQr($('vpn-qr')));

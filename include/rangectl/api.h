@@ -49,6 +49,7 @@ struct api_request {
 				   there); refused elsewhere */
 	const char *after;	/* ?after=ID, or NULL: the report list's page */
 	const char *limit;	/* ?limit=N, or NULL */
+	const char *format;	/* ?format=stix, or NULL: GET /intel's */
 	const char *body;
 	size_t body_len;
 	bool loopback;	/* the client is on this machine */

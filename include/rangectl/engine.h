@@ -86,6 +86,7 @@ enum engine_command_kind {
 	ENGINE_GRADE,	/* arg: report id; points; text: comment (or NULL) */
 	ENGINE_REVERT,	/* arg: host name */
 	ENGINE_FLAG,	/* arg: red team id; text: the flag submitted */
+	ENGINE_INTEL,	/* arg: blue team id; json: what intel_check() made */
 };
 
 /* A controller's command; every string is borrowed for the call. */
@@ -97,6 +98,11 @@ struct engine_command {
 	const char *text;
 	const char *body;
 	const char *inject;
+	/* ENGINE_REPORT: what the team saw, checked by the API (or NULL, 0) */
+	const char *technique;
+	const struct event_indicator *indicators;
+	size_t n_indicators;
+	const json_t *json;
 };
 
 /*

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rangectl/detect.h"
 #include "rangectl/exclock.h"
 
 /*
@@ -39,6 +40,9 @@
  * Format 5 adds an optional truth to each inject of the MSEL (the
  * exercise and change events; issue 14): what the inject really is,
  * resolved per target, for the report and the scores alone.
+ * It also adds scoring.detection's points to both, and a report's
+ * optional technique and indicators.
+ * And the intel event (an observation a blue team shares).
  */
 #define EVENT_FORMAT 5
 
@@ -59,6 +63,7 @@ enum event_type {
 	EVENT_FLAG,
 	EVENT_CAPTURE,
 	EVENT_LOGIN,
+	EVENT_INTEL,
 	EVENT_TYPES	/* the count, not a type */
 };
 
@@ -79,7 +84,10 @@ struct event_team {
 	int role;	/* enum team_role: red, blue or white */
 };
 
-/* One indicator of an inject's truth, resolved for one target. */
+/*
+ * One indicator: of an inject's truth, resolved for one target; of a
+ * report; of an observation (normalized there, intel.h).
+ */
 struct event_indicator {
 	const char *type;	/* an indicator_type_name(): ipv4, url, sha256... */
 	const char *value;
@@ -154,6 +162,8 @@ struct event_exercise {
 	const char *scenario;	/* its absolute path; NULL when absent */
 	long sla_after;	/* scoring.sla's; 0 when none */
 	long long sla_penalty;
+	bool has_detection;	/* scoring.detection given (format 5) */
+	struct detect_rules detection;	/* its points; zero without it */
 	struct event_team *teams;
 	size_t n_teams;
 	struct event_msel *injects;
@@ -278,6 +288,14 @@ struct event_report {
 	const char *title;
 	const char *body;	/* NULL when absent */
 	const char *inject;	/* NULL when none */
+	/*
+	 * What the team saw (format 5), matched against the truth of the
+	 * injects that hit it (detect.h): an ATT&CK id or NULL, and
+	 * indicators of the truth's types (none when absent).
+	 */
+	const char *technique;
+	struct event_indicator *indicators;
+	size_t n_indicators;
 };
 
 struct event_grade {
@@ -323,6 +341,8 @@ struct event_change {
 	long duration, interval, timeout;
 	long sla_after;	/* 0: no SLA rule */
 	long long sla_penalty;
+	bool has_detection;	/* as the exercise event's */
+	struct detect_rules detection;
 	struct event_msel *injects;	/* as the exercise event's */
 	size_t n_injects;
 	bool has_outage;	/* as the exercise event's (format 5) */
@@ -369,6 +389,26 @@ struct event_login {
 	long long attempts;	/* throttled attempts it stands for (>= 1) */
 };
 
+/*
+ * An observation a blue trainee recorded (format 5): what they saw, its
+ * TLP 2.0 label, and to, the teams that receive it, worked out once when
+ * it was recorded (intel_audience()) so that every reader, the live
+ * stream included, shows it to the same people.
+ */
+struct event_intel {
+	const char *id;	/* TEAM-oN */
+	const char *team;	/* the team that recorded it */
+	const char *by;	/* the person; NULL when none */
+	const char *tlp;	/* "TLP:RED" ... "TLP:CLEAR" */
+	const char *technique;	/* an ATT&CK id; NULL when none */
+	struct event_indicator *indicators;
+	size_t n_indicators;
+	const char *text;	/* NULL when none */
+	double seen;	/* exercise seconds */
+	const char **to;	/* team ids */
+	size_t n_to;
+};
+
 struct event {
 	enum event_type type;
 	/* Its line in the journal (its seq), for messages; 0 before it is
@@ -394,6 +434,7 @@ struct event {
 		struct event_flag flag;
 		struct event_capture capture;
 		struct event_login login;
+		struct event_intel intel;
 	} u;
 };
 

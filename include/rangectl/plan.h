@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rangectl/detect.h"
 #include "rangectl/cidr.h"
 #include "rangectl/diag.h"
 #include "rangectl/scenario.h"
@@ -196,6 +197,16 @@ struct plan_vpn {
 	char *endpoint;	/* or NULL */
 };
 
+/*
+ * A sharing circle of the scenario's coalition: (intel.h): blue team ids,
+ * copied. A plan without circles has one of every blue team.
+ */
+struct plan_circle {
+	char *id;
+	char **teams;
+	size_t n_teams;
+};
+
 struct plan {
 	char *exercise;	/* the exercise's name, first part of every libvirt name */
 	char *title;	/* or NULL */
@@ -208,6 +219,8 @@ struct plan {
 	long sla_penalty;	/* points a breach costs */
 	/* scoring.outage: weights in thousandths, 1000 (1.0) when not given */
 	long outage_attack, outage_self;
+	bool has_detection;	/* scoring.detection given */
+	struct detect_rules detection;	/* its points; zero without it */
 	long timeout;	/* scoring: of a round's checks */
 	struct scenario_team *teams;	/* in scenario order */
 	size_t n_teams;
@@ -227,6 +240,8 @@ struct plan {
 	struct plan_flag *flags;
 	size_t n_flags;
 	struct plan_vpn vpn;
+	struct plan_circle *circles;	/* none: coalition: was not given */
+	size_t n_circles;
 };
 
 /*

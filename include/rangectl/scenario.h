@@ -366,12 +366,28 @@ struct scenario_outage {
 	long self;	/* the team's own */
 };
 
+/*
+ * scoring.detection (issue 14): points for detecting an attack (halved
+ * every half_life seconds it took), for sharing it with an ally, for
+ * warning an ally before the attack hit it, and lost per indicator that
+ * matches nothing (detect.h).
+ */
+struct scenario_detection {
+	const struct ynode *node;	/* NULL: figures only, no points */
+	long points;
+	long half_life;	/* seconds; 0: no decay */
+	long sharing;
+	long early_warning;
+	long false_indicator;
+};
+
 struct scenario_scoring {
 	const struct ynode *node;
 	long interval;
 	long timeout;
 	struct scenario_sla sla;
 	struct scenario_outage outage;
+	struct scenario_detection detection;
 };
 
 /*
@@ -384,6 +400,24 @@ struct scenario_vpn {
 	char *listen;
 	char *pool;
 	char *endpoint;	/* the name or address in people's files; or NULL */
+};
+
+/*
+ * coalition: the sharing circles of issue 14: an observation a blue team
+ * marks TLP:AMBER or TLP:GREEN reaches the other blue teams of every
+ * circle it is in (intel.h). Without coalition:, every blue team is in
+ * one circle.
+ */
+struct scenario_circle {
+	const struct ynode *node;
+	char *id;
+	struct strlist teams;	/* blue team ids */
+};
+
+struct scenario_coalition {
+	const struct ynode *node;	/* NULL: no coalition: */
+	struct scenario_circle *circles;
+	size_t n_circles;
 };
 
 struct scenario {
@@ -410,6 +444,7 @@ struct scenario {
 	struct scenario_flag *flags;
 	size_t n_flags;
 	struct scenario_vpn vpn;
+	struct scenario_coalition coalition;
 };
 
 struct schema_ctx;

@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "rangectl/detect.h"
 #include "rangectl/event.h"
 #include "rangectl/outage.h"
 #include "rangectl/scenario.h"
@@ -45,6 +46,7 @@ struct score_team {
 	 * the score counts outage_points() of it.
 	 */
 	long long outage;
+	long long detection;	/* blue: scoring.detection's, either sign */
 };
 
 /* A check's last result: none yet, failed, passed. */
@@ -112,6 +114,13 @@ struct score_ledger {
 	bool outages;
 	long outage_attack, outage_self;
 	struct outage_msel msel;
+	/*
+	 * Detection scoring (score_detect.c): on when the exercise has
+	 * scoring.detection or an inject with truth, so that journals
+	 * without either report exactly as before.
+	 */
+	bool detecting;
+	struct detect_ledger detect;
 };
 
 /* A ledger of n_teams teams, all at zero; teams must outlive it. */
@@ -159,6 +168,18 @@ json_t *score_uptime_to_json(const struct score_ledger *ledger,
 json_t *score_state_to_json(const struct score_ledger *ledger);
 int score_restore(struct score_ledger *ledger, const json_t *state,
     char **error);
+/*
+ * score_detect.c: the exercise's (or a change's) truth and detection
+ * rules into ledger.detect, and a firing, report or observation applied
+ * to it; score_apply() calls them.
+ */
+void score_detect_exercise(struct score_ledger *ledger,
+    const struct event_exercise *x);
+void score_detect_change(struct score_ledger *ledger,
+    const struct event_change *c);
+void score_detect_event(struct score_ledger *ledger, const struct event *ev);
+/* The "detection" of score_state_to_json(), back; -1 when malformed. */
+int score_detect_restore(struct score_ledger *ledger, const json_t *o);
 /* [{"n","at","scores":{"ro":12,...}}], new. */
 json_t *score_history_to_json(const struct score_ledger *ledger);
 

@@ -45,6 +45,9 @@ struct view {
 	char *kept;
 	size_t kept_len, kept_alloc;	/* no cap: a week's messages are MBs */
 	unsigned long long saved_seq;	/* of the last checkpoint written */
+	/* The intel events as journaled, in order (rebuilt from kept). */
+	json_t *intel;
+	json_t *intel_first;	/* team id -> wall of its first observation */
 };
 
 /* The view's checkpoint in the state folder. */
@@ -104,6 +107,14 @@ void view_apply(struct view *v, const json_t *event);
 /* Each returns a new JSON value for caller u (NULL u: everything). */
 json_t *view_exercise(struct view *v);
 json_t *view_scores(struct view *v);
+/*
+ * Detection and sharing against the truth (issue 14): detect_to_json()
+ * of the ledger, with "measured" (false when the exercise has neither
+ * truth nor scoring.detection) and "teams_order", the blue teams in
+ * the scenario's order. For controllers and instructors only: it names
+ * the injects and when each hit each team.
+ */
+json_t *view_coalition(struct view *v);
 /* The scores as JSON text (a new copy, *len bytes): serialized once per
  * change, since it is the busiest route. */
 char *view_scores_text(struct view *v, size_t *len);
@@ -117,6 +128,12 @@ json_t *view_hosts(struct view *v, const struct auth_user *u);
 json_t *view_injects(struct view *v);
 json_t *view_messages(struct view *v, const struct auth_user *u);
 json_t *view_reports(struct view *v, const struct auth_user *u);
+/*
+ * The observations u may see (staff: all; a trainee: those whose "to"
+ * holds their team), newest first, as journaled but for type, seq and
+ * wall; or, with stix, as a STIX 2.1 bundle (intel.h). New.
+ */
+json_t *view_intel(struct view *v, const struct auth_user *u, bool stix);
 /* The team id of a report, or NULL; copied into team (size n). */
 int view_report_team(struct view *v, const char *id, char *team, size_t n);
 

@@ -269,6 +269,7 @@ call header control POST /api/v1/exercise/resume - >/dev/null
 call header control POST /api/v1/injects/press/fire - >/dev/null
 e2e_check "ana files report ro-1" test "$(call header ana POST /api/v1/reports '{"title":"Defaced","body":"seen at 10:02"}' "$RH_DIR/r1")" = 201 -a "$(jq -r .id "$RH_DIR/r1")" = ro-1
 call header control POST /api/v1/reports/ro-1/grade '{"points":4,"comment":"quick"}' >/dev/null
+e2e_check "ana records an observation at TLP:AMBER" test "$(call header ana POST /api/v1/intel '{"tlp":"TLP:AMBER","technique":"T1110"}' "$RH_DIR/i1")" = 201
 call header control POST /api/v1/adjustments '{"team":"md","points":-1,"reason":"late"}' >/dev/null
 call header control POST /api/v1/hosts/demo-ro-web/revert - >/dev/null
 # Every stream hears of a round and of the revert's host changes (at speed

@@ -250,6 +250,13 @@ CHANGES = [
      "timeout: 5s\n  outage: {attack: 0.5, self: 1.5}", "valid"),
     ("an outage weight above 10", "timeout: 5s",
      "timeout: 5s\n  outage: {self: 12}", "invalid"),
+    ("detection scoring", "timeout: 5s", "timeout: 5s\n  detection: "
+     "{points: 50, half_life: 10m, sharing: 10, early_warning: 20, "
+     "false_indicator: 2}", "valid"),
+    ("unknown key in detection", "timeout: 5s",
+     "timeout: 5s\n  detection: {points: 50, decay: 10m}", "invalid"),
+    ("detection points below zero", "timeout: 5s",
+     "timeout: 5s\n  detection: {sharing: -1}", "invalid"),
     ("unknown key in a node", "underlay: 192.0.2.11",
      "underlay: 192.0.2.11\n    name: hv1", "invalid"),
     ("yes as a boolean", "router: true", "router: yes", "invalid"),

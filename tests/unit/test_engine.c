@@ -550,7 +550,7 @@ TEST(a_fast_clock_fires_the_msel_and_ends)
 		both_refuse(&f, "\"type\":\"banner\",\"t\":600,"
 		    "\"wall\":1}", "banner): 'type' must be one of exercise, "
 		    "clock, inject, inject_result, round, link, message, report, "
-		    "grade, adjustment, host, revert, change, flag, capture, login; "
+		    "grade, adjustment, host, revert, change, flag, capture, login, intel; "
 		    "a "
 		    "journal of format 5 has no other");
 		both_refuse(&f, "\"type\":\"flag\",\"t\":600,"

@@ -70,7 +70,8 @@ TEST(exercise_round_trip)
 	event_init(&ev, EVENT_EXERCISE);
 	ev.has_t = true;
 	ev.u.exercise = (struct event_exercise){ EVENT_FORMAT, "drill",
-		"Drill", 3600, 600, 5, "/srv/drill.yaml", 3, 20, teams, 2, msel,
+		"Drill", 3600, 600, 5, "/srv/drill.yaml", 3, 20, false, { 0 }, teams,
+		2, msel,
 		2, hosts, 2, false, 1000, 1000 };
 	round_trip(&ev);
 	o = event_encode(&ev);
@@ -133,7 +134,7 @@ TEST(the_msel_carries_the_truth)
 	event_init(&ev, EVENT_EXERCISE);
 	ev.has_t = true;
 	ev.u.exercise = (struct event_exercise){ EVENT_FORMAT, "drill", NULL,
-		3600, 600, 5, NULL, 0, 0, NULL, 0, msel, 3, NULL, 0, false, 0, 0 };
+		3600, 600, 5, NULL, 0, 0, false, { 0 }, NULL, 0, msel, 3, NULL, 0, false, 0, 0 };
 	round_trip(&ev);
 	o = event_encode(&ev);
 	t = json_object_get(json_array_get(json_object_get(o, "injects"), 0),
@@ -167,8 +168,8 @@ TEST(the_msel_carries_the_truth)
 	/* The change event's MSEL is read and written as the exercise's. */
 	event_init(&ev, EVENT_CHANGE);
 	ev.has_t = true;
-	ev.u.change = (struct event_change){ what, 1, 3600, 600, 5, 0, 0, msel,
-		3, true, 500, 2000 };
+	ev.u.change = (struct event_change){ what, 1, 3600, 600, 5, 0, 0, false,
+		{ 0 }, msel, 3, true, 500, 2000 };
 	round_trip(&ev);
 }
 
@@ -259,10 +260,17 @@ TEST(the_small_events_round_trip)
 		teams_to, .n_to = 1, .text = "call me", .people = people,
 		.n_people = 1, .from = "CEO" };
 	round_trip(&ev);
+	struct event_indicator report_indicators[] = { { "ipv4", "10.9.0.5" },
+		{ "url", "http://10.1.1.10/" } };
+
 	event_init(&ev, EVENT_REPORT);
 	ev.has_t = true;
 	ev.u.report = (struct event_report){ "r1", "ro", "ana", "Defaced",
-		"the page says so", NULL };
+		"the page says so", NULL, NULL, NULL, 0 };
+	round_trip(&ev);
+	/* What the team saw, matched against the truth (format 5). */
+	ev.u.report = (struct event_report){ "ro-2", "ro", "ana", "Scan",
+		"", NULL, "T1046", report_indicators, 2 };
 	round_trip(&ev);
 	event_init(&ev, EVENT_GRADE);
 	ev.has_t = true;
@@ -299,7 +307,7 @@ TEST(the_small_events_round_trip)
 		event_init(&ev, EVENT_CHANGE);
 		ev.has_t = true;
 		ev.u.change = (struct event_change){ what, 1, 3600, 60, 5, 3, 20,
-			msel, 1, false, 0, 0 };
+			false, { 0 }, msel, 1, false, 0, 0 };
 		round_trip(&ev);
 	}
 	event_init(&ev, EVENT_LOGIN);
@@ -350,7 +358,7 @@ TEST(the_type_and_time_are_checked_first)
 	REFUSED("{\"type\":\"banner\",\"t\":1}", "event 5 (banner): 'type' must "
 	    "be one of exercise, clock, inject, inject_result, round, link, "
 	    "message, report, grade, adjustment, host, revert, change, flag, "
-	    "capture, login; a journal of format 5 has no other");
+	    "capture, login, intel; a journal of format 5 has no other");
 	REFUSED("{\"type\":\"clock\",\"state\":\"running\"}",
 	    "event 5 (clock): 't' must be a number");
 	REFUSED("{\"type\":\"clock\",\"t\":\"1\",\"state\":\"running\"}",
@@ -635,6 +643,46 @@ TEST(flag_and_capture_round_trip)
 	REFUSED("{\"type\":\"flag\",\"t\":1,\"flag\":\"f\",\"host\":\"h\","
 	    "\"team\":\"ro\",\"rotation\":1,\"planted\":true}",
 	    "event 5 (flag): 'value' must be a string");
+}
+
+/* Issue 14: an observation, and the teams its TLP lets receive it. */
+TEST(intel_round_trips_and_reaches_its_to_alone)
+{
+	static const char *to[] = { "ua", "ro", "white" };
+	struct event_indicator ind[] = { { "ipv4", "192.0.2.7" },
+		{ "sha256", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" } };
+	struct event ev;
+
+	event_init(&ev, EVENT_INTEL);
+	ev.has_t = true;
+	ev.t = 90;
+	ev.u.intel = (struct event_intel){ "ua-o1", "ua", "olena", "TLP:AMBER",
+		"T1491.002", ind, 2, "defaced from this address", 80.5, to, 3 };
+	round_trip(&ev);
+	CHECK(event_visible(&ev, false, "ro"));
+	CHECK(event_visible(&ev, false, "ua"));
+	CHECK(!event_visible(&ev, false, "md"));
+	CHECK(!event_visible(&ev, false, "red"));
+	CHECK(event_visible(&ev, true, NULL));
+	CHECK_INT_EQ(event_table[EVENT_INTEL].audience, EVENT_ADDRESSED);
+	ev.u.intel = (struct event_intel){ "ua-o2", "ua", NULL, "TLP:RED", NULL,
+		NULL, 0, NULL, 3, to, 1 };
+	round_trip(&ev);
+	CHECK(!event_visible(&ev, false, "ro"));
+	REFUSED("{\"type\":\"intel\",\"t\":1,\"id\":\"ua-o1\",\"team\":\"ua\","
+	    "\"by\":null,\"tlp\":\"TLP:WHITE\",\"technique\":null,"
+	    "\"indicators\":[],\"text\":null,\"seen\":1,\"to\":[\"ua\"]}",
+	    "event 5 (intel): 'tlp' must be TLP:RED, TLP:AMBER+STRICT, "
+	    "TLP:AMBER, TLP:GREEN or TLP:CLEAR, not 'TLP:WHITE'");
+	REFUSED("{\"type\":\"intel\",\"t\":1,\"id\":\"ua-o1\",\"team\":\"ua\","
+	    "\"by\":null,\"tlp\":\"TLP:RED\",\"technique\":null,"
+	    "\"indicators\":[{\"type\":\"ipv4\"}],\"text\":null,\"seen\":1,"
+	    "\"to\":[\"ua\"]}",
+	    "event 5 (intel): 'indicators[0].value' must be a string");
+	REFUSED("{\"type\":\"intel\",\"t\":1,\"id\":\"ua-o1\",\"team\":\"ua\","
+	    "\"by\":null,\"tlp\":\"TLP:RED\",\"technique\":null,"
+	    "\"indicators\":[],\"text\":null,\"seen\":1}",
+	    "event 5 (intel): 'to' must be a list of strings");
 }
 
 static int

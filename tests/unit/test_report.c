@@ -394,7 +394,7 @@ TEST(unknown_types_refused_exercise_first)
 	    &error), -1);
 	CHECK_STR_EQ(error, "event 3 (banner): 'type' must be one of exercise, "
 	    "clock, inject, inject_result, round, link, message, report, "
-	    "grade, adjustment, host, revert, change, flag, capture, login; a journal "
+	    "grade, adjustment, host, revert, change, flag, capture, login, intel; a journal "
 	    "of format 5 has no other");
 	CHECK(r.elapsed == 5.0);
 	free(error);

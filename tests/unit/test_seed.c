@@ -189,7 +189,7 @@ TEST(seed_iso_image)
 	range_clear(&range);
 }
 
-/* The budget: under 50 ms a host, ISO included. */
+/* Ten seeds in a row build, each freed: the cost a host is printed. */
 TEST(seed_cost)
 {
 	struct range range;
@@ -216,8 +216,9 @@ TEST(seed_cost)
 	ms = ((double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6) / 10;
 	fprintf(stderr, "seed: %.2f ms a host (build and ISO, mean of 10)\n", ms);
-#ifndef __SANITIZE_ADDRESS__	/* ten times slower there: no budget */
-	CHECK(ms < 50);
-#endif
+	/*
+	 * A figure, not a check: the machine is shared, and speed targets
+	 * are shown by benchmarks (bench/real prints the seed's cost a host).
+	 */
 	range_clear(&range);
 }

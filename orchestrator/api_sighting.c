@@ -1,0 +1,101 @@
+/*
+ * api_sighting.c: what a trainee says it saw, as a request body gives it:
+ * an ATT&CK technique and indicators ({"type", "value"}) of the truth's
+ * types, each checked for its form (truth.c) before anything journals
+ * them. Reports use it (issue 14: "reports gain an optional indicators
+ * list"); detection scoring matches what it returns.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_impl.h"
+#include "rangectl/scenario.h"
+#include "rangectl/truth.h"
+#include "rangectl/util.h"
+
+static int
+type_of(const char *name)
+{
+	int type;
+
+	for (type = 1; type <= INDICATOR_LAST; type++)
+		if (strcmp(indicator_type_name(type), name) == 0)
+			return type;
+	return INDICATOR_NONE;
+}
+
+static int
+one_indicator(const json_t *v, size_t i, struct event_indicator *out,
+    struct api_response *res)
+{
+	const char *type, *value, *why = NULL;
+
+	if (json_unpack((json_t *)v, "{s:s, s:s !}", "type", &type, "value",
+	    &value) < 0) {
+		api_answer_error(res, 400, "'indicators[%zu]' must be an object "
+		    "of a 'type' and a 'value', both strings, and nothing else", i);
+		return -1;
+	}
+	if (type_of(type) == INDICATOR_NONE) {
+		api_answer_error(res, 400, "'indicators[%zu].type' must be one of "
+		    "ipv4, ipv6, domain, url, email, md5, sha1, sha256, file_name",
+		    i);
+		return -1;
+	}
+	if (strlen(value) > API_INDICATOR_MAX ||
+	    truth_indicator_check(type_of(type), value, &why) < 0) {
+		api_answer_error(res, 400, "'indicators[%zu].value' is not a %s: "
+		    "%s", i, type, why ? why : "it is over 1024 characters");
+		return -1;
+	}
+	out->type = indicator_type_name(type_of(type));
+	out->value = value;
+	return 0;
+}
+
+int
+api_sighting_parse(const json_t *doc, struct api_sighting *s,
+    struct api_response *res)
+{
+	const json_t *list = json_object_get(doc, "indicators"), *v;
+	const json_t *technique = json_object_get(doc, "technique");
+	const char *why;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	if (technique != NULL && !json_is_null(technique)) {
+		if (!json_is_string(technique) || truth_technique_check(
+		    json_string_value(technique), &why) < 0) {
+			api_answer_error(res, 400, "'technique' must be an ATT&CK "
+			    "technique id, as in T1059 or T1491.002");
+			return -1;
+		}
+		s->technique = json_string_value(technique);
+	}
+	if (list == NULL || json_is_null(list))
+		return 0;
+	if (!json_is_array(list) || json_array_size(list) > API_INDICATORS_MAX) {
+		api_answer_error(res, 400, "'indicators' must be a list of at most "
+		    "%d indicators", API_INDICATORS_MAX);
+		return -1;
+	}
+	s->indicators = xcalloc(json_array_size(list) + 1,
+	    sizeof(*s->indicators));
+	json_array_foreach(list, i, v) {
+		if (one_indicator(v, i, &s->indicators[i], res) < 0) {
+			api_sighting_clear(s);
+			return -1;
+		}
+		s->n_indicators = i + 1;
+	}
+	return 0;
+}
+
+void
+api_sighting_clear(struct api_sighting *s)
+{
+	if (s == NULL)
+		return;
+	free(s->indicators);
+	memset(s, 0, sizeof(*s));
+}
