@@ -111,7 +111,7 @@ $(BUILD)/%.o: %.c | deps
 deps:
 	@tools/deps.sh
 
-check: all $(TESTS) $(CHECKPROBE)
+check: all $(TESTS) $(CHECKPROBE) $(BUILD)/bench/engine
 	tests/run $(BUILD)
 
 # The main job: check both example exercises, show the demo range's plan,

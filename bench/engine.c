@@ -28,8 +28,9 @@
  *		fall due in the first (d - 50) ms of those (any writer's floor)
  *	build/bench/engine --round RUNS	the check round alone: its time
  *					over the timeout, each run
- *	build/bench/engine --write-state DIR [paused]	DIR/replay.yaml
- *		and its journal of N_EVENTS events, its clock ended (or
+ *	build/bench/engine --write-state DIR [paused|ended [EVENTS]]
+ *		DIR/replay.yaml and its journal of EVENTS events (default
+ *		100,000), its clock ended (or
  *		paused, for a run that serves the dashboard), with the
  *		checkpoints the engine and the dashboard's view leave (for
  *		`rangectl run DIR/replay.yaml --state DIR`)
@@ -949,9 +950,12 @@ emit_people(struct gen *g, long n, double t)
 /*
  * Writes path: the exercise, every host found running, the clock, then
  * rounds with the timed injects, firings of the manual one, reports,
- * grades, adjustments and host events among them, to exactly N_EVENTS
- * with the clock ended last. Returns the file's size in bytes.
+ * grades, adjustments and host events among them, to exactly events
+ * (N_EVENTS unless --write-state says) with the clock ended last. Returns
+ * the file's size in bytes.
  */
+static unsigned long long events = N_EVENTS;
+
 static size_t
 write_journal(const char *path, const struct plan *plan, const char *last)
 {
@@ -973,18 +977,18 @@ write_journal(const char *path, const struct plan *plan, const char *last)
 	emit(&g, json_pack("{s:s, s:s, s:f, s:s, s:n}", "type", "clock", "state",
 	    "running", "speed", 1.0, "reason", "started", "by"), 0);
 	/* A round with what comes before it writes at most 16 events. */
-	for (n = 1; g.seq < N_EVENTS - 1; n++) {
+	for (n = 1; g.seq < events - 1; n++) {
 		t = (double)n * (double)plan->interval;
 		for (; next < plan->n_injects && !plan->injects[next].manual &&
-		    plan->injects[next].at <= t && g.seq + 16 < N_EVENTS; next++)
+		    plan->injects[next].at <= t && g.seq + 16 < events; next++)
 			emit_firing(&g, next, (double)plan->injects[next].at, NULL);
-		if (g.link_up != NULL && g.link_at <= t && g.seq + 16 < N_EVENTS) {
+		if (g.link_up != NULL && g.link_at <= t && g.seq + 16 < events) {
 			emit(&g, g.link_up, g.link_at);
 			g.link_up = NULL;
 		}
-		if (n % 50 == 25 && g.seq + 16 < N_EVENTS)
+		if (n % 50 == 25 && g.seq + 16 < events)
 			emit_firing(&g, press, t - 30, "control");
-		if (g.seq + 16 < N_EVENTS)
+		if (g.seq + 16 < events)
 			emit_people(&g, n, t - 60);
 		emit(&g, round_event(&g, n, t), t + 0.8);
 	}
@@ -1156,6 +1160,15 @@ feed_view(void *ctx, const json_t *event)
 	view_apply(&bv->view, event);
 }
 
+/* ...the replayed ones decoded once, as `rangectl run` hands them... */
+static void
+feed_view_replayed(void *ctx, const struct journal_event *je)
+{
+	struct bench_view *bv = ctx;
+
+	view_apply_replayed(&bv->view, je);
+}
+
 /* ...and its checkpoint where the engine's stands. */
 static void
 save_view(void *ctx, unsigned long long seq, unsigned long long offset,
@@ -1178,7 +1191,8 @@ checkpoint_both(const struct plan *plan, struct virt *virt, const char *dir)
 {
 	struct bench_view bv = { .dir = dir };
 	struct engine_opts opts = { .state_dir = dir, .speed = 1, .observe =
-	    feed_view, .observe_ctx = &bv, .checkpointed = save_view };
+	    feed_view, .observe_replayed = feed_view_replayed, .observe_ctx = &bv,
+	    .checkpointed = save_view };
 	char *error = NULL;
 	struct engine *e;
 
@@ -1204,7 +1218,7 @@ restart_figure(const char *dir, int runs)
 	struct plan *plan = load(replay_scenario, yaml);
 	struct bench_view bv = { .dir = dir };
 	struct engine_opts opts = { .state_dir = dir, .speed = 1, .observe =
-	    feed_view, .observe_ctx = &bv };
+	    feed_view, .observe_replayed = feed_view_replayed, .observe_ctx = &bv };
 	struct rusage ru;
 	struct virt virt;
 	struct engine *e;
@@ -1278,6 +1292,10 @@ main(int argc, char **argv)
 
 	if (argc > 3 && strcmp(argv[1], "--restart") == 0)
 		return restart_figure(argv[2], (int)strtol(argv[3], NULL, 10));
+	if (argc > 4 && strcmp(argv[1], "--write-state") == 0)
+		events = strtoull(argv[4], NULL, 10);
+	if (events < 100 || events > 10 * N_EVENTS)
+		die("--write-state", "give from 100 to 1,000,000 events");
 	if (argc > 2 && strcmp(argv[1], "--write-state") == 0)
 		return write_state(argv[2], argc > 3 && strcmp(argv[3],
 		    "paused") == 0 ? "paused" : "ended");

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "rangectl/event.h"
 #include "rangectl/intel.h"
 #include "rangectl/util.h"
@@ -30,6 +32,8 @@ api_response_clear(struct api_response *res)
 {
 	if (res == NULL)
 		return;
+	if (res->secret && res->body != NULL)
+		sodium_memzero(res->body, res->body_len);
 	free(res->body);
 	free(res->set_cookie);
 	memset(res, 0, sizeof(*res));

@@ -34,31 +34,41 @@ host_name(const char *host)
 
 /*
  * The QR code of text as an SVG picture, new: a square per dark module
- * on a white ground with the standard quiet zone of 4 modules.
+ * on a white ground with the standard quiet zone of 4 modules. The
+ * picture encodes the private key, so it is written into one buffer sized
+ * up front (no reallocation leaves a copy behind) and the module matrix
+ * is wiped. libqrencode's own working copies of the text (its input list
+ * and bit stream) are freed by it unwiped: beyond this code's reach.
  */
+#define QR_HEAD 200	/* the <svg> and <rect> elements, and the tail */
+#define QR_MODULE 17	/* "M%d %dh1v1h-1z" with two 3-digit numbers, NUL */
+
 static char *
 qr_svg(const char *text)
 {
 	QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_L, QR_MODE_8, 1);
-	struct strbuf sb;
+	size_t cap, len;
+	char *svg;
 	int x, y, side;
 
 	if (qr == NULL)
 		return NULL;
 	side = qr->width + 8;
-	strbuf_init(&sb);
-	strbuf_printf(&sb, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
-	    "viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">"
+	cap = QR_HEAD + (size_t)qr->width * (size_t)qr->width * QR_MODULE;
+	svg = xmalloc(cap);
+	len = (size_t)snprintf(svg, cap, "<svg xmlns=\"http://www.w3.org/2000/"
+	    "svg\" viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">"
 	    "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/><path d=\"", side,
 	    side, side, side);
 	for (y = 0; y < qr->width; y++)
 		for (x = 0; x < qr->width; x++)
 			if (qr->data[y * qr->width + x] & 1)
-				strbuf_printf(&sb, "M%d %dh1v1h-1z", x + 4, y + 4);
-	strbuf_append(&sb, "\"/></svg>\n");
+				len += (size_t)snprintf(svg + len, cap - len,
+				    "M%d %dh1v1h-1z", x + 4, y + 4);
+	snprintf(svg + len, cap - len, "\"/></svg>\n");
 	sodium_memzero(qr->data, (size_t)qr->width * (size_t)qr->width);
 	QRcode_free(qr);
-	return strbuf_steal(&sb);
+	return svg;
 }
 
 static void
@@ -69,6 +79,7 @@ answer_text(struct api_response *res, const char *type, char *body)
 	res->content_type = type;
 	res->body = body;
 	res->body_len = strlen(body);
+	res->secret = true;	/* both answers carry the private key */
 }
 
 /* POST /vpn/config or /vpn/qr: a new key pair and its file. */

@@ -154,6 +154,16 @@ observe(void *ctx, const json_t *event)
 	http_publish(d->http, event);
 }
 
+/* The events engine_new() replays: to the view, decoded once. */
+static void
+observe_replayed(void *ctx, const struct journal_event *je)
+{
+	struct dashboard *d = ctx;
+
+	if (d->view_ready)
+		view_apply_replayed(&d->view, je);
+}
+
 /* The view's checkpoint could not be written: error (freed) says why. */
 static void
 note_unsaved(bool quiet, char *error)
@@ -473,6 +483,7 @@ run_engine(struct range *range, struct cluster *cl, const char *state_dir,
 		    &opts.observed_offset, a->quiet ? NULL : stderr);
 		d.view_ready = true;
 		opts.observe = observe;
+		opts.observe_replayed = observe_replayed;
 		opts.checkpointed = checkpointed;
 	}
 	e = engine_new_cluster(range->plan, cl, &opts, &error);
@@ -525,25 +536,38 @@ state_dir_of(const struct run_args *a, const struct range *range)
 	    xasprintf("state/%s", range->plan->exercise);
 }
 
-/* check_state()'s reading of the journal: the report, and the timeline. */
+/*
+ * check_state()'s reading of the journal: the report of its events but
+ * the rounds (what the check needs: the exercise, its clock, its
+ * timeline; a round's scores would only make it slower), the timeline,
+ * and the time of the last event.
+ */
 struct state_scan {
 	struct report *r;
 	json_t *timeline;	/* the last exercise or change event's */
+	double t;
 	char *error;
 };
 
 static int
-scan_one(const json_t *event, void *ctx)
+scan_one(const struct journal_event *je, void *ctx)
 {
 	struct state_scan *s = ctx;
-	const char *type = json_string_value(json_object_get(event, "type"));
 
-	if (type != NULL && (strcmp(type, "exercise") == 0 ||
-	    strcmp(type, "change") == 0)) {
-		json_decref(s->timeline);
-		s->timeline = engine_timeline_of(event);
+	s->r->events++;
+	if (je->ev == NULL) {
+		s->error = xstrdup(je->error);
+		return -1;
 	}
-	return report_apply(s->r, event, &s->error);
+	s->t = je->ev->t;
+	if (je->ev->type == EVENT_EXERCISE || je->ev->type == EVENT_CHANGE) {
+		json_decref(s->timeline);
+		s->timeline = engine_timeline_of(je->json);
+	}
+	/* A round before the exercise is refused as the report refuses it. */
+	if (je->ev->type == EVENT_ROUND && s->r->started)
+		return 0;
+	return report_apply_event(s->r, je->ev, &s->error);
 }
 
 /* The journal's timeline against the plan's, unless the run accepts it. */
@@ -666,7 +690,7 @@ check_state(const struct range *range, void *arg)
 		engine_peek_clear(&peek);
 		goto cleanup;
 	}
-	if (journal_replay(path, scan_one, &scan, &error) < 0) {
+	if (journal_read_from(path, 0, 1, scan_one, &scan, &error) < 0) {
 		fprintf(stderr, "rangectl run: journal '%s': %s; nothing was "
 		    "built\n", path, scan.error ? scan.error : error);
 		rc = EXIT_FAILED;
@@ -678,7 +702,7 @@ check_state(const struct range *range, void *arg)
 		    "--state folder\n", dir, r.name, name);
 		rc = EXIT_FAILED;
 	} else if (strcmp(r.state, "ended") == 0) {
-		rc = say_ended(name, dir, r.elapsed);
+		rc = say_ended(name, dir, round(scan.t * 1000.0) / 1000.0);
 	} else if (scan.timeline != NULL) {
 		rc = check_timeline(range, a, dir, scan.timeline);
 	}

@@ -504,8 +504,10 @@ detect_cell(const struct detect_attack *a, char *buf)
 	char clock[UNITS_CLOCK_SIZE];
 	size_t n;
 
-	if (a->fired < 0)
-		return strcpy(buf, "not yet");
+	if (a->fired < 0) {
+		snprintf(buf, DETECT_CELL_MAX, "not yet");
+		return buf;
+	}
 	if (a->detected < 0)
 		n = (size_t)snprintf(buf, DETECT_CELL_MAX, "missed");
 	else
@@ -660,8 +662,9 @@ coverage_of(const struct detect_ledger *ledger, const char *team)
 		    (a->detected >= 0)));
 	}
 	/* Sorted by technique id, whatever order the MSEL gave. */
-	json_object_foreach(techniques, id, row)
+	json_object_foreach(techniques, id, row) {
 		json_array_append(list, row);
+	}
 	json_decref(techniques);
 	return list;
 }
@@ -897,15 +900,18 @@ detect_restore(struct detect_ledger *ledger, const json_t *state,
 	    !json_is_array(json_object_get(state, "teams")) ||
 	    !json_is_array(json_object_get(state, "moments")))
 		goto bad;
-	json_array_foreach(json_object_get(state, "attacks"), i, v)
+	json_array_foreach(json_object_get(state, "attacks"), i, v) {
 		if (restore_attack(ledger, v) < 0)
 			goto bad;
-	json_array_foreach(json_object_get(state, "teams"), i, v)
+	}
+	json_array_foreach(json_object_get(state, "teams"), i, v) {
 		if (restore_team(ledger, v) < 0)
 			goto bad;
-	json_array_foreach(json_object_get(state, "moments"), i, v)
+	}
+	json_array_foreach(json_object_get(state, "moments"), i, v) {
 		if (restore_moment(ledger, v) < 0)
 			goto bad;
+	}
 	return 0;
 bad:
 	*error = xstrdup("its detection state is not the attacks, teams and "

@@ -60,6 +60,7 @@ make(const struct plan *plan, struct cluster *cl, struct virt *virt,
 	e->open_firings = json_object();
 	e->flags = json_object();
 	e->flag_busy = xcalloc(plan->n_flags + 1, sizeof(*e->flag_busy));
+	e->flag_again = xcalloc(plan->n_flags + 1, sizeof(*e->flag_again));
 	/* Calls wait for engine_run() to answer them, until it has ended. */
 	e->accepting = true;
 	pthread_mutex_init(&e->lock, NULL);
@@ -152,6 +153,7 @@ engine_free(struct engine *e)
 	json_decref(e->open_firings);
 	json_decref(e->flags);
 	free(e->flag_busy);
+	free(e->flag_again);
 	json_decref(e->timeline);
 	json_decref(e->pending_change);
 	free(e->failure);
@@ -163,14 +165,24 @@ engine_free(struct engine *e)
 
 /* ---- the loop --------------------------------------------------------- */
 
-/* A finished firing's, link's or revert's event, durable: its log line. */
+/*
+ * A finished firing's, link's or revert's event, durable: its log line;
+ * after a revert that worked, its host's flags are written again.
+ */
 static void
 log_journaled(struct engine *e, void *arg, bool ok)
 {
 	json_t *event = arg;
+	const char *type = json_string_value(json_object_get(event, "type"));
+	size_t host;
 
 	if (ok)
 		engine_log_event(e, event);
+	if (ok && type != NULL && strcmp(type, "revert") == 0 &&
+	    json_is_true(json_object_get(event, "ok")) && (host =
+	    engine_host_index(e, json_string_value(json_object_get(event,
+	    "host")))) != PLAN_NONE)
+		engine_flags_after_revert(e, host);
 	json_decref(event);
 }
 

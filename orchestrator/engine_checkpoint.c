@@ -348,7 +348,8 @@ usable(const char *exercise, const json_t *doc, const char *journal)
 	    strcmp(name, exercise) == 0 && hash != NULL &&
 	    offset > 0 && json_integer_value(json_object_get(doc, "seq")) > 0 &&
 	    journal_line_matches(journal, (unsigned long long)offset,
-	    strtoull(hash, NULL, 16));
+	    strtoull(hash, NULL, 16), (unsigned long long)json_integer_value(
+	    json_object_get(doc, "seq")));
 }
 
 /*

@@ -240,6 +240,9 @@ record_intel(struct engine *e, const struct engine_command *cmd,
 	    json_object_get(o, "indicators"), "text", json_object_get(o, "text"),
 	    "seen", json_is_number(seen) ? json_number_value(seen) : now, "to",
 	    to);
+	/* Its time is the now its seen defaults to, not the writer's later one. */
+	if (event != NULL)
+		json_object_set_new(event, "t", json_real(now));
 	if (event == NULL)
 		rc = refuse(error, "the observation is not complete");
 	else if (engine_journal(e, event) < 0)

@@ -9,7 +9,8 @@
  * A value scores from its flag event on, whether or not it could be
  * written (planted false: a rehearsal writes into no guest, or the guest
  * was away), so that a rehearsal can still score captures; the next
- * rotation writes again.
+ * rotation writes again. A revert of the host (engine.c) writes the
+ * current value again, as the snapshot holds none or an old one.
  *
  * Calls engine_state.c and engine_libvirt.c (the nodes' connections).
  */
@@ -76,7 +77,7 @@ due_at(const struct engine *e, size_t i)
 /* The flag event of plan flag i's value, new. */
 static json_t *
 flag_event(const struct engine *e, size_t i, const char *value,
-    long long rotation, bool planted, const char *error)
+    long long rotation, bool planted, const char *error, bool replant)
 {
 	const struct plan_flag *f = &e->plan->flags[i];
 	struct event ev;
@@ -84,7 +85,8 @@ flag_event(const struct engine *e, size_t i, const char *value,
 	event_init(&ev, EVENT_FLAG);
 	ev.u.flag = (struct event_flag){ .flag = f->id, .host =
 	    e->plan->hosts[f->host].name, .team = f->team->id, .value = value,
-	    .rotation = rotation, .planted = planted, .error = error };
+	    .rotation = rotation, .planted = planted, .error = error,
+	    .replant = replant };
 	return event_encode(&ev);
 }
 
@@ -93,6 +95,7 @@ struct plant_job {
 	size_t flag;
 	long long rotation;
 	char *value;	/* own; a secret */
+	bool replant;	/* the current value again, after a revert */
 };
 
 /*
@@ -133,7 +136,7 @@ plant_thread(void *arg)
 		    ": " : "", res.err_len ? res.err : "");
 	d->kind = DONE_EVENT;
 	d->event = flag_event(e, job->flag, job->value, job->rotation, ok,
-	    error);
+	    error, job->replant);
 	agent_result_clear(&res);
 	sodium_memzero(cmd, strlen(cmd));
 	free(cmd);
@@ -145,32 +148,78 @@ plant_thread(void *arg)
 	return NULL;
 }
 
-/* Gives plan flag i its next value: written on a thread, or simulated. */
+/*
+ * Writes value (owned, a secret) as plan flag i's rotation: on a thread,
+ * or simulated in a rehearsal.
+ */
 static void
-plant(struct engine *e, size_t i)
+write_value(struct engine *e, size_t i, char *value, long long rotation,
+    bool replant)
 {
-	long long rotation = rotation_of(e, i) + 1;
-	char *value = fresh_value();
 	struct plant_job *job;
 
-	if (value == NULL) {
-		engine_log(e, "warning: libsodium could not start: flag '%s' gets "
-		    "no value", e->plan->flags[i].id);
-		return;
-	}
 	e->flag_busy[i] = true;
 	if (e->opts.simulate_checks) {
 		/* Journaled at once: engine_note_flag() clears flag_busy. */
 		engine_journal(e, flag_event(e, i, value, rotation, false,
-		    "not planted: a rehearsal writes into no guest"));
+		    "not planted: a rehearsal writes into no guest", replant));
 		sodium_memzero(value, strlen(value));
 		free(value);
 		return;
 	}
 	job = xcalloc(1, sizeof(*job));
 	*job = (struct plant_job){ .e = e, .flag = i, .rotation = rotation,
-	    .value = value };
+	    .value = value, .replant = replant };
 	engine_spawn(e, plant_thread, job);
+}
+
+/* Gives plan flag i its next value. */
+static void
+plant(struct engine *e, size_t i)
+{
+	char *value = fresh_value();
+
+	if (value == NULL) {
+		engine_log(e, "warning: libsodium could not start: flag '%s' gets "
+		    "no value", e->plan->flags[i].id);
+		return;
+	}
+	write_value(e, i, value, rotation_of(e, i) + 1, false);
+}
+
+/* Writes plan flag i's current value again, if it has one. */
+static void
+replant(struct engine *e, size_t i)
+{
+	const struct plan_flag *f = &e->plan->flags[i];
+	char *key = engine_flag_key(f->id, e->plan->hosts[f->host].name);
+	json_t *st = json_object_get(e->flags, key);
+	const char *value = json_string_value(json_object_get(st, "value"));
+
+	free(key);
+	if (value == NULL)
+		return;	/* none yet: the first plant writes it */
+	engine_log(e, "flag '%s' on %s: writing value %lld again after the "
+	    "revert", f->id, e->plan->hosts[f->host].name,
+	    (long long)json_integer_value(json_object_get(st, "rotation")));
+	write_value(e, i, xstrdup(value), json_integer_value(json_object_get(st,
+	    "rotation")), true);
+}
+
+void
+engine_flags_after_revert(struct engine *e, size_t host)
+{
+	size_t i;
+
+	for (i = 0; i < e->plan->n_flags; i++) {
+		if (e->plan->flags[i].host != host)
+			continue;
+		/* A write in flight may have gone in before the revert. */
+		if (e->flag_busy[i])
+			e->flag_again[i] = true;
+		else
+			replant(e, i);
+	}
 }
 
 void
@@ -180,6 +229,11 @@ engine_flags_due(struct engine *e, double t)
 	double at;
 
 	for (i = 0; i < e->plan->n_flags && e->failure == NULL; i++) {
+		if (e->flag_again[i] && !e->flag_busy[i]) {
+			e->flag_again[i] = false;
+			replant(e, i);
+			continue;
+		}
 		at = due_at(e, i);
 		/* A value given at the very end would be of no use. */
 		if (!e->flag_busy[i] && at >= 0 && at <= t &&
@@ -195,6 +249,8 @@ engine_flags_next_at(const struct engine *e)
 	size_t i;
 
 	for (i = 0; i < e->plan->n_flags; i++) {
+		if (e->flag_again[i] && !e->flag_busy[i])
+			return 0;	/* now: a revert's write is waiting */
 		at = due_at(e, i);
 		if (e->flag_busy[i] || at < 0 || at >= (double)e->plan->duration)
 			continue;

@@ -166,10 +166,13 @@ struct engine {
 	 * The flags as journaled (engine_note_flag): "ID@HOST" -> {"value",
 	 * "rotation", "captured": [red team ids]}; values are secrets, kept
 	 * here and in the checkpoint only. flag_busy: per plan flag, a value
-	 * is being written into its guest (engine_flag.c).
+	 * is being written into its guest (engine_flag.c); flag_again: its
+	 * host was reverted meanwhile, so the value current once the write is
+	 * done is written again.
 	 */
 	json_t *flags;
 	bool *flag_busy;
+	bool *flag_again;
 
 	pthread_mutex_t lock;
 	pthread_cond_t answered;
@@ -235,6 +238,13 @@ void engine_flags_due(struct engine *e, double t);
 double engine_flags_next_at(const struct engine *e);
 int engine_flag_submit(struct engine *e, const struct engine_command *cmd,
     json_t **answer, char **error);
+/*
+ * After host's revert (journaled, ok): the revert brought back a disk
+ * without the current flag values, or with old ones, so each flag of
+ * host that has a value gets the same value written again (a flag event
+ * with replant true), or once the write in flight is done.
+ */
+void engine_flags_after_revert(struct engine *e, size_t host);
 /* The one answer to a flag that does not score, whatever the reason. */
 #define ENGINE_FLAG_REFUSED "that is not a flag that scores now"
 

@@ -164,31 +164,51 @@ replay_event(struct replay *r, const struct event *ev)
 	}
 }
 
+/*
+ * The observer's view of a replayed event: observe_replayed() when it
+ * takes decoded events, else observe() with its JSON (encoded from the
+ * decoded event for a round read without a tree).
+ */
+static void
+show_replayed(struct engine *e, const struct journal_event *je)
+{
+	json_t *made = NULL;
+
+	if (e->opts.observe_replayed != NULL) {
+		e->opts.observe_replayed(e->opts.observe_ctx, je);
+		return;
+	}
+	if (je->json == NULL && je->ev != NULL) {
+		made = event_encode(je->ev);
+		json_object_set_new(made, "seq", json_integer((json_int_t)je->seq));
+		json_object_set_new(made, "wall", json_real(je->ev->wall));
+	}
+	if (je->json != NULL || made != NULL)
+		e->opts.observe(e->opts.observe_ctx, je->json ? je->json : made);
+	json_decref(made);
+}
+
 static int
-replay_one(const json_t *o, void *ctx)
+replay_one(const struct journal_event *je, void *ctx)
 {
 	struct replay *r = ctx;
-	json_int_t seq = json_integer_value(json_object_get(o, "seq"));
-	struct event ev;
-	int rc;
 
 	/* Before the engine's checkpoint: the observer's alone. */
-	if (seq > 0 && (unsigned long long)seq < r->own_first) {
-		r->e->opts.observe(r->e->opts.observe_ctx, o);
+	if (je->seq < r->own_first) {
+		show_replayed(r->e, je);
 		return 0;
 	}
 	/* As rangectl report reads it: a damaged journal is not guessed at. */
-	if (event_decode(o, 0, &ev, &r->error) < 0)
+	if (je->ev == NULL) {
+		r->error = xstrdup(je->error);
 		return -1;
+	}
 	/* Whoever watches live events sees the past ones first. */
-	if (r->e->opts.observe != NULL && (unsigned long long)seq >
-	    r->e->opts.observed_seq)
-		r->e->opts.observe(r->e->opts.observe_ctx, o);
-	r->e->last_t = ev.t;
-	r->e->last_wall = ev.wall;
-	rc = replay_event(r, &ev);
-	event_clear(&ev);
-	return rc;
+	if (r->e->opts.observe != NULL && je->seq > r->e->opts.observed_seq)
+		show_replayed(r->e, je);
+	r->e->last_t = je->ev->t;
+	r->e->last_wall = je->ev->wall;
+	return replay_event(r, je->ev);
 }
 
 /* The clock where the journal left it; a running one ran on meanwhile. */
@@ -231,7 +251,7 @@ engine_replay(struct engine *e, char **error)
 		offset = e->opts.observed_offset;
 		first = e->opts.observed_seq + 1;
 	}
-	n = journal_replay_from(path, offset, first, replay_one, &r, error);
+	n = journal_read_from(path, offset, first, replay_one, &r, error);
 	free(path);
 	if (n < 0 && r.error != NULL) {
 		free(*error);

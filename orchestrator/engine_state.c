@@ -407,9 +407,12 @@ engine_note_flag(struct engine *e, const struct event *ev)
 	size_t i;
 
 	if (ev->type == EVENT_FLAG) {
-		json_object_set_new(e->flags, key, json_pack("{s:s, s:I, s:[]}",
-		    "value", ev->u.flag.value, "rotation",
-		    (json_int_t)ev->u.flag.rotation, "captured"));
+		/* A value written again after a revert keeps who captured it. */
+		if (!ev->u.flag.replant || st == NULL || json_integer_value(
+		    json_object_get(st, "rotation")) != ev->u.flag.rotation)
+			json_object_set_new(e->flags, key, json_pack("{s:s, s:I, "
+			    "s:[]}", "value", ev->u.flag.value, "rotation",
+			    (json_int_t)ev->u.flag.rotation, "captured"));
 		for (i = 0; i < e->plan->n_flags; i++)
 			if (strcmp(e->plan->flags[i].id, id) == 0 && strcmp(
 			    e->plan->hosts[e->plan->flags[i].host].name, host) == 0)

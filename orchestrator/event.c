@@ -1333,6 +1333,8 @@ static const struct event_field flag_fields[] = {
 	{ .key = "planted", .kind = FIELD_BOOL, .at = AT(event_flag, planted) },
 	{ .key = "error", .kind = FIELD_STR | FIELD_NULL | FIELD_OPT,
 	  .at = AT(event_flag, error) },
+	{ .key = "replant", .kind = FIELD_BOOL | FIELD_OPT,
+	  .at = AT(event_flag, replant) },
 	{ .key = NULL },
 };
 static const struct event_field capture_fields[] = {
@@ -1354,11 +1356,15 @@ static json_t *
 encode_flag(const struct event *ev)
 {
 	const struct event_flag *f = &ev->u.flag;
-
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:o}", "flag", f->flag,
-	    "host", f->host, "team", f->team, "value", f->value, "rotation",
-	    (json_int_t)f->rotation, "planted", f->planted, "error",
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:o}", "flag",
+	    f->flag, "host", f->host, "team", f->team, "value", f->value,
+	    "rotation", (json_int_t)f->rotation, "planted", f->planted, "error",
 	    jstr(f->error));
+
+	/* Only when true, so that other flag events read as they were. */
+	if (f->replant)
+		set(o, "replant", json_true());
+	return o;
 }
 
 static json_t *

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <microhttpd.h>
+#include <sodium.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -74,12 +75,28 @@ struct http {
 	pthread_mutex_t conns_lock;
 	struct http_conn *conns;	/* conns_lock */
 	size_t conns_cut;	/* conns_lock: shut down by the deadline */
+	/* The hashing thread (logins, invitations) and its queue. */
+	pthread_t hasher;
+	bool hasher_running;
+	pthread_mutex_t hash_lock;
+	pthread_cond_t hash_wake;
+	struct http_request *hash_queue[HTTP_HASH_QUEUE];	/* hash_lock */
+	size_t hash_n;	/* hash_lock */
+	bool hash_stop;	/* hash_lock: no more are queued; the thread ends */
 };
 
-/* A request being read: its body, capped. */
+/*
+ * A request being read: its body, capped. A login waiting for the
+ * hashing thread also keeps what that thread needs, and its answer.
+ */
 struct http_request {
 	struct strbuf body;
 	bool too_big;
+	struct MHD_Connection *conn;	/* suspended while queued */
+	const char *url, *method;	/* MHD's, valid as long as conn */
+	char address[INET6_ADDRSTRLEN];
+	bool answered;	/* res holds the answer: send it */
+	struct api_response res;
 };
 
 /* MHD must not decode: paths and tokens are checked raw (no %2e tricks). */
@@ -98,6 +115,42 @@ text_response(const char *type, char *body, size_t len)
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body,
 	    MHD_RESPMEM_MUST_FREE);
 
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	return r;
+}
+
+/* MHD's free callback for a secret body: wiped, then freed. */
+static void
+free_secret(void *cls)
+{
+	struct strbuf *body = cls;
+
+	sodium_memzero(body->data, body->len);
+	free(body->data);
+	free(body);
+}
+
+/*
+ * As text_response(), for a body holding a secret (a private key): MHD
+ * sends it from this buffer and, once the answer is sent or the
+ * connection dropped, free_secret() wipes it. What GnuTLS and the kernel
+ * copied on the way out is beyond reach.
+ */
+static struct MHD_Response *
+secret_response(const char *type, char *body, size_t len)
+{
+	struct strbuf *cls = xcalloc(1, sizeof(*cls));
+	struct MHD_Response *r;
+
+	cls->data = body;
+	cls->len = len;
+	r = MHD_create_response_from_buffer_with_free_callback_cls(len, body,
+	    free_secret, cls);
+	if (r == NULL) {
+		free_secret(cls);
+		return NULL;
+	}
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	return r;
@@ -791,54 +844,148 @@ session_request(struct MHD_Connection *conn, struct api_request *req,
 	req->address = address;
 }
 
+/* The API's view of conn's request (address: its buffer). */
+static void
+api_request_of(struct MHD_Connection *conn, const char *url,
+    const char *method, struct http_request *hr, struct api_request *req,
+    char address[INET6_ADDRSTRLEN])
+{
+	*req = (struct api_request){ .method = method, .path = url };
+	req->authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	req->token = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "token");
+	req->after = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "after");
+	req->limit = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "limit");
+	req->format = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "format");
+	req->body = hr->body.data;
+	req->body_len = hr->body.len;
+	req->loopback = from_loopback(conn);
+	session_request(conn, req, address, INET6_ADDRSTRLEN);
+}
+
+/* Sends the API's answer res (cleared after). */
+static enum MHD_Result
+send_api(struct http *h, struct MHD_Connection *conn,
+    struct api_response *res)
+{
+	enum MHD_Result rc;
+
+	if (res->kind == API_EVENTS)
+		rc = start_events(h, conn, res->user, res->session);
+	else if (res->kind == API_CONSOLE || res->kind == API_SCREEN)
+		rc = start_console(h, conn, res->host, res->kind == API_SCREEN ?
+		    CONSOLE_SCREEN : CONSOLE_SERIAL, res->user, res->session);
+	else {
+		struct MHD_Response *r = res->secret ?
+		    secret_response(res->content_type, res->body, res->body_len) :
+		    text_response(res->content_type, res->body, res->body_len);
+		char retry[16];
+
+		res->body = NULL;	/* MHD frees it */
+		if (res->retry_after > 0 && r != NULL) {
+			snprintf(retry, sizeof(retry), "%u", res->retry_after);
+			MHD_add_response_header(r, "Retry-After", retry);
+		}
+		if (res->set_cookie != NULL && r != NULL)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE,
+			    res->set_cookie);
+		rc = r == NULL ? MHD_NO : queue_response(conn, res->status, r);
+	}
+	api_response_clear(res);
+	return rc;
+}
+
+/*
+ * The routes that hash a password (Argon2id: a core for a good part of a
+ * second): answered on the hashing thread, never on MHD's, since a thread
+ * of MHD's pool that hashes stalls every other connection it holds (with
+ * one per core, half of them), and a flood of logins would slow the
+ * scores for everyone.
+ */
+static bool
+hashing_route(const char *url, const char *method)
+{
+	return strcmp(method, "POST") == 0 && (strcmp(url, "/api/v1/login") ==
+	    0 || strcmp(url, "/api/v1/invite") == 0);
+}
+
+/*
+ * Parks conn for the hashing thread, or refuses at once when
+ * HTTP_HASH_QUEUE logins wait already: a flood fails fast, with nothing
+ * hashed, and costs the request threads almost nothing.
+ */
+static enum MHD_Result
+queue_for_hashing(struct http *h, struct MHD_Connection *conn,
+    const char *url, const char *method, struct http_request *hr)
+{
+	pthread_mutex_lock(&h->hash_lock);
+	if (h->hash_stop || h->hash_n == HTTP_HASH_QUEUE) {
+		pthread_mutex_unlock(&h->hash_lock);
+		return queue_refusal(conn, 429, 1, "too many logins are being "
+		    "checked at once: try again in a second");
+	}
+	hr->conn = conn;
+	hr->url = url;
+	hr->method = method;
+	MHD_suspend_connection(conn);
+	h->hash_queue[h->hash_n++] = hr;
+	pthread_cond_signal(&h->hash_wake);
+	pthread_mutex_unlock(&h->hash_lock);
+	return MHD_YES;
+}
+
+/* Answers the queued logins in turn; resumed, MHD sends each answer. */
+static void *
+hasher_main(void *arg)
+{
+	struct http *h = arg;
+	struct http_request *hr;
+	struct api_request req;
+
+	pthread_mutex_lock(&h->hash_lock);
+	for (;;) {
+		while (h->hash_n == 0 && !h->hash_stop)
+			pthread_cond_wait(&h->hash_wake, &h->hash_lock);
+		if (h->hash_n == 0)
+			break;	/* stopping, and none left parked */
+		hr = h->hash_queue[0];
+		memmove(h->hash_queue, h->hash_queue + 1, --h->hash_n *
+		    sizeof(*h->hash_queue));
+		pthread_mutex_unlock(&h->hash_lock);
+		api_request_of(hr->conn, hr->url, hr->method, hr, &req,
+		    hr->address);
+		api_handle(h->api, &req, &hr->res);
+		hr->answered = true;
+		MHD_resume_connection(hr->conn);
+		pthread_mutex_lock(&h->hash_lock);
+	}
+	pthread_mutex_unlock(&h->hash_lock);
+	return NULL;
+}
+
 static enum MHD_Result
 dispatch_api(struct http *h, struct MHD_Connection *conn, const char *url,
     const char *method, struct http_request *hr)
 {
-	struct api_request req = { .method = method, .path = url };
+	struct api_request req;
 	struct api_response res;
 	char address[INET6_ADDRSTRLEN];
-	enum MHD_Result rc;
 
+	if (hr->answered) {
+		hr->answered = false;
+		return send_api(h, conn, &hr->res);
+	}
 	if (hr->too_big)
 		return queue_error(conn, 413, "the body is too large");
-	req.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_AUTHORIZATION);
-	req.token = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "token");
-	req.after = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "after");
-	req.limit = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "limit");
-	req.format = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "format");
-	req.body = hr->body.data;
-	req.body_len = hr->body.len;
-	req.loopback = from_loopback(conn);
-	session_request(conn, &req, address, sizeof(address));
+	if (hashing_route(url, method))
+		return queue_for_hashing(h, conn, url, method, hr);
+	api_request_of(conn, url, method, hr, &req, address);
 	api_handle(h->api, &req, &res);
-	if (res.kind == API_EVENTS)
-		rc = start_events(h, conn, res.user, res.session);
-	else if (res.kind == API_CONSOLE || res.kind == API_SCREEN)
-		rc = start_console(h, conn, res.host, res.kind == API_SCREEN ?
-		    CONSOLE_SCREEN : CONSOLE_SERIAL, res.user, res.session);
-	else {
-		struct MHD_Response *r = text_response(res.content_type,
-		    res.body, res.body_len);
-		char retry[16];
-
-		res.body = NULL;	/* MHD frees it */
-		if (res.retry_after > 0) {
-			snprintf(retry, sizeof(retry), "%u", res.retry_after);
-			MHD_add_response_header(r, "Retry-After", retry);
-		}
-		if (res.set_cookie != NULL)
-			MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE,
-			    res.set_cookie);
-		rc = queue_response(conn, res.status, r);
-	}
-	api_response_clear(&res);
-	return rc;
+	return send_api(h, conn, &res);
 }
 
 /* Whether s (len bytes) is free of control bytes (tab aside) and NUL. */
@@ -985,6 +1132,7 @@ request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 	conn_mark(cls, conn, false, false);
 	if (hr != NULL) {
 		strbuf_free(&hr->body);
+		api_response_clear(&hr->res);	/* an answer never sent */
 		free(hr);
 		*con_cls = NULL;
 	}
@@ -1225,6 +1373,8 @@ http_start(struct api *api, const struct http_opts *opts,
 	    opts->streams_per_person : HTTP_STREAMS_PER_PERSON;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_init(&h->conns_lock, NULL);
+	pthread_mutex_init(&h->hash_lock, NULL);
+	pthread_cond_init(&h->hash_wake, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&h->wake_pinger, &attr);
@@ -1244,6 +1394,11 @@ http_start(struct api *api, const struct http_opts *opts,
 	}
 	if (load_tls(h, opts, error) < 0)
 		goto fail;
+	if (pthread_create(&h->hasher, NULL, hasher_main, h) != 0) {
+		*error = xstrdup("cannot start the thread that checks passwords");
+		goto fail;
+	}
+	h->hasher_running = true;
 	h->daemon = start_daemon(h, opts, &sin);
 	if (h->daemon == NULL) {
 		*error = xasprintf("cannot listen on '%s': the address is in use, "
@@ -1270,6 +1425,14 @@ http_stop(struct http *h)
 	if (h == NULL)
 		return;
 	stop_pinger(h);
+	/* Every parked login is answered and resumed before MHD stops. */
+	if (h->hasher_running) {
+		pthread_mutex_lock(&h->hash_lock);
+		h->hash_stop = true;
+		pthread_cond_signal(&h->hash_wake);
+		pthread_mutex_unlock(&h->hash_lock);
+		pthread_join(h->hasher, NULL);
+	}
 	if (h->daemon != NULL) {
 		/* MHD may not stop with connections parked: wake them to end. */
 		pthread_mutex_lock(&h->lock);
@@ -1288,6 +1451,8 @@ http_stop(struct http *h)
 	free(h->tls_key);
 	pthread_mutex_destroy(&h->lock);
 	pthread_mutex_destroy(&h->conns_lock);
+	pthread_mutex_destroy(&h->hash_lock);
+	pthread_cond_destroy(&h->hash_wake);
 	pthread_cond_destroy(&h->wake_pinger);
 	free(h);
 }

@@ -336,11 +336,13 @@ comparison(struct reader *r, json_t *indicators)
 		if (strlen(paths[i].path) == n && strncmp(paths[i].path, start,
 		    n) == 0)
 			type = paths[i].type;
-	if (type == NULL)
+	if (type == NULL) {
+		r->p = start;	/* the error points at the path */
 		return r->why = "it compares a property rangectl does not read "
 		    "(ipv4-addr:value, ipv6-addr:value, domain-name:value, "
 		    "url:value, email-addr:value, file:hashes.MD5, "
 		    "file:hashes.'SHA-1', file:hashes.'SHA-256', file:name)", -1;
+	}
 	blanks(r);
 	if (*r->p != '=')
 		return r->why = "a comparison must be '=' (no other operator is "

@@ -402,322 +402,58 @@ journal_close(struct journal *j)
 	j->fd = -1;
 }
 
-/* Lines parsed at once, across threads: bounds the memory of a replay. */
-#define JOURNAL_BATCH 4096
-#define JOURNAL_THREADS 4
-
-/* One batch of complete lines of the journal, parsed in parallel. */
-struct journal_batch {
-	const char **lines;
-	size_t *lens;
-	json_t **events;	/* NULL where a line is not JSON */
-	json_error_t *errors;
-	size_t n;
-	long first;	/* the sequence number of the first event read */
-	size_t next;	/* the next line to parse, taken under lock */
-	pthread_mutex_t lock;
-};
-
-static void *
-parse_some(void *arg)
-{
-	struct journal_batch *b = arg;
-	size_t i;
-
-	for (;;) {
-		pthread_mutex_lock(&b->lock);
-		i = b->next++;
-		pthread_mutex_unlock(&b->lock);
-		if (i >= b->n)
-			return NULL;
-		b->events[i] = json_loadb(b->lines[i], b->lens[i],
-		    JSON_REJECT_DUPLICATES, &b->errors[i]);
-	}
-}
-
-/* Parses the batch's lines on up to JOURNAL_THREADS threads. */
-static void
-parse_batch(struct journal_batch *b)
-{
-	pthread_t threads[JOURNAL_THREADS];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n = cpus > 1 ? (size_t)cpus : 1, i, started = 0;
-
-	if (n > JOURNAL_THREADS)
-		n = JOURNAL_THREADS;
-	if (b->n < 64)
-		n = 1;	/* not worth a thread */
-	b->next = 0;
-	for (i = 1; i < n; i++)
-		if (pthread_create(&threads[started], NULL, parse_some, b) == 0)
-			started++;
-	parse_some(b);
-	for (i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-}
-
-/* Checks one parsed line is the next event: 0, or -1 with *error set. */
-static int
-check_event(const char *path, const json_t *event, const json_error_t *jerr,
-    size_t len, long number, char **error)
-{
-	const json_t *seq = json_object_get(event, "seq");
-
-	if (len > JOURNAL_LINE_MAX) {
-		*error = xasprintf("journal '%s' line %ld is longer than %d bytes",
-		    path, number, JOURNAL_LINE_MAX);
-	} else if (event == NULL || !json_is_object(event)) {
-		*error = xasprintf("journal '%s' line %ld is not a JSON object: %s",
-		    path, number, event ? "another JSON value" : jerr->text);
-	} else if (!json_is_integer(seq) || json_integer_value(seq) != number) {
-		*error = xasprintf("journal '%s' line %ld is out of sequence: "
-		    "expected event %ld", path, number, number);
-	} else {
-		return 0;
-	}
-	return -1;
-}
-
 /*
- * An event written in parts (journal_append()), being put together on
- * replay: its head, and how many parts are in.
+ * Where the line ending at byte end (its newline) of fd begins: read
+ * backwards a block at a time, no further than JOURNAL_LINE_MAX; -1 when
+ * it cannot be read or is longer.
  */
-struct journal_join {
-	json_t *head;	/* NULL when none is open */
-	long seq;	/* the head's */
-	long parts, got;
-};
-
-/*
- * Adds the part line event (seq number) to the open head, and hands the
- * head on once whole. 0, 1 when the event is no part, or -1 with *error.
- */
-static int
-join_part(const char *path, struct journal_join *jn, json_t *event,
-    long number, char **error)
+static off_t
+line_start(int fd, off_t end)
 {
-	const char *type = json_string_value(json_object_get(event, "type"));
-	const char *key;
-	json_t *v, *into;
+	char block[4096];
+	off_t at = end - 1, from;
+	ssize_t n, i;
 
-	if (type == NULL || strcmp(type, JOURNAL_PART) != 0) {
-		if (jn->head == NULL)
-			return 1;
-		*error = xasprintf("journal '%s' line %ld is not part %ld of "
-		    "event %ld, which has %ld", path, number, jn->got + 1,
-		    jn->seq, jn->parts);
-		return -1;
-	}
-	if (jn->head == NULL || json_integer_value(json_object_get(event,
-	    "part_of")) != jn->seq || json_integer_value(json_object_get(event,
-	    "part")) != jn->got + 1) {
-		*error = xasprintf("journal '%s' line %ld is a part of no event "
-		    "before it", path, number);
-		return -1;
-	}
-	json_object_foreach(event, key, v) {
-		if (!json_is_array(v))
-			continue;
-		into = json_object_get(jn->head, key);
-		if (!json_is_array(into)) {
-			*error = xasprintf("journal '%s' line %ld has a list '%s' that "
-			    "event %ld lacks", path, number, key, jn->seq);
+	while (at > 0 && end - at <= JOURNAL_LINE_MAX) {
+		from = at > (off_t)sizeof(block) ? at - (off_t)sizeof(block) : 0;
+		n = pread(fd, block, (size_t)(at - from), from);
+		if (n != at - from)
 			return -1;
-		}
-		json_array_extend(into, v);
+		for (i = n - 1; i >= 0; i--)
+			if (block[i] == '\n')
+				return from + i + 1;
+		at = from;
 	}
-	jn->got++;
-	return 0;
-}
-
-/*
- * Hands on one checked line: an event whole, or the head of one written in
- * parts once its last part is in (its "parts" removed, so that it reads as
- * if written in one line). 0, or -1 with *error set.
- */
-static int
-hand_on(const char *path, struct journal_join *jn, json_t *event,
-    long number, int (*each)(const json_t *event, void *ctx), void *ctx,
-    char **error)
-{
-	const json_t *parts = json_object_get(event, "parts");
-	int rc = join_part(path, jn, event, number, error);
-
-	if (rc < 0)
-		return -1;
-	if (rc == 1 && parts != NULL) {
-		if (!json_is_integer(parts) || json_integer_value(parts) < 1) {
-			*error = xasprintf("journal '%s' line %ld: 'parts' must be "
-			    "a whole number from 1", path, number);
-			return -1;
-		}
-		jn->head = json_incref(event);
-		jn->seq = number;
-		jn->parts = (long)json_integer_value(parts);
-		jn->got = 0;
-		return 0;
-	}
-	if (rc == 1)
-		return each(event, ctx) < 0 ? -2 : 0;
-	if (jn->got < jn->parts)
-		return 0;
-	json_object_del(jn->head, "parts");
-	rc = each(jn->head, ctx) < 0 ? -2 : 0;
-	json_decref(jn->head);
-	jn->head = NULL;
-	return rc;
-}
-
-/* Hands on the batch's events in order; the count so far, or -1. */
-static long
-apply_batch(const char *path, struct journal_batch *b, long count,
-    struct journal_join *jn, int (*each)(const json_t *event, void *ctx),
-    void *ctx, char **error)
-{
-	size_t i;
-	int rc;
-
-	for (i = 0; i < b->n && count >= 0; i++) {
-		if (check_event(path, b->events[i], &b->errors[i], b->lens[i],
-		    b->first + count, error) < 0) {
-			count = -1;
-		} else if ((rc = hand_on(path, jn, b->events[i], b->first + count,
-		    each, ctx, error)) == -1) {
-			count = -1;
-		} else if (rc == -2) {
-			*error = xasprintf("replay of journal '%s' stopped at event "
-			    "%ld", path, jn->head != NULL ? jn->seq : b->first +
-			    count);
-			count = -1;
-		} else {
-			count++;
-		}
-	}
-	for (i = 0; i < b->n; i++)
-		json_decref(b->events[i]);
-	b->n = 0;
-	return count;
-}
-
-/*
- * The file from offset on, in memory; NULL with *error set (or, for a
- * missing file, without).
- */
-static char *
-read_file(const char *path, unsigned long long offset, size_t *size,
-    char **error)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *data = NULL;
-	size_t done = 0, want = 0;
-	ssize_t n;
-
-	if (fd < 0) {
-		if (errno != ENOENT)
-			*error = xasprintf("cannot read journal '%s': %s", path,
-			    strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) == 0 && (unsigned long long)st.st_size >= offset) {
-		want = (size_t)((unsigned long long)st.st_size - offset);
-		data = xmalloc(want + 1);
-		while (done < want && (n = pread(fd, data + done, want - done,
-		    (off_t)(offset + done))) > 0)
-			done += (size_t)n;
-	}
-	if (data == NULL || done != want) {
-		*error = xasprintf("cannot read journal '%s': %s", path,
-		    strerror(errno));
-		free(data);
-		data = NULL;
-	}
-	close(fd);
-	*size = done;
-	return data;
-}
-
-long
-journal_replay(const char *path, int (*each)(const json_t *event, void *ctx),
-    void *ctx, char **error)
-{
-	return journal_replay_from(path, 0, 1, each, ctx, error);
+	return at == 0 ? 0 : -1;
 }
 
 int
 journal_line_matches(const char *path, unsigned long long offset,
-    unsigned long long hash)
+    unsigned long long hash, unsigned long long seq)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	unsigned long long start = offset;
-	char c, *line;
+	off_t start;
+	json_t *event = NULL;
+	char c, *line = NULL;
+	size_t len = 0;
 	int ok = 0;
 
-	if (fd < 0 || offset == 0) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
+	if (fd >= 0 && offset > 0 && pread(fd, &c, 1, (off_t)offset - 1) == 1 &&
+	    c == '\n' && (start = line_start(fd, (off_t)offset)) >= 0) {
+		len = (size_t)((off_t)offset - start);
+		line = xmalloc(len);
+		ok = pread(fd, line, len, start) == (ssize_t)len &&
+		    hash_bytes(HASH_SEED, line, len) == hash;
 	}
-	if (pread(fd, &c, 1, (off_t)offset - 1) == 1 && c == '\n') {
-		start = offset - 1;
-		while (start > 0 && offset - start < JOURNAL_LINE_MAX &&
-		    pread(fd, &c, 1, (off_t)start - 1) == 1 && c != '\n')
-			start--;
-		line = xmalloc((size_t)(offset - start));
-		ok = pread(fd, line, (size_t)(offset - start), (off_t)start) ==
-		    (ssize_t)(offset - start) && hash_bytes(HASH_SEED, line,
-		    (size_t)(offset - start)) == hash;
-		free(line);
+	/* The line is the event the checkpoint names, not only its bytes. */
+	if (ok) {
+		event = json_loadb(line, len, 0, NULL);
+		ok = json_integer_value(json_object_get(event, "seq")) ==
+		    (json_int_t)seq;
 	}
-	close(fd);
+	json_decref(event);
+	free(line);
+	if (fd >= 0)
+		close(fd);
 	return ok;
-}
-
-long
-journal_replay_from(const char *path, unsigned long long offset,
-    unsigned long long first_seq, int (*each)(const json_t *event, void *ctx),
-    void *ctx, char **error)
-{
-	struct journal_batch b = { 0 };
-	struct journal_join jn = { 0 };
-	size_t size = 0;
-	char *data, *p, *nl;
-	long count = 0;
-
-	*error = NULL;
-	b.first = (long)first_seq;
-	data = read_file(path, offset, &size, error);
-	if (data == NULL)
-		return *error ? -1 : 0;
-	b.lines = xcalloc(JOURNAL_BATCH, sizeof(*b.lines));
-	b.lens = xcalloc(JOURNAL_BATCH, sizeof(*b.lens));
-	b.events = xcalloc(JOURNAL_BATCH, sizeof(*b.events));
-	b.errors = xcalloc(JOURNAL_BATCH, sizeof(*b.errors));
-	pthread_mutex_init(&b.lock, NULL);
-	/* A last line without its newline was cut off by a crash: it never
-	 * counted, so replay stops before it. */
-	for (p = data; count >= 0 && (nl = memchr(p, '\n', size -
-	    (size_t)(p - data))) != NULL; p = nl + 1) {
-		b.lines[b.n] = p;
-		b.lens[b.n++] = (size_t)(nl - p) + 1;
-		if (b.n == JOURNAL_BATCH) {
-			parse_batch(&b);
-			count = apply_batch(path, &b, count, &jn, each, ctx, error);
-		}
-	}
-	if (count >= 0 && b.n > 0) {
-		parse_batch(&b);
-		count = apply_batch(path, &b, count, &jn, each, ctx, error);
-	}
-	/* An event whose parts a crash cut short never counted. */
-	if (count >= 0 && jn.head != NULL)
-		count -= jn.got + 1;
-	json_decref(jn.head);
-	pthread_mutex_destroy(&b.lock);
-	free(b.lines);
-	free(b.lens);
-	free(b.events);
-	free(b.errors);
-	free(data);
-	return count;
 }

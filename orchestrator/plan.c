@@ -533,6 +533,78 @@ check_overlaps(struct planner *p)
 	free(sorted);
 }
 
+/* One address players send WireGuard to: in no network, not in the pool. */
+static void
+check_vpn_address(struct planner *p, const char *key, const char *text,
+    uint32_t addr, const struct cidr *pool)
+{
+	const struct plan *plan = p->plan;
+	struct pos pos = scenario_pos(p->sc->vpn.node, key);
+	char b[CIDR_TEXT];
+	size_t i;
+
+	if (cidr_contains(pool, addr)) {
+		cidr_format(pool, b);
+		planner_error(p, pos, "the vpn %s '%s' is inside the vpn pool "
+		    "'%s': players would route WireGuard's own packets into the "
+		    "tunnel", key, text, b);
+	}
+	for (i = 0; i < plan->n_networks; i++) {
+		if (!cidr_contains(&plan->networks[i].cidr, addr))
+			continue;
+		cidr_format(&plan->networks[i].cidr, b);
+		planner_error(p, pos, "the vpn %s '%s' is inside network '%s' "
+		    "(%s): players would route WireGuard's own packets into the "
+		    "tunnel", key, text, plan->networks[i].name, b);
+	}
+}
+
+/*
+ * The VPN's pool, and the addresses players reach it by (listen when not
+ * 0.0.0.0 and no endpoint is given, endpoint when an address), must lie
+ * outside every network: a pool address that is also a guest's would be
+ * routed into the tunnel by one side and into the range by the other, and
+ * an endpoint inside the AllowedIPs it hands out would send WireGuard's
+ * own packets into the tunnel. Another range on the same machine is not
+ * known here (its networks live in its own namespace).
+ */
+static void
+check_vpn_addresses(struct planner *p)
+{
+	const struct scenario_vpn *v = &p->sc->vpn;
+	const struct plan *plan = p->plan;
+	char a[CIDR_TEXT], b[CIDR_TEXT], where[IPV4_TEXT + 1];
+	struct cidr pool;
+	uint32_t addr;
+	const char *why, *colon;
+	size_t i;
+
+	if (!plan->vpn.on || plan->vpn.pool == NULL ||
+	    cidr_parse(plan->vpn.pool, &pool, &why) < 0)
+		return;
+	for (i = 0; i < plan->n_networks; i++) {
+		if (!cidr_overlaps(&pool, &plan->networks[i].cidr))
+			continue;
+		cidr_format(&pool, a);
+		cidr_format(&plan->networks[i].cidr, b);
+		planner_error(p, scenario_pos(v->node, "pool"), "the vpn pool '%s' "
+		    "overlaps network '%s' (%s): the pool must share no address "
+		    "with the scenario's networks", a, plan->networks[i].name, b);
+	}
+	/* Without endpoint:, players are told to send to listen's address. */
+	colon = plan->vpn.listen && plan->vpn.endpoint == NULL ?
+	    strrchr(plan->vpn.listen, ':') : NULL;
+	if (colon != NULL && (size_t)(colon - plan->vpn.listen) < sizeof(where)) {
+		memcpy(where, plan->vpn.listen, (size_t)(colon - plan->vpn.listen));
+		where[colon - plan->vpn.listen] = '\0';
+		if (ipv4_parse(where, &addr) == 0 && addr != 0)
+			check_vpn_address(p, "listen", where, addr, &pool);
+	}
+	if (plan->vpn.endpoint != NULL &&
+	    ipv4_parse(plan->vpn.endpoint, &addr) == 0)
+		check_vpn_address(p, "endpoint", plan->vpn.endpoint, addr, &pool);
+}
+
 static void
 set_address(struct plan_nic *nic, uint32_t addr)
 {
@@ -1155,6 +1227,8 @@ plan_build(const struct scenario *sc, struct diag_list *diags)
 	expand_hosts(&p);
 	if (p.errors == 0)
 		check_overlaps(&p);
+	if (p.errors == 0)
+		check_vpn_addresses(&p);
 	if (p.errors == 0)
 		assign_addresses(&p);
 	if (p.errors == 0) {

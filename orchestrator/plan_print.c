@@ -9,6 +9,7 @@
 
 #include "rangectl/units.h"
 #include "rangectl/util.h"
+#include "rangectl/vpn.h"
 
 /*
  * plan --json is written as it is walked, with no JSON tree in between:
@@ -575,6 +576,72 @@ flags_to_json(struct json_out *o, const struct plan *plan)
 	json_out_close(o, ']');
 }
 
+/* A team's tunnel: interface, port, addresses, people, what it reaches. */
+static void
+vpn_team_to_json(struct json_out *o, const struct vpn *v,
+    const struct vpn_team *t)
+{
+	size_t k;
+
+	json_out_open(o, NULL, '{');
+	json_out_string(o, "team", t->team->id);
+	json_out_string(o, "interface", t->ifname);
+	json_out_string(o, "namespace", t->ns);
+	json_out_int(o, "port", (long long)t->port);
+	json_out_cidr(o, "subnet", &t->subnet);
+	json_out_ip(o, "address", t->address);
+	json_out_open(o, "people", '[');
+	for (k = 0; k < t->team->members.count; k++) {
+		const char *name = t->team->members.items[k];
+
+		json_out_open(o, NULL, '{');
+		json_out_string(o, "name", name);
+		json_out_ip(o, "address", vpn_person_address(t, name));
+		json_out_close(o, '}');
+	}
+	json_out_close(o, ']');
+	json_out_open(o, "reaches", '[');
+	for (k = 0; k < t->n_legs; k++) {
+		const struct plan_network *net = &v->plan->networks[t->legs[k].network];
+
+		json_out_open(o, NULL, '{');
+		json_out_string(o, "network", net->name);
+		json_out_cidr(o, "cidr", &net->cidr);
+		json_out_ip(o, "leg", t->legs[k].address);
+		json_out_close(o, '}');
+	}
+	json_out_close(o, ']');
+	json_out_close(o, '}');
+}
+
+/*
+ * The VPN as vpn_build() makes it from the plan, the one source run uses;
+ * where it cannot (a network with no address left for a leg) the reason.
+ */
+static void
+vpn_to_json(struct json_out *o, const struct plan *plan)
+{
+	struct vpn v;
+	char *error = NULL;
+	size_t i;
+
+	json_out_open(o, "vpn", '{');
+	json_out_string(o, "listen", plan->vpn.listen);
+	json_out_string(o, "pool", plan->vpn.pool);
+	json_out_string(o, "endpoint", plan->vpn.endpoint);
+	if (vpn_build(&v, plan, &error) < 0) {
+		json_out_string(o, "error", error);
+		free(error);
+	} else {
+		json_out_open(o, "teams", '[');
+		for (i = 0; i < v.n_teams; i++)
+			vpn_team_to_json(o, &v, &v.teams[i]);
+		json_out_close(o, ']');
+		vpn_clear(&v);
+	}
+	json_out_close(o, '}');
+}
+
 static void
 coalition_to_json(struct json_out *o, const struct plan *plan)
 {
@@ -629,6 +696,8 @@ plan_to_json(struct json_out *o, const struct plan *plan)
 	/* Only when there are flags, so that older plans print as they did. */
 	if (plan->n_flags > 0)
 		flags_to_json(o, plan);
+	if (plan->vpn.on)
+		vpn_to_json(o, plan);
 	/* Only when given, so that older plans print as they did. */
 	if (plan->n_circles > 0)
 		coalition_to_json(o, plan);
@@ -839,6 +908,59 @@ print_flags(const struct plan *plan, FILE *out)
 	}
 }
 
+/* One line per team: its endpoint, its people's addresses, its networks. */
+static void
+print_vpn_team(const struct vpn *v, const struct vpn_team *t, FILE *out)
+{
+	char subnet[CIDR_TEXT], addr[IPV4_TEXT], last[IPV4_TEXT], net[CIDR_TEXT];
+	char people[2 * IPV4_TEXT + 1] = "-";
+	size_t k, n = t->team->members.count;
+
+	if (n > 0) {
+		ipv4_format(t->subnet.net + 2, addr);
+		ipv4_format(t->subnet.net + 1 + (uint32_t)n, last);
+		snprintf(people, sizeof(people), n == 1 ? "%s" : "%s-%s", addr,
+		    last);
+	}
+	cidr_format(&t->subnet, subnet);
+	ipv4_format(t->address, addr);
+	fprintf(out, "%-12s  %-12s  %5u  %-18s  %-15s  %-31s ", t->team->id,
+	    t->ifname, t->port, subnet, addr, people);
+	for (k = 0; k < t->n_legs; k++) {
+		const struct plan_network *pn = &v->plan->networks[t->legs[k].network];
+
+		cidr_format(&pn->cidr, net);
+		fprintf(out, " %s (%s)", pn->name, net);
+	}
+	fputc('\n', out);
+}
+
+/* What people's files name as the server: as vpn_peer_file() picks it. */
+static void
+print_vpn(const struct plan *plan, FILE *out)
+{
+	char listen[IPV4_TEXT];
+	struct vpn v;
+	char *error = NULL;
+	size_t i;
+
+	if (vpn_build(&v, plan, &error) < 0) {
+		fprintf(out, "vpn: listen %s, pool %s: cannot be made: %s\n",
+		    plan->vpn.listen, plan->vpn.pool, error);
+		free(error);
+		return;
+	}
+	ipv4_format(v.listen, listen);
+	fprintf(out, "vpn: listen %s, pool %s, people connect to %s\n",
+	    plan->vpn.listen, plan->vpn.pool, v.endpoint ? v.endpoint :
+	    v.listen != 0 ? listen : "the name they reach the dashboard by");
+	fprintf(out, "%-12s  %-12s  %5s  %-18s  %-15s  %-31s  %s\n", "VPN TEAM",
+	    "INTERFACE", "PORT", "TUNNEL", "ENDPOINT", "PEOPLE", "REACHES");
+	for (i = 0; i < v.n_teams; i++)
+		print_vpn_team(&v, &v.teams[i], out);
+	vpn_clear(&v);
+}
+
 void
 plan_print_table(const struct plan *plan, FILE *out)
 {
@@ -862,5 +984,9 @@ plan_print_table(const struct plan *plan, FILE *out)
 	if (plan->n_flags > 0) {
 		fputc('\n', out);
 		print_flags(plan, out);
+	}
+	if (plan->vpn.on) {
+		fputc('\n', out);
+		print_vpn(plan, out);
 	}
 }

@@ -25,8 +25,11 @@ report_flag_apply(struct report *r, const struct event *ev, char **error)
 	struct report_capture *k;
 
 	if (ev->type == EVENT_FLAG) {
-		f->values++;
-		f->planted += ev->u.flag.planted;
+		/* The same value written again after a revert is no new one. */
+		if (!ev->u.flag.replant) {
+			f->values++;
+			f->planted += ev->u.flag.planted;
+		}
 		return 0;
 	}
 	if (score_apply(&r->ledger, ev, error) < 0)

@@ -525,11 +525,12 @@ print_coverage(const json_t *coverage, FILE *out)
 		fputs("  ", out);
 		put(out, json_string_value(json_object_get(row, "team")));
 		fputc(':', out);
-		json_array_foreach(json_object_get(row, "techniques"), j, tech)
+		json_array_foreach(json_object_get(row, "techniques"), j, tech) {
 			fprintf(out, " %s %lld/%lld", json_string_value(
 			    json_object_get(tech, "id")), json_integer_value(
 			    json_object_get(tech, "detected")), json_integer_value(
 			    json_object_get(tech, "attacks")));
+		}
 		if (j == 0)
 			fputs(" none", out);
 		fputc('\n', out);
@@ -553,8 +554,9 @@ print_coalition(const struct report *r, FILE *out)
 	fputs("  (D: detected after the attack hit; S: shared with allies "
 	    "after detecting; W: warned in time by)\n", out);
 	print_matrix(r, out);
-	json_array_foreach(json_object_get(doc, "teams"), i, v)
+	json_array_foreach(json_object_get(doc, "teams"), i, v) {
 		print_detect_team(v, out);
+	}
 	fputs("timeline:\n", out);
 	json_array_foreach(json_object_get(doc, "timeline"), i, v) {
 		fprintf(out, "  %-8s  %-8s  ", units_format_clock(json_number_value(

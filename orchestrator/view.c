@@ -43,18 +43,31 @@ str(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* A round: each host's services as the round found them. */
+/*
+ * A round: each host's services as the round found them. A service as it
+ * was is left alone: most rounds change nothing, and a replay of a week's
+ * journal passes through 90,000 of them.
+ */
 static void
 note_round(struct view *v, const struct event_round *round)
 {
+	json_t *services, *was;
+	const char *reason;
 	size_t i;
 
 	for (i = 0; i < round->n_checks; i++) {
 		const struct event_check *c = &round->checks[i];
 
-		json_object_set_new(json_object_get(host_entry(v, c->host),
-		    "services"), c->service, json_pack("{s:b, s:o}", "up", c->up,
-		    "reason", c->reason ? json_string(c->reason) : json_null()));
+		services = json_object_get(host_entry(v, c->host), "services");
+		was = json_object_get(services, c->service);
+		reason = str(was, "reason");
+		if (was != NULL && json_is_true(json_object_get(was, "up")) == c->up &&
+		    (c->reason == NULL ? json_is_null(json_object_get(was,
+		    "reason")) : reason != NULL && strcmp(reason, c->reason) == 0))
+			continue;
+		json_object_set_new(services, c->service, json_pack("{s:b, s:o}",
+		    "up", c->up, "reason", c->reason ? json_string(c->reason) :
+		    json_null()));
 	}
 }
 
@@ -78,37 +91,51 @@ note_intel(struct view *v, const json_t *event, const char *team)
 }
 
 /*
- * Takes in event seq (its number in the journal, or 0 when it has none:
- * counted then); the caller holds the write lock. Returns whether it was
- * decoded: a round is kept as what it left, any other event as it is.
+ * Takes in event ev (decoded; NULL when it did not decode, error says
+ * why), and its JSON event (NULL for a round read without a tree); the
+ * caller holds the write lock. Returns whether it
+ * is to be kept as it is: a round is kept as what it left, and one that
+ * does not decode not at all.
  */
+static bool
+take_decoded(struct view *v, const struct event *ev, const json_t *event,
+    const char *error)
+{
+	char *why = NULL;
+
+	v->version++;
+	if (ev == NULL || report_apply_event(&v->report, ev, &why) < 0) {
+		/* Not expected of the engine's own events; keep going. */
+		fprintf(stderr, "rangectl: the dashboard's view skips %s\n",
+		    ev == NULL ? error : why);
+		free(why);
+	}
+	/* Not a round: every other event has its JSON (event_scan.h). */
+	if (ev != NULL && ev->type == EVENT_INTEL && event != NULL)
+		note_intel(v, event, ev->u.intel.team);
+	if (ev != NULL && ev->type == EVENT_ROUND)
+		note_round(v, &ev->u.round);
+	else if (ev != NULL && ev->type == EVENT_HOST)
+		note_host(v, &ev->u.host);
+	return ev != NULL && ev->type != EVENT_ROUND;
+}
+
+/* take_decoded() of event, decoded here as the engine and report do. */
 static bool
 take(struct view *v, const json_t *event, json_int_t seq)
 {
 	struct event ev;
 	char *error = NULL;
-	bool ok, round;
+	bool ok, keep_it;
 
 	v->report.events++;
-	/* Decoded as the engine and the report decode it. */
 	ok = event_decode(event, seq > 0 ? (unsigned long long)seq :
 	    v->report.events, &ev, &error) == 0;
-	if (!ok || report_apply_event(&v->report, &ev, &error) < 0) {
-		/* Not expected of the engine's own events; keep going. */
-		fprintf(stderr, "rangectl: the dashboard's view skips %s\n",
-		    error);
-		free(error);
-	}
-	if (ok && ev.type == EVENT_INTEL)
-		note_intel(v, event, ev.u.intel.team);
-	round = ok && ev.type == EVENT_ROUND;
-	if (round)
-		note_round(v, &ev.u.round);
-	else if (ok && ev.type == EVENT_HOST)
-		note_host(v, &ev.u.host);
-	event_clear(&ev);
-	v->version++;
-	return ok && !round;
+	keep_it = take_decoded(v, ok ? &ev : NULL, event, error);
+	if (ok)
+		event_clear(&ev);
+	free(error);
+	return keep_it;
 }
 
 /* Adds n bytes of text to the kept events. */
@@ -143,10 +170,46 @@ apply_locked(struct view *v, const json_t *event)
 	free(line);
 }
 
-static int
-replay_one(const json_t *event, void *ctx)
+void
+view_apply_replayed(struct view *v, const struct journal_event *je)
 {
-	apply_locked(ctx, event);
+	json_t *made = NULL;
+	const json_t *event = je->json;
+	char *line;
+
+	pthread_rwlock_wrlock(&v->lock);
+	/* The same event twice (the view's checkpoint, then the engine's replay). */
+	if (je->seq <= (unsigned long long)v->last_seq)
+		goto cleanup;
+	v->last_seq = (json_int_t)je->seq;
+	v->report.events++;
+	if (!take_decoded(v, je->ev, je->json, je->error))
+		goto cleanup;
+	/* Kept as journaled; read without a tree, it is written back. */
+	if (je->text != NULL) {
+		keep(v, je->text, je->len);
+		goto cleanup;
+	}
+	if (event == NULL) {
+		event = made = event_encode(je->ev);
+		json_object_set_new(made, "seq", json_integer((json_int_t)je->seq));
+		json_object_set_new(made, "wall", json_real(je->ev->wall));
+	}
+	line = json_dumps(event, JSON_COMPACT | JSON_SORT_KEYS);
+	if (line != NULL) {
+		keep(v, line, strlen(line));
+		keep(v, "\n", 1);
+	}
+	free(line);
+cleanup:
+	pthread_rwlock_unlock(&v->lock);
+	json_decref(made);
+}
+
+static int
+replay_one(const struct journal_event *je, void *ctx)
+{
+	view_apply_replayed(ctx, je);
 	return 0;
 }
 
@@ -177,7 +240,7 @@ view_init(struct view *v, const struct plan *plan, const char *state_dir,
 	}
 	view_restore(v, plan, state_dir, &seq, &offset, NULL);
 	path = xasprintf("%s/%s", state_dir, JOURNAL_FILE);
-	n = journal_replay_from(path, offset, seq + 1, replay_one, v, error);
+	n = journal_read_from(path, offset, seq + 1, replay_one, v, error);
 	free(path);
 	return n < 0 ? -1 : 0;
 }
@@ -333,29 +396,40 @@ head_usable(const json_t *head, const struct plan *plan, const char *journal,
 	    !json_is_object(json_object_get(head, "hosts")))
 		*why = "it is damaged";
 	else if (!journal_line_matches(journal, (unsigned long long)offset,
-	    strtoull(hash, NULL, 16)))
+	    strtoull(hash, NULL, 16), (unsigned long long)json_integer_value(
+	    json_object_get(head, "seq"))))
 		*why = "the journal no longer holds the line it was taken at";
 	return *why == NULL;
 }
 
-/* The kept events after the head, each taken in; -1 for a damaged one. */
+/* A kept event of the checkpoint, taken in; -1 for a damaged one. */
 static int
-take_kept(struct view *v, FILE *f, char **line, size_t *size)
+kept_one(const struct journal_event *je, void *ctx)
 {
-	json_t *event;
-	ssize_t n;
+	struct view *v = ctx;
 
-	while ((n = getline(line, size, f)) > 0) {
-		event = json_loadb(*line, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
-		if (!json_is_object(event)) {
-			json_decref(event);
-			return -1;
-		}
-		take(v, event, json_integer_value(json_object_get(event, "seq")));
-		keep(v, *line, (size_t)n);
-		json_decref(event);
-	}
-	return ferror(f) ? -1 : 0;
+	if (je->ev == NULL || je->text == NULL)
+		return -1;
+	v->report.events++;
+	take_decoded(v, je->ev, je->json, je->error);
+	keep(v, je->text, je->len);
+	return 0;
+}
+
+/*
+ * The kept events after the records (from byte offset of the checkpoint
+ * at path), each taken in: parsed and decoded on the reader's threads
+ * (journal_read_sparse()), most of a restart's time. -1 for a damaged one.
+ */
+static int
+take_kept(struct view *v, const char *path, long offset)
+{
+	char *error = NULL;
+	long n = offset < 0 ? -1 : journal_read_sparse(path,
+	    (unsigned long long)offset, kept_one, v, &error);
+
+	free(error);
+	return n < 0 ? -1 : 0;
 }
 
 /* The report's records after the head: *bin, new, of the head's bytes. */
@@ -376,7 +450,7 @@ read_records(FILE *f, const json_t *head, char **bin, size_t *len)
 
 /* view_restore() from the open checkpoint f; *why when it cannot. */
 static int
-restore_from(struct view *v, FILE *f, const char *journal,
+restore_from(struct view *v, FILE *f, const char *path, const char *journal,
     unsigned long long *offset, const char **why, char **error)
 {
 	char *line = NULL, *bin = NULL;
@@ -393,7 +467,7 @@ restore_from(struct view *v, FILE *f, const char *journal,
 		;
 	else if (read_records(f, head, &bin, &len) < 0)
 		*why = "its records are cut short";
-	else if (take_kept(v, f, &line, &size) < 0)
+	else if (take_kept(v, path, ftell(f)) < 0)
 		*why = "one of its events is damaged";
 	else if (report_state_restore(&v->report, json_object_get(head,
 	    "report"), bin, len, error) < 0)
@@ -428,7 +502,7 @@ view_restore(struct view *v, const struct plan *plan, const char *state_dir,
 	*seq = *offset = 0;
 	if (f == NULL && errno != ENOENT)
 		error = xasprintf("cannot read it: %s", strerror(errno));
-	if (f != NULL && restore_from(v, f, journal, offset, &why,
+	if (f != NULL && restore_from(v, f, path, journal, offset, &why,
 	    &error) == 0)
 		*seq = (unsigned long long)v->last_seq;
 	if ((why != NULL || error != NULL) && log != NULL)

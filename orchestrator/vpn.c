@@ -169,14 +169,18 @@ vpn_person_address(const struct vpn_team *t, const char *name)
 	return 0;
 }
 
+/* Where the private key goes: as long as any key (44), filled in last. */
+#define KEY_HOLE "............................................"
+_Static_assert(sizeof(KEY_HOLE) == VPN_KEY_TEXT, "a hole the size of a key");
+
 char *
 vpn_peer_file(const struct vpn *v, const struct vpn_team *t,
     const char *person, const char *private_key, const char *server_key,
     const char *host)
 {
 	char addr[IPV4_TEXT], net[CIDR_TEXT], listen[IPV4_TEXT];
+	size_t i, at, n = strnlen(private_key, VPN_KEY_TEXT - 1);
 	struct strbuf sb;
-	size_t i;
 
 	ipv4_format(vpn_person_address(t, person), addr);
 	ipv4_format(v->listen, listen);
@@ -189,8 +193,12 @@ vpn_peer_file(const struct vpn *v, const struct vpn_team *t,
 	    "(exercise %s).\n# Keep this file private: it holds your key. "
 	    "wg-quick up ./%s.conf\n", person, t->team->id, v->plan->exercise,
 	    t->ifname);
-	strbuf_printf(&sb, "[Interface]\nPrivateKey = %s\nAddress = %s/32\n\n",
-	    private_key, addr);
+	/* The key goes in last, into the finished buffer: the strbuf's
+	   reallocations and printf's temporaries never see it. */
+	strbuf_append(&sb, "[Interface]\nPrivateKey = ");
+	at = sb.len;
+	strbuf_appendn(&sb, KEY_HOLE, n);
+	strbuf_printf(&sb, "\nAddress = %s/32\n\n", addr);
 	strbuf_printf(&sb, "[Peer]\nPublicKey = %s\nEndpoint = %s:%u\n"
 	    "AllowedIPs = ", server_key, host, t->port);
 	for (i = 0; i < t->n_legs; i++) {
@@ -198,6 +206,7 @@ vpn_peer_file(const struct vpn *v, const struct vpn_team *t,
 		strbuf_printf(&sb, "%s%s", i ? ", " : "", net);
 	}
 	strbuf_printf(&sb, "\nPersistentKeepalive = %d\n", VPN_KEEPALIVE);
+	memcpy(sb.data + at, private_key, n);
 	return strbuf_steal(&sb);
 }
 

@@ -5,7 +5,8 @@
 #
 # For each tests/scenarios/X.yaml, `rangectl plan --json` must either exit 0
 # printing exactly X.plan.json, or, where X.err exists, exit 1 printing
-# exactly X.err on stderr. RANGECTL_REGENERATE=1 writes those files from
+# exactly X.err on stderr; where X.plan.txt exists, `rangectl plan` (the
+# tables) must print exactly it. RANGECTL_REGENERATE=1 writes those files from
 # what rangectl does now instead of comparing (review the diff after).
 # And each scenarios/*.yaml, the examples users start from, must validate
 # cleanly. Each tests/journals/X.jsonl is the journal of a state folder X
@@ -85,6 +86,24 @@ plan_case() {
 		cat "$tmp/err"
 	else
 		same "$json" "$tmp/out" "$name" && pass "$name"
+	fi
+	[ -f "${yaml%.yaml}.plan.txt" ] && plan_text_case "$yaml"
+}
+
+# Where X.plan.txt exists, `rangectl plan X.yaml` (the tables) must print
+# exactly it (RANGECTL_REGENERATE=1 rewrites the existing ones).
+plan_text_case() {
+	local yaml=$1 name="plan (text) $1" txt=${1%.yaml}.plan.txt
+	run plan "$yaml"
+	sane "$name" || return
+	if [ "$rc" -ne 0 ] || [ -s "$tmp/err" ]; then
+		fail "$name" "exit status $rc, expected 0 and no message"
+		cat "$tmp/err"
+	elif [ "${RANGECTL_REGENERATE:-0}" = 1 ]; then
+		cp "$tmp/out" "$txt"
+		pass "$name"
+	else
+		same "$txt" "$tmp/out" "$name" && pass "$name"
 	fi
 }
 

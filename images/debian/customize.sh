@@ -41,18 +41,21 @@ EOF
 # /initrd.img links that Debian's kernel packages keep current, so a kernel
 # update in the guest needs no GRUB package and no grub.cfg update.
 # console=ttyS0 last: systemd's and the kernel's messages go to the serial
-# port, and systemd starts a getty on both consoles.
+# port, and systemd starts a getty on both consoles.  No menu (timeout 0)
+# and "quiet": under TCG every line the kernel prints costs time, on the
+# VGA console above all (a software frame buffer), and nobody reads them;
+# errors and systemd's failures are still shown.
 mkdir -p "$ROOT/boot/grub"
 cat >"$ROOT/boot/grub/grub.cfg" <<EOF
 # written by rangectl's images/debian/customize.sh
 set default=0
-set timeout=1
+set timeout=0
 serial --unit=0 --speed=115200
 terminal_input console serial
 terminal_output console serial
 menuentry 'Debian GNU/Linux 12 (rangectl image)' {
 	search --no-floppy --fs-uuid --set=root $UUID
-	linux /vmlinuz root=UUID=$UUID ro console=tty1 console=ttyS0,115200n8
+	linux /vmlinuz root=UUID=$UUID ro quiet console=tty1 console=ttyS0,115200n8
 	initrd /initrd.img
 }
 EOF
@@ -63,6 +66,13 @@ done
 # a login prompt on the serial port whatever the kernel command line says
 # (getty@tty1, the VGA console, is enabled by systemd's defaults)
 chroot "$ROOT" systemctl enable -q serial-getty@ttyS0.service
+
+# Units an exercise's guest does without: the package timers (no archive
+# is reachable from a range; an instructor who wants updates enables them)
+# and e2fsprogs' scrub jobs (e2scrub_reap runs at every boot).  Masked, so
+# that no package update enables them again.
+chroot "$ROOT" systemctl mask -q apt-daily.timer apt-daily-upgrade.timer \
+	e2scrub_all.timer e2scrub_reap.service fstrim.timer
 
 # per-machine state: made at first boot (machine-id by systemd, SSH host
 # keys by cloud-init), so that no two guests share them

@@ -79,6 +79,9 @@ struct api_response {
 	size_t host;	/* API_CONSOLE, API_SCREEN: plan index */
 	unsigned retry_after;	/* seconds, for a Retry-After header; 0: none */
 	char *set_cookie;	/* owned: a Set-Cookie header's value, or NULL */
+	/* body holds a secret (a private key): wiped before it is freed, by
+	   http.c once sent, by api_response_clear() otherwise. */
+	bool secret;
 	/* API_EVENTS or API_CONSOLE by a session: its key, for http.c to end it
 	   with the session; "" for a token's. */
 	char session[AUTH_HASH_SIZE * 2 + 1];

@@ -23,6 +23,7 @@
 #include "rangectl/plan.h"
 
 struct engine;
+struct journal_event;
 struct virt;
 struct MHD_UpgradeResponseHandle;
 
@@ -52,6 +53,12 @@ struct engine_opts {
 	 * and its live updates. Must not block. NULL for none.
 	 */
 	void (*observe)(void *ctx, const json_t *event);
+	/*
+	 * When set, called instead of observe with the events engine_new()
+	 * replays, decoded already (journal_read_from(): a round's JSON is
+	 * not built), e.g. view_apply_replayed().
+	 */
+	void (*observe_replayed)(void *ctx, const struct journal_event *je);
 	void *observe_ctx;
 	/*
 	 * What the observer holds already (a state restored from a

@@ -362,6 +362,7 @@ struct event_flag {
 	long long rotation;	/* 1 at the start, then 2, 3... */
 	bool planted;	/* written in the guest */
 	const char *error;	/* why not; NULL when planted */
+	bool replant;	/* the same value written again after a revert */
 };
 
 /* A red team submitted a flag's current value (format 4). */

@@ -31,6 +31,11 @@
 #define HTTP_HEADER_SECONDS 10
 /* Seconds a 503 or 429 asks the client to wait (Retry-After). */
 #define HTTP_RETRY_SECONDS 5
+/*
+ * Logins (and invitations) waiting for the one thread that hashes
+ * passwords; one more is refused at once (429, Retry-After: 1).
+ */
+#define HTTP_HASH_QUEUE 4
 /* Event streams one person may have open at once (beyond: 429). */
 #define HTTP_STREAMS_PER_PERSON 8
 /* Bytes queued for one event stream before it is cut as too slow. */

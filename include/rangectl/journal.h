@@ -145,12 +145,49 @@ long journal_replay(const char *path, int (*each)(const json_t *event,
 long journal_replay_from(const char *path, unsigned long long offset,
     unsigned long long first_seq, int (*each)(const json_t *event, void *ctx),
     void *ctx, char **error);
+struct event;
+/* One event of journal_read_from(), borrowed for the call. */
+struct journal_event {
+	unsigned long long seq;
+	/* Decoded (event_decode()'s), or NULL when it does not decode. */
+	const struct event *ev;
+	const char *error;	/* then why not: "event N (TYPE): ..." */
+	/*
+	 * Its JSON; NULL for a round line read without a tree
+	 * (event_scan_round(): most of a journal).
+	 */
+	const json_t *json;
+	/* The line it was read from, when one jansson read; else NULL. */
+	const char *text;
+	size_t len;
+};
+/*
+ * journal_replay_from(), each event also decoded, once, for everyone
+ * who reads it (the engine, its ledger and the dashboard's view in one
+ * pass). The file is streamed, a few MiB at a time, never read whole. A
+ * line that does not decode is handed on all the same (ev NULL, error
+ * set): each decides whether that stops the replay.
+ */
+long journal_read_from(const char *path, unsigned long long offset,
+    unsigned long long first_seq,
+    int (*each)(const struct journal_event *je, void *ctx), void *ctx,
+    char **error);
+/*
+ * journal_read_from() of a file of journal lines from offset on whose seq
+ * only increase, with gaps (events picked from a journal, whole: the
+ * dashboard's checkpoint keeps its events so), without the limit on a
+ * line's length. Returns the number of lines, or -1.
+ */
+long journal_read_sparse(const char *path, unsigned long long offset,
+    int (*each)(const struct journal_event *je, void *ctx), void *ctx,
+    char **error);
 /*
  * Whether the line of the journal at path that ends at byte offset
- * (newline included) hashes to hash: a checkpoint's proof that the
- * journal before it is still the one it was taken from.
+ * (newline included) hashes to hash and is event seq: a checkpoint's
+ * proof that the journal before it is still the one it was taken from,
+ * and that its seq is that line's (the replay after it begins at seq + 1).
  */
 int journal_line_matches(const char *path, unsigned long long offset,
-    unsigned long long hash);
+    unsigned long long hash, unsigned long long seq);
 
 #endif

@@ -64,6 +64,13 @@ struct view {
 int view_init(struct view *v, const struct plan *plan, const char *state_dir,
     char **error);
 /*
+ * Takes in an event of a replay (journal_read_from()), decoded already:
+ * what view_apply() does with a journaled event, without decoding it
+ * again. Takes the write lock.
+ */
+struct journal_event;
+void view_apply_replayed(struct view *v, const struct journal_event *je);
+/*
  * The view of plan's exercise as its checkpoint in state_dir left it,
  * when that checkpoint is of this exercise and the journal still holds
  * the line it was taken at; else empty, with a note on log (when not

@@ -1,16 +1,17 @@
 // A screenshot of a page in Debian's headless Chromium (playwright-core).
 //
-// usage: node tests/browser/snapshot.mjs URL TOKEN OUT.png
+// usage: node tests/browser/snapshot.mjs URL TOKEN OUT.png [SELECTOR]
 //
 // With a TOKEN, logs in to rangectl's dashboard at URL first and waits for
 // the scoreboard; with an empty one, opens URL as it is (a file:// report,
-// say). Takes a full-page screenshot into OUT.png; exits 1 on failure.
+// say). Takes a full-page screenshot into OUT.png, or of the element
+// SELECTOR picks when given (a report's section); exits 1 on failure.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loginWithToken } from './login.mjs';
 
-const [url, token, out] = process.argv.slice(2);
+const [url, token, out, selector] = process.argv.slice(2);
 if (!url || token === undefined || !out) {
 	console.error('usage: node snapshot.mjs URL TOKEN OUT.png');
 	process.exit(2);
@@ -33,7 +34,8 @@ try {
 	} else {
 		await page.goto(url);
 	}
-	await page.screenshot({ path: out, fullPage: true });
+	if (selector) await page.locator(selector).screenshot({ path: out });
+	else await page.screenshot({ path: out, fullPage: true });
 	console.log(`screenshot: ${out}`);
 } catch (e) {
 	console.error(`snapshot of ${url}: ${e && e.message ? e.message : e}`);

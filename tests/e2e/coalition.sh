@@ -18,6 +18,12 @@
 #   - Romania's name server is powered off and on: its services score zero
 #     meanwhile;
 #   - a trainee files an incident report, and a controller grades it;
+#   - the coalition coordinates (issue 14): Ukraine detects the first wave
+#     (wave-ua, from red's C2) and shares it at TLP:AMBER, which reaches
+#     Romania (circle black-sea) before the same attack does (wave-ro):
+#     Romania is warned in time, then detects it and shares in turn;
+#     Moldova shares nothing, misses wave-md and scores no detection; the
+#     report's coalition matrix says so, cell by cell;
 #   - at the end, the live scores, `rangectl report --json` and the sums
 #     recomputed here from the journal's rounds all agree, point for point.
 #
@@ -116,6 +122,27 @@ call director POST /api/v1/exercise/start >/dev/null
 e2e_check "the controller starts the clock ($(status))" test "$(status)" = 200
 call andrei POST /api/v1/exercise/pause >/dev/null
 e2e_check "a trainee may not steer it ($(status))" test "$(status)" = 403
+
+# ---- the coalition: Ukraine detects the first wave and shares it -------------
+c2=$("$rangectl" plan --json "$scenario" | jq -r --arg h "$ex-red-c2" '.hosts[] | select(.name==$h) | .nics[0].ip')
+tool=3b1f5c2d9e8a7f6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b
+seen() { # seen WHO: the ids of the observations WHO receives
+	call "$1" GET /api/v1/intel | jq -r '[.[].id] | sort | join(" ")'
+}
+# wave-ua hits Ukraine at 25m; its trainee shares what she saw at 25m30s.
+wait_until 1530 || fail_with_log
+answer=$(call oksana POST /api/v1/intel "{\"tlp\":\"TLP:AMBER\",\"technique\":\"T1021.004\",
+	\"indicators\":[{\"type\":\"ipv4\",\"value\":\"$c2\"},{\"type\":\"sha256\",\"value\":\"$tool\"}],
+	\"text\":\"SSH probing of our workstation from this address, with this tool\"}")
+e2e_check "Ukraine shares the first wave at TLP:AMBER ($(status) $answer)" test "$(status),$(jq -r .id <<<"$answer")" = 201,ua-o1
+e2e_check "Romania, in Ukraine's circle, receives it" test "$(seen andrei)" = ua-o1
+e2e_check "Moldova, outside it, does not; nor does red" test "$(seen victor),$(seen mallory)" = ,
+# The same attack reaches Romania and Moldova at 45m; Romania shares at 46m.
+wait_until 2760 || fail_with_log
+answer=$(call andrei POST /api/v1/intel "{\"tlp\":\"TLP:AMBER\",
+	\"indicators\":[{\"type\":\"ipv4\",\"value\":\"$c2\"}],\"text\":\"Same probing here, as Ukraine warned\"}")
+e2e_check "Romania detects it and shares in turn ($(status) $answer)" test "$(status),$(jq -r .id <<<"$answer")" = 201,ro-o1
+e2e_check "Moldova receives Romania's (circle prut); Moldova shares nothing" test "$(seen victor)" = ro-o1
 
 # ---- the defacement, and Romania's trainee reverts the portal ---------------
 # deface fires at 1h15m; by 1h25m every portal has paid a few rounds.
@@ -222,8 +249,27 @@ theirs=$(parts <"$E2E_DIR/report.json")
 e2e_check "the report's parts equal the sums of the journal's rounds, grades and adjustments" \
 	test "$theirs" = "$mine"
 [ "$theirs" = "$mine" ] || printf '#   report:  %s\n#   journal: %s\n' "$theirs" "$mine"
-e2e_check "each team's score is availability - penalties + reports + adjustments" test "$(jq \
-	'[.teams[] | .score == .availability - .penalties + .reports + .adjustments] | all' "$E2E_DIR/report.json")" = true
+e2e_check "each team's score is availability - penalties + reports + adjustments + detection" test "$(jq \
+	'[.teams[] | .score == .availability - .penalties - .sla + .reports + .adjustments + .flags - .flags_lost + (.detection // 0)] | all' "$E2E_DIR/report.json")" = true
+
+# ---- the coalition section: who detected, shared, warned, missed -------------
+att() { jq -r --arg i "$1" --arg t "$2" ".coalition.attacks[] | select(.inject==\$i and .team==\$t) | $3" "$E2E_DIR/report.json"; }
+nation() { jq -r --arg t "$1" ".coalition.teams[] | select(.id==\$t) | $2" "$E2E_DIR/report.json"; }
+e2e_check "Ukraine detected wave-ua by its observation, and shared it" test "$(att wave-ua ua .detected_by),$(att wave-ua ua '.shared != null')" = ua-o1,true
+e2e_check "Romania was warned of wave-ro by Ukraine before it hit" test "$(att wave-ro ro .warned_by),$(att wave-ro ro '.warned < .fired')" = ua,true
+e2e_check "then detected it, and shared it" test "$(att wave-ro ro .detected_by),$(att wave-ro ro '.shared != null')" = ro-o1,true
+e2e_check "Moldova missed wave-md, and nobody warned it in time" test "$(att wave-md md .missed),$(att wave-md md .warned)" = true,null
+e2e_check "Ukraine warned Romania twice (wave-ro, lateral); Romania warned Moldova and Ukraine of lateral" test \
+	"$(nation ua .warnings),$(nation ro .warnings),$(att lateral md .warned_by),$(att lateral ua .warned_by)" = 2,2,ro,ro
+e2e_check "Moldova, which shared nothing, has no sighting and no detection points" test "$(nation md .sightings),$(nation md .points)" = 0,0
+e2e_check "Ukraine and Romania earned detection points; Moldova's score counts none" test "$(jq \
+	'[.teams[] | {(.id): .detection}] | add | .ua > 0 and .ro > 0 and .md == 0' "$E2E_DIR/report.json")" = true
+e2e_check "every attack of the MSEL's truth has its row: 3 nations a blue-wide inject" test "$(jq \
+	'[.coalition.attacks[] | select(.inject=="deface")] | length' "$E2E_DIR/report.json")" = 3
+"$rangectl" report "$state" >"$E2E_DIR/report.txt"
+e2e_check "the text report's matrix shows Moldova's miss and Romania's warning" sh -c \
+	"grep -Eq '^  wave-md \\| - \\| missed \\| -' '$E2E_DIR/report.txt' && grep -Eq '^  wave-ro \\| D [0-9:]+ S [0-9:]+ W ua \\| - \\| -' '$E2E_DIR/report.txt'"
+echo "# coalition: $(jq -c '[.coalition.teams[] | {id, detected, missed, shared, warned, warnings, points}]' "$E2E_DIR/report.json")"
 e2e_check "the live scores at the end equal the report's" test \
 	"$(jq -c '[.teams[] | {id, score}]' <<<"$live")" = "$(jq -c '[.teams[] | {id, score}]' "$E2E_DIR/report.json")"
 e2e_check "Romania (reverted, graded) ends ahead of Moldova and Ukraine" test "$(jq \
@@ -233,8 +279,11 @@ echo "# final scores: $(jq -c '[.teams[] | {id, score, availability, penalties, 
 if "$rangectl" report --help 2>&1 | grep -q -- '--html'; then
 	"$rangectl" report "$state" --html "$shots/report.html"
 	e2e_check "report --html writes the after-action report" test -s "$shots/report.html"
+	e2e_check "  with its coalition section" grep -q 'id="coalition"' "$shots/report.html"
 	timeout -k 5 60 node tests/browser/snapshot.mjs "file://$shots/report.html" "" "$shots/report.png" \
 		>>"$E2E_DIR/shots.log" 2>&1 || e2e_log "no screenshot of the HTML report"
+	timeout -k 5 60 node tests/browser/snapshot.mjs "file://$shots/report.html" "" "$shots/report-coalition.png" \
+		'#coalition' >>"$E2E_DIR/shots.log" 2>&1 || e2e_log "no screenshot of the coalition section"
 fi
 for s in dashboard-controller dashboard-trainee-ua dashboard-controller-later dashboard-ended; do
 	e2e_check "screenshot $shots/$s.png" test -s "$shots/$s.png"

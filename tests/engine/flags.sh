@@ -6,8 +6,10 @@
 # current value scores once per red team, and every flag that does not
 # score (the same again, a wrong one, a stale one) gets one same answer.
 # No trainee ever sees a value: not in any GET of the API, not on the
-# live stream; nor does the report. The report shows the captures per
-# red team and the losses per blue team, and agrees with the live scores.
+# live stream; nor does the report. A revert of a host writes its flags'
+# current values again (a replant), and red cannot score them twice. The
+# report shows the captures per red team and the losses per blue team,
+# and agrees with the live scores.
 #
 # usage: tests/engine/flags.sh BUILD
 set -u
@@ -110,8 +112,29 @@ e2e_check "a stale flag (ro's web-root before the rotation, never taken): the sa
 mapfile -t fresh < <(submit eve "$(value web-root flg-md-web 2)")
 e2e_check "md's fresh web-root value scores again for red: 201" test "${fresh[0]}" = 201
 
+# A revert brings back a disk without the current value (issue 13): the
+# engine writes the same value again after it, journaled as a replant.
+md2=$(value web-root flg-md-web 2)
+e2e_check "the controller reverts flg-md-web: 202" test "$(c -o /dev/null -w '%{http_code}' -X POST \
+	-H "Authorization: Bearer ${T[control]}" "$base/api/v1/hosts/flg-md-web/revert")" = 202
+e2e_check "...the revert is journaled, done" \
+	wait_for '[.[] | select(.type=="revert" and .host=="flg-md-web" and .ok==true)] | length == 1'
+e2e_check "...then its flag is written again: a replant of rotation 2" \
+	wait_for '[.[] | select(.type=="flag" and .host=="flg-md-web" and .replant==true)] | length == 1'
+e2e_check "...after the revert, with the current value (not a fresh one)" test "$(rh_jq "$state" "
+	([.[] | select(.type==\"revert\" and .host==\"flg-md-web\")][0].seq) as \$r |
+	[.[] | select(.type==\"flag\" and .host==\"flg-md-web\" and .replant==true)][0] |
+	.seq > \$r and .rotation == 2 and .value == \"$md2\" and .flag == \"web-root\"")" = true
+e2e_check "...and no other host's flag is written again" test "$(rh_jq "$state" \
+	'[.[] | select(.type=="flag" and .replant==true)] | length')" = 1
+mapfile -t after < <(submit eve "$md2")
+e2e_check "the value red took before the revert still scores nothing again: the same 409" \
+	test "${after[0]} ${after[1]}" = "${again[0]} ${again[1]}"
+e2e_check "the log says the value is written again, without it" sh -c \
+	"grep -q \"flag 'web-root' on flg-md-web: writing value 2 again after the revert\" $RH_DIR/log && ! grep -qF -- '$md2' $RH_DIR/log"
+
 # Nothing a trainee or instructor reads holds a value.
-rh_jq "$state" '.[] | select(.type=="flag") | .value' >"$RH_DIR/values"
+rh_jq "$state" '.[] | select(.type=="flag" and (.replant | not)) | .value' >"$RH_DIR/values"
 e2e_check "the values to look for ($(wc -l <"$RH_DIR/values"))" test "$(wc -l <"$RH_DIR/values")" -eq 5
 for who in ana ion eve gus prof control; do
 	: >"$RH_DIR/get-$who"

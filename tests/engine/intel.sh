@@ -21,7 +21,7 @@ E2E_PACKAGES+=(curl)
 rh_start intel
 state=$RH_DIR/state
 scenario=$PWD/tests/engine/intel.yaml
-rh_api_start "$build/rangectl" run "$scenario" --connect test:///default --speed 20 --wait \
+rh_api_start "$build/rangectl" run "$scenario" --connect test:///default --speed "${INTEL_SPEED:-5}" --wait \
 	--keepalive 1s --linger 60s --listen 127.0.0.1:8080 --state "$state"
 
 declare -A T=()

@@ -13,7 +13,7 @@ set -u
 build=$(realpath "${1:?usage: vpn_api.sh BUILD}")
 cd "$(dirname "$0")/../.." || exit 1
 . tests/engine/lib.sh
-E2E_PACKAGES+=(curl wireguard-tools)
+E2E_PACKAGES+=(curl wireguard-tools python3)
 [ "$(id -u)" -eq 0 ] || { echo "# needs root (network namespaces)"; echo "0 passed, 0 failed"; exit 0; }
 
 rh_start vpn
@@ -51,16 +51,50 @@ e2e_check "...a wg-quick file with her address and her team's network only" sh -
 	"grep -qx 'Address = 10.250.0.2/32' '$RH_DIR/ana.conf' && grep -qx 'AllowedIPs = 10.1.1.0/24' '$RH_DIR/ana.conf'"
 e2e_check "...the endpoint by the dashboard's name, ro's port" grep -qx 'Endpoint = range.example:51820' "$RH_DIR/ana.conf"
 key=$(sed -n 's/^PrivateKey = //p' "$RH_DIR/ana.conf")
+# The server keeps no copy of ana's key once her answer is sent: its whole
+# memory is read and searched, before any other request could reuse the
+# freed buffers.
+# in_memory PID TEXT: whether TEXT is anywhere in PID's readable memory
+in_memory() {
+	python3 - "$1" "$2" <<'PY'
+import re, sys
+pid, text = sys.argv[1], sys.argv[2].encode()
+found = False
+with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+    for line in maps:
+        m = re.match(r"([0-9a-f]+)-([0-9a-f]+) r", line)
+        if not m or "[vvar]" in line or "[vsyscall]" in line:
+            continue
+        start, end = int(m.group(1), 16), int(m.group(2), 16)
+        try:
+            mem.seek(start)
+            if text in mem.read(end - start):
+                found = True
+                break
+        except OSError:
+            pass
+sys.exit(0 if found else 1)
+PY
+}
+e2e_check "the memory search finds a key the server holds (its own, ro's public key)" \
+	in_memory "$server" "$(jq -r .servers.ro.public "$state/vpn.json")"
+not_in_memory() { ! in_memory "$@"; }
+e2e_check "...and not ana's private key, once her answer is sent" not_in_memory "$server" "$key"
 e2e_check "...its private key's public half is the one the server keeps" \
 	test "$(wg pubkey <<<"$key")" = "$(jq -r .people.ana.public "$state/vpn.json")"
 e2e_check "...the server's public key for ro" \
 	test "$(sed -n 's/^PublicKey = //p' "$RH_DIR/ana.conf")" = "$(jq -r .servers.ro.public "$state/vpn.json")"
+# The answer that carries a key is never cached.
+e2e_check "...not to be cached: Cache-Control: no-store" sh -c \
+	"ip netns exec $RH_NS curl -s -m 5 -D - -o /dev/null -X POST -H 'Authorization: Bearer $(tok mihai)' $base/api/v1/vpn/config | tr -d '\r' | grep -qix 'Cache-Control: no-store'"
+e2e_check "a second download: a new private key" sh -c \
+	"test \"\$(ip netns exec $RH_NS curl -s -m 5 -X POST -H 'Authorization: Bearer $(tok ana)' $base/api/v1/vpn/config | sed -n 's/^PrivateKey = //p')\" != '$key'"
 e2e_check "POST /vpn/config as ion: his own, md's" sh -c \
 	"[ \$(ip netns exec $RH_NS curl -s -m 5 -X POST -H 'Authorization: Bearer $(tok ion)' $base/api/v1/vpn/config | grep -c -x -e 'Address = 10.250.1.2/32' -e 'AllowedIPs = 10.2.1.0/24') = 2 ]"
 e2e_check "POST /vpn/config as eve: red's, its shared network" sh -c \
 	"ip netns exec $RH_NS curl -s -m 5 -X POST -H 'Authorization: Bearer $(tok eve)' $base/api/v1/vpn/config | grep -qx 'AllowedIPs = 100.64.0.0/24'"
-e2e_check "POST /vpn/qr as ana: an SVG picture" sh -c \
-	"[ \"\$(ip netns exec $RH_NS curl -s -m 5 -o /dev/null -w '%{http_code} %{content_type}' -X POST -H 'Authorization: Bearer $(tok ana)' $base/api/v1/vpn/qr)\" = '200 image/svg+xml' ]"
+e2e_check "POST /vpn/qr as ana: an SVG picture, not to be cached" sh -c \
+	"ip netns exec $RH_NS curl -s -m 5 -D - -o /dev/null -X POST -H 'Authorization: Bearer $(tok ana)' $base/api/v1/vpn/qr | tr -d '\r' | grep -ix -e 'Cache-Control: no-store' -e 'Content-Type: image/svg+xml' | wc -l | grep -qx 2"
 e2e_check "...which replaced her key" test "$(wg pubkey <<<"$key")" != "$(jq -r .people.ana.public "$state/vpn.json")"
 e2e_check "GET /vpn/config: 405" test "$(as ana GET /api/v1/vpn/config)" = 405
 e2e_check "GET /vpn/nope: 404" test "$(as ana GET /api/v1/vpn/nope)" = 404

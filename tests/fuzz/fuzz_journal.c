@@ -4,7 +4,10 @@
  * line of the input is one event: decoded through the event table, and
  * applied to a report, in order, as report_load() does. Then the input
  * once more as a journal file, through journal_replay(), which puts
- * events written in parts together before anyone reads them (format 3).
+ * events written in parts together before anyone reads them (format 3),
+ * and through journal_read_from(), which decodes round lines without
+ * jansson (event_scan_round(): each line is also checked to decode the
+ * same both ways).
  * Run by `make fuzz`.
  */
 #include <stdint.h>
@@ -17,6 +20,7 @@
 #include <jansson.h>
 
 #include "rangectl/event.h"
+#include "rangectl/event_scan.h"
 #include "rangectl/journal.h"
 #include "rangectl/report.h"
 #include "rangectl/util.h"
@@ -49,15 +53,67 @@ check_round_trip(const struct event *ev)
 	json_decref(twice);
 }
 
+/* A decoded event as text, to compare two decodings. */
+static char *
+text_of(const struct event *ev)
+{
+	json_t *o = event_encode(ev);
+	char *text;
+
+	json_object_set_new(o, "seq", json_integer((json_int_t)ev->seq));
+	json_object_set_new(o, "wall", json_real(ev->wall));
+	text = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(o);
+	return text;
+}
+
+/*
+ * The round scanner against the general path: what it reads, jansson and
+ * event_decode() read the same; what it leaves, it leaves untouched.
+ */
+static void
+check_scan(const char *line, size_t len)
+{
+	char *copy = malloc(len + 1), *a, *b;
+	json_t *o;
+	struct event fast, slow;
+	char *error = NULL;
+
+	if (copy == NULL)
+		return;
+	memcpy(copy, line, len);
+	if (event_scan_round(copy, len, &fast) == 1) {
+		o = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+		if (!json_is_object(o) || event_decode(o, 0, &slow, &error) < 0)
+			abort();
+		a = text_of(&fast);
+		b = text_of(&slow);
+		if (a == NULL || b == NULL || strcmp(a, b) != 0 ||
+		    fast.seq != slow.seq)
+			abort();
+		free(a);
+		free(b);
+		event_clear(&fast);
+		event_clear(&slow);
+		json_decref(o);
+	} else if (memcmp(copy, line, len) != 0) {
+		abort();
+	}
+	free(error);
+	free(copy);
+}
+
 /* One line: 0 to go on, -1 where report_load would stop. */
 static int
 one_line(struct report *r, const char *line, size_t len, unsigned long long n)
 {
-	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *o;
 	struct event ev;
 	char *error = NULL;
 	int rc = 0;
 
+	check_scan(line, len);
+	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(o)) {
 		json_decref(o);
 		return -1;
@@ -96,6 +152,18 @@ replayed(const json_t *event, void *ctx)
 	return rc;
 }
 
+/* journal_read_from()'s each: decoded, or why not. */
+static int
+read_one(const struct journal_event *je, void *ctx)
+{
+	(void)ctx;
+	if ((je->ev == NULL) == (je->error == NULL))
+		abort();
+	if (je->ev != NULL && je->ev->seq != je->seq)
+		abort();
+	return 0;
+}
+
 /* data as a journal file (a memfd), replayed into a report. */
 static void
 replay_file(const uint8_t *data, size_t size)
@@ -113,6 +181,12 @@ replay_file(const uint8_t *data, size_t size)
 		    NULL)
 			abort();
 		report_clear(&r);
+		free(error);
+		error = NULL;
+		/* The same file streamed and decoded, rounds by the scanner. */
+		if (journal_read_from(path, 0, 1, read_one, NULL, &error) < 0 &&
+		    error == NULL)
+			abort();
 	}
 	free(error);
 	close(fd);

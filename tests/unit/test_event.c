@@ -627,10 +627,12 @@ TEST(flag_and_capture_round_trip)
 	ev.t = 12.5;
 	ev.u.flag = (struct event_flag){ "web-root", "ex-ro-web", "ro",
 		"flag{00112233445566778899aabbccddeeff}", 2, false,
-		"a rehearsal writes into no guest" };
+		"a rehearsal writes into no guest", false };
 	round_trip(&ev);
 	ev.u.flag.planted = true;
 	ev.u.flag.error = NULL;
+	round_trip(&ev);
+	ev.u.flag.replant = true;	/* after a revert */
 	round_trip(&ev);
 	event_init(&ev, EVENT_CAPTURE);
 	ev.has_t = true;
