@@ -622,10 +622,11 @@ strip_downtime(json_t *o)
 	size_t i;
 
 	json_object_del(o, "downtime");
-	json_object_foreach(o, key, v)
+	json_object_foreach(o, key, v) {
 		for (i = 0; json_is_array(v) && i < json_array_size(v); i++)
 			if (json_is_object(json_array_get(v, i)))
 				strip_downtime(json_array_get(v, i));
+	}
 }
 
 json_t *
