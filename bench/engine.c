@@ -83,6 +83,9 @@
 #define CHECK_TIMEOUT_MS 1000
 #define ANSWER "HTTP/1.0 200 OK\r\n\r\nrangectl"
 
+#define N_TRUTH 1000		/* --observations: injects with truth */
+#define N_OBSERVATIONS 10000	/* and observations during the run */
+
 #define N_EVENTS 100000
 #define REPLAY_WALL0 1795000000.0
 
@@ -215,7 +218,7 @@ machine(void)
  * needs nothing provisioned), and rounds with nothing to check.
  */
 static char *
-lateness_scenario(void)
+lateness_scenario(bool with_truth)
 {
 	struct strbuf sb;
 	int i;
@@ -231,6 +234,16 @@ lateness_scenario(void)
 		strbuf_printf(&sb, "  - {id: m%d, at: %ds, action: message, to: ro, "
 		    "text: \"message %d of %d\"}\n", i, i * INJECT_EVERY, i,
 		    N_INJECTS);
+	/*
+	 * With truth: N_TRUTH manual injects that never fire, each an attack
+	 * on ro whose truth the observations are matched against (issue 14's
+	 * size: 10 red addresses, so each is an indicator of a hundred).
+	 */
+	for (i = 1; with_truth && i <= N_TRUTH; i++)
+		strbuf_printf(&sb, "  - {id: t%d, trigger: manual, action: exec, "
+		    "target: ro/web, command: \"true\", truth: {technique: T1059, "
+		    "indicators: [{type: ipv4, value: \"10.99.0.%d\"}, {type: url, "
+		    "value: \"http://{target.ip}/p%d\"}]}}\n", i, 10 + i % 10, i);
 	strbuf_append(&sb, "scoring: {interval: 60s, timeout: 1s}\n");
 	return strbuf_steal(&sb);
 }
@@ -297,6 +310,81 @@ watch_event(void *ctx, const json_t *ev)
 	    INJECT_EVERY)) / SPEED * 1000.0;
 }
 
+/*
+ * --observations: a thread that hands the engine N_OBSERVATIONS
+ * observations of team ro, as the API does (engine_call), spread over
+ * the run, while the injects fire: each is journaled and matched against
+ * N_TRUTH injects' truth where durable events are applied.
+ */
+struct obs_flood {
+	pthread_t thread;
+	struct engine *e;
+	volatile bool stop;
+	long recorded, refused;
+};
+static struct obs_flood *flood;
+
+static json_t *
+observation(long i)
+{
+	char red[32], url[64], junk[32];
+
+	snprintf(red, sizeof(red), "10.99.0.%ld", 10 + i % 10);
+	snprintf(url, sizeof(url), "http://10.0.0.10/p%ld", 1 + i % N_TRUTH);
+	snprintf(junk, sizeof(junk), "198.51.100.%ld", i % 250);
+	return json_pack("{s:s, s:n, s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}], "
+	    "s:n, s:n}", "tlp", "TLP:AMBER", "technique", "indicators", "type",
+	    "ipv4", "value", red, "type", "url", "value", url, "type", "ipv4",
+	    "value", junk, "text", "seen");
+}
+
+static void *
+flood_loop(void *arg)
+{
+	struct obs_flood *f = arg;
+	double every = (double)(N_INJECTS + 1) * INJECT_EVERY / SPEED /
+	    N_OBSERVATIONS, next = now();
+	long i = 0;
+
+	while (!f->stop && i < N_OBSERVATIONS) {
+		json_t *o = observation(i), *answer = NULL;
+		struct engine_command cmd = { .kind = ENGINE_INTEL, .by = "ana",
+		    .arg = "ro", .json = o };
+		char *error = NULL;
+
+		if (engine_call(f->e, &cmd, &answer, &error) == 0) {
+			f->recorded++;
+			i++;
+		} else {
+			f->refused++;	/* not started yet, or ended */
+		}
+		json_decref(answer);
+		json_decref(o);
+		free(error);
+		next += every;
+		while (now() < next && !f->stop)
+			usleep(200);
+	}
+	return NULL;
+}
+
+static void
+flood_start(struct obs_flood *f, struct engine *e)
+{
+	f->e = e;
+	f->stop = false;
+	f->recorded = f->refused = 0;
+	if (pthread_create(&f->thread, NULL, flood_loop, f) != 0)
+		die("cannot start the observations' thread", strerror(errno));
+}
+
+static void
+flood_stop(struct obs_flood *f)
+{
+	f->stop = true;
+	pthread_join(f->thread, NULL);
+}
+
 /* How many of the n values of v (sorted) are over limit. */
 static size_t
 count_over(const double *v, size_t n, double limit)
@@ -335,8 +423,12 @@ run_lateness(const struct plan *plan, struct virt *virt, const char *tmp,
 	if (e == NULL)
 		die("engine_new", error);
 	r.e = e;
+	if (flood != NULL)
+		flood_start(flood, e);
 	t0 = now();
 	rc = engine_run(e, &error);
+	if (flood != NULL)
+		flood_stop(flood);
 	if (rc != 0)
 		die("engine_run did not end the exercise", error ? error :
 		    "interrupted");
@@ -1084,7 +1176,7 @@ one_figure(const char *mode, int runs)
 	if (mkdtemp(tmp) == NULL)
 		die(tmp, strerror(errno));
 	if (lateness) {
-		text = lateness_scenario();
+		text = lateness_scenario(false);
 		plan = load(text, "lateness.yaml");
 		free(text);
 		if (virt_open(&virt, "test:///default", &error) < 0)
@@ -1274,6 +1366,70 @@ write_state(const char *dir, const char *last)
 	return 0;
 }
 
+/*
+ * --observations RUNS: inject lateness with and without observations
+ * arriving, in alternating runs of one process, the same 1,000 message
+ * injects and 1,000 injects' truth both times (issue 14's speed clause:
+ * matching must not delay injects).
+ */
+static int
+observations_figure(int runs)
+{
+	static double quiet[7][MAX_RUNS], busy[7][MAX_RUNS];
+	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char *tmp = xasprintf("%s/bench-obs.XXXXXX", tmpdir), *text;
+	char *error = NULL;
+	struct obs_flood f = { 0 };
+	struct plan *plan;
+	struct virt virt;
+	long recorded = 0;
+	double m[7];
+	int r, k;
+
+	if (mkdtemp(tmp) == NULL)
+		die(tmp, strerror(errno));
+	text = lateness_scenario(true);
+	plan = load(text, "lateness.yaml");
+	free(text);
+	if (virt_open(&virt, "test:///default", &error) < 0)
+		die("virt_open", error);
+	for (r = 0; r < runs; r++) {
+		flood = NULL;
+		run_lateness(plan, &virt, tmp, m);
+		for (k = 0; k < 7; k++)
+			quiet[k][r] = m[k];
+		flood = &f;
+		run_lateness(plan, &virt, tmp, m);
+		for (k = 0; k < 7; k++)
+			busy[k][r] = m[k];
+		recorded += f.recorded;
+		flood = NULL;
+	}
+	machine();
+	printf("bench/engine --observations: %d runs of each, alternating; "
+	    "%d message injects at speed %g, %d injects' truth; real ms, median "
+	    "(min, max) of the runs\n", runs, N_INJECTS, SPEED, N_TRUTH);
+	for (k = 0; k < 2; k++) {
+		double *v = k == 0 ? quiet[1] : busy[1];
+
+		m[k] = median(v, runs);
+		printf("  %s: inject lateness p99 %.3f (%.3f, %.3f), median %.3f, "
+		    "more than %.0f ms late %.0f\n", k == 0 ? "no observations  " :
+		    "with observations", m[k], v[0], v[runs - 1],
+		    median(k == 0 ? quiet[0] : busy[0], runs), LATE_MS,
+		    median(k == 0 ? quiet[3] : busy[3], runs));
+	}
+	printf("  observations recorded and matched: %.0f a run (target "
+	    "%d); lateness p99 ratio with/without: %.2fx; target: unchanged "
+	    "within noise\n", (double)recorded / runs, N_OBSERVATIONS,
+	    m[0] > 0 ? m[1] / m[0] : 0.0);
+	virt_close(&virt);
+	plan_free(plan);
+	remove_tree(tmp);
+	free(tmp);
+	return 0;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 int
@@ -1299,6 +1455,10 @@ main(int argc, char **argv)
 	if (argc > 2 && strcmp(argv[1], "--write-state") == 0)
 		return write_state(argv[2], argc > 3 && strcmp(argv[3],
 		    "paused") == 0 ? "paused" : "ended");
+	if (argc > 2 && strcmp(argv[1], "--observations") == 0) {
+		runs = (int)strtol(argv[2], NULL, 10);
+		return observations_figure(runs < 1 || runs > MAX_RUNS ? 1 : runs);
+	}
 	if (argc > 2 && strcmp(argv[1], "--round") == 0) {
 		runs = (int)strtol(argv[2], NULL, 10);
 		return round_figure(runs < 1 || runs > MAX_RUNS ? 1 : runs);
@@ -1314,7 +1474,7 @@ main(int argc, char **argv)
 	tmp = xasprintf("%s/bench-engine.XXXXXX", tmpdir);
 	if (mkdtemp(tmp) == NULL)
 		die(tmp, strerror(errno));
-	text = lateness_scenario();
+	text = lateness_scenario(false);
 	late_plan = load(text, "lateness.yaml");
 	free(text);
 	rep_path = xasprintf("%s/replay.yaml", tmp);
