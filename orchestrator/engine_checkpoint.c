@@ -16,7 +16,9 @@
  *
  * Version 2 added the ledger's "score" (uptime, SLA, grades as they
  * stand) and the "timeline" the journal runs by (engine_timeline.c): a checkpoint of version 1 lacks it, so it is not used, and the
- * whole journal is replayed once (the log says why).
+ * whole journal is replayed once (the log says why). Version 3 adds the
+ * score's "outages" (issue 14: each check's failed rounds by cause and
+ * the attack's window open on it): an older checkpoint is not used.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +31,7 @@
 #include "engine_impl.h"
 #include "rangectl/util.h"
 
-#define CHECKPOINT_VERSION 2
+#define CHECKPOINT_VERSION 3
 
 static json_t *
 teams_json(const struct engine *e)

@@ -12,6 +12,8 @@
 
 #include "engine_impl.h"
 #include "rangectl/inject.h"
+#include "rangectl/round.h"
+#include "rangectl/strlist.h"
 #include "rangectl/util.h"
 
 /* What replay learns beyond what lands in the engine directly. */
@@ -126,11 +128,12 @@ replay_event(struct replay *r, const struct event *ev)
 		return 0;
 	case EVENT_INJECT:
 		replay_inject(r, &ev->u.inject);
-		/* The attacks it fired, for detection scoring. */
+		/* An inject's effect windows (outage.h) are the ledger's,
+		 * and the attacks it fired, for detection scoring. */
 		return score_apply(&r->e->ledger, ev, &r->error);
 	case EVENT_INJECT_RESULT:
 		replay_result(r, &ev->u.inject_result);
-		return 0;
+		return score_apply(&r->e->ledger, ev, &r->error);
 	case EVENT_ROUND:
 		r->e->next_round = (long)ev->u.round.n + 1;
 		return score_apply(&r->e->ledger, ev, &r->error);
@@ -303,9 +306,58 @@ truth_of(const struct plan *plan, const struct plan_inject *pi)
 	return t;
 }
 
+/* Whether truth t's effects name service c of host h ("HOST.SERVICE"). */
+static bool
+truth_names(const struct plan_truth *t, const struct plan_host *h,
+    const struct scenario_check *c)
+{
+	size_t i, n = strlen(h->id);
+
+	for (i = 0; t != NULL && c->id != NULL && i < t->effects.count; i++) {
+		const char *e = t->effects.items[i];
+
+		if (strcmp(e, c->id) == 0 || (strncmp(e, h->id, n) == 0 &&
+		    e[n] == '.' && strcmp(e + n + 1, c->id) == 0))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The checks pi is known to break on its targets beyond its action's
+ * power and link (event.h's breaks): "HOST/SERVICE", new in *owned, which
+ * outlives the event; NULL when none.
+ */
+static const char **
+breaks_of(const struct plan *plan, const struct plan_inject *pi,
+    struct strlist *owned, size_t *n)
+{
+	const char **keys = NULL;
+	size_t i, j, alloc = 0;
+
+	*n = 0;
+	for (i = 0; i < pi->n_targets; i++) {
+		const struct plan_host *h = &plan->hosts[pi->targets[i]];
+
+		for (j = 0; j < h->n_services; j++) {
+			const struct scenario_check *c = &h->services[j];
+
+			if (round_inject_breaks(pi, c) == ROUND_INTACT &&
+			    !truth_names(pi->truth, h, c))
+				continue;
+			owned->items = xrealloc(owned->items, (owned->count + 1) *
+			    sizeof(*owned->items));
+			xgrow(&keys, &alloc, *n + 1, sizeof(*keys));
+			keys[(*n)++] = owned->items[owned->count++] =
+			    xasprintf("%s/%s", h->name, c->id);
+		}
+	}
+	return keys;
+}
+
 /* The exercise event's MSEL, of plan (borrowed strings, new arrays). */
 static struct event_msel *
-msel_of(const struct plan *plan)
+msel_of(const struct plan *plan, struct strlist *owned)
 {
 	struct event_msel *msel = xcalloc(plan->n_injects + 1, sizeof(*msel));
 	size_t i, j;
@@ -329,6 +381,7 @@ msel_of(const struct plan *plan)
 			m->people[j] = pi->people[j];
 		m->n_people = pi->n_people;
 		m->truth = truth_of(plan, pi);
+		m->breaks = breaks_of(plan, pi, owned, &m->n_breaks);
 	}
 	return msel;
 }
@@ -361,6 +414,7 @@ hosts_of(const struct plan *plan)
 json_t *
 engine_exercise_event(const struct plan *plan)
 {
+	struct strlist owned = { 0 };
 	struct event ev;
 	json_t *o;
 	size_t i;
@@ -374,6 +428,11 @@ engine_exercise_event(const struct plan *plan)
 	ev.u.exercise.timeout = plan->timeout;
 	ev.u.exercise.sla_after = plan->sla_after;
 	ev.u.exercise.sla_penalty = plan->sla_penalty;
+	/* Only a rule that changes a cost is written: older journals alike. */
+	ev.u.exercise.has_outage = plan->outage_attack != 1000 ||
+	    plan->outage_self != 1000;
+	ev.u.exercise.outage_attack = plan->outage_attack;
+	ev.u.exercise.outage_self = plan->outage_self;
 	ev.u.exercise.has_detection = plan->has_detection;
 	ev.u.exercise.detection = plan->detection;
 	ev.u.exercise.scenario = plan->path;
@@ -384,12 +443,13 @@ engine_exercise_event(const struct plan *plan)
 		    plan->teams[i].id, .name = plan->teams[i].name, .role =
 		    plan->teams[i].role };
 	ev.u.exercise.n_teams = plan->n_teams;
-	ev.u.exercise.injects = msel_of(plan);
+	ev.u.exercise.injects = msel_of(plan, &owned);
 	ev.u.exercise.n_injects = plan->n_injects;
 	ev.u.exercise.hosts = hosts_of(plan);
 	ev.u.exercise.n_hosts = plan->n_hosts;
 	o = event_encode(&ev);
 	event_clear(&ev);
+	strlist_clear(&owned);
 	return o;
 }
 

@@ -27,6 +27,7 @@ engine_timeline_of(const json_t *event)
 	json_t *t = json_object();
 	static const char *const keys[] = { "duration", "interval", "timeout",
 		"sla_after", "sla_penalty", "injects" };
+	static const char *const weights[] = { "outage_attack", "outage_self" };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -35,6 +36,13 @@ engine_timeline_of(const json_t *event)
 		/* No SLA rule is written as none, before format 3 too. */
 		json_object_set_new(t, keys[i], v != NULL ? json_deep_copy(v) :
 		    json_integer(0));
+	}
+	/* scoring.outage (format 5): written only when a weight is not 1. */
+	for (i = 0; i < ARRAY_SIZE(weights); i++) {
+		json_t *v = json_object_get(event, weights[i]);
+
+		if (v != NULL)
+			json_object_set_new(t, weights[i], json_deep_copy(v));
 	}
 	/* scoring.detection (format 5): absent is none, as it is written. */
 	if (json_object_get(event, "detection") != NULL)
@@ -137,6 +145,23 @@ diff_inject(json_t *lines, const json_t *was, const json_t *now)
 		    "changed"));
 }
 
+/* A weight of scoring.outage, in thousandths, 1000 when not written. */
+static void
+diff_weight(json_t *lines, const json_t *was, const json_t *now,
+    const char *key, const char *name)
+{
+	const json_t *x = json_object_get(was, key), *y = json_object_get(now,
+	    key);
+	char a[UNITS_THOUSANDTHS_SIZE], b[UNITS_THOUSANDTHS_SIZE];
+	long p = x != NULL ? (long)json_integer_value(x) : 1000;
+	long q = y != NULL ? (long)json_integer_value(y) : 1000;
+
+	if (p != q)
+		json_array_append_new(lines, json_sprintf("%s: %s, now %s", name,
+		    units_format_thousandths(p, a), units_format_thousandths(q,
+		    b)));
+}
+
 static void
 diff_number(json_t *lines, const json_t *was, const json_t *now,
     const char *key, const char *name, bool clock)
@@ -169,6 +194,8 @@ engine_timeline_diff(const json_t *was, const json_t *now)
 	diff_number(lines, was, now, "sla_after", "scoring.sla.after", false);
 	diff_number(lines, was, now, "sla_penalty", "scoring.sla.penalty",
 	    false);
+	diff_weight(lines, was, now, "outage_attack", "scoring.outage.attack");
+	diff_weight(lines, was, now, "outage_self", "scoring.outage.self");
 	if (!json_equal(json_object_get(was, "detection"), json_object_get(now,
 	    "detection")) && (json_object_get(was, "detection") != NULL ||
 	    json_object_get(now, "detection") != NULL))

@@ -327,6 +327,8 @@ static const struct event_field exercise_fields[] = {
 	{ .key = "format", .kind = FIELD_INT | FIELD_OPT },
 	{ .key = "sla_after", .kind = FIELD_INT | FIELD_OPT },
 	{ .key = "sla_penalty", .kind = FIELD_INT | FIELD_OPT },
+	{ .key = "outage_attack", .kind = FIELD_INT | FIELD_OPT },
+	{ .key = "outage_self", .kind = FIELD_INT | FIELD_OPT },
 	{ .key = "detection", .kind = FIELD_OBJ | FIELD_OPT },
 	{ .key = NULL },
 };
@@ -344,6 +346,7 @@ static const struct event_field msel_fields[] = {
 	{ .key = "targets", .kind = FIELD_STRS },
 	{ .key = "to", .kind = FIELD_STRS | FIELD_OPT },
 	{ .key = "people", .kind = FIELD_STRS | FIELD_OPT },
+	{ .key = "breaks", .kind = FIELD_STRS | FIELD_OPT },
 	{ .key = NULL },
 };
 static const struct event_field host_entry_fields[] = {
@@ -548,6 +551,7 @@ msel_free(struct event_msel *injects, size_t n)
 		free(injects[i].targets);
 		free(injects[i].to);
 		free(injects[i].people);
+		free(injects[i].breaks);
 		truth_free(injects[i].truth);
 	}
 	free(injects);
@@ -581,6 +585,7 @@ decode_msel(struct event_decoder *d, const json_t *o, struct event_exercise *x)
 		inj->targets = strings(m, "targets", &inj->n_targets);
 		inj->to = strings(m, "to", &inj->n_to);
 		inj->people = strings(m, "people", &inj->n_people);
+		inj->breaks = strings(m, "breaks", &inj->n_breaks);
 		x->n_injects = i + 1;
 		if (decode_truth(d, m, where, inj) < 0)
 			return -1;
@@ -618,6 +623,35 @@ decode_hosts(struct event_decoder *d, const json_t *o, struct event_exercise *x)
 	return 0;
 }
 
+/*
+ * scoring.outage's weights, in thousandths, when o gives either (format
+ * 5); 1000 for one it leaves out, as for both when it gives neither.
+ */
+static int
+decode_outage(struct event_decoder *d, const json_t *o, bool *has,
+    long *attack, long *self)
+{
+	const json_t *a = json_object_get(o, "outage_attack");
+	const json_t *b = json_object_get(o, "outage_self");
+
+	*has = a != NULL || b != NULL;
+	*attack = a != NULL ? (long)json_integer_value(a) : 1000;
+	*self = b != NULL ? (long)json_integer_value(b) : 1000;
+	if (*attack < 0 || *attack > 10000 || *self < 0 || *self > 10000)
+		return bad(d, "'outage_attack' and 'outage_self' must be from 0 "
+		    "to 10000 (thousandths), not %ld and %ld", *attack, *self);
+	return 0;
+}
+
+static void
+encode_outage(json_t *o, bool has, long attack, long self)
+{
+	if (!has)
+		return;
+	set(o, "outage_attack", json_integer(attack));
+	set(o, "outage_self", json_integer(self));
+}
+
 static int
 decode_exercise(struct event_decoder *d, const json_t *o, struct event *ev)
 {
@@ -645,6 +679,9 @@ decode_exercise(struct event_decoder *d, const json_t *o, struct event *ev)
 			    "'sla_penalty' at least 0, not %ld and %lld",
 			    x->sla_after, x->sla_penalty);
 	}
+	if (decode_outage(d, o, &x->has_outage, &x->outage_attack,
+	    &x->outage_self) < 0)
+		return -1;
 	return decode_detection(d, o, &x->has_detection, &x->detection) < 0 ||
 	    decode_teams(d, o, x) < 0 || decode_msel(d, o, x) < 0 ||
 	    decode_hosts(d, o, x) < 0 ? -1 : 0;
@@ -662,6 +699,8 @@ msel_json(const struct event_msel *m)
 
 	if (m->n_people > 0)
 		set(o, "people", event_strings_json(m->people, m->n_people));
+	if (m->n_breaks > 0)
+		set(o, "breaks", event_strings_json(m->breaks, m->n_breaks));
 	/* Only an inject with truth has the key: older MSELs read the same. */
 	if (m->truth != NULL)
 		set(o, "truth", truth_json(m->truth));
@@ -707,6 +746,7 @@ encode_exercise(const struct event *ev)
 		set(o, "sla_after", json_integer(x->sla_after));
 		set(o, "sla_penalty", json_integer(x->sla_penalty));
 	}
+	encode_outage(o, x->has_outage, x->outage_attack, x->outage_self);
 	if (x->has_detection)
 		set(o, "detection", detect_rules_to_json(&x->detection));
 	set(o, "teams", teams);
@@ -1224,6 +1264,8 @@ static const struct event_field change_fields[] = {
 	{ .key = "sla_penalty", .kind = FIELD_INT },
 	{ .key = "detection", .kind = FIELD_OBJ | FIELD_OPT },
 	{ .key = "injects", .kind = FIELD_LIST },
+	{ .key = "outage_attack", .kind = FIELD_INT | FIELD_OPT },
+	{ .key = "outage_self", .kind = FIELD_INT | FIELD_OPT },
 	{ .key = NULL },
 };
 
@@ -1241,7 +1283,9 @@ decode_change(struct event_decoder *d, const json_t *o, struct event *ev)
 	c->timeout = (long)integer(o, "timeout");
 	c->sla_after = (long)integer(o, "sla_after");
 	c->sla_penalty = integer(o, "sla_penalty");
-	if (decode_detection(d, o, &c->has_detection, &c->detection) < 0)
+	if (decode_outage(d, o, &c->has_outage, &c->outage_attack,
+	    &c->outage_self) < 0 ||
+	    decode_detection(d, o, &c->has_detection, &c->detection) < 0)
 		return -1;
 	rc = decode_msel(d, o, &x);
 	c->injects = x.injects;
@@ -1270,6 +1314,7 @@ encode_change(const struct event *ev)
 	    "timeout", (json_int_t)c->timeout, "sla_after",
 	    (json_int_t)c->sla_after, "sla_penalty", (json_int_t)c->sla_penalty,
 	    "injects", msel_list_json(c->injects, c->n_injects));
+	encode_outage(o, c->has_outage, c->outage_attack, c->outage_self);
 
 	if (c->has_detection)
 		set(o, "detection", detect_rules_to_json(&c->detection));

@@ -196,6 +196,11 @@ copy_scenario(struct planner *p)
 		plan->sla_after = sc->scoring.sla.after;
 		plan->sla_penalty = sc->scoring.sla.penalty;
 	}
+	plan->outage_attack = plan->outage_self = 1000;
+	if (sc->scoring.outage.node != NULL) {
+		plan->outage_attack = sc->scoring.outage.attack;
+		plan->outage_self = sc->scoring.outage.self;
+	}
 	plan->timeout = sc->scoring.timeout;
 	if (sc->scoring.detection.node != NULL) {
 		const struct scenario_detection *d = &sc->scoring.detection;

@@ -711,6 +711,19 @@ plan_to_json(struct json_out *o, const struct plan *plan)
 		json_out_int(o, "penalty", (long long)plan->sla_penalty);
 		json_out_close(o, '}');
 	}
+	/* Only when not the default (1, 1), for the same reason. */
+	if (plan->outage_attack != 1000 || plan->outage_self != 1000) {
+		char buf[UNITS_THOUSANDTHS_SIZE];
+
+		json_out_open(o, "outage", '{');
+		json_out_begin(o, "attack");
+		units_format_thousandths(plan->outage_attack, buf);
+		json_out_raw(o, buf, strlen(buf));
+		json_out_begin(o, "self");
+		units_format_thousandths(plan->outage_self, buf);
+		json_out_raw(o, buf, strlen(buf));
+		json_out_close(o, '}');
+	}
 	if (plan->has_detection) {
 		const struct detect_rules *d = &plan->detection;
 

@@ -569,6 +569,8 @@ unlisted_inject(struct report *r, const struct event_inject *in)
 	return inj;
 }
 
+static int score(struct apply *a);
+
 static int
 apply_inject(struct apply *a)
 {
@@ -598,8 +600,9 @@ apply_inject(struct apply *a)
 	f->targets = copy_strings(in->targets, in->n_targets);
 	f->n_targets = in->n_targets;
 	f->lost = true;	/* until its results come */
-	/* The attacks it fires, for detection scoring. */
-	return score_apply(&a->r->ledger, a->ev, a->error);
+	/* Its effect windows (outage.h), and the attacks it fires, for
+	 * detection scoring. */
+	return score(a);
 }
 
 static void
@@ -635,7 +638,7 @@ apply_result(struct apply *a)
 	f->n_results = ir->n_results;
 	f->answered = true;
 	f->lost = ir->lost;
-	return 0;
+	return score(a);
 }
 
 /* ---- rounds, grades, adjustments: the ledger's events ------------------ */

@@ -399,6 +399,7 @@ print_facts(const struct report *r, FILE *out)
 
 static const char *const html_sections[][2] = {
 	{ "scores", "Scores" }, { "uptime", "Service uptime" },
+	{ "outages", "Outages by cause" },
 	{ "chart", "Score over time" },
 	{ "msel", "The MSEL as it happened" }, { "penalties", "Penalties" },
 	{ "reports", "Incident reports" }, { "grades", "Grades" },
@@ -426,7 +427,8 @@ print_header(const struct report *r, FILE *out)
 	fputs("</header>\n<nav aria-label=\"Contents\"><ul>\n", out);
 	for (i = 0; i < ARRAY_SIZE(html_sections); i++)
 		if ((strcmp(html_sections[i][0], "flags") != 0 ||
-		    report_has_flags(r)) &&
+		    report_has_flags(r)) && (strcmp(html_sections[i][0],
+		    "outages") != 0 || r->ledger.outages) &&
 		    (strcmp(html_sections[i][0], "coalition") != 0 ||
 		    r->ledger.detecting))
 			fprintf(out, "<li><a href=\"#%s\">%s</a></li>\n",
@@ -441,11 +443,21 @@ static void
 print_role_scores(const struct report *r, const struct score_team **order,
     int role, FILE *out)
 {
-	static const char *const heads[] = { "#Rank", "Team", "Name",
+	static const char *const all[] = { "#Rank", "Team", "Name",
 		"#Score", "#Availability", "#Penalties", "#SLA", "#Reports",
-		"#Adjustments", "#Flags" };
-	/* The flags' column only when the exercise had flags. */
-	size_t n_heads = ARRAY_SIZE(heads) - !report_has_flags(r);
+		"#Adjustments" };
+	const char *heads[ARRAY_SIZE(all) + 2];
+	size_t n_heads = ARRAY_SIZE(all);
+
+	/*
+	 * The flags' column only when the exercise had flags, the outage's
+	 * (scoring.outage) from format 5 on.
+	 */
+	memcpy(heads, all, sizeof(all));
+	if (report_has_flags(r))
+		heads[n_heads++] = "#Flags";
+	if (r->ledger.outages)
+		heads[n_heads++] = "#Outage";
 	char buf[POINTS_TEXT];
 	size_t i, n = 0;
 	long k;
@@ -484,6 +496,8 @@ print_role_scores(const struct report *r, const struct score_team **order,
 		html_td_points(out, t->adjustments);
 		if (report_has_flags(r))
 			html_td_points(out, t->flags - t->flags_lost);
+		if (r->ledger.outages)
+			html_td_points(out, -outage_points(t->outage));
 		fputs("</tr>\n", out);
 	}
 	table_close(out);
@@ -499,9 +513,10 @@ print_scores(const struct report *r, FILE *out)
 	if (!section_open(out, "scores", "Scores", r->ledger.n_teams))
 		goto cleanup;
 	fprintf(out, "<p class=\"note\">Each score is availability − "
-	    "penalties − SLA + reports + adjustments%s. Blue teams are ranked among blue "
+	    "penalties − SLA + reports + adjustments%s%s. Blue teams are ranked among blue "
 	    "teams, red among red; white teams are not ranked.</p>\n",
-	    report_has_flags(r) ? " + flags taken − flags lost" : "");
+	    report_has_flags(r) ? " + flags taken − flags lost" : "",
+	    r->ledger.outages ? " − outage (what scoring.outage weighs)" : "");
 	for (i = 0; i < ARRAY_SIZE(roles); i++)
 		print_role_scores(r, order, roles[i], out);
 	fputs("</section>\n", out);
@@ -571,6 +586,79 @@ print_uptime(const struct report *r, FILE *out)
 		}
 		print_uptime_row(r, l->teams[t].team->id, "all", NULL, &u, "",
 		    out);
+	}
+	table_close(out);
+	fputs("</section>\n", out);
+}
+
+/* ---- outages by cause (format 5) --------------------------------------- */
+
+static void
+html_td_downtime(FILE *out, long rounds, long long seconds)
+{
+	char at[UNITS_CLOCK_SIZE];
+
+	fprintf(out, "<td class=\"num\">%ld (%s)</td>", rounds,
+	    units_format_clock((double)seconds, at));
+}
+
+static void
+print_outage_row(const char *team, const char *host, const char *service,
+    const struct score_uptime *u, const long long *points, FILE *out)
+{
+	fputs("<tr>", out);
+	html_td(out, "id", team);
+	html_td(out, "id", host);
+	html_td(out, "id", service);
+	html_td_downtime(out, u->attack, u->attack_s);
+	html_td_downtime(out, u->self, u->self_s);
+	if (points != NULL)
+		html_td_points(out, *points);
+	else
+		html_td(out, NULL, NULL);
+	fputs("</tr>\n", out);
+}
+
+/*
+ * Each team's downtime split in two, per check and in all (format 5 on;
+ * older journals' pages read as they did).
+ */
+static void
+print_outages(const struct report *r, FILE *out)
+{
+	static const char *const heads[] = { "Team", "Host", "Service",
+		"#Attack: rounds (downtime)", "#Self: rounds (downtime)",
+		"#Outage points" };
+	const struct score_ledger *l = &r->ledger;
+	char wa[UNITS_THOUSANDTHS_SIZE], ws[UNITS_THOUSANDTHS_SIZE];
+	struct score_uptime u;
+	long long pts;
+	size_t i, t;
+
+	if (!l->outages || !section_open(out, "outages", "Outages by cause",
+	    l->n_checks))
+		return;
+	fprintf(out, "<p class=\"note\">Each failed round is an inject's "
+	    "(attack) or the team's own (self), and stands for its round's "
+	    "interval; scoring.outage weighs them %s and %s.</p>\n",
+	    units_format_thousandths(l->outage_attack, wa),
+	    units_format_thousandths(l->outage_self, ws));
+	table_open(out, "outages", heads, ARRAY_SIZE(heads), true);
+	for (t = 0; t < l->n_teams; t++) {
+		score_uptime_of(l, t, NULL, &u);
+		if (u.checks == 0)
+			continue;
+		for (i = 0; i < l->n_checks; i++) {
+			struct score_uptime one = { 0 };
+
+			if (l->checks[i].team != t)
+				continue;
+			score_uptime_add(&one, &l->checks[i]);
+			print_outage_row(l->teams[t].team->id, l->checks[i].host,
+			    l->checks[i].service, &one, NULL, out);
+		}
+		pts = -outage_points(l->teams[t].outage);
+		print_outage_row(l->teams[t].team->id, "all", NULL, &u, &pts, out);
 	}
 	table_close(out);
 	fputs("</section>\n", out);
@@ -1677,7 +1765,8 @@ int
 report_print_html(const struct report *r, FILE *out)
 {
 	static void (*const sections[])(const struct report *, FILE *) = {
-		print_header, print_scores, print_uptime, print_chart,
+		print_header, print_scores, print_uptime, print_outages,
+		print_chart,
 		print_msel, print_penalties, print_reports, print_grades,
 		print_adjustments, print_messages, print_hosts, print_links,
 		print_flags, print_coalition, print_reverts, print_changes,

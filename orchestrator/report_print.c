@@ -174,9 +174,10 @@ print_role_scores(const struct report *r, const struct score_team **order,
 		return;
 	fprintf(out, role == ROLE_WHITE ? "%s teams (not ranked)\n" :
 	    "%s teams, ranked among themselves\n", role_name(role));
-	fprintf(out, "RANK  %-*s  %6s  %12s  %9s  %5s  %7s  %11s  %s", w,
+	fprintf(out, "RANK  %-*s  %6s  %12s  %9s  %5s  %7s  %11s  %s%s", w,
 	    "TEAM", "SCORE", "AVAILABILITY", "PENALTIES", "SLA", "REPORTS",
-	    "ADJUSTMENTS", report_has_flags(r) ? " FLAGS  NAME\n" : "NAME\n");
+	    "ADJUSTMENTS", report_has_flags(r) ? " FLAGS  " : "",
+	    r->ledger.outages ? "OUTAGE  NAME\n" : "NAME\n");
 	for (i = 0; i < r->ledger.n_teams; i++) {
 		const struct score_team *t = order[i];
 		long k = score_rank(&r->ledger, (size_t)(t - r->ledger.teams));
@@ -195,6 +196,9 @@ print_role_scores(const struct report *r, const struct score_team **order,
 		/* Flags: what red took, less what blue lost. */
 		if (report_has_flags(r))
 			fprintf(out, "%6lld  ", t->flags - t->flags_lost);
+		/* scoring.outage's weights (format 5 on). */
+		if (r->ledger.outages)
+			fprintf(out, "%6lld  ", -outage_points(t->outage));
 		put(out, t->team->name ? t->team->name : "-");
 		fputc('\n', out);
 	}
@@ -208,9 +212,11 @@ print_scores(const struct report *r, FILE *out)
 	int w = widest_team_id(r, 4);
 	size_t i;
 
+	static const char *const counts[] = { "five", "six", "seven" };
+
 	fprintf(out, "scores after %zu rounds (each score is the sum of the "
-	    "%s columns after it)\n", r->ledger.n_rounds, report_has_flags(r) ?
-	    "six" : "five");
+	    "%s columns after it)\n", r->ledger.n_rounds,
+	    counts[report_has_flags(r) + r->ledger.outages]);
 	if (r->ledger.n_teams == 0)
 		fprintf(out, "  no teams\n");
 	for (i = 0; i < ARRAY_SIZE(roles); i++)
@@ -291,6 +297,83 @@ print_uptime(const struct report *r, FILE *out)
 		}
 		print_uptime_row(r, l->teams[t].team->id, "all", "-", &u, "-",
 		    w, hw, out);
+	}
+}
+
+/* ---- outages by cause (format 5) --------------------------------------- */
+
+/* "2 rounds (0:02:00)": failed rounds and their downtime. */
+static const char *
+downtime_text(long rounds, long long seconds, char *buf, size_t size)
+{
+	char at[UNITS_CLOCK_SIZE];
+
+	snprintf(buf, size, "%ld round%s (%s)", rounds, PLURAL(rounds),
+	    units_format_clock((double)seconds, at));
+	return buf;
+}
+
+static void
+print_outage_row(const char *team, const char *host, const char *service,
+    const struct score_uptime *u, const char *points, int w, int hw,
+    FILE *out)
+{
+	char a[64], b[64];
+
+	pad(out, team, w);
+	fputs("  ", out);
+	pad(out, host, hw);
+	fputs("  ", out);
+	pad(out, service, 10);
+	fprintf(out, "  %-20s  %-20s  %s\n", downtime_text(u->attack,
+	    u->attack_s, a, sizeof(a)), downtime_text(u->self, u->self_s, b,
+	    sizeof(b)), points);
+}
+
+/*
+ * Each team's downtime split in two, the attack's and its own, per check
+ * and in all, with what scoring.outage made of it; journals before
+ * format 5 have none, and their reports read as they did.
+ */
+static void
+print_outages(const struct report *r, FILE *out)
+{
+	const struct score_ledger *l = &r->ledger;
+	char wa[UNITS_THOUSANDTHS_SIZE], ws[UNITS_THOUSANDTHS_SIZE], pts[32];
+	struct score_uptime u;
+	int w = widest_team_id(r, 4), hw = 4;
+	size_t i, t;
+
+	fprintf(out, "outages: each failed round is an inject's (ATTACK) or "
+	    "the team's own (SELF), and stands for its round's interval; "
+	    "scoring.outage weighs them %s and %s\n",
+	    units_format_thousandths(l->outage_attack, wa),
+	    units_format_thousandths(l->outage_self, ws));
+	if (l->n_checks == 0) {
+		fprintf(out, "  no service checks\n");
+		return;
+	}
+	for (i = 0; i < l->n_checks; i++)
+		hw = column(l->checks[i].host, (size_t)hw);
+	fprintf(out, "%-*s  %-*s  %-10s  %-20s  %-20s  OUTAGE POINTS\n", w,
+	    "TEAM", hw, "HOST", "SERVICE", "ATTACK", "SELF");
+	for (t = 0; t < l->n_teams; t++) {
+		score_uptime_of(l, t, NULL, &u);
+		if (u.checks == 0)
+			continue;
+		for (i = 0; i < l->n_checks; i++) {
+			struct score_uptime one = { 0 };
+
+			if (l->checks[i].team != t)
+				continue;
+			score_uptime_add(&one, &l->checks[i]);
+			print_outage_row(l->teams[t].team->id, l->checks[i].host,
+			    l->checks[i].service, &one, "", w, hw, out);
+		}
+		snprintf(pts, sizeof(pts), "%lld",
+		    -outage_points(l->teams[t].outage));
+		print_outage_row(l->teams[t].team->id, "all", "-", &u, pts, w, hw,
+		    out);
 	}
 }
 
@@ -929,7 +1012,8 @@ void
 report_print(const struct report *r, FILE *out)
 {
 	static void (*const sections[])(const struct report *, FILE *) = {
-		print_clock, print_scores, print_uptime, print_injects,
+		print_clock, print_scores, print_uptime, print_outages,
+		print_injects,
 		print_penalties, print_points, print_messages, print_machines,
 		print_flags, print_coalition, print_reverts, print_changes,
 		print_rounds,
@@ -940,6 +1024,9 @@ report_print(const struct report *r, FILE *out)
 	for (i = 0; i < ARRAY_SIZE(sections); i++) {
 		/* Only with flags, so that other reports read as they did. */
 		if (sections[i] == print_flags && !report_has_flags(r))
+			continue;
+		/* Only from format 5 on, for the same reason. */
+		if (sections[i] == print_outages && !r->ledger.outages)
 			continue;
 		/* Only where detection was measured, for the same reason. */
 		if (sections[i] == print_coalition && !r->ledger.detecting)

@@ -228,30 +228,41 @@ is_web(int kind)
  * exec whose compromise looks for its own text on the page: the page
  * then holds that text, and a service expecting another fails.
  */
-static bool
-simulate_broken(const struct plan_inject *pi, const struct scenario_check *c,
-    char *reason, size_t size)
+enum round_break
+round_inject_breaks(const struct plan_inject *pi,
+    const struct scenario_check *c)
 {
 	const struct scenario_check *mark = pi->compromise;
 	size_t i;
 
-	for (i = 0; i < pi->breaks.count; i++) {
-		if (c->id != NULL && strcmp(pi->breaks.items[i], c->id) == 0) {
-			snprintf(reason, size, "stopped by inject '%s' "
-			    "(simulated)", pi->id);
-			return true;
-		}
-	}
+	for (i = 0; i < pi->breaks.count; i++)
+		if (c->id != NULL && strcmp(pi->breaks.items[i], c->id) == 0)
+			return ROUND_STOPPED;
 	if (pi->action == ACTION_EXEC && mark != NULL &&
 	    is_web(mark->kind) && mark->expect_body != NULL &&
 	    is_web(c->kind) && c->expect_body != NULL &&
 	    c->expect_body[0] != '\0' &&
-	    strstr(mark->expect_body, c->expect_body) == NULL) {
+	    strstr(mark->expect_body, c->expect_body) == NULL)
+		return ROUND_DEFACED;
+	return ROUND_INTACT;
+}
+
+static bool
+simulate_broken(const struct plan_inject *pi, const struct scenario_check *c,
+    char *reason, size_t size)
+{
+	switch (round_inject_breaks(pi, c)) {
+	case ROUND_STOPPED:
+		snprintf(reason, size, "stopped by inject '%s' (simulated)",
+		    pi->id);
+		return true;
+	case ROUND_DEFACED:
 		snprintf(reason, size, "body lacks '%.40s': defaced by inject "
 		    "'%s' (simulated)", c->expect_body, pi->id);
 		return true;
+	default:
+		return false;
 	}
-	return false;
 }
 
 static void

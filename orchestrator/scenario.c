@@ -192,6 +192,8 @@ static void decode_indicators(struct schema_ctx *, const struct ynode *,
     void *, const char *);
 static void decode_scoring(struct schema_ctx *, const struct ynode *, void *,
     const char *);
+static void decode_outage(struct schema_ctx *, const struct ynode *, void *,
+    const char *);
 static void decode_detection(struct schema_ctx *, const struct ynode *,
     void *, const char *);
 static void decode_sla(struct schema_ctx *, const struct ynode *, void *,
@@ -375,6 +377,7 @@ static const struct schema_field scoring_fields[] = {
 	    0),
 	FIELD(scenario_scoring, "timeout", SCHEMA_DURATION, timeout, false, 0, 0),
 	CUSTOM("sla", false, decode_sla),
+	CUSTOM("outage", false, decode_outage),
 	CUSTOM("detection", false, decode_detection),
 };
 
@@ -672,6 +675,72 @@ decode_sla(struct schema_ctx *ctx, const struct ynode *value, void *obj,
 	(void)what;
 	schema_decode(ctx, value, "scoring.sla", sla_fields,
 	    ARRAY_SIZE(sla_fields), &scoring->sla);
+}
+
+/*
+ * A weight of scoring.outage: a decimal from 0 to 10 with at most three
+ * decimals ("1", "1.5", "0.25"), into thousandths, so that scores stay
+ * integers and the same on every machine. A scalar of YAML's is text;
+ * strtod would take "1e1", "inf" and a locale's comma, so it is read here.
+ */
+static void
+decode_weight(struct schema_ctx *ctx, const struct ynode *value,
+    const char *key, long *out)
+{
+	const char *text = schema_scalar(ctx, value, key, "scoring.outage");
+	char quoted[SCHEMA_QUOTE_MAX];
+	const char *p = text;
+	long whole = 0, frac = 0, scale = 100;
+
+	if (text == NULL)
+		return;
+	while (*p >= '0' && *p <= '9' && whole <= 10)
+		whole = whole * 10 + (*p++ - '0');
+	if (p > text && *p == '.' && p[1] != '\0')
+		for (p++; *p >= '0' && *p <= '9' && scale > 0; p++, scale /= 10)
+			frac += (*p - '0') * scale;
+	if (p == text || *p != '\0' ||
+	    whole * 1000 + frac > 10000) {
+		schema_quote(text, quoted);
+		schema_error(ctx, value->pos, "invalid %s '%s' in scoring.outage: "
+		    "expected a number from 0 to 10 with at most 3 decimals", key,
+		    quoted);
+		return;
+	}
+	*out = whole * 1000 + frac;
+}
+
+static void
+decode_weight_attack(struct schema_ctx *ctx, const struct ynode *value,
+    void *obj, const char *what)
+{
+	(void)what;
+	decode_weight(ctx, value, "attack", &((struct scenario_outage *)obj)->attack);
+}
+
+static void
+decode_weight_self(struct schema_ctx *ctx, const struct ynode *value,
+    void *obj, const char *what)
+{
+	(void)what;
+	decode_weight(ctx, value, "self", &((struct scenario_outage *)obj)->self);
+}
+
+static const struct schema_field outage_fields[] = {
+	CUSTOM("attack", false, decode_weight_attack),
+	CUSTOM("self", false, decode_weight_self),
+};
+
+static void
+decode_outage(struct schema_ctx *ctx, const struct ynode *value, void *obj,
+    const char *what)
+{
+	struct scenario_scoring *scoring = obj;
+
+	(void)what;
+	scoring->outage.attack = scoring->outage.self = 1000;
+	schema_decode(ctx, value, "scoring.outage", outage_fields,
+	    ARRAY_SIZE(outage_fields), &scoring->outage);
 }
 
 static void

@@ -23,6 +23,7 @@ score_ledger_init(struct score_ledger *ledger,
 		ledger->teams[i].team = &teams[i];
 	strmap_init(&ledger->check_map);
 	strmap_init(&ledger->grade_map);
+	ledger->outage_attack = ledger->outage_self = 1000;
 	detect_init(&ledger->detect, NULL);
 }
 
@@ -41,7 +42,9 @@ score_ledger_clear(struct score_ledger *ledger)
 		free(ledger->checks[i].host);
 		free(ledger->checks[i].service);
 		free(ledger->checks[i].key);
+		outage_window_clear(&ledger->checks[i].window);
 	}
+	outage_msel_clear(&ledger->msel);
 	free(ledger->checks);
 	strmap_clear(&ledger->check_map);
 	strmap_clear(&ledger->grade_map);
@@ -55,8 +58,9 @@ score_ledger_clear(struct score_ledger *ledger)
 long long
 score_total(const struct score_team *t)
 {
-	return t->availability - t->penalties - t->sla + t->reports +
-	    t->adjustments + t->flags - t->flags_lost + t->detection;
+	return t->availability - t->penalties - t->sla -
+	    outage_points(t->outage) + t->reports + t->adjustments + t->flags -
+	    t->flags_lost + t->detection;
 }
 
 static struct score_team *
@@ -107,14 +111,30 @@ check_of(struct score_ledger *ledger, size_t team, const char *host,
  * however long the run goes on).
  */
 static void
-count_check(struct score_ledger *ledger, struct score_check *c, bool up)
+count_check(struct score_ledger *ledger, struct score_check *c, bool up,
+    const struct event_round *r)
 {
+	enum outage_cause cause = outage_round(&c->window, up, r->simulated,
+	    r->at + (r->has_late ? r->late : 0));
+
 	c->rounds++;
 	c->state = up ? SCORE_UP : SCORE_DOWN;
 	if (up) {
 		c->up++;
 		c->outage = 0;
 		return;
+	}
+	/* Its cause, its downtime, and what scoring.outage weighs it. */
+	if (cause == OUTAGE_ATTACK) {
+		c->attack++;
+		c->attack_s += ledger->interval;
+		ledger->teams[c->team].outage += outage_extra(ledger->outage_attack,
+		    c->points);
+	} else {
+		c->self++;
+		c->self_s += ledger->interval;
+		ledger->teams[c->team].outage += outage_extra(ledger->outage_self,
+		    c->points);
 	}
 	c->outage++;
 	if (c->outage > c->longest)
@@ -167,7 +187,7 @@ apply_round(struct score_ledger *ledger, const struct event *ev,
 		/* The decoder requires both; a hand-made event may lack them. */
 		if (r->checks[i].host != NULL && r->checks[i].service != NULL)
 			count_check(ledger, check_of(ledger, team_index(ledger, team),
-		    r->checks[i].host, r->checks[i].service), r->checks[i].up);
+		    r->checks[i].host, r->checks[i].service), r->checks[i].up, r);
 	}
 	for (i = 0; i < r->n_compromises; i++) {
 		team = find_team(ledger, r->compromises[i].team);
@@ -205,14 +225,25 @@ apply_exercise(struct score_ledger *ledger, const struct event_exercise *x)
 	struct score_team *team;
 	size_t i, j;
 
+	struct score_check *c;
+
 	ledger->sla_after = x->sla_after;
 	ledger->sla_penalty = x->sla_penalty;
 	ledger->interval = x->interval;
+	ledger->outages = x->format >= 5;
+	ledger->outage_attack = x->has_outage ? x->outage_attack : 1000;
+	ledger->outage_self = x->has_outage ? x->outage_self : 1000;
+	outage_msel_set(&ledger->msel, x->injects, x->n_injects);
 	for (i = 0; i < x->n_hosts; i++) {
 		team = find_team(ledger, x->hosts[i].team);
-		for (j = 0; team != NULL && j < x->hosts[i].n_services; j++)
-			check_of(ledger, team_index(ledger, team),
-			    x->hosts[i].name, x->hosts[i].services[j].id);
+		for (j = 0; team != NULL && j < x->hosts[i].n_services; j++) {
+			const struct event_service *svc = &x->hosts[i].services[j];
+
+			c = check_of(ledger, team_index(ledger, team),
+			    x->hosts[i].name, svc->id);
+			c->points = svc->points;
+			c->exec = strcmp(svc->check, "exec") == 0;
+		}
 	}
 }
 
@@ -271,6 +302,49 @@ apply_capture(struct score_ledger *ledger, const struct event *ev,
 	return 0;
 }
 
+/*
+ * A firing opens a window on each check of its targets the inject is
+ * known to break (outage.h); an inject the MSEL does not list breaks
+ * nothing known.
+ */
+static void
+apply_inject(struct score_ledger *ledger, const struct event_inject *f)
+{
+	const struct outage_inject *inj = outage_inject_find(&ledger->msel,
+	    f->id);
+	size_t i, j;
+
+	for (i = 0; inj != NULL && i < f->n_targets; i++)
+		for (j = 0; j < ledger->n_checks; j++) {
+			struct score_check *c = &ledger->checks[j];
+
+			if (strcmp(c->host, f->targets[i]) == 0 &&
+			    outage_breaks(inj, c->host, c->service, c->exec))
+				outage_open(&c->window, f->id, f->firing);
+		}
+}
+
+/* The firing's results settle its windows: a failed action hit nothing. */
+static void
+apply_result(struct score_ledger *ledger, const struct event *ev)
+{
+	const struct event_inject_result *ir = &ev->u.inject_result;
+	size_t i, j;
+
+	for (j = 0; j < ledger->n_checks; j++) {
+		struct score_check *c = &ledger->checks[j];
+
+		/* Lost results: the action may have done its work. */
+		if (ir->lost)
+			outage_settle(&c->window, ir->id, ir->firing, true, ev->t);
+		for (i = 0; i < ir->n_results; i++)
+			if (ir->results[i].host != NULL &&
+			    strcmp(ir->results[i].host, c->host) == 0)
+				outage_settle(&c->window, ir->id, ir->firing,
+				    ir->results[i].ok, ev->t);
+	}
+}
+
 int
 score_apply(struct score_ledger *ledger, const struct event *ev,
     char **error)
@@ -282,7 +356,6 @@ score_apply(struct score_ledger *ledger, const struct event *ev,
 		apply_exercise(ledger, &ev->u.exercise);
 		score_detect_exercise(ledger, &ev->u.exercise);
 		return 0;
-	case EVENT_INJECT:
 	case EVENT_REPORT:
 	case EVENT_INTEL:
 		score_detect_event(ledger, ev);
@@ -293,6 +366,19 @@ score_apply(struct score_ledger *ledger, const struct event *ev,
 		ledger->sla_after = ev->u.change.sla_after;
 		ledger->sla_penalty = ev->u.change.sla_penalty;
 		ledger->interval = ev->u.change.interval;
+		ledger->outage_attack = ev->u.change.has_outage ?
+		    ev->u.change.outage_attack : 1000;
+		ledger->outage_self = ev->u.change.has_outage ?
+		    ev->u.change.outage_self : 1000;
+		outage_msel_set(&ledger->msel, ev->u.change.injects,
+		    ev->u.change.n_injects);
+		return 0;
+	case EVENT_INJECT:
+		apply_inject(ledger, &ev->u.inject);
+		score_detect_event(ledger, ev);
+		return 0;
+	case EVENT_INJECT_RESULT:
+		apply_result(ledger, ev);
 		return 0;
 	case EVENT_ROUND:
 		if (apply_round(ledger, ev, error) < 0)
@@ -357,6 +443,10 @@ score_uptime_add(struct score_uptime *u, const struct score_check *c)
 	u->rounds += c->rounds;
 	u->up += c->up;
 	u->breaches += c->breaches;
+	u->attack += c->attack;
+	u->self += c->self;
+	u->attack_s += c->attack_s;
+	u->self_s += c->self_s;
 	if (c->longest > u->longest)
 		u->longest = c->longest;
 }
@@ -388,6 +478,10 @@ score_to_json(const struct score_ledger *ledger)
 		    t->flags, "flags_lost", t->flags_lost, "captured",
 		    (json_int_t)t->captured, "lost", (json_int_t)t->lost);
 
+		/* Format 5: what scoring.outage added (0 with weights of 1). */
+		if (ledger->outages)
+			json_object_set_new(o, "outage",
+			    json_integer(outage_points(t->outage)));
 		/* Only where detection is measured: older answers stay as were. */
 		if (ledger->detecting)
 			json_object_set_new(o, "detection",
@@ -408,23 +502,40 @@ percent_json(long up, long rounds)
 
 static const char *const state_names[] = { "unknown", "down", "up" };
 
+/*
+ * The failed rounds and their downtime by cause (format 5 on): seconds,
+ * a round's failure standing for its interval.
+ */
 static json_t *
-uptime_fields(const struct score_uptime *u)
+downtime_json(const struct score_uptime *u)
 {
-	return json_pack("{s:o, s:I, s:I, s:I, s:I}", "uptime", percent_json(
-	    u->up, u->rounds), "rounds", (json_int_t)u->rounds, "up",
-	    (json_int_t)u->up, "longest_outage", (json_int_t)u->longest,
-	    "breaches", (json_int_t)u->breaches);
+	return json_pack("{s:I, s:I, s:I, s:I}", "attack", (json_int_t)
+	    u->attack_s, "self", (json_int_t)u->self_s, "attack_rounds",
+	    (json_int_t)u->attack, "self_rounds", (json_int_t)u->self);
 }
 
 static json_t *
-check_json(const struct score_check *c)
+uptime_fields(const struct score_ledger *ledger, const struct score_uptime *u)
+{
+	json_t *o = json_pack("{s:o, s:I, s:I, s:I, s:I}", "uptime",
+	    percent_json(u->up, u->rounds), "rounds", (json_int_t)u->rounds,
+	    "up", (json_int_t)u->up, "longest_outage", (json_int_t)u->longest,
+	    "breaches", (json_int_t)u->breaches);
+
+	if (ledger->outages)
+		json_object_set_new(o, "downtime", downtime_json(u));
+	return o;
+}
+
+static json_t *
+check_json(const struct score_ledger *ledger, const struct score_check *c)
 {
 	json_t *o = json_pack("{s:s, s:s}", "id", c->service, "state",
 	    state_names[c->state]);
-	struct score_uptime u = { 1, c->rounds, c->up, c->longest, c->breaches };
+	struct score_uptime u = { 0 };
 
-	json_object_update_new(o, uptime_fields(&u));
+	score_uptime_add(&u, c);
+	json_object_update_new(o, uptime_fields(ledger, &u));
 	json_object_set_new(o, "outage", json_integer(c->outage));
 	return o;
 }
@@ -452,13 +563,13 @@ hosts_json(const struct score_ledger *ledger, size_t team)
 		if (host == NULL) {
 			score_uptime_of(ledger, team, c->host, &u);
 			host = json_pack("{s:s}", "name", c->host);
-			json_object_update_new(host, uptime_fields(&u));
+			json_object_update_new(host, uptime_fields(ledger, &u));
 			json_object_set_new(host, "services", json_array());
 			json_array_append_new(hosts, host);
 		}
 		name = c->host;
 		services = json_object_get(host, "services");
-		json_array_append_new(services, check_json(c));
+		json_array_append_new(services, check_json(ledger, c));
 	}
 	return hosts;
 }
@@ -478,7 +589,7 @@ score_uptime_to_json(const struct score_ledger *ledger, const char *team)
 		score_uptime_of(ledger, i, NULL, &u);
 		o = json_pack("{s:s, s:s}", "id", t->team->id, "role",
 		    role_name(t->team->role));
-		json_object_update_new(o, uptime_fields(&u));
+		json_object_update_new(o, uptime_fields(ledger, &u));
 		json_object_set_new(o, "sla_lost", json_integer(t->sla));
 		json_object_set_new(o, "hosts", hosts_json(ledger, i));
 		json_array_append_new(teams, o);
@@ -488,6 +599,44 @@ score_uptime_to_json(const struct score_ledger *ledger, const char *team)
 	    "sla", ledger->sla_after > 0 ? json_pack("{s:I, s:I}", "after",
 	    (json_int_t)ledger->sla_after, "penalty",
 	    (json_int_t)ledger->sla_penalty) : json_null(), "teams", teams);
+}
+
+/*
+ * What attributing outages keeps (outage.h): the weights, each team's
+ * weighted thousandths, the MSEL's reach and breaks, and each check's
+ * record by cause and open window, in the order of "checks".
+ */
+static json_t *
+outages_state_json(const struct score_ledger *ledger)
+{
+	json_t *teams = json_array(), *msel = json_array(), *checks =
+	    json_array();
+	size_t i;
+
+	for (i = 0; i < ledger->n_teams; i++)
+		json_array_append_new(teams, json_integer(ledger->teams[i].outage));
+	for (i = 0; i < ledger->msel.n_injects; i++) {
+		const struct outage_inject *inj = &ledger->msel.injects[i];
+
+		json_array_append_new(msel, json_pack("[s, i, o]", inj->id,
+		    (int)inj->reach, event_strings_json((const char *const *)
+		    inj->breaks, inj->n_breaks)));
+	}
+	for (i = 0; i < ledger->n_checks; i++) {
+		const struct score_check *c = &ledger->checks[i];
+
+		json_array_append_new(checks, json_pack("[I, I, I, I, I, b, o, I, "
+		    "b, b, f]", (json_int_t)c->attack, (json_int_t)c->self,
+		    (json_int_t)c->attack_s, (json_int_t)c->self_s,
+		    (json_int_t)c->points, c->exec, c->window.inject ?
+		    json_string(c->window.inject) : json_null(),
+		    (json_int_t)c->window.firing, c->window.settled,
+		    c->window.missed, c->window.settled_t));
+	}
+	return json_pack("{s:b, s:I, s:I, s:o, s:o, s:o}", "on", ledger->outages,
+	    "attack", (json_int_t)ledger->outage_attack, "self",
+	    (json_int_t)ledger->outage_self, "teams", teams, "msel", msel,
+	    "checks", checks);
 }
 
 json_t *
@@ -515,6 +664,7 @@ score_state_to_json(const struct score_ledger *ledger)
 	    (json_int_t)ledger->sla_penalty, "interval",
 	    (json_int_t)ledger->interval, "checks", checks, "grades", grades);
 
+	json_object_set_new(state, "outages", outages_state_json(ledger));
 	if (ledger->detecting)
 		json_object_set_new(state, "detection", json_pack("{s:o, s:o}",
 		    "rules", detect_rules_to_json(&ledger->detect.rules), "state",
@@ -530,6 +680,86 @@ team_at(const struct score_ledger *ledger, const char *id)
 	    id);
 
 	return t != NULL ? (long)team_index(ledger, t) : -1;
+}
+
+/* One inject of the MSEL's outage state, into inj. */
+static int
+restore_inject(struct outage_inject *inj, const json_t *v)
+{
+	const char *id;
+	const json_t *breaks, *b;
+	int reach;
+	size_t j;
+
+	if (json_unpack((json_t *)v, "[s, i, o]", &id, &reach, &breaks) < 0 ||
+	    reach < OUTAGE_REACH_NONE || reach > OUTAGE_REACH_HOST ||
+	    !json_is_array(breaks))
+		return -1;
+	inj->id = xstrdup(id);
+	inj->reach = (enum outage_reach)reach;
+	inj->breaks = xcalloc(json_array_size(breaks) + 1, sizeof(*inj->breaks));
+	json_array_foreach(breaks, j, b) {
+		if (!json_is_string(b))
+			return -1;
+		inj->breaks[inj->n_breaks++] = xstrdup(json_string_value(b));
+	}
+	return 0;
+}
+
+/* outages_state_json()'s, over the checks score_restore() put back. */
+static int
+restore_outages(struct score_ledger *ledger, const json_t *o)
+{
+	const json_t *teams = json_object_get(o, "teams"), *msel =
+	    json_object_get(o, "msel"), *checks = json_object_get(o, "checks");
+	json_int_t n[2], c4[5], firing;
+	double settled_t;
+	const json_t *v, *inject;
+	int on, exec, settled, missed;
+	size_t i;
+
+	if (json_unpack((json_t *)o, "{s:b, s:I, s:I}", "on", &on, "attack",
+	    &n[0], "self", &n[1]) < 0 || json_array_size(teams) !=
+	    ledger->n_teams || json_array_size(checks) != ledger->n_checks ||
+	    !json_is_array(msel))
+		return -1;
+	ledger->outages = on;
+	ledger->outage_attack = (long)n[0];
+	ledger->outage_self = (long)n[1];
+	for (i = 0; i < ledger->n_teams; i++)
+		ledger->teams[i].outage = json_integer_value(json_array_get(teams,
+		    i));
+	outage_msel_clear(&ledger->msel);
+	ledger->msel.injects = xcalloc(json_array_size(msel) + 1,
+	    sizeof(*ledger->msel.injects));
+	json_array_foreach(msel, i, v) {
+		ledger->msel.n_injects = i + 1;
+		if (restore_inject(&ledger->msel.injects[i], v) < 0)
+			return -1;
+	}
+	json_array_foreach(checks, i, v) {
+		struct score_check *c = &ledger->checks[i];
+
+		if (json_unpack((json_t *)v, "[I, I, I, I, I, b, o, I, b, b, F]",
+		    &c4[0], &c4[1], &c4[2], &c4[3], &c4[4], &exec, &inject,
+		    &firing, &settled, &missed, &settled_t) < 0 ||
+		    !(json_is_null(inject) ||
+		    json_is_string(inject)))
+			return -1;
+		c->attack = (long)c4[0];
+		c->self = (long)c4[1];
+		c->attack_s = c4[2];
+		c->self_s = c4[3];
+		c->points = c4[4];
+		c->exec = exec;
+		if (json_is_string(inject)) {
+			outage_open(&c->window, json_string_value(inject), firing);
+			c->window.settled = settled;
+			c->window.missed = missed;
+			c->window.settled_t = settled_t;
+		}
+	}
+	return 0;
 }
 
 int
@@ -562,6 +792,8 @@ score_restore(struct score_ledger *ledger, const json_t *state,
 		c->breaches = (long)n[4];
 		c->state = (enum score_state)n[5];
 	}
+	if (restore_outages(ledger, json_object_get(state, "outages")) < 0)
+		goto bad;
 	json_array_foreach(json_object_get(state, "grades"), i, v) {
 		struct event_grade g = { 0 };
 

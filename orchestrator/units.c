@@ -208,3 +208,18 @@ units_format_clock(double seconds, char *buf)
 	    s / 60 % 60, s % 60);
 	return buf;
 }
+
+const char *
+units_format_thousandths(long v, char *buf)
+{
+	unsigned long u = v < 0 ? 0 - (unsigned long)v : (unsigned long)v;
+	size_t n;
+
+	n = (size_t)snprintf(buf, UNITS_THOUSANDTHS_SIZE, "%s%lu.%03lu",
+	    v < 0 ? "-" : "", u / 1000, u % 1000);
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	return buf;
+}

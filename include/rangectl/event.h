@@ -131,6 +131,15 @@ struct event_msel {
 	const char **people;	/* user names addressed one by one; absent: none */
 	size_t n_people;
 	struct event_truth *truth;	/* NULL: none (absent before format 5) */
+	/*
+	 * The service checks the plan knows it breaks on its targets beyond
+	 * what its action does to a host's power or link, as "HOST/SERVICE"
+	 * (host names): its breaks, its truth's effects, the rehearsal's
+	 * model of a defacement (format 5; absent: none). The ledger tells
+	 * an attack's outages from a team's own by them (outage.h).
+	 */
+	const char **breaks;
+	size_t n_breaks;
 };
 
 struct event_service {
@@ -164,6 +173,13 @@ struct event_exercise {
 	size_t n_injects;
 	struct event_host_entry *hosts;
 	size_t n_hosts;
+	/*
+	 * scoring.outage (format 5), in thousandths: what a failed round
+	 * costs when an inject caused it, and when the team did. has_outage
+	 * false (no key): 1000 and 1000, today's cost.
+	 */
+	bool has_outage;
+	long outage_attack, outage_self;
 };
 
 struct event_clock {
@@ -332,6 +348,8 @@ struct event_change {
 	struct detect_rules detection;
 	struct event_msel *injects;	/* as the exercise event's */
 	size_t n_injects;
+	bool has_outage;	/* as the exercise event's (format 5) */
+	long outage_attack, outage_self;
 };
 
 /*

@@ -217,6 +217,8 @@ struct plan {
 	long interval;	/* scoring: seconds between rounds */
 	long sla_after;	/* scoring.sla: failed rounds in a row; 0: none */
 	long sla_penalty;	/* points a breach costs */
+	/* scoring.outage: weights in thousandths, 1000 (1.0) when not given */
+	long outage_attack, outage_self;
 	bool has_detection;	/* scoring.detection given */
 	struct detect_rules detection;	/* its points; zero without it */
 	long timeout;	/* scoring: of a round's checks */

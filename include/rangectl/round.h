@@ -67,6 +67,21 @@ void round_add_compromises(struct round *r, size_t inject, const bool *running,
  * per inject and per host, borrowed for the call.
  */
 void round_simulate(struct round *r, const bool *fired, const bool *link_down);
+
+/* What, by the rehearsal's model, a fired inject does to a service check. */
+enum round_break {
+	ROUND_INTACT,
+	ROUND_STOPPED,	/* its breaks list the check */
+	ROUND_DEFACED,	/* an exec whose compromise's page lacks the text */
+};
+/*
+ * Whether plan inject pi, fired at the host of service check c, breaks it
+ * beyond what its action does to the host (power, link): the knowledge
+ * round_simulate() fails checks by, shared with the journal's MSEL
+ * (engine_replay.c), which the score ledger attributes outages by.
+ */
+enum round_break round_inject_breaks(const struct plan_inject *pi,
+    const struct scenario_check *c);
 /*
  * Runs every item: tcp and http from this thread at once, exec through
  * the guest agents in parallel, each through its host's node's connection

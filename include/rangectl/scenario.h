@@ -356,6 +356,17 @@ struct scenario_sla {
 };
 
 /*
+ * scoring.outage (issue 14): what a failed round of a service check costs,
+ * by its cause, as weights of the points the round did not earn, in
+ * thousandths (1000 is 1.0, the cost without the rule).
+ */
+struct scenario_outage {
+	const struct ynode *node;	/* NULL: no rule, both weights 1 */
+	long attack;	/* an inject's effect; 1000 when not given */
+	long self;	/* the team's own */
+};
+
+/*
  * scoring.detection (issue 14): points for detecting an attack (halved
  * every half_life seconds it took), for sharing it with an ally, for
  * warning an ally before the attack hit it, and lost per indicator that
@@ -375,6 +386,7 @@ struct scenario_scoring {
 	long interval;
 	long timeout;
 	struct scenario_sla sla;
+	struct scenario_outage outage;
 	struct scenario_detection detection;
 };
 

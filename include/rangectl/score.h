@@ -25,6 +25,7 @@
 
 #include "rangectl/detect.h"
 #include "rangectl/event.h"
+#include "rangectl/outage.h"
 #include "rangectl/scenario.h"
 #include "rangectl/strmap.h"
 
@@ -39,6 +40,12 @@ struct score_team {
 	long long flags_lost;	/* blue: points lost to captures, positive */
 	long captured;	/* red: flag values captured */
 	long lost;	/* blue: its flags' values captured */
+	/*
+	 * scoring.outage: what its weights add to the cost of the team's
+	 * failed rounds, in thousandths of points (0 with weights of 1);
+	 * the score counts outage_points() of it.
+	 */
+	long long outage;
 	long long detection;	/* blue: scoring.detection's, either sign */
 };
 
@@ -56,6 +63,12 @@ struct score_check {
 	long longest;	/* the longest such run */
 	long breaches;	/* runs of sla_after failed rounds */
 	enum score_state state;
+	/* Failed rounds by cause (outage.h), and their downtime in seconds. */
+	long attack, self;
+	long long attack_s, self_s;
+	long long points;	/* a round's, from the exercise event; 0: unknown */
+	bool exec;	/* an exec check: a link_down does not reach it */
+	struct outage_window window;	/* the attack's on it, if open */
 };
 
 /* A report's grade as it stands: a later grade replaces it. */
@@ -68,6 +81,8 @@ struct score_grade {
 /* Sums over several checks (a host's, a team's). */
 struct score_uptime {
 	long checks, rounds, up, longest, breaches;
+	long attack, self;	/* failed rounds by cause */
+	long long attack_s, self_s;	/* their downtime, seconds */
 };
 
 struct score_round {
@@ -91,6 +106,14 @@ struct score_ledger {
 	struct score_grade *grades;
 	size_t n_grades, grades_alloc;
 	struct strmap grade_map;	/* report id -> index + 1 */
+	/*
+	 * Outages by cause (format 5 and later: outages is true, and the
+	 * JSON shows them; older journals' scores and shapes stay as they
+	 * were). The weights are thousandths, 1000 without scoring.outage.
+	 */
+	bool outages;
+	long outage_attack, outage_self;
+	struct outage_msel msel;
 	/*
 	 * Detection scoring (score_detect.c): on when the exercise has
 	 * scoring.detection or an inject with truth, so that journals

@@ -32,5 +32,12 @@ void units_format_duration(long seconds, char *buf, size_t size);
  */
 #define UNITS_CLOCK_SIZE 32
 const char *units_format_clock(double seconds, char *buf);
+/*
+ * Thousandths as a decimal without trailing zeros: 1500 is "1.5", 1000
+ * "1", 250 "0.25" (scoring.outage's weights). Returns buf, of
+ * UNITS_THOUSANDTHS_SIZE bytes.
+ */
+#define UNITS_THOUSANDTHS_SIZE 32
+const char *units_format_thousandths(long v, char *buf);
 
 #endif

@@ -246,6 +246,10 @@ CHANGES = [
      "invalid"),
     ("unknown key in scoring", "timeout: 5s", "timeout: 5s\n  rounds: 3",
      "invalid"),
+    ("outage weights", "timeout: 5s",
+     "timeout: 5s\n  outage: {attack: 0.5, self: 1.5}", "valid"),
+    ("an outage weight above 10", "timeout: 5s",
+     "timeout: 5s\n  outage: {self: 12}", "invalid"),
     ("detection scoring", "timeout: 5s", "timeout: 5s\n  detection: "
      "{points: 50, half_life: 10m, sharing: 10, early_warning: 20, "
      "false_indicator: 2}", "valid"),

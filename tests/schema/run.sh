@@ -90,6 +90,7 @@ bad-inject-breaks          pass  a reference to a service
 bad-flag-duplicate         pass  a duplicate id
 bad-flag-red-host          pass  the role of the team a selector names
 bad-flag-no-blue           pass  which hosts a selector matches
+bad-outage-decimals        pass  a weight's decimals (multipleOf 0.001 is not exact in binary floating point)
 bad-coalition-duplicate    pass  a duplicate id
 bad-coalition-red          pass  the role of a team a circle names
 bad-coalition-unknown      pass  a reference to a team

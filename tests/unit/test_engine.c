@@ -451,6 +451,14 @@ TEST(a_changed_truth_is_a_change)
 	CHECK_STR_EQ(json_string_value(json_array_get(lines, 1)),
 	    "inject 'scan': truth removed");
 	json_decref(lines);
+	/* scoring.outage's weights (format 5): absent is 1. */
+	json_object_set_new(now, "outage_self", json_integer(1500));
+	json_object_set_new(now, "outage_attack", json_integer(1000));
+	lines = engine_timeline_diff(was, now);
+	CHECK_INT_EQ(json_array_size(lines), 3);
+	CHECK_STR_EQ(json_string_value(json_array_get(lines, 0)),
+	    "scoring.outage.self: 1, now 1.5");
+	json_decref(lines);
 	json_decref(was);
 	json_decref(now);
 }

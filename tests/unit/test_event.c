@@ -57,8 +57,10 @@ TEST(exercise_round_trip)
 	struct event_team teams[] = { { "ro", "Romania", ROLE_BLUE },
 		{ "white", NULL, ROLE_WHITE } };
 	struct event_msel msel[] = {
-		{ "recon", "Scan", 300, "exec", targets, 2, NULL, 0, NULL, 0, NULL },
-		{ "press", NULL, -1, "message", NULL, 0, teams_to, 2, NULL, 0, NULL } };
+		{ "recon", "Scan", 300, "exec", targets, 2, NULL, 0, NULL, 0, NULL,
+		  NULL, 0 },
+		{ "press", NULL, -1, "message", NULL, 0, teams_to, 2, NULL, 0, NULL,
+		  NULL, 0 } };
 	struct event_service services[] = { { "web", "http", 10 } };
 	struct event_host_entry hosts[] = { { "ex-ro-web", "ro", services, 1 },
 		{ "ex-gw", NULL, NULL, 0 } };
@@ -70,10 +72,22 @@ TEST(exercise_round_trip)
 	ev.u.exercise = (struct event_exercise){ EVENT_FORMAT, "drill",
 		"Drill", 3600, 600, 5, "/srv/drill.yaml", 3, 20, false, { 0 }, teams,
 		2, msel,
-		2, hosts, 2 };
+		2, hosts, 2, false, 1000, 1000 };
 	round_trip(&ev);
 	o = event_encode(&ev);
 	CHECK_INT_EQ(json_integer_value(json_object_get(o, "format")), 5);
+	/* No scoring.outage: no key, as before format 5. */
+	CHECK(json_object_get(o, "outage_attack") == NULL);
+	json_decref(o);
+	ev.u.exercise.has_outage = true;
+	ev.u.exercise.outage_attack = 0;
+	ev.u.exercise.outage_self = 1500;
+	round_trip(&ev);
+	o = event_encode(&ev);
+	CHECK_INT_EQ(json_integer_value(json_object_get(o, "outage_attack")), 0);
+	CHECK_INT_EQ(json_integer_value(json_object_get(o, "outage_self")),
+	    1500);
+	ev.u.exercise.has_outage = false;
 	CHECK_INT_EQ(json_integer_value(json_object_get(o, "sla_after")), 3);
 	json_decref(o);
 	/* No SLA rule: no field, as before format 3. */
@@ -96,6 +110,7 @@ TEST(exercise_round_trip)
 TEST(the_msel_carries_the_truth)
 {
 	static const char *effects[] = { "web.http" };
+	static const char *breaks[] = { "ex-ro-web/http", "ex-md-web/http" };
 	struct event_indicator ro[] = { { "ipv4", "100.64.0.66" },
 		{ "url", "http://10.1.1.10/index.html" } };
 	struct event_indicator md[] = { { "ipv4", "100.64.0.66" },
@@ -106,11 +121,11 @@ TEST(the_msel_carries_the_truth)
 	struct event_truth bare = { NULL, NULL, 0, NULL, 0 };
 	struct event_msel msel[] = {
 		{ "deface", "Deface", 900, "exec", targets, 2, NULL, 0, NULL, 0,
-		  &truth },
+		  &truth, breaks, 2 },
 		{ "press", NULL, -1, "message", NULL, 0, teams_to, 2, NULL, 0,
-		  NULL },
+		  NULL, NULL, 0 },
 		{ "hint", NULL, -1, "message", NULL, 0, teams_to, 2, NULL, 0,
-		  &bare } };
+		  &bare, NULL, 0 } };
 	static const char *what[] = { "inject 'deface': truth added" };
 	struct event ev, back;
 	json_t *o, *t;
@@ -119,7 +134,7 @@ TEST(the_msel_carries_the_truth)
 	event_init(&ev, EVENT_EXERCISE);
 	ev.has_t = true;
 	ev.u.exercise = (struct event_exercise){ EVENT_FORMAT, "drill", NULL,
-		3600, 600, 5, NULL, 0, 0, false, { 0 }, NULL, 0, msel, 3, NULL, 0 };
+		3600, 600, 5, NULL, 0, 0, false, { 0 }, NULL, 0, msel, 3, NULL, 0, false, 0, 0 };
 	round_trip(&ev);
 	o = event_encode(&ev);
 	t = json_object_get(json_array_get(json_object_get(o, "injects"), 0),
@@ -128,6 +143,8 @@ TEST(the_msel_carries_the_truth)
 	    "T1491.002");
 	CHECK(json_object_get(json_array_get(json_object_get(o, "injects"), 1),
 	    "truth") == NULL);
+	CHECK(json_object_get(json_array_get(json_object_get(o, "injects"), 1),
+	    "breaks") == NULL);
 	CHECK(json_is_null(json_object_get(json_object_get(json_array_get(
 	    json_object_get(o, "injects"), 2), "truth"), "technique")));
 	json_object_set_new(o, "seq", json_integer(1));
@@ -135,6 +152,8 @@ TEST(the_msel_carries_the_truth)
 		const struct event_truth *d = back.u.exercise.injects[0].truth;
 
 		CHECK(back.u.exercise.injects[1].truth == NULL);
+		CHECK_INT_EQ(back.u.exercise.injects[0].n_breaks, 2);
+		CHECK_INT_EQ(back.u.exercise.injects[1].n_breaks, 0);
 		CHECK(d != NULL && d->n_resolved == 2 && d->n_effects == 1);
 		if (d != NULL && d->n_resolved == 2) {
 			CHECK_STR_EQ(d->effects[0], "web.http");
@@ -150,7 +169,7 @@ TEST(the_msel_carries_the_truth)
 	event_init(&ev, EVENT_CHANGE);
 	ev.has_t = true;
 	ev.u.change = (struct event_change){ what, 1, 3600, 600, 5, 0, 0, false,
-		{ 0 }, msel, 3 };
+		{ 0 }, msel, 3, true, 500, 2000 };
 	round_trip(&ev);
 }
 
@@ -282,12 +301,13 @@ TEST(the_small_events_round_trip)
 		static const char *what[] = { "inject 'recon': at 0:05:00, now "
 			"0:10:00" };
 		struct event_msel msel[] = {
-			{ "recon", "Scan", 600, "exec", targets, 2, NULL, 0, NULL, 0, NULL } };
+			{ "recon", "Scan", 600, "exec", targets, 2, NULL, 0, NULL, 0,
+			  NULL, NULL, 0 } };
 
 		event_init(&ev, EVENT_CHANGE);
 		ev.has_t = true;
 		ev.u.change = (struct event_change){ what, 1, 3600, 60, 5, 3, 20,
-			false, { 0 }, msel, 1 };
+			false, { 0 }, msel, 1, false, 0, 0 };
 		round_trip(&ev);
 	}
 	event_init(&ev, EVENT_LOGIN);
@@ -420,6 +440,16 @@ TEST(a_malformed_exercise_is_refused)
 	    "\"sla_after\":0,\"sla_penalty\":20}", "event 5 (exercise): "
 	    "'sla_after' must be at least 1 and 'sla_penalty' at least 0, not 0 "
 	    "and 20");
+	/* Format 5: scoring.outage's weights, in thousandths. */
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":5,"
+	    "\"outage_self\":1500}", "ok");
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":5,"
+	    "\"outage_attack\":10001}", "event 5 (exercise): 'outage_attack' "
+	    "and 'outage_self' must be from 0 to 10000 (thousandths), not 10001 "
+	    "and 1000");
+	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":5,"
+	    "\"outage_self\":1.5}", "event 5 (exercise): 'outage_self' must be "
+	    "an integer");
 	REFUSED(EX_HEAD "\"teams\":[],\"injects\":[],\"hosts\":[],\"format\":3,"
 	    "\"sla_after\":\"3\"}", "event 5 (exercise): 'sla_after' must be "
 	    "an integer");

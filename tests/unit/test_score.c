@@ -400,7 +400,7 @@ TEST(a_capture_earns_red_and_costs_the_owner)
 	/* A flag's value scores nothing by itself. */
 	event_init(&ev, EVENT_FLAG);
 	ev.u.flag = (struct event_flag){ "web-root", "demo-ro-web", "ro",
-		"flag{00}", 2, true, NULL };
+		"flag{00}", 2, true, NULL, false };
 	CHECK_INT_EQ(apply(&l, &ev, NULL), 0);
 	CHECK_INT_EQ(total(&l, "ro"), -30);
 	/* A journal naming a team the ledger lacks is damaged. */

@@ -140,3 +140,21 @@ TEST(ids)
 	CHECK_INT_EQ(units_check_id("", 12, &why), -1);
 	CHECK_INT_EQ(units_check_id("w\xc3\xa9", 12, &why), -1);
 }
+
+/* scoring.outage's weights: thousandths, without trailing zeros. */
+TEST(thousandths_format)
+{
+	static const struct {
+		long v;
+		const char *text;
+	} cases[] = {
+		{ 0, "0" }, { 1000, "1" }, { 1500, "1.5" }, { 250, "0.25" },
+		{ 1, "0.001" }, { 10000, "10" }, { -500, "-0.5" },
+	};
+	char buf[UNITS_THOUSANDTHS_SIZE];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		CHECK_STR_EQ(units_format_thousandths(cases[i].v, buf),
+		    cases[i].text);
+}
