@@ -75,6 +75,8 @@ bad-nic-role-network       pass  the network's per_team against the host's team'
 bad-inject-after-end       pass  at against exercise.duration
 bad-scoring-timeout        pass  timeout against interval
 bad-ip-broadcast           pass  address arithmetic (the plan)
+bad-vpn-listen-inside      pass  address arithmetic: the VPN endpoint inside a network (the plan)
+bad-vpn-overlap            pass  address arithmetic: the VPN pool overlaps a network (the plan)
 bad-ip-network             pass  address arithmetic (the plan)
 bad-ip-outside             pass  address arithmetic (the plan)
 bad-ip-reserved            pass  address arithmetic (the plan)
