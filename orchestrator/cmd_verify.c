@@ -95,7 +95,8 @@ cmd_range_event(const struct cmd_digests *d)
 	ev.has_t = false;
 	ev.u.range = (struct event_range){ teams, d->n,
 	    (const char **)xcalloc(n + 1, sizeof(char *)), n };
-	memcpy(ev.u.range.differ, lines, n * sizeof(*lines));
+	if (n > 0)	/* lines is NULL when no team differs */
+		memcpy(ev.u.range.differ, lines, n * sizeof(*lines));
 	o = event_encode(&ev);
 	event_clear(&ev);
 	for (i = 0; i < n; i++)

@@ -81,7 +81,8 @@ digest_lines(char **lines, size_t n, char hex[FAIRNESS_HEX])
 	size_t i;
 	int rc;
 
-	qsort(lines, n, sizeof(*lines), by_text);
+	if (n > 1)	/* qsort() of no array is undefined */
+		qsort(lines, n, sizeof(*lines), by_text);
 	strbuf_init(&sb);
 	strbuf_append(&sb, "");
 	for (i = 0; i < n; i++)
