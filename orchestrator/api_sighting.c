@@ -14,17 +14,6 @@
 #include "rangectl/util.h"
 
 static int
-type_of(const char *name)
-{
-	int type;
-
-	for (type = 1; type <= INDICATOR_LAST; type++)
-		if (strcmp(indicator_type_name(type), name) == 0)
-			return type;
-	return INDICATOR_NONE;
-}
-
-static int
 one_indicator(const json_t *v, size_t i, struct event_indicator *out,
     struct api_response *res)
 {
@@ -36,19 +25,19 @@ one_indicator(const json_t *v, size_t i, struct event_indicator *out,
 		    "of a 'type' and a 'value', both strings, and nothing else", i);
 		return -1;
 	}
-	if (type_of(type) == INDICATOR_NONE) {
+	if (indicator_type_parse(type) == INDICATOR_NONE) {
 		api_answer_error(res, 400, "'indicators[%zu].type' must be one of "
 		    "ipv4, ipv6, domain, url, email, md5, sha1, sha256, file_name",
 		    i);
 		return -1;
 	}
 	if (strlen(value) > API_INDICATOR_MAX ||
-	    truth_indicator_check(type_of(type), value, &why) < 0) {
+	    truth_indicator_check(indicator_type_parse(type), value, &why) < 0) {
 		api_answer_error(res, 400, "'indicators[%zu].value' is not a %s: "
 		    "%s", i, type, why ? why : "it is over 1024 characters");
 		return -1;
 	}
-	out->type = indicator_type_name(type_of(type));
+	out->type = indicator_type_name(indicator_type_parse(type));
 	out->value = value;
 	return 0;
 }

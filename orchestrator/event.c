@@ -430,12 +430,7 @@ truth_free(struct event_truth *t)
 static bool
 indicator_type_known(const char *type)
 {
-	int i;
-
-	for (i = 1; i <= INDICATOR_LAST; i++)
-		if (strcmp(indicator_type_name(i), type) == 0)
-			return true;
-	return false;
+	return indicator_type_parse(type) != INDICATOR_NONE;
 }
 
 static bool

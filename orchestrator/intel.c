@@ -35,17 +35,6 @@ intel_tlp_parse(const char *text)
 	return INTEL_TLP_NONE;
 }
 
-static int
-indicator_type_parse(const char *text)
-{
-	int i;
-
-	for (i = INDICATOR_NONE + 1; text != NULL && i <= INDICATOR_LAST; i++)
-		if (strcmp(text, indicator_type_name(i)) == 0)
-			return i;
-	return INDICATOR_NONE;
-}
-
 static void
 lower(char *s)
 {

@@ -155,6 +155,18 @@ indicator_type_name(int type)
 	    indicator_names[type] : "none";
 }
 
+int
+indicator_type_parse(const char *name)
+{
+	int type;
+
+	for (type = INDICATOR_NONE + 1; name != NULL && type <= INDICATOR_LAST;
+	    type++)
+		if (strcmp(indicator_names[type], name) == 0)
+			return type;
+	return INDICATOR_NONE;
+}
+
 #define FIELD(s, key, type, member, req, min, max) \
 	{ key, type, offsetof(struct s, member), req, min, max, NULL, NULL }
 #define ENUM(s, key, member, req, choices) \

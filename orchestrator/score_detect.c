@@ -17,17 +17,6 @@
 
 #include "rangectl/util.h"
 
-static int
-indicator_type_of(const char *name)
-{
-	int type;
-
-	for (type = 1; type <= INDICATOR_LAST; type++)
-		if (strcmp(indicator_type_name(type), name) == 0)
-			return type;
-	return INDICATOR_NONE;
-}
-
 /* The indicators of every row of m's truth whose team is team. */
 static struct detect_indicator *
 team_indicators(const struct event_truth *truth, const char *team,
@@ -46,7 +35,7 @@ team_indicators(const struct event_truth *truth, const char *team,
 		    sizeof(*list));
 		for (j = 0; j < row->n_indicators; j++)
 			list[(*n)++] = (struct detect_indicator){
-			    indicator_type_of(row->indicators[j].type),
+			    indicator_type_parse(row->indicators[j].type),
 			    row->indicators[j].value };
 	}
 	return list;
@@ -149,7 +138,7 @@ reported(struct score_ledger *ledger, const struct event *ev)
 	indicators = xcalloc(r->n_indicators + 1, sizeof(*indicators));
 	for (i = 0; i < r->n_indicators; i++)
 		indicators[i] = (struct detect_indicator){
-		    indicator_type_of(r->indicators[i].type),
+		    indicator_type_parse(r->indicators[i].type),
 		    r->indicators[i].value };
 	s.indicators = indicators;
 	s.n_indicators = r->n_indicators;
@@ -187,7 +176,7 @@ observed(struct score_ledger *ledger, const struct event *ev)
 	indicators = xcalloc(x->n_indicators + 1, sizeof(*indicators));
 	for (i = 0; i < x->n_indicators; i++)
 		indicators[i] = (struct detect_indicator){
-		    indicator_type_of(x->indicators[i].type),
+		    indicator_type_parse(x->indicators[i].type),
 		    x->indicators[i].value };
 	allies = xcalloc(x->n_to + 1, sizeof(*allies));
 	for (i = 0; i < x->n_to; i++)

@@ -511,6 +511,8 @@ long check_kind_port(int kind);
 const char *dns_type_name(int type);	/* "A" for DNS_NONE */
 const char *action_name(int action);
 const char *indicator_type_name(int type);	/* "none" out of range */
+/* The type named name (NULL is none), or INDICATOR_NONE. */
+int indicator_type_parse(const char *name);
 /* The names of the hardware values, as the scenario writes them. */
 const char *firmware_name(int firmware);
 const char *machine_name(int machine);
