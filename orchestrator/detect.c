@@ -486,6 +486,18 @@ detect_missed(const struct detect_attack *a)
 	return a->fired >= 0 && a->detected < 0;
 }
 
+bool
+detect_first_of_inject(const struct detect_ledger *ledger, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(ledger->attacks[j].inject,
+		    ledger->attacks[i].inject) == 0)
+			return false;
+	return true;
+}
+
 const struct detect_attack *
 detect_find(const struct detect_ledger *ledger, const char *inject,
     const char *team)

@@ -1320,17 +1320,6 @@ print_flags(const struct report *r, FILE *out)
 
 /* ---- coalition ---------------------------------------------------------- */
 
-static bool
-first_of_inject(const struct detect_ledger *d, size_t i)
-{
-	size_t j;
-
-	for (j = 0; j < i; j++)
-		if (strcmp(d->attacks[j].inject, d->attacks[i].inject) == 0)
-			return false;
-	return true;
-}
-
 /* A cell of the matrix, coloured by how the team did. */
 static void
 matrix_cell(FILE *out, const struct detect_attack *a)
@@ -1359,7 +1348,7 @@ print_coalition_matrix(const struct report *r, FILE *out)
 		}
 	fputs("</tr></thead>\n<tbody>\n", out);
 	for (i = 0; i < d->n_attacks; i++) {
-		if (!first_of_inject(d, i))
+		if (!detect_first_of_inject(d, i))
 			continue;
 		fputs("<tr>", out);
 		html_td(out, "id", d->attacks[i].inject);

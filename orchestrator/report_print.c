@@ -444,18 +444,6 @@ print_flags(const struct report *r, FILE *out)
 
 /* ---- coalition: detection and sharing against the truth ----------------- */
 
-/* Whether attack i is the first of its inject, so a row of the matrix. */
-static bool
-first_of_inject(const struct detect_ledger *d, size_t i)
-{
-	size_t j;
-
-	for (j = 0; j < i; j++)
-		if (strcmp(d->attacks[j].inject, d->attacks[i].inject) == 0)
-			return false;
-	return true;
-}
-
 /* Inject × blue team: when each detected, shared, was warned, or missed. */
 static void
 print_matrix(const struct report *r, FILE *out)
@@ -472,7 +460,7 @@ print_matrix(const struct report *r, FILE *out)
 		}
 	fputc('\n', out);
 	for (i = 0; i < d->n_attacks; i++) {
-		if (!first_of_inject(d, i))
+		if (!detect_first_of_inject(d, i))
 			continue;
 		fputs("  ", out);
 		put(out, d->attacks[i].inject);

@@ -167,6 +167,11 @@ size_t detect_sighting(struct detect_ledger *ledger,
 /* The team's figures (borrowed), or NULL if never declared nor named. */
 const struct detect_team *detect_team_of(const struct detect_ledger *ledger,
     const char *team);
+/*
+ * Whether attack i is the first of its inject in the ledger: the rows of
+ * an inject × team matrix, in the order the MSEL declared them.
+ */
+bool detect_first_of_inject(const struct detect_ledger *ledger, size_t i);
 /* A missed attack: fired, and not detected (yet). */
 bool detect_missed(const struct detect_attack *a);
 /* The attack of inject on team (borrowed), or NULL when none was aimed. */
