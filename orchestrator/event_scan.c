@@ -105,11 +105,12 @@ static const double exact_ten[] = {
 
 /*
  * The value of the number's digits (int_len of them at in, then frac_len
- * after the point) without strtod(), when that is exact: at most 15
- * digits in all, a whole number under 10^15 that a double holds, divided
- * by a power of ten that it holds too, is one correctly rounded division:
- * the double nearest the decimal, which is what strtod() returns (Clinger's
- * fast path). false, *d untouched, for any other number.
+ * after the point) without strtod(), when that is exact: at most 16
+ * digits in all making a whole number of at most 2^53, which a double
+ * holds, divided by a power of ten that it holds too (at most 10^15), is
+ * one correctly rounded division: the double nearest the decimal, which
+ * is what strtod() returns (Clinger's fast path). false, *d untouched,
+ * for any other number.
  */
 static bool
 exact_decimal(const char *in, size_t int_len, size_t frac_len, bool minus,
@@ -119,12 +120,14 @@ exact_decimal(const char *in, size_t int_len, size_t frac_len, bool minus,
 	const char *p;
 	size_t i;
 
-	if (int_len + frac_len > 15)
+	if (int_len + frac_len > 16)
 		return false;
 	for (i = 0, p = in; i < int_len; i++, p++)
 		m = m * 10 + (unsigned long long)(*p - '0');
 	for (i = 0, p++; i < frac_len; i++, p++)
 		m = m * 10 + (unsigned long long)(*p - '0');
+	if (m > (1ULL << 53))
+		return false;
 	*d = (double)m / exact_ten[frac_len];
 	if (minus)
 		*d = -*d;
@@ -135,7 +138,7 @@ exact_decimal(const char *in, size_t int_len, size_t frac_len, bool minus,
  * A JSON number, as jansson reads it: an integer (no fraction, no
  * exponent; *is_int, *i) or a real (*d); both set *d. An integer of more
  * than 18 digits or a real that overflows is left to jansson. Reals of
- * few digits are read by exact_decimal(), the rest by strtod().
+ * up to 16 digits are read by exact_decimal(), the rest by strtod().
  */
 static bool
 number(struct scan *s, bool *is_int, long long *i, double *d)
