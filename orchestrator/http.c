@@ -959,6 +959,8 @@ static void
 lower_own_priority(void)
 {
 	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), HTTP_HASHER_NICE);
+	/* Named, so that ps and the tests find it among the threads. */
+	(void)pthread_setname_np(pthread_self(), "rangectl-hasher");
 }
 
 /* Answers the queued logins in turn; resumed, MHD sends each answer. */
