@@ -130,11 +130,13 @@ plant_command(const char *path, const char *value)
 /*
  * Runs cmd in the host of plan flag i, trying again while its guest agent
  * does not answer (a guest just reverted, or rebooting) until seconds have
- * passed. Returns agent_exec_host()'s, with *res and *error of the last try.
+ * passed or the engine winds down (an exercise that ended or was stopped
+ * must not wait for a guest that stays away). Returns agent_exec_host()'s,
+ * with *res and *error of the last try.
  */
 static int
-plant_exec(const struct cluster_refs *refs, size_t host, const char *cmd,
-    int seconds, struct agent_result *res, char **error)
+plant_exec(struct engine *e, const struct cluster_refs *refs, size_t host,
+    const char *cmd, int seconds, struct agent_result *res, char **error)
 {
 	double deadline = mono_now() + seconds, left;
 	struct timespec pause = { FLAG_RETRY_MS / 1000,
@@ -145,7 +147,8 @@ plant_exec(const struct cluster_refs *refs, size_t host, const char *cmd,
 		left = deadline - mono_now();
 		rc = agent_exec_host(refs, host, cmd, left >= 1 ? (int)left : 1,
 		    res, error);
-		if (rc == 0 || deadline - mono_now() <= FLAG_RETRY_MS / 1000.0)
+		if (rc == 0 || deadline - mono_now() <= FLAG_RETRY_MS / 1000.0 ||
+		    atomic_load(&e->winding_down))
 			return rc;
 		free(*error);
 		*error = NULL;
@@ -166,7 +169,7 @@ plant_thread(void *arg)
 	char *cmd = plant_command(f->path, job->value), *error = NULL;
 	bool ok;
 
-	ok = plant_exec(refs, f->host, cmd, job->replant ?
+	ok = plant_exec(e, refs, f->host, cmd, job->replant ?
 	    FLAG_REPLANT_TIMEOUT : FLAG_WRITE_TIMEOUT, &res, &error) == 0 &&
 	    res.exit_code == 0;
 	engine_refs_drop(refs);
