@@ -494,7 +494,8 @@ run_engine(struct range *range, struct cluster *cl, const char *state_dir,
 	 * engine's time alone.
 	 */
 	if (a->listen != NULL) {
-		view_restore(&d.view, range->plan, state_dir, &opts.observed_seq,
+		view_restore_lazy(&d.view, range->plan, state_dir,
+		    &opts.observed_seq,
 		    &opts.observed_offset, a->quiet ? NULL : stderr);
 		d.view_ready = true;
 		opts.observe = observe;

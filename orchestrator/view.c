@@ -44,6 +44,94 @@ str(const json_t *o, const char *key)
 }
 
 /*
+ * While view_restore_lazy()'s thread rebuilds the report's lists: a
+ * route that reads them waits for it (wait_whole), and one that reads
+ * only the ledger or the hosts, restored before the API started, waits
+ * only when events are queued that it has not taken in (wait_ledger).
+ * Called before the read lock: the restorer holds the write lock while
+ * it puts the lists in place.
+ */
+static void
+wait_whole(struct view *v)
+{
+	pthread_mutex_lock(&v->wait_lock);
+	while (v->restoring)
+		pthread_cond_wait(&v->restored, &v->wait_lock);
+	pthread_mutex_unlock(&v->wait_lock);
+}
+
+static void
+wait_ledger(struct view *v)
+{
+	pthread_mutex_lock(&v->wait_lock);
+	while (v->restoring && v->queued_ledger > 0)
+		pthread_cond_wait(&v->restored, &v->wait_lock);
+	pthread_mutex_unlock(&v->wait_lock);
+}
+
+/* Whether view_restore_lazy()'s thread is still at work. */
+static bool
+is_restoring(struct view *v)
+{
+	bool r;
+
+	pthread_mutex_lock(&v->wait_lock);
+	r = v->restoring;
+	pthread_mutex_unlock(&v->wait_lock);
+	return r;
+}
+
+/*
+ * Queues event (taken: a new reference) when the view is being
+ * restored; else returns false and leaves event to the caller. The
+ * engine's thread only appends here, and never waits for the restore.
+ */
+static bool
+queue_if_restoring(struct view *v, json_t *event)
+{
+	const char *type = json_string_value(json_object_get(event, "type"));
+	bool queued = false;
+
+	pthread_mutex_lock(&v->wait_lock);
+	if (v->restoring) {
+		/*
+		 * A host event changes the lists and hosts only, a range
+		 * event the range only (report.c's apply_host, apply_range).
+		 */
+		if (type == NULL || (strcmp(type, "host") != 0 &&
+		    strcmp(type, "range") != 0))
+			v->queued_ledger++;
+		json_array_append_new(v->queued, event);
+		queued = true;
+	}
+	pthread_mutex_unlock(&v->wait_lock);
+	return queued;
+}
+
+static void note_host(struct view *v, const struct event_host *host);
+
+/*
+ * queue_if_restoring(), and a host event's state noted in the hosts at
+ * once, since the hosts route does not wait for the lists (taken again
+ * from the queue later: the same state). Write lock, then wait_lock,
+ * as the restorer takes them.
+ */
+static bool
+queue_event(struct view *v, json_t *event, const struct event *ev)
+{
+	bool queued;
+
+	if (ev == NULL || ev->type != EVENT_HOST)
+		return queue_if_restoring(v, event);
+	pthread_rwlock_wrlock(&v->lock);
+	queued = queue_if_restoring(v, event);
+	if (queued)
+		note_host(v, &ev->u.host);
+	pthread_rwlock_unlock(&v->lock);
+	return queued;
+}
+
+/*
  * A round: each host's services as the round found them. A service as it
  * was is left alone: most rounds change nothing, and a replay of a week's
  * journal passes through 90,000 of them. A round lists a host's checks
@@ -182,6 +270,24 @@ apply_locked(struct view *v, const json_t *event)
 	free(line);
 }
 
+/* je as a JSON event of its own, for the queue; NULL when none can be. */
+static json_t *
+replayed_json(const struct journal_event *je)
+{
+	json_t *made;
+
+	if (je->json != NULL)
+		return json_deep_copy(je->json);
+	if (je->text != NULL)
+		return json_loadb(je->text, je->len, 0, NULL);
+	if (je->ev == NULL)
+		return NULL;
+	made = event_encode(je->ev);
+	json_object_set_new(made, "seq", json_integer((json_int_t)je->seq));
+	json_object_set_new(made, "wall", json_real(je->ev->wall));
+	return made;
+}
+
 void
 view_apply_replayed(struct view *v, const struct journal_event *je)
 {
@@ -189,6 +295,13 @@ view_apply_replayed(struct view *v, const struct journal_event *je)
 	const json_t *event = je->json;
 	char *line;
 
+	if (is_restoring(v)) {
+		json_t *copy = replayed_json(je);
+
+		if (copy != NULL && queue_event(v, copy, je->ev))
+			return;
+		json_decref(copy);
+	}
 	pthread_rwlock_wrlock(&v->lock);
 	/* The same event twice (the view's checkpoint, then the engine's replay). */
 	if (je->seq <= (unsigned long long)v->last_seq)
@@ -231,6 +344,8 @@ view_empty(struct view *v, const struct plan *plan)
 {
 	memset(v, 0, sizeof(*v));
 	pthread_rwlock_init(&v->lock, NULL);
+	pthread_mutex_init(&v->wait_lock, NULL);
+	pthread_cond_init(&v->restored, NULL);
 	v->plan = plan;
 	v->hosts = json_object();
 	v->intel = json_array();
@@ -261,6 +376,24 @@ view_init(struct view *v, const struct plan *plan, const char *state_dir,
 
 #define VIEW_CHECKPOINT_VERSION 2
 
+static void count_firings(const struct report *r, size_t *firings,
+    size_t *failed);
+
+/*
+ * What /metrics counts in the report's lists, for a restart's first
+ * answers (view_restore_lazy()); a checkpoint without it is read all the
+ * same, /metrics then waits for the lists.
+ */
+static json_t *
+counts_json(struct view *v)
+{
+	size_t firings, failed;
+
+	count_firings(&v->report, &firings, &failed);
+	return json_pack("{s:I, s:I}", "firings", (json_int_t)firings,
+	    "results_failed", (json_int_t)failed);
+}
+
 /*
  * The checkpoint's first line (where it was taken, and the state), new;
  * *bin (new, *len bytes) the report's records that follow it.
@@ -275,11 +408,11 @@ checkpoint_head(struct view *v, unsigned long long seq,
 	char *text;
 
 	snprintf(hash, sizeof(hash), "%016llx", line_hash);
-	head = json_pack("{s:i, s:s, s:I, s:I, s:s, s:o, s:O}", "version",
+	head = json_pack("{s:i, s:s, s:I, s:I, s:s, s:o, s:O, s:o}", "version",
 	    VIEW_CHECKPOINT_VERSION, "exercise", v->plan->exercise, "seq",
 	    (json_int_t)seq, "offset", (json_int_t)offset, "line_hash", hash,
 	    "report", report_state_to_json(&v->report, bin, len), "hosts",
-	    v->hosts);
+	    v->hosts, "counts", counts_json(v));
 	text = json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(head);
 	return text;
@@ -319,6 +452,10 @@ view_checkpoint_take(struct view *v, const char *state_dir,
 	struct view_saving *s = NULL;
 
 	*error = NULL;
+	/* Half restored, it is not taken: the next checkpoint will be. */
+	if (!force && is_restoring(v))
+		return NULL;
+	wait_whole(v);
 	/* Only the engine's thread changes the view: readers go on. */
 	pthread_rwlock_rdlock(&v->lock);
 	if ((unsigned long long)v->last_seq != seq || seq == v->saved_seq ||
@@ -531,11 +668,275 @@ view_restore(struct view *v, const struct plan *plan, const char *state_dir,
 	free(path);
 }
 
+/* ---- the checkpoint, in two halves (view_restore_lazy()) ----------------- */
+
+/*
+ * Why two halves: a callgrind of view_restore() on a 100,000-event
+ * journal's checkpoint counts 476 M instructions, and nine tenths of
+ * them rebuild the report's lists from the kept events (jansson's parse
+ * of each, report_apply_event(), freeing the trees). The first answers
+ * of a restarted dashboard (scores, hosts, /metrics' rounds) read none
+ * of that: the ledger and the hosts are in the checkpoint's head and
+ * records. So the head is restored at once and the lists on a thread;
+ * every route that reads the lists waits for it under wait_lock, and
+ * events handed in meanwhile are queued rather than taken, since a
+ * round's penalties depend on the compromises the lists hold. The
+ * engine's thread only ever appends to the queue.
+ */
+struct view_lists_job {
+	struct view *v;
+	json_t *head;	/* the checkpoint's first line (own) */
+	char *bin;	/* its records (own) */
+	size_t len;
+	char *path, *journal;	/* own */
+	long kept_at;	/* where its kept events begin */
+	unsigned long long seq;	/* where it was taken */
+	FILE *log;
+};
+
+static void
+lists_job_free(struct view_lists_job *job)
+{
+	if (job == NULL)
+		return;
+	json_decref(job->head);
+	free(job->bin);
+	free(job->path);
+	free(job->journal);
+	free(job);
+}
+
+/* Replays into ctx's view the journal's events up to ctx's seq. */
+struct replay_until {
+	struct view *v;
+	unsigned long long seq;
+};
+
+static int
+replay_until_one(const struct journal_event *je, void *ctx)
+{
+	struct replay_until *u = ctx;
+
+	if (je->seq > u->seq)
+		return -1;
+	view_apply_replayed(u->v, je);
+	return 0;
+}
+
+/*
+ * The whole view as the checkpoint has it, in s (emptied first): its
+ * kept events, then its report state, as restore_from() does; or, when
+ * those are damaged (the head was sound), the journal up to its seq.
+ * Returns whether the hosts are s's own (the journal's).
+ */
+static bool
+build_whole(struct view_lists_job *job, struct view *s)
+{
+	struct replay_until u = { .v = s, .seq = job->seq };
+	char *error = NULL;
+
+	view_empty(s, job->v->plan);
+	if (take_kept(s, job->path, job->kept_at) == 0 &&
+	    report_state_restore(&s->report, json_object_get(job->head,
+	    "report"), job->bin, job->len, &error) == 0)
+		return false;
+	if (job->log != NULL)
+		fprintf(job->log, "note: the dashboard's checkpoint '%s' is not "
+		    "used (%s); replaying the journal up to it\n", job->path,
+		    error ? error : "one of its events is damaged");
+	free(error);
+	error = NULL;
+	view_clear(s);
+	view_empty(s, job->v->plan);
+	journal_read_from(job->journal, 0, 1, replay_until_one, &u, &error);
+	free(error);
+	return true;
+}
+
+/* Swaps what the lazy half holds between a and b (the write lock held). */
+static void
+swap_lists(struct view *a, struct view *b, bool hosts)
+{
+	struct report r = a->report;
+	json_t *j;
+	char *k;
+	size_t n;
+
+	a->report = b->report;
+	b->report = r;
+#define SWAP(f, tmp) do { tmp = a->f; a->f = b->f; b->f = tmp; } while (0)
+	SWAP(intel, j);
+	SWAP(intel_first, j);
+	SWAP(range, j);
+	SWAP(kept, k);
+	SWAP(kept_len, n);
+	SWAP(kept_alloc, n);
+	if (hosts)
+		SWAP(hosts, j);
+#undef SWAP
+	a->version++;
+}
+
+/* Takes in the queued events, in order, then ends the restore. */
+static void
+drain_queue(struct view *v)
+{
+	json_t *batch;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&v->wait_lock);
+		if (json_array_size(v->queued) == 0) {
+			v->restoring = false;
+			v->queued_ledger = 0;
+			pthread_cond_broadcast(&v->restored);
+			pthread_mutex_unlock(&v->wait_lock);
+			return;
+		}
+		batch = v->queued;
+		v->queued = json_array();
+		pthread_mutex_unlock(&v->wait_lock);
+		for (i = 0; i < json_array_size(batch); i++)
+			apply_locked(v, json_array_get(batch, i));
+		json_decref(batch);
+	}
+}
+
+static void *
+restore_lists(void *arg)
+{
+	struct view_lists_job *job = arg;
+	struct view *v = job->v, s;
+	bool hosts = build_whole(job, &s);
+
+	pthread_rwlock_wrlock(&v->lock);
+	swap_lists(v, &s, hosts);
+	drain_queue(v);
+	pthread_rwlock_unlock(&v->lock);
+	view_clear(&s);
+	lists_job_free(job);
+	return NULL;
+}
+
+/*
+ * The checkpoint's first kept event, the exercise's, taken in: the
+ * ledger's teams come from it. -1 when it is not there.
+ */
+static int
+take_exercise(struct view *v, FILE *f)
+{
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t n = getline(&line, &size, f);
+	json_t *event = n > 0 ? json_loadb(line, (size_t)n, 0, NULL) : NULL;
+	const char *type = str(event, "type");
+	int rc = -1;
+
+	if (type != NULL && strcmp(type, "exercise") == 0) {
+		take(v, event, json_integer_value(json_object_get(event, "seq")));
+		rc = v->report.started ? 0 : -1;
+	}
+	json_decref(event);
+	free(line);
+	return rc;
+}
+
+/* The checkpoint's counts for /metrics, when it has them (counts_json()). */
+static void
+read_counts(struct view *v, const json_t *counts)
+{
+	const json_t *f = json_object_get(counts, "firings");
+	const json_t *r = json_object_get(counts, "results_failed");
+
+	if (!json_is_integer(f) || !json_is_integer(r) ||
+	    json_integer_value(f) < 0 || json_integer_value(r) < 0)
+		return;
+	v->has_counts = true;
+	v->head_firings = (size_t)json_integer_value(f);
+	v->head_failed = (size_t)json_integer_value(r);
+}
+
+/* The head's half of view_restore_lazy(); its job (new) for the rest. */
+static struct view_lists_job *
+restore_head(struct view *v, FILE *f, const char *path, const char *journal,
+    unsigned long long *offset)
+{
+	struct view_lists_job *job = xcalloc(1, sizeof(*job));
+	char *line = NULL, *error = NULL;
+	size_t size = 0;
+	ssize_t n = getline(&line, &size, f);
+	const char *why;
+
+	job->head = n > 0 ? json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES,
+	    NULL) : NULL;
+	free(line);
+	if (job->head == NULL || !head_usable(job->head, v->plan, journal,
+	    &why) || read_records(f, job->head, &job->bin, &job->len) < 0 ||
+	    (job->kept_at = ftell(f)) < 0 || take_exercise(v, f) < 0 ||
+	    report_state_restore(&v->report, json_object_get(job->head,
+	    "report"), job->bin, job->len, &error) < 0) {
+		free(error);
+		lists_job_free(job);
+		return NULL;
+	}
+	json_decref(v->hosts);
+	v->hosts = json_incref(json_object_get(job->head, "hosts"));
+	read_counts(v, json_object_get(job->head, "counts"));
+	v->last_seq = json_integer_value(json_object_get(job->head, "seq"));
+	v->saved_seq = (unsigned long long)v->last_seq;
+	job->seq = (unsigned long long)v->last_seq;
+	*offset = (unsigned long long)json_integer_value(json_object_get(
+	    job->head, "offset"));
+	job->path = xstrdup(path);
+	job->journal = xstrdup(journal);
+	return job;
+}
+
+void
+view_restore_lazy(struct view *v, const struct plan *plan,
+    const char *state_dir, unsigned long long *seq,
+    unsigned long long *offset, FILE *log)
+{
+	char *path = xasprintf("%s/%s", state_dir, VIEW_CHECKPOINT);
+	char *journal = xasprintf("%s/%s", state_dir, JOURNAL_FILE);
+	FILE *f = fopen(path, "re");
+	struct view_lists_job *job;
+
+	view_empty(v, plan);
+	*seq = *offset = 0;
+	job = f != NULL ? restore_head(v, f, path, journal, offset) : NULL;
+	if (f != NULL)
+		fclose(f);
+	if (job == NULL) {
+		/* No checkpoint, or one to judge (and say why) whole. */
+		view_clear(v);
+		view_restore(v, plan, state_dir, seq, offset, log);
+		goto cleanup;
+	}
+	*seq = job->seq;
+	job->v = v;
+	job->log = log;
+	v->queued = json_array();
+	v->restoring = true;
+	if (pthread_create(&v->restorer, NULL, restore_lists, job) == 0)
+		v->restorer_started = true;
+	else
+		restore_lists(job);
+cleanup:
+	free(journal);
+	free(path);
+}
+
 void
 view_clear(struct view *v)
 {
 	if (v == NULL)
 		return;
+	if (v->restorer_started)
+		pthread_join(v->restorer, NULL);
+	json_decref(v->queued);
+	pthread_mutex_destroy(&v->wait_lock);
+	pthread_cond_destroy(&v->restored);
 	report_clear(&v->report);
 	json_decref(v->hosts);
 	json_decref(v->intel);
@@ -550,6 +951,23 @@ view_clear(struct view *v)
 void
 view_apply(struct view *v, const json_t *event)
 {
+	if (is_restoring(v)) {
+		json_t *copy = json_deep_copy(event);
+		const char *type = json_string_value(json_object_get(event,
+		    "type"));
+		struct event ev;
+		char *error = NULL;
+		bool host = type != NULL && strcmp(type, "host") == 0 &&
+		    event_decode(event, 1, &ev, &error) == 0, queued;
+
+		queued = queue_event(v, copy, host ? &ev : NULL);
+		if (host)
+			event_clear(&ev);
+		free(error);
+		if (queued)
+			return;
+		json_decref(copy);
+	}
 	pthread_rwlock_wrlock(&v->lock);
 	apply_locked(v, event);
 	pthread_rwlock_unlock(&v->lock);
@@ -560,6 +978,7 @@ view_exercise(struct view *v)
 {
 	json_t *ex;
 
+	wait_whole(v);
 	pthread_rwlock_rdlock(&v->lock);
 	ex = json_pack("{s:s, s:o, s:s, s:f, s:I}", "name", v->plan->exercise,
 	    "title", v->plan->title ? json_string(
@@ -575,6 +994,7 @@ view_range(struct view *v)
 {
 	json_t *r;
 
+	wait_whole(v);
 	pthread_rwlock_rdlock(&v->lock);
 	if (v->range == NULL)
 		r = json_pack("{s:[], s:[], s:n, s:n}", "teams", "differ", "t",
@@ -593,6 +1013,7 @@ view_scores(struct view *v)
 {
 	json_t *s;
 
+	wait_ledger(v);
 	pthread_rwlock_rdlock(&v->lock);
 	s = score_to_json(&v->report.ledger);
 	pthread_rwlock_unlock(&v->lock);
@@ -605,6 +1026,7 @@ view_coalition(struct view *v)
 	json_t *doc, *order = json_array();
 	size_t i;
 
+	wait_ledger(v);
 	pthread_rwlock_rdlock(&v->lock);
 	doc = detect_to_json(&v->report.ledger.detect);
 	json_object_set_new(doc, "measured",
@@ -623,6 +1045,7 @@ view_scores_text(struct view *v, size_t *len)
 {
 	char *text;
 
+	wait_ledger(v);
 	pthread_rwlock_rdlock(&v->lock);
 	if (v->scores_text == NULL || v->scores_version != v->version) {
 		/* Upgrade: another reader may have made it meanwhile. */
@@ -666,6 +1089,7 @@ view_uptime(struct view *v, const struct auth_user *u)
 	bool trainee = u != NULL && u->role == AUTH_TRAINEE;
 	json_t *up;
 
+	wait_ledger(v);
 	pthread_rwlock_rdlock(&v->lock);
 	/* A trainee's own team only: another's outages are for staff. */
 	up = score_uptime_to_json(&v->report.ledger, trainee ?
@@ -687,6 +1111,7 @@ view_history(struct view *v)
 {
 	json_t *h;
 
+	wait_ledger(v);
 	pthread_rwlock_rdlock(&v->lock);
 	h = json_pack("{s:o}", "rounds", score_history_to_json(
 	    &v->report.ledger));
@@ -729,6 +1154,7 @@ view_hosts(struct view *v, const struct auth_user *u)
 	json_t *hosts = json_array();
 	size_t i;
 
+	wait_ledger(v);
 	pthread_rwlock_rdlock(&v->lock);
 	for (i = 0; i < v->plan->n_hosts; i++) {
 		const struct plan_host *h = &v->plan->hosts[i];
@@ -746,6 +1172,7 @@ view_injects(struct view *v)
 	json_t *doc, *injects;
 	size_t i;
 
+	wait_whole(v);
 	pthread_rwlock_rdlock(&v->lock);
 	doc = report_to_json(&v->report);
 	pthread_rwlock_unlock(&v->lock);
@@ -791,6 +1218,7 @@ view_messages(struct view *v, const struct auth_user *u)
 	json_t *out = json_array();
 	size_t i;
 
+	wait_whole(v);
 	pthread_rwlock_rdlock(&v->lock);
 	for (i = 0; i < json_array_size(v->report.messages); i++) {
 		json_t *m = json_array_get(v->report.messages, i);
@@ -829,6 +1257,7 @@ view_reports(struct view *v, const struct auth_user *u)
 	json_t *out = json_array();
 	size_t i;
 
+	wait_whole(v);
 	pthread_rwlock_rdlock(&v->lock);
 	for (i = 0; i < json_array_size(v->report.reports); i++) {
 		json_t *r = json_array_get(v->report.reports, i), *copy;
@@ -849,6 +1278,7 @@ view_report_team(struct view *v, const char *id, char *team, size_t n)
 	int found = 0;
 	size_t i;
 
+	wait_whole(v);
 	pthread_rwlock_rdlock(&v->lock);
 	for (i = 0; i < json_array_size(v->report.reports) && !found; i++) {
 		json_t *r = json_array_get(v->report.reports, i);
@@ -866,11 +1296,17 @@ view_report_team(struct view *v, const char *id, char *team, size_t n)
 void
 view_counts(struct view *v, struct view_counts *c)
 {
-	size_t i, j, k;
+	bool restoring;
 	void *it;
 
 	memset(c, 0, sizeof(*c));
+	/* Half restored, the firings are the checkpoint's count, if it has one. */
+	if (v->has_counts)
+		wait_ledger(v);
+	else
+		wait_whole(v);
 	pthread_rwlock_rdlock(&v->lock);
+	restoring = is_restoring(v);
 	c->rounds = v->report.ledger.n_rounds;
 	for (it = json_object_iter(v->hosts); it != NULL;
 	    it = json_object_iter_next(v->hosts, it)) {
@@ -887,15 +1323,29 @@ view_counts(struct view *v, struct view_counts *c)
 				c->checks_down++;
 		}
 	}
-	for (i = 0; i < v->report.n_injects; i++) {
-		const struct report_inject *inj = &v->report.injects[i];
-
-		c->firings += inj->n_firings;
-		for (j = 0; j < inj->n_firings; j++)
-			for (k = 0; k < inj->firings[j].n_results; k++)
-				c->results_failed += !inj->firings[j].results[k].ok;
+	if (restoring) {
+		c->firings = v->head_firings;
+		c->results_failed = v->head_failed;
+	} else {
+		count_firings(&v->report, &c->firings, &c->results_failed);
 	}
 	pthread_rwlock_unlock(&v->lock);
+}
+
+static void
+count_firings(const struct report *r, size_t *firings, size_t *failed)
+{
+	size_t i, j, k;
+
+	*firings = *failed = 0;
+	for (i = 0; i < r->n_injects; i++) {
+		const struct report_inject *inj = &r->injects[i];
+
+		*firings += inj->n_firings;
+		for (j = 0; j < inj->n_firings; j++)
+			for (k = 0; k < inj->firings[j].n_results; k++)
+				*failed += !inj->firings[j].results[k].ok;
+	}
 }
 
 /* Whether u may see observation o: its "to" names u's team, or u is staff. */
@@ -921,6 +1371,7 @@ view_intel(struct view *v, const struct auth_user *u, bool stix)
 	json_t *out = json_array(), *copy, *bundle;
 	size_t i;
 
+	wait_whole(v);
 	pthread_rwlock_rdlock(&v->lock);
 	for (i = json_array_size(v->intel); i-- > 0;) {
 		json_t *o = json_array_get(v->intel, i);

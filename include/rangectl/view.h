@@ -50,6 +50,25 @@ struct view {
 	json_t *intel_first;	/* team id -> wall of its first observation */
 	/* The last range event, as journaled (own); NULL before one. */
 	json_t *range;
+	/*
+	 * view_restore_lazy(): while restoring, the report's lists (and
+	 * intel, range, kept) are still being rebuilt by the restorer
+	 * thread; events handed in meanwhile wait in queued (own, in
+	 * order). Both under wait_lock; restored is signalled when done.
+	 */
+	pthread_mutex_t wait_lock;
+	pthread_cond_t restored;
+	bool restoring;
+	json_t *queued;
+	size_t queued_ledger;	/* of them, those that may change the ledger */
+	/*
+	 * /metrics' firings and failed results as the checkpoint counted
+	 * them, while restoring (has_counts: it did; older ones do not).
+	 */
+	bool has_counts;
+	size_t head_firings, head_failed;
+	pthread_t restorer;
+	bool restorer_started;
 };
 
 /* The view's checkpoint in the state folder. */
@@ -81,6 +100,20 @@ void view_apply_replayed(struct view *v, const struct journal_event *je);
  * of them). The view is usable either way; view_clear() it after use.
  */
 void view_restore(struct view *v, const struct plan *plan,
+    const char *state_dir, unsigned long long *seq,
+    unsigned long long *offset, FILE *log);
+/*
+ * view_restore(), in two halves, for a dashboard that must answer soon
+ * after a restart: what the ledger's routes (scores, history, uptime,
+ * coalition) and the hosts read is restored now; the report's lists
+ * (injects, messages, reports, grades, intel, the clock's state) on a
+ * thread of its own. Until that is done, a route that reads them waits
+ * for it, and events handed in (view_apply(), view_apply_replayed())
+ * are queued, and taken in after it in order: no half-restored state is
+ * ever seen. A checkpoint that cannot be restored so is restored the
+ * whole way now, as by view_restore().
+ */
+void view_restore_lazy(struct view *v, const struct plan *plan,
     const char *state_dir, unsigned long long *seq,
     unsigned long long *offset, FILE *log);
 /*
