@@ -366,6 +366,7 @@ expand_networks(struct planner *p)
 		total += copies(sc, sc->networks[i].per_team);
 	p->plan->networks = xcalloc(total, sizeof(*p->plan->networks));
 	p->net_src = xcalloc(total ? total : 1, sizeof(*p->net_src));
+	strmap_reserve(&p->networks, total);
 	for (i = 0; i < sc->n_networks; i++) {
 		const struct scenario_network *src = &sc->networks[i];
 
@@ -462,6 +463,7 @@ expand_hosts(struct planner *p)
 	p->plan->hosts = xcalloc(total, sizeof(*p->plan->hosts));
 	p->host_src = xcalloc(total ? total : 1, sizeof(*p->host_src));
 	p->first_copy = xcalloc(sc->n_hosts + 1, sizeof(*p->first_copy));
+	strmap_reserve(&p->hosts, total);
 	for (i = 0; i < sc->n_hosts; i++) {
 		const struct scenario_host *src = &sc->hosts[i];
 		/* Looked up once for all the copies. */
@@ -716,6 +718,17 @@ auto_address(struct planner *p, struct plan_host *host, struct plan_nic *nic,
 	strmap_add(&p->addresses, nic->ip_text, host);
 }
 
+/* The NICs of all the hosts: what the address and MAC maps will hold. */
+static size_t
+count_nics(const struct plan *plan)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < plan->n_hosts; i++)
+		n += plan->hosts[i].n_nics;
+	return n;
+}
+
 static void
 assign_addresses(struct planner *p)
 {
@@ -723,6 +736,7 @@ assign_addresses(struct planner *p)
 	uint32_t *next;
 	size_t i, j;
 
+	strmap_reserve(&p->addresses, count_nics(plan));
 	for (i = 0; i < plan->n_hosts; i++)
 		for (j = 0; j < plan->hosts[i].n_nics; j++)
 			claim_address(p, &plan->hosts[i], &plan->hosts[i].nics[j], j);
@@ -767,6 +781,7 @@ assign_macs(struct planner *p)
 	size_t i, j;
 
 	strmap_init(&seen);
+	strmap_reserve(&seen, count_nics(p->plan));
 	for (i = 0; i < p->plan->n_hosts; i++) {
 		struct plan_host *host = &p->plan->hosts[i];
 

@@ -65,8 +65,7 @@ ynode_free(struct ynode *node)
 	}
 	free(node->pairs);
 	free(node->items);
-	free(node->scalar);
-	free(node);
+	free(node);	/* a scalar's text is in the same block (builder_scalar) */
 }
 
 const char *
@@ -108,6 +107,35 @@ ynode_is_null(const struct ynode *node)
 	    strcmp(node->scalar, "NULL") == 0;
 }
 
+/*
+ * Up to this many keys, a mapping's keys are compared one by one; beyond
+ * it, they go into the strmap of its level. Most mappings of a scenario
+ * have a few keys, and a strmap for each (allocated, filled, freed) was a
+ * tenth of loading one; the strmap keeps large mappings linear.
+ */
+#define YNODE_SCAN_KEYS 8
+
+/* The key node already given in map top for key's text, or NULL. */
+static struct ynode *
+builder_key_seen(struct ynode_builder *b, struct ynode *top,
+    struct ynode *key)
+{
+	struct strmap *keys = &b->keys[b->depth - 1];
+	size_t i;
+
+	if (top->count < YNODE_SCAN_KEYS) {
+		for (i = 0; i < top->count; i++)
+			if (strcmp(top->pairs[i].key->scalar, key->scalar) == 0)
+				return top->pairs[i].key;
+		return NULL;
+	}
+	if (keys->count == 0)	/* the scan's keys go in first */
+		for (i = 0; i < top->count; i++)
+			strmap_add(keys, top->pairs[i].key->scalar,
+			    top->pairs[i].key);
+	return strmap_add(keys, key->scalar, key);
+}
+
 /* Adds child to the open collection on top of the stack. 0 or -1. */
 static int
 builder_attach(struct ynode_builder *b, struct ynode *child)
@@ -131,7 +159,7 @@ builder_attach(struct ynode_builder *b, struct ynode *child)
 			ynode_free(child);
 			return -1;
 		}
-		first = strmap_add(&b->keys[b->depth - 1], child->scalar, child);
+		first = builder_key_seen(b, top, child);
 		if (first != NULL) {
 			diag_add(b->diags, child->pos, "duplicate key '%s' "
 			    "(first given at line %d)", child->scalar,
@@ -190,16 +218,24 @@ builder_scalar(struct ynode_builder *b, const yaml_event_t *ev)
 {
 	struct pos pos = mark_pos(ev->start_mark);
 	struct ynode *n;
+	size_t len;
 
 	if (builder_count(b, pos) < 0 ||
 	    builder_refuse_extras(b, ev->data.scalar.anchor, ev->data.scalar.tag,
 	    ev->data.scalar.plain_implicit || ev->data.scalar.quoted_implicit,
 	    pos) < 0)
 		return -1;
-	n = ynode_new(YNODE_SCALAR, pos);
-	n->scalar = xstrndup((const char *)ev->data.scalar.value,
-	    ev->data.scalar.length);
-	n->scalar_len = ev->data.scalar.length;
+	/*
+	 * The node and its text in one block: a scenario is mostly scalars,
+	 * and one allocation less for each was a tenth of loading one.
+	 */
+	len = ev->data.scalar.length;
+	n = xcalloc(1, sizeof(*n) + len + 1);
+	n->kind = YNODE_SCALAR;
+	n->pos = pos;
+	n->scalar = (char *)(n + 1);
+	memcpy(n->scalar, ev->data.scalar.value, len);
+	n->scalar_len = len;
 	n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE &&
 	    ev->data.scalar.style != YAML_ANY_SCALAR_STYLE;
 	return builder_attach(b, n);
