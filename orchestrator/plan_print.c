@@ -41,7 +41,7 @@ json_out_flush(struct json_out *o)
 
 /*
  * json_out_raw and json_out_char run for every few bytes of output (a
- * third of plan --json's instructions at 1,000 hosts): their common case,
+ * quarter of plan --json's instructions at 1,000 hosts): their common case,
  * a copy into buf, is inlined, and the flush is kept out of line.
  */
 static void __attribute__((noinline))

@@ -65,7 +65,8 @@ ynode_free(struct ynode *node)
 	}
 	free(node->pairs);
 	free(node->items);
-	free(node);	/* a scalar's text is in the same block (builder_scalar) */
+	free(node->scalar);
+	free(node);
 }
 
 const char *
@@ -110,8 +111,8 @@ ynode_is_null(const struct ynode *node)
 /*
  * Up to this many keys, a mapping's keys are compared one by one; beyond
  * it, they go into the strmap of its level. Most mappings of a scenario
- * have a few keys, and a strmap for each (allocated, filled, freed) was a
- * tenth of loading one; the strmap keeps large mappings linear.
+ * have a few keys, and a strmap for each (allocated, filled, freed) cost
+ * more than the scan; the strmap keeps large mappings linear.
  */
 #define YNODE_SCAN_KEYS 8
 
@@ -218,24 +219,16 @@ builder_scalar(struct ynode_builder *b, const yaml_event_t *ev)
 {
 	struct pos pos = mark_pos(ev->start_mark);
 	struct ynode *n;
-	size_t len;
 
 	if (builder_count(b, pos) < 0 ||
 	    builder_refuse_extras(b, ev->data.scalar.anchor, ev->data.scalar.tag,
 	    ev->data.scalar.plain_implicit || ev->data.scalar.quoted_implicit,
 	    pos) < 0)
 		return -1;
-	/*
-	 * The node and its text in one block: a scenario is mostly scalars,
-	 * and one allocation less for each was a tenth of loading one.
-	 */
-	len = ev->data.scalar.length;
-	n = xcalloc(1, sizeof(*n) + len + 1);
-	n->kind = YNODE_SCALAR;
-	n->pos = pos;
-	n->scalar = (char *)(n + 1);
-	memcpy(n->scalar, ev->data.scalar.value, len);
-	n->scalar_len = len;
+	n = ynode_new(YNODE_SCALAR, pos);
+	n->scalar = xstrndup((const char *)ev->data.scalar.value,
+	    ev->data.scalar.length);
+	n->scalar_len = ev->data.scalar.length;
 	n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE &&
 	    ev->data.scalar.style != YAML_ANY_SCALAR_STYLE;
 	return builder_attach(b, n);
