@@ -335,6 +335,9 @@ loop(struct engine *e)
 		/* The state of a checkpoint is the journal's only when quiet. */
 		if (e->checkpoint_wanted && e->pending == NULL)
 			engine_checkpoint_start(e);
+		if (e->clock.state == EXCLOCK_ENDED || e->stopping ||
+		    e->failure != NULL)
+			atomic_store(&e->winding_down, true);
 		if (finished(e))
 			break;
 		engine_arm_timer(e);

@@ -17,6 +17,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine_impl.h"
 #include "rangectl/agent.h"
@@ -24,6 +25,14 @@
 
 /* Seconds a guest has to write a flag's file. */
 #define FLAG_WRITE_TIMEOUT 30
+/*
+ * Seconds a reverted guest has to write it again: its agent comes back
+ * only once the guest runs again (a memory snapshot's qemu-ga reconnects
+ * in seconds, a disk snapshot's guest boots first).
+ */
+#define FLAG_REPLANT_TIMEOUT 180
+/* Milliseconds between tries while the guest agent does not answer. */
+#define FLAG_RETRY_MS 1000
 /* Random bytes of a value: 128 bits, written as 32 hex digits. */
 #define FLAG_BYTES 16
 /* The longest value a submission may be: "flag{" 32 digits "}". */
@@ -101,18 +110,51 @@ struct plant_job {
 /*
  * The file's folder is made, the file written by root with mode 0600:
  * the path (rules_flag.c) and the value ([a-z0-9{}]) need no quoting
- * beyond the single quotes.
+ * beyond the single quotes. What is at the path goes first, so that the
+ * file is a new one: writing into an old one would keep its mode and
+ * owner (a blue team's chmod 644, say), and a symbolic link there would
+ * send the value elsewhere.
  */
 static char *
 plant_command(const char *path, const char *value)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir = xstrndup(path, slash > path ? (size_t)(slash - path) : 1);
-	char *cmd = xasprintf("umask 077 && mkdir -p '%s' && printf '%%s\\n' "
-	    "'%s' > '%s'", dir, value, path);
+	char *cmd = xasprintf("umask 077 && mkdir -p '%s' && rm -f '%s' && "
+	    "printf '%%s\\n' '%s' > '%s'", dir, path, value, path);
 
 	free(dir);
 	return cmd;
+}
+
+/*
+ * Runs cmd in the host of plan flag i, trying again while its guest agent
+ * does not answer (a guest just reverted, or rebooting) until seconds have
+ * passed or the engine winds down (an exercise that ended or was stopped
+ * must not wait for a guest that stays away). Returns agent_exec_host()'s,
+ * with *res and *error of the last try.
+ */
+static int
+plant_exec(struct engine *e, const struct cluster_refs *refs, size_t host,
+    const char *cmd, int seconds, struct agent_result *res, char **error)
+{
+	double deadline = mono_now() + seconds, left;
+	struct timespec pause = { FLAG_RETRY_MS / 1000,
+	    (FLAG_RETRY_MS % 1000) * 1000000L };
+	int rc;
+
+	for (;;) {
+		left = deadline - mono_now();
+		rc = agent_exec_host(refs, host, cmd, left >= 1 ? (int)left : 1,
+		    res, error);
+		if (rc == 0 || deadline - mono_now() <= FLAG_RETRY_MS / 1000.0 ||
+		    atomic_load(&e->winding_down))
+			return rc;
+		free(*error);
+		*error = NULL;
+		agent_result_clear(res);
+		nanosleep(&pause, NULL);
+	}
 }
 
 static void *
@@ -127,8 +169,9 @@ plant_thread(void *arg)
 	char *cmd = plant_command(f->path, job->value), *error = NULL;
 	bool ok;
 
-	ok = agent_exec_host(refs, f->host, cmd, FLAG_WRITE_TIMEOUT, &res,
-	    &error) == 0 && res.exit_code == 0;
+	ok = plant_exec(e, refs, f->host, cmd, job->replant ?
+	    FLAG_REPLANT_TIMEOUT : FLAG_WRITE_TIMEOUT, &res, &error) == 0 &&
+	    res.exit_code == 0;
 	engine_refs_drop(refs);
 	if (!ok && error == NULL)
 		error = xasprintf("writing '%s' in %s exited %d%s%.200s", f->path,

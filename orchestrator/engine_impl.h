@@ -27,6 +27,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 
 #include "rangectl/engine.h"
@@ -151,6 +152,13 @@ struct engine {
 	bool round_busy;
 	size_t inflight;	/* threads whose result is still to come */
 	bool stopping;	/* a signal: finish what runs, start nothing */
+	/*
+	 * Set by the engine's thread once it only waits for its threads to
+	 * end (the clock ended, a stop, a failure): read by threads that
+	 * would otherwise retry for long (a flag's write to a guest whose
+	 * agent is away), so that they give up at once.
+	 */
+	atomic_bool winding_down;
 	char *failure;	/* why the engine had to stop, or NULL */
 	double resumed_gap;	/* exercise seconds that passed while down */
 	bool resumed;	/* the journal held a running clock */

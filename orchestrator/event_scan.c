@@ -24,10 +24,16 @@
 
 #include "rangectl/util.h"
 
+/* The closing quotes of a round's values noted as it is read, to end its
+ * strings there once the whole line is accepted (more: found again). */
+#define SCAN_ENDS 512
+
 /* A line being read: where, and its end. */
 struct scan {
 	const char *p;
 	const char *end;
+	const char *ends[SCAN_ENDS];	/* the values' closing quotes */
+	size_t n_ends;	/* noted; past SCAN_ENDS, not all of them */
 };
 
 static bool
@@ -64,6 +70,18 @@ string(struct scan *s, const char **out)
 	return eat(s, '"');
 }
 
+/* A string that is a value of the round: its closing quote noted. */
+static bool
+value(struct scan *s, const char **out)
+{
+	if (!string(s, out))
+		return false;
+	if (s->n_ends < SCAN_ENDS)
+		s->ends[s->n_ends] = s->p - 1;
+	s->n_ends++;
+	return true;
+}
+
 /* Whether key (len bytes) is the literal word: a length and a memcmp the
  * compiler inlines. */
 #define KEY_IS(key, len, word) \
@@ -79,19 +97,59 @@ digits(struct scan *s)
 	return (size_t)(s->p - start);
 }
 
+/* The powers of ten a double holds exactly. */
+static const double exact_ten[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+	1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/*
+ * The value of the number's digits (int_len of them at in, then frac_len
+ * after the point) without strtod(), when that is exact: at most 16
+ * digits in all making a whole number of at most 2^53, which a double
+ * holds, divided by a power of ten that it holds too (at most 10^15), is
+ * one correctly rounded division: the double nearest the decimal, which
+ * is what strtod() returns (Clinger's fast path). false, *d untouched,
+ * for any other number.
+ */
+static bool
+exact_decimal(const char *in, size_t int_len, size_t frac_len, bool minus,
+    double *d)
+{
+	unsigned long long m = 0;
+	const char *p;
+	size_t i;
+
+	if (int_len + frac_len > 16)
+		return false;
+	for (i = 0, p = in; i < int_len; i++, p++)
+		m = m * 10 + (unsigned long long)(*p - '0');
+	for (i = 0, p++; i < frac_len; i++, p++)
+		m = m * 10 + (unsigned long long)(*p - '0');
+	if (m > (1ULL << 53))
+		return false;
+	*d = (double)m / exact_ten[frac_len];
+	if (minus)
+		*d = -*d;
+	return true;
+}
+
 /*
  * A JSON number, as jansson reads it: an integer (no fraction, no
  * exponent; *is_int, *i) or a real (*d); both set *d. An integer of more
- * than 18 digits or a real that overflows is left to jansson.
+ * than 18 digits or a real that overflows is left to jansson. Reals of
+ * up to 16 digits are read by exact_decimal(), the rest by strtod().
  */
 static bool
 number(struct scan *s, bool *is_int, long long *i, double *d)
 {
-	const char *start = s->p;
+	const char *start = s->p, *int_at;
 	char *stop;
-	size_t n;
+	size_t n, frac = 0;
+	bool minus, exp = false;
 
-	eat(s, '-');
+	minus = eat(s, '-');
+	int_at = s->p;
 	if (s->p < s->end && *s->p == '0') {
 		s->p++;
 		n = 1;
@@ -101,11 +159,12 @@ number(struct scan *s, bool *is_int, long long *i, double *d)
 	*is_int = true;
 	if (eat(s, '.')) {
 		*is_int = false;
-		if (digits(s) == 0)
+		if ((frac = digits(s)) == 0)
 			return false;
 	}
 	if (eat(s, 'e') || eat(s, 'E')) {
 		*is_int = false;
+		exp = true;
 		if (!eat(s, '+'))
 			eat(s, '-');
 		if (digits(s) == 0)
@@ -113,17 +172,23 @@ number(struct scan *s, bool *is_int, long long *i, double *d)
 	}
 	if (s->p >= s->end || (*s->p != ',' && *s->p != '}' && *s->p != ']'))
 		return false;	/* the token must end where JSON says */
-	errno = 0;
 	if (*is_int) {
 		if (n > 18)
 			return false;
-		*i = strtoll(start, &stop, 10);
+		*i = 0;
+		for (stop = (char *)int_at; stop < s->p; stop++)
+			*i = *i * 10 + (*stop - '0');
+		if (minus)
+			*i = -*i;
 		*d = (double)*i;
-	} else {
-		*d = strtod(start, &stop);
-		if (isinf(*d) || isnan(*d))
-			return false;
+		return true;
 	}
+	if (!exp && exact_decimal(int_at, n, frac, minus, d))
+		return true;
+	errno = 0;
+	*d = strtod(start, &stop);
+	if (isinf(*d) || isnan(*d))
+		return false;
 	return stop == s->p && errno != ERANGE;
 }
 
@@ -171,7 +236,7 @@ string_or_null(struct scan *s, const char **out)
 		*out = NULL;
 		return true;
 	}
-	return string(s, out);
+	return value(s, out);
 }
 
 /*
@@ -222,13 +287,13 @@ check_entry(struct scan *s, struct event_check *c)
 		return false;
 	while (next_key(s, seen == 0, &k, &n, &done)) {
 		if (KEY_IS(k, n, "team"))
-			ok = once(&seen, C_TEAM) && string(s, &c->team);
+			ok = once(&seen, C_TEAM) && value(s, &c->team);
 		else if (KEY_IS(k, n, "host"))
-			ok = once(&seen, C_HOST) && string(s, &c->host);
+			ok = once(&seen, C_HOST) && value(s, &c->host);
 		else if (KEY_IS(k, n, "service"))
-			ok = once(&seen, C_SERVICE) && string(s, &c->service);
+			ok = once(&seen, C_SERVICE) && value(s, &c->service);
 		else if (KEY_IS(k, n, "kind"))
-			ok = once(&seen, C_KIND) && string(s, &c->kind);
+			ok = once(&seen, C_KIND) && value(s, &c->kind);
 		else if (KEY_IS(k, n, "up"))
 			ok = once(&seen, C_UP) && boolean(s, &c->up);
 		else if (KEY_IS(k, n, "points"))
@@ -256,13 +321,13 @@ compromise_entry(struct scan *s, struct event_compromise *c)
 		return false;
 	while (next_key(s, seen == 0, &k, &n, &done)) {
 		if (KEY_IS(k, n, "team"))
-			ok = once(&seen, C_TEAM) && string(s, &c->team);
+			ok = once(&seen, C_TEAM) && value(s, &c->team);
 		else if (KEY_IS(k, n, "host"))
-			ok = once(&seen, C_HOST) && string(s, &c->host);
+			ok = once(&seen, C_HOST) && value(s, &c->host);
 		else if (KEY_IS(k, n, "inject"))
-			ok = once(&seen, C_INJECT) && string(s, &c->inject);
+			ok = once(&seen, C_INJECT) && value(s, &c->inject);
 		else if (KEY_IS(k, n, "kind"))
-			ok = once(&seen, C_KIND) && string(s, &c->kind);
+			ok = once(&seen, C_KIND) && value(s, &c->kind);
 		else if (KEY_IS(k, n, "active"))
 			ok = once(&seen, C_UP) && boolean(s, &c->active);
 		else if (KEY_IS(k, n, "penalty"))
@@ -287,6 +352,9 @@ entries(struct scan *s, struct event_round *r, bool checks)
 		return false;
 	if (eat(s, ']'))
 		return true;
+	/* Room for a round's usual checks at once, not grown four times. */
+	if (checks)
+		xgrow(&r->checks, &alloc, 16, sizeof(*r->checks));
 	do {
 		if (checks) {
 			xgrow(&r->checks, &alloc, *n + 1, sizeof(*r->checks));
@@ -350,31 +418,17 @@ terminate(const char *str)
 		*strchr((char *)str, '"') = '\0';	/* none inside: string() */
 }
 
-int
-event_scan_round(char *line, size_t len, struct event *ev)
+/* Ends every string of round r: at the quotes noted, or found again. */
+static void
+terminate_all(const struct scan *s, struct event_round *r)
 {
-	struct scan s = { .p = line, .end = line + len };
-	unsigned seen = 0, need = R_AT | R_CHECKS | R_COMPROMISES | R_N |
-	    R_SEQ | R_T | R_TYPE | R_WALL;
-	struct event_round *r = &ev->u.round;
-	const char *k;
-	size_t n, i;
-	bool done = false;
+	size_t i;
 
-	if (len > 0 && line[len - 1] == '\n')
-		s.end--;
-	memset(ev, 0, sizeof(*ev));
-	ev->type = EVENT_ROUND;
-	if (eat(&s, '{'))
-		while (next_key(&s, seen == 0, &k, &n, &done) &&
-		    round_member(&s, k, n, &seen, ev))
-			;
-	if (!done || s.p != s.end || (seen & need) != need) {
-		event_clear(ev);
-		memset(ev, 0, sizeof(*ev));
-		return 0;
+	if (s->n_ends <= SCAN_ENDS) {
+		for (i = 0; i < s->n_ends; i++)
+			*(char *)s->ends[i] = '\0';
+		return;
 	}
-	ev->has_t = true;
 	for (i = 0; i < r->n_checks; i++) {
 		terminate(r->checks[i].team);
 		terminate(r->checks[i].host);
@@ -389,5 +443,36 @@ event_scan_round(char *line, size_t len, struct event *ev)
 		terminate(r->compromises[i].kind);
 		terminate(r->compromises[i].reason);
 	}
+}
+
+int
+event_scan_round(char *line, size_t len, struct event *ev)
+{
+	struct scan s;	/* its ends[] not cleared: 4 KiB a line */
+	unsigned seen = 0, need = R_AT | R_CHECKS | R_COMPROMISES | R_N |
+	    R_SEQ | R_T | R_TYPE | R_WALL;
+	struct event_round *r = &ev->u.round;
+	const char *k;
+	size_t n;
+	bool done = false;
+
+	s.p = line;
+	s.end = line + len;
+	s.n_ends = 0;
+	if (len > 0 && line[len - 1] == '\n')
+		s.end--;
+	memset(ev, 0, sizeof(*ev));
+	ev->type = EVENT_ROUND;
+	if (eat(&s, '{'))
+		while (next_key(&s, seen == 0, &k, &n, &done) &&
+		    round_member(&s, k, n, &seen, ev))
+			;
+	if (!done || s.p != s.end || (seen & need) != need) {
+		event_clear(ev);
+		memset(ev, 0, sizeof(*ev));
+		return 0;
+	}
+	ev->has_t = true;
+	terminate_all(&s, r);
 	return 1;
 }

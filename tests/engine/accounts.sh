@@ -74,6 +74,16 @@ as() {
 		-H "X-CSRF-Token: $(csrf "$who")" "$@" "$base$path"
 }
 
+# The thread that hashes passwords yields a contended core to the request
+# threads (nice 10, docs/internals/http.md).
+hasher_nice() {
+	local t
+	for t in /proc/"$server"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = rangectl-hasher ] && awk '{ print $19 }' "$t/stat"
+	done
+}
+e2e_check "the password-hashing thread runs at nice 10" test "$(hasher_nice)" = 10
+
 e2e_check "login with the right password: 200" test "$(login ana password-of-ana)" = 200
 e2e_check "...says who, with a CSRF token" sh -c "jq -e '.name == \"ana\" and .role == \"trainee\" and (.csrf | length) > 20' '$RH_DIR/login-ana' >/dev/null"
 hdr=$(c -D - -o /dev/null -H "Origin: $base" -H 'Content-Type: application/json' \

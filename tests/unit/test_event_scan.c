@@ -207,3 +207,56 @@ TEST(what_it_leaves_to_the_general_path)
 	/* ...and the plain one it reads. */
 	CHECK_INT_EQ(both_ways(plain, strlen(plain)), 1);
 }
+
+/*
+ * Numbers of every length read to the same bits as strtod() reads them
+ * (the scanner's exact_decimal() path for up to 15 digits, strtod() past
+ * that): random decimals, negative, with leading zeros, and the edges.
+ */
+TEST(numbers_read_as_strtod_reads_them)
+{
+	static const char *const edges[] = { "0.0", "-0.0", "0.1", "0.3",
+	    "-0.000001", "999999999999999.0", "99999999999999.9",
+	    "1733456789.12345", "1733456789.123456", "0.00000000000001",
+	    "123456789012345678.5", "1e-5", "2.5E3", "0.1e1",
+	    "9007.199254740992", "9007.199254740993", "-900719925474099.3",
+	    "9999999999999999.0", "0.9999999999999999" };
+	unsigned long long x = 88172645463325252ULL;
+	char num[64], line[256];
+	size_t i, k, len;
+
+	for (i = 0; i < ARRAY_SIZE(edges) + 4000; i++) {
+		struct event ev;
+		double want;
+
+		if (i < ARRAY_SIZE(edges)) {
+			snprintf(num, sizeof(num), "%s", edges[i]);
+		} else {
+			int ints, fracs, n = 0;
+
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			ints = 1 + (int)(x % 13);
+			fracs = 1 + (int)((x >> 8) % 10);
+			if ((x >> 16) & 1)
+				num[n++] = '-';
+			for (k = 0; k < (size_t)ints + (size_t)fracs; k++) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				if (k == (size_t)ints)
+					num[n++] = '.';
+				num[n++] = (char)('0' + (k == 0 && ints > 1 ?
+				    1 + x % 9 : x % 10));
+			}
+			num[n] = '\0';
+		}
+		len = (size_t)snprintf(line, sizeof(line), "{\"at\":%s,\"checks\""
+		    ":[],\"compromises\":[],\"n\":1,\"seq\":1,\"t\":%s,\"type\":"
+		    "\"round\",\"wall\":%s}\n", num, num, num);
+		CHECK_INT_EQ(both_ways(line, len), 1);
+		want = strtod(num, NULL);
+		CHECK_INT_EQ(event_scan_round(line, len, &ev), 1);
+		CHECK(memcmp(&ev.t, &want, sizeof(want)) == 0);
+		CHECK(memcmp(&ev.wall, &want, sizeof(want)) == 0);
+		CHECK(memcmp(&ev.u.round.at, &want, sizeof(want)) == 0);
+		event_clear(&ev);
+	}
+}
