@@ -25,7 +25,6 @@ void api_answer_error(struct api_response *res, int status,
 
 /* At most so many indicators in one body, each at most so long. */
 #define API_INDICATORS_MAX 64
-#define API_INDICATOR_MAX 1024
 
 /*
  * What a body says a team saw: its strings borrowed from the body,
@@ -33,8 +32,9 @@ void api_answer_error(struct api_response *res, int status,
  */
 struct api_sighting {
 	const char *technique;	/* or NULL */
-	struct event_indicator *indicators;
+	struct event_indicator *indicators;	/* values in values */
 	size_t n_indicators;
+	json_t *values;	/* own: the values normalized (indicator.h) */
 };
 
 /*

@@ -1,26 +1,30 @@
 /*
  * api_sighting.c: what a trainee says it saw, as a request body gives it:
  * an ATT&CK technique and indicators ({"type", "value"}) of the truth's
- * types, each checked for its form (truth.c) before anything journals
- * them. Reports use it (issue 14: "reports gain an optional indicators
+ * types, each checked and normalized as observations are (indicator.c)
+ * before anything journals them. Reports use it (issue 14: "reports gain an optional indicators
  * list"); detection scoring matches what it returns.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_impl.h"
+#include "rangectl/indicator.h"
 #include "rangectl/scenario.h"
 #include "rangectl/truth.h"
 #include "rangectl/util.h"
 
 static int
-one_indicator(const json_t *v, size_t i, struct event_indicator *out,
+one_indicator(const json_t *v, size_t i, struct api_sighting *s,
     struct api_response *res)
 {
 	const char *type, *value, *why = NULL;
+	char norm[INDICATOR_VALUE_MAX + INET6_ADDRSTRLEN];
+	size_t len;
 
-	if (json_unpack((json_t *)v, "{s:s, s:s !}", "type", &type, "value",
-	    &value) < 0) {
+	if (json_unpack((json_t *)v, "{s:s, s:s% !}", "type", &type, "value",
+	    &value, &len) < 0) {
 		api_answer_error(res, 400, "'indicators[%zu]' must be an object "
 		    "of a 'type' and a 'value', both strings, and nothing else", i);
 		return -1;
@@ -31,14 +35,17 @@ one_indicator(const json_t *v, size_t i, struct event_indicator *out,
 		    i);
 		return -1;
 	}
-	if (strlen(value) > API_INDICATOR_MAX ||
-	    truth_indicator_check(indicator_type_parse(type), value, &why) < 0) {
+	if (indicator_check(indicator_type_parse(type), value, len, &why) < 0) {
 		api_answer_error(res, 400, "'indicators[%zu].value' is not a %s: "
-		    "%s", i, type, why ? why : "it is over 1024 characters");
+		    "%s", i, type, why);
 		return -1;
 	}
-	out->type = indicator_type_name(indicator_type_parse(type));
-	out->value = value;
+	(void)indicator_normalize(indicator_type_parse(type), value, norm,
+	    sizeof(norm));
+	json_array_append_new(s->values, json_string(norm));
+	s->indicators[i].type = indicator_type_name(indicator_type_parse(type));
+	s->indicators[i].value = json_string_value(json_array_get(s->values,
+	    i));
 	return 0;
 }
 
@@ -70,8 +77,9 @@ api_sighting_parse(const json_t *doc, struct api_sighting *s,
 	}
 	s->indicators = xcalloc(json_array_size(list) + 1,
 	    sizeof(*s->indicators));
+	s->values = json_array();
 	json_array_foreach(list, i, v) {
-		if (one_indicator(v, i, &s->indicators[i], res) < 0) {
+		if (one_indicator(v, i, s, res) < 0) {
 			api_sighting_clear(s);
 			return -1;
 		}
@@ -86,5 +94,6 @@ api_sighting_clear(struct api_sighting *s)
 	if (s == NULL)
 		return;
 	free(s->indicators);
+	json_decref(s->values);
 	memset(s, 0, sizeof(*s));
 }

@@ -9,14 +9,13 @@
  */
 #include "rangectl/detect.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rangectl/indicator.h"
 #include "rangectl/scenario.h"
 #include "rangectl/units.h"
 #include "rangectl/util.h"
@@ -28,45 +27,16 @@ struct detect_postings {
 	size_t n, alloc;
 };
 
-static bool
-case_free(int type)
-{
-	return type == INDICATOR_MD5 || type == INDICATOR_SHA1 ||
-	    type == INDICATOR_SHA256 || type == INDICATOR_DOMAIN ||
-	    type == INDICATOR_EMAIL;
-}
-
-/* An address in its one canonical text, so "::1" and "0::1" meet. */
-static bool
-canonical_address(int type, const char *value, char *out, size_t size)
-{
-	unsigned char bin[sizeof(struct in6_addr)];
-	int family = type == INDICATOR_IPV4 ? AF_INET : AF_INET6;
-
-	if (inet_pton(family, value, bin) != 1)
-		return false;
-	return inet_ntop(family, bin, out, (socklen_t)size) != NULL;
-}
-
 const char *
 detect_key(int type, const char *value, char *buf)
 {
-	char address[INET6_ADDRSTRLEN];
-	size_t prefix, n, i;
+	size_t prefix;
 
-	if (type == INDICATOR_IPV4 || type == INDICATOR_IPV6) {
-		if (canonical_address(type, value, address, sizeof(address)))
-			value = address;
-	}
-	n = strlen(value);
 	prefix = (size_t)snprintf(buf, DETECT_KEY_MAX, "%s:",
 	    indicator_type_name(type));
-	if (prefix + n + 1 > DETECT_KEY_MAX)
+	if (prefix >= DETECT_KEY_MAX || indicator_normalize(type, value,
+	    buf + prefix, DETECT_KEY_MAX - prefix) == NULL)
 		return NULL;
-	for (i = 0; i < n; i++)
-		buf[prefix + i] = case_free(type) ?
-		    (char)tolower((unsigned char)value[i]) : value[i];
-	buf[prefix + n] = '\0';
 	return buf;
 }
 

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "rangectl/indicator.h"
 #include "rangectl/scenario.h"
 #include "rangectl/truth.h"
 #include "rangectl/util.h"
@@ -35,49 +36,6 @@ intel_tlp_parse(const char *text)
 	return INTEL_TLP_NONE;
 }
 
-static void
-lower(char *s)
-{
-	for (; *s != '\0'; s++)
-		*s = (char)tolower((unsigned char)*s);
-}
-
-/*
- * value of type in the form matching compares (new): what the truth
- * writes the same way is written the same way here.
- */
-static char *
-normalized(int type, const char *value)
-{
-	char *out = xstrdup(value), buf[INET6_ADDRSTRLEN], *at;
-	unsigned char addr[16];
-
-	switch (type) {
-	case INDICATOR_IPV4:
-	case INDICATOR_IPV6:
-		if (inet_pton(type == INDICATOR_IPV4 ? AF_INET : AF_INET6, value,
-		    addr) == 1 && inet_ntop(type == INDICATOR_IPV4 ? AF_INET :
-		    AF_INET6, addr, buf, sizeof(buf)) != NULL) {
-			free(out);
-			out = xstrdup(buf);
-		}
-		break;
-	case INDICATOR_DOMAIN:
-	case INDICATOR_MD5:
-	case INDICATOR_SHA1:
-	case INDICATOR_SHA256:
-		lower(out);
-		break;
-	case INDICATOR_EMAIL:
-		if ((at = strrchr(out, '@')) != NULL)
-			lower(at);
-		break;
-	default:
-		break;
-	}
-	return out;
-}
-
 /* indicators[i] checked and normalized, appended to list; -1 with *error. */
 static int
 check_indicator(const json_t *entry, size_t i, json_t *list, char **error)
@@ -86,7 +44,7 @@ check_indicator(const json_t *entry, size_t i, json_t *list, char **error)
 	const char *value = json_string_value(json_object_get(entry, "value"));
 	const char *why;
 	int type;
-	char *norm;
+	char norm[INDICATOR_VALUE_MAX + INET6_ADDRSTRLEN];
 
 	if (!json_is_object(entry) || json_object_size(entry) != 2 ||
 	    tname == NULL || value == NULL) {
@@ -101,25 +59,15 @@ check_indicator(const json_t *entry, size_t i, json_t *list, char **error)
 		    "'%.64s'", i, tname);
 		return -1;
 	}
-	if (strlen(value) != json_string_length(json_object_get(entry,
-	    "value"))) {
-		*error = xasprintf("'indicators[%zu].value' holds a NUL", i);
-		return -1;
-	}
-	if (strlen(value) > INTEL_VALUE_MAX) {
-		*error = xasprintf("'indicators[%zu].value' is over %d bytes", i,
-		    INTEL_VALUE_MAX);
-		return -1;
-	}
-	if (truth_indicator_check(type, value, &why) < 0) {
+	if (indicator_check(type, value, json_string_length(json_object_get(
+	    entry, "value")), &why) < 0) {
 		*error = xasprintf("'indicators[%zu].value' '%.128s' is not a "
 		    "%s: %s", i, value, tname, why);
 		return -1;
 	}
-	norm = normalized(type, value);
+	(void)indicator_normalize(type, value, norm, sizeof(norm));
 	json_array_append_new(list, json_pack("{s:s, s:s}", "type", tname,
 	    "value", norm));
-	free(norm);
 	return 0;
 }
 

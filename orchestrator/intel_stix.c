@@ -10,6 +10,7 @@
  * reads STIX patterns, and the full grammar (qualifiers, AND across
  * observations, FOLLOWEDBY) means nothing for an indicator list.
  */
+#include "rangectl/indicator.h"
 #include "rangectl/intel.h"
 
 #include <gnutls/crypto.h>
@@ -351,7 +352,7 @@ comparison(struct reader *r, json_t *indicators)
 	blanks(r);
 	strbuf_init(&sb);
 	if (literal(r, &sb) < 0 || json_array_size(indicators) >=
-	    INTEL_INDICATORS_MAX || sb.len > INTEL_VALUE_MAX) {
+	    INTEL_INDICATORS_MAX || sb.len > INDICATOR_VALUE_MAX) {
 		if (r->why == NULL)
 			r->why = "it compares too many or too long values";
 		strbuf_free(&sb);

@@ -410,6 +410,7 @@ report_clear(struct report *r)
 	json_decref(r->reports);
 	json_decref(r->grades);
 	json_decref(r->messages);
+	json_decref(r->range);
 	memset(r, 0, sizeof(*r));
 	r->state = "pending";
 }
@@ -860,13 +861,26 @@ apply_intel(struct apply *a)
 }
 
 /*
- * Each team's digests of its range: `rangectl verify` and the dashboard
- * read them; the report does not show them (yet).
+ * Each team's digests of its range, as `rangectl run` journaled them at
+ * its last start (the one the exercise ran on): the report shows them so
+ * that whoever reads it can hold them against `rangectl verify`.
  */
 static int
 apply_range(struct apply *a)
 {
-	(void)a;
+	const struct event_range *g = &a->ev->u.range;
+	json_t *teams = json_array(), *differ = json_array();
+	size_t i;
+
+	for (i = 0; i < g->n_teams; i++)
+		json_array_append_new(teams, json_pack("{s:s, s:s, s:s?}",
+		    "team", g->teams[i].team, "digest", g->teams[i].digest,
+		    "live", g->teams[i].live));
+	for (i = 0; i < g->n_differ; i++)
+		json_array_append_new(differ, json_string(g->differ[i]));
+	json_decref(a->r->range);
+	a->r->range = json_pack("{s:f, s:o, s:o}", "t", ms(a->ev->t), "teams",
+	    teams, "differ", differ);
 	return 0;
 }
 

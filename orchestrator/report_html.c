@@ -406,6 +406,7 @@ static const char *const html_sections[][2] = {
 	{ "adjustments", "Adjustments" }, { "messages", "Messages" },
 	{ "hosts", "Host state changes" }, { "links", "Link events" },
 	{ "flags", "Flags" }, { "coalition", "Coalition: detection and sharing" },
+	{ "range", "The same range for every team" },
 	{ "reverts", "Reverts" }, { "changes", "Scenario changes" },
 	{ "clock", "Clock" },
 	{ "rounds", "Scores after each round" },
@@ -430,7 +431,8 @@ print_header(const struct report *r, FILE *out)
 		    report_has_flags(r)) && (strcmp(html_sections[i][0],
 		    "outages") != 0 || r->ledger.outages) &&
 		    (strcmp(html_sections[i][0], "coalition") != 0 ||
-		    r->ledger.detecting))
+		    r->ledger.detecting) && (strcmp(html_sections[i][0],
+		    "range") != 0 || r->range != NULL))
 			fprintf(out, "<li><a href=\"#%s\">%s</a></li>\n",
 			    html_sections[i][0], html_sections[i][1]);
 	fputs("</ul></nav>\n", out);
@@ -1467,6 +1469,51 @@ print_coalition(const struct report *r, FILE *out)
 	json_decref(doc);
 }
 
+/*
+ * Each team's digests as the journal's last range event gives them, with
+ * where they come from, so that a reader can hold them against `rangectl
+ * verify`; nothing at all for a journal without one.
+ */
+static void
+print_range(const struct report *r, FILE *out)
+{
+	static const char *const heads[] = { "Team", "Digest of its range",
+	    "Of what libvirt held" };
+	const json_t *t, *differ;
+	char at[UNITS_CLOCK_SIZE];
+	size_t i;
+
+	if (r->range == NULL)
+		return;
+	section_open(out, "range", "The same range for every team", 1);
+	fprintf(out, "<p class=\"note\">SHA-256 digests of each team's "
+	    "normalized slice of the plan (its networks, hosts, checks, injects "
+	    "and base images), as <code>rangectl run</code> journaled them at "
+	    "its last start, at %s. Teams of one role should share one digest; "
+	    "<code>rangectl verify STATE</code> recomputes them from the "
+	    "scenario, the images and the live range.</p>\n", units_format_clock(json_real_value(
+	    json_object_get(r->range, "t")), at));
+	table_open(out, "range", heads, ARRAY_SIZE(heads), true);
+	json_array_foreach(json_object_get(r->range, "teams"), i, t) {
+		fputs("<tr>", out);
+		html_td(out, "id", json_string_value(json_object_get(t, "team")));
+		html_td(out, "id", json_string_value(json_object_get(t,
+		    "digest")));
+		html_td(out, "id", json_string_value(json_object_get(t, "live")));
+		fputs("</tr>\n", out);
+	}
+	table_close(out);
+	differ = json_object_get(r->range, "differ");
+	if (json_array_size(differ) == 0)
+		fputs("<p>Every team got its role's range.</p>\n", out);
+	json_array_foreach(differ, i, t) {
+		fputs("<p>", out);
+		html_text(out, json_string_value(t), "");
+		fputs("</p>\n", out);
+	}
+	fputs("</section>\n", out);
+}
+
 static void
 print_reverts(const struct report *r, FILE *out)
 {
@@ -1758,8 +1805,8 @@ report_print_html(const struct report *r, FILE *out)
 		print_chart,
 		print_msel, print_penalties, print_reports, print_grades,
 		print_adjustments, print_messages, print_hosts, print_links,
-		print_flags, print_coalition, print_reverts, print_changes,
-		print_clock, print_rounds,
+		print_flags, print_coalition, print_range, print_reverts,
+		print_changes, print_clock, print_rounds,
 	};
 	size_t i;
 

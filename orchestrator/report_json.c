@@ -251,6 +251,9 @@ report_to_json(const struct report *r)
 	if (r->ledger.detecting)
 		json_object_set_new(doc, "coalition",
 		    detect_to_json(&r->ledger.detect));
+	/* Only with a range event (format 5), for the same reason. */
+	if (r->range != NULL)
+		json_object_set(doc, "range", r->range);
 	return doc;
 }
 

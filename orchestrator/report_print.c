@@ -996,6 +996,38 @@ print_rounds(const struct report *r, FILE *out)
 	}
 }
 
+/*
+ * Each team's digest of its range, as the journal's last range event
+ * gives them and saying where they come from; report_print() leaves the
+ * section out of a journal without one.
+ */
+static void
+print_range(const struct report *r, FILE *out)
+{
+	const json_t *t, *differ = json_object_get(r->range, "differ");
+	char at[UNITS_CLOCK_SIZE];
+	int w = widest_team_id(r, 4);
+	size_t i;
+
+	fprintf(out, "range: each team's SHA-256 digest of its range, as "
+	    "rangectl run journaled it at its last start (%s); rangectl verify "
+	    "STATE recomputes them\n", units_format_clock(json_real_value(
+	    json_object_get(r->range, "t")), at));
+	fprintf(out, "%-*s  %-64s  LIVE\n", w, "TEAM", "DIGEST");
+	json_array_foreach(json_object_get(r->range, "teams"), i, t) {
+		const char *live = json_string_value(json_object_get(t, "live"));
+
+		fprintf(out, "%-*s  %-64s  %s\n", w, json_string_value(
+		    json_object_get(t, "team")), json_string_value(
+		    json_object_get(t, "digest")), live ? live : "-");
+	}
+	if (json_array_size(differ) == 0)
+		fprintf(out, "  every team got its role's range\n");
+	json_array_foreach(differ, i, t) {
+		fprintf(out, "  differs: %s\n", json_string_value(t));
+	}
+}
+
 void
 report_print(const struct report *r, FILE *out)
 {
@@ -1003,8 +1035,8 @@ report_print(const struct report *r, FILE *out)
 		print_clock, print_scores, print_uptime, print_outages,
 		print_injects,
 		print_penalties, print_points, print_messages, print_machines,
-		print_flags, print_coalition, print_reverts, print_changes,
-		print_rounds,
+		print_flags, print_coalition, print_range, print_reverts,
+		print_changes, print_rounds,
 	};
 	size_t i;
 
@@ -1018,6 +1050,9 @@ report_print(const struct report *r, FILE *out)
 			continue;
 		/* Only where detection was measured, for the same reason. */
 		if (sections[i] == print_coalition && !r->ledger.detecting)
+			continue;
+		/* Only with a range event (format 5), for the same reason. */
+		if (sections[i] == print_range && r->range == NULL)
 			continue;
 		fputc('\n', out);
 		sections[i](r, out);

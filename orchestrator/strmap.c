@@ -49,6 +49,17 @@ strmap_resize(struct strmap *map, size_t size)
 	free(old.slots);
 }
 
+void
+strmap_reserve(struct strmap *map, size_t count)
+{
+	size_t size = map->size ? map->size : 16;
+
+	while (count * 2 > size)
+		size *= 2;
+	if (size > map->size)
+		strmap_resize(map, size);
+}
+
 void *
 strmap_add(struct strmap *map, const char *key, void *value)
 {

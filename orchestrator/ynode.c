@@ -108,6 +108,35 @@ ynode_is_null(const struct ynode *node)
 	    strcmp(node->scalar, "NULL") == 0;
 }
 
+/*
+ * Up to this many keys, a mapping's keys are compared one by one; beyond
+ * it, they go into the strmap of its level. Most mappings of a scenario
+ * have a few keys, and a strmap for each (allocated, filled, freed) cost
+ * more than the scan; the strmap keeps large mappings linear.
+ */
+#define YNODE_SCAN_KEYS 8
+
+/* The key node already given in map top for key's text, or NULL. */
+static struct ynode *
+builder_key_seen(struct ynode_builder *b, struct ynode *top,
+    struct ynode *key)
+{
+	struct strmap *keys = &b->keys[b->depth - 1];
+	size_t i;
+
+	if (top->count < YNODE_SCAN_KEYS) {
+		for (i = 0; i < top->count; i++)
+			if (strcmp(top->pairs[i].key->scalar, key->scalar) == 0)
+				return top->pairs[i].key;
+		return NULL;
+	}
+	if (keys->count == 0)	/* the scan's keys go in first */
+		for (i = 0; i < top->count; i++)
+			strmap_add(keys, top->pairs[i].key->scalar,
+			    top->pairs[i].key);
+	return strmap_add(keys, key->scalar, key);
+}
+
 /* Adds child to the open collection on top of the stack. 0 or -1. */
 static int
 builder_attach(struct ynode_builder *b, struct ynode *child)
@@ -131,7 +160,7 @@ builder_attach(struct ynode_builder *b, struct ynode *child)
 			ynode_free(child);
 			return -1;
 		}
-		first = strmap_add(&b->keys[b->depth - 1], child->scalar, child);
+		first = builder_key_seen(b, top, child);
 		if (first != NULL) {
 			diag_add(b->diags, child->pos, "duplicate key '%s' "
 			    "(first given at line %d)", child->scalar,

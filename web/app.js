@@ -706,10 +706,27 @@
 			for (const h of t.hosts || [])
 				for (const c of h.services || [])
 					if (!services.includes(c.id)) services.push(c.id);
+		/*
+		 * Downtime by cause: the API gives it to controllers, instructors
+		 * and white only (a trainee learning that an attack broke a
+		 * service would be told it was attacked), so its column shows
+		 * exactly when the answer carries it.
+		 */
+		const split = u.teams.some((t) => t.downtime);
 		$('uptime-head').replaceChildren(
 			el('th', { scope: 'col' }, 'Team'),
 			el('th', { scope: 'col', class: 'num' }, 'Uptime'),
+			...(split ? [el('th', { scope: 'col', class: 'num', title: 'Downtime caused by injects / by the team itself' },
+				'Down: attack / self')] : []),
 			...services.map((id) => el('th', { scope: 'col' }, id)));
+		const downCell = (d) => {
+			d = d || { attack: 0, self: 0, attack_rounds: 0, self_rounds: 0 };
+			const label = `Down ${clockText(d.attack)} by attacks (${d.attack_rounds} rounds), `
+				+ `${clockText(d.self)} by the team itself (${d.self_rounds} rounds)`;
+			return el('td', { class: 'num downtime', title: label, 'aria-label': label,
+				dataset: { attack: String(d.attack), self: String(d.self) } },
+				`${clockText(d.attack)} / ${clockText(d.self)}`);
+		};
 		const pct = (x) => (x.uptime == null ? '–' : `${x.uptime}%`);
 		const rows = u.teams.filter((t) => (t.hosts || []).length).map((t) => {
 			const team = S.scores && S.scores.teams.find((x) => x.id === t.id);
@@ -720,7 +737,8 @@
 						if (c.id === id) {
 							const state = ['up', 'down'].includes(c.state) ? c.state : 'unknown';
 							const label = `${h.name} ${c.id}: ${state}, ${pct(c)} of ${c.rounds} rounds`
-								+ `${c.breaches ? `, ${c.breaches} SLA breach${c.breaches === 1 ? '' : 'es'}` : ''}`;
+								+ `${c.breaches ? `, ${c.breaches} SLA breach${c.breaches === 1 ? '' : 'es'}` : ''}`
+								+ `${c.downtime ? `; down ${clockText(c.downtime.attack)} by attacks, ${clockText(c.downtime.self)} self` : ''}`;
 							chips.push(el('span', { class: `cell-chip ${state}`, title: label, 'aria-label': label,
 								dataset: { host: h.name, service: c.id, state } }, pct(c)));
 						}
@@ -729,6 +747,7 @@
 			return el('tr', { dataset: { team: t.id }, class: S.me && S.me.team === t.id ? 'mine' : null },
 				el('th', { scope: 'row' }, (team && team.name) || t.id),
 				el('td', { class: 'num' }, pct(t)),
+				...(split ? [downCell(t.downtime)] : []),
 				...cells);
 		});
 		$('uptime-rows').replaceChildren(...rows);

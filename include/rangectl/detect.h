@@ -116,8 +116,9 @@ struct detect_ledger {
 };
 
 /*
- * The key under which an indicator matches: "TYPE:VALUE" normalized, in
- * buf (at least DETECT_KEY_MAX bytes). Returns buf, or NULL when the
+ * The key under which an indicator matches: "TYPE:VALUE", the value as
+ * indicator_normalize() (indicator.h) writes it, in buf (at least
+ * DETECT_KEY_MAX bytes: a type's name and INDICATOR_VALUE_MAX bytes). Returns buf, or NULL when the
  * value is too long to be one (nothing matches it).
  */
 #define DETECT_KEY_MAX 1100

@@ -28,8 +28,7 @@ enum intel_tlp {
 
 /* Indicators in one observation, and in one STIX pattern. */
 #define INTEL_INDICATORS_MAX 64
-/* Bytes of an indicator's value, and of an observation's text. */
-#define INTEL_VALUE_MAX 2048
+/* Bytes of an observation's text (a value's: indicator.h). */
 #define INTEL_TEXT_MAX 4096
 /* Objects in a bundle posted, and indicators taken from one. */
 #define INTEL_STIX_OBJECTS_MAX 1000
@@ -43,10 +42,9 @@ int intel_tlp_parse(const char *text);
 /*
  * Checks an observation as a trainee posts it, {tlp, technique,
  * indicators: [{type, value}], text, seen}, and returns it anew with
- * every field present (null when not given) and each value normalized
- * so that later matching compares like with like: hashes and domains in
- * lowercase, an email's domain in lowercase, addresses as inet_ntop()
- * writes them. Returns NULL with *error (the caller frees it) a sentence
+ * every field present (null when not given) and each value checked and
+ * normalized as indicator.h says, so that later matching compares like
+ * with like. Returns NULL with *error (the caller frees it) a sentence
  * naming the field and quoting the value.
  */
 json_t *intel_check(const json_t *body, char **error);

@@ -273,6 +273,12 @@ struct report {
 	json_t *grades;	/* [{t, report, team, points, comment, by}] */
 	json_t *reports;	/* [{t, id, team, author, title, body,
 				 * inject}] */
+	/*
+	 * The last range event (format 5): {t, teams: [{team, digest, live
+	 * (null on the test driver)}], differ: [sentence]}; NULL when the
+	 * journal has none, and then no report shows a range section.
+	 */
+	json_t *range;
 };
 
 /*

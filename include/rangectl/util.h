@@ -17,6 +17,8 @@
 
 void *xmalloc(size_t size);
 void *xcalloc(size_t count, size_t size);
+/* Grows the heap by about bytes and maps its pages at once (util.c). */
+void heap_prefault(size_t bytes);
 void *xrealloc(void *ptr, size_t size);
 /* Grows *ptr to hold at least need elements of size each, doubling. */
 void xgrow(void *ptrp, size_t *alloc, size_t need, size_t size);

@@ -358,6 +358,22 @@ try {
 		await panel.scrollIntoViewIfNeeded();
 		await panel.screenshot({ path: join(shots, 'uptime-grid.png') });
 	});
+	await check('the instructor sees each team\'s downtime split by cause (attack / self), as the API gives it', async () => {
+		await until('the split to agree with the API', async () => {
+			const u = (await api(instructor.token, 'scores/uptime')).body;
+			for (const t of u.teams.filter((x) => (x.hosts || []).length)) {
+				if (!t.downtime) throw new Error(`the API gives staff no downtime for ${t.id}`);
+				const cell = ins.locator(`#uptime-rows tr[data-team="${t.id}"] td.downtime`);
+				const got = [await cell.getAttribute('data-attack', { timeout: 1000 }),
+					await cell.getAttribute('data-self', { timeout: 1000 })];
+				if (got.join() !== `${t.downtime.attack},${t.downtime.self}`) return false;
+				const shown = await text(cell);
+				if (!/^\d+:\d\d(:\d\d)? \/ \d+:\d\d(:\d\d)?$/.test(shown)) throw new Error(`${t.id}'s cell says "${shown}"`);
+			}
+			return true;
+		}, 10000, 200);
+		assert(/attack \/ self/.test(await text(ins.locator('#uptime-head'))), 'no column head names the split');
+	});
 	await shot(ins, 'instructor');
 
 	// ---- a trainee ------------------------------------------------------------
@@ -396,6 +412,13 @@ try {
 		assert(await r.getByRole('button', { name: /console/i }).isVisible(), 'no console button');
 		assert(await r.getByRole('button', { name: /revert/i }).isVisible(), 'no revert button');
 		assert((await text(r.locator('.ips'))).length > 0, 'no address');
+	});
+	await check('the trainee gets no downtime split: the API strips it and the grid has no such column', async () => {
+		const u = (await api(trainee.token, 'scores/uptime')).body;
+		assert(JSON.stringify(u).indexOf('"downtime"') < 0, 'the API gives the trainee a downtime split');
+		await until('the grid', async () => await tr.locator('#uptime-rows tr').count() > 0);
+		assert(await tr.locator('#uptime-rows td.downtime').count() === 0, 'the trainee\'s grid has a downtime cell');
+		assert(!/attack \/ self/.test(await text(tr.locator('#uptime-head'))), 'the trainee\'s grid names the split');
 	});
 	await check('the trainee\'s uptime grid and API show their own team only', async () => {
 		const u = (await api(trainee.token, 'scores/uptime')).body;

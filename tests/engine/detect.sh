@@ -69,6 +69,10 @@ e2e_check "an address that is none is refused" test "$(file ana \
 	'{"title":"x","indicators":[{"type":"ipv4","value":"10.1.1"}]}')" = 400
 e2e_check "  saying what is wrong" grep -q "is not a ipv4\|not an ipv4\|is not a" "$RH_DIR/answer"
 e2e_check "a technique that is no ATT&CK id is refused" test "$(file ana '{"title":"x","technique":"T12"}')" = 400
+long=$(printf 'x%.0s' $(seq 1008))	# http://a.example/ (17) + 1008 = 1025 bytes
+e2e_check "an indicator over 1024 bytes is refused, as POST /intel refuses it" test "$(file ana \
+	"{\"title\":\"x\",\"indicators\":[$(ind url "http://a.example/$long")]}")" = 400
+e2e_check "  saying so" grep -q "is not a url: it is over 1024 bytes" "$RH_DIR/answer"
 
 c -o /dev/null -X POST -H "Authorization: Bearer ${T[control]}" "$base/api/v1/exercise/start"
 e2e_check "wave1-ua fires at 1m" fired wave1-ua
@@ -80,7 +84,7 @@ e2e_check "Romania names the same address before it is hit: 201" test "$(file an
 	"{\"title\":\"Heard of it\",\"indicators\":[$(ind ipv4 "$kali")]}")" = 201
 e2e_check "wave2-ro and wave2-md fire at 3m" fired wave2-md
 e2e_check "Romania reports its own login URL once hit" test "$(file ana \
-	"{\"title\":\"Login probed\",\"indicators\":[$(ind url "http://$ro_web/login")]}")" = 201
+	"{\"title\":\"Login probed\",\"indicators\":[$(ind url "HTTP://$ro_web/login")]}")" = 201
 e2e_check "Moldova reports an address red never used" test "$(file ion \
 	"{\"title\":\"Odd traffic\",\"indicators\":[$(ind ipv4 198.51.100.7)]}")" = 201
 e2e_check "deface fires at 4m" fired deface
@@ -95,6 +99,9 @@ r() { jq -r "$1" "$RH_DIR/report.json"; }
 att() { r ".coalition.attacks[] | select(.inject==\"$1\" and .team==\"$2\") | $3"; }
 e2e_check "the journal keeps each report's indicators" test "$(rh_jq "$state" \
 	"[.[] | select(.type==\"report\" and .indicators != null)] | length")" = 4
+e2e_check "a report's indicators are journaled normalized, as observations are" test "$(rh_jq "$state" \
+	'[.[] | select(.type=="report" and .title=="Login probed") | .indicators[0].value] | join(" ")')" = \
+	"http://$ro_web/login"
 e2e_check "ua detected wave1-ua, by its first report" test "$(att wave1-ua ua .detected_by)" = ua-1
 e2e_check "  and it took between 0 and 60 exercise seconds" test "$(att wave1-ua ua \
 	'(.detected - .fired) | . >= 0 and . < 60')" = true

@@ -51,7 +51,7 @@ mapfile -t r < <(post ana "$(jq -cn --arg s "$sha" '{tlp: "TLP:AMBER", technique
 	indicators: [{type: "ipv4", value: "198.51.100.7"}, {type: "sha256", value: $s},
 	{type: "domain", value: "Evil.Example"}], text: "defaced from there", seen: 1}')")
 e2e_check "ana's TLP:AMBER observation: 201 ro-o1 (got ${r[*]})" test "${r[0]} $(jq -r .id <<<"${r[1]}")" = "201 ro-o1"
-mapfile -t r < <(post ana '{"tlp":"TLP:RED","indicators":[{"type":"url","value":"http://10.1.1.10/x"}]}')
+mapfile -t r < <(post ana '{"tlp":"TLP:RED","indicators":[{"type":"url","value":"HTTP://10.1.1.10/x"}]}')
 e2e_check "ana's TLP:RED observation: 201 ro-o2" test "${r[0]} $(jq -r .id <<<"${r[1]}")" = "201 ro-o2"
 mapfile -t r < <(post olena '{"tlp":"TLP:CLEAR","indicators":[{"type":"email","value":"boss@Phish.Example"}],"text":"it\u0027s phishing"}')
 e2e_check "olena's TLP:CLEAR observation: 201 ua-o1" test "${r[0]} $(jq -r .id <<<"${r[1]}")" = "201 ua-o1"
@@ -65,7 +65,7 @@ e2e_check "ion's TLP:GREEN observation: 201 md-o1" test "${r[0]} $(jq -r .id <<<
 e2e_check "the journal holds each with its audience worked out once" test "$(rh_jq "$state" \
 	'[.[] | select(.type=="intel") | "\(.id):\(.to | join(","))"] | join(" ")')" = \
 	"ro-o1:ro,ua,white ro-o2:ro,white ua-o1:ro,md,ua,red,white ua-o2:ro,md,ua,white ua-o3:ua,white md-o1:md,ua,white"
-e2e_check "indicators are normalized: hashes and domains in lowercase, IPv6 shortest" test "$(rh_jq "$state" \
+e2e_check "indicators are normalized: hashes, domains, emails and URL heads in lowercase, IPv6 shortest" test "$(rh_jq "$state" \
 	'[.[] | select(.type=="intel") | .indicators[] | .value] | join(" ")')" = \
 	"198.51.100.7 ${sha,,} evil.example http://10.1.1.10/x boss@phish.example 2001:db8::1 evil.exe d41d8cd98f00b204e9800998ecf8427e"
 e2e_check "seen is the time given, or the time of recording" test "$(rh_jq "$state" \
@@ -94,6 +94,8 @@ bad() { # bad NAME BODY STATUS SENTENCE-PART
 bad "a TLP that is not TLP 2.0" '{"tlp":"TLP:WHITE","technique":"T1110"}' 400 "not 'TLP:WHITE'"
 bad "no TLP" '{"technique":"T1110"}' 400 "'tlp' must be"
 bad "an address that is none" '{"tlp":"TLP:RED","indicators":[{"type":"ipv4","value":"300.1.1.1"}]}' 400 "'300.1.1.1' is not a ipv4"
+long=$(printf 'x%.0s' $(seq 1008))	# http://a.example/ (17) + 1008 = 1025 bytes
+bad "an indicator over 1024 bytes, as POST /reports refuses it" "{\"tlp\":\"TLP:RED\",\"indicators\":[{\"type\":\"url\",\"value\":\"http://a.example/$long\"}]}" 400 "is not a url: it is over 1024 bytes"
 bad "an unknown type" '{"tlp":"TLP:RED","indicators":[{"type":"mutex","value":"x"}]}' 400 "not 'mutex'"
 bad "a technique that is none" '{"tlp":"TLP:RED","technique":"X1"}' 400 "'X1' is not a technique id"
 bad "an unknown field" '{"tlp":"TLP:RED","technique":"T1110","secret":1}' 400 "'secret' is not a field"

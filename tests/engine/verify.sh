@@ -64,6 +64,19 @@ e2e_check "it says each team holds" sh -c "grep -q '^ro: holds' '$dir/out' && gr
 e2e_check "it says why the live range is not compared" \
 	grep -q "live range: not compared (libvirt's test driver keeps no range between processes)" "$dir/out"
 
+# The after-action report carries the digests verify recomputed, in each format.
+r=$(rc "$build/rangectl" verify "$dir/st" --no-live --json)
+want=$(jq -c '[.teams[] | [.team, .now.digest]]' "$dir/out")
+r=$(rc "$build/rangectl" report --json "$dir/st")
+e2e_check "report --json has the range's digests, those verify recomputes ($want)" \
+	test "$(jq -c '[.range.teams[] | [.team, .digest]]' "$dir/out")" = "$want"
+r=$(rc "$build/rangectl" report "$dir/st")
+ua_digest=$(jq -r '.[] | select(.[0]=="ua") | .[1]' <<<"$want")
+e2e_check "the text report has them, saying where they come from" sh -c \
+	"grep -q 'as rangectl run journaled it at its last start' '$dir/out' && grep -Eq '^ua +$ua_digest ' '$dir/out'"
+r=$(rc "$build/rangectl" report --html "$dir/report.html" "$dir/st")
+e2e_check "the HTML report has them" grep -q "<td class=\"id\">$ua_digest</td>" "$dir/report.html"
+
 # The image swapped: one byte changed, same size, another mtime.
 printf 'X' | dd of="$dir/app.kernel" bs=1 seek=100 conv=notrunc status=none
 cmp -s "$dir/app.kernel" "$dir/app.kernel.orig" && printf 'Y' | dd of="$dir/app.kernel" bs=1 seek=100 conv=notrunc status=none

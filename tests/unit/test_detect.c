@@ -7,7 +7,9 @@
 #include <jansson.h>
 
 #include "rangectl/detect.h"
+#include "rangectl/intel.h"
 #include "rangectl/scenario.h"
+#include "rangectl/util.h"
 
 static const struct detect_indicator red_ip[] = {
 	{ INDICATOR_IPV4, "10.9.0.5" },
@@ -42,8 +44,83 @@ TEST(keys_compare_addresses_as_addresses_and_hashes_without_case)
 	/* A URL's path is case-sensitive: kept as written. */
 	CHECK_STR_EQ(detect_key(INDICATOR_URL, "http://x/Index", a),
 	    "url:http://x/Index");
+	/* Its scheme and host are not. */
+	CHECK_STR_EQ(detect_key(INDICATOR_URL, "HTTP://X.Example:80/Index?Q", a),
+	    "url:http://x.example:80/Index?Q");
 	CHECK(strcmp(detect_key(INDICATOR_IPV4, "10.9.0.5", a),
 	    detect_key(INDICATOR_DOMAIN, "10.9.0.5", b)) != 0);
+}
+
+/*
+ * An e-mail address is matched without case, its local part too: RFC 5321
+ * lets a mailbox's local part be case-sensitive, but the mail systems
+ * attackers use deliver "Boss@" and "boss@" alike, so a team naming
+ * either has seen the same sender.
+ */
+TEST(an_email_is_matched_without_case_in_its_local_part_too)
+{
+	static const struct detect_indicator truth[] = {
+		{ INDICATOR_EMAIL, "boss@phish.example" },
+	};
+	static const struct detect_indicator saw[] = {
+		{ INDICATOR_EMAIL, "BOSS@Phish.Example" },
+	};
+	struct detect_rules rules = { .points = 100 };
+	struct detect_ledger l;
+	struct detect_sighting s = sighting("o1", "ro", 200, saw, 1);
+	char a[DETECT_KEY_MAX];
+
+	CHECK_STR_EQ(detect_key(INDICATOR_EMAIL, "Boss@Phish.EXAMPLE", a),
+	    "email:boss@phish.example");
+	detect_init(&l, &rules);
+	detect_attack(&l, "phish", "ro", NULL, truth, 1);
+	detect_fired(&l, "phish", "ro", 100);
+	CHECK_INT_EQ(detect_sighting(&l, &s), 1);
+	CHECK_INT_EQ(detect_team_of(&l, "ro")->false_indicators, 0);
+	detect_clear(&l);
+}
+
+/*
+ * A report's indicator (detect_key at matching) and an observation's
+ * (intel_check at posting, then detect_key) meet in the same key: one
+ * normal form, indicator_normalize(), serves both.
+ */
+TEST(a_sighting_key_is_the_key_of_the_observation_intel_keeps)
+{
+	static const struct detect_indicator given[] = {
+		{ INDICATOR_IPV4, "10.9.0.5" },
+		{ INDICATOR_IPV6, "2001:DB8:0:0::1" },
+		{ INDICATOR_DOMAIN, "Evil.Example" },
+		{ INDICATOR_URL, "HTTPS://Evil.Example/Drop/X.exe" },
+		{ INDICATOR_EMAIL, "Ceo@Corp.Example" },
+		{ INDICATOR_MD5, "D41D8CD98F00B204E9800998ECF8427E" },
+		{ INDICATOR_FILE_NAME, "Evil.EXE" },
+	};
+	char a[DETECT_KEY_MAX], b[DETECT_KEY_MAX], *error = NULL;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(given); i++) {
+		json_t *body = json_pack("{s:s, s:[{s:s, s:s}]}", "tlp",
+		    "TLP:RED", "indicators", "type", indicator_type_name(
+		    given[i].type), "value", given[i].value);
+		json_t *kept = intel_check(body, &error);
+		const char *v;
+
+		CHECK(kept != NULL);
+		if (kept == NULL) {
+			json_decref(body);
+			free(error);
+			continue;
+		}
+		v = json_string_value(json_object_get(json_array_get(
+		    json_object_get(kept, "indicators"), 0), "value"));
+		CHECK_STR_EQ(detect_key(given[i].type, given[i].value, a),
+		    detect_key(given[i].type, v, b));
+		/* and the kept value is already the key's. */
+		CHECK_STR_EQ(strchr(a, ':') + 1, v);
+		json_decref(kept);
+		json_decref(body);
+	}
 }
 
 TEST(detection_counts_only_after_the_attack_hit_and_decays)

@@ -110,7 +110,7 @@ TEST(an_observation_is_checked_and_normalized)
 	    "{\"indicators\":[{\"type\":\"sha1\",\"value\":"
 	    "\"da39a3ee5e6b4b0d3255bfef95601890afd80709\"},{\"type\":\"ipv6\","
 	    "\"value\":\"2001:db8::1\"},{\"type\":\"email\",\"value\":"
-	    "\"Boss@phish.example\"},{\"type\":\"domain\",\"value\":\"a.example\"}],"
+	    "\"boss@phish.example\"},{\"type\":\"domain\",\"value\":\"a.example\"}],"
 	    "\"seen\":null,\"technique\":null,\"text\":null,\"tlp\":\"TLP:AMBER\"}");
 	CHECKED("{\"tlp\":\"TLP:RED\",\"technique\":\"T1110\",\"seen\":5}",
 	    "{\"indicators\":[],\"seen\":5.0,\"technique\":\"T1110\",\"text\":null,"
@@ -122,11 +122,44 @@ TEST(an_observation_is_checked_and_normalized)
 	    "more");
 	CHECKED("{\"tlp\":\"TLP:RED\",\"indicators\":[{\"type\":\"ipv4\","
 	    "\"value\":\"1.2.3.4\\u0000x\"}]}",
-	    "error: 'indicators[0].value' holds a NUL");
+	    "error: 'indicators[0].value' '1.2.3.4' is not a ipv4: it holds a "
+	    "NUL");
 	CHECKED("{\"tlp\":\"TLP:RED\",\"indicators\":[{\"type\":\"md5\","
 	    "\"value\":\"abc\"}]}", "error: 'indicators[0].value' 'abc' is not a "
 	    "md5: expected 32 hex digits");
 	CHECKED("[]", "error: an observation must be a JSON object");
+}
+
+/* {"tlp":"TLP:RED","indicators":[{"type":"url","value":URL}]}, URL being
+ * "http://a.example/" and path bytes of 'x' (new). */
+static char *
+url_body(size_t path)
+{
+	char *url = xcalloc(1, path + 32), *s;
+
+	memcpy(url, "HTTP://A.Example/", 17);
+	memset(url + 17, 'x', path);
+	s = xasprintf("{\"tlp\":\"TLP:RED\",\"indicators\":[{\"type\":"
+	    "\"url\",\"value\":\"%s\"}]}", url);
+	free(url);
+	return s;
+}
+
+TEST(an_indicator_is_at_most_1024_bytes_and_a_url_head_is_lowercased)
+{
+	char *body = url_body(1024 - 17), *got;
+
+	got = checked(body);
+	CHECK(strstr(got, "\"value\":\"http://a.example/xxx") != NULL);
+	free(got);
+	free(body);
+	body = url_body(1024 - 16);
+	got = checked(body);
+	CHECK(strncmp(got, "error: 'indicators[0].value' 'HTTP://A.Example/x",
+	    48) == 0);
+	CHECK(strstr(got, "is not a url: it is over 1024 bytes") != NULL);
+	free(got);
+	free(body);
 }
 
 /* intel_stix_import() of text: "TLP pattern-free summary", or "error: ..." */
