@@ -14,6 +14,9 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/e2e/lib.sh
 . tests/e2e/lib.sh
+# OVMF's firmware, and swtpm with swtpm_setup (swtpm-tools): without the
+# latter libvirt says "TPM version '2.0' is not supported".
+E2E_PACKAGES+=(ovmf swtpm swtpm-tools)
 
 e2e_install
 e2e_start hardware
