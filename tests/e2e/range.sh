@@ -86,12 +86,18 @@ e2e_check "down left no pool" nothing_named pool-list demo-
 up_killed() {
 	local log=$E2E_DIR/up-killed.log rc
 	e2e_exec "$rangectl" up -q --timeout 4m "$scenario" >"$log" 2>&1 &
-	local pid=$!
-	sleep 4
+	local pid=$! i
+	# Midway: once up has defined its first domain, and not before (a
+	# fixed sleep let a quick up finish first on a quiet machine).
+	for i in $(seq 1200); do
+		e2e_virsh list --all --name 2>/dev/null | grep -q '^demo-' && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
 	kill -9 "$E2E_LIBVIRTD_PID"
 	wait "$pid"
 	rc=$?
-	cat "$log"
+	cat "$log"; echo "# up exited $rc"
 	[ "$rc" = 1 ] && grep -q "unreachable" "$log" && grep -q "rangectl down" "$log"
 }
 e2e_check "up with libvirtd killed midway fails with a clear error" up_killed
