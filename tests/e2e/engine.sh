@@ -55,24 +55,7 @@ comp() {
 
 # Runs a shell command in a guest through its agent, as someone with the
 # guest's root would; prints its output, exits with its status.
-guest_sh() {
-	local dom=$1 cmd=$2 out pid
-	out=$(e2e_virsh qemu-agent-command "$dom" --timeout 20 "{\"execute\":\"guest-exec\",\
-\"arguments\":{\"path\":\"/bin/sh\",\"arg\":[\"-c\",\"$cmd\"],\
-\"capture-output\":true}}") || return 125
-	pid=$(printf '%s' "$out" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
-	for _ in $(seq 1 100); do
-		out=$(e2e_virsh qemu-agent-command "$dom" --timeout 20 "{\"execute\":\
-\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") || return 125
-		case $out in
-		*'"exited":true'*)
-			printf '%s' "$out" | sed -n 's/.*"out-data":"\([^"]*\)".*/\1/p' | base64 -d
-			return "$(printf '%s' "$out" | sed -n 's/.*"exitcode":\([0-9]*\).*/\1/p')" ;;
-		esac
-		sleep 0.2
-	done
-	return 124
-}
+guest_sh() { e2e_guest_sh "$1" "$2" 20; }
 flagfile=/root/flag.txt
 # read_flag DOM: the flag file's mode and content, "600 flag{...}"
 read_flag() { guest_sh "$1" "stat -c %a $flagfile && cat $flagfile" | tr '\n' ' ' | sed 's/ $//'; }

@@ -50,27 +50,7 @@ rc() { e2e_exec "$rangectl" "$@"; }
 
 # Runs a shell command in a guest through its agent; prints its output,
 # exits with its status.
-guest_sh() {
-	local dom=$1 cmd=$2 out pid
-	cmd=${cmd//\\/\\\\}
-	cmd=${cmd//\"/\\\"}
-	out=$(e2e_virsh qemu-agent-command "$dom" --timeout 30 "{\"execute\":\"guest-exec\",\
-\"arguments\":{\"path\":\"/bin/sh\",\"arg\":[\"-c\",\"$cmd\"],\
-\"capture-output\":true}}") || return 125
-	pid=$(printf '%s' "$out" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
-	for _ in $(seq 1 1200); do
-		out=$(e2e_virsh qemu-agent-command "$dom" --timeout 30 "{\"execute\":\
-\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") || return 125
-		case $out in
-		*'"exited":true'*)
-			printf '%s' "$out" | sed -n 's/.*"out-data":"\([^"]*\)".*/\1/p' | base64 -d
-			printf '%s' "$out" | sed -n 's/.*"err-data":"\([^"]*\)".*/\1/p' | base64 -d >&2
-			return "$(printf '%s' "$out" | sed -n 's/.*"exitcode":\([0-9]*\).*/\1/p')" ;;
-		esac
-		sleep 0.5
-	done
-	return 124
-}
+guest_sh() { e2e_guest_sh "$1" "$2" 600; }
 
 # guest_is DOM CMD WANT: CMD's output in DOM is exactly WANT.
 guest_is() {

@@ -427,6 +427,33 @@ e2e_spawn() {
 # e2e_virsh ARGS...: virsh against our libvirtd (needs no namespace).
 e2e_virsh() { virsh -q -c "$E2E_URI" "$@"; }
 
+# e2e_guest_sh DOM CMD [SECONDS]: runs CMD with /bin/sh in guest DOM through
+# its QEMU guest agent (guest-exec), waiting up to SECONDS (300) for it to
+# end; prints its output (its errors on stderr) and returns its exit
+# status: 124 when it did not end in time, 125 when the agent did not
+# answer.
+e2e_guest_sh() {
+	local dom=$1 cmd=$2 seconds=${3:-300} out pid
+	cmd=${cmd//\\/\\\\}
+	cmd=${cmd//\"/\\\"}
+	out=$(e2e_virsh qemu-agent-command "$dom" --timeout 30 "{\"execute\":\"guest-exec\",\
+\"arguments\":{\"path\":\"/bin/sh\",\"arg\":[\"-c\",\"$cmd\"],\
+\"capture-output\":true}}") || return 125
+	pid=$(printf '%s' "$out" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+	for _ in $(seq 1 $((seconds * 5))); do
+		out=$(e2e_virsh qemu-agent-command "$dom" --timeout 30 "{\"execute\":\
+\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") || return 125
+		case $out in
+		*'"exited":true'*)
+			printf '%s' "$out" | sed -n 's/.*"out-data":"\([^"]*\)".*/\1/p' | base64 -d
+			printf '%s' "$out" | sed -n 's/.*"err-data":"\([^"]*\)".*/\1/p' | base64 -d >&2
+			return "$(printf '%s' "$out" | sed -n 's/.*"exitcode":\([0-9]*\).*/\1/p')" ;;
+		esac
+		sleep 0.2
+	done
+	return 124
+}
+
 # Stops and starts libvirtd (not virtlogd, not the guests): for tests of
 # reconnection.  The guests keep running, as on a real host.  It sets
 # E2E_LIBVIRTD_PID: call it in the test's shell, not in e2e_check (whose
