@@ -24,7 +24,9 @@
 #
 # Environment: DEBIAN_DISK_MB (virtual disk size, default 4096),
 # DEBIAN_MODE (mmdebstrap --mode; default root as root, unshare otherwise),
-# FORCE=1 (rebuild even when up to date).
+# DEBIAN_SCRATCH (where the installed tree and the raw images are made:
+# default a folder in /dev/shm when it has 6 GiB free, else OUTDIR's work
+# folder; "disk" forces the latter), FORCE=1 (rebuild even when up to date).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -106,6 +108,28 @@ exec 9>"$OUT/.lock-$NAME"
 command -v flock >/dev/null && { flock -n 9 || { msg "waiting for another build of $NAME"; flock 9; }; }
 WORK=$OUT/work-$NAME
 mkdir -p "$WORK"
+# Scratch space for the installed tree (mmdebstrap's TMPDIR), its staged
+# copy, the ext4 image and the raw disk: a few GiB at the peak, all
+# written once and thrown away.  In memory (tmpfs) when both /dev/shm and
+# the machine's available memory have 6 GiB to spare (tmpfs may be sized
+# above what memory can hold): the build then does not wait on the disk.
+SCRATCH=$WORK
+kib_free() { df -Pk "$1" | awk 'NR == 2 { print $4 }'; }
+kib_avail() { awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo; }
+case ${DEBIAN_SCRATCH:-auto} in
+disk) ;;
+auto)
+	if [ -d /dev/shm ] && [ -w /dev/shm ] &&
+		[ "$(kib_free /dev/shm)" -gt $((6 * 1024 * 1024)) ] &&
+		[ "$(kib_avail)" -gt $((6 * 1024 * 1024)) ]; then
+		SCRATCH=$(mktemp -d /dev/shm/rangectl-$NAME.XXXXXX)
+	fi ;;
+*)
+	SCRATCH=$(mktemp -d "$DEBIAN_SCRATCH/rangectl-$NAME.XXXXXX") ||
+		die "cannot make a folder in DEBIAN_SCRATCH=$DEBIAN_SCRATCH" ;;
+esac
+# shellcheck disable=SC2064 # SCRATCH is fixed from here on
+[ "$SCRATCH" = "$WORK" ] || trap "rm -rf '$SCRATCH'" EXIT
 
 # --- apt sources -------------------------------------------------------------------
 # The Debian entries (suites $SUITE, $SUITE-updates, $SUITE-security) of this
@@ -190,7 +214,7 @@ ROOT_SECTORS=$((TOTAL - ROOT_START - 2048))
 command -v uuidgen >/dev/null && UUID=$(uuidgen) || UUID=$(cat /proc/sys/kernel/random/uuid)
 INCLUDE=$(sed 's/#.*//' "$HERE/debian/packages" | tr -s ' \t\n' ',' | sed 's/^,//; s/,$//')
 q() { printf '%q' "$1"; }
-HOOK="$(q "$HERE/debian/customize.sh") \"\$1\" $(q "$WORK/root.ext4") $((ROOT_SECTORS * 512)) $UUID $(q "$WORK") $(q "$WORK/manifest")"
+HOOK="$(q "$HERE/debian/customize.sh") \"\$1\" $(q "$SCRATCH/root.ext4") $((ROOT_SECTORS * 512)) $UUID $(q "$SCRATCH") $(q "$WORK/manifest")"
 # postfix asks its type at installation: a local-only mail system (an
 # exercise that wants mail to leave the host configures it)
 # shellcheck disable=SC2016 # $1 is the hook's argument, expanded by mmdebstrap's sh
@@ -198,8 +222,8 @@ PRESEED='printf "%s\n" "postfix postfix/main_mailer_type select Local only" "pos
 # before the kernel is installed: initramfs-tools' configuration
 # shellcheck disable=SC2016 # as above
 INITRAMFS='mkdir -p "$1/etc/initramfs-tools" && cp -R '"$(q "$HERE/debian/initramfs")"'/. "$1/etc/initramfs-tools/"'
-msg "[1/4] mmdebstrap --mode=$MODE $SUITE ($(wc -l <"$SOURCES") lines of apt sources)"
-rm -f "$WORK/root.ext4"
+msg "[1/4] mmdebstrap --mode=$MODE $SUITE ($(wc -l <"$SOURCES") lines of apt sources), scratch in $SCRATCH"
+rm -f "$SCRATCH/root.ext4"
 # force-unsafe-io: dpkg's fsync calls are wasted on a tree that is copied
 # into an image at the end (they made the install 2-3 times slower here).
 # DPKG_EXCLUDE: files dpkg does not write (docs, manuals, translations, and
@@ -218,14 +242,14 @@ stamp() {
 		printf '[%3d.%ds] %s\n' $((msg_t / 10)) $((msg_t % 10)) "$l"
 	done
 }
-nice -n 10 mmdebstrap --mode="$MODE" --variant=minbase --format=null \
+TMPDIR=$SCRATCH nice -n 10 mmdebstrap --mode="$MODE" --variant=minbase --format=null \
 	"${DPKG_OPTS[@]}" --aptopt='Acquire::Languages "none"' \
 	--include="$INCLUDE" \
 	--essential-hook="$PRESEED" --essential-hook="$INITRAMFS" \
 	--customize-hook="$HOOK" \
 	"$SUITE" /dev/null "$SOURCES" 2>&1 | stamp >"$WORK/mmdebstrap.log" ||
 	{ tail -20 "$WORK/mmdebstrap.log" >&2; die "mmdebstrap failed (log: $WORK/mmdebstrap.log)"; }
-[ -s "$WORK/root.ext4" ] || die "mmdebstrap's hook wrote no $WORK/root.ext4"
+[ -s "$SCRATCH/root.ext4" ] || die "mmdebstrap's hook wrote no $SCRATCH/root.ext4"
 # its phases, for whoever wants to make the build faster
 grep -E '^\[ *[0-9.]+s\] I: (downloading|extracting|installing|running --customize)' \
 	"$WORK/mmdebstrap.log" | sed 's/^/images\/build-debian.sh: /; s/ I: /       /; s/ in shell:.*//'
@@ -271,7 +295,7 @@ mcopy -i "$WORK/esp.img" "$WORK/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
 
 # --- 3. the disk --------------------------------------------------------------------
 msg "[3/4] GPT disk of $DISK_MB MiB"
-RAW=$WORK/disk.raw
+RAW=$SCRATCH/disk.raw
 rm -f "$RAW"
 truncate -s $((DISK_MB * 1024 * 1024)) "$RAW"
 sfdisk -q --no-reread --no-tell-kernel "$RAW" <<EOF
@@ -287,8 +311,8 @@ patch "$RAW" $((0x5c)) "$BIOS_START" 8
 printf '\220\220' | dd of="$RAW" bs=1 seek=$((0x66)) conv=notrunc status=none
 dd if="$WORK/core.img" of="$RAW" bs=512 seek="$BIOS_START" conv=notrunc status=none
 dd if="$WORK/esp.img" of="$RAW" bs=512 seek="$ESP_START" conv=notrunc status=none
-dd if="$WORK/root.ext4" of="$RAW" bs=1M seek=$((ROOT_START / 2048)) conv=notrunc,sparse status=none
-rm -f "$WORK/root.ext4"
+dd if="$SCRATCH/root.ext4" of="$RAW" bs=1M seek=$((ROOT_START / 2048)) conv=notrunc,sparse status=none
+rm -f "$SCRATCH/root.ext4"
 
 # --- 4. qcow2 ----------------------------------------------------------------------
 msg "[4/4] writing $OUT/$NAME.qcow2"
