@@ -17,9 +17,17 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 tar -C "$HERE/rootfs" --owner=0 --group=0 -cf - . |
 	tar -C "$ROOT" --no-overwrite-dir -xf -
 
+# pass 0: no fsck of the root at boot (systemd-fsck-root: 2.1 s of a boot
+# under TCG on an idle machine, more beside other guests).  What it would do
+# on this file system: e2fsck -a reads the superblock, finds it clean and
+# stops (mkfs.ext4 sets no mount-count or interval check); the kernel
+# replays the journal itself after a power-off.  What is given up: a full
+# check at the next boot after ext4 has flagged an error (errors=remount-ro
+# still makes the root read-only then); `fsck.mode=force` on the kernel
+# command line or `e2fsck -f` from a rescue boot checks it when wanted.
 cat >"$ROOT/etc/fstab" <<EOF
 # <file system> <mount point> <type> <options> <dump> <pass>
-UUID=$UUID / ext4 rw,discard,errors=remount-ro 0 1
+UUID=$UUID / ext4 rw,discard,errors=remount-ro 0 0
 EOF
 echo debian >"$ROOT/etc/hostname"
 echo LANG=C.UTF-8 >"$ROOT/etc/default/locale"
