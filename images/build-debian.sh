@@ -116,20 +116,41 @@ mkdir -p "$WORK"
 SCRATCH=$WORK
 kib_free() { df -Pk "$1" | awk 'NR == 2 { print $4 }'; }
 kib_avail() { awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo; }
+# rm_scratch DIR: remove a scratch folder, unless something is mounted
+# under it.  mmdebstrap bind-mounts the host's /dev/shm (and /proc, /sys)
+# into its tree while it runs; a tree that is itself in /dev/shm then holds
+# the host's /dev/shm, on the same file system, which rm -rf
+# --one-file-system would not stop at.
+rm_scratch() {
+	if awk -v d="$1/" 'index($5, d) == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo; then
+		echo "images/build-debian.sh: warning: mounts left under $1: not removed" >&2
+	else
+		rm -rf --one-file-system "$1"
+	fi
+}
+# a build killed before its EXIT trap left its folder in memory: folders
+# of this name whose build (the PID in the name) is gone are removed
+for d in "/dev/shm/rangectl-$NAME".*.*; do
+	[ -d "$d" ] || continue
+	pid=${d#/dev/shm/rangectl-"$NAME".}
+	pid=${pid%%.*}
+	case $pid in '' | *[!0-9]*) continue ;; esac
+	kill -0 "$pid" 2>/dev/null || rm_scratch "$d"
+done
 case ${DEBIAN_SCRATCH:-auto} in
 disk) ;;
 auto)
 	if [ -d /dev/shm ] && [ -w /dev/shm ] &&
 		[ "$(kib_free /dev/shm)" -gt $((6 * 1024 * 1024)) ] &&
 		[ "$(kib_avail)" -gt $((6 * 1024 * 1024)) ]; then
-		SCRATCH=$(mktemp -d /dev/shm/rangectl-$NAME.XXXXXX)
+		SCRATCH=$(mktemp -d "/dev/shm/rangectl-$NAME.$$.XXXXXX")
 	fi ;;
 *)
-	SCRATCH=$(mktemp -d "$DEBIAN_SCRATCH/rangectl-$NAME.XXXXXX") ||
+	SCRATCH=$(mktemp -d "$DEBIAN_SCRATCH/rangectl-$NAME.$$.XXXXXX") ||
 		die "cannot make a folder in DEBIAN_SCRATCH=$DEBIAN_SCRATCH" ;;
 esac
 # shellcheck disable=SC2064 # SCRATCH is fixed from here on
-[ "$SCRATCH" = "$WORK" ] || trap "rm -rf '$SCRATCH'" EXIT
+[ "$SCRATCH" = "$WORK" ] || trap "rm_scratch '$SCRATCH'" EXIT
 
 # --- apt sources -------------------------------------------------------------------
 # The Debian entries (suites $SUITE, $SUITE-updates, $SUITE-security) of this
