@@ -21,6 +21,7 @@ struct replay {
 	struct engine *e;
 	unsigned long long own_first;	/* the first event the engine replays */
 	char *error;
+	bool refused;	/* by opts.check_replayed: error is its own words */
 };
 
 static size_t
@@ -198,6 +199,12 @@ replay_one(const struct journal_event *je, void *ctx)
 		show_replayed(r->e, je);
 		return 0;
 	}
+	/* The caller's checks, in the same pass (engine_replayed()). */
+	if (r->e->opts.check_replayed != NULL &&
+	    r->e->opts.check_replayed(r->e->opts.check_ctx, je, &r->error) < 0) {
+		r->refused = true;
+		return -1;
+	}
 	/* As rangectl report reads it: a damaged journal is not guessed at. */
 	if (je->ev == NULL) {
 		r->error = xstrdup(je->error);
@@ -253,7 +260,11 @@ engine_replay(struct engine *e, char **error)
 	}
 	n = journal_read_from(path, offset, first, replay_one, &r, error);
 	free(path);
-	if (n < 0 && r.error != NULL) {
+	if (n < 0 && r.refused) {
+		free(*error);
+		*error = r.error ? r.error : xstrdup("refused by its caller");
+		r.error = NULL;
+	} else if (n < 0 && r.error != NULL) {
 		free(*error);
 		*error = xasprintf("cannot resume from the journal in '%s': %s",
 		    e->state_dir, r.error);
