@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # images/build-debian.sh [OUTDIR] -- build the Debian 12 disk image.
+# images/build-debian.sh --host-tools -- install the host tools it needs
+# (as root; only what is missing) and build nothing: CI installs them
+# before its tracks start, so that no two apt-get runs meet.
 #
 # Produces OUTDIR/debian-12.qcow2 (default OUTDIR: images/build): a GPT disk
 # that boots by itself, with BIOS (GRUB in the MBR and a BIOS boot
@@ -25,6 +28,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HOST_TOOLS_ONLY=""
+if [ "${1:-}" = --host-tools ]; then HOST_TOOLS_ONLY=1; shift; fi
 OUT=${1:-$HERE/build}
 NAME=debian-12
 SUITE=bookworm
@@ -93,6 +98,7 @@ if [ -n "$missing" ]; then
 		  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null; } ||
 		die "apt-get install$missing failed"
 fi
+[ -z "$HOST_TOOLS_ONLY" ] || exit 0
 
 mkdir -p "$OUT" || die "cannot create $OUT"
 OUT=$(cd "$OUT" && pwd)

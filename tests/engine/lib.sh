@@ -71,6 +71,12 @@ rh_api_stop() {
 rh_stop() {
 	local pid
 	rh_api_stop
+	# A failed check is easier to read beside what rangectl said (a run
+	# in CI leaves nothing else behind).
+	if [ "${E2E_FAILED:-0}" -gt 0 ] && [ -s "${RH_DIR:-}/log" ]; then
+		echo "# the last 40 lines of rangectl's log:"
+		tail -n 40 "$RH_DIR/log" | sed 's/^/#   /'
+	fi
 	for pid in "${RH_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
