@@ -513,7 +513,10 @@ run_engine(struct range *range, struct cluster *cl, struct prepared *p,
 	json_t *snap;
 	int rc;
 
-	if (engine_start_cluster(e, cl, range_event, &error) < 0) {
+	/* Known once the nodes are open (choose_checks()), after prepare(). */
+	p->opts.range_event = range_event;
+	p->opts.simulate_checks = a->simulate_checks;
+	if (engine_start_cluster(e, cl, &p->opts, &error) < 0) {
 		fprintf(stderr, "rangectl run: %s\n", error);
 		free(error);
 		return EXIT_FAILED;

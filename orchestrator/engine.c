@@ -106,12 +106,13 @@ engine_changes_check(struct engine *e, char **error)
 /* engine_start's and engine_start_cluster's: cl, or else virt alone. */
 static int
 start(struct engine *e, struct cluster *cl, struct virt *virt,
-    const json_t *range_event, char **error)
+    const struct engine_opts *run, char **error)
 {
 	/* The nodes and their connections are the libvirt edge's. */
 	engine_edge_new(e, cl, virt);
-	if (range_event != NULL)
-		e->range_event = json_deep_copy(range_event);
+	if (run->range_event != NULL)
+		e->range_event = json_deep_copy(run->range_event);
+	e->opts.simulate_checks = run->simulate_checks;
 	e->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (e->wakefd < 0) {
 		*error = xasprintf("cannot make an eventfd: %s", strerror(errno));
@@ -132,17 +133,17 @@ start(struct engine *e, struct cluster *cl, struct virt *virt,
 }
 
 int
-engine_start(struct engine *e, struct virt *virt, const json_t *range_event,
-    char **error)
+engine_start(struct engine *e, struct virt *virt,
+    const struct engine_opts *run, char **error)
 {
-	return start(e, NULL, virt, range_event, error);
+	return start(e, NULL, virt, run, error);
 }
 
 int
 engine_start_cluster(struct engine *e, struct cluster *cl,
-    const json_t *range_event, char **error)
+    const struct engine_opts *run, char **error)
 {
-	return start(e, cl, NULL, range_event, error);
+	return start(e, cl, NULL, run, error);
 }
 
 /* engine_new's and engine_new_cluster's: the replay, its checks, start. */
@@ -155,7 +156,7 @@ make_started(const struct plan *plan, struct cluster *cl, struct virt *virt,
 	if (e == NULL)
 		return NULL;
 	if (engine_timeline_check(e, error) < 0 || start(e, cl, virt,
-	    opts->range_event, error) < 0) {
+	    opts, error) < 0) {
 		engine_free(e);
 		return NULL;
 	}

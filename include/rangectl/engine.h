@@ -152,10 +152,13 @@ struct engine *engine_new_cluster(const struct plan *plan, struct cluster *cl,
  * engine_replayed() reads the journal (from the engine's checkpoint when
  * one matches it) and opens nothing, connects nothing, writes nothing;
  * the caller looks (engine_ended(), engine_changes_check()); then
- * engine_start() or engine_start_cluster() opens the journal for writing
- * and takes range_event (borrowed, copied; NULL for none) in place of
- * opts->range_event. NULL or -1 with *error set (the caller frees it);
- * after a failed start the engine is still the caller's to free.
+ * engine_start() or engine_start_cluster() opens the journal for writing.
+ * These take from run (borrowed for the call) what a caller may learn
+ * only once its nodes are open, in place of engine_replayed()'s: its
+ * range_event (copied) and simulate_checks (`run` simulates on libvirt's
+ * test driver); the rest stays engine_replayed()'s. NULL or -1 with
+ * *error set (the caller frees it); after a failed start the engine is
+ * still the caller's to free.
  */
 struct engine *engine_replayed(const struct plan *plan,
     const struct engine_opts *opts, char **error);
@@ -168,9 +171,9 @@ bool engine_ended(const struct engine *e, double *t);
  */
 int engine_changes_check(struct engine *e, char **error);
 int engine_start(struct engine *e, struct virt *virt,
-    const json_t *range_event, char **error);
+    const struct engine_opts *run, char **error);
 int engine_start_cluster(struct engine *e, struct cluster *cl,
-    const json_t *range_event, char **error);
+    const struct engine_opts *run, char **error);
 /*
  * Runs the exercise until its clock ends, a stop command, or (with
  * opts->signals) SIGINT or SIGTERM, which let the current round and
