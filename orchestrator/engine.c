@@ -87,6 +87,9 @@ engine_replayed(const struct plan *plan, const struct engine_opts *opts,
 		engine_free(e);
 		return NULL;
 	}
+	/* Its context is the caller's, for the replay only. */
+	e->opts.check_replayed = NULL;
+	e->opts.check_ctx = NULL;
 	return e;
 }
 
@@ -123,8 +126,22 @@ start(struct engine *e, struct cluster *cl, struct virt *virt,
 		    e->state_dir, strerror(errno));
 		return -1;
 	}
-	if (journal_open(&e->journal, e->state_dir, error) < 0 ||
-	    engine_journal_start(e, error) < 0)
+	if (journal_open(&e->journal, e->state_dir, error) < 0)
+		return -1;
+	/*
+	 * run builds its range between the replay and here: a journal that
+	 * grew meanwhile (another run on the same folder) holds firings this
+	 * engine does not know of, which it would fire again.
+	 */
+	if (e->journal.seq > e->replayed_seq) {
+		*error = xasprintf("the journal in '%s' grew from event %llu to "
+		    "%llu since it was read: another rangectl run on the same "
+		    "state folder? nothing was fired", e->state_dir,
+		    e->replayed_seq, e->journal.seq);
+		return -1;
+	}
+	engine_restore_clock(e);
+	if (engine_journal_start(e, error) < 0)
 		return -1;
 	/* A long replay is worth not doing again at the next start. */
 	if (e->replayed > ENGINE_CHECKPOINT_AFTER)

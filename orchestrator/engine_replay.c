@@ -213,14 +213,14 @@ replay_one(const struct journal_event *je, void *ctx)
 	/* Whoever watches live events sees the past ones first. */
 	if (r->e->opts.observe != NULL && je->seq > r->e->opts.observed_seq)
 		show_replayed(r->e, je);
+	r->e->replayed_seq = je->seq;
 	r->e->last_t = je->ev->t;
 	r->e->last_wall = je->ev->wall;
 	return replay_event(r, je->ev);
 }
 
-/* The clock where the journal left it; a running one ran on meanwhile. */
-static void
-restore_clock(struct engine *e)
+void
+engine_restore_clock(struct engine *e)
 {
 	double mono = engine_mono(), t = e->last_t, gap;
 
@@ -253,6 +253,7 @@ engine_replay(struct engine *e, char **error)
 		return -1;
 	}
 	r.own_first = first;
+	e->replayed_seq = first - 1;
 	/* The observer needs events from before the checkpoint: one pass. */
 	if (e->opts.observe != NULL && e->opts.observed_seq + 1 < first) {
 		offset = e->opts.observed_offset;
@@ -270,8 +271,6 @@ engine_replay(struct engine *e, char **error)
 		    e->state_dir, r.error);
 	}
 	free(r.error);
-	if (n >= 0)
-		restore_clock(e);
 	e->replayed = n > 0 ? (unsigned long long)n : 0;
 	return n < 0 ? -1 : 0;
 }
