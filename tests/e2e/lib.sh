@@ -308,7 +308,7 @@ e2e_start() {
 	[ "${E2E_NO_REAP:-0}" = 1 ] || e2e_reap_stale
 	E2E_NAME=$name
 	E2E_NS=rc-e2e-$name-$BASHPID
-	E2E_STOPPED=""
+	E2E_STOPPED="" E2E_STOPPED_AT=""
 	E2E_DIR=$(mktemp -d "/tmp/rc-e2e-$name.XXXXXX") || e2e_die "mktemp failed"
 	# QEMU may run as libvirt-qemu: it must be able to walk into E2E_DIR.
 	chmod 755 "$E2E_DIR"
@@ -517,6 +517,10 @@ e2e_stop() {
 	fi
 	if [ -n "${E2E_HOLDER:-}" ]; then e2e_kill_wait "$E2E_HOLDER"; fi
 	ip netns del "$E2E_NS" 2>/dev/null
+	# Once our namespaces are gone, the kernel may give their inode numbers
+	# to someone else's new ones (another test beside us in CI): what
+	# started after this moment cannot be ours (e2e_leftovers).
+	E2E_STOPPED_AT=$(e2e_ticks_now)
 	if [ "${E2E_KEEP:-0}" = 1 ]; then
 		rm -f "$E2E_DIR/owner"	# so that e2e_reap_stale leaves it too
 		e2e_log "kept $E2E_DIR"
@@ -529,6 +533,23 @@ e2e_stop() {
 	return "$rc"
 }
 
+# e2e_ticks_now: the time since boot in clock ticks, as /proc/PID/stat
+# gives a process's start.
+e2e_ticks_now() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", $1 * hz }' /proc/uptime
+}
+
+# e2e_started_after PID TICKS: PID started after TICKS since boot.
+e2e_started_after() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }	# after the command's name, which may hold spaces
+	# shellcheck disable=SC2086 # one field a word
+	set -- $stat "$2"
+	# field 22 of the stat line, the 20th after the name
+	[ "${20}" -gt "${!#}" ]
+}
+
 # Prints one line per thing this run left behind; nothing when clean.  Use
 # after e2e_stop.
 e2e_leftovers() {
@@ -536,6 +557,7 @@ e2e_leftovers() {
 	[ -n "${E2E_NS:-}" ] || return 0
 	ip netns list 2>/dev/null | grep -qw -- "$E2E_NS" && echo "network namespace $E2E_NS"
 	for pid in $(e2e_ns_pids); do
+		[ -n "${E2E_STOPPED_AT:-}" ] && e2e_started_after "$pid" "$E2E_STOPPED_AT" && continue
 		echo "process $pid in our namespaces: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-120)"
 	done
 	for pid in ${E2E_HOLDER:-} ${E2E_LIBVIRTD_PID:-} ${E2E_VIRTLOGD_PID:-}; do

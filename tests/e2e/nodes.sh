@@ -33,7 +33,7 @@ images/build.sh images/build >/dev/null || e2e_die "cannot build the appliance"
 # lib.sh runs one daemon pair per shell: each node's settings are kept in
 # NODE_<A|B>_<VAR> and put back to act on that node.
 node_vars=(E2E_NAME E2E_NS E2E_DIR E2E_URI E2E_HOLDER E2E_LIBVIRTD_PID
-	E2E_VIRTLOGD_PID E2E_NETNS_INO E2E_MNTNS_INO E2E_STOPPED)
+	E2E_VIRTLOGD_PID E2E_NETNS_INO E2E_MNTNS_INO E2E_STOPPED E2E_STOPPED_AT)
 node_save() {
 	local v
 	for v in "${node_vars[@]}"; do printf -v "NODE_$1_$v" '%s' "${!v:-}"; done
