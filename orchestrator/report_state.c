@@ -257,9 +257,25 @@ same_machine(struct reader *rd)
 	    take(rd, &half, sizeof(half)) == 0 && half == 0.5 ? 0 : -1;
 }
 
-int
-report_state_restore(struct report *r, const json_t *state, const char *bin,
-    size_t len, char **error)
+/*
+ * Whether what is left of the binary part is pens penalty records,
+ * unread: report_state_restore_ledger() leaves them to the whole restore.
+ */
+static int
+skip_penalties(struct reader *rd, size_t pens)
+{
+	if (rd->left % sizeof(struct penalty_record) != 0 ||
+	    rd->left / sizeof(struct penalty_record) != pens)
+		return -1;
+	rd->p += rd->left;
+	rd->left = 0;
+	return 0;
+}
+
+/* report_state_restore(), or with lists false its ledger half. */
+static int
+restore_state(struct report *r, const json_t *state, const char *bin,
+    size_t len, bool lists, char **error)
 {
 	struct reader rd = { .p = bin, .left = len };
 	json_int_t rounds = json_integer_value(json_object_get(state, "rounds"));
@@ -286,8 +302,9 @@ report_state_restore(struct report *r, const json_t *state, const char *bin,
 	if (restore_teams(&r->ledger, json_object_get(state, "teams")) < 0 ||
 	    same_machine(&rd) < 0 ||
 	    restore_rounds(&r->ledger, &rd, (size_t)rounds) < 0 ||
-	    restore_penalties(&r->lists, json_object_get(state, "strings"), &rd,
-	    (size_t)pens) < 0 || rd.left != 0) {
+	    (lists ? restore_penalties(&r->lists, json_object_get(state,
+	    "strings"), &rd, (size_t)pens) : skip_penalties(&rd,
+	    (size_t)pens)) < 0 || rd.left != 0) {
 		*error = xstrdup("its teams, rounds or penalties are damaged");
 		return -1;
 	}
@@ -295,4 +312,18 @@ report_state_restore(struct report *r, const json_t *state, const char *bin,
 	    "events"));
 	r->elapsed = json_number_value(json_object_get(state, "elapsed"));
 	return 0;
+}
+
+int
+report_state_restore(struct report *r, const json_t *state, const char *bin,
+    size_t len, char **error)
+{
+	return restore_state(r, state, bin, len, true, error);
+}
+
+int
+report_state_restore_ledger(struct report *r, const json_t *state,
+    const char *bin, size_t len, char **error)
+{
+	return restore_state(r, state, bin, len, false, error);
 }
