@@ -179,6 +179,10 @@ take(struct reader *rd, void *out, size_t n)
 	return 0;
 }
 
+/*
+ * The rounds, onto a ledger that has none yet: their scores in one
+ * allocation (the ledger's round_block), not one each.
+ */
 static int
 restore_rounds(struct score_ledger *l, struct reader *rd, size_t n)
 {
@@ -186,13 +190,15 @@ restore_rounds(struct score_ledger *l, struct reader *rd, size_t n)
 	int64_t num;
 	size_t i;
 
-	if (rd->left / (sizeof(num) + sizeof(double) + l->n_teams *
-	    sizeof(long long)) < n)
+	if (l->n_rounds != 0 || l->round_block != NULL || rd->left /
+	    (sizeof(num) + sizeof(double) + l->n_teams * sizeof(long long)) < n)
 		return -1;
 	xgrow(&l->rounds, &l->rounds_alloc, n, sizeof(*l->rounds));
+	l->round_block = xcalloc(n * l->n_teams + 1, sizeof(*l->round_block));
 	for (i = 0; i < n; i++) {
 		r = &l->rounds[l->n_rounds++];
-		r->scores = xcalloc(l->n_teams + 1, sizeof(*r->scores));
+		l->n_block = l->n_rounds;
+		r->scores = l->round_block + i * l->n_teams;
 		if (take(rd, &num, sizeof(num)) < 0 || take(rd, &r->at,
 		    sizeof(r->at)) < 0 || take(rd, r->scores, l->n_teams *
 		    sizeof(long long)) < 0)
