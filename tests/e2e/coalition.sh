@@ -225,9 +225,11 @@ e2e_check "after the revert, Romania's penalty has stopped, Moldova's and Ukrain
 	'.type=="revert"' false \
 	"length >= 20 and all($portals | (map(select(.host == \"$ex-ro-web\")) | length == 1 and all(.active | not)) and
 		(map(select(.host != \"$ex-ro-web\")) | length == 2 and all(.active)))")" = true
+# (At least one round: the window is 3 rounds of the schedule, and at a
+# load of 20 a CI trial saw rounds run up to 6,000 exercise seconds late.)
 e2e_check "Romania's name server scores nothing while it is powered off" test "$(between \
 	".type==\"host\" and .name==\"$ex-ro-ns\" and .state==\"shutoff\"" '.type=="inject" and .id=="power-on"' \
-	"length >= 3 and all(.checks | map(select(.host == \"$ex-ro-ns\")) | length == 2 and all(.up | not))")" = true
+	"length >= 1 and all(.checks | map(select(.host == \"$ex-ro-ns\")) | length == 2 and all(.up | not))")" = true
 e2e_check "and scores again once it is back (rounds 215 to 240)" test "$(q \
 	'[.[] | select(.type=="round" and .n >= 215) | .checks[] | select(.host=="'$ex'-ro-ns") | .up] | all')" = true
 echo "# rounds' lateness in exercise seconds: max $(q '[.[] | select(.type=="round") | .late] | max')"

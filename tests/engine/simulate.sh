@@ -30,7 +30,7 @@ jq -r '.. | objects | .ip? // empty' "$RH_DIR/plan.json" | sort -u >"$RH_DIR/add
 e2e_check "the plan has addresses to look for ($(wc -l <"$RH_DIR/addrs"))" test -s "$RH_DIR/addrs"
 
 rh_exec env ASAN_OPTIONS="$traced_asan" strace -f -qq -e trace=connect -o "$RH_DIR/trace" \
-	"$build/rangectl" run "$scenario" --connect test:///default --speed 300 \
+	"$build/rangectl" run "$scenario" --connect test:///default --speed 100 \
 	--linger 0s --listen off --state "$state" >"$RH_DIR/out" 2>"$RH_DIR/log"
 rc=$?
 e2e_check "the rehearsal ends with exit 0 (got $rc)" test "$rc" -eq 0
@@ -47,14 +47,38 @@ e2e_check "all 30 rounds are journaled as simulated" test "$(rh_jq "$state" \
 e2e_check "the journal is of format 5" test "$(rh_jq "$state" '.[0].format')" = 5
 e2e_check "a service passes while nothing breaks it: ro's ssh in round 1" test "$(rh_jq "$state" \
 	'[.[] | select(.type=="round" and .n==1) | .checks[] | select(.host=="reh-ro-web")] | all(.up)')" = true
-e2e_check "deface fails the page that expects 'rangectl' on both webs from round 8" test "$(rh_jq "$state" \
-	'[.[] | select(.type=="round" and .n>=8) | .checks[] | select(.service=="http")] | all(.up == false and (.reason | test("defaced by inject .deface. \\(simulated\\)|shutoff")))')" = true
-e2e_check "and not before" test "$(rh_jq "$state" \
-	'[.[] | select(.type=="round" and .n<8) | .checks[] | select(.service=="http")] | all(.up)')" = true
-e2e_check "a shut off host still fails, with its reason: ro's ssh in rounds 11 and 12" test "$(rh_jq "$state" \
-	'[.[] | select(.type=="round") | .checks[] | select(.host=="reh-ro-web" and .service=="ssh" and .up==false)] | length == 2 and all(.reason | test("shutoff"))')" = true
-e2e_check "the compromise is active on both webs from round 8, where they run" test "$(rh_jq "$state" \
-	'[.[] | select(.type=="round") | .compromises[] | select(.active)] | (map(.team) | unique) == ["md","ro"] and length == 44')" = true
+# What each round saw follows from when things happened, read from the
+# journal, not from the schedule: at --speed 100 on a loaded machine an
+# inject or a round may run late (CI runs this beside QEMU guests), and a
+# round sees what was done before it started. Rounds within one exercise
+# second of a change are not judged either way.
+# (A round started at .at + .late; the deface fired at its .actual; the
+# web of ro was shut off and booted again at its host events' .t.)
+when='def start: .at + .late;
+	([.[] | select(.type=="inject" and .id=="deface")][0].actual) as $d |
+	([.[] | select(.type=="host" and .name=="reh-ro-web" and .state=="shutoff")][0].t) as $off |
+	([.[] | select(.type=="host" and .name=="reh-ro-web" and .state=="running" and .t > $off)][0].t // 1e9) as $on |
+	[.[] | select(.type=="round")] as $rounds'
+e2e_check "deface fires, then ro's web is shut off" test "$(rh_jq "$state" \
+	"$when | \$d != null and \$off > \$d")" = true
+e2e_check "deface fails the page that expects 'rangectl' on both webs in every round after it" \
+	test "$(rh_jq "$state" "$when"' | [$rounds[] | select(start > $d + 1) | .checks[] | select(.service=="http")] |
+	length >= 2 and all(.up == false and (.reason | test("defaced by inject .deface. \\(simulated\\)|shutoff")))')" = true
+e2e_check "and not before" test "$(rh_jq "$state" "$when"' | [$rounds[] | select(start < $d - 1) |
+	.checks[] | select(.service=="http")] | length >= 2 and all(.up)')" = true
+e2e_check "a shut off host still fails, with its reason: ro's ssh in the rounds while it was off, and only then" \
+	test "$(rh_jq "$state" "$when"' | [$rounds[] | select(start > $off + 1 and start < $on - 1)] as $dark |
+	[$rounds[] | select(start < $off - 1 or start > $on + 1)] as $lit |
+	($dark | length) >= 1 and
+	([$dark[] | .checks[] | select(.host=="reh-ro-web" and .service=="ssh")] | all(.up == false and (.reason | test("shutoff")))) and
+	([$lit[] | .checks[] | select(.host=="reh-ro-web" and .service=="ssh")] | all(.up))')" = true
+e2e_check "the compromise is active on both webs after deface, where they run, and not before" \
+	test "$(rh_jq "$state" "$when"' |
+	def active($t): [.compromises[] | select(.active and .team == $t)] | length > 0;
+	($rounds | map(select(start < $d - 1)) | all((active("ro") or active("md")) | not)) and
+	($rounds | map(select(start > $d + 1)) | all(active("md"))) and
+	($rounds | map(select(start > $d + 1 and (start < $off - 1 or start > $on + 1))) | all(active("ro"))) and
+	($rounds | map(select(start > $off + 1 and start < $on - 1)) | all(active("ro") | not))')" = true
 
 "$build/rangectl" report "$state" --json >"$RH_DIR/report.json" 2>"$RH_DIR/report.err"
 e2e_check "report --json reads the simulated journal" test $? -eq 0
