@@ -179,6 +179,10 @@ take(struct reader *rd, void *out, size_t n)
 	return 0;
 }
 
+/*
+ * The rounds, onto a ledger that has none yet: their scores in one
+ * allocation (the ledger's round_block), not one each.
+ */
 static int
 restore_rounds(struct score_ledger *l, struct reader *rd, size_t n)
 {
@@ -186,13 +190,15 @@ restore_rounds(struct score_ledger *l, struct reader *rd, size_t n)
 	int64_t num;
 	size_t i;
 
-	if (rd->left / (sizeof(num) + sizeof(double) + l->n_teams *
-	    sizeof(long long)) < n)
+	if (l->n_rounds != 0 || l->round_block != NULL || rd->left /
+	    (sizeof(num) + sizeof(double) + l->n_teams * sizeof(long long)) < n)
 		return -1;
 	xgrow(&l->rounds, &l->rounds_alloc, n, sizeof(*l->rounds));
+	l->round_block = xcalloc(n * l->n_teams + 1, sizeof(*l->round_block));
 	for (i = 0; i < n; i++) {
 		r = &l->rounds[l->n_rounds++];
-		r->scores = xcalloc(l->n_teams + 1, sizeof(*r->scores));
+		l->n_block = l->n_rounds;
+		r->scores = l->round_block + i * l->n_teams;
 		if (take(rd, &num, sizeof(num)) < 0 || take(rd, &r->at,
 		    sizeof(r->at)) < 0 || take(rd, r->scores, l->n_teams *
 		    sizeof(long long)) < 0)
@@ -257,9 +263,25 @@ same_machine(struct reader *rd)
 	    take(rd, &half, sizeof(half)) == 0 && half == 0.5 ? 0 : -1;
 }
 
-int
-report_state_restore(struct report *r, const json_t *state, const char *bin,
-    size_t len, char **error)
+/*
+ * Whether what is left of the binary part is pens penalty records,
+ * unread: report_state_restore_ledger() leaves them to the whole restore.
+ */
+static int
+skip_penalties(struct reader *rd, size_t pens)
+{
+	if (rd->left % sizeof(struct penalty_record) != 0 ||
+	    rd->left / sizeof(struct penalty_record) != pens)
+		return -1;
+	rd->p += rd->left;
+	rd->left = 0;
+	return 0;
+}
+
+/* report_state_restore(), or with lists false its ledger half. */
+static int
+restore_state(struct report *r, const json_t *state, const char *bin,
+    size_t len, bool lists, char **error)
 {
 	struct reader rd = { .p = bin, .left = len };
 	json_int_t rounds = json_integer_value(json_object_get(state, "rounds"));
@@ -286,8 +308,9 @@ report_state_restore(struct report *r, const json_t *state, const char *bin,
 	if (restore_teams(&r->ledger, json_object_get(state, "teams")) < 0 ||
 	    same_machine(&rd) < 0 ||
 	    restore_rounds(&r->ledger, &rd, (size_t)rounds) < 0 ||
-	    restore_penalties(&r->lists, json_object_get(state, "strings"), &rd,
-	    (size_t)pens) < 0 || rd.left != 0) {
+	    (lists ? restore_penalties(&r->lists, json_object_get(state,
+	    "strings"), &rd, (size_t)pens) : skip_penalties(&rd,
+	    (size_t)pens)) < 0 || rd.left != 0) {
 		*error = xstrdup("its teams, rounds or penalties are damaged");
 		return -1;
 	}
@@ -295,4 +318,18 @@ report_state_restore(struct report *r, const json_t *state, const char *bin,
 	    "events"));
 	r->elapsed = json_number_value(json_object_get(state, "elapsed"));
 	return 0;
+}
+
+int
+report_state_restore(struct report *r, const json_t *state, const char *bin,
+    size_t len, char **error)
+{
+	return restore_state(r, state, bin, len, true, error);
+}
+
+int
+report_state_restore_ledger(struct report *r, const json_t *state,
+    const char *bin, size_t len, char **error)
+{
+	return restore_state(r, state, bin, len, false, error);
 }

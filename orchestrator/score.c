@@ -34,8 +34,9 @@ score_ledger_clear(struct score_ledger *ledger)
 
 	if (ledger == NULL)
 		return;
-	for (i = 0; i < ledger->n_rounds; i++)
+	for (i = ledger->n_block; i < ledger->n_rounds; i++)
 		free(ledger->rounds[i].scores);
+	free(ledger->round_block);
 	free(ledger->rounds);
 	free(ledger->teams);
 	for (i = 0; i < ledger->n_checks; i++) {

@@ -332,6 +332,15 @@ json_t *report_state_to_json(const struct report *report, char **bin,
     size_t *len);
 int report_state_restore(struct report *report, const json_t *state,
     const char *bin, size_t len, char **error);
+/*
+ * report_state_restore() but for the penalties, which are left out (the
+ * records are only checked to be as many as the state counts): the
+ * ledger, the count of events and the time of the last, for what reads
+ * only those (view_restore_lazy()'s first half, whose report the whole
+ * one replaces).
+ */
+int report_state_restore_ledger(struct report *report, const json_t *state,
+    const char *bin, size_t len, char **error);
 
 /* The team's score entry in the ledger, NULL if there is no such team. */
 const struct score_team *report_team(const struct report *report,

@@ -223,6 +223,93 @@ TEST(resumed_run)
 	report_clear(&r);
 }
 
+/* Takes in the journal's exercise event only, as the view's first half does. */
+static int
+exercise_only(const json_t *event, void *ctx)
+{
+	struct replay *rp = ctx;
+	const char *type = json_string_value(json_object_get(event, "type"));
+
+	if (type == NULL || strcmp(type, "exercise") != 0)
+		return 0;
+	return report_apply(rp->r, event, &rp->error);
+}
+
+/*
+ * A report of the exercise event alone, then state restored onto it by
+ * restore (report_state_restore or its ledger half): its return.
+ */
+static int
+restored_onto_exercise(struct report *h, const json_t *state, const char *bin,
+    size_t len, int (*restore)(struct report *, const json_t *, const char *,
+    size_t, char **))
+{
+	struct replay rp = { .r = h };
+	char *error = NULL;
+	int rc;
+
+	report_init(h);
+	CHECK(journal_replay("tests/journals/complete.jsonl", exercise_only, &rp,
+	    &error) > 0);
+	rc = restore(h, state, bin, len, &error);
+	free(rp.error);
+	free(error);
+	return rc;
+}
+
+static void
+check_same_json(json_t *a, json_t *b)
+{
+	CHECK(a != NULL && b != NULL && json_equal(a, b));
+	json_decref(a);
+	json_decref(b);
+}
+
+/*
+ * The ledger half of a report state restored: the same ledger as the
+ * whole (every route of the ledger answers alike), no penalties; and a
+ * state whose penalties are not as many as it says refused all the same.
+ */
+TEST(state_restored_ledger_only)
+{
+	struct report r, h;
+	char *bin = NULL;
+	size_t len = 0;
+	json_t *state;
+
+	if (!CHECK_INT_EQ(load(&r, "complete"), 0))
+		return;
+	state = report_state_to_json(&r, &bin, &len);
+	if (CHECK_INT_EQ(restored_onto_exercise(&h, state, bin, len,
+	    report_state_restore_ledger), 0)) {
+		check_same_json(score_to_json(&h.ledger), score_to_json(&r.ledger));
+		check_same_json(score_history_to_json(&h.ledger),
+		    score_history_to_json(&r.ledger));
+		check_same_json(score_uptime_to_json(&h.ledger, NULL),
+		    score_uptime_to_json(&r.ledger, NULL));
+		CHECK_INT_EQ(h.ledger.n_rounds, 6);
+		CHECK_INT_EQ(h.lists.n_penalties, 0);
+		CHECK_INT_EQ(h.events, r.events);
+	}
+	report_clear(&h);
+	/* The whole restore has them. */
+	if (CHECK_INT_EQ(restored_onto_exercise(&h, state, bin, len,
+	    report_state_restore), 0))
+		CHECK_INT_EQ(h.lists.n_penalties, 3);
+	report_clear(&h);
+	/* Records cut short, or one penalty fewer than counted. */
+	CHECK_INT_EQ(restored_onto_exercise(&h, state, bin, len - 1,
+	    report_state_restore_ledger), -1);
+	report_clear(&h);
+	json_object_set_new(state, "penalties", json_integer(4));
+	CHECK_INT_EQ(restored_onto_exercise(&h, state, bin, len,
+	    report_state_restore_ledger), -1);
+	report_clear(&h);
+	json_decref(state);
+	free(bin);
+	report_clear(&r);
+}
+
 TEST(interrupted_run)
 {
 	struct report r;

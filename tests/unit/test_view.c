@@ -200,9 +200,107 @@ restored_seq(const struct plan *plan, const char *dir)
 }
 
 /*
+ * The answers of the routes that do not wait for the report's lists
+ * (the ledger's and the hosts'), as one text, under the read lock: all
+ * of one state, before view_restore_lazy()'s swap or after it.
+ */
+static char *
+ledger_answers(struct view *v)
+{
+	struct view_counts c;
+	json_t *all;
+	char *text;
+
+	/* The routes' own read locks are taken again: glibc's prefer readers. */
+	pthread_rwlock_rdlock(&v->lock);
+	view_counts(v, &c);
+	all = json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I}}",
+	    "scores", view_scores(v), "uptime", view_uptime(v, NULL), "history",
+	    view_history(v), "hosts", view_hosts(v, NULL), "coalition",
+	    view_coalition(v), "counts", "rounds", (json_int_t)c.rounds, "up",
+	    (json_int_t)c.checks_up, "down", (json_int_t)c.checks_down,
+	    "firings", (json_int_t)c.firings, "failed",
+	    (json_int_t)c.results_failed);
+	pthread_rwlock_unlock(&v->lock);
+	text = json_dumps(all, JSON_SORT_KEYS | JSON_INDENT(1));
+	json_decref(all);
+	return text;
+}
+
+static int
+apply_rest(const struct journal_event *je, void *ctx)
+{
+	view_apply_replayed(ctx, je);
+	return 0;
+}
+
+/*
+ * dir's checkpoint restored in two halves (view_restore_lazy()), as a
+ * dashboard's restart does: its ledger's answers at once (*first, new),
+ * then every answer once the journal's rest is handed in (new).
+ */
+static char *
+lazy_answers_of(const struct plan *plan, const char *dir, char **first)
+{
+	char *journal = xasprintf("%s/%s", dir, JOURNAL_FILE), *error = NULL,
+	    *text = NULL;
+	unsigned long long seq, offset;
+	struct view v;
+
+	view_restore_lazy(&v, plan, dir, &seq, &offset, NULL);
+	*first = ledger_answers(&v);
+	if (CHECK(journal_read_from(journal, offset, seq + 1, apply_rest, &v,
+	    &error) >= 0))
+		text = answers(&v);
+	else
+		fprintf(stderr, "journal_read_from: %s\n", error);
+	view_clear(&v);
+	free(error);
+	free(journal);
+	return text;
+}
+
+/* The ledger's answers of dir's checkpoint restored whole (view_restore()). */
+static char *
+restored_ledger_answers(const struct plan *plan, const char *dir)
+{
+	unsigned long long seq, offset;
+	struct view v;
+	char *text;
+
+	view_restore(&v, plan, dir, &seq, &offset, NULL);
+	text = ledger_answers(&v);
+	view_clear(&v);
+	return text;
+}
+
+/*
+ * The same checkpoint restored in two halves: the ledger's routes answer
+ * as the whole restore's do from the first half on, and every route as
+ * the whole journal's once the rest is in.
+ */
+static void
+check_lazy(const struct plan *plan, const char *dir, const char *full,
+    const char *name, size_t at)
+{
+	char *first = NULL, *whole = restored_ledger_answers(plan, dir);
+	char *lazy = lazy_answers_of(plan, dir, &first);
+
+	if (!CHECK(first != NULL && whole != NULL && strcmp(first, whole) == 0))
+		fprintf(stderr, "%s: first half at byte %zu:\n%s\nwhole:\n%s\n",
+		    name, at, first, whole);
+	if (!CHECK(full != NULL && lazy != NULL && strcmp(full, lazy) == 0))
+		fprintf(stderr, "%s: lazily restored at byte %zu:\n%s\n"
+		    "replayed:\n%s\n", name, at, lazy, full);
+	free(first);
+	free(whole);
+	free(lazy);
+}
+
+/*
  * For one journal: a checkpoint after its first event, in its middle
- * and after its last, each restored and the rest replayed, answers as
- * the whole journal replayed does.
+ * and after its last, each restored (whole, and in two halves) and the
+ * rest replayed, answers as the whole journal replayed does.
  */
 static void
 check_journal(const char *name)
@@ -244,6 +342,7 @@ check_journal(const char *name)
 			fprintf(stderr, "%s: restored at byte %zu:\n%s\nreplayed:\n"
 			    "%s\n", name, at, restored, full);
 		free(restored);
+		check_lazy(&plan, dir, full, name, at);
 	}
 	free(full);
 	remove_state(dir);
@@ -286,8 +385,9 @@ rehearsal_with_checkpoint(struct plan *plan, char **text, size_t *len)
 TEST(damaged_checkpoint_falls_back)
 {
 	struct plan plan = { 0 };
-	char *text, *dir, *cp, *full, *again, *bytes;
-	size_t len, n;
+	char *text, *dir, *cp, *full, *again, *bytes, *whole;
+	size_t len, n, head, records;
+	json_t *o;
 
 	dir = rehearsal_with_checkpoint(&plan, &text, &len);
 	if (!CHECK(dir != NULL))
@@ -295,10 +395,29 @@ TEST(damaged_checkpoint_falls_back)
 	full = answers_of(&plan, dir);
 	cp = xasprintf("%s/%s", dir, VIEW_CHECKPOINT);
 	bytes = read_text(cp, &n);
+	whole = xmalloc(n + 1);
+	memcpy(whole, bytes, n + 1);
+	head = strcspn(whole, "\n") + 1;
+	o = json_loadb(whole, head, 0, NULL);
+	records = (size_t)json_integer_value(json_object_get(json_object_get(o,
+	    "report"), "bytes"));
+	json_decref(o);
+	CHECK(records > 0 && head + records < n);
 	/* A byte of its state changed: not JSON any more. */
 	bytes[n / 3] = '{';
 	bytes[20] = '\x01';
 	write_text(cp, bytes, n);
+	CHECK(restored_seq(&plan, dir) == 0);
+	again = answers_of(&plan, dir);
+	CHECK(full && again && strcmp(full, again) == 0);
+	free(again);
+	/*
+	 * Its records a byte short (their count beyond the file's end, where
+	 * a mapping must not be read), or whole with no event after them.
+	 */
+	write_text(cp, whole, head + records - 1);
+	CHECK(restored_seq(&plan, dir) == 0);
+	write_text(cp, whole, head + records);
 	CHECK(restored_seq(&plan, dir) == 0);
 	again = answers_of(&plan, dir);
 	CHECK(full && again && strcmp(full, again) == 0);
@@ -313,6 +432,7 @@ TEST(damaged_checkpoint_falls_back)
 	CHECK(full && again && strcmp(full, again) == 0);
 	free(again);
 	free(bytes);
+	free(whole);
 	free(cp);
 	free(full);
 	free(text);
