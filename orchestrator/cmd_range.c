@@ -101,14 +101,14 @@ cmd_open_cluster(const struct cmd_ctx *ctx, const char *path,
     struct cluster *cl)
 {
 	return cmd_open_cluster_checked(ctx, path, connect, nodes, range, cl,
-	    NULL, NULL);
+	    NULL, NULL, NULL);
 }
 
 int
 cmd_open_cluster_checked(const struct cmd_ctx *ctx, const char *path,
     const char *connect, const struct cmd_nodes *nodes, struct range *range,
     struct cluster *cl, int (*check)(const struct range *, void *),
-    void *arg)
+    void (*undo)(void *), void *arg)
 {
 	char *error = NULL;
 	size_t i, j;
@@ -143,6 +143,8 @@ cmd_open_cluster_checked(const struct cmd_ctx *ctx, const char *path,
 		fprintf(stderr, "rangectl %s: %s\n", ctx->cmd->name, error);
 		free(error);
 		cluster_close(cl);
+		if (undo != NULL)
+			undo(arg);
 		range_clear(range);
 		return EXIT_FAILED;
 	}

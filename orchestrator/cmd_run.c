@@ -444,6 +444,7 @@ dashboard_stop(struct dashboard *d)
 	d->tls_cert = d->tls_key = NULL;
 	if (d->view_ready)
 		view_clear(&d->view);
+	d->view_ready = false;
 	auth_clear(&d->auth);
 }
 
@@ -470,59 +471,67 @@ linger(struct dashboard *d, const struct run_args *a)
 		;
 }
 
-static int
-run_engine(struct range *range, struct cluster *cl, const char *state_dir,
-    const struct run_args *a, const json_t *range_event)
+/*
+ * What run() makes of its state folder before it builds anything: the
+ * engine replayed but not started, and the dashboard's view fed by the
+ * same pass over the journal (prepare()).
+ */
+struct prepared {
+	const struct run_args *a;
+	struct dashboard d;
+	struct engine_opts opts;
+	char *state_dir;	/* owned; opts and d borrow it */
+	struct engine *e;	/* NULL until prepare() */
+};
+
+/* Drops what prepare() made; again is harmless. */
+static void
+prepared_clear(struct prepared *p)
 {
-	struct dashboard d = { .state_dir = state_dir, .quiet = a->quiet };
-	struct engine_opts opts = { .state_dir = state_dir, .speed = a->speed,
-	    .range_event = range_event,
-	    .wait_for_start = a->wait_for_start, .accept_changes =
-	    a->accept_changes, .simulate_checks = a->simulate_checks,
-	    .signals = true, .log = a->quiet ? NULL : stderr, .observe_ctx = &d };
-	struct engine *e;
+	engine_free(p->e);
+	p->e = NULL;
+	dashboard_stop(&p->d);
+	free(p->state_dir);
+	p->state_dir = NULL;
+}
+
+/* cmd_open_cluster_checked()'s undo: no node opened after prepare(). */
+static void
+prepared_undo(void *arg)
+{
+	prepared_clear(arg);
+}
+
+static int
+run_engine(struct range *range, struct cluster *cl, struct prepared *p,
+    const json_t *range_event)
+{
+	const struct run_args *a = p->a;
+	struct dashboard *d = &p->d;
+	struct engine *e = p->e;
 	char *error = NULL;
 	json_t *snap;
 	int rc;
 
-	/*
-	 * The view starts from its own checkpoint (or empty), and the
-	 * engine's replay hands it every later event, in the engine's one
-	 * pass over the journal: from the view's place when that comes
-	 * before the engine's checkpoint. Only the dashboard reads the view:
-	 * without one (--listen off) there is none, and a restart takes the
-	 * engine's time alone.
-	 */
-	if (a->listen != NULL) {
-		view_restore_lazy(&d.view, range->plan, state_dir,
-		    &opts.observed_seq,
-		    &opts.observed_offset, a->quiet ? NULL : stderr);
-		d.view_ready = true;
-		opts.observe = observe;
-		opts.observe_replayed = observe_replayed;
-		opts.checkpointed = checkpointed;
-	}
-	e = engine_new_cluster(range->plan, cl, &opts, &error);
-	if (e == NULL) {
+	/* Known once the nodes are open (choose_checks()), after prepare(). */
+	p->opts.range_event = range_event;
+	p->opts.simulate_checks = a->simulate_checks;
+	if (engine_start_cluster(e, cl, &p->opts, &error) < 0) {
 		fprintf(stderr, "rangectl run: %s\n", error);
 		free(error);
-		dashboard_stop(&d);
 		return EXIT_FAILED;
 	}
-	if (dashboard_start(&d, range, e, state_dir, a) < 0) {
-		dashboard_stop(&d);
-		engine_free(e);
+	if (dashboard_start(d, range, e, p->state_dir, a) < 0)
 		return EXIT_FAILED;
-	}
 	if (!a->quiet)
 		fprintf(stderr, "journal: %s/journal.jsonl (speed %g)\n",
-		    state_dir, a->speed);
+		    p->state_dir, a->speed);
 	rc = engine_run(e, &error);
 	/* The view as the run left it: the next start reads no journal. */
-	save_view(&d, true);
+	save_view(d, true);
 	if (rc == 0)
-		linger(&d, a);
-	dashboard_stop(&d);
+		linger(d, a);
+	dashboard_stop(d);
 	if (rc < 0)
 		fprintf(stderr, "rangectl run: %s\n", error);
 	snap = engine_snapshot(e);
@@ -534,10 +543,9 @@ run_engine(struct range *range, struct cluster *cl, const char *state_dir,
 	print_scores(snap, a->json);
 	if (!a->quiet)
 		fprintf(stderr, "the full report: rangectl report %s\n",
-		    state_dir);
+		    p->state_dir);
 	json_decref(snap);
 	free(error);
-	engine_free(e);
 	return rc < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
@@ -677,8 +685,9 @@ check_from_checkpoint(const struct range *range, const struct run_args *a,
 }
 
 /*
- * Whether the state folder may take this run, before anything connects
- * or is built: a journal of another exercise is refused, and one whose
+ * With --reset, whether the state folder may take this run, before
+ * anything connects or is built (prepare() checks so in its replay
+ * without it): a journal of another exercise is refused, and one whose
  * exercise ended has nothing left to run (issue 13: run built a whole
  * range before finding either, and re-created the domains of an ended
  * exercise), and a scenario whose MSEL or scoring changed since is
@@ -686,9 +695,8 @@ check_from_checkpoint(const struct range *range, const struct run_args *a,
  * Returns EXIT_OK to go on, RUN_ENDED, or EXIT_FAILED having said why.
  */
 static int
-check_state(const struct range *range, void *arg)
+check_journal(const struct range *range, const struct run_args *a)
 {
-	const struct run_args *a = arg;
 	char *dir = state_dir_of(a, range), *path = xasprintf("%s/%s", dir,
 	    JOURNAL_FILE), *error = NULL;
 	const char *name = range->plan->exercise;
@@ -730,6 +738,142 @@ cleanup:
 	free(path);
 	free(dir);
 	return rc;
+}
+
+/*
+ * prepare()'s checks of each event the engine replays, in the engine's
+ * pass: what check_journal() finds in a pass of its own. The report's
+ * checks need the journal from its first event (a replay from the
+ * engine's checkpoint is checked as check_from_checkpoint() checks it:
+ * its clock and timeline, which the engine holds).
+ */
+struct journal_check {
+	const char *path, *dir, *name;	/* borrowed */
+	struct report r;	/* the events but rounds, when whole */
+	bool seen, whole;	/* whole: the replay began at event 1 */
+	bool refused;	/* the error is ours, and says nothing was built */
+};
+
+/* Refuses the replay with "journal 'PATH': WHY"; why is freed. */
+static int
+refuse(struct journal_check *c, char *why, char **error)
+{
+	*error = xasprintf("journal '%s': %s; nothing was built", c->path,
+	    why);
+	free(why);
+	c->refused = true;
+	return -1;
+}
+
+static int
+check_event(void *ctx, const struct journal_event *je, char **error)
+{
+	struct journal_check *c = ctx;
+	const struct event *ev = je->ev;
+	char *why = NULL;
+
+	if (!c->seen)
+		c->whole = je->seq == 1;
+	c->seen = true;
+	if (ev == NULL)
+		return refuse(c, xstrdup(je->error), error);
+	if (ev->type == EVENT_EXERCISE && strcmp(ev->u.exercise.name,
+	    c->name) != 0) {
+		*error = xasprintf("the journal in '%s' belongs to exercise "
+		    "'%s', not '%s'; nothing was built: give another --state "
+		    "folder", c->dir, ev->u.exercise.name, c->name);
+		c->refused = true;
+		return -1;
+	}
+	/* A round before the exercise is refused as the report refuses it. */
+	if (!c->whole || (ev->type == EVENT_ROUND && c->r.started))
+		return 0;
+	if (report_apply_event(&c->r, ev, &why) < 0)
+		return refuse(c, why, error);
+	return 0;
+}
+
+/*
+ * The state folder read once, before anything connects or is built
+ * (issue 13), by the engine's replay and the dashboard's view together
+ * (issue 16: one pass): a journal damaged or of another exercise is
+ * refused, one whose exercise ended has nothing left to run, and a
+ * scenario whose MSEL or scoring changed since is refused unless
+ * --accept-changes. Nothing acts until the pass has ended and passed.
+ * Returns EXIT_OK with p->e replayed, RUN_ENDED, or EXIT_FAILED having
+ * said why; p is cleared but for EXIT_OK.
+ */
+static int
+prepare(const struct range *range, struct prepared *p)
+{
+	const struct run_args *a = p->a;
+	struct journal_check c = { .name = range->plan->exercise };
+	char *error = NULL, *path;
+	double t;
+	int rc = EXIT_OK;
+
+	p->state_dir = state_dir_of(a, range);
+	path = xasprintf("%s/%s", p->state_dir, JOURNAL_FILE);
+	c.dir = p->state_dir;
+	c.path = path;
+	report_init(&c.r);
+	p->d = (struct dashboard){ .state_dir = p->state_dir, .quiet =
+	    a->quiet };
+	/* check_ctx is only called within engine_replayed(). */
+	p->opts = (struct engine_opts){ .state_dir = p->state_dir, .speed =
+	    a->speed, .wait_for_start = a->wait_for_start, .accept_changes =
+	    a->accept_changes, .simulate_checks = a->simulate_checks,
+	    .signals = true, .log = a->quiet ? NULL : stderr, .observe_ctx =
+	    &p->d, .check_replayed = check_event, .check_ctx = &c };
+	/*
+	 * The view starts from its own checkpoint (or empty), and the
+	 * engine's replay hands it every later event, in the engine's one
+	 * pass over the journal: from the view's place when that comes
+	 * before the engine's checkpoint. Only the dashboard reads the view:
+	 * without one (--listen off) there is none, and a restart takes the
+	 * engine's time alone.
+	 */
+	if (a->listen != NULL) {
+		view_restore_lazy(&p->d.view, range->plan, p->state_dir,
+		    &p->opts.observed_seq, &p->opts.observed_offset,
+		    a->quiet ? NULL : stderr);
+		p->d.view_ready = true;
+		p->opts.observe = observe;
+		p->opts.observe_replayed = observe_replayed;
+		p->opts.checkpointed = checkpointed;
+	}
+	p->e = engine_replayed(range->plan, &p->opts, &error);
+	if (p->e == NULL) {
+		fprintf(stderr, c.refused ? "rangectl run: %s\n" :
+		    "rangectl run: %s; nothing was built\n", error);
+		rc = EXIT_FAILED;
+	} else if (engine_ended(p->e, &t)) {
+		rc = say_ended(c.name, p->state_dir, round(t * 1000.0) / 1000.0);
+	} else if (engine_changes_check(p->e, &error) < 0) {
+		fprintf(stderr, "rangectl run: %s\nnothing was built\n", error);
+		rc = EXIT_FAILED;
+	}
+	report_clear(&c.r);
+	free(path);
+	free(error);
+	if (rc != EXIT_OK)
+		prepared_clear(p);
+	return rc;
+}
+
+/*
+ * cmd_open_cluster_checked()'s check: prepare(), but with --reset, which
+ * moves the journal aside once nodes are open, check_journal() alone
+ * (prepare() follows the move, on a journal that is no more).
+ */
+static int
+check_state(const struct range *range, void *arg)
+{
+	struct prepared *p = arg;
+
+	if (p->a->reset)
+		return check_journal(range, p->a);
+	return prepare(range, p);
 }
 
 /*
@@ -833,9 +977,9 @@ run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 {
 	sigset_t engine_signals, stop_signals;
 	json_t *range_event = NULL;
+	struct prepared p = { .a = a };
 	struct range range;
 	struct cluster cl;
-	char *state_dir;
 	int rc;
 
 	/*
@@ -856,26 +1000,35 @@ run(const struct cmd_ctx *ctx, const char *file, struct run_args *a)
 		return EXIT_FAILED;
 	pthread_sigmask(SIG_BLOCK, &engine_signals, NULL);
 	rc = cmd_open_cluster_checked(ctx, file, a->connect, &a->nodes, &range,
-	    &cl, check_state, a);
+	    &cl, check_state, prepared_undo, &p);
 	if (rc == RUN_ENDED)
 		return EXIT_OK;
 	if (rc != EXIT_OK)
 		return rc;
 	choose_checks(&cl, a);
 	pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
-	state_dir = state_dir_of(a, &range);
 	if (a->state_dir == NULL && mkdir("state", 0755) < 0 && errno != EEXIST)
 		fprintf(stderr, "rangectl run: cannot make folder 'state': %s\n",
 		    strerror(errno));
-	if ((a->reset && reset_state(state_dir) < 0) || provision(&range, &cl,
-	    a, &range_event) < 0) {
+	if (a->reset) {
+		char *dir = state_dir_of(a, &range);
+
+		rc = reset_state(dir) < 0 ? EXIT_FAILED : EXIT_OK;
+		free(dir);
+		/* The view's restorer thread takes no signal of the engine's. */
+		pthread_sigmask(SIG_BLOCK, &engine_signals, NULL);
+		if (rc == EXIT_OK && (rc = prepare(&range, &p)) == RUN_ENDED)
+			rc = EXIT_FAILED;	/* not after a reset */
+		pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
+	}
+	if (rc != EXIT_OK || provision(&range, &cl, a, &range_event) < 0) {
 		rc = EXIT_FAILED;
 	} else {
 		pthread_sigmask(SIG_BLOCK, &engine_signals, NULL);
-		rc = run_engine(&range, &cl, state_dir, a, range_event);
+		rc = run_engine(&range, &cl, &p, range_event);
 	}
+	prepared_clear(&p);
 	json_decref(range_event);
-	free(state_dir);
 	cluster_close(&cl);
 	range_clear(&range);
 	return rc;

@@ -36,26 +36,21 @@ index_hosts(struct engine *e)
 		    (void *)(uintptr_t)(i + 1));
 }
 
-/* engine_new's and engine_new_cluster's: cl, or else virt alone. */
+/* A new engine of plan, before its replay: nothing opened yet. */
 static struct engine *
-make(const struct plan *plan, struct cluster *cl, struct virt *virt,
-    const struct engine_opts *opts, char **error)
+make(const struct plan *plan, const struct engine_opts *opts)
 {
 	struct engine *e = xcalloc(1, sizeof(*e));
 
 	e->plan = plan;
-	/* The nodes and their connections are the libvirt edge's. */
-	engine_edge_new(e, cl, virt);
 	e->opts = *opts;
 	e->opts.range_event = NULL;
-	if (opts->range_event != NULL)
-		e->range_event = json_deep_copy(opts->range_event);
 	if (e->opts.speed <= 0)
 		e->opts.speed = 1;
 	if (e->opts.exec_timeout <= 0)
 		e->opts.exec_timeout = INJECT_EXEC_TIMEOUT;
 	e->state_dir = xstrdup(opts->state_dir);
-	e->timerfd = e->sigfd = e->epfd = -1;
+	e->timerfd = e->sigfd = e->epfd = e->wakefd = -1;
 	e->journal.fd = -1;
 	e->next_round = 1;
 	e->reports = json_object();
@@ -79,41 +74,124 @@ make(const struct plan *plan, struct cluster *cl, struct virt *virt,
 	e->down_reason = xcalloc(plan->n_hosts + 1, sizeof(*e->down_reason));
 	e->journaled_state = xcalloc(plan->n_hosts + 1,
 	    sizeof(*e->journaled_state));
+	return e;
+}
+
+struct engine *
+engine_replayed(const struct plan *plan, const struct engine_opts *opts,
+    char **error)
+{
+	struct engine *e = make(plan, opts);
+
+	if (engine_replay(e, error) < 0) {
+		engine_free(e);
+		return NULL;
+	}
+	/* Its context is the caller's, for the replay only. */
+	e->opts.check_replayed = NULL;
+	e->opts.check_ctx = NULL;
+	return e;
+}
+
+bool
+engine_ended(const struct engine *e, double *t)
+{
+	*t = e->last_t;
+	return e->clock_journaled == EXCLOCK_ENDED;
+}
+
+int
+engine_changes_check(struct engine *e, char **error)
+{
+	return engine_timeline_check(e, error);
+}
+
+/* engine_start's and engine_start_cluster's: cl, or else virt alone. */
+static int
+start(struct engine *e, struct cluster *cl, struct virt *virt,
+    const struct engine_opts *run, char **error)
+{
+	/* The nodes and their connections are the libvirt edge's. */
+	engine_edge_new(e, cl, virt);
+	if (run->range_event != NULL)
+		e->range_event = json_deep_copy(run->range_event);
+	e->opts.simulate_checks = run->simulate_checks;
 	e->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (e->wakefd < 0) {
 		*error = xasprintf("cannot make an eventfd: %s", strerror(errno));
-		goto fail;
+		return -1;
 	}
 	if (mkdir(e->state_dir, 0700) < 0 && errno != EEXIST) {
 		*error = xasprintf("cannot make the state folder '%s': %s",
 		    e->state_dir, strerror(errno));
-		goto fail;
+		return -1;
 	}
-	if (engine_replay(e, error) < 0 || engine_timeline_check(e, error) < 0 ||
-	    journal_open(&e->journal, e->state_dir, error) < 0 ||
-	    engine_journal_start(e, error) < 0)
-		goto fail;
+	if (journal_open(&e->journal, e->state_dir, error) < 0)
+		return -1;
+	/*
+	 * run builds its range between the replay and here: a journal that
+	 * grew meanwhile (another run on the same folder) holds firings this
+	 * engine does not know of, which it would fire again.
+	 */
+	if (e->journal.seq > e->replayed_seq) {
+		*error = xasprintf("the journal in '%s' grew from event %llu to "
+		    "%llu since it was read: another rangectl run on the same "
+		    "state folder? nothing was fired", e->state_dir,
+		    e->replayed_seq, e->journal.seq);
+		return -1;
+	}
+	engine_restore_clock(e);
+	if (engine_journal_start(e, error) < 0)
+		return -1;
 	/* A long replay is worth not doing again at the next start. */
 	if (e->replayed > ENGINE_CHECKPOINT_AFTER)
 		engine_checkpoint_write(e);
+	return 0;
+}
+
+int
+engine_start(struct engine *e, struct virt *virt,
+    const struct engine_opts *run, char **error)
+{
+	return start(e, NULL, virt, run, error);
+}
+
+int
+engine_start_cluster(struct engine *e, struct cluster *cl,
+    const struct engine_opts *run, char **error)
+{
+	return start(e, cl, NULL, run, error);
+}
+
+/* engine_new's and engine_new_cluster's: the replay, its checks, start. */
+static struct engine *
+make_started(const struct plan *plan, struct cluster *cl, struct virt *virt,
+    const struct engine_opts *opts, char **error)
+{
+	struct engine *e = engine_replayed(plan, opts, error);
+
+	if (e == NULL)
+		return NULL;
+	if (engine_timeline_check(e, error) < 0 || start(e, cl, virt,
+	    opts, error) < 0) {
+		engine_free(e);
+		return NULL;
+	}
 	return e;
-fail:
-	engine_free(e);
-	return NULL;
 }
 
 struct engine *
 engine_new(const struct plan *plan, struct virt *virt,
     const struct engine_opts *opts, char **error)
 {
-	return make(plan, NULL, virt, opts, error);
+	return make_started(plan, NULL, virt, opts, error);
 }
 
 struct engine *
 engine_new_cluster(const struct plan *plan, struct cluster *cl,
     const struct engine_opts *opts, char **error)
 {
-	return make(plan, cl, NULL, opts, error);
+	return make_started(plan, cl, NULL, opts, error);
 }
 
 static void

@@ -163,6 +163,7 @@ struct engine {
 	double resumed_gap;	/* exercise seconds that passed while down */
 	bool resumed;	/* the journal held a running clock */
 	unsigned long long replayed;	/* events read by engine_new */
+	unsigned long long replayed_seq;	/* the last one the engine took */
 	/*
 	 * The MSEL and scoring the journal runs by (engine_timeline.c): the
 	 * exercise event's, or the last change event's; and a change the run
@@ -282,6 +283,12 @@ int engine_checkpoint_load(struct engine *e, unsigned long long *offset,
 /* engine_replay.c: calls engine_state.c and engine_checkpoint.c */
 /* 0, or -1 with *error set: the journal cannot be read or is damaged. */
 int engine_replay(struct engine *e, char **error);
+/*
+ * The clock where the replayed journal left it, at the run's start: a
+ * running one ran on meanwhile, until now (not until the replay's end:
+ * run builds its range in between).
+ */
+void engine_restore_clock(struct engine *e);
 /*
  * The journal's timeline (engine_timeline.c) against the plan's, once
  * replayed: 0 when alike or accepted (opts.accept_changes), -1 with

@@ -21,6 +21,7 @@ struct replay {
 	struct engine *e;
 	unsigned long long own_first;	/* the first event the engine replays */
 	char *error;
+	bool refused;	/* by opts.check_replayed: error is its own words */
 };
 
 static size_t
@@ -198,6 +199,12 @@ replay_one(const struct journal_event *je, void *ctx)
 		show_replayed(r->e, je);
 		return 0;
 	}
+	/* The caller's checks, in the same pass (engine_replayed()). */
+	if (r->e->opts.check_replayed != NULL &&
+	    r->e->opts.check_replayed(r->e->opts.check_ctx, je, &r->error) < 0) {
+		r->refused = true;
+		return -1;
+	}
 	/* As rangectl report reads it: a damaged journal is not guessed at. */
 	if (je->ev == NULL) {
 		r->error = xstrdup(je->error);
@@ -206,14 +213,14 @@ replay_one(const struct journal_event *je, void *ctx)
 	/* Whoever watches live events sees the past ones first. */
 	if (r->e->opts.observe != NULL && je->seq > r->e->opts.observed_seq)
 		show_replayed(r->e, je);
+	r->e->replayed_seq = je->seq;
 	r->e->last_t = je->ev->t;
 	r->e->last_wall = je->ev->wall;
 	return replay_event(r, je->ev);
 }
 
-/* The clock where the journal left it; a running one ran on meanwhile. */
-static void
-restore_clock(struct engine *e)
+void
+engine_restore_clock(struct engine *e)
 {
 	double mono = engine_mono(), t = e->last_t, gap;
 
@@ -246,6 +253,7 @@ engine_replay(struct engine *e, char **error)
 		return -1;
 	}
 	r.own_first = first;
+	e->replayed_seq = first - 1;
 	/* The observer needs events from before the checkpoint: one pass. */
 	if (e->opts.observe != NULL && e->opts.observed_seq + 1 < first) {
 		offset = e->opts.observed_offset;
@@ -253,14 +261,16 @@ engine_replay(struct engine *e, char **error)
 	}
 	n = journal_read_from(path, offset, first, replay_one, &r, error);
 	free(path);
-	if (n < 0 && r.error != NULL) {
+	if (n < 0 && r.refused) {
+		free(*error);
+		*error = r.error ? r.error : xstrdup("refused by its caller");
+		r.error = NULL;
+	} else if (n < 0 && r.error != NULL) {
 		free(*error);
 		*error = xasprintf("cannot resume from the journal in '%s': %s",
 		    e->state_dir, r.error);
 	}
 	free(r.error);
-	if (n >= 0)
-		restore_clock(e);
 	e->replayed = n > 0 ? (unsigned long long)n : 0;
 	return n < 0 ? -1 : 0;
 }

@@ -138,12 +138,14 @@ int cmd_open_cluster(const struct cmd_ctx *ctx, const char *path,
  * The same, with check(range, arg) called once the scenario is loaded and
  * before any connection opens: any value but EXIT_OK (it printed why) ends
  * there and is returned, range cleared and nothing connected. `run`
- * checks its state folder so.
+ * checks its state folder so. When the check passed but a node cannot
+ * be opened, undo(arg) (if not NULL) is called before range is cleared,
+ * to drop what the check made of it.
  */
 int cmd_open_cluster_checked(const struct cmd_ctx *ctx, const char *path,
     const char *connect, const struct cmd_nodes *nodes, struct range *range,
     struct cluster *cl, int (*check)(const struct range *, void *),
-    void *arg);
+    void (*undo)(void *), void *arg);
 
 /*
  * Runs the command in rangectl-virt, the build of rangectl that links

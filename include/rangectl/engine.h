@@ -61,6 +61,17 @@ struct engine_opts {
 	void (*observe_replayed)(void *ctx, const struct journal_event *je);
 	void *observe_ctx;
 	/*
+	 * When set, called with each event the engine replays itself (from
+	 * its checkpoint's place on, or from the journal's first), before
+	 * the engine takes it, decoded when it could be (je->ev NULL and
+	 * je->error set when not): -1 with *why set (new) stops the replay,
+	 * and engine_replayed() fails with *why as its error, word for word.
+	 * For checks of the caller's own in the replay's one pass.
+	 */
+	int (*check_replayed)(void *ctx, const struct journal_event *je,
+	    char **why);
+	void *check_ctx;
+	/*
 	 * What the observer holds already (a state restored from a
 	 * checkpoint of its own, view_restore()): every event up to
 	 * observed_seq, whose line ends at byte observed_offset of the
@@ -135,6 +146,34 @@ struct cluster;
  */
 struct engine *engine_new_cluster(const struct plan *plan, struct cluster *cl,
     const struct engine_opts *opts, char **error);
+/*
+ * engine_new() in two steps, for a caller that must know what the journal
+ * holds before it builds anything, without reading the journal twice:
+ * engine_replayed() reads the journal (from the engine's checkpoint when
+ * one matches it) and opens nothing, connects nothing, writes nothing;
+ * the caller looks (engine_ended(), engine_changes_check()); then
+ * engine_start() or engine_start_cluster() opens the journal for writing.
+ * These take from run (borrowed for the call) what a caller may learn
+ * only once its nodes are open, in place of engine_replayed()'s: its
+ * range_event (copied) and simulate_checks (`run` simulates on libvirt's
+ * test driver); the rest stays engine_replayed()'s. NULL or -1 with
+ * *error set (the caller frees it); after a failed start the engine is
+ * still the caller's to free.
+ */
+struct engine *engine_replayed(const struct plan *plan,
+    const struct engine_opts *opts, char **error);
+/* Whether the journal's clock ended; *t: its last event's exercise time. */
+bool engine_ended(const struct engine *e, double *t);
+/*
+ * The journal's MSEL and scoring against the plan's: 0 when alike, or
+ * different and opts->accept_changes (a change event is journaled at the
+ * start), else -1 with *error naming every difference.
+ */
+int engine_changes_check(struct engine *e, char **error);
+int engine_start(struct engine *e, struct virt *virt,
+    const struct engine_opts *run, char **error);
+int engine_start_cluster(struct engine *e, struct cluster *cl,
+    const struct engine_opts *run, char **error);
 /*
  * Runs the exercise until its clock ends, a stop command, or (with
  * opts->signals) SIGINT or SIGTERM, which let the current round and
