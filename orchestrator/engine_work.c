@@ -222,10 +222,13 @@ engine_fire(struct engine *e, size_t i, double scheduled, const char *by)
 	schedule_mark_fired(&e->schedule, i);
 	engine_note_link_down(e, i, actual);
 	forget_links_of(e, i);
+	rc = pi->action == ACTION_MESSAGE ? journal_message(e, i) : 0;
+	/*
+	 * Once its group is queued whole: the log's write (a terminal, a
+	 * pipe) is then not between the firing and the sync it waits for.
+	 */
 	log_firing(e, pi, by, scheduled >= 0 && actual - scheduled >= 1.0);
-	if (pi->action == ACTION_MESSAGE)
-		return journal_message(e, i);
-	return 0;
+	return rc;
 }
 
 static void
