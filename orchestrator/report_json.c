@@ -223,14 +223,22 @@ list_to_json(const struct report_lists *l, size_t n,
 }
 
 json_t *
-report_to_json(const struct report *r)
+report_injects_to_json(const struct report *r)
 {
-	const struct report_lists *l = &r->lists;
-	json_t *injects = json_array(), *doc;
+	json_t *injects = json_array();
 	size_t i;
 
 	for (i = 0; i < r->n_injects; i++)
 		json_array_append_new(injects, inject_to_json(&r->injects[i]));
+	return injects;
+}
+
+json_t *
+report_to_json(const struct report *r)
+{
+	const struct report_lists *l = &r->lists;
+	json_t *injects = report_injects_to_json(r), *doc;
+
 	doc = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
 	    "s:o, s:o, s:o, s:o, s:o}", "exercise", exercise_to_json(r), "teams",
 	    teams_to_json(r), "uptime", score_uptime_to_json(&r->ledger, NULL),

@@ -356,6 +356,8 @@ const struct report_inject *report_inject(const struct report *report,
  * (report_json.c)
  */
 json_t *report_to_json(const struct report *report);
+/* The "injects" list of report_to_json() alone (new), for GET /injects. */
+json_t *report_injects_to_json(const struct report *report);
 /* Writes the JSON, indented, ending with a newline. 0, or -1. */
 int report_print_json(const struct report *report, FILE *out);
 

@@ -113,6 +113,10 @@ matrix DELETE /api/v1/scores                        ""                          
 e2e_check "ana sees only team ro's hosts" test "$(c -H "Authorization: Bearer ${T[ana]}" "$base/api/v1/hosts" | jq -r 'map(.team) | unique | join(",")')" = ro
 e2e_check "ion sees only md's reports (ana's is ro's)" test "$(c -H "Authorization: Bearer ${T[ion]}" "$base/api/v1/reports" | jq -r 'map(.team) | unique | join(",")')" = md
 e2e_check "the controller sees every report, ro-1 graded 5" test "$(c -H "Authorization: Bearer ${T[control]}" "$base/api/v1/reports" | jq -r '[length, (.[] | select(.id=="ro-1") | .grade.points)] | join(",")')" = "2,5"
+e2e_check "graded again, ro-1's last grade stands (7), and md-1 has none" test "$(c -o /dev/null -w '%{http_code}' \
+	-X POST -H "Authorization: Bearer ${T[control]}" -H 'Content-Type: application/json' --data '{"points":7,"comment":"better"}' \
+	"$base/api/v1/reports/ro-1/grade"):$(c -H "Authorization: Bearer ${T[control]}" "$base/api/v1/reports" |
+	jq -c 'map({(.id): [.grade.points, .grade.comment]}) | add')" = '200:{"ro-1":[7,"better"],"md-1":[null,null]}'
 # Report ids are per team; a report names only an inject its team has
 # seen: another team's, or one still to come, is answered as none.
 e2e_check "report ids are per team: ro-1 and md-1" test "$(c -H "Authorization: Bearer ${T[control]}" "$base/api/v1/reports" | jq -r 'map(.id) | sort | join(",")')" = "md-1,ro-1"
