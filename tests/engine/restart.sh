@@ -57,7 +57,10 @@ racing() {
 	local name=$1 state=$RH_DIR/$1 auth path pids=()
 	auth="Authorization: Bearer $(jq -r .control "$state/credentials.json")"
 	for path in $RACED; do
-		rh_exec sh -c 'until curl -s -m 5 -H "$1" -o "$2" -w "%{http_code}" \
+		# (-m 120: a request taken in during the restore waits for it;
+		# cut at 5 s and asked again, under ASan on a loaded machine the
+		# requests piled up faster than two workers answered them)
+		rh_exec sh -c 'until curl -s -m 120 -H "$1" -o "$2" -w "%{http_code}" \
 			"$3" >"$2.code"; do :; done' sh "$auth" "$RH_DIR/$name.$path" \
 			"http://127.0.0.1:8080/api/v1/$path" &
 		pids+=($!)
