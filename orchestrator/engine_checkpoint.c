@@ -22,7 +22,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,74 +369,6 @@ ahead(const struct engine *e, const json_t *doc, const char *journal,
 	    offset > 0 && (unsigned long long)offset > *size;
 }
 
-/*
- * The checkpoint as engine_checkpoint_peek() last parsed it, for
- * engine_checkpoint_load() to take instead of parsing it again: run
- * peeks at the folder before it connects, then starts the engine on the
- * same file, and each parse of a long exercise's checkpoint (67 KB at
- * 100,000 events: every report's team and grade) was 20 M instructions
- * on a restart's way to its first answer, two thirds of the engine's
- * start. Kept with the identity of the file it was parsed from, stat
- * through the descriptor it was read from: a checkpoint is replaced by a
- * rename (a new inode), so another file, or the same one changed, is
- * parsed afresh. Taken once.
- */
-static struct {
-	pthread_mutex_t lock;
-	char *path;	/* own */
-	struct stat st;
-	json_t *doc;	/* own */
-} parsed = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static bool
-same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	    a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
-/*
- * The checkpoint at path, parsed (new; NULL when missing or not JSON):
- * the one peek kept when it is still that file, else read now; with
- * keep, it is kept for the next (peek's).
- */
-static json_t *
-parse_checkpoint(const char *path, bool keep)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	json_t *doc = NULL;
-	struct stat st;
-
-	if (fd < 0 || fstat(fd, &st) < 0)
-		goto cleanup;
-	pthread_mutex_lock(&parsed.lock);
-	if (parsed.doc != NULL && strcmp(parsed.path, path) == 0 &&
-	    same_file(&parsed.st, &st)) {
-		doc = keep ? json_incref(parsed.doc) : parsed.doc;
-		if (!keep)
-			parsed.doc = NULL;
-	}
-	pthread_mutex_unlock(&parsed.lock);
-	if (doc == NULL)
-		doc = json_loadfd(fd, JSON_REJECT_DUPLICATES, NULL);
-	if (doc != NULL && keep) {
-		pthread_mutex_lock(&parsed.lock);
-		if (parsed.doc != doc) {
-			json_decref(parsed.doc);
-			free(parsed.path);
-			parsed.doc = json_incref(doc);
-			parsed.path = xstrdup(path);
-			parsed.st = st;
-		}
-		pthread_mutex_unlock(&parsed.lock);
-	}
-cleanup:
-	if (fd >= 0)
-		close(fd);
-	return doc;
-}
-
 int
 engine_checkpoint_load(struct engine *e, unsigned long long *offset,
     unsigned long long *first_seq, char **error)
@@ -447,7 +378,7 @@ engine_checkpoint_load(struct engine *e, unsigned long long *offset,
 
 	char *path = xasprintf("%s/%s", e->state_dir, ENGINE_CHECKPOINT);
 	char *journal = xasprintf("%s/%s", e->state_dir, JOURNAL_FILE);
-	json_t *doc = parse_checkpoint(path, false);
+	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
 	json_int_t version = json_integer_value(json_object_get(doc, "version"));
 	char *why = NULL;
 
@@ -520,7 +451,7 @@ engine_checkpoint_peek(const char *state_dir, const char *exercise,
 {
 	char *path = xasprintf("%s/%s", state_dir, ENGINE_CHECKPOINT);
 	char *journal = xasprintf("%s/%s", state_dir, JOURNAL_FILE);
-	json_t *doc = parse_checkpoint(path, true);
+	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
 	const json_t *timeline = json_object_get(doc, "timeline");
 	int found = doc != NULL && usable(exercise, doc, journal);
 
