@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -950,19 +949,6 @@ queue_for_hashing(struct http *h, struct MHD_Connection *conn,
  */
 #define HTTP_HASHER_NICE 10
 
-/*
- * Lowers the calling thread's priority: Linux keeps a nice value per
- * thread, set through its thread id. A failure leaves the thread as it
- * was, which only costs the scores some latency under a flood.
- */
-static void
-lower_own_priority(void)
-{
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), HTTP_HASHER_NICE);
-	/* Named, so that ps and the tests find it among the threads. */
-	(void)pthread_setname_np(pthread_self(), "rangectl-hasher");
-}
-
 /* Answers the queued logins in turn; resumed, MHD sends each answer. */
 static void *
 hasher_main(void *arg)
@@ -971,7 +957,7 @@ hasher_main(void *arg)
 	struct http_request *hr;
 	struct api_request req;
 
-	lower_own_priority();
+	thread_background("rangectl-hasher", HTTP_HASHER_NICE);
 	pthread_mutex_lock(&h->hash_lock);
 	for (;;) {
 		while (h->hash_n == 0 && !h->hash_stop)

@@ -6,12 +6,14 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* Strings we build are names, messages and documents: far below this. */
@@ -354,4 +356,11 @@ heap_prefault(size_t bytes)
 	lo &= ~(uintptr_t)(page - 1);
 	if (hi > lo)
 		(void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+}
+
+void
+thread_background(const char *name, int nice)
+{
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), nice);
+	(void)pthread_setname_np(pthread_self(), name);
 }

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "rangectl/event.h"
@@ -868,15 +867,8 @@ restore_lists(void *arg)
 	struct view *v = job->v, s;
 	bool hosts;
 
-	/*
-	 * Linux keeps a nice value per thread, set through its id; a
-	 * failure leaves it as it was, which only costs the start time.
-	 * Named, so that ps and top tell it from the others.
-	 */
-	if (job->thread) {
-		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), VIEW_LISTS_NICE);
-		(void)pthread_setname_np(pthread_self(), "rangectl-lists");
-	}
+	if (job->thread)
+		thread_background("rangectl-lists", VIEW_LISTS_NICE);
 	hosts = build_whole(job, &s);
 
 	pthread_rwlock_wrlock(&v->lock);

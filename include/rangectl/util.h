@@ -19,6 +19,13 @@ void *xmalloc(size_t size);
 void *xcalloc(size_t count, size_t size);
 /* Grows the heap by about bytes and maps its pages at once (util.c). */
 void heap_prefault(size_t bytes);
+/*
+ * Lowers the calling thread to nice (Linux keeps a nice value per thread,
+ * set through its id) and names it name (at most 15 bytes), so that ps
+ * and top tell it from the others. A failure of either leaves the thread
+ * as it was, which costs only time.
+ */
+void thread_background(const char *name, int nice);
 void *xrealloc(void *ptr, size_t size);
 /* Grows *ptr to hold at least need elements of size each, doubling. */
 void xgrow(void *ptrp, size_t *alloc, size_t need, size_t size);
