@@ -26,6 +26,10 @@
  *		write, N_APPENDS of them paced as the injects: median, p99,
  *		max (ms), how many took more than 50 ms, and how many injects
  *		fall due in the first (d - 50) ms of those (any writer's floor)
+ *	build/bench/engine --overlap RUNS	the floor of any journal that
+ *		syncs an intent first, measured: N_APPENDS appends paced
+ *		alike, each synced at once on its own thread, overlapping:
+ *		how many were more than 50 ms late, and the p99 (ms)
  *	build/bench/engine --round RUNS	the check round alone: its time
  *					over the timeout, each run
  *	build/bench/engine --write-state DIR [paused|ended [EVENTS]]
@@ -34,6 +38,12 @@
  *		paused, for a run that serves the dashboard), with the
  *		checkpoints the engine and the dashboard's view leave (for
  *		`rangectl run DIR/replay.yaml --state DIR`)
+ *	build/bench/engine --parse RUNS	the replay's parse per byte, on
+ *		one thread: every line of the 100,000-event journal through
+ *		json_loadb() and event_decode() (every replay's path before
+ *		event_scan_round()), then through journal_read_from()'s
+ *		path (event_scan_round(), the rest as before); MB/s of each
+ *		and their ratio, each run (rotated)
  *	build/bench/engine --restart DIR RUNS	the restart of such a
  *		folder in this process: the view from its checkpoint, then
  *		engine_new, ms each, and the peak RSS
@@ -63,6 +73,8 @@
 
 #include "rangectl/check.h"
 #include "rangectl/engine.h"
+#include "rangectl/event.h"
+#include "rangectl/event_scan.h"
 #include "rangectl/inject.h"
 #include "rangectl/journal.h"
 #include "rangectl/plan.h"
@@ -556,6 +568,89 @@ run_fsyncs(const char *tmp, double out[5])
 			    1e3)) + 1;
 	free(path);
 	free(t);
+}
+
+/* One append's sync in run_overlapped(): when it began and ended. */
+struct overlap_sync {
+	int fd;
+	double start, end;
+	pthread_t thread;
+};
+
+static void *
+overlap_sync(void *arg)
+{
+	struct overlap_sync *o = arg;
+
+	o->start = now();
+	if (fdatasync(o->fd) < 0)
+		die("fdatasync", strerror(errno));
+	o->end = now();
+	return NULL;
+}
+
+/*
+ * The floor of any journal that syncs an inject's intent before its
+ * action, measured rather than modelled: N_APPENDS appends paced as the
+ * injects, each written at its due time and synced at once on a thread of
+ * its own, never waiting for a sync already under way (which no writer
+ * could do better). An append is durable when the first sync that began
+ * after its write ends (fdatasync covers every byte written before it).
+ * out: how many were more than LATE_MS late, and the p99 of lateness, ms.
+ */
+static void
+run_overlapped(const char *tmp, double out[2])
+{
+	struct overlap_sync *o = xcalloc(N_APPENDS, sizeof(*o));
+	double *due = xcalloc(N_APPENDS, sizeof(double)), *wrote =
+	    xcalloc(N_APPENDS, sizeof(double)), *late = xcalloc(N_APPENDS,
+	    sizeof(double)), next = now(), t0, durable;
+	char *path = xasprintf("%s/overlapped", tmp), line[200];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600), i, j;
+	pthread_attr_t attr;
+	struct timespec ts;
+
+	if (fd < 0)
+		die(path, strerror(errno));
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (i = 0; i < N_APPENDS; i++) {
+		next += INJECT_EVERY / SPEED;
+		if ((t0 = now()) < next) {
+			ts.tv_sec = (time_t)(next - t0);
+			ts.tv_nsec = (long)((next - t0 - (double)ts.tv_sec) * 1e9);
+			nanosleep(&ts, NULL);
+		}
+		due[i] = next;
+		if (write(fd, line, sizeof(line)) != (ssize_t)sizeof(line))
+			die(path, strerror(errno));
+		wrote[i] = now();
+		o[i].fd = fd;
+		if (pthread_create(&o[i].thread, &attr, overlap_sync, &o[i]) != 0)
+			die("pthread_create", strerror(errno));
+	}
+	for (i = 0; i < N_APPENDS; i++)
+		pthread_join(o[i].thread, NULL);
+	pthread_attr_destroy(&attr);
+	for (i = 0; i < N_APPENDS; i++) {
+		durable = o[i].end;
+		for (j = i + 1; j < N_APPENDS; j++)
+			if (o[j].start >= wrote[i] && o[j].end < durable)
+				durable = o[j].end;
+		late[i] = (durable - due[i]) * 1e3;
+	}
+	close(fd);
+	unlink(path);
+	qsort(late, N_APPENDS, sizeof(double), compare);
+	out[0] = (double)count_over(late, N_APPENDS, LATE_MS);
+	out[1] = percentile(late, N_APPENDS, 0.99);
+	free(path);
+	free(late);
+	free(wrote);
+	free(due);
+	free(o);
 }
 
 /* ---- 2. a round with silent servers ------------------------------------ */
@@ -1162,10 +1257,15 @@ one_figure(const char *mode, int runs)
 	static const char *const sync_names[] = { "fdatasync_median",
 	    "fdatasync_p99", "fdatasync_max", "fdatasyncs_over_50ms",
 	    "injects_due_in_their_stalls" };
+	static const char *const overlap_names[] = { "overlapped_over_50ms",
+	    "overlapped_p99" };
 	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	char *tmp = xasprintf("%s/bench-engine.XXXXXX", tmpdir), *error = NULL;
 	bool lateness = strcmp(mode, "--lateness") == 0;
-	size_t n = lateness ? 7 : 5, k;
+	bool overlap = strcmp(mode, "--overlap") == 0;
+	const char *const *names = lateness ? late_names : overlap ?
+	    overlap_names : sync_names;
+	size_t n = lateness ? 7 : overlap ? 2 : 5, k;
 	static double v[7][MAX_RUNS];
 	struct plan *plan = NULL;
 	struct virt virt;
@@ -1185,13 +1285,15 @@ one_figure(const char *mode, int runs)
 	for (r = 0; r < runs; r++) {
 		if (lateness)
 			run_lateness(plan, &virt, tmp, m);
+		else if (overlap)
+			run_overlapped(tmp, m);
 		else
 			run_fsyncs(tmp, m);
 		for (k = 0; k < n; k++)
 			v[k][r] = m[k];
 	}
 	for (k = 0; k < n; k++) {
-		printf("%s", lateness ? late_names[k] : sync_names[k]);
+		printf("%s", names[k]);
 		for (r = 0; r < runs; r++)
 			printf(" %.3f", v[k][r]);
 		printf("\n");
@@ -1340,6 +1442,132 @@ restart_figure(const char *dir, int runs)
 	return 0;
 }
 
+/* A journal in memory, split in lines (newlines kept out). */
+struct lines {
+	char *text;	/* the whole file */
+	size_t bytes;
+	char **line;
+	size_t *len, n;
+};
+
+static void
+lines_read(struct lines *ls, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	struct stat st;
+	size_t i, start = 0;
+
+	if (f == NULL || fstat(fileno(f), &st) < 0)
+		die(path, strerror(errno));
+	ls->bytes = (size_t)st.st_size;
+	ls->text = xmalloc(ls->bytes + 1);
+	if (fread(ls->text, 1, ls->bytes, f) != ls->bytes)
+		die(path, "short read");
+	fclose(f);
+	ls->line = xcalloc(events + 1, sizeof(*ls->line));
+	ls->len = xcalloc(events + 1, sizeof(*ls->len));
+	for (i = 0; i < ls->bytes && ls->n <= events; i++)
+		if (ls->text[i] == '\n') {
+			ls->line[ls->n] = ls->text + start;
+			ls->len[ls->n++] = i - start;
+			start = i + 1;
+		}
+}
+
+/*
+ * One pass over ls on this thread, by the JSON path alone (scan false) or
+ * with event_scan_round() first, as journal_read_from() parses: CPU
+ * seconds of this thread. The scanner writes into its line: it reads a
+ * copy, as the reader reads a buffer of its own.
+ */
+static double
+parse_pass(const struct lines *ls, bool scan)
+{
+	char *copy = xmalloc(ls->bytes + 1), *error = NULL;
+	struct timespec a, b;
+	json_error_t jerr;
+	struct event ev;
+	size_t i, decoded = 0;
+	json_t *j;
+
+	memcpy(copy, ls->text, ls->bytes);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+	for (i = 0; i < ls->n; i++) {
+		char *line = copy + (ls->line[i] - ls->text);
+
+		if (scan && event_scan_round(line, ls->len[i], &ev)) {
+			event_clear(&ev);
+			decoded++;
+			continue;
+		}
+		j = json_loadb(line, ls->len[i], JSON_REJECT_DUPLICATES, &jerr);
+		if (j == NULL)
+			die("json_loadb", jerr.text);
+		if (event_decode(j, i + 1, &ev, &error) < 0)
+			die("event_decode", error);
+		event_clear(&ev);
+		json_decref(j);
+		decoded++;
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+	if (decoded != ls->n)
+		die("parse_pass", "a line was not decoded");
+	free(copy);
+	return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+/*
+ * --parse RUNS: the replay's parse per byte, JSON path against the
+ * scanner's, rotated run by run: lines "parse_json_mb_s", "parse_scan_mb_s"
+ * and "parse_speedup", each run's value.
+ */
+static int
+parse_figure(int runs)
+{
+	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char *tmp = xasprintf("%s/bench-engine.XXXXXX", tmpdir), *path, *yaml;
+	static double json_s[MAX_RUNS], scan_s[MAX_RUNS];
+	struct lines ls = { 0 };
+	struct plan *plan;
+	int r;
+
+	if (mkdtemp(tmp) == NULL)
+		die(tmp, strerror(errno));
+	yaml = xasprintf("%s/replay.yaml", tmp);
+	plan = load(replay_scenario, yaml);
+	path = xasprintf("%s/%s", tmp, JOURNAL_FILE);
+	write_journal(path, plan, "ended");
+	lines_read(&ls, path);
+	for (r = 0; r < runs; r++) {
+		if (r % 2 == 0) {
+			json_s[r] = parse_pass(&ls, false);
+			scan_s[r] = parse_pass(&ls, true);
+		} else {
+			scan_s[r] = parse_pass(&ls, true);
+			json_s[r] = parse_pass(&ls, false);
+		}
+	}
+	printf("parse_json_mb_s");
+	for (r = 0; r < runs; r++)
+		printf(" %.1f", (double)ls.bytes / 1e6 / json_s[r]);
+	printf("\nparse_scan_mb_s");
+	for (r = 0; r < runs; r++)
+		printf(" %.1f", (double)ls.bytes / 1e6 / scan_s[r]);
+	printf("\nparse_speedup");
+	for (r = 0; r < runs; r++)
+		printf(" %.3f", json_s[r] / scan_s[r]);
+	printf("\n");
+	free(ls.text);
+	free(ls.line);
+	free(ls.len);
+	plan_free(plan);
+	remove_tree(tmp);
+	free(path);
+	free(yaml);
+	free(tmp);
+	return 0;
+}
+
 static int
 write_state(const char *dir, const char *last)
 {
@@ -1459,12 +1687,17 @@ main(int argc, char **argv)
 		runs = (int)strtol(argv[2], NULL, 10);
 		return observations_figure(runs < 1 || runs > MAX_RUNS ? 1 : runs);
 	}
+	if (argc > 2 && strcmp(argv[1], "--parse") == 0) {
+		runs = (int)strtol(argv[2], NULL, 10);
+		return parse_figure(runs < 1 || runs > MAX_RUNS ? 1 : runs);
+	}
 	if (argc > 2 && strcmp(argv[1], "--round") == 0) {
 		runs = (int)strtol(argv[2], NULL, 10);
 		return round_figure(runs < 1 || runs > MAX_RUNS ? 1 : runs);
 	}
 	if (argc > 2 && (strcmp(argv[1], "--lateness") == 0 ||
-	    strcmp(argv[1], "--fsync") == 0)) {
+	    strcmp(argv[1], "--fsync") == 0 || strcmp(argv[1], "--overlap") ==
+	    0)) {
 		runs = (int)strtol(argv[2], NULL, 10);
 		return one_figure(argv[1], runs < 1 || runs > MAX_RUNS ? 1 :
 		    runs);
