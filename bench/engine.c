@@ -516,6 +516,33 @@ run_appends(const char *tmp, double out[3])
 }
 
 /*
+ * The appends' pace, the injects' (one every INJECT_EVERY / SPEED s):
+ * moves *next on to the next one's due time and sleeps until then (not
+ * at all when it is past).
+ */
+static void
+pace_next(double *next)
+{
+	double t0 = now();
+	struct timespec ts;
+
+	*next += INJECT_EVERY / SPEED;
+	if (t0 < *next) {
+		ts.tv_sec = (time_t)(*next - t0);
+		ts.tv_nsec = (long)((*next - t0 - (double)ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* An append's 200 bytes: a line, as an event of the journal is. */
+static void
+append_line(char line[200])
+{
+	memset(line, 'x', 199);
+	line[199] = '\n';
+}
+
+/*
  * The physical limit of a synced append: N_APPENDS pwrite of 200 bytes
  * at the end of a file, each followed by fdatasync, one every
  * INJECT_EVERY / SPEED s as the injects fall due (or at once after the
@@ -529,19 +556,12 @@ run_fsyncs(const char *tmp, double out[5])
 	double *t = xcalloc(N_APPENDS, sizeof(double)), t0, next = now();
 	char *path = xasprintf("%s/fsyncs", tmp), line[200];
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600), i;
-	struct timespec ts;
 
 	if (fd < 0)
 		die(path, strerror(errno));
-	memset(line, 'x', sizeof(line) - 1);
-	line[sizeof(line) - 1] = '\n';
+	append_line(line);
 	for (i = 0; i < N_APPENDS; i++) {
-		next += INJECT_EVERY / SPEED;
-		if ((t0 = now()) < next) {
-			ts.tv_sec = (time_t)(next - t0);
-			ts.tv_nsec = (long)((next - t0 - (double)ts.tv_sec) * 1e9);
-			nanosleep(&ts, NULL);
-		}
+		pace_next(&next);
 		t0 = now();
 		if (write(fd, line, sizeof(line)) != (ssize_t)sizeof(line) ||
 		    fdatasync(fd) < 0)
@@ -604,25 +624,18 @@ run_overlapped(const char *tmp, double out[2])
 	struct overlap_sync *o = xcalloc(N_APPENDS, sizeof(*o));
 	double *due = xcalloc(N_APPENDS, sizeof(double)), *wrote =
 	    xcalloc(N_APPENDS, sizeof(double)), *late = xcalloc(N_APPENDS,
-	    sizeof(double)), next = now(), t0, durable;
+	    sizeof(double)), next = now(), durable;
 	char *path = xasprintf("%s/overlapped", tmp), line[200];
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600), i, j;
 	pthread_attr_t attr;
-	struct timespec ts;
 
 	if (fd < 0)
 		die(path, strerror(errno));
-	memset(line, 'x', sizeof(line) - 1);
-	line[sizeof(line) - 1] = '\n';
+	append_line(line);
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
 	for (i = 0; i < N_APPENDS; i++) {
-		next += INJECT_EVERY / SPEED;
-		if ((t0 = now()) < next) {
-			ts.tv_sec = (time_t)(next - t0);
-			ts.tv_nsec = (long)((next - t0 - (double)ts.tv_sec) * 1e9);
-			nanosleep(&ts, NULL);
-		}
+		pace_next(&next);
 		due[i] = next;
 		if (write(fd, line, sizeof(line)) != (ssize_t)sizeof(line))
 			die(path, strerror(errno));

@@ -1244,9 +1244,11 @@ view_injects(struct view *v)
 	json_t *injects;
 	size_t i;
 
-	/* The injects alone: the whole report (every round) would cost a
+	/*
+	 * The injects alone: the whole report (every round) would cost a
 	 * long exercise's GET seconds of CPU, which anyone with a token could
-	 * ask for again and again. */
+	 * ask for again and again.
+	 */
 	wait_whole(v);
 	pthread_rwlock_rdlock(&v->lock);
 	injects = report_injects_to_json(&v->report);
